@@ -1,0 +1,30 @@
+"""Run every benchmark and print one Markdown table (paste it into RESULTS.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import machine  # noqa: E402
+
+BENCHMARKS = ["bench_ledger_append", "bench_ledger_proofs"]
+
+
+def main() -> None:
+    print(f"Machine: {machine()}\n")
+    print("| benchmark | measured | target |")
+    print("|---|---|---|", flush=True)
+    for name in BENCHMARKS:
+        completed = subprocess.run(
+            [sys.executable, "-m", f"benchmarks.{name}", *sys.argv[1:]], cwd=ROOT, check=False
+        )
+        if completed.returncode != 0:
+            sys.exit(completed.returncode)
+
+
+if __name__ == "__main__":
+    main()

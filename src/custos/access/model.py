@@ -1,0 +1,90 @@
+"""Organisations, actors, roles and the filings that register them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from custos.core.jurisdictions import jurisdiction
+from custos.filings import FilingKind, Visibility, register_kind
+
+
+class Role(StrEnum):
+    SUPERVISOR = "supervisor"
+    PROVIDER = "provider"
+    DEPLOYER = "deployer"
+    AUDITOR = "auditor"
+    CUSTODIAN = "custodian"
+    PUBLIC = "public"
+
+
+#: Roles an actor can be registered with; ``public`` is the anonymous visitor, never an actor.
+ACTOR_ROLES = tuple(role for role in Role if role is not Role.PUBLIC)
+
+
+def _jurisdiction_code(value: str) -> str:
+    return jurisdiction(value).code
+
+
+class OrganisationRegistered(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=255, json_schema_extra={"visibility": Visibility.PUBLIC})
+    jurisdiction: str = Field(json_schema_extra={"visibility": Visibility.PUBLIC})
+
+    _check_jurisdiction = field_validator("jurisdiction")(_jurisdiction_code)
+
+
+class ActorRegistered(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=255, json_schema_extra={"visibility": Visibility.SUPERVISORS})
+    role: Role = Field(json_schema_extra={"visibility": Visibility.PUBLIC})
+    organisation_id: str = Field(min_length=1, json_schema_extra={"visibility": Visibility.PUBLIC})
+    jurisdiction: str = Field(json_schema_extra={"visibility": Visibility.PUBLIC})
+
+    _check_jurisdiction = field_validator("jurisdiction")(_jurisdiction_code)
+
+    @field_validator("role")
+    @classmethod
+    def _not_public(cls, value: Role) -> Role:
+        if value is Role.PUBLIC:
+            raise ValueError("'public' is the anonymous visitor, not a role an actor can hold")
+        return value
+
+
+ORGANISATION_REGISTERED = register_kind(
+    FilingKind("organisation.registered", OrganisationRegistered, "An organisation enters the registry.")
+)
+ACTOR_REGISTERED = register_kind(
+    FilingKind("actor.registered", ActorRegistered, "A person or system is given a role for an organisation.")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking: an actor with a role, or the anonymous public."""
+
+    actor_id: str | None
+    name: str
+    role: Role
+    organisation_id: str | None
+    jurisdiction: str | None
+
+    @property
+    def is_public(self) -> bool:
+        return self.role is Role.PUBLIC
+
+    def can_see(self, visibility: Visibility, owner_organisation: str) -> bool:
+        """Field-level visibility: public to all; supervisors see all; owners see their own."""
+        if visibility is Visibility.PUBLIC or self.role is Role.SUPERVISOR:
+            return True
+        return visibility is Visibility.OWNER and self.organisation_id == owner_organisation
+
+
+PUBLIC = Principal(None, "public", Role.PUBLIC, None, None)
+
+#: The local operator: whoever runs the CLI on the installation's own files.
+OPERATOR_ID = "operator"

@@ -1,0 +1,40 @@
+"""Permissions, named ``scope:resource:action``, and what each role holds.
+
+Everything is denied unless a route names the permission it needs and the caller's role holds
+it; a test pins every route of the API to its permission.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from custos.access.model import Role
+
+
+class Permission(StrEnum):
+    LEDGER_READ = "ledger:log:read"
+    LEDGER_CHECKPOINT = "ledger:checkpoint:sign"
+    ORGANISATIONS_READ = "access:organisations:read"
+    ORGANISATIONS_WRITE = "access:organisations:write"
+    ACTORS_READ = "access:actors:read"
+    ACTORS_WRITE = "access:actors:write"
+    TOKENS_ISSUE = "access:tokens:issue"
+    SELF_READ = "access:self:read"
+    FILINGS_READ = "filings:filing:read"
+
+
+_EVERYONE = {Permission.LEDGER_READ, Permission.ORGANISATIONS_READ, Permission.FILINGS_READ}
+_SIGNED_IN = _EVERYONE | {Permission.SELF_READ}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.PUBLIC: frozenset(_EVERYONE),
+    Role.PROVIDER: frozenset(_SIGNED_IN),
+    Role.DEPLOYER: frozenset(_SIGNED_IN),
+    Role.AUDITOR: frozenset(_SIGNED_IN),
+    Role.CUSTODIAN: frozenset(_SIGNED_IN),
+    Role.SUPERVISOR: frozenset(Permission),
+}
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]

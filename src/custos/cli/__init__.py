@@ -1,0 +1,1 @@
+"""The ``custos`` command line (Typer and Rich)."""

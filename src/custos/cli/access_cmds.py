@@ -1,0 +1,72 @@
+"""``custos actors`` and ``custos orgs``: who may act, for which organisation."""
+
+from __future__ import annotations
+
+import typer
+
+from custos.access import AccessService, Principal, Role
+from custos.access.model import OPERATOR_ID
+from custos.cli.context import open_store
+from custos.cli.output import JsonOption, console, emit
+
+actors = typer.Typer(help="Actors: people and systems with a role.", no_args_is_help=True)
+orgs = typer.Typer(help="Organisations.", no_args_is_help=True)
+
+#: Local commands act as the installation's operator (whoever holds its files).
+OPERATOR = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, None)
+ACTOR_COLUMNS = ["id", "name", "role", "organisation_id", "jurisdiction"]
+
+
+@orgs.command("add")
+def add_org(
+    ctx: typer.Context,
+    name: str,
+    jurisdiction: str = typer.Option(..., "--jurisdiction", "-j", help="ISO 3166 code or EU."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Register an organisation (a filing in the log)."""
+    with open_store(ctx) as store:
+        emit(AccessService(store).register_organisation(name, jurisdiction, by=OPERATOR), as_json)
+
+
+@orgs.command("list")
+def list_orgs(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    with open_store(ctx) as store:
+        emit(AccessService(store).list_organisations(), as_json, ["id", "name", "jurisdiction"])
+
+
+@actors.command("add")
+def add_actor(
+    ctx: typer.Context,
+    name: str,
+    role: Role = typer.Option(..., "--role", "-r"),
+    organisation: str = typer.Option(..., "--org", "-o", help="Organisation id or name."),
+    jurisdiction: str | None = typer.Option(
+        None, "--jurisdiction", "-j", help="Default: the organisation's."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Register an actor (a filing in the log)."""
+    with open_store(ctx) as store:
+        emit(AccessService(store).add_actor(name, role, organisation, jurisdiction, by=OPERATOR), as_json)
+
+
+@actors.command("list")
+def list_actors(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    with open_store(ctx) as store:
+        emit(AccessService(store).list_actors(), as_json, ACTOR_COLUMNS)
+
+
+@actors.command("token")
+def token(ctx: typer.Context, actor_id: str, as_json: bool = JsonOption) -> None:
+    """Issue an API token for an actor. It is shown once; only its hash is stored."""
+    with open_store(ctx) as store:
+        value = AccessService(store).issue_token(actor_id)
+    if as_json:
+        emit({"actor_id": actor_id, "token": value}, True)
+    else:
+        console.print("Token (shown once, store it now):", style="bold")
+        typer.echo(value)
+
+
+__all__ = ["actors", "orgs"]

@@ -1,0 +1,72 @@
+"""``custos init`` and ``custos serve``."""
+
+from __future__ import annotations
+
+import typer
+
+from custos.access import AccessService
+from custos.cli.access_cmds import OPERATOR
+from custos.cli.context import open_store, state
+from custos.cli.output import JsonOption, console, emit
+from custos.store import initialise_installation, ledger_sql
+
+DEFAULT_ORIGIN = "custos.local/log"
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(serve)
+
+
+def init(
+    ctx: typer.Context,
+    origin: str = typer.Option(DEFAULT_ORIGIN, "--origin", help="The log's name in its checkpoints."),
+    authority: str = typer.Option(
+        "Supervisory Authority", "--authority", help="The organisation that runs this installation."
+    ),
+    jurisdiction: str = typer.Option("EU", "--jurisdiction", "-j", help="The authority's jurisdiction."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Create the database, the log's signing key and an empty log, and register the authority."""
+    settings = state(ctx).settings
+    store = initialise_installation(settings, origin)
+    try:
+        org = AccessService(store).register_organisation(authority, jurisdiction, by=OPERATOR)
+        store.publish_checkpoint()
+        data = {
+            "home": str(settings.home),
+            "database": store.engine.url.render_as_string(hide_password=True),
+            "origin": origin,
+            "log_key": store.log_signer.verifier.vkey,
+            "authority": org,
+        }
+    finally:
+        store.close()
+    emit(data, as_json)
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    checkpoint_interval: float = typer.Option(
+        5.0, "--checkpoint-interval", min=0.0, help="Seconds between checkpoint signings (0: never)."
+    ),
+) -> None:
+    """Serve the REST API and the transparency log."""
+    import uvicorn
+
+    from custos.api import create_app
+
+    with open_store(ctx) as store:
+        with store.read() as conn:
+            size = ledger_sql.tree_size(conn)
+        console.print(
+            f"Custos on http://{host}:{port} — log of {size} entries; API docs at /docs", highlight=False
+        )
+        uvicorn.run(
+            create_app(store, checkpoint_interval=checkpoint_interval or None),
+            host=host,
+            port=port,
+            log_level="warning",
+        )

@@ -1,0 +1,18 @@
+"""Sortable identifiers.
+
+Filing ids are ULIDs: 48 bits of milliseconds then 80 random bits, in Crockford base32, so ids
+sort by creation time and can be made on any node without coordination.
+"""
+
+from __future__ import annotations
+
+from ulid import ULID
+
+from custos.core.clock import Clock, SystemClock
+
+_SYSTEM_CLOCK = SystemClock()
+
+
+def new_id(clock: Clock = _SYSTEM_CLOCK) -> str:
+    """A new ULID string whose time part comes from ``clock``."""
+    return str(ULID.from_datetime(clock.now()))

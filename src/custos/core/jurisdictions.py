@@ -1,0 +1,44 @@
+"""Jurisdictions: countries (ISO 3166-1 alpha-2), their subdivisions (ISO 3166-2) and the EU.
+
+Codes are validated against ``pycountry``'s copy of the ISO tables, so a typo such as ``US-CAL``
+is refused instead of creating a jurisdiction that no rule will ever match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import pycountry
+
+from custos.core.errors import InvalidInput
+
+#: Supranational jurisdictions that legislate directly (regulations apply without transposition).
+SUPRANATIONAL = {"EU": "European Union"}
+
+
+@dataclass(frozen=True, slots=True)
+class Jurisdiction:
+    code: str
+    name: str
+    parent: str | None = None
+
+
+@cache
+def jurisdiction(code: str) -> Jurisdiction:
+    """Look up a jurisdiction by code, case-insensitively; raise :class:`InvalidInput` if unknown."""
+    normalised = code.strip().upper()
+    if normalised in SUPRANATIONAL:
+        return Jurisdiction(normalised, SUPRANATIONAL[normalised])
+    if "-" in normalised:
+        subdivision = pycountry.subdivisions.get(code=normalised)
+        if subdivision is not None:
+            return Jurisdiction(normalised, subdivision.name, normalised.split("-", 1)[0])
+    elif len(normalised) == 2:
+        country = pycountry.countries.get(alpha_2=normalised)
+        if country is not None:
+            return Jurisdiction(normalised, country.name)
+    raise InvalidInput(
+        f"unknown jurisdiction {code!r}: use an ISO 3166-1 alpha-2 country (DE), "
+        "an ISO 3166-2 subdivision (US-CA) or EU"
+    )

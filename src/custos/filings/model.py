@@ -1,0 +1,183 @@
+"""The filing envelope, its kinds and its per-field visibility."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from custos.core.canonical import canonical_json
+from custos.core.clock import Clock
+from custos.core.errors import InvalidInput
+from custos.core.ids import new_id
+from custos.core.jurisdictions import jurisdiction
+from custos.filings.commitment import Disclosure, FilingView, field_digest, filing_digest
+
+ENTRY_MEDIA_TYPE = "application/vnd.custos.ledger-entry.v1+json"
+
+
+class Visibility(StrEnum):
+    """Who may read a field: everyone, supervisors only, or the filing organisation and supervisors."""
+
+    PUBLIC = "public"
+    SUPERVISORS = "supervisors"
+    OWNER = "owner"
+
+
+def visibility_of(model: type[BaseModel], field: str) -> Visibility:
+    """A payload field's declared visibility (``json_schema_extra={"visibility": ...}``), default owner."""
+    extra = model.model_fields[field].json_schema_extra
+    if isinstance(extra, dict) and "visibility" in extra:
+        return Visibility(str(extra["visibility"]))
+    return Visibility.OWNER
+
+
+@dataclass(frozen=True)
+class FilingKind:
+    """A kind of filing: its name (``resource.event``), its payload model, and what it says."""
+
+    name: str
+    payload: type[BaseModel]
+    description: str
+
+    def validate(self, content: dict[str, Any]) -> dict[str, Any]:
+        """Validate content against the payload model; return it in JSON form."""
+        try:
+            parsed = self.payload.model_validate(content)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in error['loc']) or '(root)'}: {error['msg']}"
+                for error in exc.errors()
+            )
+            raise InvalidInput(f"invalid {self.name} filing: {problems}") from exc
+        dumped: dict[str, Any] = parsed.model_dump(mode="json")
+        return dumped
+
+
+_KINDS: dict[str, FilingKind] = {}
+
+
+def register_kind(kind: FilingKind) -> FilingKind:
+    """Make a kind known; a second, different kind of the same name is a programming error."""
+    existing = _KINDS.setdefault(kind.name, kind)
+    if existing is not kind:
+        raise ValueError(f"filing kind {kind.name!r} is registered twice")
+    return kind
+
+
+def kind_named(name: str) -> FilingKind:
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise InvalidInput(f"unknown filing kind {name!r}") from None
+
+
+def _salt() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
+
+
+class Filing(BaseModel):
+    """An immutable filing. ``salts`` are secret: they are what keeps withheld fields unguessable."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    kind: str
+    actor: str
+    organisation: str
+    jurisdiction: str
+    subject: str
+    filed_at: AwareDatetime
+    supersedes: str | None = None
+    content: dict[str, Any]
+    visibility: dict[str, Visibility]
+    salts: dict[str, str] = Field(repr=False)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        kind: FilingKind,
+        content: dict[str, Any],
+        actor: str,
+        organisation: str,
+        jurisdiction_code: str,
+        subject: str,
+        clock: Clock,
+        supersedes: str | None = None,
+        visibility: dict[str, Visibility] | None = None,
+        filing_id: str | None = None,
+    ) -> Filing:
+        """Validate ``content`` for ``kind`` and seal it as a new filing."""
+        data = kind.validate(content)
+        declared = {name: visibility_of(kind.payload, name) for name in data}
+        for name in visibility or {}:
+            if name not in data:
+                raise InvalidInput(f"visibility given for {name!r}, which the {kind.name} filing lacks")
+        declared.update(visibility or {})
+        return cls(
+            id=filing_id or new_id(clock),
+            kind=kind.name,
+            actor=actor,
+            organisation=organisation,
+            jurisdiction=jurisdiction(jurisdiction_code).code,
+            subject=subject,
+            filed_at=clock.now(),
+            supersedes=supersedes,
+            content=data,
+            visibility=declared,
+            salts={name: _salt() for name in data},
+        )
+
+    def envelope(self) -> dict[str, Any]:
+        """The public part: what the ledger entry records besides the digest."""
+        return {
+            "v": 1,
+            "id": self.id,
+            "kind": self.kind,
+            "jurisdiction": self.jurisdiction,
+            "subject": self.subject,
+            "actor": self.actor,
+            "organisation": self.organisation,
+            "filed_at": _timestamp(self.filed_at),
+            "supersedes": self.supersedes,
+        }
+
+    def field_digests(self) -> dict[str, str]:
+        return {
+            name: field_digest(self.salts[name], name, value, self.visibility[name])
+            for name, value in self.content.items()
+        }
+
+    def digest(self) -> str:
+        return filing_digest(self.envelope(), self.field_digests().values())
+
+    def ledger_entry(self) -> bytes:
+        """The bytes appended to the log: envelope plus digest, canonical JSON."""
+        return canonical_json({**self.envelope(), "digest": self.digest()})
+
+    def view(self, can_see: Callable[[Visibility], bool]) -> FilingView:
+        """The filing as shown to a viewer who may see the fields for which ``can_see`` holds."""
+        digests = self.field_digests()
+        disclosed = {
+            name: Disclosure(value=value, salt=self.salts[name], visibility=self.visibility[name])
+            for name, value in self.content.items()
+            if can_see(self.visibility[name])
+        }
+        withheld = sorted(digest for name, digest in digests.items() if name not in disclosed)
+        return FilingView(
+            envelope=self.envelope(),
+            disclosed=disclosed,
+            withheld=withheld,
+            digest=filing_digest(self.envelope(), digests.values()),
+        )
+
+
+def _timestamp(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")

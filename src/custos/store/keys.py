@@ -1,0 +1,45 @@
+"""Signing keys on disk: the log's checkpoint key, created by ``custos init``.
+
+Keys are signed-note signer key strings in files readable by their owner only (mode 0600),
+in a directory of mode 0700. A key file with looser permissions is refused, as ssh does.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from custos.core.errors import InvalidInput, NotFound
+from custos.ledger import ALG_ED25519, Signer
+
+LOG_KEY_FILE = "log.key"
+
+
+def write_key(path: Path, signer: Signer) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    if path.exists():
+        raise InvalidInput(f"{path} already exists; refusing to overwrite a signing key")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as stream:
+        stream.write(signer.skey + "\n")
+
+
+def read_key(path: Path) -> Signer:
+    if not path.exists():
+        raise NotFound(f"no signing key at {path}: run `custos init`")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise InvalidInput(f"{path} is readable by others (mode {mode:o}); chmod 600 it")
+    return Signer.from_skey(path.read_text())
+
+
+def create_log_key(keys_dir: Path, origin: str) -> Signer:
+    signer = Signer.generate(origin, ALG_ED25519)
+    write_key(keys_dir / LOG_KEY_FILE, signer)
+    return signer
+
+
+def load_log_key(keys_dir: Path) -> Signer:
+    return read_key(keys_dir / LOG_KEY_FILE)

@@ -1,0 +1,152 @@
+"""The store: the one place that talks SQL, and the one path by which anything is written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy.exc
+from sqlalchemy import Connection, Engine, delete, make_url, select
+
+from custos.core.clock import Clock, SystemClock
+from custos.core.errors import Conflict, IntegrityFailure, NotFound, Unavailable
+from custos.core.settings import Settings
+from custos.filings import Filing
+from custos.ledger import Signer, TileCache, VerificationReport, verify_log
+from custos.store import keys, ledger_sql, migrate
+from custos.store.engine import WRITE_OPTION, create_store_engine
+from custos.store.ledger_sql import SqlTiles
+from custos.store.tables import VIEW_TABLES, filings, ledger_entries
+from custos.store.unit_of_work import UnitOfWork, project
+
+
+class Store:
+    """An open installation: engine, log key, tile reader and clock."""
+
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.engine = engine or create_store_engine(settings.database_url)
+        self.tiles = SqlTiles(self.engine, TileCache())
+
+    @classmethod
+    def open(cls, settings: Settings, *, clock: Clock | None = None) -> Store:
+        """Open an existing installation; refuse a database whose schema is not current."""
+        if settings.is_sqlite:
+            database = make_url(settings.database_url).database
+            if database and database != ":memory:" and not Path(database).exists():
+                raise NotFound(f"no Custos installation at {settings.home}: run `custos init` first")
+        store = cls(settings, clock=clock)
+        current, head = migrate.current_revision(store.engine), migrate.head_revision(store.engine)
+        if current != head:
+            store.close()
+            raise Unavailable(
+                f"the database schema is at {current or 'nothing'}, this Custos needs {head}: "
+                "run `custos init` for a new installation or `custos db upgrade` for an existing one"
+            )
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def log_signer(self) -> Signer:
+        return keys.load_log_key(self.settings.keys_dir)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction that never waits for writers."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        """A write transaction: commits on success, rolls back entirely on any error."""
+        try:
+            with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
+                yield UnitOfWork(conn)
+        except sqlalchemy.exc.IntegrityError as exc:
+            raise Conflict(
+                f"the write conflicts with what is stored; nothing was changed ({exc.orig})"
+            ) from exc
+        except sqlalchemy.exc.OperationalError as exc:
+            raise Unavailable(
+                f"the database is busy or unreachable; nothing was changed ({exc.orig})"
+            ) from exc
+
+    def publish_checkpoint(self) -> tuple[int, str]:
+        """Sign the current tree head (if it moved) and return (size, note)."""
+        signer = self.log_signer
+        with self.transaction() as uow:
+            return ledger_sql.publish_checkpoint(uow.conn, signer, self.tiles.reader, self.clock.now())
+
+    def filing(self, conn: Connection, filing_id: str) -> tuple[Filing, int] | None:
+        row = conn.execute(select(filings.c.document, filings.c.idx).where(filings.c.id == filing_id)).first()
+        if row is None:
+            return None
+        return Filing.model_validate(json.loads(row.document)), int(row.idx)
+
+    def verify(self) -> VerificationReport:
+        """Verify the log from scratch, then that every stored filing matches its entry."""
+        report = verify_log(self.tiles, self.log_signer.verifier)
+        with self.read() as conn:
+            for filing, index, entry in _filings_with_entries(conn):
+                if filing.ledger_entry() != entry:
+                    raise IntegrityFailure(
+                        f"filing {filing.id} does not match ledger entry {index}",
+                        evidence={"filing": filing.id, "entry": index},
+                    )
+        return report
+
+    def replay(self) -> int:
+        """Drop every view and rebuild it from the filings in log order; return the filings replayed.
+
+        Each filing is checked against its ledger entry first: a view is never rebuilt from a
+        filing the log does not vouch for.
+        """
+        count = 0
+        with self.transaction() as uow:
+            for table in VIEW_TABLES:
+                uow.conn.execute(delete(table))
+            for filing, index, entry in _filings_with_entries(uow.conn):
+                if filing.ledger_entry() != entry:
+                    raise IntegrityFailure(
+                        f"filing {filing.id} does not match ledger entry {index}; nothing was replayed",
+                        evidence={"filing": filing.id, "entry": index},
+                    )
+                project(uow.conn, filing)
+                count += 1
+        return count
+
+
+def _filings_with_entries(conn: Connection) -> Iterator[tuple[Filing, int, bytes]]:
+    rows = conn.execute(
+        select(filings.c.document, filings.c.idx, ledger_entries.c.data)
+        .join(ledger_entries, ledger_entries.c.idx == filings.c.idx)
+        .order_by(filings.c.idx)
+    )
+    for document, index, entry in rows:
+        yield Filing.model_validate(json.loads(document)), int(index), bytes(entry)
+
+
+def initialise_installation(settings: Settings, origin: str, *, clock: Clock | None = None) -> Store:
+    """Create the data directory, the schema, the log key and an empty log with its first checkpoint.
+
+    Refuses to touch an installation that already has a log or a key.
+    """
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = Store(settings, clock=clock)
+    try:
+        migrate.upgrade(store.engine)
+        with store.transaction() as uow:
+            ledger_sql.initialise(uow.conn, origin)
+            keys.create_log_key(settings.keys_dir, origin)
+        store.publish_checkpoint()
+    except BaseException:
+        store.close()
+        raise
+    return store

@@ -1,0 +1,65 @@
+"""Projections of the access filings into views, and the queries that read them.
+
+Projections take the filing's validated JSON content, so the store depends on filing kinds by
+name only and never on the domain packages that define them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from custos.filings import Filing
+from custos.store.tables import actors, organisations
+from custos.store.unit_of_work import projects
+
+
+@projects("organisation.registered")
+def _organisation_registered(conn: Connection, filing: Filing) -> None:
+    conn.execute(
+        insert(organisations).values(
+            id=filing.subject,
+            name=filing.content["name"],
+            jurisdiction=filing.content["jurisdiction"],
+            filing_id=filing.id,
+        )
+    )
+
+
+@projects("actor.registered")
+def _actor_registered(conn: Connection, filing: Filing) -> None:
+    conn.execute(
+        insert(actors).values(
+            id=filing.subject,
+            name=filing.content["name"],
+            role=filing.content["role"],
+            organisation_id=filing.content["organisation_id"],
+            jurisdiction=filing.content["jurisdiction"],
+            filing_id=filing.id,
+        )
+    )
+
+
+def organisation(
+    conn: Connection, *, id: str | None = None, name: str | None = None
+) -> dict[str, Any] | None:
+    query = select(organisations)
+    query = (
+        query.where(organisations.c.id == id) if id is not None else query.where(organisations.c.name == name)
+    )
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def list_organisations(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(select(organisations).order_by(organisations.c.name)).mappings()]
+
+
+def actor(conn: Connection, actor_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(actors).where(actors.c.id == actor_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def list_actors(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(select(actors).order_by(actors.c.name, actors.c.id)).mappings()]

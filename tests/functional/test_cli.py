@@ -1,0 +1,165 @@
+"""The ``custos`` command line, run as a user would: JSON out, one-line errors, exit code 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from custos.cli.app import app
+from custos.ledger import Checkpoint, Signer, Verifier, open_checkpoint, verify_consistency, verify_inclusion
+from custos.ledger.hashing import leaf_hash
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+def run(home: Path, *args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(app, ["--home", str(home), *args])
+    assert result.exit_code == code, result.output
+    if code == 2:
+        assert "Traceback" not in result.output
+    return result.output
+
+
+def run_json(home: Path, *args: str) -> object:
+    return json.loads(run(home, *args, "--json"))
+
+
+@pytest.fixture
+def installed(home: Path) -> Path:
+    run(home, "init", "--origin", "example.org/custos")
+    return home
+
+
+def test_init_leaves_an_empty_log_but_for_the_authority_and_protects_the_key(home: Path) -> None:
+    data = run_json(home, "init", "--origin", "example.org/custos", "--authority", "Office", "-j", "EU")
+    assert data["origin"] == "example.org/custos"  # type: ignore[index]
+    assert (home / "keys" / "log.key").stat().st_mode & 0o777 == 0o600
+    assert (home / "keys").stat().st_mode & 0o777 == 0o700
+    status = run_json(home, "ledger", "status")
+    assert status["size"] == 1 and status["checkpoint_size"] == 1  # type: ignore[index]
+    out = run(home, "init", code=2)
+    assert "already" in out
+
+
+def test_actors_orgs_and_tokens(installed: Path) -> None:
+    org = run_json(installed, "orgs", "add", "Bank AG", "-j", "DE")
+    actor = run_json(installed, "actors", "add", "Risk officer", "--role", "deployer", "--org", "Bank AG")
+    assert actor["organisation_id"] == org["id"] and actor["jurisdiction"] == "DE"  # type: ignore[index]
+    listed = run_json(installed, "actors", "list")
+    assert [a["name"] for a in listed] == ["Risk officer"]  # type: ignore[union-attr,index]
+    token = run_json(installed, "actors", "token", actor["id"])  # type: ignore[index]
+    assert token["token"].startswith("custos_")  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("orgs", "add", "X", "-j", "XX"), "unknown jurisdiction"),
+        (("actors", "add", "X", "--role", "provider", "--org", "Nope"), "no organisation 'Nope'"),
+        (("actors", "add", "X", "--role", "public", "--org", "Nope"), "anonymous visitor"),
+        (("actors", "token", "NOPE"), "no actor"),
+        (("ledger", "proof", "inclusion", "--index", "5", "--size", "99"), "need index < size"),
+        (("ledger", "append", "/no/such/file"), "No such file"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(installed: Path, args: tuple[str, ...], message: str) -> None:
+    output = run(installed, *args, code=2)
+    assert message in output
+
+
+def test_commands_on_a_missing_installation_say_how_to_fix_it(home: Path) -> None:
+    assert "custos init" in run(home, "ledger", "status", code=2)
+
+
+def test_ledger_append_entries_proofs_and_verify(installed: Path, tmp_path: Path) -> None:
+    lines = [f"line {i}" for i in range(2500)]
+    source = tmp_path / "entries.txt"
+    source.write_text("\n".join(lines) + "\n")
+    appended = run_json(installed, "ledger", "append", str(source))
+    assert appended == {"appended": 2500, "first_index": 1}
+    stored = run_json(installed, "ledger", "entries", "--start", "1", "--end", "4")
+    assert [e["index"] for e in stored] == [1, 2, 3]  # type: ignore[union-attr,index]
+    plain = run(installed, "ledger", "entries", "--start", "2", "--end", "3")
+    assert plain == "2\tline 1\n"
+
+    first = run_json(installed, "ledger", "checkpoint")
+    log_key = Verifier.from_vkey(run_json(installed, "ledger", "status")["log_key"])  # type: ignore[index]
+    checkpoint, _ = open_checkpoint(first["checkpoint"], log_key)  # type: ignore[index]
+    assert checkpoint.size == 2501
+
+    proof = run_json(installed, "ledger", "proof", "inclusion", "--index", "7", "--size", "2501")
+    import base64
+
+    verify_inclusion(
+        index=7,
+        size=2501,
+        leaf=leaf_hash(b"line 6"),
+        proof=[base64.b64decode(p) for p in proof["proof"]],
+        root=checkpoint.root,
+    )  # type: ignore[index]
+    consistency = run_json(installed, "ledger", "proof", "consistency", "--old", "300", "--size", "2501")
+    verify_consistency(
+        old_size=300,
+        new_size=2501,
+        old_root=base64.b64decode(consistency["old_root"]),  # type: ignore[index]
+        new_root=checkpoint.root,
+        proof=[base64.b64decode(p) for p in consistency["proof"]],
+    )  # type: ignore[index]
+    assert run_json(installed, "ledger", "verify")["size"] == 2501  # type: ignore[index]
+
+
+def test_witness_cosigns_growth_and_refuses_a_fork(installed: Path, tmp_path: Path) -> None:
+    witness_dir = tmp_path / "witness"
+    source = tmp_path / "e.txt"
+    source.write_text("a\nb\nc\n")
+    run(installed, "ledger", "append", str(source))
+    run(installed, "ledger", "checkpoint")
+    cosigned = run_json(installed, "ledger", "witness", "--witness-dir", str(witness_dir))
+    witness_key = Verifier.from_vkey(cosigned["witness"])  # type: ignore[index]
+    run(installed, "ledger", "append", str(source))
+    run(installed, "ledger", "checkpoint")
+    run(installed, "ledger", "witness", "--witness-dir", str(witness_dir))
+    served = run(installed, "ledger", "status", "--json")
+    assert json.loads(served)["checkpoint_size"] == 7
+
+    # A checkpoint for a different tree of a size already passed, signed with the log's own key:
+    # what a compromised log would show one party to hide entries from another.
+    signer = Signer.from_skey((installed / "keys" / "log.key").read_text())
+    forked = tmp_path / "forked.txt"
+    forked.write_text(Checkpoint("example.org/custos", 9, bytes(32)).sign(signer))
+    out = run(
+        installed, "ledger", "witness", "--witness-dir", str(witness_dir), "--checkpoint", str(forked), code=2
+    )
+    assert "refusing to cosign" in out
+    from custos.ledger import Note
+
+    latest = json.loads(run(installed, "ledger", "status", "--json"))
+    assert latest["checkpoint_size"] == 7
+    note = run(installed, "ledger", "checkpoint")
+    Note.parse(note).verify(witness_key)
+
+
+def test_verify_names_a_tampered_entry(installed: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    source = tmp_path / "e.txt"
+    source.write_text("\n".join(f"x{i}" for i in range(300)) + "\n")
+    run(installed, "ledger", "append", str(source))
+    run(installed, "ledger", "checkpoint")
+    with sqlite3.connect(installed / "custos.db") as db:
+        db.execute("UPDATE ledger_entries SET data = ? WHERE idx = 42", (b"x4!",))
+    out = run(installed, "ledger", "verify", code=2)
+    assert "entry 42" in out
+
+
+def test_db_replay_rebuilds_views(installed: Path) -> None:
+    run(installed, "orgs", "add", "Bank AG", "-j", "DE")
+    before = run_json(installed, "orgs", "list")
+    assert run_json(installed, "db", "replay") == {"replayed_filings": 2}
+    assert run_json(installed, "orgs", "list") == before

@@ -1,0 +1,114 @@
+"""Every route names its permission, and every route is tried with every role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from custos.access import ROLE_PERMISSIONS, Permission, Role
+from tests.functional.conftest import Api
+
+P = Permission
+#: The whole route table. A new route fails this test until it is listed here with its permission.
+ROUTES: dict[tuple[str, str], Permission] = {
+    ("GET", "/checkpoint"): P.LEDGER_READ,
+    ("GET", "/tile/{path:path}"): P.LEDGER_READ,
+    ("GET", "/v1/ledger/status"): P.LEDGER_READ,
+    ("GET", "/v1/ledger/entries"): P.LEDGER_READ,
+    ("GET", "/v1/ledger/proofs/inclusion"): P.LEDGER_READ,
+    ("GET", "/v1/ledger/proofs/consistency"): P.LEDGER_READ,
+    ("POST", "/v1/ledger/checkpoints"): P.LEDGER_CHECKPOINT,
+    ("GET", "/v1/organisations"): P.ORGANISATIONS_READ,
+    ("POST", "/v1/organisations"): P.ORGANISATIONS_WRITE,
+    ("GET", "/v1/actors"): P.ACTORS_READ,
+    ("POST", "/v1/actors"): P.ACTORS_WRITE,
+    ("POST", "/v1/actors/{actor_id}/tokens"): P.TOKENS_ISSUE,
+    ("GET", "/v1/me"): P.SELF_READ,
+    ("GET", "/v1/filings/{filing_id}"): P.FILINGS_READ,
+}
+DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+def permission_of(route: APIRoute) -> Permission | None:
+    for dependency in route.dependant.dependencies:
+        found = getattr(dependency.call, "permission", None)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    return None
+
+
+def api_routes(routes: list[Any]) -> list[APIRoute]:
+    """Every API route, looking inside included routers."""
+    found = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            found += api_routes(included.routes)
+        elif getattr(route, "path", None) not in DOCUMENTATION:
+            assert isinstance(route, APIRoute), route
+            found.append(route)
+    return found
+
+
+def test_route_table_is_pinned(api: Api) -> None:
+    actual = {}
+    for route in api_routes(api.client.app.routes):  # type: ignore[attr-defined]
+        for method in route.methods:
+            actual[(method, route.path)] = permission_of(route)
+    assert actual == ROUTES
+
+
+def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any]]:
+    """A well-formed request for each route, so only authorisation decides the outcome."""
+    provider_actor = api.actors[Role.PROVIDER]["id"]
+    with api.store.read() as conn:
+        filing_id = conn.exec_driver_sql("SELECT id FROM filings LIMIT 1").scalar_one()
+    samples: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
+        ("GET", "/tile/{path:path}"): ("/tile/0/000.p/1", {}),
+        ("GET", "/v1/ledger/proofs/inclusion"): (
+            "/v1/ledger/proofs/inclusion",
+            {"params": {"index": 0, "size": 2}},
+        ),
+        ("GET", "/v1/ledger/proofs/consistency"): (
+            "/v1/ledger/proofs/consistency",
+            {"params": {"old": 1, "size": 2}},
+        ),
+        ("POST", "/v1/organisations"): (
+            "/v1/organisations",
+            {"json": {"name": "New Org", "jurisdiction": "IT"}},
+        ),
+        ("POST", "/v1/actors"): (
+            "/v1/actors",
+            {"json": {"name": "New", "role": "auditor", "organisation": "Provider SA"}},
+        ),
+        ("POST", "/v1/actors/{actor_id}/tokens"): (f"/v1/actors/{provider_actor}/tokens", {}),
+        ("GET", "/v1/filings/{filing_id}"): (f"/v1/filings/{filing_id}", {}),
+    }
+    return samples.get((method, path), (path, {}))
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTES))
+def test_every_route_admits_exactly_the_roles_holding_its_permission(
+    api: Api, role: Role, method: str, path: str
+) -> None:
+    url, extra = sample_request(api, method, path)
+    response = api.client.request(method, url, headers=api.headers(role), **extra)
+    if ROUTES[(method, path)] in ROLE_PERMISSIONS[role]:
+        assert response.status_code < 400, response.text
+    else:
+        assert response.status_code == (401 if role is Role.PUBLIC else 403), response.text
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_an_unknown_token_is_401_even_on_public_routes(api: Api) -> None:
+    response = api.client.get("/v1/ledger/status", headers={"Authorization": "Bearer custos_nope"})
+    assert response.status_code == 401
+    assert response.json()["detail"] == "unknown or revoked API token"
+
+
+def test_a_malformed_authorization_header_is_401(api: Api) -> None:
+    response = api.client.get("/v1/ledger/status", headers={"Authorization": "Token abc"})
+    assert response.status_code == 401

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select, update
+
+from custos.access import OPERATOR_ID, AccessService, Principal, Role
+from custos.core import Conflict, IntegrityFailure
+from custos.store import Store, ledger_sql
+from custos.store.tables import VIEW_TABLES, filings
+
+OPERATOR = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, None)
+
+
+def views_of(store: Store) -> dict[str, list[dict[str, object]]]:
+    with store.read() as conn:
+        return {
+            t.name: [dict(r) for r in conn.execute(select(t).order_by(t.c.id)).mappings()]
+            for t in VIEW_TABLES
+        }
+
+
+@pytest.fixture
+def populated(store: Store) -> Store:
+    access = AccessService(store)
+    for name, code in (("Authority", "EU"), ("Provider SA", "FR"), ("Bank AG", "DE")):
+        org = access.register_organisation(name, code, by=OPERATOR)
+        access.add_actor(f"{name} officer", Role.PROVIDER, org["id"], by=OPERATOR)
+    return store
+
+
+def test_replay_rebuilds_identical_views(populated: Store) -> None:
+    before = views_of(populated)
+    assert sum(len(rows) for rows in before.values()) == 6
+    assert populated.replay() == 6
+    assert views_of(populated) == before
+
+
+def test_replay_refuses_a_filing_the_log_does_not_vouch_for(populated: Store) -> None:
+    before = views_of(populated)
+    with populated.transaction() as uow:
+        filing_id, document = uow.conn.execute(select(filings.c.id, filings.c.document).limit(1)).one()
+        data = json.loads(document)
+        data["content"]["name"] = "Someone Else"
+        uow.conn.execute(update(filings).where(filings.c.id == filing_id).values(document=json.dumps(data)))
+    with pytest.raises(IntegrityFailure, match=filing_id):
+        populated.replay()
+    assert views_of(populated) == before
+    with pytest.raises(IntegrityFailure, match=filing_id):
+        populated.verify()
+
+
+def test_a_refused_filing_changes_neither_log_nor_views(populated: Store) -> None:
+    with populated.read() as conn:
+        size = ledger_sql.tree_size(conn)
+    before = views_of(populated)
+    with pytest.raises(Conflict, match="already registered"):
+        AccessService(populated).register_organisation("Bank AG", "DE", by=OPERATOR)
+    with populated.read() as conn:
+        assert ledger_sql.tree_size(conn) == size
+    assert views_of(populated) == before

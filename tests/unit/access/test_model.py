@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from custos.access import ROLE_PERMISSIONS, Permission, Principal, Role
+from custos.filings import Visibility
+
+
+def principal(role: Role, organisation: str | None) -> Principal:
+    return Principal("a", "a", role, organisation, "FR")
+
+
+@pytest.mark.parametrize(
+    ("role", "organisation", "visible"),
+    [
+        (Role.PUBLIC, None, {Visibility.PUBLIC}),
+        (Role.PROVIDER, "OWNER", {Visibility.PUBLIC, Visibility.OWNER}),
+        (Role.PROVIDER, "OTHER", {Visibility.PUBLIC}),
+        (Role.AUDITOR, "OTHER", {Visibility.PUBLIC}),
+        (Role.SUPERVISOR, "AUTHORITY", set(Visibility)),
+    ],
+)
+def test_field_visibility_by_role_and_ownership(
+    role: Role, organisation: str | None, visible: set[Visibility]
+) -> None:
+    who = principal(role, organisation)
+    assert {v for v in Visibility if who.can_see(v, "OWNER")} == visible
+
+
+def test_only_supervisors_hold_write_permissions() -> None:
+    writes = {p for p in Permission if p.endswith((":write", ":sign", ":issue"))}
+    for role, held in ROLE_PERMISSIONS.items():
+        assert bool(held & writes) is (role is Role.SUPERVISOR)

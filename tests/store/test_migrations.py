@@ -17,5 +17,9 @@ def test_migrations_and_models_agree(store: Store) -> None:
 
 
 def test_an_unmigrated_database_is_refused_with_the_fix(settings: Settings) -> None:
+    empty = Store(settings)
+    with empty.engine.connect():  # creates an empty SQLite file; PostgreSQL's database exists already
+        pass
+    empty.close()
     with pytest.raises(Unavailable, match="custos db upgrade"):
         Store.open(settings)

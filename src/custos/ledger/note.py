@@ -46,6 +46,17 @@ def _check_name(name: str) -> None:
         raise InvalidInput(f"key name {name!r} must be non-empty, without spaces or '+'")
 
 
+def _key_material(which: str, material: str) -> tuple[int, bytes]:
+    """Decode ``base64(algorithm byte || 32-byte Ed25519 key)`` of a verifier or signer key."""
+    try:
+        raw = base64.b64decode(material, validate=True)
+    except binascii.Error as exc:
+        raise InvalidInput(f"{which} key material is not base64: {exc}") from exc
+    if len(raw) != 33 or raw[0] not in (ALG_ED25519, ALG_COSIGNATURE_V1):
+        raise InvalidInput(f"{which} key must hold an Ed25519 key (algorithm 0x01 or 0x04)")
+    return raw[0], raw[1:]
+
+
 def _raw_public(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
@@ -75,13 +86,8 @@ class Verifier:
             raise InvalidInput("a verifier key has three '+'-separated parts: name, key id, key")
         name, key_hash, material = parts
         _check_name(name)
-        try:
-            raw = base64.b64decode(material, validate=True)
-        except binascii.Error as exc:
-            raise InvalidInput(f"verifier key material is not base64: {exc}") from exc
-        if len(raw) != 33 or raw[0] not in (ALG_ED25519, ALG_COSIGNATURE_V1):
-            raise InvalidInput("verifier key must hold an Ed25519 key (algorithm 0x01 or 0x04)")
-        verifier = cls(name, raw[0], raw[1:])
+        algorithm, key = _key_material("verifier", material)
+        verifier = cls(name, algorithm, key)
         if verifier.key_id.hex() != key_hash.lower() or len(key_hash) != 8:
             raise InvalidInput("verifier key id does not match its name and key")
         return verifier
@@ -120,13 +126,8 @@ class Signer:
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise InvalidInput("a signer key reads PRIVATE+KEY+<name>+<id>+<key>")
         _, _, name, key_hash, material = parts
-        try:
-            raw = base64.b64decode(material, validate=True)
-        except binascii.Error as exc:
-            raise InvalidInput(f"signer key material is not base64: {exc}") from exc
-        if len(raw) != 33 or raw[0] not in (ALG_ED25519, ALG_COSIGNATURE_V1):
-            raise InvalidInput("signer key must hold an Ed25519 seed (algorithm 0x01 or 0x04)")
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]), raw[0])
+        algorithm, seed = _key_material("signer", material)
+        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed), algorithm)
         if signer.verifier.key_id.hex() != key_hash.lower():
             raise InvalidInput("signer key id does not match its name and key")
         return signer

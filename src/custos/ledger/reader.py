@@ -7,6 +7,7 @@ slice and a proof costs no storage read and no hashing beyond the edge of the tr
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol
@@ -57,29 +58,32 @@ def _tile_levels(hashes: bytes) -> list[bytes]:
 
 
 class TileCache:
-    """LRU cache of tiles with their internal levels, bounded by a number of tiles."""
+    """LRU cache of tiles with their internal levels, bounded by a number of tiles.
+
+    Safe to share between threads (the API serves requests from a thread pool).
+    """
 
     def __init__(self, capacity: int = 8192) -> None:
         self._capacity = capacity
         self._tiles: OrderedDict[TileId, list[bytes]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, tile: TileId, width: int) -> list[bytes] | None:
-        levels = self._tiles.get(tile)
-        if levels is None or len(levels[0]) < width * HASH_SIZE:
-            return None
-        self._tiles.move_to_end(tile)
-        return levels
+        with self._lock:
+            levels = self._tiles.get(tile)
+            if levels is None or len(levels[0]) < width * HASH_SIZE:
+                return None
+            self._tiles.move_to_end(tile)
+            return levels
 
     def put(self, tile: TileId, hashes: bytes) -> list[bytes]:
         levels = _tile_levels(hashes)
-        self._tiles[tile] = levels
-        self._tiles.move_to_end(tile)
-        while len(self._tiles) > self._capacity:
-            self._tiles.popitem(last=False)
+        with self._lock:
+            self._tiles[tile] = levels
+            self._tiles.move_to_end(tile)
+            while len(self._tiles) > self._capacity:
+                self._tiles.popitem(last=False)
         return levels
-
-    def clear(self) -> None:
-        self._tiles.clear()
 
 
 class MissingTile(LookupError):

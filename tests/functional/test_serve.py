@@ -1,0 +1,78 @@
+"""``custos serve`` as a real server on loopback: the log over HTTP and checkpoints published in batches."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from custos.cli.app import app
+from custos.ledger import Verifier, open_checkpoint
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    home = tmp_path / "home"
+    assert CliRunner().invoke(app, ["--home", str(home), "demo", "--no-serve"]).exit_code == 0
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "custos.cli",
+            "--home",
+            str(home),
+            "serve",
+            "--port",
+            str(port),
+            "--checkpoint-interval",
+            "0.2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"{base}/v1/ledger/status", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield base, home
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        assert process.stderr is not None
+        process.stderr.close()
+
+
+def test_served_log_publishes_new_checkpoints_by_itself(server: tuple[str, Path], tmp_path: Path) -> None:
+    base, home = server
+    status = httpx.get(f"{base}/v1/ledger/status").json()
+    log_key = Verifier.from_vkey(status["log_key"])
+    before, _ = open_checkpoint(httpx.get(f"{base}/checkpoint").text, log_key)
+    lines = tmp_path / "lines.txt"
+    lines.write_text("one\ntwo\nthree\n")
+    assert CliRunner().invoke(app, ["--home", str(home), "ledger", "append", str(lines)]).exit_code == 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        after, _ = open_checkpoint(httpx.get(f"{base}/checkpoint").text, log_key)
+        if after.size == before.size + 3:
+            break
+        time.sleep(0.1)
+    assert after.size == before.size + 3
+    assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "Custos"

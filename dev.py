@@ -49,6 +49,7 @@ def run(*command: object) -> None:
 def lint() -> None:
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
+    run(BIN / "mypy", "--strict", "src/custos")
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ def _published_size(store: Store) -> tuple[int, str]:
 @router.get("/checkpoint", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 def checkpoint(request: Request, _: Reader) -> Response:
     """The newest signed checkpoint, with any witness cosignatures."""
-    _, note = _published_size(_store(request))
+    note = _published_size(_store(request))[1]
     return Response(note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
@@ -49,7 +49,7 @@ def tile(path: str, request: Request, _: Reader) -> Response:
     """A hash tile ``<L>/<N>[.p/<W>]`` or an entry bundle ``entries/<N>[.p/<W>]``."""
     level, index, width = parse_tile_path(path)
     store = _store(request)
-    size, _ = _published_size(store)
+    size = _published_size(store)[0]
     level_size = size if level is None else size >> (8 * level)
     available = min(TILE_WIDTH, level_size - index * TILE_WIDTH)
     if available < width:

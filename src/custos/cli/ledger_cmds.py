@@ -186,7 +186,8 @@ def witness(
             latest = ledger_sql.latest_checkpoint(conn)
         if latest is None:
             raise InvalidInput("the log has no checkpoint to cosign")
-        seq, note = latest[0], latest[2]
+        seq: int | None = latest[0]
+        note = latest[2]
         if checkpoint_file is not None:
             note, seq = checkpoint_file.read_text(), None
         offered, _ = open_checkpoint(note, log_key)

@@ -31,7 +31,7 @@ def jurisdiction(code: str) -> Jurisdiction:
     if normalised in SUPRANATIONAL:
         return Jurisdiction(normalised, SUPRANATIONAL[normalised])
     if "-" in normalised:
-        subdivision = pycountry.subdivisions.get(code=normalised)
+        subdivision = pycountry.subdivisions.get(code=normalised)  # type: ignore[no-untyped-call]
         if subdivision is not None:
             return Jurisdiction(normalised, subdivision.name, normalised.split("-", 1)[0])
     elif len(normalised) == 2:

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from custos.access import ACTOR_ROLES, OPERATOR_ID, AccessService, Principal, Role
+from custos.access import ACTOR_ROLES, AccessService, Role, operator
 from custos.api import create_app
 from custos.core.clock import FixedClock
 from custos.core.settings import Settings
-from custos.store import Store, initialise_installation
-
-OPERATOR = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, None)
+from custos.installation import create_installation
+from custos.registry import RegistryService
+from custos.store import Store
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Api:
     tokens: dict[Role, str]
     actors: dict[Role, dict[str, str]]
     organisations: dict[str, dict[str, str]]
+    samples: dict[str, str]
 
     def headers(self, role: Role) -> dict[str, str]:
         return {} if role is Role.PUBLIC else {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -31,19 +32,43 @@ class Api:
 
 @pytest.fixture
 def api(sqlite_settings: Settings, clock: FixedClock) -> Iterator[Api]:
-    store = initialise_installation(sqlite_settings, "test.custos/log", clock=clock)
-    access = AccessService(store)
+    store = create_installation(
+        sqlite_settings, origin="test.custos/log", authority="Authority", jurisdiction_code="EU", clock=clock
+    )
+    access, registry, by = AccessService(store), RegistryService(store), operator(store)
     organisations = {
-        "authority": access.register_organisation("Authority", "EU", by=OPERATOR),
-        "provider": access.register_organisation("Provider SA", "FR", by=OPERATOR),
-        "other": access.register_organisation("Other Corp", "DE", by=OPERATOR),
+        "authority": registry.organisation(by, by.organisation_id or ""),
+        "provider": registry.register_organisation(
+            {"name": "Provider SA", "jurisdiction": "FR", "country": "FR", "kinds": ["model_provider"]}, by=by
+        ),
+        "other": registry.register_organisation(
+            {"name": "Other Corp", "jurisdiction": "DE", "country": "DE", "kinds": ["deployer"]}, by=by
+        ),
     }
     actors, tokens = {}, {}
     for role in ACTOR_ROLES:
         org = organisations["authority" if role is Role.SUPERVISOR else "provider"]
-        actors[role] = access.add_actor(f"{role.value} person", role, org["id"], by=OPERATOR)
+        actors[role] = access.add_actor(f"{role.value} person", role, org["id"], by=by)
         tokens[role] = access.issue_token(actors[role]["id"])
+    model = registry.register_model({"name": "Sample model", "provider_id": organisations["provider"]["id"]}, by=by)
+    registry.file_passport(
+        model["id"],
+        {"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}, "description": "A sample"},
+        by=by,
+    )
+    deployment = registry.register_deployment(
+        {
+            "name": "Sample deployment",
+            "deployer_id": organisations["provider"]["id"],
+            "model_id": model["id"],
+            "jurisdictions": ["FR"],
+            "sector": "finance",
+            "economic_exposure": {"amount": "1000000", "currency": "EUR"},
+        },
+        by=by,
+    )
     store.publish_checkpoint()
+    samples = {"model": model["id"], "deployment": deployment["id"]}
     with TestClient(create_app(store, checkpoint_interval=None), raise_server_exceptions=False) as client:
-        yield Api(client, store, tokens, actors, organisations)
+        yield Api(client, store, tokens, actors, organisations, samples)
     store.close()

@@ -160,6 +160,6 @@ def test_verify_names_a_tampered_entry(installed: Path, tmp_path: Path) -> None:
 
 def test_db_replay_rebuilds_views(installed: Path) -> None:
     run(installed, "orgs", "add", "Bank AG", "-j", "DE")
-    before = run_json(installed, "orgs", "list")
+    before = run_json(installed, "registry", "orgs")
     assert run_json(installed, "db", "replay") == {"replayed_filings": 2}
-    assert run_json(installed, "orgs", "list") == before
+    assert run_json(installed, "registry", "orgs") == before

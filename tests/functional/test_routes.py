@@ -27,7 +27,19 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/actors/{actor_id}/tokens"): P.TOKENS_ISSUE,
     ("GET", "/v1/me"): P.SELF_READ,
     ("GET", "/v1/filings/{filing_id}"): P.FILINGS_READ,
+    ("GET", "/v1/organisations/{organisation_id}"): P.REGISTRY_READ,
+    ("GET", "/v1/models"): P.REGISTRY_READ,
+    ("POST", "/v1/models"): P.MODELS_WRITE,
+    ("GET", "/v1/models/{model_id}"): P.REGISTRY_READ,
+    ("GET", "/v1/models/{model_id}/passports"): P.REGISTRY_READ,
+    ("POST", "/v1/models/{model_id}/passports"): P.MODELS_WRITE,
+    ("GET", "/v1/models/{model_id}/export"): P.REGISTRY_READ,
+    ("GET", "/v1/deployments"): P.REGISTRY_READ,
+    ("POST", "/v1/deployments"): P.DEPLOYMENTS_WRITE,
+    ("GET", "/v1/deployments/{deployment_id}"): P.REGISTRY_READ,
+    ("POST", "/v1/imports/{fmt}"): P.IMPORTS_WRITE,
 }
+SAMPLE_CARD = "---\nlicense: mit\nmodel-index:\n- name: Provider SA/card-model\n  results: []\n---\n# Card model\n"
 DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
@@ -61,8 +73,14 @@ def test_route_table_is_pinned(api: Api) -> None:
 
 
 def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any]]:
-    """A well-formed request for each route, so only authorisation decides the outcome."""
+    """A well-formed request for each route, so only authorisation decides the outcome.
+
+    Writes act for the organisation of the provider and deployer actors, so the roles that hold
+    the permission may make them.
+    """
     provider_actor = api.actors[Role.PROVIDER]["id"]
+    provider_org = api.organisations["provider"]["id"]
+    model, deployment = api.samples["model"], api.samples["deployment"]
     with api.store.read() as conn:
         filing_id = conn.exec_driver_sql("SELECT id FROM filings LIMIT 1").scalar_one()
     samples: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {
@@ -77,7 +95,7 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         ),
         ("POST", "/v1/organisations"): (
             "/v1/organisations",
-            {"json": {"name": "New Org", "jurisdiction": "IT"}},
+            {"json": {"content": {"name": "New Org", "jurisdiction": "IT"}}},
         ),
         ("POST", "/v1/actors"): (
             "/v1/actors",
@@ -85,6 +103,34 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         ),
         ("POST", "/v1/actors/{actor_id}/tokens"): (f"/v1/actors/{provider_actor}/tokens", {}),
         ("GET", "/v1/filings/{filing_id}"): (f"/v1/filings/{filing_id}", {}),
+        ("GET", "/v1/organisations/{organisation_id}"): (f"/v1/organisations/{provider_org}", {}),
+        ("POST", "/v1/models"): ("/v1/models", {"json": {"content": {"name": "New model", "provider_id": provider_org}}}),
+        ("GET", "/v1/models/{model_id}"): (f"/v1/models/{model}", {}),
+        ("GET", "/v1/models/{model_id}/passports"): (f"/v1/models/{model}/passports", {}),
+        ("POST", "/v1/models/{model_id}/passports"): (
+            f"/v1/models/{model}/passports",
+            {"json": {"content": {"provenance": {"source": "manual"}, "description": "v2"}}},
+        ),
+        ("GET", "/v1/models/{model_id}/export"): (f"/v1/models/{model}/export", {"params": {"format": "spdx"}}),
+        ("POST", "/v1/deployments"): (
+            "/v1/deployments",
+            {
+                "json": {
+                    "content": {
+                        "name": "New deployment",
+                        "deployer_id": provider_org,
+                        "model_id": model,
+                        "jurisdictions": ["FR"],
+                        "sector": "finance",
+                    }
+                }
+            },
+        ),
+        ("GET", "/v1/deployments/{deployment_id}"): (f"/v1/deployments/{deployment}", {}),
+        ("POST", "/v1/imports/{fmt}"): (
+            "/v1/imports/hf",
+            {"content": SAMPLE_CARD.encode(), "headers": {"content-type": "text/plain"}},
+        ),
     }
     return samples.get((method, path), (path, {}))
 
@@ -95,7 +141,8 @@ def test_every_route_admits_exactly_the_roles_holding_its_permission(
     api: Api, role: Role, method: str, path: str
 ) -> None:
     url, extra = sample_request(api, method, path)
-    response = api.client.request(method, url, headers=api.headers(role), **extra)
+    headers = {**api.headers(role), **extra.pop("headers", {})}
+    response = api.client.request(method, url, headers=headers, **extra)
     if ROUTES[(method, path)] in ROLE_PERMISSIONS[role]:
         assert response.status_code < 400, response.text
     else:

@@ -7,32 +7,33 @@ from sqlalchemy import select, update
 
 from custos.access import OPERATOR_ID, AccessService, Principal, Role
 from custos.core import Conflict, IntegrityFailure
+from custos.registry import RegistryService
 from custos.store import Store, ledger_sql
 from custos.store.tables import VIEW_TABLES, filings
 
-OPERATOR = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, None)
+OPERATOR = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, "EU")
 
 
 def views_of(store: Store) -> dict[str, list[dict[str, object]]]:
     with store.read() as conn:
         return {
-            t.name: [dict(r) for r in conn.execute(select(t).order_by(t.c.id)).mappings()]
+            t.name: [dict(r) for r in conn.execute(select(t).order_by(*t.primary_key)).mappings()]
             for t in VIEW_TABLES
         }
 
 
 @pytest.fixture
 def populated(store: Store) -> Store:
-    access = AccessService(store)
+    access, registry = AccessService(store), RegistryService(store)
     for name, code in (("Authority", "EU"), ("Provider SA", "FR"), ("Bank AG", "DE")):
-        org = access.register_organisation(name, code, by=OPERATOR)
+        org = registry.register_organisation({"name": name, "jurisdiction": code, "kinds": ["deployer"]}, by=OPERATOR)
         access.add_actor(f"{name} officer", Role.PROVIDER, org["id"], by=OPERATOR)
     return store
 
 
 def test_replay_rebuilds_identical_views(populated: Store) -> None:
     before = views_of(populated)
-    assert sum(len(rows) for rows in before.values()) == 6
+    assert sum(len(rows) for rows in before.values()) == 9  # 3 organisations, their kinds, 3 actors
     assert populated.replay() == 6
     assert views_of(populated) == before
 
@@ -56,7 +57,7 @@ def test_a_refused_filing_changes_neither_log_nor_views(populated: Store) -> Non
         size = ledger_sql.tree_size(conn)
     before = views_of(populated)
     with pytest.raises(Conflict, match="already registered"):
-        AccessService(populated).register_organisation("Bank AG", "DE", by=OPERATOR)
+        RegistryService(populated).register_organisation({"name": "Bank AG", "jurisdiction": "DE"}, by=OPERATOR)
     with populated.read() as conn:
         assert ledger_sql.tree_size(conn) == size
     assert views_of(populated) == before

@@ -2,7 +2,7 @@
 
 from custos.access.model import ACTOR_ROLES, OPERATOR_ID, PUBLIC, Principal, Role
 from custos.access.permissions import ROLE_PERMISSIONS, Permission, allows
-from custos.access.service import AccessService
+from custos.access.service import AccessService, operator
 
 __all__ = [
     "ACTOR_ROLES",
@@ -14,4 +14,5 @@ __all__ = [
     "Principal",
     "Role",
     "allows",
+    "operator",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -28,15 +29,6 @@ def _jurisdiction_code(value: str) -> str:
     return jurisdiction(value).code
 
 
-class OrganisationRegistered(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    name: str = Field(min_length=1, max_length=255, json_schema_extra={"visibility": Visibility.PUBLIC})
-    jurisdiction: str = Field(json_schema_extra={"visibility": Visibility.PUBLIC})
-
-    _check_jurisdiction = field_validator("jurisdiction")(_jurisdiction_code)
-
-
 class ActorRegistered(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -55,9 +47,6 @@ class ActorRegistered(BaseModel):
         return value
 
 
-ORGANISATION_REGISTERED = register_kind(
-    FilingKind("organisation.registered", OrganisationRegistered, "An organisation enters the registry.")
-)
 ACTOR_REGISTERED = register_kind(
     FilingKind("actor.registered", ActorRegistered, "A person or system is given a role for an organisation.")
 )
@@ -77,11 +66,30 @@ class Principal:
     def is_public(self) -> bool:
         return self.role is Role.PUBLIC
 
+    @property
+    def sees_everything(self) -> bool:
+        return self.role is Role.SUPERVISOR
+
     def can_see(self, visibility: Visibility, owner_organisation: str) -> bool:
         """Field-level visibility: public to all; supervisors see all; owners see their own."""
-        if visibility is Visibility.PUBLIC or self.role is Role.SUPERVISOR:
+        if visibility is Visibility.PUBLIC or self.sees_everything:
             return True
         return visibility is Visibility.OWNER and self.organisation_id == owner_organisation
+
+    def redact(
+        self, content: dict[str, Any], visibility: dict[str, str], owner_organisation: str
+    ) -> tuple[dict[str, Any], list[str]]:
+        """The fields of ``content`` this principal may see, and the names of those withheld.
+
+        A field without a recorded visibility is treated as ``owner``: never shown by mistake.
+        """
+        shown, withheld = {}, []
+        for name, value in content.items():
+            if self.can_see(Visibility(visibility.get(name, Visibility.OWNER)), owner_organisation):
+                shown[name] = value
+            else:
+                withheld.append(name)
+        return shown, withheld
 
 
 PUBLIC = Principal(None, "public", Role.PUBLIC, None, None)

@@ -21,15 +21,24 @@ class Permission(StrEnum):
     TOKENS_ISSUE = "access:tokens:issue"
     SELF_READ = "access:self:read"
     FILINGS_READ = "filings:filing:read"
+    REGISTRY_READ = "registry:registry:read"
+    MODELS_WRITE = "registry:models:write"
+    DEPLOYMENTS_WRITE = "registry:deployments:write"
+    IMPORTS_WRITE = "registry:imports:write"
 
 
-_EVERYONE = {Permission.LEDGER_READ, Permission.ORGANISATIONS_READ, Permission.FILINGS_READ}
+_EVERYONE = {
+    Permission.LEDGER_READ,
+    Permission.ORGANISATIONS_READ,
+    Permission.FILINGS_READ,
+    Permission.REGISTRY_READ,
+}
 _SIGNED_IN = _EVERYONE | {Permission.SELF_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: frozenset(_EVERYONE),
-    Role.PROVIDER: frozenset(_SIGNED_IN),
-    Role.DEPLOYER: frozenset(_SIGNED_IN),
+    Role.PROVIDER: frozenset(_SIGNED_IN | {Permission.MODELS_WRITE, Permission.IMPORTS_WRITE}),
+    Role.DEPLOYER: frozenset(_SIGNED_IN | {Permission.DEPLOYMENTS_WRITE}),
     Role.AUDITOR: frozenset(_SIGNED_IN),
     Role.CUSTODIAN: frozenset(_SIGNED_IN),
     Role.SUPERVISOR: frozenset(Permission),

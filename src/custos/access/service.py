@@ -9,43 +9,30 @@ from sqlalchemy import insert, select, update
 from custos.access.model import (
     ACTOR_REGISTERED,
     OPERATOR_ID,
-    ORGANISATION_REGISTERED,
     PUBLIC,
     Principal,
     Role,
 )
 from custos.access.tokens import new_token, token_hash
-from custos.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from custos.core.errors import InvalidInput, NotFound, Unauthenticated
 from custos.core.ids import new_id
 from custos.core.jurisdictions import jurisdiction
 from custos.filings import Filing
-from custos.store import Store, views
+from custos.store import Store, ledger_sql, views
+from custos.store import registry_views as rv
 from custos.store.tables import api_tokens
+
+
+def operator(store: Store) -> Principal:
+    """The local operator: a supervisor acting for the installation's authority."""
+    with store.read() as conn:
+        authority, code = ledger_sql.meta(conn, "authority_id"), ledger_sql.meta(conn, "jurisdiction")
+    return Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, authority, code)
 
 
 class AccessService:
     def __init__(self, store: Store) -> None:
         self.store = store
-
-    def register_organisation(self, name: str, jurisdiction_code: str, *, by: Principal) -> dict[str, Any]:
-        code = jurisdiction(jurisdiction_code).code
-        with self.store.transaction() as uow:
-            if views.organisation(uow.conn, name=name.strip()) is not None:
-                raise Conflict(f"an organisation named {name.strip()!r} is already registered")
-            org_id = new_id(self.store.clock)
-            filing = Filing.create(
-                kind=ORGANISATION_REGISTERED,
-                content={"name": name, "jurisdiction": code},
-                actor=by.actor_id or OPERATOR_ID,
-                organisation=by.organisation_id or org_id,
-                jurisdiction_code=code,
-                subject=org_id,
-                clock=self.store.clock,
-            )
-            uow.file(filing)
-            result = views.organisation(uow.conn, id=org_id)
-        assert result is not None
-        return result
 
     def add_actor(
         self, name: str, role: Role, organisation: str, jurisdiction_code: str | None = None, *, by: Principal
@@ -54,12 +41,12 @@ class AccessService:
         if role is Role.PUBLIC:
             raise InvalidInput("'public' is the anonymous visitor, not a role an actor can hold")
         with self.store.transaction() as uow:
-            org = views.organisation(uow.conn, id=organisation) or views.organisation(
-                uow.conn, name=organisation
-            )
+            org = rv.organisation(uow.conn, id=organisation) or rv.organisation(uow.conn, name=organisation)
             if org is None:
                 raise NotFound(f"no organisation {organisation!r}: register it first")
             actor_id = new_id(self.store.clock)
+            if not (jurisdiction_code or org["jurisdiction"]):
+                raise InvalidInput(f"organisation {org['name']!r} has no jurisdiction: give the actor's")
             code = jurisdiction(jurisdiction_code or org["jurisdiction"]).code
             filing = Filing.create(
                 kind=ACTOR_REGISTERED,
@@ -70,7 +57,7 @@ class AccessService:
                     "jurisdiction": code,
                 },
                 actor=by.actor_id or OPERATOR_ID,
-                organisation=by.organisation_id or org["id"],
+                organisation=org["id"],
                 jurisdiction_code=code,
                 subject=actor_id,
                 clock=self.store.clock,
@@ -125,7 +112,3 @@ class AccessService:
     def list_actors(self) -> list[dict[str, Any]]:
         with self.store.read() as conn:
             return views.list_actors(conn)
-
-    def list_organisations(self) -> list[dict[str, Any]]:
-        with self.store.read() as conn:
-            return views.list_organisations(conn)

@@ -14,19 +14,6 @@ router = APIRouter(prefix="/v1", tags=["access"])
 Service = Annotated[AccessService, Depends(access_service)]
 
 
-class NewOrganisation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=255)
-    jurisdiction: str = Field(min_length=2, max_length=16)
-
-
-class Organisation(BaseModel):
-    id: str
-    name: str
-    jurisdiction: str
-    filing_id: str
-
-
 class NewActor(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=255)
@@ -55,22 +42,6 @@ class Me(BaseModel):
     role: Role
     organisation_id: str | None
     jurisdiction: str | None
-
-
-@router.get("/organisations", response_model=list[Organisation])
-def list_organisations(
-    service: Service, _: Annotated[Principal, Depends(require(Permission.ORGANISATIONS_READ))]
-) -> list[Organisation]:
-    return [Organisation(**o) for o in service.list_organisations()]
-
-
-@router.post("/organisations", response_model=Organisation, status_code=201)
-def register_organisation(
-    body: NewOrganisation,
-    service: Service,
-    who: Annotated[Principal, Depends(require(Permission.ORGANISATIONS_WRITE))],
-) -> Organisation:
-    return Organisation(**service.register_organisation(body.name, body.jurisdiction, by=who))
 
 
 @router.get("/actors", response_model=list[Actor])

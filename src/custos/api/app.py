@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 import custos
 from custos.access import AccessService
-from custos.api import access_routes, filings_routes, ledger_routes, problems, transparency
+from custos.api import access_routes, filings_routes, ledger_routes, problems, registry_routes, transparency
 from custos.store import Store
 
 log = logging.getLogger("custos.api")
@@ -56,4 +56,5 @@ def create_app(store: Store, *, checkpoint_interval: float | None = 5.0) -> Fast
     app.include_router(ledger_routes.router)
     app.include_router(access_routes.router)
     app.include_router(filings_routes.router)
+    app.include_router(registry_routes.router)
     return app

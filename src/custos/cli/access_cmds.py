@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from custos.access import AccessService, Principal, Role
-from custos.access.model import OPERATOR_ID
+from custos.access import AccessService, Role, operator
 from custos.cli.context import open_store
 from custos.cli.output import JsonOption, console, emit
+from custos.registry import OrganisationKind, RegistryService
 
 actors = typer.Typer(help="Actors: people and systems with a role.", no_args_is_help=True)
-orgs = typer.Typer(help="Organisations.", no_args_is_help=True)
+orgs = typer.Typer(
+    help="Registering organisations (list them with `custos registry orgs`).", no_args_is_help=True
+)
 
-#: Local commands act as the installation's operator (whoever holds its files).
-OPERATOR = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, None)
 ACTOR_COLUMNS = ["id", "name", "role", "organisation_id", "jurisdiction"]
 
 
@@ -21,18 +21,20 @@ ACTOR_COLUMNS = ["id", "name", "role", "organisation_id", "jurisdiction"]
 def add_org(
     ctx: typer.Context,
     name: str,
-    jurisdiction: str = typer.Option(..., "--jurisdiction", "-j", help="ISO 3166 code or EU."),
+    jurisdiction: str | None = typer.Option(None, "--jurisdiction", "-j", help="Where it is established."),
+    kind: list[OrganisationKind] = typer.Option([], "--kind", "-k", help="Repeat for several kinds."),
+    country: str | None = typer.Option(None, "--country", help="ISO 3166-1 alpha-2 code."),
     as_json: bool = JsonOption,
 ) -> None:
     """Register an organisation (a filing in the log)."""
+    content = {
+        "name": name,
+        "jurisdiction": jurisdiction,
+        "kinds": [k.value for k in kind],
+        "country": country,
+    }
     with open_store(ctx) as store:
-        emit(AccessService(store).register_organisation(name, jurisdiction, by=OPERATOR), as_json)
-
-
-@orgs.command("list")
-def list_orgs(ctx: typer.Context, as_json: bool = JsonOption) -> None:
-    with open_store(ctx) as store:
-        emit(AccessService(store).list_organisations(), as_json, ["id", "name", "jurisdiction"])
+        emit(RegistryService(store).register_organisation(content, by=operator(store)), as_json)
 
 
 @actors.command("add")
@@ -48,7 +50,10 @@ def add_actor(
 ) -> None:
     """Register an actor (a filing in the log)."""
     with open_store(ctx) as store:
-        emit(AccessService(store).add_actor(name, role, organisation, jurisdiction, by=OPERATOR), as_json)
+        emit(
+            AccessService(store).add_actor(name, role, organisation, jurisdiction, by=operator(store)),
+            as_json,
+        )
 
 
 @actors.command("list")
@@ -67,6 +72,3 @@ def token(ctx: typer.Context, actor_id: str, as_json: bool = JsonOption) -> None
     else:
         console.print("Token (shown once, store it now):", style="bold")
         typer.echo(value)
-
-
-__all__ = ["actors", "orgs"]

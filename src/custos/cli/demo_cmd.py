@@ -1,21 +1,29 @@
-"""``custos demo``: a fresh installation with a few filings, its signed checkpoint, and the API."""
+"""``custos demo``: a registry seeded from Epoch AI's public model table, its signed checkpoint, the API."""
 
 from __future__ import annotations
 
 import typer
 
-from custos.access import AccessService, Role
-from custos.cli.access_cmds import OPERATOR
+from custos.access import AccessService, Role, operator
 from custos.cli.context import state
 from custos.cli.output import console
 from custos.cli.serve_cmds import DEFAULT_ORIGIN, serve
-from custos.store import Store, initialise_installation
+from custos.installation import create_installation
+from custos.passports.epoch import ATTRIBUTION, SHIPPED
+from custos.registry import OrganisationKind, RegistryService
+from custos.registry.importers import import_text
+from custos.store import Store
 
-#: Organisations of the demo: a supervisor, a model provider and a deployer, each with an actor.
+#: Organisations of the demo besides the authority, each with an actor.
 DEMO_ACTORS = (
-    ("European AI Office", "EU", "Supervisor on duty", Role.SUPERVISOR),
-    ("Example Model Provider", "FR", "Provider compliance officer", Role.PROVIDER),
-    ("Example Bank", "DE", "Deployer risk officer", Role.DEPLOYER),
+    (
+        "Example Model Provider",
+        "FR",
+        OrganisationKind.MODEL_PROVIDER,
+        "Provider compliance officer",
+        Role.PROVIDER,
+    ),
+    ("Example Bank", "DE", OrganisationKind.FINANCIAL_INSTITUTION, "Deployer risk officer", Role.DEPLOYER),
 )
 
 
@@ -29,19 +37,18 @@ def demo(
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     no_serve: bool = typer.Option(False, "--no-serve", help="Set up and print, but do not serve."),
 ) -> None:
-    """Set up a demo registry (once), file its actors, print the signed checkpoint, and serve."""
+    """Set up a demo registry (once), print its tokens and signed checkpoint, and serve."""
     settings = state(ctx).settings
     fresh = not (settings.home / "keys" / "log.key").exists()
-    store = initialise_installation(settings, DEFAULT_ORIGIN) if fresh else Store.open(settings)
+    if fresh:
+        store = create_installation(
+            settings, origin=DEFAULT_ORIGIN, authority="European AI Office", jurisdiction_code="EU"
+        )
+    else:
+        store = Store.open(settings)
     try:
         if fresh:
-            access = AccessService(store)
-            for org_name, code, actor_name, role in DEMO_ACTORS:
-                org = access.register_organisation(org_name, code, by=OPERATOR)
-                actor = access.add_actor(actor_name, role, org["id"], by=OPERATOR)
-                typer.echo(
-                    f"{role.value:<10} {actor_name} ({org_name}) token: {access.issue_token(actor['id'])}"
-                )
+            _seed(store)
         size, note = store.publish_checkpoint()
     finally:
         store.close()
@@ -49,3 +56,24 @@ def demo(
     typer.echo(note, nl=False)
     if not no_serve:
         serve(ctx, host=host, port=port, checkpoint_interval=5.0)
+
+
+def _seed(store: Store) -> None:
+    by = operator(store)
+    registry, access = RegistryService(store), AccessService(store)
+    with console.status("importing Epoch AI's model table"):
+        report = import_text(registry, "epoch", SHIPPED.read_text(encoding="utf-8"), by=by, skip_invalid=True)
+    console.print(
+        f"Imported {len(report.models)} models and {report.organisations_created} organisations "
+        f"from {ATTRIBUTION}; "
+        f"{len(report.skipped)} row problem(s) skipped (see `custos registry import epoch --help`).",
+        highlight=False,
+    )
+    supervisor = access.add_actor("Supervisor on duty", Role.SUPERVISOR, by.organisation_id or "", by=by)
+    typer.echo(f"supervisor token: {access.issue_token(supervisor['id'])}")
+    for org_name, country, kind, actor_name, role in DEMO_ACTORS:
+        org = registry.register_organisation(
+            {"name": org_name, "jurisdiction": country, "country": country, "kinds": [kind.value]}, by=by
+        )
+        actor = access.add_actor(actor_name, role, org["id"], by=by)
+        typer.echo(f"{role.value} token ({org_name}): {access.issue_token(actor['id'])}")

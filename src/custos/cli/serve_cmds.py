@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from custos.access import AccessService
-from custos.cli.access_cmds import OPERATOR
 from custos.cli.context import open_store, state
 from custos.cli.output import JsonOption, console, emit
-from custos.store import initialise_installation, ledger_sql
+from custos.installation import create_installation
+from custos.store import ledger_sql
 
 DEFAULT_ORIGIN = "custos.local/log"
 
@@ -29,16 +28,14 @@ def init(
 ) -> None:
     """Create the database, the log's signing key and an empty log, and register the authority."""
     settings = state(ctx).settings
-    store = initialise_installation(settings, origin)
+    store = create_installation(settings, origin=origin, authority=authority, jurisdiction_code=jurisdiction)
     try:
-        org = AccessService(store).register_organisation(authority, jurisdiction, by=OPERATOR)
-        store.publish_checkpoint()
         data = {
             "home": str(settings.home),
             "database": store.engine.url.render_as_string(hide_password=True),
             "origin": origin,
             "log_key": store.log_signer.verifier.vkey,
-            "authority": org,
+            "authority": authority,
         }
     finally:
         store.close()

@@ -87,13 +87,23 @@ def append(conn: Connection, entries: Sequence[bytes]) -> int:
     return size
 
 
+def meta(conn: Connection, key: str) -> str | None:
+    value = conn.execute(select(ledger_meta.c.value).where(ledger_meta.c.key == key)).scalar_one_or_none()
+    return None if value is None else str(value)
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    if meta(conn, key) is None:
+        conn.execute(insert(ledger_meta).values(key=key, value=value))
+    else:
+        conn.execute(update(ledger_meta).where(ledger_meta.c.key == key).values(value=value))
+
+
 def origin(conn: Connection) -> str:
-    value = conn.execute(
-        select(ledger_meta.c.value).where(ledger_meta.c.key == "origin")
-    ).scalar_one_or_none()
+    value = meta(conn, "origin")
     if value is None:
         raise NotFound("the log is not initialised: run `custos init`")
-    return str(value)
+    return value
 
 
 def initialise(conn: Connection, log_origin: str) -> None:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -19,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy import false as sa_false
 
 metadata = MetaData(
     naming_convention={
@@ -94,8 +98,77 @@ organisations = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("name", String(255), nullable=False, unique=True),
-    Column("jurisdiction", String(16), nullable=False),
+    Column("jurisdiction", String(16), nullable=True),
     Column("filing_id", String(32), nullable=False),
+    Column("name_key", String(255), nullable=False, server_default=""),
+    Column("country", String(2), nullable=True, index=True),
+    Column("content", Text, nullable=False, server_default="{}"),
+    Column("visibility", Text, nullable=False, server_default="{}"),
+)
+
+organisation_kinds = Table(
+    "organisation_kinds",
+    metadata,
+    Column("organisation_id", String(32), ForeignKey("organisations.id"), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+)
+Index("ix_organisation_kinds_kind", organisation_kinds.c.kind)
+
+#: Registry views share a shape: columns to filter and sort on, the filing's content as JSON,
+#: and the visibility of each content field, so reads can redact per viewer.
+models = Table(
+    "models",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("name_key", String(255), nullable=False, index=True),
+    Column("version", String(64), nullable=True),
+    Column("provider_id", String(32), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("country", String(2), nullable=True, index=True),
+    Column("accessibility", String(32), nullable=False, index=True),
+    Column("public_interest", Boolean, nullable=False),
+    Column("release_date", Date, nullable=True),
+    Column("base_model_id", String(32), nullable=True, index=True),
+    Column("training_flop", Float, nullable=True, index=True),
+    Column("compute_public", Boolean, nullable=False, server_default=sa_false()),
+    Column("completeness", Float, nullable=True),
+    Column("filing_id", String(32), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("visibility", Text, nullable=False),
+)
+
+passports = Table(
+    "passports",
+    metadata,
+    Column("filing_id", String(32), primary_key=True),
+    Column("model_id", String(32), ForeignKey("models.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("current", Boolean, nullable=False),
+    Column("owner_id", String(32), nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+    Column("completeness", Float, nullable=False),
+    Column("missing", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("visibility", Text, nullable=False),
+)
+Index("ix_passports_model_version", passports.c.model_id, passports.c.version, unique=True)
+
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("name_key", String(255), nullable=False, index=True),
+    Column("deployer_id", String(32), ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("model_id", String(32), ForeignKey("models.id"), nullable=False, index=True),
+    Column("country", String(2), nullable=True, index=True),
+    Column("sector", String(32), nullable=False, index=True),
+    Column("decision_critical", Boolean, nullable=False),
+    Column("start_date", Date, nullable=True),
+    Column("hosting_provider_id", String(32), nullable=True, index=True),
+    Column("filing_id", String(32), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("visibility", Text, nullable=False),
 )
 
 actors = Table(
@@ -120,4 +193,4 @@ api_tokens = Table(
 )
 
 #: Projections, in the order replay clears them (children before parents).
-VIEW_TABLES = (actors, organisations)
+VIEW_TABLES = (passports, deployments, models, actors, organisation_kinds, organisations)

@@ -1,4 +1,4 @@
-"""Projections of the access filings into views, and the queries that read them.
+"""Projections of the actor filings into views, and the queries that read them.
 
 Projections take the filing's validated JSON content, so the store depends on filing kinds by
 name only and never on the domain packages that define them.
@@ -11,20 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from custos.filings import Filing
-from custos.store.tables import actors, organisations
+from custos.store.tables import actors
 from custos.store.unit_of_work import projects
-
-
-@projects("organisation.registered")
-def _organisation_registered(conn: Connection, filing: Filing) -> None:
-    conn.execute(
-        insert(organisations).values(
-            id=filing.subject,
-            name=filing.content["name"],
-            jurisdiction=filing.content["jurisdiction"],
-            filing_id=filing.id,
-        )
-    )
 
 
 @projects("actor.registered")
@@ -39,21 +27,6 @@ def _actor_registered(conn: Connection, filing: Filing) -> None:
             filing_id=filing.id,
         )
     )
-
-
-def organisation(
-    conn: Connection, *, id: str | None = None, name: str | None = None
-) -> dict[str, Any] | None:
-    query = select(organisations)
-    query = (
-        query.where(organisations.c.id == id) if id is not None else query.where(organisations.c.name == name)
-    )
-    row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
-
-
-def list_organisations(conn: Connection) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(select(organisations).order_by(organisations.c.name)).mappings()]
 
 
 def actor(conn: Connection, actor_id: str) -> dict[str, Any] | None:

@@ -27,7 +27,10 @@ def test_field_visibility_by_role_and_ownership(
     assert {v for v in Visibility if who.can_see(v, "OWNER")} == visible
 
 
-def test_only_supervisors_hold_write_permissions() -> None:
+def test_the_public_writes_nothing_and_only_supervisors_administer() -> None:
     writes = {p for p in Permission if p.endswith((":write", ":sign", ":issue"))}
+    administration = {p for p in writes if p.startswith(("access:", "ledger:"))}
+    assert administration
     for role, held in ROLE_PERMISSIONS.items():
-        assert bool(held & writes) is (role is Role.SUPERVISOR)
+        assert bool(held & administration) is (role is Role.SUPERVISOR)
+    assert not ROLE_PERMISSIONS[Role.PUBLIC] & writes

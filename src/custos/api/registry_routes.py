@@ -1,0 +1,215 @@
+"""The registry over HTTP: organisations, models, passports, deployments, imports and exports.
+
+Lists are paged by an opaque cursor; every item shows only the fields the caller may see and
+names the ones withheld.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from custos.access import Permission, Principal
+from custos.api.auth import require
+from custos.core.errors import InvalidInput
+from custos.filings import Visibility
+from custos.registry import Accessibility, OrganisationKind, RegistryService, Sector
+from custos.registry.exports import FORMATS as EXPORT_FORMATS
+from custos.registry.exports import export_model
+from custos.registry.importers import ImportFormat, import_text
+
+router = APIRouter(prefix="/v1", tags=["registry"])
+Reader = Annotated[Principal, Depends(require(Permission.REGISTRY_READ))]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(description="The `next` of the previous page.")]
+Search = Annotated[str | None, Query(max_length=200, description="Part of the name, any case.")]
+
+
+def _registry(request: Request) -> RegistryService:
+    return RegistryService(request.app.state.store)
+
+
+class Page(BaseModel):
+    items: list[dict[str, Any]]
+    next: str | None = Field(description="Cursor of the next page; null on the last one.")
+
+
+class Filed(BaseModel):
+    """A new registry filing: its content, and visibilities that override the defaults per field."""
+
+    model_config = ConfigDict(extra="forbid")
+    content: dict[str, Any]
+    visibility: dict[str, Visibility] | None = None
+
+
+@router.get("/organisations", response_model=Page)
+def list_organisations(
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.ORGANISATIONS_READ))],
+    kind: OrganisationKind | None = None,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    q: Search = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> dict[str, Any]:
+    return _registry(request).organisations(
+        who, kind=kind, country=country.upper() if country else None, search=q, cursor=cursor, limit=limit
+    )
+
+
+@router.post("/organisations", status_code=201)
+def register_organisation(
+    body: Filed, request: Request, who: Annotated[Principal, Depends(require(Permission.ORGANISATIONS_WRITE))]
+) -> dict[str, Any]:
+    return _registry(request).register_organisation(body.content, by=who, visibility=body.visibility)
+
+
+@router.get("/organisations/{organisation_id}")
+def get_organisation(organisation_id: str, request: Request, who: Reader) -> dict[str, Any]:
+    return _registry(request).organisation(who, organisation_id)
+
+
+@router.get("/models", response_model=Page)
+def list_models(
+    request: Request,
+    who: Reader,
+    organisation: str | None = None,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    accessibility: Accessibility | None = None,
+    min_flop: Annotated[float | None, Query(gt=0, description="Training compute at least, FLOP")] = None,
+    max_flop: Annotated[float | None, Query(gt=0, description="Training compute at most, FLOP")] = None,
+    q: Search = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> dict[str, Any]:
+    return _registry(request).models(
+        who,
+        organisation=organisation,
+        country=country.upper() if country else None,
+        accessibility=accessibility,
+        min_flop=min_flop,
+        max_flop=max_flop,
+        search=q,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@router.post("/models", status_code=201)
+def register_model(
+    body: Filed, request: Request, who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))]
+) -> dict[str, Any]:
+    return _registry(request).register_model(body.content, by=who, visibility=body.visibility)
+
+
+@router.get("/models/{model_id}")
+def get_model(model_id: str, request: Request, who: Reader) -> dict[str, Any]:
+    return _registry(request).model(who, model_id)
+
+
+@router.get("/models/{model_id}/passports")
+def passport_history(model_id: str, request: Request, who: Reader) -> list[dict[str, Any]]:
+    return _registry(request).passport_history(who, model_id)
+
+
+@router.post("/models/{model_id}/passports", status_code=201)
+def file_passport(
+    model_id: str,
+    body: Filed,
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))],
+) -> dict[str, Any]:
+    return _registry(request).file_passport(model_id, body.content, by=who, visibility=body.visibility)
+
+
+@router.get(
+    "/models/{model_id}/export",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+)
+def export(
+    model_id: str,
+    request: Request,
+    who: Reader,
+    format: Annotated[str, Query(pattern="^(" + "|".join(EXPORT_FORMATS) + ")$")] = "cyclonedx",
+) -> Response:
+    """The passport as CycloneDX 1.6 or SPDX 3.0.1, with only the fields the caller may see."""
+    text, media_type = export_model(_registry(request), who, model_id, format)
+    return Response(text, media_type=media_type)
+
+
+@router.get("/deployments", response_model=Page)
+def list_deployments(
+    request: Request,
+    who: Reader,
+    organisation: str | None = None,
+    model: str | None = None,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    sector: Sector | None = None,
+    q: Search = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> dict[str, Any]:
+    return _registry(request).deployments(
+        who,
+        organisation=organisation,
+        model=model,
+        country=country.upper() if country else None,
+        sector=sector,
+        search=q,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@router.post("/deployments", status_code=201)
+def register_deployment(
+    body: Filed, request: Request, who: Annotated[Principal, Depends(require(Permission.DEPLOYMENTS_WRITE))]
+) -> dict[str, Any]:
+    return _registry(request).register_deployment(body.content, by=who, visibility=body.visibility)
+
+
+@router.get("/deployments/{deployment_id}")
+def get_deployment(deployment_id: str, request: Request, who: Reader) -> dict[str, Any]:
+    return _registry(request).deployment(who, deployment_id)
+
+
+@router.post(
+    "/imports/{fmt}",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The file's text: Epoch CSV, CycloneDX or SPDX JSON, or a model card's README.md",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def import_document(
+    fmt: ImportFormat,
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.IMPORTS_WRITE))],
+    skip_invalid: bool = False,
+    organisation: Annotated[
+        str | None, Query(description="hf only: the provider, when the card names none")
+    ] = None,
+) -> dict[str, Any]:
+    """Import a document: atomic unless ``skip_invalid``, which stores the valid records and
+    reports the rest."""
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"the document is not UTF-8 text: {exc}") from exc
+    report = await run_in_threadpool(
+        import_text,
+        _registry(request),
+        fmt,
+        text,
+        by=who,
+        skip_invalid=skip_invalid,
+        organisation=organisation,
+    )
+    return report.summary()

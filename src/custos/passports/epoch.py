@@ -1,0 +1,227 @@
+"""Epoch AI's table of notable AI models (``ai_models.csv``) as registry records.
+
+Each row becomes its developers, a model and a passport with the row's compute figures,
+bounds, confidence, hardware, dates and country. Nothing is merged, dropped or invented:
+blank cells stay absent, a row that cannot be read is reported with every offending column,
+and names that repeat are imported as separate models and reported.
+
+Source: Epoch AI, "Data on AI Models", https://epoch.ai/data/ai-models (CC BY 4.0).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pycountry
+from pydantic import ValidationError
+
+from custos.filings import Visibility
+from custos.passports.model import Confidence, Passport
+from custos.passports.records import ImportItem, OrganisationRef, Parsed, Problem, problems_of
+
+SHIPPED = Path(__file__).resolve().parent.parent / "registry" / "data" / "epoch_ai_models.csv"
+ATTRIBUTION = (
+    'Epoch AI, "Data on AI Models" (snapshot of June 2025), CC BY 4.0, https://epoch.ai/data/ai-models'
+)
+
+#: Country names Epoch uses that ISO 3166 (as pycountry holds it) spells otherwise.
+COUNTRY_ALIASES = {
+    "Korea (Republic of)": "KR",
+    "Russia": "RU",
+    "Iran (Islamic Republic of)": "IR",
+    "Turkey": "TR",
+}
+NOT_A_COUNTRY = {"", "Multinational"}
+
+ACCESSIBILITY = {
+    "Open weights (unrestricted)": "open_weights_unrestricted",
+    "Open weights (restricted use)": "open_weights_restricted",
+    "Open weights (non-commercial)": "open_weights_non_commercial",
+    "API access": "api",
+    "Hosted access (no API)": "hosted",
+    "Unreleased": "unreleased",
+    "": "unknown",
+}
+CONFIDENCE = {c.value.capitalize(): c for c in Confidence}
+REQUIRED_COLUMNS = ("Model", "Organization", "Publication date", "Training compute (FLOP)", "Confidence")
+#: Epoch's data are public, so every passport section is filed public.
+PUBLIC_SECTIONS = dict.fromkeys(Passport.model_fields, Visibility.PUBLIC)
+
+
+def country_code(name: str) -> str | None:
+    """ISO 3166-1 alpha-2 code of an Epoch country name; None for blank or 'Multinational'."""
+    name = name.strip()
+    if name in NOT_A_COUNTRY:
+        return None
+    if name in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[name]
+    try:
+        return str(pycountry.countries.lookup(name).alpha_2)
+    except LookupError:
+        raise ValueError(f"unknown country {name!r}") from None
+
+
+def _split(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split(",") if part.strip()]
+
+
+class _Row:
+    """Typed access to one row's cells, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, row: dict[str, str], label: str) -> None:
+        self.row, self.label = row, label
+        self.problems: list[Problem] = []
+
+    def text(self, column: str) -> str | None:
+        value = (self.row.get(column) or "").strip()
+        return value or None
+
+    def parse(self, column: str, convert: Callable[[str], Any]) -> Any:
+        value = self.text(column)
+        if value is None:
+            return None
+        try:
+            return convert(value)
+        except ValueError as exc:
+            self.problems.append(Problem(self.label, column, f"{value!r} is not valid: {exc}"))
+            return None
+
+    def number(self, column: str) -> float | None:
+        result = self.parse(column, float)
+        return None if result is None else float(result)
+
+    def dollars(self, column: str) -> float | None:
+        """Amounts written as Epoch writes money: ``$6770000.00``."""
+        result = self.parse(column, lambda text: float(text.removeprefix("$").replace(",", "")))
+        return None if result is None else float(result)
+
+
+def _countries(row: _Row) -> list[str]:
+    codes: list[str] = []
+    for name in _split(row.text("Country (of organization)") or ""):
+        try:
+            code = country_code(name)
+        except ValueError as exc:
+            row.problems.append(Problem(row.label, "Country (of organization)", str(exc)))
+            continue
+        if code and code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _item(raw: dict[str, str], label: str) -> tuple[ImportItem | None, list[Problem]]:
+    row = _Row(raw, label)
+    names = _split(row.text("Organization") or "")
+    if not names:
+        return None, [
+            Problem(label, "Organization", "blank: a model needs the organisation that provides it")
+        ]
+    countries = _countries(row)
+    # A country belongs to an organisation only when the row leaves no doubt which one.
+    single = len(names) == 1
+    organisations = tuple(
+        OrganisationRef(
+            name,
+            countries[0] if single and len(countries) == 1 else None,
+            tuple(countries) if single else (),
+        )
+        for name in names
+    )
+    confidence_text = row.text("Confidence") or "Unknown"
+    if confidence_text not in CONFIDENCE:
+        row.problems.append(
+            Problem(label, "Confidence", f"{confidence_text!r} is not one of {sorted(CONFIDENCE)}")
+        )
+    accessibility_text = row.text("Model accessibility") or ""
+    if accessibility_text not in ACCESSIBILITY:
+        row.problems.append(
+            Problem(label, "Model accessibility", f"{accessibility_text!r} is not a known category")
+        )
+    base_model = row.text("Base model")
+    model = {
+        "name": row.text("Model"),
+        "accessibility": ACCESSIBILITY.get(accessibility_text, "unknown"),
+        "release_date": row.parse("Publication date", lambda text: date.fromisoformat(text).isoformat()),
+        "domain": row.text("Domain"),
+        "task": row.text("Task"),
+        "countries": countries,
+        "lineage": "finetune" if base_model else None,
+    }
+    compute = {
+        "training_flop": row.number("Training compute (FLOP)"),
+        "training_flop_lower": row.number("Training compute lower bound"),
+        "training_flop_upper": row.number("Training compute upper bound"),
+        "confidence": CONFIDENCE.get(confidence_text, Confidence.UNKNOWN),
+        "estimation_method": row.text("Training compute estimation method"),
+        "parameters": row.number("Parameters"),
+        "training_dataset_size_datapoints": row.number("Training dataset size (datapoints)"),
+        "hardware_type": row.text("Training hardware"),
+        "hardware_quantity": row.number("Hardware quantity"),
+        "training_time_hours": row.number("Training time (hours)"),
+        "utilisation": row.number("Hardware utilization (MFU)"),
+        "cloud_vendor": row.text("Training cloud compute vendor"),
+        "data_centre": row.text("Training data center"),
+        "power_draw_watts": row.number("Training power draw (W)"),
+        "finetune_flop": row.number("Finetune compute (FLOP)"),
+        "post_training_flop": row.number("Post-training compute (FLOP)"),
+        "cost_usd_2023": row.dollars("Training compute cost (2023 USD)"),
+    }
+    passport = {
+        "description": row.text("Abstract"),
+        "provenance": {
+            "source": "epoch",
+            "reference": row.text("Link") or row.text("Reference"),
+            "developers": names,
+            "authors": row.text("Authors"),
+            "publication_date": model["release_date"],
+            "notes": ATTRIBUTION,
+        },
+        "datasets": [{"name": name} for name in _split(row.text("Training dataset") or "")],
+        "compute": {key: value for key, value in compute.items() if value is not None},
+    }
+    try:
+        checked = Passport.model_validate(passport).model_dump(mode="json", exclude_defaults=True)
+    except ValidationError as exc:
+        row.problems.extend(problems_of(label, exc, "passport"))
+        checked = None
+    if row.problems or checked is None:
+        return None, row.problems
+    item = ImportItem(
+        label=label,
+        organisations=organisations,
+        model={key: value for key, value in model.items() if value not in (None, [], "")},
+        passport=checked,
+        base_model_name=base_model,
+        visibility=dict(PUBLIC_SECTIONS),
+    )
+    return item, []
+
+
+def parse_epoch(text: str) -> Parsed:
+    """Parse Epoch's CSV; problems name the row (its line in the file), the model and the column."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    parsed = Parsed()
+    if missing:
+        parsed.problems.append(
+            Problem("file", "columns", f"missing {', '.join(missing)}: not Epoch's model table")
+        )
+        return parsed
+    names: Counter[str] = Counter()
+    for number, raw in enumerate(reader, start=2):
+        label = f"row {number} ({(raw.get('Model') or '').strip() or 'unnamed'})"
+        item, problems = _item(raw, label)
+        parsed.problems.extend(problems)
+        if item is not None:
+            parsed.items.append(item)
+            names[item.model["name"]] += 1
+    for name, count in sorted(names.items()):
+        if count > 1:
+            parsed.notes.append(f"{count} rows name the model {name!r}: imported as {count} separate models")
+    return parsed

@@ -1,0 +1,203 @@
+"""Filing what an importer parsed: organisations, models and passports, in one transaction.
+
+An import is atomic: when any record has a problem, nothing is stored and the error lists every
+problem by record and field path. With ``skip_invalid`` the valid records are stored and the
+problems come back in the report as what was skipped and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from custos.access.model import Principal, Role
+from custos.core.errors import InvalidInput
+from custos.core.ids import new_id
+from custos.filings import Filing
+from custos.passports.records import ImportItem, Parsed
+from custos.registry.model import MODEL_REGISTERED, ORGANISATION_REGISTERED, PASSPORT_FILED, OrganisationKind
+from custos.registry.service import RegistryService, acting_for
+from custos.store import registry_views as rv
+
+MAX_LISTED_PROBLEMS = 200
+
+
+@dataclass
+class ImportReport:
+    source: str
+    records: int = 0
+    organisations_created: int = 0
+    models: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "records": self.records,
+            "imported_models": len(self.models),
+            "organisations_created": self.organisations_created,
+            "skipped": self.skipped,
+            "notes": self.notes,
+            "models": self.models,
+        }
+
+
+def _refuse(parsed: Parsed) -> InvalidInput:
+    listed = [str(p) for p in parsed.problems[:MAX_LISTED_PROBLEMS]]
+    more = len(parsed.problems) - len(listed)
+    detail = "; ".join(listed) + (f"; and {more} more" if more > 0 else "")
+    return InvalidInput(
+        f"nothing was imported: {len(parsed.problems)} problem(s) "
+        f"(use --skip-invalid to import the rest): {detail}",
+        evidence={
+            "problems": [{"record": p.label, "path": p.path, "reason": p.reason} for p in parsed.problems]
+        },
+    )
+
+
+def import_parsed(
+    registry: RegistryService, parsed: Parsed, *, source: str, by: Principal, skip_invalid: bool = False
+) -> ImportReport:
+    """File every parsed item; see the module docstring for atomicity."""
+    if parsed.problems and not skip_invalid:
+        raise _refuse(parsed)
+    if not parsed.items and not parsed.problems:
+        raise InvalidInput(f"the {source} document describes no model")
+    report = ImportReport(source, records=len(parsed.items) + len({p.label for p in parsed.problems}))
+    report.skipped = [{"record": p.label, "path": p.path, "reason": p.reason} for p in parsed.problems]
+    report.notes = list(parsed.notes)
+    if not parsed.items:
+        return report
+    with registry.store.transaction() as uow:
+        org_ids, org_filings = _organisations(registry, uow.conn, parsed.items, by)
+        report.organisations_created = len(org_filings)
+        existing = _existing(uow.conn, parsed.items, org_ids)
+        superseded = rv.current_passport_ids(uow.conn, [m for m in existing if m])
+        model_ids = [found or new_id(registry.store.clock) for found in existing]
+        bases = _base_models(uow.conn, parsed.items, model_ids, report)
+        model_filings, passport_filings = [], []
+        for item, model_id, base, found in zip(parsed.items, model_ids, bases, existing, strict=True):
+            provider = org_ids[item.organisations[0].name]
+            acting_for(by, provider, (Role.PROVIDER,))
+            if found:
+                passport_filings.append(
+                    registry.new_filing(
+                        PASSPORT_FILED,
+                        item.passport,
+                        by=by,
+                        owner=provider,
+                        subject=model_id,
+                        visibility=item.visibility,
+                        supersedes=superseded.get(model_id),
+                    )
+                )
+                report.models.append(
+                    {
+                        "record": item.label,
+                        "model_id": model_id,
+                        "name": item.model["name"],
+                        "action": "new passport",
+                    }
+                )
+                continue
+            content = {
+                **item.model,
+                "provider_id": provider,
+                "developer_ids": [org_ids[o.name] for o in item.organisations],
+                **({"base_model_id": base} if base else {}),
+                **({"base_model_name": item.base_model_name} if item.base_model_name else {}),
+            }
+            model_filings.append(
+                registry.new_filing(MODEL_REGISTERED, content, by=by, owner=provider, subject=model_id)
+            )
+            passport_filings.append(
+                registry.new_filing(
+                    PASSPORT_FILED,
+                    item.passport,
+                    by=by,
+                    owner=provider,
+                    subject=model_id,
+                    visibility=item.visibility,
+                )
+            )
+            report.models.append(
+                {
+                    "record": item.label,
+                    "model_id": model_id,
+                    "name": item.model["name"],
+                    "action": "registered",
+                }
+            )
+        uow.file(*org_filings, *model_filings, *passport_filings)
+    return report
+
+
+def _organisations(
+    registry: RegistryService, conn: Any, items: Sequence[ImportItem], by: Principal
+) -> tuple[dict[str, str], list[Filing]]:
+    """Ids of every organisation the items name, registering (as filings) those not yet known."""
+    wanted: dict[str, Any] = {}
+    for item in items:
+        for position, ref in enumerate(item.organisations):
+            wanted.setdefault(ref.name, (ref, position == 0))
+    known = rv.organisations_named(conn, list(wanted))
+    filings = []
+    for name, (ref, provides) in wanted.items():
+        if name in known:
+            continue
+        if not by.sees_everything:
+            raise InvalidInput(
+                f"organisation {name!r} is not registered; a supervisor must register it first"
+            )
+        org_id = new_id(registry.store.clock)
+        content = {
+            "name": name,
+            "kinds": [OrganisationKind.MODEL_PROVIDER] if provides else [],
+            **({"country": ref.country, "jurisdiction": ref.country} if ref.country else {}),
+            **({"jurisdictions": list(ref.jurisdictions)} if ref.jurisdictions else {}),
+        }
+        filings.append(
+            registry.new_filing(ORGANISATION_REGISTERED, content, by=by, owner=org_id, subject=org_id)
+        )
+        known[name] = org_id
+    return known, filings
+
+
+def _existing(conn: Any, items: Sequence[ImportItem], org_ids: dict[str, str]) -> list[str | None]:
+    """For each item, the one registered model with its provider, name and version, if any.
+
+    Such an import files a new passport version for that model instead of a second model.
+    """
+    keyed = rv.models_keyed(conn, sorted({i.model["name"] for i in items}))
+    found = []
+    for item in items:
+        key = (item.model["name"], org_ids[item.organisations[0].name], item.model.get("version"))
+        matches = keyed.get(key, [])
+        found.append(matches[0] if len(matches) == 1 else None)
+    return found
+
+
+def _base_models(
+    conn: Any, items: Sequence[ImportItem], model_ids: Sequence[str], report: ImportReport
+) -> list[str | None]:
+    """Link each item to its base model by name when exactly one model bears that name."""
+    by_name: dict[str, list[str]] = {}
+    for item, model_id in zip(items, model_ids, strict=True):
+        by_name.setdefault(item.model["name"], []).append(model_id)
+    wanted = sorted({i.base_model_name for i in items if i.base_model_name})
+    for name, ids in rv.models_named(conn, wanted).items():
+        by_name.setdefault(name, []).extend(ids)
+    links: list[str | None] = []
+    for item in items:
+        candidates = by_name.get(item.base_model_name or "", [])
+        if item.base_model_name and len(candidates) != 1:
+            why = (
+                "no registered model has that name"
+                if not candidates
+                else f"{len(candidates)} models have that name"
+            )
+            report.notes.append(f"{item.label}: base model {item.base_model_name!r} kept as a name: {why}")
+        links.append(candidates[0] if len(candidates) == 1 and item.base_model_name else None)
+    return links

@@ -1,0 +1,171 @@
+"""Registry filings: organisations, models, passports and deployments."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+
+from custos.core.jurisdictions import jurisdiction
+from custos.filings import FilingKind, Visibility, register_kind
+from custos.passports.model import Money, Passport
+
+PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
+OWNER: dict[str, JsonValue] = {"visibility": Visibility.OWNER.value}
+
+
+class OrganisationKind(StrEnum):
+    MODEL_PROVIDER = "model_provider"
+    DEPLOYER = "deployer"
+    COMPUTE_PROVIDER = "compute_provider"
+    FINANCIAL_INSTITUTION = "financial_institution"
+    SUPERVISORY_AUTHORITY = "supervisory_authority"
+    AUDITOR = "auditor"
+    CUSTODIAN = "custodian"
+
+
+class Accessibility(StrEnum):
+    """How a model is made available (Epoch AI's categories)."""
+
+    OPEN_WEIGHTS_UNRESTRICTED = "open_weights_unrestricted"
+    OPEN_WEIGHTS_RESTRICTED = "open_weights_restricted"
+    OPEN_WEIGHTS_NON_COMMERCIAL = "open_weights_non_commercial"
+    API = "api"
+    HOSTED = "hosted"
+    UNRELEASED = "unreleased"
+    UNKNOWN = "unknown"
+
+
+class Lineage(StrEnum):
+    """How a model derives from its base model (Hugging Face's base_model_relation)."""
+
+    FINETUNE = "finetune"
+    ADAPTER = "adapter"
+    QUANTIZED = "quantized"
+    MERGE = "merge"
+    DISTILLATION = "distillation"
+
+
+class Sector(StrEnum):
+    """Where a deployment is used: the EU AI Act Annex III areas, plus systemic sectors."""
+
+    BIOMETRICS = "biometrics"
+    CRITICAL_INFRASTRUCTURE = "critical_infrastructure"
+    EDUCATION = "education"
+    EMPLOYMENT = "employment"
+    ESSENTIAL_SERVICES = "essential_services"
+    LAW_ENFORCEMENT = "law_enforcement"
+    MIGRATION = "migration"
+    JUSTICE_AND_DEMOCRACY = "justice_and_democracy"
+    FINANCE = "finance"
+    HEALTH = "health"
+    ENERGY = "energy"
+    TELECOMS = "telecoms"
+    OTHER = "other"
+
+
+#: The Annex III area of each sector, for rules that cite it.
+ANNEX_III = {
+    Sector.BIOMETRICS: "1",
+    Sector.CRITICAL_INFRASTRUCTURE: "2",
+    Sector.EDUCATION: "3",
+    Sector.EMPLOYMENT: "4",
+    Sector.ESSENTIAL_SERVICES: "5",
+    Sector.LAW_ENFORCEMENT: "6",
+    Sector.MIGRATION: "7",
+    Sector.JUSTICE_AND_DEMOCRACY: "8",
+}
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(jurisdiction(v).code for v in values))
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OrganisationRegistered(_Payload):
+    name: str = Field(min_length=1, max_length=255, json_schema_extra=PUBLIC)
+    jurisdiction: str | None = Field(None, json_schema_extra=PUBLIC, description="Where it is established")
+    kinds: tuple[OrganisationKind, ...] = Field((), json_schema_extra=PUBLIC)
+    country: str | None = Field(None, json_schema_extra=PUBLIC, description="ISO 3166-1 alpha-2")
+    jurisdictions: tuple[str, ...] = Field((), json_schema_extra=PUBLIC)
+    annual_revenue: Money | None = Field(None, json_schema_extra=OWNER)
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _jurisdiction(cls, value: str | None) -> str | None:
+        return None if value is None else jurisdiction(value).code
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = jurisdiction(value).code
+        if len(code) != 2 or code == "EU":
+            raise ValueError("country must be an ISO 3166-1 alpha-2 code")
+        return code
+
+    @field_validator("jurisdictions")
+    @classmethod
+    def _jurisdictions(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return _codes(values)
+
+
+class ModelRegistered(_Payload):
+    name: str = Field(min_length=1, max_length=255, json_schema_extra=PUBLIC)
+    version: str | None = Field(None, max_length=64, json_schema_extra=PUBLIC)
+    provider_id: str = Field(min_length=1, json_schema_extra=PUBLIC)
+    developer_ids: tuple[str, ...] = Field((), json_schema_extra=PUBLIC)
+    base_model_id: str | None = Field(None, json_schema_extra=PUBLIC)
+    base_model_name: str | None = Field(None, json_schema_extra=PUBLIC)
+    lineage: Lineage | None = Field(None, json_schema_extra=PUBLIC)
+    accessibility: Accessibility = Field(Accessibility.UNKNOWN, json_schema_extra=PUBLIC)
+    public_interest: bool = Field(False, json_schema_extra=PUBLIC)
+    release_date: date | None = Field(None, json_schema_extra=PUBLIC)
+    domain: str | None = Field(None, json_schema_extra=PUBLIC)
+    task: str | None = Field(None, json_schema_extra=PUBLIC)
+    countries: tuple[str, ...] = Field((), json_schema_extra=PUBLIC, description="Developers' countries")
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return _codes(values)
+
+
+class DeploymentRegistered(_Payload):
+    name: str = Field(min_length=1, max_length=255, json_schema_extra=PUBLIC)
+    deployer_id: str = Field(min_length=1, json_schema_extra=PUBLIC)
+    model_id: str = Field(min_length=1, json_schema_extra=PUBLIC)
+    jurisdictions: tuple[str, ...] = Field(min_length=1, json_schema_extra=PUBLIC)
+    sector: Sector = Field(json_schema_extra=PUBLIC)
+    decision_critical: bool = Field(False, json_schema_extra=PUBLIC)
+    economic_exposure: Money | None = Field(None, json_schema_extra=OWNER)
+    user_population: int | None = Field(None, ge=0, json_schema_extra=OWNER)
+    start_date: date | None = Field(None, json_schema_extra=PUBLIC)
+    fallback_model_ids: tuple[str, ...] = Field((), json_schema_extra=PUBLIC)
+    hosting_provider_id: str | None = Field(None, json_schema_extra=PUBLIC)
+
+    @field_validator("jurisdictions")
+    @classmethod
+    def _jurisdictions(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return _codes(values)
+
+
+ORGANISATION_REGISTERED = register_kind(
+    FilingKind("organisation.registered", OrganisationRegistered, "An organisation enters the registry.")
+)
+MODEL_REGISTERED = register_kind(
+    FilingKind("model.registered", ModelRegistered, "A model enters the registry.")
+)
+PASSPORT_FILED = register_kind(
+    FilingKind(
+        "passport.filed", Passport, "A new version of a model's passport; it supersedes the previous one."
+    )
+)
+DEPLOYMENT_REGISTERED = register_kind(
+    FilingKind("deployment.registered", DeploymentRegistered, "A deployer puts a model to use.")
+)

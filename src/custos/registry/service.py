@@ -1,0 +1,322 @@
+"""The registry: filing organisations, models, passports and deployments, and reading them back
+as each viewer may see them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from custos.access.model import OPERATOR_ID, Principal, Role
+from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from custos.core.ids import new_id
+from custos.filings import Filing, Visibility
+from custos.registry.model import (
+    DEPLOYMENT_REGISTERED,
+    MODEL_REGISTERED,
+    ORGANISATION_REGISTERED,
+    PASSPORT_FILED,
+)
+from custos.store import Store
+from custos.store import registry_views as rv
+
+DEFAULT_PAGE = 50
+
+
+def filing_jurisdiction(by: Principal, fallback: str | None) -> str:
+    """A filing is made in its filer's jurisdiction; the operator files in the authority's."""
+    code = by.jurisdiction or fallback
+    if code is None:
+        raise InvalidInput("the filer has no jurisdiction to file in")
+    return code
+
+
+def acting_for(by: Principal, organisation_id: str, roles: tuple[Role, ...]) -> None:
+    """Refuse unless ``by`` is a supervisor or one of ``roles`` acting for its own organisation."""
+    if by.sees_everything:
+        return
+    if by.role not in roles or by.organisation_id != organisation_id:
+        raise Forbidden(f"a {by.role} of another organisation cannot file for organisation {organisation_id}")
+
+
+def as_utc(value: datetime) -> datetime:
+    """Stored times are UTC; SQLite hands them back without their zone."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def render(row: Mapping[str, Any], who: Principal, owner: str) -> dict[str, Any]:
+    """A view row as ``who`` may see it: its visible content, and the names of withheld fields."""
+    shown, withheld = who.redact(json.loads(row["content"]), json.loads(row["visibility"]), owner)
+    return {"id": row["id"], **shown, "withheld": withheld, "filing_id": row["filing_id"]}
+
+
+class RegistryService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def new_filing(
+        self,
+        kind: Any,
+        content: dict[str, Any],
+        *,
+        by: Principal,
+        owner: str,
+        subject: str,
+        visibility: dict[str, Visibility] | None = None,
+        supersedes: str | None = None,
+    ) -> Filing:
+        return Filing.create(
+            kind=kind,
+            content=content,
+            actor=by.actor_id or OPERATOR_ID,
+            organisation=owner,
+            jurisdiction_code=filing_jurisdiction(by, content.get("jurisdiction")),
+            subject=subject,
+            clock=self.store.clock,
+            supersedes=supersedes,
+            visibility=visibility,
+        )
+
+    def register_organisation(
+        self, content: dict[str, Any], *, by: Principal, visibility: dict[str, Visibility] | None = None
+    ) -> dict[str, Any]:
+        if not by.sees_everything:
+            raise Forbidden("only supervisors register organisations")
+        with self.store.transaction() as uow:
+            name = str(content.get("name", "")).strip()
+            if rv.organisation(uow.conn, name=name) is not None:
+                raise Conflict(f"an organisation named {name!r} is already registered")
+            org_id = new_id(self.store.clock)
+            uow.file(
+                self.new_filing(
+                    ORGANISATION_REGISTERED,
+                    content,
+                    by=by,
+                    owner=org_id,
+                    subject=org_id,
+                    visibility=visibility,
+                )
+            )
+            row = rv.organisation(uow.conn, id=org_id)
+        assert row is not None
+        return render(row, by, row["id"])
+
+    def register_model(
+        self, content: dict[str, Any], *, by: Principal, visibility: dict[str, Visibility] | None = None
+    ) -> dict[str, Any]:
+        provider = str(content.get("provider_id") or by.organisation_id or "")
+        content = {**content, "provider_id": provider}
+        acting_for(by, provider, (Role.PROVIDER,))
+        with self.store.transaction() as uow:
+            self._require_organisations(uow.conn, [provider, *content.get("developer_ids", ())])
+            base = content.get("base_model_id")
+            if base and rv.model(uow.conn, base) is None:
+                raise NotFound(f"no base model {base!r}")
+            model_id = new_id(self.store.clock)
+            uow.file(
+                self.new_filing(
+                    MODEL_REGISTERED, content, by=by, owner=provider, subject=model_id, visibility=visibility
+                )
+            )
+            row = rv.model(uow.conn, model_id)
+        assert row is not None
+        return render(row, by, row["provider_id"])
+
+    def file_passport(
+        self,
+        model_id: str,
+        passport: dict[str, Any],
+        *,
+        by: Principal,
+        visibility: dict[str, Visibility] | None = None,
+    ) -> dict[str, Any]:
+        """File a new passport version for a model; it supersedes the current one."""
+        with self.store.transaction() as uow:
+            model = rv.model(uow.conn, model_id)
+            if model is None:
+                raise NotFound(f"no model {model_id!r}")
+            acting_for(by, model["provider_id"], (Role.PROVIDER,))
+            current = rv.current_passport(uow.conn, model_id)
+            uow.file(
+                self.new_filing(
+                    PASSPORT_FILED,
+                    passport,
+                    by=by,
+                    owner=model["provider_id"],
+                    subject=model_id,
+                    visibility=visibility,
+                    supersedes=current["filing_id"] if current else None,
+                )
+            )
+            row = rv.current_passport(uow.conn, model_id)
+        assert row is not None
+        return self._render_passport(row, by)
+
+    def register_deployment(
+        self, content: dict[str, Any], *, by: Principal, visibility: dict[str, Visibility] | None = None
+    ) -> dict[str, Any]:
+        deployer = str(content.get("deployer_id") or by.organisation_id or "")
+        content = {**content, "deployer_id": deployer}
+        acting_for(by, deployer, (Role.DEPLOYER,))
+        with self.store.transaction() as uow:
+            self._require_organisations(
+                uow.conn, [deployer, *filter(None, [content.get("hosting_provider_id")])]
+            )
+            for model_id in [content.get("model_id"), *content.get("fallback_model_ids", ())]:
+                if not model_id or rv.model(uow.conn, str(model_id)) is None:
+                    raise NotFound(f"no model {model_id!r}")
+            deployment_id = new_id(self.store.clock)
+            uow.file(
+                self.new_filing(
+                    DEPLOYMENT_REGISTERED,
+                    content,
+                    by=by,
+                    owner=deployer,
+                    subject=deployment_id,
+                    visibility=visibility,
+                )
+            )
+            row = rv.deployment(uow.conn, deployment_id)
+        assert row is not None
+        return render(row, by, row["deployer_id"])
+
+    @staticmethod
+    def _require_organisations(conn: Connection, ids: list[str]) -> None:
+        for org_id in ids:
+            if rv.organisation(conn, id=org_id) is None:
+                raise NotFound(f"no organisation {org_id!r}")
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def organisations(
+        self,
+        who: Principal,
+        *,
+        kind: str | None = None,
+        country: str | None = None,
+        search: str | None = None,
+        cursor: str | None = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> dict[str, Any]:
+        with self.store.read() as conn:
+            page = rv.list_organisations(
+                conn, kind=kind, country=country, search=search, cursor=cursor, limit=limit
+            )
+        return {"items": [render(r, who, r["id"]) for r in page.rows], "next": page.next_cursor}
+
+    def organisation(self, who: Principal, org_id: str) -> dict[str, Any]:
+        with self.store.read() as conn:
+            row = rv.organisation(conn, id=org_id)
+        if row is None:
+            raise NotFound(f"no organisation {org_id!r}")
+        return render(row, who, row["id"])
+
+    def models(
+        self,
+        who: Principal,
+        *,
+        organisation: str | None = None,
+        country: str | None = None,
+        accessibility: str | None = None,
+        min_flop: float | None = None,
+        max_flop: float | None = None,
+        search: str | None = None,
+        cursor: str | None = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> dict[str, Any]:
+        with self.store.read() as conn:
+            page = rv.list_models(
+                conn,
+                organisation=organisation,
+                country=country,
+                accessibility=accessibility,
+                min_flop=min_flop,
+                max_flop=max_flop,
+                search=search,
+                viewer_organisation=who.organisation_id,
+                sees_everything=who.sees_everything,
+                cursor=cursor,
+                limit=limit,
+            )
+        items = []
+        for row in page.rows:
+            item = render(row, who, row["provider_id"])
+            item["completeness"] = row["completeness"]
+            if row["compute_public"] or who.can_see(Visibility.OWNER, row["provider_id"]):
+                item["training_flop"] = row["training_flop"]
+            items.append(item)
+        return {"items": items, "next": page.next_cursor}
+
+    def model(self, who: Principal, model_id: str) -> dict[str, Any]:
+        """A model with its current passport, completeness, and the number of its deployments."""
+        with self.store.read() as conn:
+            row = rv.model(conn, model_id)
+            if row is None:
+                raise NotFound(f"no model {model_id!r}")
+            passport = rv.current_passport(conn, model_id)
+            deployments = rv.count_deployments(conn, model_id)
+        result = render(row, who, row["provider_id"])
+        result["passport"] = self._render_passport(passport, who) if passport else None
+        result["deployments"] = deployments
+        return result
+
+    def passport_history(self, who: Principal, model_id: str) -> list[dict[str, Any]]:
+        with self.store.read() as conn:
+            if rv.model(conn, model_id) is None:
+                raise NotFound(f"no model {model_id!r}")
+            rows = rv.passport_history(conn, model_id)
+        return [self._render_passport(r, who) for r in rows]
+
+    def deployments(
+        self,
+        who: Principal,
+        *,
+        organisation: str | None = None,
+        model: str | None = None,
+        country: str | None = None,
+        sector: str | None = None,
+        search: str | None = None,
+        cursor: str | None = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> dict[str, Any]:
+        with self.store.read() as conn:
+            page = rv.list_deployments(
+                conn,
+                organisation=organisation,
+                model=model,
+                country=country,
+                sector=sector,
+                search=search,
+                cursor=cursor,
+                limit=limit,
+            )
+        return {"items": [render(r, who, r["deployer_id"]) for r in page.rows], "next": page.next_cursor}
+
+    def deployment(self, who: Principal, deployment_id: str) -> dict[str, Any]:
+        with self.store.read() as conn:
+            row = rv.deployment(conn, deployment_id)
+        if row is None:
+            raise NotFound(f"no deployment {deployment_id!r}")
+        return render(row, who, row["deployer_id"])
+
+    @staticmethod
+    def _render_passport(row: Mapping[str, Any], who: Principal) -> dict[str, Any]:
+        shown, withheld = who.redact(
+            json.loads(row["content"]), json.loads(row["visibility"]), row["owner_id"]
+        )
+        return {
+            "filing_id": row["filing_id"],
+            "model_id": row["model_id"],
+            "version": row["version"],
+            "current": row["current"],
+            "filed_at": as_utc(row["filed_at"]).isoformat(),
+            "completeness": row["completeness"],
+            "missing": json.loads(row["missing"]),
+            "passport": shown,
+            "withheld": withheld,
+        }

@@ -9,7 +9,8 @@ import sqlite3
 from pathlib import Path
 
 from custos.core.settings import Settings
-from custos.store import Store, initialise_installation
+from custos.installation import create_installation
+from custos.store import Store
 
 WORK = Path(__file__).resolve().parent / ".work"
 
@@ -19,9 +20,8 @@ def scratch_store(name: str) -> Store:
     home = WORK / name
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
-    return initialise_installation(
-        Settings(home=home, database_url=f"sqlite:///{home / 'custos.db'}"), "bench/log"
-    )
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 'custos.db'}")
+    return create_installation(settings, origin="bench/log", authority="Authority", jurisdiction_code="EU")
 
 
 def machine() -> str:

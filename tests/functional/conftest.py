@@ -50,7 +50,9 @@ def api(sqlite_settings: Settings, clock: FixedClock) -> Iterator[Api]:
         org = organisations["authority" if role is Role.SUPERVISOR else "provider"]
         actors[role] = access.add_actor(f"{role.value} person", role, org["id"], by=by)
         tokens[role] = access.issue_token(actors[role]["id"])
-    model = registry.register_model({"name": "Sample model", "provider_id": organisations["provider"]["id"]}, by=by)
+    model = registry.register_model(
+        {"name": "Sample model", "provider_id": organisations["provider"]["id"]}, by=by
+    )
     registry.file_passport(
         model["id"],
         {"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}, "description": "A sample"},

@@ -22,12 +22,17 @@ def size(api: Api) -> int:
         ({"content": {"name": "", "jurisdiction": "FR"}}, "name: String should have at least 1 character"),
         ({"content": {"name": "X", "extra": 1}}, "extra: Extra inputs are not permitted"),
         ({"content": {"name": "X", "kinds": ["bank"]}}, "kinds.0: Input should be"),
-        ({"content": {"name": "X", "annual_revenue": {"amount": "-1", "currency": "EUR"}}}, "annual_revenue.amount"),
+        (
+            {"content": {"name": "X", "annual_revenue": {"amount": "-1", "currency": "EUR"}}},
+            "annual_revenue.amount",
+        ),
         ({"name": "X"}, "body.content: Field required"),
         ({"content": {"name": "Provider SA", "jurisdiction": "FR"}}, "already registered"),
     ],
 )
-def test_bad_organisations_are_refused_with_the_reason(api: Api, body: dict[str, object], reason: str) -> None:
+def test_bad_organisations_are_refused_with_the_reason(
+    api: Api, body: dict[str, object], reason: str
+) -> None:
     before = size(api)
     response = api.client.post("/v1/organisations", json=body, headers=api.headers(Role.SUPERVISOR))
     assert response.status_code in (409, 422)

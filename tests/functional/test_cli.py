@@ -163,3 +163,34 @@ def test_db_replay_rebuilds_views(installed: Path) -> None:
     before = run_json(installed, "registry", "orgs")
     assert run_json(installed, "db", "replay") == {"replayed_filings": 2}
     assert run_json(installed, "registry", "orgs") == before
+
+
+def test_registry_import_list_show_and_export(installed: Path, tmp_path: Path) -> None:
+    from tests.store.test_registry import epoch_sample
+
+    table = tmp_path / "epoch.csv"
+    table.write_text(epoch_sample(25).replace("Mistral AI", "", 1))
+    refused = run(installed, "registry", "import", "epoch", str(table), code=2)
+    assert "nothing was imported" in refused and "Organization" in refused
+    report = run_json(installed, "registry", "import", "epoch", str(table), "--skip-invalid")
+    assert report["imported_models"] == 24 and report["skipped"][0]["path"] == "Organization"  # type: ignore[index]
+    page = run_json(installed, "registry", "models", "--limit", "5")
+    assert len(page["items"]) == 5 and page["next"]  # type: ignore[index]
+    model_id = page["items"][0]["id"]  # type: ignore[index]
+    shown = run_json(installed, "registry", "show", model_id)
+    assert shown["passport"]["version"] == 1  # type: ignore[index]
+    out = tmp_path / "bom.json"
+    run(installed, "registry", "export", model_id, "--format", "cyclonedx", "--output", str(out))
+    again = run_json(installed, "registry", "import", "cyclonedx", str(out))
+    assert again["models"][0] == {  # type: ignore[index]
+        "record": again["models"][0]["record"],  # type: ignore[index]
+        "model_id": model_id,
+        "name": shown["name"],  # type: ignore[index]
+        "action": "new passport",
+    }
+    orgs = run_json(installed, "registry", "orgs", "--kind", "model_provider", "--limit", "500")
+    assert orgs["items"]  # type: ignore[index]
+    assert "no model, deployment or organisation" in run(installed, "registry", "show", "NOPE", code=2)
+    assert "unknown export format" in run(
+        installed, "registry", "export", model_id, "--format", "pdf", code=2
+    )

@@ -39,7 +39,9 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", "/v1/deployments/{deployment_id}"): P.REGISTRY_READ,
     ("POST", "/v1/imports/{fmt}"): P.IMPORTS_WRITE,
 }
-SAMPLE_CARD = "---\nlicense: mit\nmodel-index:\n- name: Provider SA/card-model\n  results: []\n---\n# Card model\n"
+SAMPLE_CARD = (
+    "---\nlicense: mit\nmodel-index:\n- name: Provider SA/card-model\n  results: []\n---\n# Card model\n"
+)
 DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
@@ -104,14 +106,20 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         ("POST", "/v1/actors/{actor_id}/tokens"): (f"/v1/actors/{provider_actor}/tokens", {}),
         ("GET", "/v1/filings/{filing_id}"): (f"/v1/filings/{filing_id}", {}),
         ("GET", "/v1/organisations/{organisation_id}"): (f"/v1/organisations/{provider_org}", {}),
-        ("POST", "/v1/models"): ("/v1/models", {"json": {"content": {"name": "New model", "provider_id": provider_org}}}),
+        ("POST", "/v1/models"): (
+            "/v1/models",
+            {"json": {"content": {"name": "New model", "provider_id": provider_org}}},
+        ),
         ("GET", "/v1/models/{model_id}"): (f"/v1/models/{model}", {}),
         ("GET", "/v1/models/{model_id}/passports"): (f"/v1/models/{model}/passports", {}),
         ("POST", "/v1/models/{model_id}/passports"): (
             f"/v1/models/{model}/passports",
             {"json": {"content": {"provenance": {"source": "manual"}, "description": "v2"}}},
         ),
-        ("GET", "/v1/models/{model_id}/export"): (f"/v1/models/{model}/export", {"params": {"format": "spdx"}}),
+        ("GET", "/v1/models/{model_id}/export"): (
+            f"/v1/models/{model}/export",
+            {"params": {"format": "spdx"}},
+        ),
         ("POST", "/v1/deployments"): (
             "/v1/deployments",
             {

@@ -23,3 +23,38 @@ def test_an_unmigrated_database_is_refused_with_the_fix(settings: Settings) -> N
     empty.close()
     with pytest.raises(Unavailable, match="custos db upgrade"):
         Store.open(settings)
+
+
+def test_upgrading_an_old_schema_rebuilds_the_views_from_the_log(store: Store) -> None:
+    from alembic import command
+    from sqlalchemy import select
+    from typer.testing import CliRunner
+
+    from custos.cli.app import app
+    from custos.registry import RegistryService
+    from custos.store import migrate
+    from custos.store.tables import organisations
+    from tests.store.test_registry import SUPERVISOR
+
+    RegistryService(store).register_organisation(
+        {"name": "Bank AG", "jurisdiction": "DE", "country": "DE", "kinds": ["financial_institution"]},
+        by=SUPERVISOR,
+    )
+    with store.read() as conn:
+        before = [
+            dict(r) for r in conn.execute(select(organisations).order_by(organisations.c.id)).mappings()
+        ]
+    command.downgrade(migrate.alembic_config(store.engine), "0001")
+    store.close()
+    result = CliRunner().invoke(
+        app,
+        ["--home", str(store.settings.home), "db", "upgrade", "--json"],
+        env={"CUSTOS_DATABASE_URL": store.settings.database_url},
+    )
+    assert result.exit_code == 0, result.output
+    assert '"replayed_filings": 1' in result.output
+    reopened = Store.open(store.settings)
+    with reopened.read() as conn:
+        after = [dict(r) for r in conn.execute(select(organisations).order_by(organisations.c.id)).mappings()]
+    reopened.close()
+    assert after == before

@@ -26,7 +26,9 @@ def views_of(store: Store) -> dict[str, list[dict[str, object]]]:
 def populated(store: Store) -> Store:
     access, registry = AccessService(store), RegistryService(store)
     for name, code in (("Authority", "EU"), ("Provider SA", "FR"), ("Bank AG", "DE")):
-        org = registry.register_organisation({"name": name, "jurisdiction": code, "kinds": ["deployer"]}, by=OPERATOR)
+        org = registry.register_organisation(
+            {"name": name, "jurisdiction": code, "kinds": ["deployer"]}, by=OPERATOR
+        )
         access.add_actor(f"{name} officer", Role.PROVIDER, org["id"], by=OPERATOR)
     return store
 
@@ -57,7 +59,9 @@ def test_a_refused_filing_changes_neither_log_nor_views(populated: Store) -> Non
         size = ledger_sql.tree_size(conn)
     before = views_of(populated)
     with pytest.raises(Conflict, match="already registered"):
-        RegistryService(populated).register_organisation({"name": "Bank AG", "jurisdiction": "DE"}, by=OPERATOR)
+        RegistryService(populated).register_organisation(
+            {"name": "Bank AG", "jurisdiction": "DE"}, by=OPERATOR
+        )
     with populated.read() as conn:
         assert ledger_sql.tree_size(conn) == size
     assert views_of(populated) == before

@@ -12,15 +12,25 @@ app = typer.Typer(help="The database: migrations and replay.", no_args_is_help=T
 
 
 @app.command()
-def upgrade(ctx: typer.Context, as_json: bool = JsonOption) -> None:
-    """Apply pending schema migrations."""
+def upgrade(
+    ctx: typer.Context,
+    replay: bool = typer.Option(True, "--replay/--no-replay", help="Rebuild the views after migrating."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Apply pending schema migrations, then rebuild every view from the log.
+
+    Views are projections: rebuilding them after a schema change guarantees they hold what the
+    current projections derive from the filings, whatever shape the old views had.
+    """
     store = Store(state(ctx).settings)
     try:
+        before = migrate.current_revision(store.engine)
         migrate.upgrade(store.engine)
         revision = migrate.current_revision(store.engine)
+        replayed = store.replay() if replay and before is not None and before != revision else 0
     finally:
         store.close()
-    emit({"revision": revision}, as_json)
+    emit({"from": before, "revision": revision, "replayed_filings": replayed}, as_json)
 
 
 @app.command()

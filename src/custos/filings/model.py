@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -149,14 +150,23 @@ class Filing(BaseModel):
             "supersedes": self.supersedes,
         }
 
-    def field_digests(self) -> dict[str, str]:
+    @cached_property
+    def _field_digests(self) -> dict[str, str]:
         return {
             name: field_digest(self.salts[name], name, value, self.visibility[name])
             for name, value in self.content.items()
         }
 
+    def field_digests(self) -> dict[str, str]:
+        """Each field's salted digest, computed once per filing (filings are immutable)."""
+        return dict(self._field_digests)
+
+    @cached_property
+    def _digest(self) -> str:
+        return filing_digest(self.envelope(), self._field_digests.values())
+
     def digest(self) -> str:
-        return filing_digest(self.envelope(), self.field_digests().values())
+        return self._digest
 
     def ledger_entry(self) -> bytes:
         """The bytes appended to the log: envelope plus digest, canonical JSON."""

@@ -11,12 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from custos.access.model import Principal, Role
 from custos.core.errors import InvalidInput
 from custos.core.ids import new_id
 from custos.filings import Filing
-from custos.passports.records import ImportItem, Parsed
-from custos.registry.model import MODEL_REGISTERED, ORGANISATION_REGISTERED, PASSPORT_FILED, OrganisationKind
+from custos.passports.records import ImportItem, Parsed, problems_of
+from custos.registry.model import (
+    MODEL_REGISTERED,
+    ORGANISATION_REGISTERED,
+    PASSPORT_FILED,
+    ModelRegistered,
+    OrganisationKind,
+)
 from custos.registry.service import RegistryService, acting_for
 from custos.store import registry_views as rv
 
@@ -57,10 +65,24 @@ def _refuse(parsed: Parsed) -> InvalidInput:
     )
 
 
+def _checked(parsed: Parsed) -> Parsed:
+    """Move items whose model fields the registry would refuse to the problems, by record and path."""
+    checked = Parsed(problems=list(parsed.problems), notes=list(parsed.notes))
+    for item in parsed.items:
+        try:
+            ModelRegistered.model_validate({**item.model, "provider_id": "checked"})
+        except ValidationError as exc:
+            checked.problems.extend(problems_of(item.label, exc, "model"))
+            continue
+        checked.items.append(item)
+    return checked
+
+
 def import_parsed(
     registry: RegistryService, parsed: Parsed, *, source: str, by: Principal, skip_invalid: bool = False
 ) -> ImportReport:
     """File every parsed item; see the module docstring for atomicity."""
+    parsed = _checked(parsed)
     if parsed.problems and not skip_invalid:
         raise _refuse(parsed)
     if not parsed.items and not parsed.problems:

@@ -11,6 +11,9 @@ from custos.core.jurisdictions import jurisdiction
 from custos.filings import FilingKind, Visibility, register_kind
 from custos.passports.model import Money, Passport
 
+#: Release dates before this year are typing errors, not models (Epoch's oldest entries are from the 1950s).
+EARLIEST_YEAR = 1900
+
 PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
 OWNER: dict[str, JsonValue] = {"visibility": Visibility.OWNER.value}
 
@@ -129,6 +132,13 @@ class ModelRegistered(_Payload):
     domain: str | None = Field(None, json_schema_extra=PUBLIC)
     task: str | None = Field(None, json_schema_extra=PUBLIC)
     countries: tuple[str, ...] = Field((), json_schema_extra=PUBLIC, description="Developers' countries")
+
+    @field_validator("release_date")
+    @classmethod
+    def _plausible(cls, value: date | None) -> date | None:
+        if value is not None and value.year < EARLIEST_YEAR:
+            raise ValueError(f"a model released before {EARLIEST_YEAR} is not plausible")
+        return value
 
     @field_validator("countries")
     @classmethod

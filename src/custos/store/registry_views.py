@@ -41,7 +41,8 @@ def _date(value: str | None) -> date | None:
 def _organisation_registered(conn: Connection, filing: Filing) -> None:
     content = filing.content
     conn.execute(
-        insert(organisations).values(
+        insert(organisations),
+        dict(
             id=filing.subject,
             name=content["name"],
             name_key=content["name"].lower(),
@@ -50,7 +51,7 @@ def _organisation_registered(conn: Connection, filing: Filing) -> None:
             content=_json(content),
             visibility=_visibility(filing),
             filing_id=filing.id,
-        )
+        ),
     )
     kinds = content.get("kinds") or []
     if kinds:
@@ -68,7 +69,8 @@ def _model_registered(conn: Connection, filing: Filing) -> None:
     # The provider's own country when known, else the first country the developers are in.
     country = country or next(iter(content.get("countries") or []), None)
     conn.execute(
-        insert(models).values(
+        insert(models),
+        dict(
             id=filing.subject,
             name=content["name"],
             name_key=content["name"].lower(),
@@ -82,7 +84,7 @@ def _model_registered(conn: Connection, filing: Filing) -> None:
             filing_id=filing.id,
             content=_json(content),
             visibility=_visibility(filing),
-        )
+        ),
     )
 
 
@@ -96,7 +98,8 @@ def _passport_filed(conn: Connection, filing: Filing) -> None:
     passport = Passport.model_validate(filing.content)
     completeness = assess(passport)
     conn.execute(
-        insert(passports).values(
+        insert(passports),
+        dict(
             filing_id=filing.id,
             model_id=model_id,
             version=(previous or 0) + 1,
@@ -107,7 +110,7 @@ def _passport_filed(conn: Connection, filing: Filing) -> None:
             missing=_json(list(completeness.missing)),
             content=_json(filing.content),
             visibility=_visibility(filing),
-        )
+        ),
     )
     conn.execute(
         update(models)
@@ -127,7 +130,8 @@ def _deployment_registered(conn: Connection, filing: Filing) -> None:
         select(organisations.c.country).where(organisations.c.id == content["deployer_id"])
     ).scalar_one_or_none()
     conn.execute(
-        insert(deployments).values(
+        insert(deployments),
+        dict(
             id=filing.subject,
             name=content["name"],
             name_key=content["name"].lower(),
@@ -141,7 +145,7 @@ def _deployment_registered(conn: Connection, filing: Filing) -> None:
             filing_id=filing.id,
             content=_json(content),
             visibility=_visibility(filing),
-        )
+        ),
     )
 
 

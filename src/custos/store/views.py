@@ -18,14 +18,15 @@ from custos.store.unit_of_work import projects
 @projects("actor.registered")
 def _actor_registered(conn: Connection, filing: Filing) -> None:
     conn.execute(
-        insert(actors).values(
+        insert(actors),
+        dict(
             id=filing.subject,
             name=filing.content["name"],
             role=filing.content["role"],
             organisation_id=filing.content["organisation_id"],
             jurisdiction=filing.content["jurisdiction"],
             filing_id=filing.id,
-        )
+        ),
     )
 
 

@@ -1,0 +1,148 @@
+"""The registry over HTTP, per role: what each caller sees, imports, exports and paging."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from custos.access import Role
+from custos.passports.cyclonedx import schema_problems
+from custos.store import ledger_sql
+from tests.functional.conftest import Api
+from tests.store.test_registry import epoch_sample
+
+
+def size(api: Api) -> int:
+    with api.store.read() as conn:
+        return ledger_sql.tree_size(conn)
+
+
+def provider_elsewhere(api: Api) -> dict[str, str]:
+    """A provider of another organisation than the sample model's."""
+    other = api.organisations["other"]["id"]
+    actor = api.client.post(
+        "/v1/actors",
+        json={"name": "Stranger", "role": "provider", "organisation": other},
+        headers=api.headers(Role.SUPERVISOR),
+    ).json()
+    token = api.client.post(f"/v1/actors/{actor['id']}/tokens", headers=api.headers(Role.SUPERVISOR)).json()
+    return {"Authorization": f"Bearer {token['token']}"}
+
+
+@pytest.mark.parametrize("viewer", ["public", "owner", "other", "supervisor"])
+def test_each_viewer_sees_the_passport_fields_it_may(api: Api, viewer: str) -> None:
+    headers = {
+        "public": {},
+        "owner": api.headers(Role.PROVIDER),
+        "other": provider_elsewhere(api),
+        "supervisor": api.headers(Role.SUPERVISOR),
+    }[viewer]
+    sees = viewer in ("owner", "supervisor")
+    model_id = api.samples["model"]
+    detail = api.client.get(f"/v1/models/{model_id}", headers=headers).json()
+    assert ("compute" in detail["passport"]["passport"]) is sees
+    listed = api.client.get("/v1/models", params={"min_flop": 1e25}, headers=headers).json()["items"]
+    assert [m["id"] for m in listed] == ([model_id] if sees else [])
+    for fmt in ("cyclonedx", "spdx"):
+        exported = api.client.get(
+            f"/v1/models/{model_id}/export", params={"format": fmt}, headers=headers
+        ).text
+        assert ("3e+25" in exported) is sees, fmt
+    deployment = api.client.get(f"/v1/deployments/{api.samples['deployment']}", headers=headers).json()
+    assert ("economic_exposure" in deployment) is sees
+    assert ("economic_exposure" in deployment["withheld"]) is not sees
+    # Nothing the page returns carries the withheld exposure, not even inside another field.
+    assert ("1000000" in json.dumps([detail, listed, deployment])) is sees
+
+
+def test_the_cyclonedx_export_validates_and_the_spdx_export_imports(api: Api) -> None:
+    model_id = api.samples["model"]
+    cyclonedx = api.client.get(f"/v1/models/{model_id}/export", headers=api.headers(Role.SUPERVISOR))
+    assert cyclonedx.headers["content-type"].startswith("application/vnd.cyclonedx+json")
+    assert schema_problems(cyclonedx.text) == []
+    spdx = api.client.get(
+        f"/v1/models/{model_id}/export", params={"format": "spdx"}, headers=api.headers(Role.SUPERVISOR)
+    )
+    imported = api.client.post(
+        "/v1/imports/spdx",
+        content=spdx.content,
+        headers={**api.headers(Role.SUPERVISOR), "content-type": "text/plain"},
+    ).json()
+    assert imported["models"][0]["action"] == "new passport"
+    history = api.client.get(f"/v1/models/{model_id}/passports").json()
+    assert [p["version"] for p in history] == [2, 1]
+    assert history[0]["passport"]["description"] == history[1]["passport"]["description"]
+
+
+def test_a_bad_import_is_422_with_every_problem_and_stores_nothing(api: Api) -> None:
+    before = size(api)
+    text = epoch_sample(10).replace("Mistral AI", "", 1)
+    response = api.client.post(
+        "/v1/imports/epoch",
+        content=text.encode(),
+        headers={**api.headers(Role.SUPERVISOR), "content-type": "text/csv"},
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["evidence"]["problems"][0]["path"] == "Organization"
+    assert size(api) == before
+    accepted = api.client.post(
+        "/v1/imports/epoch",
+        params={"skip_invalid": True},
+        content=text.encode(),
+        headers={**api.headers(Role.SUPERVISOR), "content-type": "text/csv"},
+    )
+    assert accepted.status_code == 201 and accepted.json()["imported_models"] == 9
+
+
+def test_providers_may_not_import_epochs_table(api: Api) -> None:
+    response = api.client.post("/v1/imports/epoch", content=b"Model\n", headers=api.headers(Role.PROVIDER))
+    assert response.status_code == 403
+
+
+def test_search_paging_and_bad_cursors(api: Api) -> None:
+    api.client.post(
+        "/v1/imports/epoch", content=epoch_sample(40).encode(), headers=api.headers(Role.SUPERVISOR)
+    )
+    first = api.client.get("/v1/models", params={"limit": 15}).json()
+    second = api.client.get("/v1/models", params={"limit": 15, "cursor": first["next"]}).json()
+    assert not {m["id"] for m in first["items"]} & {m["id"] for m in second["items"]}
+    found = api.client.get("/v1/models", params={"q": "magistral"}).json()["items"]
+    assert found and all("magistral" in m["name"].lower() for m in found)
+    assert api.client.get("/v1/models", params={"cursor": "not-a-cursor"}).status_code == 422
+    assert api.client.get("/v1/models", params={"limit": 0}).status_code == 422
+    assert api.client.get("/v1/models", params={"accessibility": "secret"}).status_code == 422
+    assert api.client.get("/v1/models/NOPE").status_code == 404
+
+
+def test_a_deployer_registers_deployments_for_itself_only(api: Api) -> None:
+    content = {
+        "name": "Credit scoring",
+        "deployer_id": api.organisations["other"]["id"],
+        "model_id": api.samples["model"],
+        "jurisdictions": ["DE"],
+        "sector": "finance",
+        "decision_critical": True,
+    }
+    response = api.client.post(
+        "/v1/deployments", json={"content": content}, headers=api.headers(Role.DEPLOYER)
+    )
+    assert response.status_code == 403
+    own = {**content, "deployer_id": api.organisations["provider"]["id"]}
+    created = api.client.post("/v1/deployments", json={"content": own}, headers=api.headers(Role.DEPLOYER))
+    assert created.status_code == 201
+    bad = {**own, "sector": "casino"}
+    assert (
+        api.client.post(
+            "/v1/deployments", json={"content": bad}, headers=api.headers(Role.DEPLOYER)
+        ).status_code
+        == 422
+    )
+    missing = {**own, "model_id": "NOPE"}
+    assert (
+        api.client.post(
+            "/v1/deployments", json={"content": missing}, headers=api.headers(Role.DEPLOYER)
+        ).status_code
+        == 404
+    )

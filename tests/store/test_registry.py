@@ -1,0 +1,130 @@
+"""The registry on each backend: atomic imports, passport versions, visibility, filters."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from custos.access import OPERATOR_ID, Principal, Role
+from custos.core import Forbidden, InvalidInput
+from custos.passports.cyclonedx import to_cyclonedx
+from custos.passports.epoch import SHIPPED
+from custos.passports.records import ImportItem, OrganisationRef
+from custos.registry import RegistryService
+from custos.registry.exports import model_item
+from custos.registry.importers import import_text
+from custos.store import Store, ledger_sql
+
+SUPERVISOR = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, "EU")
+PUBLIC = Principal(None, "public", Role.PUBLIC, None, None)
+
+
+def epoch_sample(rows: int) -> str:
+    """The header and the first rows of the shipped table (rows with quoted newlines stay whole)."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(SHIPPED.read_text(encoding="utf-8"), newline=""))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for index, record in enumerate(reader):
+        if index > rows:
+            break
+        writer.writerow(record)
+    return out.getvalue()
+
+
+def size(store: Store) -> int:
+    with store.read() as conn:
+        return ledger_sql.tree_size(conn)
+
+
+def item(name: str, org: str, **passport: object) -> ImportItem:
+    return ImportItem(
+        "test",
+        (OrganisationRef(org, "FR"),),
+        {"name": name},
+        {"provenance": {"source": "manual"}, **passport},
+    )
+
+
+def test_an_import_with_a_bad_record_stores_nothing(store: Store) -> None:
+    before = size(store)
+    text = epoch_sample(30).replace("Mistral AI", "", 1)
+    with pytest.raises(InvalidInput, match="Organization") as refused:
+        import_text(RegistryService(store), "epoch", text, by=SUPERVISOR)
+    assert refused.value.evidence["problems"][0]["path"] == "Organization"
+    assert size(store) == before
+
+
+def test_skip_invalid_stores_the_rest_and_reports(store: Store) -> None:
+    text = epoch_sample(30).replace("Mistral AI", "", 1)
+    report = import_text(RegistryService(store), "epoch", text, by=SUPERVISOR, skip_invalid=True)
+    assert len(report.models) == 29
+    assert [s["path"] for s in report.skipped] == ["Organization"]
+    store.verify()
+
+
+def test_reimporting_files_new_passport_versions(store: Store) -> None:
+    registry = RegistryService(store)
+    text = epoch_sample(5)
+    first = import_text(registry, "epoch", text, by=SUPERVISOR)
+    second = import_text(registry, "epoch", text, by=SUPERVISOR)
+    assert {m["action"] for m in second.models} == {"new passport"}
+    model_id = first.models[0]["model_id"]
+    assert [m["model_id"] for m in second.models] == [m["model_id"] for m in first.models]
+    history = registry.passport_history(SUPERVISOR, model_id)
+    assert [(p["version"], p["current"]) for p in history] == [(2, True), (1, False)]
+
+
+def test_visibility_of_passport_sections(store: Store) -> None:
+    registry = RegistryService(store)
+    document = json.dumps(to_cyclonedx(item("Secret model", "Provider SA", compute={"training_flop": 2e25})))
+    report = import_text(registry, "cyclonedx", document, by=SUPERVISOR)
+    model_id = report.models[0]["model_id"]
+    provider_id = registry.model(SUPERVISOR, model_id)["provider_id"]
+    owner = Principal("p", "p", Role.PROVIDER, provider_id, "FR")
+    other = Principal("o", "o", Role.PROVIDER, "SOMEONE-ELSE", "FR")
+    for who, sees in [(SUPERVISOR, True), (owner, True), (other, False), (PUBLIC, False)]:
+        shown = registry.model(who, model_id)["passport"]
+        assert ("compute" in shown["passport"]) is sees
+        assert ("compute" in shown["withheld"]) is not sees
+        listed = registry.models(who, min_flop=1e25)["items"]
+        assert [m["id"] for m in listed] == ([model_id] if sees else [])
+        exported = json.dumps(to_cyclonedx(model_item(registry, who, model_id)))
+        assert ("2e+25" in exported) is sees
+
+
+def test_filters_and_paging(store: Store) -> None:
+    registry = RegistryService(store)
+    import_text(registry, "epoch", epoch_sample(60), by=SUPERVISOR)
+    everything, cursor = [], None
+    while True:
+        page = registry.models(SUPERVISOR, cursor=cursor, limit=7)
+        everything += page["items"]
+        cursor = page["next"]
+        if cursor is None:
+            break
+    assert len(everything) == 60 and len({m["id"] for m in everything}) == 60
+    names = [m["name"].lower() for m in everything]
+    assert names == sorted(names)
+    chinese = registry.models(SUPERVISOR, country="CN", limit=500)["items"]
+    assert chinese and all("CN" in (m.get("countries") or []) for m in chinese)
+    big = registry.models(SUPERVISOR, min_flop=1e24, max_flop=1e26, limit=500)["items"]
+    assert big and all(1e24 <= m["training_flop"] <= 1e26 for m in big)
+    assert registry.models(SUPERVISOR, search="%", limit=500)["items"] == []
+
+
+def test_only_the_provider_or_a_supervisor_files_for_a_model(store: Store) -> None:
+    registry = RegistryService(store)
+    org = registry.register_organisation({"name": "Provider SA", "jurisdiction": "FR"}, by=SUPERVISOR)
+    model = registry.register_model({"name": "M", "provider_id": org["id"]}, by=SUPERVISOR)
+    stranger = Principal("s", "s", Role.PROVIDER, "OTHER", "FR")
+    with pytest.raises(Forbidden):
+        registry.file_passport(model["id"], {"provenance": {"source": "manual"}}, by=stranger)
+    owner = Principal("p", "p", Role.PROVIDER, org["id"], "FR")
+    filed = registry.file_passport(
+        model["id"], {"provenance": {"source": "manual"}, "description": "x"}, by=owner
+    )
+    assert filed["version"] == 1 and filed["completeness"] > 0

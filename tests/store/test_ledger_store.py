@@ -67,6 +67,15 @@ def test_an_oversized_entry_is_refused_and_nothing_is_stored(store: Store) -> No
         assert conn.execute(select(func.count()).select_from(ledger_entries)).scalar_one() == 0
 
 
+def test_filing_nothing_changes_nothing(store: Store) -> None:
+    with store.read() as conn:
+        before = ledger_sql.tree_size(conn)
+    with store.transaction() as uow:
+        assert uow.file() == []
+    with store.read() as conn:
+        assert ledger_sql.tree_size(conn) == before
+
+
 def test_a_failed_transaction_leaves_no_trace(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction() as uow:
         uow.append_entries(entries(0, 300))

@@ -48,6 +48,8 @@ class UnitOfWork:
 
     def file(self, *batch: Filing) -> list[int]:
         """Append each filing's entry, store the filing, and apply its projection, in order."""
+        if not batch:
+            return []
         ids = [f.id for f in batch]
         if (
             len(set(ids)) != len(ids)

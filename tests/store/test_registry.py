@@ -11,7 +11,7 @@ from custos.core import Forbidden, InvalidInput
 from custos.passports.cyclonedx import to_cyclonedx
 from custos.passports.epoch import SHIPPED
 from custos.passports.records import ImportItem, OrganisationRef
-from custos.registry import RegistryService
+from custos.registry import ModelQuery, PageRequest, RegistryService
 from custos.registry.exports import model_item
 from custos.registry.importers import import_text
 from custos.store import Store, ledger_sql
@@ -90,7 +90,7 @@ def test_visibility_of_passport_sections(store: Store) -> None:
         shown = registry.model(who, model_id)["passport"]
         assert ("compute" in shown["passport"]) is sees
         assert ("compute" in shown["withheld"]) is not sees
-        listed = registry.models(who, min_flop=1e25)["items"]
+        listed = registry.models(who, ModelQuery(min_flop=1e25))["items"]
         assert [m["id"] for m in listed] == ([model_id] if sees else [])
         exported = json.dumps(to_cyclonedx(model_item(registry, who, model_id)))
         assert ("2e+25" in exported) is sees
@@ -101,7 +101,7 @@ def test_filters_and_paging(store: Store) -> None:
     import_text(registry, "epoch", epoch_sample(60), by=SUPERVISOR)
     everything, cursor = [], None
     while True:
-        page = registry.models(SUPERVISOR, cursor=cursor, limit=7)
+        page = registry.models(SUPERVISOR, page=PageRequest(cursor, 7))
         everything += page["items"]
         cursor = page["next"]
         if cursor is None:
@@ -109,11 +109,13 @@ def test_filters_and_paging(store: Store) -> None:
     assert len(everything) == 60 and len({m["id"] for m in everything}) == 60
     names = [m["name"].lower() for m in everything]
     assert names == sorted(names)
-    chinese = registry.models(SUPERVISOR, country="CN", limit=500)["items"]
+    chinese = registry.models(SUPERVISOR, ModelQuery(country="CN"), PageRequest(limit=500))["items"]
     assert chinese and all("CN" in (m.get("countries") or []) for m in chinese)
-    big = registry.models(SUPERVISOR, min_flop=1e24, max_flop=1e26, limit=500)["items"]
+    big = registry.models(SUPERVISOR, ModelQuery(min_flop=1e24, max_flop=1e26), PageRequest(limit=500))[
+        "items"
+    ]
     assert big and all(1e24 <= m["training_flop"] <= 1e26 for m in big)
-    assert registry.models(SUPERVISOR, search="%", limit=500)["items"] == []
+    assert registry.models(SUPERVISOR, ModelQuery(search="%"))["items"] == []
 
 
 def test_only_the_provider_or_a_supervisor_files_for_a_model(store: Store) -> None:

@@ -16,7 +16,16 @@ from custos.access import Permission, Principal
 from custos.api.auth import require
 from custos.core.errors import InvalidInput
 from custos.filings import Visibility
-from custos.registry import Accessibility, OrganisationKind, RegistryService, Sector
+from custos.registry import (
+    Accessibility,
+    DeploymentQuery,
+    ModelQuery,
+    OrganisationKind,
+    OrganisationQuery,
+    PageRequest,
+    RegistryService,
+    Sector,
+)
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_text
@@ -55,9 +64,8 @@ def list_organisations(
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> dict[str, Any]:
-    return _registry(request).organisations(
-        who, kind=kind, country=country.upper() if country else None, search=q, cursor=cursor, limit=limit
-    )
+    query = OrganisationQuery(kind=kind, country=country.upper() if country else None, search=q)
+    return _registry(request).organisations(who, query, PageRequest(cursor, limit))
 
 
 @router.post("/organisations", status_code=201)
@@ -85,17 +93,15 @@ def list_models(
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> dict[str, Any]:
-    return _registry(request).models(
-        who,
+    query = ModelQuery(
         organisation=organisation,
         country=country.upper() if country else None,
         accessibility=accessibility,
         min_flop=min_flop,
         max_flop=max_flop,
         search=q,
-        cursor=cursor,
-        limit=limit,
     )
+    return _registry(request).models(who, query, PageRequest(cursor, limit))
 
 
 @router.post("/models", status_code=201)
@@ -153,16 +159,14 @@ def list_deployments(
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> dict[str, Any]:
-    return _registry(request).deployments(
-        who,
+    query = DeploymentQuery(
         organisation=organisation,
         model=model,
         country=country.upper() if country else None,
         sector=sector,
         search=q,
-        cursor=cursor,
-        limit=limit,
     )
+    return _registry(request).deployments(who, query, PageRequest(cursor, limit))
 
 
 @router.post("/deployments", status_code=201)

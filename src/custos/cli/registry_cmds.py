@@ -14,7 +14,16 @@ from custos.access import operator
 from custos.cli.context import open_store
 from custos.cli.output import JsonOption, console, emit
 from custos.core.errors import NotFound
-from custos.registry import Accessibility, OrganisationKind, RegistryService, Sector
+from custos.registry import (
+    Accessibility,
+    DeploymentQuery,
+    ModelQuery,
+    OrganisationKind,
+    OrganisationQuery,
+    PageRequest,
+    RegistryService,
+    Sector,
+)
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_text
@@ -109,14 +118,8 @@ def orgs(
 ) -> None:
     """List organisations."""
     with open_store(ctx) as store:
-        page = RegistryService(store).organisations(
-            operator(store),
-            kind=kind,
-            country=country.upper() if country else None,
-            search=search,
-            cursor=cursor,
-            limit=limit,
-        )
+        query = OrganisationQuery(kind=kind, country=country.upper() if country else None, search=search)
+        page = RegistryService(store).organisations(operator(store), query, PageRequest(cursor, limit))
     _page(page, as_json, ["id", "name", "country", "kinds"], "Organisations")
 
 
@@ -139,17 +142,15 @@ def models(
 ) -> None:
     """List models, with their training compute and passport completeness."""
     with open_store(ctx) as store:
-        page = RegistryService(store).models(
-            operator(store),
+        query = ModelQuery(
             organisation=organisation,
             country=country.upper() if country else None,
             accessibility=accessibility,
             min_flop=min_flop,
             max_flop=max_flop,
             search=search,
-            cursor=cursor,
-            limit=limit,
         )
+        page = RegistryService(store).models(operator(store), query, PageRequest(cursor, limit))
     _page(page, as_json, ["id", "name", "accessibility", "training_flop", "completeness"], "Models")
 
 
@@ -167,16 +168,14 @@ def deployments(
 ) -> None:
     """List deployments."""
     with open_store(ctx) as store:
-        page = RegistryService(store).deployments(
-            operator(store),
+        query = DeploymentQuery(
             organisation=organisation,
             model=model,
             country=country.upper() if country else None,
             sector=sector,
             search=search,
-            cursor=cursor,
-            limit=limit,
         )
+        page = RegistryService(store).deployments(operator(store), query, PageRequest(cursor, limit))
     _page(page, as_json, ["id", "name", "sector", "decision_critical", "model_id"], "Deployments")
 
 

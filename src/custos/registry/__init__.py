@@ -7,5 +7,16 @@ from custos.registry.model import (
     Sector,
 )
 from custos.registry.service import RegistryService
+from custos.store.registry_views import DeploymentQuery, ModelQuery, OrganisationQuery, PageRequest
 
-__all__ = ["Accessibility", "Lineage", "OrganisationKind", "RegistryService", "Sector"]
+__all__ = [
+    "Accessibility",
+    "DeploymentQuery",
+    "Lineage",
+    "ModelQuery",
+    "OrganisationKind",
+    "OrganisationQuery",
+    "PageRequest",
+    "RegistryService",
+    "Sector",
+]

@@ -103,37 +103,17 @@ def import_parsed(
         for item, model_id, base, found in zip(parsed.items, model_ids, bases, existing, strict=True):
             provider = org_ids[item.organisations[0].name]
             acting_for(by, provider, (Role.PROVIDER,))
-            if found:
-                passport_filings.append(
-                    registry.new_filing(
-                        PASSPORT_FILED,
-                        item.passport,
-                        by=by,
-                        owner=provider,
-                        subject=model_id,
-                        visibility=item.visibility,
-                        supersedes=superseded.get(model_id),
-                    )
+            if not found:
+                content = {
+                    **item.model,
+                    "provider_id": provider,
+                    "developer_ids": [org_ids[o.name] for o in item.organisations],
+                    **({"base_model_id": base} if base else {}),
+                    **({"base_model_name": item.base_model_name} if item.base_model_name else {}),
+                }
+                model_filings.append(
+                    registry.new_filing(MODEL_REGISTERED, content, by=by, owner=provider, subject=model_id)
                 )
-                report.models.append(
-                    {
-                        "record": item.label,
-                        "model_id": model_id,
-                        "name": item.model["name"],
-                        "action": "new passport",
-                    }
-                )
-                continue
-            content = {
-                **item.model,
-                "provider_id": provider,
-                "developer_ids": [org_ids[o.name] for o in item.organisations],
-                **({"base_model_id": base} if base else {}),
-                **({"base_model_name": item.base_model_name} if item.base_model_name else {}),
-            }
-            model_filings.append(
-                registry.new_filing(MODEL_REGISTERED, content, by=by, owner=provider, subject=model_id)
-            )
             passport_filings.append(
                 registry.new_filing(
                     PASSPORT_FILED,
@@ -142,15 +122,12 @@ def import_parsed(
                     owner=provider,
                     subject=model_id,
                     visibility=item.visibility,
+                    supersedes=superseded.get(model_id),
                 )
             )
+            action = "new passport" if found else "registered"
             report.models.append(
-                {
-                    "record": item.label,
-                    "model_id": model_id,
-                    "name": item.model["name"],
-                    "action": "registered",
-                }
+                {"record": item.label, "model_id": model_id, "name": item.model["name"], "action": action}
             )
         uow.file(*org_filings, *model_filings, *passport_filings)
     return report

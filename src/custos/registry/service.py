@@ -22,8 +22,7 @@ from custos.registry.model import (
 )
 from custos.store import Store
 from custos.store import registry_views as rv
-
-DEFAULT_PAGE = 50
+from custos.store.registry_views import DeploymentQuery, ModelQuery, OrganisationQuery, PageRequest
 
 
 def filing_jurisdiction(by: Principal, fallback: str | None) -> str:
@@ -196,18 +195,12 @@ class RegistryService:
     def organisations(
         self,
         who: Principal,
-        *,
-        kind: str | None = None,
-        country: str | None = None,
-        search: str | None = None,
-        cursor: str | None = None,
-        limit: int = DEFAULT_PAGE,
+        query: OrganisationQuery = OrganisationQuery(),
+        page: PageRequest = PageRequest(),
     ) -> dict[str, Any]:
         with self.store.read() as conn:
-            page = rv.list_organisations(
-                conn, kind=kind, country=country, search=search, cursor=cursor, limit=limit
-            )
-        return {"items": [render(r, who, r["id"]) for r in page.rows], "next": page.next_cursor}
+            found = rv.list_organisations(conn, query, page)
+        return {"items": [render(r, who, r["id"]) for r in found.rows], "next": found.next_cursor}
 
     def organisation(self, who: Principal, org_id: str) -> dict[str, Any]:
         with self.store.read() as conn:
@@ -217,40 +210,24 @@ class RegistryService:
         return render(row, who, row["id"])
 
     def models(
-        self,
-        who: Principal,
-        *,
-        organisation: str | None = None,
-        country: str | None = None,
-        accessibility: str | None = None,
-        min_flop: float | None = None,
-        max_flop: float | None = None,
-        search: str | None = None,
-        cursor: str | None = None,
-        limit: int = DEFAULT_PAGE,
+        self, who: Principal, query: ModelQuery = ModelQuery(), page: PageRequest = PageRequest()
     ) -> dict[str, Any]:
         with self.store.read() as conn:
-            page = rv.list_models(
+            found = rv.list_models(
                 conn,
-                organisation=organisation,
-                country=country,
-                accessibility=accessibility,
-                min_flop=min_flop,
-                max_flop=max_flop,
-                search=search,
+                query,
+                page,
                 viewer_organisation=who.organisation_id,
                 sees_everything=who.sees_everything,
-                cursor=cursor,
-                limit=limit,
             )
         items = []
-        for row in page.rows:
+        for row in found.rows:
             item = render(row, who, row["provider_id"])
             item["completeness"] = row["completeness"]
             if row["compute_public"] or who.can_see(Visibility.OWNER, row["provider_id"]):
                 item["training_flop"] = row["training_flop"]
             items.append(item)
-        return {"items": items, "next": page.next_cursor}
+        return {"items": items, "next": found.next_cursor}
 
     def model(self, who: Principal, model_id: str) -> dict[str, Any]:
         """A model with its current passport, completeness, and the number of its deployments."""
@@ -273,29 +250,11 @@ class RegistryService:
         return [self._render_passport(r, who) for r in rows]
 
     def deployments(
-        self,
-        who: Principal,
-        *,
-        organisation: str | None = None,
-        model: str | None = None,
-        country: str | None = None,
-        sector: str | None = None,
-        search: str | None = None,
-        cursor: str | None = None,
-        limit: int = DEFAULT_PAGE,
+        self, who: Principal, query: DeploymentQuery = DeploymentQuery(), page: PageRequest = PageRequest()
     ) -> dict[str, Any]:
         with self.store.read() as conn:
-            page = rv.list_deployments(
-                conn,
-                organisation=organisation,
-                model=model,
-                country=country,
-                sector=sector,
-                search=search,
-                cursor=cursor,
-                limit=limit,
-            )
-        return {"items": [render(r, who, r["deployer_id"]) for r in page.rows], "next": page.next_cursor}
+            found = rv.list_deployments(conn, query, page)
+        return {"items": [render(r, who, r["deployer_id"]) for r in found.rows], "next": found.next_cursor}
 
     def deployment(self, who: Principal, deployment_id: str) -> dict[str, Any]:
         with self.store.read() as conn:

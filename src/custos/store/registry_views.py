@@ -37,6 +37,13 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _country_of(conn: Connection, organisation_id: str) -> str | None:
+    country = conn.execute(
+        select(organisations.c.country).where(organisations.c.id == organisation_id)
+    ).scalar_one_or_none()
+    return None if country is None else str(country)
+
+
 @projects("organisation.registered")
 def _organisation_registered(conn: Connection, filing: Filing) -> None:
     content = filing.content
@@ -63,11 +70,8 @@ def _organisation_registered(conn: Connection, filing: Filing) -> None:
 @projects("model.registered")
 def _model_registered(conn: Connection, filing: Filing) -> None:
     content = filing.content
-    country = conn.execute(
-        select(organisations.c.country).where(organisations.c.id == content["provider_id"])
-    ).scalar_one_or_none()
     # The provider's own country when known, else the first country the developers are in.
-    country = country or next(iter(content.get("countries") or []), None)
+    country = _country_of(conn, content["provider_id"]) or next(iter(content.get("countries") or []), None)
     conn.execute(
         insert(models),
         dict(
@@ -126,9 +130,7 @@ def _passport_filed(conn: Connection, filing: Filing) -> None:
 @projects("deployment.registered")
 def _deployment_registered(conn: Connection, filing: Filing) -> None:
     content = filing.content
-    country = conn.execute(
-        select(organisations.c.country).where(organisations.c.id == content["deployer_id"])
-    ).scalar_one_or_none()
+    country = _country_of(conn, content["deployer_id"])
     conn.execute(
         insert(deployments),
         dict(
@@ -171,8 +173,8 @@ def _after(cursor: str | None) -> tuple[str, str] | None:
         raise InvalidInput("cursor is not one this server gave") from exc
 
 
-def _page(conn: Connection, query: Select[Any], table: Any, cursor: str | None, limit: int) -> Page:
-    after = _after(cursor)
+def _page(conn: Connection, query: Select[Any], table: Any, request: PageRequest) -> Page:
+    after, limit = _after(request.cursor), request.limit
     if after is not None:
         query = query.where(tuple_(table.c.name_key, table.c.id) > after)
     rows = [
@@ -197,86 +199,88 @@ def _where(query: Select[Any], conditions: Sequence[ColumnElement[bool] | None])
     return query.where(and_(*present)) if present else query
 
 
-def list_organisations(
-    conn: Connection,
-    *,
-    kind: str | None,
-    country: str | None,
-    search: str | None,
-    cursor: str | None,
-    limit: int,
-) -> Page:
-    query = select(organisations)
+@dataclass(frozen=True)
+class OrganisationQuery:
+    kind: str | None = None
+    country: str | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelQuery:
+    organisation: str | None = None
+    country: str | None = None
+    accessibility: str | None = None
+    min_flop: float | None = None
+    max_flop: float | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class DeploymentQuery:
+    organisation: str | None = None
+    model: str | None = None
+    country: str | None = None
+    sector: str | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    cursor: str | None = None
+    limit: int = 50
+
+
+def _equals(column: Any, value: str | None) -> ColumnElement[bool] | None:
+    return None if not value else column == value
+
+
+def list_organisations(conn: Connection, query: OrganisationQuery, page: PageRequest) -> Page:
     kind_filter = None
-    if kind:
+    if query.kind:
         kind_filter = organisations.c.id.in_(
-            select(organisation_kinds.c.organisation_id).where(organisation_kinds.c.kind == kind)
+            select(organisation_kinds.c.organisation_id).where(organisation_kinds.c.kind == query.kind)
         )
-    query = _where(
-        query,
-        [
-            kind_filter,
-            organisations.c.country == country if country else None,
-            _search(organisations, search),
-        ],
-    )
-    return _page(conn, query, organisations, cursor, limit)
+    conditions = [
+        kind_filter,
+        _equals(organisations.c.country, query.country),
+        _search(organisations, query.search),
+    ]
+    return _page(conn, _where(select(organisations), conditions), organisations, page)
 
 
 def list_models(
     conn: Connection,
+    query: ModelQuery,
+    page: PageRequest,
     *,
-    organisation: str | None,
-    country: str | None,
-    accessibility: str | None,
-    min_flop: float | None,
-    max_flop: float | None,
-    search: str | None,
     viewer_organisation: str | None,
     sees_everything: bool,
-    cursor: str | None,
-    limit: int,
 ) -> Page:
     compute_visible: ColumnElement[bool] | None = None
-    if (min_flop is not None or max_flop is not None) and not sees_everything:
+    if (query.min_flop is not None or query.max_flop is not None) and not sees_everything:
         compute_visible = or_(models.c.compute_public, models.c.provider_id == (viewer_organisation or ""))
-    query = _where(
-        select(models),
-        [
-            models.c.provider_id == organisation if organisation else None,
-            models.c.country == country if country else None,
-            models.c.accessibility == accessibility if accessibility else None,
-            models.c.training_flop >= min_flop if min_flop is not None else None,
-            models.c.training_flop <= max_flop if max_flop is not None else None,
-            compute_visible,
-            _search(models, search),
-        ],
-    )
-    return _page(conn, query, models, cursor, limit)
+    conditions = [
+        _equals(models.c.provider_id, query.organisation),
+        _equals(models.c.country, query.country),
+        _equals(models.c.accessibility, query.accessibility),
+        models.c.training_flop >= query.min_flop if query.min_flop is not None else None,
+        models.c.training_flop <= query.max_flop if query.max_flop is not None else None,
+        compute_visible,
+        _search(models, query.search),
+    ]
+    return _page(conn, _where(select(models), conditions), models, page)
 
 
-def list_deployments(
-    conn: Connection,
-    *,
-    organisation: str | None,
-    model: str | None,
-    country: str | None,
-    sector: str | None,
-    search: str | None,
-    cursor: str | None,
-    limit: int,
-) -> Page:
-    query = _where(
-        select(deployments),
-        [
-            deployments.c.deployer_id == organisation if organisation else None,
-            deployments.c.model_id == model if model else None,
-            deployments.c.country == country if country else None,
-            deployments.c.sector == sector if sector else None,
-            _search(deployments, search),
-        ],
-    )
-    return _page(conn, query, deployments, cursor, limit)
+def list_deployments(conn: Connection, query: DeploymentQuery, page: PageRequest) -> Page:
+    conditions = [
+        _equals(deployments.c.deployer_id, query.organisation),
+        _equals(deployments.c.model_id, query.model),
+        _equals(deployments.c.country, query.country),
+        _equals(deployments.c.sector, query.sector),
+        _search(deployments, query.search),
+    ]
+    return _page(conn, _where(select(deployments), conditions), deployments, page)
 
 
 def _one(conn: Connection, table: Any, row_id: str) -> dict[str, Any] | None:

@@ -146,3 +146,53 @@ def test_a_deployer_registers_deployments_for_itself_only(api: Api) -> None:
         ).status_code
         == 404
     )
+
+
+def test_no_route_hands_a_confidential_value_to_someone_who_may_not_see_it(api: Api) -> None:
+    """Owner-only values are planted in an organisation, a passport and a deployment, then every
+    readable route is called as the public and as another organisation's provider."""
+    supervisor = api.headers(Role.SUPERVISOR)
+    secret_org = api.client.post(
+        "/v1/organisations",
+        json={
+            "content": {
+                "name": "Secret Bank",
+                "jurisdiction": "DE",
+                "annual_revenue": {"amount": "987654321", "currency": "EUR"},
+            }
+        },
+        headers=supervisor,
+    ).json()
+    markers = ["987654321", "3e+25", "1000000"]
+    filing_ids = [
+        secret_org["filing_id"],
+        api.client.get(f"/v1/models/{api.samples['model']}", headers=supervisor).json()["passport"][
+            "filing_id"
+        ],
+    ]
+    urls = [
+        "/v1/organisations",
+        f"/v1/organisations/{secret_org['id']}",
+        "/v1/models",
+        "/v1/models?min_flop=1e20",
+        f"/v1/models/{api.samples['model']}",
+        f"/v1/models/{api.samples['model']}/passports",
+        f"/v1/models/{api.samples['model']}/export?format=cyclonedx",
+        f"/v1/models/{api.samples['model']}/export?format=spdx",
+        "/v1/deployments",
+        f"/v1/deployments/{api.samples['deployment']}",
+        *[f"/v1/filings/{f}" for f in filing_ids],
+        "/v1/ledger/entries",
+    ]
+    for headers in ({}, provider_elsewhere(api)):
+        for url in urls:
+            response = api.client.get(url, headers=headers)
+            assert response.status_code == 200, (url, response.text)
+            for marker in markers:
+                assert marker not in response.text, (url, marker)
+    # The markers are really there for those who may see them.
+    assert "987654321" in api.client.get(f"/v1/organisations/{secret_org['id']}", headers=supervisor).text
+    assert "3e+25" in api.client.get(f"/v1/models/{api.samples['model']}", headers=supervisor).text
+    assert (
+        "1000000" in api.client.get(f"/v1/deployments/{api.samples['deployment']}", headers=supervisor).text
+    )

@@ -130,3 +130,44 @@ def test_only_the_provider_or_a_supervisor_files_for_a_model(store: Store) -> No
         model["id"], {"provenance": {"source": "manual"}, "description": "x"}, by=owner
     )
     assert filed["version"] == 1 and filed["completeness"] > 0
+
+
+def test_mutated_documents_import_whole_or_not_at_all(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Hypothesis feeds mutated CycloneDX documents to the importer: each either imports or is
+    refused with a clear error, and a refusal leaves the log exactly as it was."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from custos.core.settings import Settings
+    from custos.installation import create_installation
+    from tests.strategies import import_item
+    from tests.unit.passports.test_malformed import mutate
+
+    home = tmp_path_factory.mktemp("mutated")
+    store = create_installation(
+        Settings(home=home, database_url=f"sqlite:///{home / 'c.db'}"),
+        origin="t/log",
+        authority="Authority",
+        jurisdiction_code="EU",
+    )
+    registry = RegistryService(store)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(item=import_item(), data=st.data())
+    def check(item: ImportItem, data: st.DataObject) -> None:
+        document = to_cyclonedx(item)
+        if data.draw(st.booleans()):
+            document = mutate(document, data.draw)
+        before = size(store)
+        try:
+            report = import_text(registry, "cyclonedx", json.dumps(document), by=SUPERVISOR)
+        except InvalidInput as refused:
+            assert refused.message and size(store) == before
+        else:
+            assert size(store) > before and report.models
+
+    try:
+        check()
+        store.verify()
+    finally:
+        store.close()

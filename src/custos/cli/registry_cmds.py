@@ -13,7 +13,7 @@ import typer
 from custos.access import operator
 from custos.cli.context import open_store
 from custos.cli.output import JsonOption, console, emit
-from custos.core.errors import NotFound
+from custos.core.errors import InvalidInput, NotFound
 from custos.registry import (
     Accessibility,
     DeploymentQuery,
@@ -61,7 +61,10 @@ def import_(
     as_json: bool = JsonOption,
 ) -> None:
     """Import models and passports; nothing is stored if any record is invalid, unless --skip-invalid."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path} is not UTF-8 text: {exc}") from exc
     with open_store(ctx) as store, console.status(f"importing {path.name}"):
         report = import_text(
             RegistryService(store),

@@ -194,3 +194,9 @@ def test_registry_import_list_show_and_export(installed: Path, tmp_path: Path) -
     assert "unknown export format" in run(
         installed, "registry", "export", model_id, "--format", "pdf", code=2
     )
+
+
+def test_an_import_file_that_is_not_utf8_is_refused(installed: Path, tmp_path: Path) -> None:
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    assert "not UTF-8" in run(installed, "registry", "import", "cyclonedx", str(binary), code=2)

@@ -101,7 +101,7 @@ organisations = Table(
     Column("jurisdiction", String(16), nullable=True),
     Column("filing_id", String(32), nullable=False),
     Column("name_key", String(255), nullable=False, server_default=""),
-    Column("country", String(2), nullable=True, index=True),
+    Column("country", String(2), nullable=True),
     Column("content", Text, nullable=False, server_default="{}"),
     Column("visibility", Text, nullable=False, server_default="{}"),
 )
@@ -114,6 +114,17 @@ organisation_kinds = Table(
 )
 Index("ix_organisation_kinds_kind", organisation_kinds.c.kind)
 
+
+def listing_indexes(table: Table, *filters: str) -> None:
+    """Indexes that serve a list in name order, alone or after an equality filter, without sorting:
+    (name_key, id), and (filter, name_key, id) for each filter column."""
+    Index(f"ix_{table.name}_listing", table.c.name_key, table.c.id)
+    for column in filters:
+        Index(f"ix_{table.name}_{column}_listing", table.c[column], table.c.name_key, table.c.id)
+
+
+listing_indexes(organisations, "country")
+
 #: Registry views share a shape: columns to filter and sort on, the filing's content as JSON,
 #: and the visibility of each content field, so reads can redact per viewer.
 models = Table(
@@ -121,11 +132,11 @@ models = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("name", String(255), nullable=False),
-    Column("name_key", String(255), nullable=False, index=True),
+    Column("name_key", String(255), nullable=False),
     Column("version", String(64), nullable=True),
-    Column("provider_id", String(32), ForeignKey("organisations.id"), nullable=False, index=True),
-    Column("country", String(2), nullable=True, index=True),
-    Column("accessibility", String(32), nullable=False, index=True),
+    Column("provider_id", String(32), ForeignKey("organisations.id"), nullable=False),
+    Column("country", String(2), nullable=True),
+    Column("accessibility", String(32), nullable=False),
     Column("public_interest", Boolean, nullable=False),
     Column("release_date", Date, nullable=True),
     Column("base_model_id", String(32), nullable=True, index=True),
@@ -152,17 +163,18 @@ passports = Table(
     Column("visibility", Text, nullable=False),
 )
 Index("ix_passports_model_version", passports.c.model_id, passports.c.version, unique=True)
+listing_indexes(models, "provider_id", "country", "accessibility")
 
 deployments = Table(
     "deployments",
     metadata,
     Column("id", String(32), primary_key=True),
     Column("name", String(255), nullable=False),
-    Column("name_key", String(255), nullable=False, index=True),
-    Column("deployer_id", String(32), ForeignKey("organisations.id"), nullable=False, index=True),
-    Column("model_id", String(32), ForeignKey("models.id"), nullable=False, index=True),
-    Column("country", String(2), nullable=True, index=True),
-    Column("sector", String(32), nullable=False, index=True),
+    Column("name_key", String(255), nullable=False),
+    Column("deployer_id", String(32), ForeignKey("organisations.id"), nullable=False),
+    Column("model_id", String(32), ForeignKey("models.id"), nullable=False),
+    Column("country", String(2), nullable=True),
+    Column("sector", String(32), nullable=False),
     Column("decision_critical", Boolean, nullable=False),
     Column("start_date", Date, nullable=True),
     Column("hosting_provider_id", String(32), nullable=True, index=True),
@@ -191,6 +203,8 @@ api_tokens = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
+
+listing_indexes(deployments, "deployer_id", "model_id", "country", "sector")
 
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (passports, deployments, models, actors, organisation_kinds, organisations)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import custos.policy  # noqa: F401  (every write path runs the policy engine's re-evaluation)
 from custos.access.model import OPERATOR_ID, Principal, Role
 from custos.core.clock import Clock
 from custos.core.jurisdictions import jurisdiction

@@ -25,6 +25,10 @@ class Permission(StrEnum):
     MODELS_WRITE = "registry:models:write"
     DEPLOYMENTS_WRITE = "registry:deployments:write"
     IMPORTS_WRITE = "registry:imports:write"
+    POLICY_READ = "policy:packs:read"
+    POLICY_WRITE = "policy:packs:write"
+    OBLIGATIONS_READ = "policy:obligations:read"
+    OBLIGATIONS_WRITE = "policy:obligations:write"
 
 
 _EVERYONE = {
@@ -33,7 +37,8 @@ _EVERYONE = {
     Permission.FILINGS_READ,
     Permission.REGISTRY_READ,
 }
-_SIGNED_IN = _EVERYONE | {Permission.SELF_READ}
+_EVERYONE.add(Permission.POLICY_READ)
+_SIGNED_IN = _EVERYONE | {Permission.SELF_READ, Permission.OBLIGATIONS_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: frozenset(_EVERYONE),

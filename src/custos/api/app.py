@@ -11,7 +11,15 @@ from fastapi import FastAPI
 
 import custos
 from custos.access import AccessService
-from custos.api import access_routes, filings_routes, ledger_routes, problems, registry_routes, transparency
+from custos.api import (
+    access_routes,
+    filings_routes,
+    ledger_routes,
+    policy_routes,
+    problems,
+    registry_routes,
+    transparency,
+)
 from custos.store import Store
 
 log = logging.getLogger("custos.api")
@@ -57,4 +65,5 @@ def create_app(store: Store, *, checkpoint_interval: float | None = 5.0) -> Fast
     app.include_router(access_routes.router)
     app.include_router(filings_routes.router)
     app.include_router(registry_routes.router)
+    app.include_router(policy_routes.router)
     return app

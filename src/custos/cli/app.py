@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from custos.cli import access_cmds, db_cmds, demo_cmd, ledger_cmds, registry_cmds, serve_cmds
+from custos.cli import access_cmds, db_cmds, demo_cmd, ledger_cmds, policy_cmds, registry_cmds, serve_cmds
 from custos.cli.context import CliState
 from custos.cli.errors import CustosGroup
 from custos.core.settings import load_settings
@@ -38,6 +38,7 @@ app.add_typer(access_cmds.actors, name="actors")
 app.add_typer(access_cmds.orgs, name="orgs")
 app.add_typer(ledger_cmds.app, name="ledger")
 app.add_typer(registry_cmds.app, name="registry")
+app.add_typer(policy_cmds.app, name="policy")
 
 
 def main() -> None:

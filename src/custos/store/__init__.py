@@ -3,8 +3,18 @@
 Only this package talks SQL, and only its unit of work writes views.
 """
 
-from custos.store import migrate, registry_views, views  # registers the projections
+from custos.store import migrate, policy_views, registry_views, views  # registers the projections
 from custos.store.store import Store, initialise_installation
-from custos.store.unit_of_work import UnitOfWork, projects
+from custos.store.unit_of_work import UnitOfWork, after_filing, projects
 
-__all__ = ["Store", "UnitOfWork", "initialise_installation", "migrate", "projects", "registry_views", "views"]
+__all__ = [
+    "Store",
+    "UnitOfWork",
+    "after_filing",
+    "initialise_installation",
+    "migrate",
+    "policy_views",
+    "projects",
+    "registry_views",
+    "views",
+]

@@ -206,5 +206,50 @@ api_tokens = Table(
 
 listing_indexes(deployments, "deployer_id", "model_id", "country", "sector")
 
+policy_packs = Table(
+    "policy_packs",
+    metadata,
+    Column("pack", String(64), primary_key=True),
+    Column("version", String(32), primary_key=True),
+    Column("active", Boolean, nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("jurisdiction", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("filing_id", String(32), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
+obligations = Table(
+    "obligations",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("key", String(200), nullable=False),
+    Column("pack", String(64), nullable=False),
+    Column("subject_id", String(32), nullable=False),
+    Column("subject_kind", String(16), nullable=False),
+    Column("owner_id", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("severity", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("record", Text, nullable=False),
+    Column("closed", Text, nullable=True),
+    Column("filing_id", String(32), nullable=False),
+)
+Index("ix_obligations_subject", obligations.c.subject_id)
+Index("ix_obligations_due", obligations.c.status, obligations.c.due_at)
+Index("ix_obligations_owner", obligations.c.owner_id, obligations.c.status)
+Index("ix_obligations_pack", obligations.c.pack, obligations.c.status)
+
 #: Projections, in the order replay clears them (children before parents).
-VIEW_TABLES = (passports, deployments, models, actors, organisation_kinds, organisations)
+VIEW_TABLES = (
+    obligations,
+    policy_packs,
+    passports,
+    deployments,
+    models,
+    actors,
+    organisation_kinds,
+    organisations,
+)

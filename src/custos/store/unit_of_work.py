@@ -30,6 +30,18 @@ def projects(kind: str) -> Callable[[Projection], Projection]:
     return register
 
 
+#: Derived work run after filings are projected, in the same transaction (the policy engine
+#: re-evaluates the subjects a filing changes). A hook may file more filings through the unit.
+AfterFiling = Callable[["UnitOfWork", Sequence[Filing]], None]
+_AFTER_FILING: list[AfterFiling] = []
+
+
+def after_filing(hook: AfterFiling) -> AfterFiling:
+    """Register derived work to run after every batch of filings."""
+    _AFTER_FILING.append(hook)
+    return hook
+
+
 def project(conn: Connection, filing: Filing) -> None:
     projection = _PROJECTIONS.get(filing.kind)
     if projection is not None:
@@ -73,4 +85,6 @@ class UnitOfWork:
         )
         for f in batch:
             project(self.conn, f)
+        for hook in _AFTER_FILING:
+            hook(self, batch)
         return [first + offset for offset in range(len(batch))]

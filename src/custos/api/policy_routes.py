@@ -1,0 +1,116 @@
+"""Policy packs and obligations over HTTP."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from custos.access import Permission, Principal
+from custos.api.auth import require
+from custos.core.errors import InvalidInput
+from custos.policy import ObligationQuery, PolicyService
+
+router = APIRouter(prefix="/v1/policy", tags=["policy"])
+Reader = Annotated[Principal, Depends(require(Permission.OBLIGATIONS_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.OBLIGATIONS_WRITE))]
+Status = Literal["open", "overdue", "undetermined", "discharged", "waived", "lapsed"]
+
+
+def _policy(request: Request) -> PolicyService:
+    return PolicyService(request.app.state.store)
+
+
+class Evaluation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subjects: list[str] | None = Field(
+        None, description="Model or deployment ids; the whole registry when absent."
+    )
+    dry_run: bool = False
+
+
+class WhatIf(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject: str
+    facts: dict[str, float | bool | str | list[str]] = Field(min_length=1)
+
+
+class Waiver(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1)
+
+
+class Discharge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    evidence: str = Field(min_length=1, description="The id of the filing that discharges the obligation.")
+
+
+@router.get("/packs")
+def packs(
+    request: Request, _: Annotated[Principal, Depends(require(Permission.POLICY_READ))]
+) -> list[dict[str, Any]]:
+    return _policy(request).packs()
+
+
+@router.post(
+    "/packs",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/yaml": {"schema": {"type": "string"}}}}
+    },
+)
+async def load(
+    request: Request, who: Annotated[Principal, Depends(require(Permission.POLICY_WRITE))]
+) -> dict[str, Any]:
+    """Load a pack (YAML body). A pack that does not load is refused, with the line and the reason."""
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"the pack is not UTF-8 text: {exc}") from exc
+    return await run_in_threadpool(_policy(request).load, text, origin="request body", by=who)
+
+
+@router.post("/evaluate")
+def evaluate(body: Evaluation, request: Request, who: Writer) -> dict[str, Any]:
+    return _policy(request).evaluate(by=who, subject_ids=body.subjects, dry_run=body.dry_run).summary()
+
+
+@router.get("/obligations")
+def obligations(
+    request: Request,
+    who: Reader,
+    status: Status | None = None,
+    organisation: str | None = None,
+    pack: str | None = None,
+    subject: str | None = None,
+    due_before: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    if due_before is not None and due_before.tzinfo is None:
+        raise InvalidInput("due_before must carry a time zone, e.g. 2026-12-01T00:00:00Z")
+    query = ObligationQuery(status, organisation, pack, subject, due_before)
+    return _policy(request).obligations(who, query, limit=limit, offset=offset)
+
+
+@router.get("/obligations/{obligation_id}/explanation")
+def explain(obligation_id: str, request: Request, who: Reader) -> dict[str, Any]:
+    return _policy(request).explain(who, obligation_id)
+
+
+@router.post("/whatif")
+def whatif(body: WhatIf, request: Request, who: Reader) -> dict[str, Any]:
+    return _policy(request).whatif(who, body.subject, body.facts)
+
+
+@router.post("/obligations/{obligation_id}/waiver", status_code=201)
+def waive(obligation_id: str, body: Waiver, request: Request, who: Writer) -> dict[str, Any]:
+    return _policy(request).waive(obligation_id, body.reason, by=who)
+
+
+@router.post("/obligations/{obligation_id}/discharge", status_code=201)
+def discharge(obligation_id: str, body: Discharge, request: Request, who: Writer) -> dict[str, Any]:
+    return _policy(request).discharge(obligation_id, body.evidence, by=who)

@@ -1,0 +1,177 @@
+"""``custos policy``: packs, evaluation, obligations, explanations and what-if."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from custos.access import operator
+from custos.cli.context import open_store
+from custos.cli.output import JsonOption, console, emit
+from custos.core.errors import InvalidInput
+from custos.policy import ObligationQuery, PolicyService
+from custos.policy.pack import BUILTIN
+
+app = typer.Typer(help="Policy packs and the obligations they attach.", no_args_is_help=True)
+
+
+@app.command()
+def packs(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Loaded pack versions (the active one of each pack is marked), and the built-in packs."""
+    with open_store(ctx) as store:
+        loaded = PolicyService(store).packs()
+    builtin = sorted(path.stem for path in BUILTIN.glob("*.yaml"))
+    if as_json:
+        emit({"loaded": loaded, "builtin": builtin}, True)
+        return
+    emit(loaded, False, ["pack", "version", "active", "jurisdiction", "title"], "Loaded packs")
+    console.print("built-in: " + ", ".join(builtin), highlight=False)
+
+
+@app.command()
+def load(
+    ctx: typer.Context,
+    path: Path | None = typer.Argument(None, help="A pack file (YAML)."),
+    builtin: list[str] = typer.Option([], "--builtin", help="A built-in pack by name; 'all' for every one."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Load packs; each new version re-evaluates the registry and files what changed."""
+    files = [path] if path else []
+    names = sorted(p.stem for p in BUILTIN.glob("*.yaml")) if "all" in builtin else builtin
+    for name in names:
+        candidate = BUILTIN / f"{name}.yaml"
+        if not candidate.exists():
+            raise InvalidInput(f"no built-in pack {name!r}")
+        files.append(candidate)
+    if not files:
+        raise InvalidInput("give a pack file or --builtin NAME")
+    results = []
+    with open_store(ctx) as store:
+        service, who = PolicyService(store), operator(store)
+        for file in files:
+            with console.status(f"loading {file.name}"):
+                results.append(service.load(file.read_text(encoding="utf-8"), origin=str(file), by=who))
+    emit(results, as_json, ["pack", "loaded", "filed"] if not as_json else None)
+
+
+@app.command()
+def evaluate(
+    ctx: typer.Context,
+    subject: list[str] = typer.Option(
+        [], "--subject", help="A model or deployment id; repeat. Default: all."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would change; file nothing."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Evaluate the active packs over the registry (or some subjects) and file the differences."""
+    with open_store(ctx) as store, console.status("evaluating"):
+        report = PolicyService(store).evaluate(
+            by=operator(store), subject_ids=subject or None, dry_run=dry_run
+        )
+    emit(report.summary(), as_json)
+
+
+@app.command()
+def obligations(
+    ctx: typer.Context,
+    status: str | None = typer.Option(
+        None, "--status", help="open, overdue, undetermined, discharged, waived, lapsed"
+    ),
+    organisation: str | None = typer.Option(None, "--org"),
+    pack: str | None = typer.Option(None, "--pack"),
+    subject: str | None = typer.Option(None, "--subject"),
+    due_before: datetime | None = typer.Option(None, "--due-before", help="YYYY-MM-DD (UTC)"),
+    limit: int = typer.Option(100, "--limit", min=1, max=100_000),
+    as_json: bool = JsonOption,
+) -> None:
+    """List obligations by due date; overdue ones are open past their due date."""
+    if status and status not in ("open", "overdue", "undetermined", "discharged", "waived", "lapsed"):
+        raise InvalidInput(f"unknown status {status!r}")
+    due = (
+        due_before.replace(tzinfo=datetime.now().astimezone().tzinfo)
+        if due_before and not due_before.tzinfo
+        else due_before
+    )
+    with open_store(ctx) as store:
+        rows = PolicyService(store).obligations(
+            operator(store), ObligationQuery(status, organisation, pack, subject, due), limit=limit
+        )
+    emit(rows, as_json, ["id", "status", "due_at", "severity", "subject_id", "key"], "Obligations")
+
+
+@app.command()
+def explain(ctx: typer.Context, obligation_id: str, as_json: bool = JsonOption) -> None:
+    """Why an obligation applies: the clause that held, the facts and values, the distance to thresholds."""
+    with open_store(ctx) as store:
+        found = PolicyService(store).explain(operator(store), obligation_id)
+    if as_json:
+        emit(found, True)
+    else:
+        console.print_json(json.dumps(found, default=str))
+
+
+def _value(text: str) -> Any:
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    try:
+        return float(text)
+    except ValueError:
+        return [part.strip() for part in text.split(",")] if "," in text else text
+
+
+@app.command()
+def whatif(
+    ctx: typer.Context,
+    subject: str,
+    facts: list[str] = typer.Option(..., "--set", help="FACT=VALUE, e.g. training_flop=2e26; repeat."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Which obligations would change if facts of a subject changed; how far each threshold is."""
+    overrides = {}
+    for item in facts:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput(f"--set takes FACT=VALUE, got {item!r}")
+        overrides[name.strip()] = _value(value)
+    with open_store(ctx) as store:
+        found = PolicyService(store).whatif(operator(store), subject, overrides)
+    if as_json:
+        emit(found, True)
+        return
+    if not found["changes"]:
+        console.print("No obligation would change.", highlight=False)
+    for change in found["changes"]:
+        console.print(
+            f"{change['pack']} {change['rule']}: {change['now']} -> {change['would_be']} "
+            f"({', '.join(change['obligations'])})",
+            highlight=False,
+        )
+
+
+@app.command()
+def waive(
+    ctx: typer.Context,
+    obligation_id: str,
+    reason: str = typer.Option(..., "--reason"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Waive an obligation, with the reason (a filing in the log)."""
+    with open_store(ctx) as store:
+        emit(PolicyService(store).waive(obligation_id, reason, by=operator(store)), as_json)
+
+
+@app.command()
+def discharge(
+    ctx: typer.Context,
+    obligation_id: str,
+    evidence: str = typer.Option(..., "--evidence", help="Filing id."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Record that a filing discharges an obligation."""
+    with open_store(ctx) as store:
+        emit(PolicyService(store).discharge(obligation_id, evidence, by=operator(store)), as_json)

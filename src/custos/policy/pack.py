@@ -1,0 +1,338 @@
+"""Policy packs: the law as data. A pack is YAML, validated here and compiled to CEL.
+
+A pack has an id, a version, a jurisdiction, effective dates, the sources it cites, the facts
+its rules read, named parameters (thresholds), obligations, and rules. A rule's condition is a
+CEL expression over facts and ``params``; its obligations are named, each with a deadline rule,
+what discharges it, a severity and the article it comes from. Loading refuses a pack with a
+syntax error, a CEL type error, an unknown fact or parameter, or an unknown obligation, naming
+the file, the line and the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from custos.core.errors import InvalidInput
+from custos.core.jurisdictions import jurisdiction
+from custos.policy.cel import CelEngine, CelError, Condition
+from custos.policy.facts import FACTS, SubjectKind
+from custos.policy.yaml_lines import line_of, load_with_lines
+
+_IDENTIFIER = r"^[a-z0-9][a-z0-9-]*$"
+_STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_NAMES = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
+_PARAMS = re.compile(r"\bparams\.(\w+)")
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    document: str = Field(min_length=1)
+    url: str | None = None
+
+
+class Citation(_Strict):
+    source: str = Field(description="A key of the pack's sources.")
+    article: str = Field(min_length=1)
+
+
+class Deadline(_Strict):
+    """When an obligation falls due.
+
+    ``within`` of a ``unit`` after ``start`` (the triggering filing, or a date fact such as
+    ``release_date``), never before ``not_before``; ``recurring`` repeats it after each discharge;
+    ``on_event`` makes it a standing duty whose clock starts when that kind of filing arrives.
+    """
+
+    within: int = Field(0, ge=0)
+    unit: Literal["calendar_days", "working_days", "hours"] = "calendar_days"
+    start: Literal["trigger", "release_date", "start_date"] = "trigger"
+    not_before: date | None = None
+    recurring: Literal["yearly", "quarterly", "monthly"] | None = None
+    on_event: str | None = None
+
+
+class ObligationSpec(_Strict):
+    title: str = Field(min_length=1)
+    cite: Citation
+    discharged_by: tuple[str, ...] = Field(
+        (), description="Filing kinds about the subject that discharge the obligation."
+    )
+    deadline: Deadline = Deadline()
+    severity: Severity = Severity.MEDIUM
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=_IDENTIFIER)
+    title: str = Field(min_length=1)
+    subject: SubjectKind
+    cite: Citation
+    condition: str = Field(min_length=1)
+    obligations: tuple[str, ...] = Field(min_length=1)
+
+
+class Effective(_Strict):
+    start: date = Field(alias="from")
+    until: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Effective:
+        if self.until is not None and self.until < self.start:
+            raise ValueError("'until' is before 'from'")
+        return self
+
+
+class PackDocument(_Strict):
+    id: str = Field(pattern=_IDENTIFIER)
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    title: str = Field(min_length=1)
+    jurisdiction: str
+    effective: Effective
+    compute_figure: Literal["central", "upper_bound"] = Field(
+        "central", description="Which estimate of training compute the rules read as training_flop."
+    )
+    sources: dict[str, Source] = Field(min_length=1)
+    facts: tuple[str, ...] = Field(min_length=1)
+    parameters: dict[str, float | int | str | bool] = {}
+    obligations: dict[str, ObligationSpec] = Field(min_length=1)
+    rules: tuple[Rule, ...] = Field(min_length=1)
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _jurisdiction(cls, value: str) -> str:
+        return jurisdiction(value).code
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _numbers(cls, values: Any) -> Any:
+        """YAML 1.1 reads ``1e26`` (no dot) as text; a parameter that reads as a number is one."""
+        if not isinstance(values, dict):
+            return values
+        return {
+            k: float(v) if isinstance(v, str) and _NUMBER.fullmatch(v.strip()) else v
+            for k, v in values.items()
+        }
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    condition: Condition
+    reads: tuple[str, ...]
+    """The facts the condition refers to, in order of appearance."""
+    clauses: tuple[tuple[str, Condition], ...]
+    """The top-level disjuncts of the condition, to tell which one held."""
+
+
+@dataclass(frozen=True)
+class Pack:
+    document: PackDocument
+    text: str
+    rules: tuple[CompiledRule, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.document.id}@{self.document.version}"
+
+    def obligation(self, obligation_id: str) -> ObligationSpec:
+        return self.document.obligations[obligation_id]
+
+
+def split_top_level(condition: str, operator: str = "||") -> list[str]:
+    """The operands of ``operator`` outside parentheses, brackets and string literals."""
+    parts, depth, start, index, quote = [], 0, 0, 0, ""
+    while index < len(condition):
+        char = condition[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and condition.startswith(operator, index):
+            parts.append(condition[start:index].strip())
+            start = index + len(operator)
+            index += len(operator) - 1
+        index += 1
+    parts.append(condition[start:].strip())
+    return [p for p in parts if p]
+
+
+def referenced_names(condition: str) -> list[str]:
+    """Identifiers a condition uses outside string literals, in order of first appearance."""
+    bare = _STRINGS.sub("''", condition)
+    return list(dict.fromkeys(_NAMES.findall(bare)))
+
+
+class PackError(InvalidInput):
+    """A pack is refused; ``evidence`` holds every problem with its line."""
+
+
+def _problem(origin: str, lines: dict[Any, int], path: tuple[Any, ...], reason: str) -> dict[str, Any]:
+    line = line_of(lines, path)
+    where = ".".join(str(p) for p in path) or "(document)"
+    return {"file": origin, "line": line, "path": where, "reason": reason}
+
+
+def _refuse(origin: str, problems: list[dict[str, Any]]) -> PackError:
+    described = "; ".join(f"{p['file']}:{p['line']}: {p['path']}: {p['reason']}" for p in problems)
+    return PackError(f"the pack is refused: {described}", evidence={"problems": problems})
+
+
+def load_pack(text: str, origin: str = "<pack>") -> Pack:
+    """Parse, validate and compile a pack, or raise :class:`PackError` listing every problem."""
+    try:
+        data, lines = load_with_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise _refuse(
+            origin, [{"file": origin, "line": line, "path": "(document)", "reason": f"not YAML: {exc}"}]
+        ) from exc
+    if not isinstance(data, dict):
+        raise _refuse(origin, [_problem(origin, lines, (), "a pack is a YAML mapping")])
+    try:
+        document = PackDocument.model_validate(data)
+    except ValidationError as exc:
+        raise _refuse(
+            origin, [_problem(origin, lines, tuple(e["loc"]), e["msg"]) for e in exc.errors()]
+        ) from exc
+    problems = _check_references(document, origin, lines)
+    compiled: list[CompiledRule] = []
+    if not problems:
+        compiled, problems = _compile(document, origin, lines)
+    if problems:
+        raise _refuse(origin, problems)
+    return Pack(document, text, tuple(compiled))
+
+
+def _check_references(document: PackDocument, origin: str, lines: dict[Any, int]) -> list[dict[str, Any]]:
+    problems = []
+    for index, name in enumerate(document.facts):
+        if name not in FACTS:
+            problems.append(_problem(origin, lines, ("facts", index), f"unknown fact {name!r}"))
+    for key, spec in document.obligations.items():
+        if spec.cite.source not in document.sources:
+            problems.append(
+                _problem(
+                    origin,
+                    lines,
+                    ("obligations", key, "cite", "source"),
+                    f"unknown source {spec.cite.source!r}",
+                )
+            )
+    for index, rule in enumerate(document.rules):
+        if rule.cite.source not in document.sources:
+            problems.append(
+                _problem(
+                    origin, lines, ("rules", index, "cite", "source"), f"unknown source {rule.cite.source!r}"
+                )
+            )
+        for position, obligation in enumerate(rule.obligations):
+            if obligation not in document.obligations:
+                problems.append(
+                    _problem(
+                        origin,
+                        lines,
+                        ("rules", index, "obligations", position),
+                        f"unknown obligation {obligation!r}",
+                    )
+                )
+        for parameter in _PARAMS.findall(rule.condition):
+            if parameter not in document.parameters:
+                problems.append(
+                    _problem(
+                        origin, lines, ("rules", index, "condition"), f"unknown parameter params.{parameter}"
+                    )
+                )
+        for name in referenced_names(_PARAMS.sub("0", rule.condition)):
+            if name in FACTS and name not in document.facts:
+                problems.append(
+                    _problem(
+                        origin,
+                        lines,
+                        ("rules", index, "condition"),
+                        f"fact {name!r} is not declared in the pack's facts",
+                    )
+                )
+            elif name in FACTS and FACTS[name].subject is not rule.subject:
+                problems.append(
+                    _problem(
+                        origin,
+                        lines,
+                        ("rules", index, "condition"),
+                        f"fact {name!r} is a fact of a {FACTS[name].subject}, not of a {rule.subject}",
+                    )
+                )
+    if len({r.id for r in document.rules}) != len(document.rules):
+        problems.append(_problem(origin, lines, ("rules",), "rule ids must be unique"))
+    return problems
+
+
+def _compile(
+    document: PackDocument, origin: str, lines: dict[Any, int]
+) -> tuple[list[CompiledRule], list[dict[str, Any]]]:
+    compiled, problems = [], []
+    for index, rule in enumerate(document.rules):
+        variables = {
+            name: FACTS[name].cel_type for name in document.facts if FACTS[name].subject is rule.subject
+        }
+        engine = CelEngine(variables | _param_types(document))
+        source = _PARAMS.sub(lambda m: f"param_{m.group(1)}", rule.condition)
+        try:
+            condition = engine.compile(source)
+            parts = (
+                split_top_level(source) if len(split_top_level(source)) > 1 else split_top_level(source, "&&")
+            )
+            clauses = tuple((clause, engine.compile(clause)) for clause in parts)
+        except CelError as exc:
+            problems.append(
+                _problem(origin, lines, ("rules", index, "condition"), str(exc).replace("\n", " "))
+            )
+            continue
+        reads = tuple(n for n in referenced_names(rule.condition) if n in variables)
+        compiled.append(CompiledRule(rule, condition, reads, clauses if len(clauses) > 1 else ()))
+    return compiled, problems
+
+
+def _param_types(document: PackDocument) -> dict[str, str]:
+    """Numbers are doubles, so a threshold compares with any numeric fact."""
+    kinds = {bool: "bool", int: "double", float: "double", str: "string"}
+    return {f"param_{name}": kinds[type(value)] for name, value in document.parameters.items()}
+
+
+def parameter_values(document: PackDocument) -> dict[str, Any]:
+    return {
+        f"param_{name}": float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        for name, value in document.parameters.items()
+    }
+
+
+BUILTIN = Path(__file__).resolve().parent / "packs"
+
+
+def builtin_packs() -> list[Pack]:
+    return [load_pack(path.read_text(encoding="utf-8"), path.name) for path in sorted(BUILTIN.glob("*.yaml"))]

@@ -1,0 +1,146 @@
+"""From outcomes to filings: what changed for each (obligation, subject), and when it falls due.
+
+The engine files only differences: an obligation that appears, becomes undetermined, lapses,
+or changes because a new pack version words it differently. History is never rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from custos.core.clock import Clock
+from custos.filings import Filing
+from custos.policy.deadlines import due_at
+from custos.policy.evaluate import Evaluator, Outcome
+from custos.policy.model import OBLIGATION_ATTACHED, OBLIGATION_LAPSED, OBLIGATION_UNDETERMINED
+from custos.policy.pack import Pack
+from custos.policy.subjects import Subject
+
+ENGINE_ACTOR = "policy-engine"
+
+
+def _start(outcome: Outcome, subject: Subject, spec_start: str, trigger_time: datetime) -> datetime:
+    if spec_start == "trigger":
+        return trigger_time
+    value = subject.dates.get(spec_start)
+    return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC) if value else trigger_time
+
+
+def obligation_record(
+    outcome: Outcome, obligation_id: str, subject: Subject, trigger: Filing | None, now: datetime
+) -> dict[str, Any]:
+    pack = outcome.pack
+    spec = pack.obligation(obligation_id)
+    trigger_time = trigger.filed_at if trigger is not None else now
+    due = None
+    if outcome.value:
+        due = due_at(
+            spec.deadline,
+            _start(outcome, subject, spec.deadline.start, trigger_time),
+            pack.document.jurisdiction,
+        )
+    return {
+        "key": f"{pack.document.id}/{outcome.rule.rule.id}/{obligation_id}",
+        "subject_kind": subject.kind.value,
+        "pack_version": pack.document.version,
+        "jurisdiction": pack.document.jurisdiction,
+        "title": spec.title,
+        "severity": spec.severity.value,
+        "cite": {"document": pack.document.sources[spec.cite.source].document, "article": spec.cite.article},
+        "discharged_by": list(spec.discharged_by),
+        "due_at": due.isoformat() if due else None,
+        "standing_event": spec.deadline.on_event,
+        "recurring": spec.deadline.recurring,
+        "explanation": outcome.explanation(),
+        "trigger": trigger.id if trigger is not None else None,
+    }
+
+
+#: Fields of a record whose change makes a new pack version file the obligation again.
+_WORDING = ("title", "severity", "cite", "discharged_by", "standing_event", "recurring")
+
+
+def reconcile(
+    packs: list[Pack],
+    subjects: Iterable[Subject],
+    existing: Mapping[tuple[str, str], Mapping[str, Any]],
+    *,
+    clock: Clock,
+    triggers: Mapping[str, Filing] | None = None,
+    evaluator: Evaluator | None = None,
+) -> list[Filing]:
+    """The filings that bring the obligations view in line with the packs for these subjects.
+
+    ``triggers`` names, per subject, the filing that caused the evaluation; deadlines that run
+    from the trigger start at its time (otherwise now)."""
+    evaluator = evaluator or Evaluator(packs)
+    now = clock.now()
+    active = {p.document.id for p in packs}
+    filings: list[Filing] = []
+    for subject in subjects:
+        seen: set[str] = set()
+        for outcome in evaluator.outcomes(subject.kind.value, subject.facts):
+            for obligation_id in outcome.rule.rule.obligations:
+                trigger = (triggers or {}).get(subject.id)
+                record = obligation_record(outcome, obligation_id, subject, trigger, now)
+                seen.add(record["key"])
+                current = existing.get((record["key"], subject.id))
+                kind = _change(outcome.value, record, current)
+                if kind is not None:
+                    filings.append(_file(kind, record, subject, outcome.pack, clock))
+        for (key, subject_id), row in existing.items():
+            if subject_id != subject.id or key in seen or row["status"] == "lapsed":
+                continue
+            in_force = key.split("/", 1)[0] in active
+            reason = (
+                "the rule is no longer in the active pack" if in_force else "the pack is no longer active"
+            )
+            filings.append(_lapse(key, subject, reason, clock, json.loads(row["record"])["jurisdiction"]))
+    return filings
+
+
+def _change(value: bool | None, record: dict[str, Any], current: Mapping[str, Any] | None) -> Any:
+    status = current["status"] if current else None
+    if value is True:
+        if status in (None, "lapsed", "undetermined"):
+            return OBLIGATION_ATTACHED
+        previous = json.loads(current["record"]) if current else {}
+        if previous.get("pack_version") != record["pack_version"] and any(
+            previous.get(f) != record[f] for f in _WORDING
+        ):
+            return OBLIGATION_ATTACHED
+        return None
+    if value is None:
+        return OBLIGATION_UNDETERMINED if status in (None, "lapsed", "open") else None
+    return OBLIGATION_LAPSED if status in ("open", "undetermined", "discharged", "waived") else None
+
+
+def _file(kind: Any, record: dict[str, Any], subject: Subject, pack: Pack, clock: Clock) -> Filing:
+    if kind is OBLIGATION_LAPSED:
+        return _lapse(
+            record["key"], subject, "the rule no longer holds for the subject", clock, record["jurisdiction"]
+        )
+    return Filing.create(
+        kind=kind,
+        content=record,
+        actor=ENGINE_ACTOR,
+        organisation=subject.owner,
+        jurisdiction_code=pack.document.jurisdiction,
+        subject=subject.id,
+        clock=clock,
+    )
+
+
+def _lapse(key: str, subject: Subject, reason: str, clock: Clock, jurisdiction: str) -> Filing:
+    return Filing.create(
+        kind=OBLIGATION_LAPSED,
+        content={"key": key, "reason": reason},
+        actor=ENGINE_ACTOR,
+        organisation=subject.owner,
+        jurisdiction_code=jurisdiction,
+        subject=subject.id,
+        clock=clock,
+    )

@@ -1,0 +1,340 @@
+"""The policy engine's service: load packs, evaluate, list and explain obligations, what-if,
+waive and discharge. Every change is a filing; evaluation files only differences."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection
+
+from custos.access.model import OPERATOR_ID, Principal
+from custos.core.clock import Clock
+from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from custos.filings import Filing
+from custos.policy.deadlines import next_due
+from custos.policy.evaluate import Evaluator, distances
+from custos.policy.model import OBLIGATION_DISCHARGED, OBLIGATION_WAIVED, PACK_LOADED
+from custos.policy.pack import Deadline, Pack, load_pack
+from custos.policy.reconcile import ENGINE_ACTOR, reconcile
+from custos.policy.subjects import Subject, deployment_subjects, model_subjects
+from custos.store import Store, UnitOfWork
+from custos.store import policy_views as pv
+from custos.store.policy_views import ObligationQuery, as_utc
+
+
+@lru_cache(maxsize=64)
+def compiled(text: str, origin: str = "<pack>") -> Pack:
+    """Packs compile once per process; the text is the key, so a new version compiles anew."""
+    return load_pack(text, origin)
+
+
+def active_packs(conn: Connection) -> list[Pack]:
+    return [compiled(row["text"], f"{row['pack']}@{row['version']}") for row in pv.active_packs(conn)]
+
+
+def subjects_of(conn: Connection, ids: Sequence[str] | None = None) -> list[Subject]:
+    """Models and deployments among ``ids`` (all of them when None)."""
+    if ids is None:
+        return model_subjects(conn) + deployment_subjects(conn)
+    return model_subjects(conn, ids) + deployment_subjects(conn, ids)
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    subjects: int
+    applies: int
+    unknown: int
+    filed: dict[str, int]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "subjects": self.subjects,
+            "applies": self.applies,
+            "unknown": self.unknown,
+            "filed": self.filed,
+        }
+
+
+def _counts(filings: Iterable[Filing]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for filing in filings:
+        counts[filing.kind] = counts.get(filing.kind, 0) + 1
+    return counts
+
+
+class PolicyService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # --- packs ---------------------------------------------------------------------------
+
+    def load(self, text: str, *, origin: str, by: Principal) -> dict[str, Any]:
+        """Activate a pack version and file the obligations it adds, removes or changes.
+
+        A pack that does not load is refused before anything is stored; the registry keeps
+        the version it had.
+        """
+        if not by.sees_everything:
+            raise Forbidden("only supervisors load policy packs")
+        pack = load_pack(text, origin)
+        document = pack.document
+        with self.store.transaction() as uow:
+            for row in pv.pack_versions(uow.conn):
+                if row["pack"] == document.id and row["version"] == document.version:
+                    if row["text"] == text:
+                        return {"pack": pack.key, "loaded": False, "reason": "this version is already loaded"}
+                    raise Conflict(f"{pack.key} is already loaded with different text: give it a new version")
+            uow.file(
+                Filing.create(
+                    kind=PACK_LOADED,
+                    content={
+                        "pack": document.id,
+                        "version": document.version,
+                        "title": document.title,
+                        "jurisdiction": document.jurisdiction,
+                        "text": text,
+                    },
+                    actor=by.actor_id or OPERATOR_ID,
+                    organisation=by.organisation_id or OPERATOR_ID,
+                    jurisdiction_code=document.jurisdiction,
+                    subject=document.id,
+                    clock=self.store.clock,
+                )
+            )
+            filings = self._reconcile(uow.conn, None)
+            uow.file(*filings)
+            filings += discharge_pass(uow, None, self.store.clock)
+        return {"pack": pack.key, "loaded": True, "filed": _counts(filings)}
+
+    def packs(self) -> list[dict[str, Any]]:
+        with self.store.read() as conn:
+            rows = pv.pack_versions(conn)
+        return [{k: v for k, v in row.items() if k != "text"} for row in rows]
+
+    # --- evaluation ----------------------------------------------------------------------
+
+    def _reconcile(self, conn: Connection, ids: Sequence[str] | None) -> list[Filing]:
+        packs = active_packs(conn)
+        subjects = subjects_of(conn, ids)
+        existing = (
+            pv.all_obligations(conn) if ids is None else pv.obligations_of(conn, [s.id for s in subjects])
+        )
+        return reconcile(packs, subjects, existing, clock=self.store.clock)
+
+    def evaluate(
+        self, *, by: Principal, subject_ids: Sequence[str] | None = None, dry_run: bool = False
+    ) -> EvaluationReport:
+        """Evaluate the active packs over some subjects (or the whole registry) and file the
+        differences, or with ``dry_run`` only count them."""
+        if not by.sees_everything:
+            raise Forbidden("only supervisors run a bulk evaluation")
+        with self.store.transaction() as uow:
+            packs = active_packs(uow.conn)
+            subjects = subjects_of(uow.conn, subject_ids)
+            if subject_ids is not None and not subjects:
+                raise NotFound(f"no model or deployment among {list(subject_ids)}")
+            evaluator = Evaluator(packs)
+            applies = unknown = 0
+            for subject in subjects:
+                for outcome in evaluator.outcomes(subject.kind.value, subject.facts):
+                    applies += outcome.value is True
+                    unknown += outcome.value is None
+            existing = (
+                pv.all_obligations(uow.conn)
+                if subject_ids is None
+                else pv.obligations_of(uow.conn, [s.id for s in subjects])
+            )
+            filings = reconcile(packs, subjects, existing, clock=self.store.clock, evaluator=evaluator)
+            if not dry_run:
+                uow.file(*filings)
+                filings += discharge_pass(uow, subject_ids, self.store.clock)
+        return EvaluationReport(len(subjects), applies, unknown, _counts(filings))
+
+    # --- obligations ---------------------------------------------------------------------
+
+    def obligations(
+        self, who: Principal, query: ObligationQuery = ObligationQuery(), *, limit: int = 100, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        now = self.store.clock.now()
+        with self.store.read() as conn:
+            rows = pv.list_obligations(
+                conn,
+                query,
+                now,
+                viewer_organisation=who.organisation_id,
+                sees_everything=who.sees_everything,
+                limit=limit,
+                offset=offset,
+            )
+        return [self._render(row, now) for row in rows]
+
+    def _render(self, row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        record = json.loads(row["record"])
+        due = as_utc(row["due_at"])
+        status = "overdue" if row["status"] == "open" and due is not None and due < now else row["status"]
+        return {
+            "id": row["id"],
+            "key": row["key"],
+            "subject_id": row["subject_id"],
+            "subject_kind": row["subject_kind"],
+            "owner_id": row["owner_id"],
+            "title": row["title"],
+            "severity": row["severity"],
+            "status": status,
+            "due_at": due.isoformat() if due else None,
+            "standing_event": record.get("standing_event"),
+            "cite": record["cite"],
+            "pack_version": record["pack_version"],
+            "missing": record["explanation"].get("missing", []),
+            "closed": json.loads(row["closed"]) if row["closed"] else None,
+        }
+
+    def _visible(self, who: Principal, row_id: str) -> dict[str, Any]:
+        with self.store.read() as conn:
+            row = pv.obligation(conn, row_id)
+        if row is None or not (who.sees_everything or who.organisation_id == row["owner_id"]):
+            raise NotFound(f"no obligation {row_id!r}")
+        return row
+
+    def explain(self, who: Principal, row_id: str) -> dict[str, Any]:
+        """Why the obligation applies: the clause that held, the facts and their values as
+        recorded, and how far the subject is from each threshold now."""
+        row = self._visible(who, row_id)
+        record = json.loads(row["record"])
+        pack_id, rule_id, _ = row["key"].split("/")
+        current = None
+        with self.store.read() as conn:
+            packs = [p for p in active_packs(conn) if p.document.id == pack_id]
+            subjects = subjects_of(conn, [row["subject_id"]])
+        if packs and subjects:
+            subject = subjects[0]
+            for outcome in Evaluator(packs).outcomes(subject.kind.value, subject.facts):
+                if outcome.rule.rule.id == rule_id:
+                    current = {**outcome.explanation(), "distance": distances(outcome)}
+        return {
+            "obligation": self._render(row, self.store.clock.now()),
+            "explanation": record["explanation"],
+            "now": current,
+        }
+
+    def whatif(self, who: Principal, subject_id: str, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        """Which obligations would appear, lapse or become unknown if some facts changed."""
+        with self.store.read() as conn:
+            subjects = subjects_of(conn, [subject_id])
+            if not subjects:
+                raise NotFound(f"no model or deployment {subject_id!r}")
+            subject = subjects[0]
+            if not (who.sees_everything or who.organisation_id == subject.owner):
+                raise NotFound(f"no model or deployment {subject_id!r}")
+            packs = active_packs(conn)
+        from custos.policy.facts import FACTS
+
+        for name in overrides:
+            if name not in FACTS or FACTS[name].subject is not subject.kind:
+                raise InvalidInput(f"{name!r} is not a fact of a {subject.kind}")
+        changed = {figure: {**facts, **overrides} for figure, facts in subject.facts.items()}
+        before = {
+            (o.pack.key, o.rule.rule.id): o
+            for o in Evaluator(packs).outcomes(subject.kind.value, subject.facts)
+        }
+        after = Evaluator(packs).outcomes(subject.kind.value, changed)
+        changes = []
+        for outcome in after:
+            previous = before[(outcome.pack.key, outcome.rule.rule.id)]
+            entry = {
+                "pack": outcome.pack.key,
+                "rule": outcome.rule.rule.id,
+                "title": outcome.rule.rule.title,
+                "now": previous.value,
+                "would_be": outcome.value,
+                "obligations": list(outcome.rule.rule.obligations),
+                "distance": distances(outcome),
+            }
+            if previous.value != outcome.value:
+                changes.append(entry)
+        rules = [
+            {"pack": o.pack.key, "rule": o.rule.rule.id, "outcome": o.value, "distance": distances(o)}
+            for o in after
+        ]
+        return {"subject": subject_id, "overrides": dict(overrides), "changes": changes, "rules": rules}
+
+    def waive(self, row_id: str, reason: str, *, by: Principal) -> dict[str, Any]:
+        if not by.sees_everything:
+            raise Forbidden("only supervisors waive obligations")
+        if not reason.strip():
+            raise InvalidInput("a waiver needs a reason")
+        return self._close(row_id, OBLIGATION_WAIVED, {"reason": reason.strip()}, by)
+
+    def discharge(self, row_id: str, evidence: str, *, by: Principal) -> dict[str, Any]:
+        """Record that a filing discharges an obligation (for evidence the engine does not
+        recognise by itself)."""
+        if not by.sees_everything:
+            raise Forbidden("only supervisors record a discharge by hand")
+        with self.store.read() as conn:
+            if self.store.filing(conn, evidence) is None:
+                raise NotFound(f"no filing {evidence!r} to serve as evidence")
+        return self._close(
+            row_id, OBLIGATION_DISCHARGED, {"reason": "discharged by evidence", "evidence": evidence}, by
+        )
+
+    def _close(self, row_id: str, kind: Any, content: dict[str, Any], by: Principal) -> dict[str, Any]:
+        with self.store.transaction() as uow:
+            row = pv.obligation(uow.conn, row_id)
+            if row is None:
+                raise NotFound(f"no obligation {row_id!r}")
+            if row["status"] not in ("open", "undetermined"):
+                raise Conflict(f"the obligation is {row['status']}, not open")
+            uow.file(closing_filing(row, kind, content, by.actor_id or OPERATOR_ID, self.store.clock))
+            updated = pv.obligation(uow.conn, row_id)
+        assert updated is not None
+        return self._render(updated, self.store.clock.now())
+
+
+def closing_filing(
+    row: Mapping[str, Any], kind: Any, content: dict[str, Any], actor: str, clock: Clock
+) -> Filing:
+    """A discharge or waiver; a recurring obligation discharged starts its next period."""
+    record = json.loads(row["record"])
+    payload = {"key": row["key"], **content}
+    if kind is OBLIGATION_DISCHARGED and record.get("recurring") and row["due_at"] is not None:
+        following = next_due(Deadline(recurring=record["recurring"]), as_utc(row["due_at"]))  # type: ignore[arg-type]
+        payload["next_due_at"] = following.isoformat() if following else None
+    return Filing.create(
+        kind=kind,
+        content=payload,
+        actor=actor,
+        organisation=row["owner_id"],
+        jurisdiction_code=record["jurisdiction"],
+        subject=row["subject_id"],
+        clock=clock,
+    )
+
+
+def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Clock) -> list[Filing]:
+    """Discharge the open obligations of these subjects (all when None) for which a filing of a
+    discharging kind exists: any such filing for a one-off duty, one filed since the current
+    period began for a recurring one. Files and returns the discharges."""
+    rows = pv.open_obligations(uow.conn, subject_ids)
+    wanted = {kind for row in rows for kind in json.loads(row["record"]).get("discharged_by", [])}
+    if not wanted:
+        return []
+    evidence = pv.latest_filings(uow.conn, sorted({row["subject_id"] for row in rows}), sorted(wanted))
+    filings = []
+    for row in rows:
+        record = json.loads(row["record"])
+        found = [
+            filing_id
+            for kind in record.get("discharged_by", [])
+            if (filing_id := evidence.get((row["subject_id"], kind))) is not None
+            and (not record.get("recurring") or filing_id > row["filing_id"])
+        ]
+        if found:
+            content = {"reason": "discharged by a filing of the subject", "evidence": max(found)}
+            filings.append(closing_filing(row, OBLIGATION_DISCHARGED, content, ENGINE_ACTOR, clock))
+    uow.file(*filings)
+    return filings

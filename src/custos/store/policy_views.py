@@ -1,0 +1,213 @@
+"""Projections of policy filings: the active packs and the obligations view, and their queries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from custos.filings import Filing
+from custos.store.tables import filings, obligations, policy_packs
+from custos.store.unit_of_work import projects
+
+STATUS = {
+    "obligation.attached": "open",
+    "obligation.undetermined": "undetermined",
+    "obligation.lapsed": "lapsed",
+    "obligation.discharged": "discharged",
+    "obligation.waived": "waived",
+}
+
+
+def obligation_id(key: str, subject_id: str) -> str:
+    """A stable id for (obligation, subject), the same on every installation."""
+    return hashlib.sha256(f"{key}|{subject_id}".encode()).hexdigest()[:32]
+
+
+def _when(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+@projects("policy.pack_loaded")
+def _pack_loaded(conn: Connection, filing: Filing) -> None:
+    content = filing.content
+    conn.execute(update(policy_packs).where(policy_packs.c.pack == content["pack"]).values(active=False))
+    conn.execute(
+        insert(policy_packs),
+        dict(
+            pack=content["pack"],
+            version=content["version"],
+            active=True,
+            title=content["title"],
+            jurisdiction=content["jurisdiction"],
+            text=content["text"],
+            filing_id=filing.id,
+            loaded_at=filing.filed_at,
+        ),
+    )
+
+
+def _record(conn: Connection, filing: Filing) -> None:
+    content = filing.content
+    row_id = obligation_id(content["key"], filing.subject)
+    values = dict(
+        key=content["key"],
+        pack=content["key"].split("/", 1)[0],
+        subject_id=filing.subject,
+        subject_kind=content["subject_kind"],
+        owner_id=filing.organisation,
+        status=STATUS[filing.kind],
+        due_at=_when(content.get("due_at")),
+        severity=content["severity"],
+        title=content["title"],
+        updated_at=filing.filed_at,
+        record=json.dumps(content, sort_keys=True),
+        closed=None,
+        filing_id=filing.id,
+    )
+    if conn.execute(select(obligations.c.id).where(obligations.c.id == row_id)).first() is None:
+        conn.execute(insert(obligations), dict(id=row_id, **values))
+    else:
+        conn.execute(update(obligations).where(obligations.c.id == row_id).values(**values))
+
+
+def _closed(conn: Connection, filing: Filing) -> None:
+    content = filing.content
+    row_id = obligation_id(content["key"], filing.subject)
+    values: dict[str, Any] = dict(
+        status=STATUS[filing.kind],
+        updated_at=filing.filed_at,
+        closed=json.dumps(content, sort_keys=True),
+        filing_id=filing.id,
+    )
+    if content.get("next_due_at"):  # a recurring obligation starts its next period
+        values.update(status="open", due_at=_when(content["next_due_at"]))
+    conn.execute(update(obligations).where(obligations.c.id == row_id).values(**values))
+
+
+for _kind in ("obligation.attached", "obligation.undetermined"):
+    projects(_kind)(_record)
+for _kind in ("obligation.lapsed", "obligation.discharged", "obligation.waived"):
+    projects(_kind)(_closed)
+
+
+def active_packs(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(select(policy_packs).where(policy_packs.c.active).order_by(policy_packs.c.pack))
+    return [dict(r) for r in rows.mappings()]
+
+
+def pack_versions(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(policy_packs).order_by(policy_packs.c.pack, policy_packs.c.loaded_at, policy_packs.c.version)
+    )
+    return [dict(r) for r in rows.mappings()]
+
+
+def obligations_of(conn: Connection, subject_ids: Iterable[str]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Current obligation rows of these subjects, by (key, subject id)."""
+    ids = list(subject_ids)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        rows = conn.execute(select(obligations).where(obligations.c.subject_id.in_(ids[start : start + 500])))
+        for row in rows.mappings():
+            found[(row["key"], row["subject_id"])] = dict(row)
+    return found
+
+
+def all_obligations(conn: Connection) -> dict[tuple[str, str], dict[str, Any]]:
+    rows = conn.execute(select(obligations)).mappings()
+    return {(r["key"], r["subject_id"]): dict(r) for r in rows}
+
+
+@dataclass(frozen=True)
+class ObligationQuery:
+    status: str | None = None
+    """open, overdue, undetermined, discharged, waived or lapsed."""
+    organisation: str | None = None
+    pack: str | None = None
+    subject: str | None = None
+    due_before: datetime | None = None
+
+
+def list_obligations(
+    conn: Connection,
+    query: ObligationQuery,
+    now: datetime,
+    *,
+    viewer_organisation: str | None,
+    sees_everything: bool,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    conditions = []
+    if query.status == "overdue":
+        conditions += [obligations.c.status == "open", obligations.c.due_at < now]
+    elif query.status == "open":
+        conditions += [
+            obligations.c.status == "open",
+            or_(obligations.c.due_at.is_(None), obligations.c.due_at >= now),
+        ]
+    elif query.status:
+        conditions.append(obligations.c.status == query.status)
+    for column, value in (
+        (obligations.c.owner_id, query.organisation),
+        (obligations.c.pack, query.pack),
+        (obligations.c.subject_id, query.subject),
+    ):
+        if value:
+            conditions.append(column == value)
+    if query.due_before is not None:
+        conditions.append(obligations.c.due_at < query.due_before)
+    if not sees_everything:
+        conditions.append(obligations.c.owner_id == (viewer_organisation or ""))
+    statement = select(obligations).where(and_(*conditions)) if conditions else select(obligations)
+    rows = conn.execute(
+        statement.order_by(obligations.c.due_at.is_(None), obligations.c.due_at, obligations.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [dict(r) for r in rows.mappings()]
+
+
+def obligation(conn: Connection, row_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(obligations).where(obligations.c.id == row_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else (value if value.tzinfo else value.replace(tzinfo=UTC))
+
+
+def open_obligations(conn: Connection, subject_ids: Sequence[str] | None) -> list[dict[str, Any]]:
+    """Open obligations of these subjects, or of every subject when None."""
+    statement = select(obligations).where(obligations.c.status == "open")
+    if subject_ids is None:
+        return [dict(r) for r in conn.execute(statement).mappings()]
+    found: list[dict[str, Any]] = []
+    ids = list(subject_ids)
+    for start in range(0, len(ids), 500):
+        rows = conn.execute(statement.where(obligations.c.subject_id.in_(ids[start : start + 500])))
+        found += [dict(r) for r in rows.mappings()]
+    return found
+
+
+def latest_filings(
+    conn: Connection, subject_ids: Sequence[str], kinds: Sequence[str]
+) -> dict[tuple[str, str], str]:
+    """The id of the latest filing of each kind about each subject (ids sort by time)."""
+    found: dict[tuple[str, str], str] = {}
+    for start in range(0, len(subject_ids), 500):
+        rows = conn.execute(
+            select(filings.c.subject, filings.c.kind, func.max(filings.c.id))
+            .where(
+                filings.c.subject.in_(list(subject_ids[start : start + 500])), filings.c.kind.in_(list(kinds))
+            )
+            .group_by(filings.c.subject, filings.c.kind)
+        )
+        found.update({(subject, kind): filing_id for subject, kind, filing_id in rows})
+    return found

@@ -1,0 +1,141 @@
+"""The policy engine on each backend: event-driven obligations, truth on Epoch's data, packs
+versioned, waivers, discharges and overdue clocks."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+import custos.policy  # noqa: F401  (registers the re-evaluation after filings)
+from custos.core import Conflict, FixedClock, InvalidInput
+from custos.passports.epoch import SHIPPED
+from custos.policy import ObligationQuery, PackError, PolicyService
+from custos.policy.pack import BUILTIN
+from custos.registry import RegistryService
+from custos.registry.importers import import_text
+from custos.store import Store, ledger_sql
+from tests.store.test_registry import SUPERVISOR
+from tests.unit.policy.test_pack import GOOD
+
+EU = (BUILTIN / "eu-ai-act.yaml").read_text()
+
+
+def size(store: Store) -> int:
+    with store.read() as conn:
+        return ledger_sql.tree_size(conn)
+
+
+@pytest.fixture
+def model(store: Store) -> dict[str, str]:
+    registry = RegistryService(store)
+    org = registry.register_organisation(
+        {"name": "Frontier Lab", "jurisdiction": "FR", "country": "FR"}, by=SUPERVISOR
+    )
+    return registry.register_model(
+        {"name": "Big", "provider_id": org["id"], "domain": "Language"}, by=SUPERVISOR
+    )
+
+
+def obligations(store: Store, **query: str) -> dict[str, dict[str, object]]:
+    rows = PolicyService(store).obligations(SUPERVISOR, ObligationQuery(**query), limit=1000)  # type: ignore[arg-type]
+    return {row["key"]: row for row in rows}
+
+
+def passport(flop: float | None) -> dict[str, object]:
+    compute = {} if flop is None else {"training_flop": flop}
+    return {"provenance": {"source": "manual"}, "compute": compute}
+
+
+def test_obligations_follow_the_filings(store: Store, model: dict[str, str], clock: FixedClock) -> None:
+    service, registry = PolicyService(store), RegistryService(store)
+    service.load(EU, origin="eu-ai-act.yaml", by=SUPERVISOR)
+    found = obligations(store)
+    assert found["eu-ai-act/systemic-risk-presumption/notify-commission"]["status"] == "undetermined"
+    assert found["eu-ai-act/systemic-risk-presumption/notify-commission"]["missing"] == ["training_flop"]
+
+    filed = registry.file_passport(model["id"], passport(3e25), by=SUPERVISOR)
+    notify = obligations(store)["eu-ai-act/systemic-risk-presumption/notify-commission"]
+    assert notify["status"] == "open"
+    assert notify["due_at"] == (clock.now() + timedelta(days=14)).isoformat()
+    assert filed["filing_id"]
+
+    clock.advance(timedelta(days=15))
+    assert obligations(store)["eu-ai-act/systemic-risk-presumption/notify-commission"]["status"] == "overdue"
+    assert "eu-ai-act/systemic-risk-presumption/notify-commission" in obligations(store, status="overdue")
+
+    registry.file_passport(model["id"], passport(5e24), by=SUPERVISOR)
+    after = obligations(store)
+    assert after["eu-ai-act/systemic-risk-presumption/notify-commission"]["status"] == "lapsed"
+    assert after["eu-ai-act/general-purpose-model/technical-documentation"]["status"] == "discharged"
+    store.verify()
+
+
+def test_a_waiver_needs_a_reason_and_is_filed(store: Store, model: dict[str, str]) -> None:
+    service = PolicyService(store)
+    service.load(EU, origin="eu-ai-act.yaml", by=SUPERVISOR)
+    RegistryService(store).file_passport(model["id"], passport(3e25), by=SUPERVISOR)
+    target = obligations(store)["eu-ai-act/systemic-risk-presumption/cybersecurity"]
+    with pytest.raises(InvalidInput, match="reason"):
+        service.waive(str(target["id"]), "  ", by=SUPERVISOR)
+    waived = service.waive(str(target["id"]), "covered by the sectoral regime", by=SUPERVISOR)
+    assert waived["status"] == "waived" and waived["closed"]["reason"] == "covered by the sectoral regime"
+    with pytest.raises(Conflict):
+        service.waive(str(target["id"]), "again", by=SUPERVISOR)
+
+
+def test_a_new_pack_version_files_the_difference_and_a_bad_one_changes_nothing(
+    store: Store, model: dict[str, str]
+) -> None:
+    service = PolicyService(store)
+    RegistryService(store).file_passport(model["id"], passport(2e25), by=SUPERVISOR)
+    service.load(GOOD, origin="v1", by=SUPERVISOR)
+    assert obligations(store)["test-pack/big-model/notify"]["status"] == "open"
+    before = size(store)
+    with pytest.raises(PackError):
+        service.load(
+            GOOD.replace("1.0.0", "1.1.0").replace("training_flop >", "training_flop >>"),
+            origin="v2",
+            by=SUPERVISOR,
+        )
+    assert size(store) == before
+    assert [p["version"] for p in service.packs() if p["active"]] == ["1.0.0"]
+
+    raised = GOOD.replace("1.0.0", "2.0.0").replace("threshold: 1e25", "threshold: 1e26")
+    report = service.load(raised, origin="v2", by=SUPERVISOR)
+    assert report["filed"] == {"obligation.lapsed": 1}
+    assert obligations(store)["test-pack/big-model/notify"]["status"] == "lapsed"
+    with pytest.raises(Conflict, match="new version"):
+        service.load(raised.replace("Notify", "Tell"), origin="v2b", by=SUPERVISOR)
+    assert service.evaluate(by=SUPERVISOR, dry_run=True).filed == {}
+
+
+def test_on_epochs_table_the_presumption_attaches_to_exactly_the_models_above_1e25(store: Store) -> None:
+    """Truth from the CSV itself: the models whose training compute is greater than 10^25 FLOP."""
+    rows = list(csv.DictReader(io.StringIO(SHIPPED.read_text(encoding="utf-8"), newline="")))
+    expected = {
+        (r["Model"].strip(), r["Organization"].split(",")[0].strip())
+        for r in rows
+        if r["Training compute (FLOP)"].strip()
+        and float(r["Training compute (FLOP)"]) > 1e25
+        and r["Organization"].strip()
+    }
+    registry = RegistryService(store)
+    report = import_text(
+        registry, "epoch", SHIPPED.read_text(encoding="utf-8"), by=SUPERVISOR, skip_invalid=True
+    )
+    PolicyService(store).load(EU, origin="eu-ai-act.yaml", by=SUPERVISOR)
+    attached = PolicyService(store).obligations(SUPERVISOR, ObligationQuery(pack="eu-ai-act"), limit=100_000)
+    notify = [
+        o for o in attached if o["key"].endswith("/notify-commission") and o["status"] in ("open", "overdue")
+    ]
+    names = {m["model_id"]: m["name"] for m in report.models}
+    found = set()
+    for obligation in notify:
+        shown = registry.model(SUPERVISOR, obligation["subject_id"])
+        provider = registry.organisation(SUPERVISOR, shown["provider_id"])["name"]
+        found.add((names[obligation["subject_id"]], provider))
+    assert found == expected
+    assert len(found) == 24

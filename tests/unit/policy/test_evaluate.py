@@ -1,0 +1,78 @@
+"""Three-valued evaluation, boundaries as the law words them, explanations and distances."""
+
+from __future__ import annotations
+
+import pytest
+
+from custos.policy.evaluate import Evaluator, distances
+from custos.policy.pack import load_pack
+from tests.unit.policy.test_pack import GOOD
+
+ORS = GOOD.replace(
+    "condition: training_flop > params.threshold", "condition: training_flop > params.threshold || generative"
+)
+
+
+def outcome(text: str, facts: dict[str, object]):  # type: ignore[no-untyped-def]
+    pack = load_pack(text)
+    (result,) = Evaluator([pack]).outcomes("model", {"central": facts, "upper_bound": facts})
+    return result
+
+
+@pytest.mark.parametrize(
+    ("flop", "applies"),
+    [(1e25, False), (1.0000000000000002e25, True), (9.999999999999999e24, False), (2e26, True)],
+)
+def test_greater_than_means_strictly_greater(flop: float, applies: bool) -> None:
+    assert outcome(GOOD, {"training_flop": flop}).value is applies
+
+
+def test_at_least_includes_the_boundary() -> None:
+    at_least = GOOD.replace("training_flop > params.threshold", "training_flop >= params.threshold")
+    assert outcome(at_least, {"training_flop": 1e25}).value is True
+
+
+def test_a_missing_fact_is_unknown_and_named_never_false() -> None:
+    result = outcome(GOOD, {})
+    assert result.value is None
+    assert result.missing == ("training_flop",)
+    assert result.explanation()["outcome"] == "unknown"
+
+
+def test_a_missing_fact_that_cannot_change_the_result_does_not_matter() -> None:
+    result = outcome(ORS, {"generative": True})
+    assert result.value is True
+    assert result.missing == ("training_flop",)
+    clauses = result.explanation()["clauses"]
+    assert clauses == [
+        {"clause": "training_flop > params.threshold", "outcome": None},
+        {"clause": "generative", "outcome": True},
+    ]
+    assert outcome(ORS, {"generative": False}).value is None
+
+
+def test_the_explanation_names_the_clause_that_held_with_the_facts() -> None:
+    explanation = outcome(ORS, {"training_flop": 3e25, "generative": False}).explanation()
+    assert explanation["facts"] == {"training_flop": 3e25, "generative": False}
+    assert [c["outcome"] for c in explanation["clauses"]] == [True, False]
+    assert explanation["cite"] == {"document": "The Test Act", "article": "Art. 2"}
+
+
+def test_distance_to_a_compute_threshold_is_in_orders_of_magnitude() -> None:
+    (distance,) = distances(outcome(GOOD, {"training_flop": 1e23}))
+    assert distance["threshold"] == 1e25
+    assert distance["orders_of_magnitude"] == pytest.approx(2.0)
+
+
+def test_memoised_outcomes_equal_fresh_ones() -> None:
+    pack = load_pack(ORS)
+    evaluator = Evaluator([pack])
+    for facts in (
+        {"training_flop": 1e26},
+        {"generative": True},
+        {},
+        {"training_flop": 1.0, "generative": False},
+    ) * 2:
+        (memo,) = evaluator.outcomes("model", {"central": facts, "upper_bound": facts})
+        (fresh,) = Evaluator([pack]).outcomes("model", {"central": facts, "upper_bound": facts})
+        assert (memo.value, memo.missing, memo.clauses) == (fresh.value, fresh.missing, fresh.clauses)

@@ -26,7 +26,7 @@ from custos.registry.model import (
     ORGANISATION_REGISTERED,
     PASSPORT_FILED,
 )
-from custos.store import Store
+from custos.store import Store, migrate
 
 COUNTRIES = ["US", "CN", "GB", "FR", "DE", "CA", "JP", "KR", "IN", "IL", "CH", "NL", "SE", "SG", "AE"]
 ACCESS = ["api", "open_weights_unrestricted", "open_weights_restricted", "hosted", "unreleased", "unknown"]
@@ -60,6 +60,11 @@ def build(models: int, deployments: int, seed: int = 20261128) -> Settings:
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'custos.db'}")
     marker = home / "built.json"
     if marker.exists():
+        store = Store(settings)  # a registry built by an older schema gains the new tables
+        try:
+            migrate.upgrade(store.engine)
+        finally:
+            store.close()
         return settings
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)

@@ -13,8 +13,10 @@ from custos.api import create_app
 from custos.core.clock import FixedClock
 from custos.core.settings import Settings
 from custos.installation import create_installation
+from custos.policy import ObligationQuery, PolicyService
 from custos.registry import RegistryService
 from custos.store import Store
+from tests.unit.policy.test_pack import GOOD
 
 
 @dataclass
@@ -53,7 +55,7 @@ def api(sqlite_settings: Settings, clock: FixedClock) -> Iterator[Api]:
     model = registry.register_model(
         {"name": "Sample model", "provider_id": organisations["provider"]["id"]}, by=by
     )
-    registry.file_passport(
+    passport = registry.file_passport(
         model["id"],
         {"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}, "description": "A sample"},
         by=by,
@@ -69,8 +71,15 @@ def api(sqlite_settings: Settings, clock: FixedClock) -> Iterator[Api]:
         },
         by=by,
     )
+    PolicyService(store).load(GOOD, origin="test-pack.yaml", by=by)
+    (obligation,) = PolicyService(store).obligations(by, ObligationQuery(pack="test-pack"))
     store.publish_checkpoint()
-    samples = {"model": model["id"], "deployment": deployment["id"]}
+    samples = {
+        "model": model["id"],
+        "deployment": deployment["id"],
+        "obligation": obligation["id"],
+        "passport_filing": passport["filing_id"],
+    }
     with TestClient(create_app(store, checkpoint_interval=None), raise_server_exceptions=False) as client:
         yield Api(client, store, tokens, actors, organisations, samples)
     store.close()

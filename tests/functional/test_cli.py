@@ -200,3 +200,35 @@ def test_an_import_file_that_is_not_utf8_is_refused(installed: Path, tmp_path: P
     binary = tmp_path / "binary.json"
     binary.write_bytes(b"\xff\xfe\x00garbage")
     assert "not UTF-8" in run(installed, "registry", "import", "cyclonedx", str(binary), code=2)
+
+
+def test_policy_load_obligations_explain_and_whatif(installed: Path, tmp_path: Path) -> None:
+    card = tmp_path / "README.md"
+    card.write_text(
+        "---\nlicense: mit\npipeline_tag: text-generation\n"
+        "model-index:\n- name: Lab/Giant\n  results: []\n---\n# Giant\n"
+    )
+    report = run_json(installed, "registry", "import", "hf", str(card))
+    model_id = report["models"][0]["model_id"]  # type: ignore[index]
+    loaded = run_json(installed, "policy", "load", "--builtin", "all")
+    assert [r["pack"] for r in loaded] == [  # type: ignore[union-attr,index]
+        "california-sb53@1.0.0",
+        "custos-baseline@1.0.0",
+        "eu-ai-act@1.0.0",
+        "new-york-raise@1.0.0",
+    ]
+    undetermined = run_json(
+        installed, "policy", "obligations", "--status", "undetermined", "--subject", model_id
+    )
+    assert any("systemic-risk" in o["key"] for o in undetermined)  # type: ignore[union-attr,index]
+    whatif = run_json(installed, "policy", "whatif", model_id, "--set", "training_flop=2e25")
+    assert {c["rule"] for c in whatif["changes"]} >= {"systemic-risk-presumption"}  # type: ignore[index]
+    first = undetermined[0]["id"]  # type: ignore[index]
+    explained = run_json(installed, "policy", "explain", first)
+    assert explained["explanation"]["outcome"] == "unknown"  # type: ignore[index]
+    assert run_json(installed, "policy", "evaluate", "--dry-run")["filed"] == {}  # type: ignore[index]
+    assert "unknown status" in run(installed, "policy", "obligations", "--status", "late", code=2)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\n")
+    assert "bad.yaml" in run(installed, "policy", "load", str(bad), code=2)
+    assert "FACT=VALUE" in run(installed, "policy", "whatif", model_id, "--set", "nonsense", code=2)

@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 
 from custos.access import ROLE_PERMISSIONS, Permission, Role
 from tests.functional.conftest import Api
+from tests.unit.policy.test_pack import GOOD
 
 P = Permission
 #: The whole route table. A new route fails this test until it is listed here with its permission.
@@ -38,6 +39,14 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/deployments"): P.DEPLOYMENTS_WRITE,
     ("GET", "/v1/deployments/{deployment_id}"): P.REGISTRY_READ,
     ("POST", "/v1/imports/{fmt}"): P.IMPORTS_WRITE,
+    ("GET", "/v1/policy/packs"): P.POLICY_READ,
+    ("POST", "/v1/policy/packs"): P.POLICY_WRITE,
+    ("POST", "/v1/policy/evaluate"): P.OBLIGATIONS_WRITE,
+    ("GET", "/v1/policy/obligations"): P.OBLIGATIONS_READ,
+    ("GET", "/v1/policy/obligations/{obligation_id}/explanation"): P.OBLIGATIONS_READ,
+    ("POST", "/v1/policy/whatif"): P.OBLIGATIONS_READ,
+    ("POST", "/v1/policy/obligations/{obligation_id}/waiver"): P.OBLIGATIONS_WRITE,
+    ("POST", "/v1/policy/obligations/{obligation_id}/discharge"): P.OBLIGATIONS_WRITE,
 }
 SAMPLE_CARD = (
     "---\nlicense: mit\nmodel-index:\n- name: Provider SA/card-model\n  results: []\n---\n# Card model\n"
@@ -135,6 +144,30 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             },
         ),
         ("GET", "/v1/deployments/{deployment_id}"): (f"/v1/deployments/{deployment}", {}),
+        ("POST", "/v1/policy/packs"): (
+            "/v1/policy/packs",
+            {
+                "content": GOOD.replace("1.0.0", "2.0.0").encode(),
+                "headers": {"content-type": "application/yaml"},
+            },
+        ),
+        ("POST", "/v1/policy/evaluate"): ("/v1/policy/evaluate", {"json": {"dry_run": True}}),
+        ("GET", "/v1/policy/obligations/{obligation_id}/explanation"): (
+            f"/v1/policy/obligations/{api.samples['obligation']}/explanation",
+            {},
+        ),
+        ("POST", "/v1/policy/whatif"): (
+            "/v1/policy/whatif",
+            {"json": {"subject": model, "facts": {"training_flop": 2e26}}},
+        ),
+        ("POST", "/v1/policy/obligations/{obligation_id}/waiver"): (
+            f"/v1/policy/obligations/{api.samples['obligation']}/waiver",
+            {"json": {"reason": "test"}},
+        ),
+        ("POST", "/v1/policy/obligations/{obligation_id}/discharge"): (
+            f"/v1/policy/obligations/{api.samples['obligation']}/discharge",
+            {"json": {"evidence": api.samples["passport_filing"]}},
+        ),
         ("POST", "/v1/imports/{fmt}"): (
             "/v1/imports/hf",
             {"content": SAMPLE_CARD.encode(), "headers": {"content-type": "text/plain"}},

@@ -1,15 +1,16 @@
 """Evaluating compiled packs over a subject's facts: outcome, explanation, distance.
 
 Pure: facts in, outcomes out, so bulk runs, incremental runs and what-if runs share it.
-Outcomes of a rule depend only on the facts it reads, so a run memoises them by those values:
-thousands of deployments with the same sector and flags cost one evaluation.
+Outcomes of a rule depend only on what it reads of the facts, so a run memoises them (see
+:func:`outcome_key`): thousands of alike subjects cost one evaluation.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,15 +19,27 @@ from custos.policy.pack import CompiledRule, Pack, parameter_values
 _COMPARISON = re.compile(r"\b(\w+)\s*(>=|>|<=|<)\s*(params\.\w+|-?\d[\d_]*\.?\d*(?:[eE][+-]?\d+)?)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     pack: Pack
     rule: CompiledRule
     value: bool | None
-    facts: dict[str, Any]
-    """The facts the rule reads, with their values (absent ones omitted)."""
-    missing: tuple[str, ...]
-    clauses: tuple[tuple[str, bool | None], ...]
+    activation: Mapping[str, Any]
+    """The subject's facts and the pack's parameters, as the condition saw them."""
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The facts the rule reads, with their values (absent ones omitted)."""
+        return {name: self.activation[name] for name in self.rule.reads if name in self.activation}
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(name for name in self.rule.reads if name not in self.activation)
+
+    @property
+    def clauses(self) -> tuple[tuple[str, bool | None], ...]:
+        """Each top-level clause of the condition with its outcome (computed when asked)."""
+        return tuple((text, condition.evaluate(self.activation)) for text, condition in self.rule.clauses)
 
     def explanation(self) -> dict[str, Any]:
         rule = self.rule.rule
@@ -49,41 +62,112 @@ class Outcome:
         }
 
 
+#: Facts with few distinct values, worth remembering outcomes by as they are.
+_DISCRETE = {"bool", "string", "list<string>"}
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
+_STRING_LITERALS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+#: A function from a subject's activation to what decides a rule's outcome.
+OutcomeKey = Callable[[Mapping[str, Any]], tuple[Any, ...]]
+
+
+def outcome_key(compiled: CompiledRule, params: Mapping[str, Any]) -> OutcomeKey | None:
+    """What a rule's outcome depends on, when that is less than the facts' exact values.
+
+    Discrete facts count by value. A number that the condition only ever compares with
+    constants (``training_flop > params.threshold``) counts by the comparisons' results, so all
+    models on the same side of every threshold share one evaluation. Returns None when a number
+    is used otherwise (arithmetic, comparison with another fact): then the exact values count.
+    """
+    from custos.policy.facts import FACTS
+
+    bare = _STRING_LITERALS.sub("''", compiled.rule.condition)
+    parts: list[tuple[str, list[tuple[Callable[[float, float], bool], float]] | None]] = []
+    for name in compiled.reads:
+        if FACTS[name].cel_type in _DISCRETE:
+            parts.append((name, None))
+            continue
+        tests = [
+            (
+                _OPERATORS[op],
+                float(params[f"param_{bound[7:]}"]) if bound.startswith("params.") else float(bound),
+            )
+            for fact, op, bound in _COMPARISON.findall(bare)
+            if fact == name
+        ]
+        if not tests or len(re.findall(rf"\b{name}\b", bare)) != len(tests):
+            return None
+        parts.append((name, tests))
+
+    def key(activation: Mapping[str, Any]) -> tuple[Any, ...]:
+        values: list[Any] = []
+        for name, tests in parts:
+            value = activation.get(name)
+            if tests is None:
+                values.append(_hashable(value))
+            else:
+                values.append(None if value is None else tuple(test(value, bound) for test, bound in tests))
+        return tuple(values)
+
+    return key
+
+
 @dataclass
 class Evaluator:
-    """Evaluates packs, remembering outcomes by the values of the facts each rule reads."""
+    """Evaluates packs. Rules that read only discrete facts (flags, sectors, lists) remember
+    their outcomes by those values, so thousands of alike subjects cost one evaluation."""
 
     packs: list[Pack]
-    _memo: dict[tuple[int, tuple[Any, ...]], tuple[bool | None, tuple[tuple[str, bool | None], ...]]] = field(
-        default_factory=dict
+    _memo: dict[tuple[int, tuple[Any, ...]], bool | None] = field(default_factory=dict)
+    _plan: dict[str, list[tuple[Pack, str, dict[str, Any], list[tuple[CompiledRule, OutcomeKey | None]]]]] = (
+        field(default_factory=dict)
     )
+
+    def __post_init__(self) -> None:
+        for pack in self.packs:
+            params = parameter_values(pack.document)
+            by_subject: dict[str, list[tuple[CompiledRule, OutcomeKey | None]]] = {}
+            for compiled in pack.rules:
+                by_subject.setdefault(compiled.rule.subject, []).append(
+                    (compiled, outcome_key(compiled, params))
+                )
+            for subject, rules in by_subject.items():
+                self._plan.setdefault(subject, []).append((pack, pack.document.compute_figure, params, rules))
+
+    def reads(self) -> set[str]:
+        """Every fact some rule reads."""
+        return {name for pack in self.packs for compiled in pack.rules for name in compiled.reads}
 
     def outcomes(self, subject: str, facts_by_figure: Mapping[str, Mapping[str, Any]]) -> list[Outcome]:
         """Every rule of every pack for one subject kind; ``facts_by_figure`` maps a compute
         figure (central, upper_bound) to that subject's facts under it."""
         results = []
-        for pack in self.packs:
-            facts = facts_by_figure[pack.document.compute_figure]
-            params = parameter_values(pack.document)
-            for compiled in pack.rules:
-                if compiled.rule.subject != subject:
-                    continue
-                results.append(self.outcome(pack, compiled, facts, params))
+        for pack, figure, params, rules in self._plan.get(subject, []):
+            activation = {**params, **facts_by_figure[figure]}
+            for compiled, key in rules:
+                results.append(Outcome(pack, compiled, self._value(compiled, activation, key), activation))
         return results
 
     def outcome(
         self, pack: Pack, compiled: CompiledRule, facts: Mapping[str, Any], params: Mapping[str, Any]
     ) -> Outcome:
-        read = {name: facts[name] for name in compiled.reads if name in facts}
-        key = (id(compiled), tuple(_hashable(read.get(name)) for name in compiled.reads))
-        memo = self._memo.get(key)
-        if memo is None:
-            activation = {**params, **read}
-            value = compiled.condition.evaluate(activation)
-            clauses = tuple((text, condition.evaluate(activation)) for text, condition in compiled.clauses)
-            memo = self._memo[key] = (value, clauses)
-        missing = tuple(name for name in compiled.reads if name not in read)
-        return Outcome(pack, compiled, memo[0], read, missing, memo[1])
+        activation = {**params, **facts}
+        return Outcome(pack, compiled, self._value(compiled, activation, None), activation)
+
+    def _value(
+        self, compiled: CompiledRule, activation: Mapping[str, Any], key: OutcomeKey | None
+    ) -> bool | None:
+        if key is None:
+            return compiled.condition.evaluate(activation)
+        memo_key = (id(compiled), key(activation))
+        if memo_key not in self._memo:
+            self._memo[memo_key] = compiled.condition.evaluate(activation)
+        return self._memo[memo_key]
 
 
 def _hashable(value: Any) -> Any:
@@ -97,14 +181,14 @@ def distances(outcome: Outcome) -> list[dict[str, Any]]:
     """
     params = outcome.pack.document.parameters
     found = []
-    for fact, operator, bound in _COMPARISON.findall(outcome.rule.rule.condition):
+    for fact, comparison, bound in _COMPARISON.findall(outcome.rule.rule.condition):
         if fact not in outcome.rule.reads:
             continue
         threshold = (
             float(params[bound.removeprefix("params.")]) if bound.startswith("params.") else float(bound)
         )
         value = outcome.facts.get(fact)
-        entry: dict[str, Any] = {"fact": fact, "operator": operator, "threshold": threshold, "value": value}
+        entry: dict[str, Any] = {"fact": fact, "operator": comparison, "threshold": threshold, "value": value}
         if isinstance(value, int | float) and not isinstance(value, bool):
             entry["difference"] = threshold - value
             if fact.endswith("flop") and value > 0 and threshold > 0:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from custos.registry.model import ANNEX_III, Sector
+from custos.registry.model import ANNEX_III
 
 #: Epoch AI's domains for models that generate language, images, video, audio or code: the
 #: modalities of the Commission's indicative criterion for general-purpose models.
@@ -39,6 +39,8 @@ Derive = Callable[[Context], Any]
 
 _DERIVE: dict[str, Derive] = {}
 FACTS: dict[str, FactSpec] = {}
+#: Facts that depend on the compute figure a pack chooses (central estimate or upper bound).
+COMPUTE_FACTS = frozenset({"training_flop", "training_flop_estimated", "compute_confidence"})
 
 
 def fact(name: str, subject: SubjectKind, cel_type: str, description: str) -> Callable[[Derive], Derive]:
@@ -50,13 +52,24 @@ def fact(name: str, subject: SubjectKind, cel_type: str, description: str) -> Ca
     return register
 
 
+def derivations(subject: SubjectKind, names: set[str] | None = None) -> list[tuple[str, Derive]]:
+    """The derivations of a subject kind's facts (only of ``names`` when given)."""
+    return [
+        (name, _DERIVE[name])
+        for name, spec in FACTS.items()
+        if spec.subject is subject and (names is None or name in names)
+    ]
+
+
 def derive_facts(subject: SubjectKind, context: Context, names: set[str] | None = None) -> dict[str, Any]:
     """The facts of one subject that are known (absent ones are left out)."""
+    return derive_with(derivations(subject, names), context)
+
+
+def derive_with(plan: list[tuple[str, Derive]], context: Context) -> dict[str, Any]:
     values = {}
-    for name, spec in FACTS.items():
-        if spec.subject is not subject or (names is not None and name not in names):
-            continue
-        value = _DERIVE[name](context)
+    for name, derive in plan:
+        value = derive(context)
         if value is not None:
             values[name] = value
     return values
@@ -171,9 +184,12 @@ def _sector(c: Context) -> str:
     return str(c["deployment"]["sector"])
 
 
+_ANNEX_III_SECTORS = frozenset(sector.value for sector in ANNEX_III)
+
+
 @fact("annex_iii", D, "bool", "True when the sector is one of the EU AI Act's Annex III high-risk areas.")
 def _annex_iii(c: Context) -> bool:
-    return Sector(c["deployment"]["sector"]) in ANNEX_III
+    return c["deployment"]["sector"] in _ANNEX_III_SECTORS
 
 
 @fact(

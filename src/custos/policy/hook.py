@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from custos.filings import Filing
+from custos.policy.evaluate import Evaluator
 from custos.policy.model import POLICY_KINDS
 from custos.policy.reconcile import reconcile
 from custos.policy.service import active_packs, discharge_pass, subjects_of
@@ -45,10 +46,11 @@ def re_evaluate(uow: UnitOfWork, batch: Sequence[Filing]) -> None:
         return
     triggers = _affected(uow, relevant)
     if triggers:
-        subjects = subjects_of(uow.conn, sorted(triggers))
+        evaluator = Evaluator(packs)
+        subjects = subjects_of(uow.conn, sorted(triggers), evaluator.reads())
         existing = pv.obligations_of(uow.conn, [s.id for s in subjects])
         clock = _clock(relevant)
-        uow.file(*reconcile(packs, subjects, existing, clock=clock, triggers=triggers))
+        uow.file(*reconcile(packs, subjects, existing, clock=clock, triggers=triggers, evaluator=evaluator))
     discharge_pass(uow, sorted({f.subject for f in relevant} | set(triggers)), _clock(relevant))
 
 

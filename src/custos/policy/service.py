@@ -24,6 +24,7 @@ from custos.policy.reconcile import ENGINE_ACTOR, reconcile
 from custos.policy.subjects import Subject, deployment_subjects, model_subjects
 from custos.store import Store, UnitOfWork
 from custos.store import policy_views as pv
+from custos.store import registry_views as rv
 from custos.store.policy_views import ObligationQuery, as_utc
 
 
@@ -37,11 +38,17 @@ def active_packs(conn: Connection) -> list[Pack]:
     return [compiled(row["text"], f"{row['pack']}@{row['version']}") for row in pv.active_packs(conn)]
 
 
-def subjects_of(conn: Connection, ids: Sequence[str] | None = None) -> list[Subject]:
-    """Models and deployments among ``ids`` (all of them when None)."""
+def subjects_of(
+    conn: Connection, ids: Sequence[str] | None = None, facts: set[str] | None = None
+) -> list[Subject]:
+    """Models and deployments among ``ids`` (all of them when None), with the ``facts`` given
+    (all when None)."""
     if ids is None:
-        return model_subjects(conn) + deployment_subjects(conn)
-    return model_subjects(conn, ids) + deployment_subjects(conn, ids)
+        return model_subjects(conn, None, facts) + deployment_subjects(conn, None, facts)
+    models = set(rv.existing_models(conn, ids))
+    return model_subjects(conn, sorted(models), facts) + deployment_subjects(
+        conn, [i for i in ids if i not in models], facts
+    )
 
 
 @dataclass(frozen=True)
@@ -119,12 +126,12 @@ class PolicyService:
     # --- evaluation ----------------------------------------------------------------------
 
     def _reconcile(self, conn: Connection, ids: Sequence[str] | None) -> list[Filing]:
-        packs = active_packs(conn)
-        subjects = subjects_of(conn, ids)
+        evaluator = Evaluator(active_packs(conn))
+        subjects = subjects_of(conn, ids, evaluator.reads())
         existing = (
             pv.all_obligations(conn) if ids is None else pv.obligations_of(conn, [s.id for s in subjects])
         )
-        return reconcile(packs, subjects, existing, clock=self.store.clock)
+        return reconcile(evaluator.packs, subjects, existing, clock=self.store.clock, evaluator=evaluator)
 
     def evaluate(
         self, *, by: Principal, subject_ids: Sequence[str] | None = None, dry_run: bool = False
@@ -135,10 +142,10 @@ class PolicyService:
             raise Forbidden("only supervisors run a bulk evaluation")
         with self.store.transaction() as uow:
             packs = active_packs(uow.conn)
-            subjects = subjects_of(uow.conn, subject_ids)
+            evaluator = Evaluator(packs)
+            subjects = subjects_of(uow.conn, subject_ids, evaluator.reads())
             if subject_ids is not None and not subjects:
                 raise NotFound(f"no model or deployment among {list(subject_ids)}")
-            evaluator = Evaluator(packs)
             applies = unknown = 0
             for subject in subjects:
                 for outcome in evaluator.outcomes(subject.kind.value, subject.facts):

@@ -3,21 +3,21 @@ pure evaluator. Works on one subject or on the whole registry in a few queries."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, func, select
 
 from custos.policy.compute_estimate import estimate
-from custos.policy.facts import SubjectKind, derive_facts
+from custos.policy.facts import COMPUTE_FACTS, SubjectKind, derivations, derive_with
 from custos.store.tables import deployments, models, organisations, passports
 
 CHUNK = 900  # under SQLite's limit on bound parameters
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Subject:
     id: str
     kind: SubjectKind
@@ -42,15 +42,14 @@ def _resolved(compute: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 estimation_method=found.method,
                 confidence="speculative",
             )
-    upper = dict(compute)
-    if compute.get("training_flop_upper") is not None:
-        upper["training_flop"] = compute["training_flop_upper"]
-    return {"central": compute, "upper_bound": upper}
+    if compute.get("training_flop_upper") is None:
+        return {"central": compute, "upper_bound": compute}
+    return {"central": compute, "upper_bound": {**compute, "training_flop": compute["training_flop_upper"]}}
 
 
 def _in_chunks(conn: Connection, statement_for: Any, ids: Sequence[str] | None) -> list[Any]:
     if ids is None:
-        return list(conn.execute(statement_for(None)))
+        return list(conn.execute(statement_for(None)).all())
     rows: list[Any] = []
     for start in range(0, len(ids), CHUNK):
         rows += conn.execute(statement_for(list(ids[start : start + CHUNK]))).all()
@@ -63,7 +62,7 @@ def _current_compute(conn: Connection, model_ids: Sequence[str] | None) -> dict[
         return query if ids is None else query.where(passports.c.model_id.in_(ids))
 
     return {
-        model_id: json.loads(content).get("compute") or {}
+        model_id: orjson.loads(content).get("compute") or {}
         for model_id, content in _in_chunks(conn, statement, model_ids)
     }
 
@@ -77,11 +76,17 @@ def _organisations(conn: Connection, ids: set[str]) -> dict[str, dict[str, Any]]
                 organisations.c.id.in_(id_list[start : start + CHUNK])
             )
         )
-        found.update({org_id: json.loads(content) for org_id, content in rows})
+        found.update({org_id: orjson.loads(content) for org_id, content in rows})
     return found
 
 
-def model_subjects(conn: Connection, model_ids: Sequence[str] | None = None) -> list[Subject]:
+def model_subjects(
+    conn: Connection, model_ids: Sequence[str] | None = None, facts: set[str] | None = None
+) -> list[Subject]:
+    """Models (all when ``model_ids`` is None) with their facts (only ``facts`` when given)."""
+    plan = derivations(SubjectKind.MODEL, facts)
+    compute_plan = [(name, derive) for name, derive in plan if name in COMPUTE_FACTS]
+
     def statement(ids: list[str] | None) -> Any:
         query = select(models.c.id, models.c.provider_id, models.c.content)
         return query if ids is None else query.where(models.c.id.in_(ids))
@@ -97,27 +102,33 @@ def model_subjects(conn: Connection, model_ids: Sequence[str] | None = None) -> 
     deployment_counts = dict(_in_chunks(conn, counts, model_ids))
     subjects = []
     for model_id, provider, content in rows:
-        model = json.loads(content)
+        model = orjson.loads(content)
         figures = _resolved(computes.get(model_id, {}))
-        facts = {
-            figure: derive_facts(
-                SubjectKind.MODEL,
-                {
-                    "model": model,
-                    "compute": compute,
-                    "provider": providers.get(provider, {}),
-                    "deployments": deployment_counts.get(model_id, 0),
-                },
-            )
-            for figure, compute in figures.items()
+        context = {
+            "model": model,
+            "compute": figures["central"],
+            "provider": providers.get(provider, {}),
+            "deployments": deployment_counts.get(model_id, 0),
         }
+        central = derive_with(plan, context)
+        upper = central
+        if figures["upper_bound"] is not figures["central"]:
+            upper = {**central, **derive_with(compute_plan, {**context, "compute": figures["upper_bound"]})}
+        derived = {"central": central, "upper_bound": upper}
         subjects.append(
-            Subject(model_id, SubjectKind.MODEL, provider, facts, {"release_date": model.get("release_date")})
+            Subject(
+                model_id, SubjectKind.MODEL, provider, derived, {"release_date": model.get("release_date")}
+            )
         )
     return subjects
 
 
-def deployment_subjects(conn: Connection, deployment_ids: Sequence[str] | None = None) -> list[Subject]:
+def deployment_subjects(
+    conn: Connection, deployment_ids: Sequence[str] | None = None, facts: set[str] | None = None
+) -> list[Subject]:
+    """Deployments (all when ``deployment_ids`` is None) with their facts."""
+    plan = derivations(SubjectKind.DEPLOYMENT, facts)
+
     def statement(ids: list[str] | None) -> Any:
         query = select(
             deployments.c.id, deployments.c.deployer_id, deployments.c.model_id, deployments.c.content
@@ -127,19 +138,19 @@ def deployment_subjects(conn: Connection, deployment_ids: Sequence[str] | None =
     rows = _in_chunks(conn, statement, deployment_ids)
     model_ids = sorted({model_id for _, _, model_id, _ in rows})
     computes = _current_compute(conn, model_ids if deployment_ids is not None else None)
+    resolved: dict[str, dict[str, Any]] = {}
     subjects = []
     for deployment_id, deployer, model_id, content in rows:
-        deployment = json.loads(content)
-        model_compute = _resolved(computes.get(model_id, {}))["central"]
-        facts = derive_facts(
-            SubjectKind.DEPLOYMENT, {"deployment": deployment, "model_compute": model_compute}
-        )
+        deployment = orjson.loads(content)
+        if model_id not in resolved:
+            resolved[model_id] = _resolved(computes.get(model_id, {}))["central"]
+        derived = derive_with(plan, {"deployment": deployment, "model_compute": resolved[model_id]})
         subjects.append(
             Subject(
                 deployment_id,
                 SubjectKind.DEPLOYMENT,
                 deployer,
-                {"central": facts, "upper_bound": facts},
+                {"central": derived, "upper_bound": derived},
                 {"start_date": deployment.get("start_date")},
             )
         )

@@ -340,6 +340,15 @@ def current_passport_ids(conn: Connection, model_ids: Sequence[str]) -> dict[str
     return {model_id: filing_id for model_id, filing_id in rows}
 
 
+def existing_models(conn: Connection, ids: Sequence[str]) -> list[str]:
+    """Which of these ids are models."""
+    found: list[str] = []
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        found += conn.execute(select(models.c.id).where(models.c.id.in_(chunk))).scalars().all()
+    return found
+
+
 def deployment(conn: Connection, deployment_id: str) -> dict[str, Any] | None:
     return _one(conn, deployments, deployment_id)
 

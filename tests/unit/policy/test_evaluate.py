@@ -76,3 +76,26 @@ def test_memoised_outcomes_equal_fresh_ones() -> None:
         (memo,) = evaluator.outcomes("model", {"central": facts, "upper_bound": facts})
         (fresh,) = Evaluator([pack]).outcomes("model", {"central": facts, "upper_bound": facts})
         assert (memo.value, memo.missing, memo.clauses) == (fresh.value, fresh.missing, fresh.clauses)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "training_flop > params.threshold || generative",
+        "training_flop >= 1e24 && training_flop < params.threshold",
+        "generative && training_flop > 5e24",
+        "training_flop * 2.0 > params.threshold",  # arithmetic: exact values count
+    ],
+)
+def test_outcomes_remembered_by_threshold_side_equal_fresh_evaluations(condition: str) -> None:
+    pack = load_pack(GOOD.replace("condition: training_flop > params.threshold", f"condition: {condition}"))
+    remembered = Evaluator([pack])
+    samples = [{}, {"generative": True}, {"generative": False}] + [
+        {"training_flop": flop, "generative": flag}
+        for flop in (1e23, 1e24, 5e24, 6e24, 1e25, 2e25, 1e26)
+        for flag in (True, False)
+    ]
+    for facts in samples * 2:
+        (memo,) = remembered.outcomes("model", {"central": facts, "upper_bound": facts})
+        (fresh,) = Evaluator([pack]).outcomes("model", {"central": facts, "upper_bound": facts})
+        assert memo.value == fresh.value, facts

@@ -10,6 +10,8 @@ from custos.cli.output import console
 from custos.cli.serve_cmds import DEFAULT_ORIGIN, serve
 from custos.installation import create_installation
 from custos.passports.epoch import ATTRIBUTION, SHIPPED
+from custos.policy import PolicyService
+from custos.policy.pack import BUILTIN
 from custos.registry import OrganisationKind, RegistryService
 from custos.registry.importers import import_text
 from custos.store import Store
@@ -68,6 +70,16 @@ def _seed(store: Store) -> None:
         f"from {ATTRIBUTION}; "
         f"{len(report.skipped)} row problem(s) skipped (see `custos registry import epoch --help`).",
         highlight=False,
+    )
+    policy = PolicyService(store)
+    with console.status("loading the built-in policy packs and evaluating the registry"):
+        for path in sorted(BUILTIN.glob("*.yaml")):
+            policy.load(path.read_text(encoding="utf-8"), origin=path.name, by=by)
+    counts: dict[str, int] = {}
+    for obligation in policy.obligations(by, limit=1_000_000):
+        counts[obligation["status"]] = counts.get(obligation["status"], 0) + 1
+    console.print(
+        "Obligations: " + ", ".join(f"{n:,} {status}" for status, n in sorted(counts.items())), highlight=False
     )
     supervisor = access.add_actor("Supervisor on duty", Role.SUPERVISOR, by.organisation_id or "", by=by)
     typer.echo(f"supervisor token: {access.issue_token(supervisor['id'])}")

@@ -103,3 +103,14 @@ def test_a_bad_pack_is_refused_with_file_line_and_reason(
     assert problem["line"] == line, problem
     assert reason in problem["reason"]
     assert f"bad.yaml:{line}:" in refused.value.message
+
+
+def test_the_documented_json_schema_is_the_codes() -> None:
+    import json
+    from pathlib import Path
+
+    from custos.policy.pack import PackDocument
+
+    documented = json.loads((Path(__file__).parents[3] / "docs" / "policy-pack.schema.json").read_text())
+    generated = PackDocument.model_json_schema(by_alias=True)
+    assert {k: v for k, v in documented.items() if k not in ("$schema", "$id")} == json.loads(json.dumps(generated))

@@ -79,7 +79,8 @@ def _seed(store: Store) -> None:
     for obligation in policy.obligations(by, limit=1_000_000):
         counts[obligation["status"]] = counts.get(obligation["status"], 0) + 1
     console.print(
-        "Obligations: " + ", ".join(f"{n:,} {status}" for status, n in sorted(counts.items())), highlight=False
+        "Obligations: " + ", ".join(f"{n:,} {status}" for status, n in sorted(counts.items())),
+        highlight=False,
     )
     supervisor = access.add_actor("Supervisor on duty", Role.SUPERVISOR, by.organisation_id or "", by=by)
     typer.echo(f"supervisor token: {access.issue_token(supervisor['id'])}")

@@ -16,6 +16,11 @@ def utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def stored_utc(value: datetime) -> datetime:
+    """A time read back from the database: stored in UTC, but SQLite returns it without its zone."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 class Clock(Protocol):
     """Source of the current UTC time."""
 

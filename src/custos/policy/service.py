@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from custos.access.model import OPERATOR_ID, Principal
-from custos.core.clock import Clock
+from custos.core.clock import Clock, stored_utc
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.filings import Filing
 from custos.policy.deadlines import next_due
@@ -25,7 +25,7 @@ from custos.policy.subjects import Subject, deployment_subjects, model_subjects
 from custos.store import Store, UnitOfWork
 from custos.store import policy_views as pv
 from custos.store import registry_views as rv
-from custos.store.policy_views import ObligationQuery, as_utc
+from custos.store.policy_views import ObligationQuery
 
 
 @lru_cache(maxsize=64)
@@ -182,7 +182,7 @@ class PolicyService:
 
     def _render(self, row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         record = json.loads(row["record"])
-        due = as_utc(row["due_at"])
+        due = stored_utc(row["due_at"]) if row["due_at"] else None
         status = "overdue" if row["status"] == "open" and due is not None and due < now else row["status"]
         return {
             "id": row["id"],
@@ -309,7 +309,7 @@ def closing_filing(
     record = json.loads(row["record"])
     payload = {"key": row["key"], **content}
     if kind is OBLIGATION_DISCHARGED and record.get("recurring") and row["due_at"] is not None:
-        following = next_due(Deadline(recurring=record["recurring"]), as_utc(row["due_at"]))  # type: ignore[arg-type]
+        following = next_due(Deadline(recurring=record["recurring"]), stored_utc(row["due_at"]))
         payload["next_due_at"] = following.isoformat() if following else None
     return Filing.create(
         kind=kind,

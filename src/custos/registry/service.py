@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from custos.access.model import OPERATOR_ID, Principal, Role
+from custos.core.clock import stored_utc
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.core.ids import new_id
 from custos.filings import Filing, Visibility
@@ -39,11 +39,6 @@ def acting_for(by: Principal, organisation_id: str, roles: tuple[Role, ...]) -> 
         return
     if by.role not in roles or by.organisation_id != organisation_id:
         raise Forbidden(f"a {by.role} of another organisation cannot file for organisation {organisation_id}")
-
-
-def as_utc(value: datetime) -> datetime:
-    """Stored times are UTC; SQLite hands them back without their zone."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def render(row: Mapping[str, Any], who: Principal, owner: str) -> dict[str, Any]:
@@ -273,7 +268,7 @@ class RegistryService:
             "model_id": row["model_id"],
             "version": row["version"],
             "current": row["current"],
-            "filed_at": as_utc(row["filed_at"]).isoformat(),
+            "filed_at": stored_utc(row["filed_at"]).isoformat(),
             "completeness": row["completeness"],
             "missing": json.loads(row["missing"]),
             "passport": shown,

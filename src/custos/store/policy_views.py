@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
@@ -177,10 +177,6 @@ def list_obligations(
 def obligation(conn: Connection, row_id: str) -> dict[str, Any] | None:
     row = conn.execute(select(obligations).where(obligations.c.id == row_id)).mappings().first()
     return dict(row) if row else None
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    return None if value is None else (value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
 def open_obligations(conn: Connection, subject_ids: Sequence[str] | None) -> list[dict[str, Any]]:

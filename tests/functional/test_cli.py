@@ -214,7 +214,7 @@ def test_policy_load_obligations_explain_and_whatif(installed: Path, tmp_path: P
     assert [r["pack"] for r in loaded] == [  # type: ignore[union-attr,index]
         "california-sb53@1.0.0",
         "custos-baseline@1.0.0",
-        "eu-ai-act@1.0.0",
+        "eu-ai-act@1.1.0",
         "new-york-raise@1.0.0",
     ]
     undetermined = run_json(

@@ -35,7 +35,8 @@ def model(store: Store) -> dict[str, str]:
         {"name": "Frontier Lab", "jurisdiction": "FR", "country": "FR"}, by=SUPERVISOR
     )
     return registry.register_model(
-        {"name": "Big", "provider_id": org["id"], "domain": "Language"}, by=SUPERVISOR
+        {"name": "Big", "provider_id": org["id"], "domain": "Language", "release_date": "2026-01-15"},
+        by=SUPERVISOR,
     )
 
 

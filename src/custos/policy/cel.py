@@ -21,6 +21,7 @@ TYPES = {
     "double": cel.Type.DOUBLE,
     "string": cel.Type.STRING,
     "list<string>": cel.Type.List(cel.Type.STRING),
+    "timestamp": cel.Type.TIMESTAMP,
 }
 
 

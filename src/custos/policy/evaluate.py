@@ -63,7 +63,7 @@ class Outcome:
 
 
 #: Facts with few distinct values, worth remembering outcomes by as they are.
-_DISCRETE = {"bool", "string", "list<string>"}
+_DISCRETE = {"bool", "string", "list<string>", "timestamp"}
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,

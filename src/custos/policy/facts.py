@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -133,6 +134,12 @@ def _accessibility(c: Context) -> str | None:
 def _open_weights(c: Context) -> bool | None:
     value = _accessibility(c)
     return None if value is None else value.startswith("open_weights")
+
+
+@fact("release_date", M, "timestamp", "When the model was released (placed on the market), at 00:00 UTC.")
+def _release_date(c: Context) -> datetime | None:
+    value = c["model"].get("release_date")
+    return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC) if value else None
 
 
 @fact("released", M, "bool", "True when the model has a release date.")

@@ -3,6 +3,7 @@ facts that do not. A rule added to a pack without a line here fails the complete
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from custos.policy.evaluate import Evaluator
 from custos.policy.pack import builtin_packs
 
 PACKS = {pack.document.id: pack for pack in builtin_packs()}
+AUGUST_2025 = datetime(2025, 8, 2, tzinfo=UTC)  # Art. 113(b): Chapter V applies from 2 August 2025
 
 # (pack, rule, article cited, facts under which it applies, facts under which it does not)
 CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
@@ -18,8 +20,15 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
         "eu-ai-act",
         "general-purpose-model",
         "Section 2.1",
-        {"training_flop": 2e23, "generative": True},
-        {"training_flop": 2e23, "generative": False},
+        {"training_flop": 2e23, "generative": True, "release_date": AUGUST_2025},
+        {"training_flop": 2e23, "generative": True, "release_date": AUGUST_2025 - timedelta(days=1)},
+    ),
+    (
+        "eu-ai-act",
+        "general-purpose-model-already-on-the-market",
+        "Art. 111(3)",
+        {"training_flop": 2e23, "generative": True, "release_date": datetime(2024, 3, 1, tzinfo=UTC)},
+        {"training_flop": 2e23, "generative": False, "release_date": datetime(2024, 3, 1, tzinfo=UTC)},
     ),
     (
         "eu-ai-act",

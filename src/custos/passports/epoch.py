@@ -117,6 +117,8 @@ def _countries(row: _Row) -> list[str]:
 
 def _item(raw: dict[str, str], label: str) -> tuple[ImportItem | None, list[Problem]]:
     row = _Row(raw, label)
+    if not row.text("Model"):
+        return None, [Problem(label, "Model", "blank: a model needs a name")]
     names = _split(row.text("Organization") or "")
     if not names:
         return None, [

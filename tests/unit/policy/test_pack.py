@@ -115,3 +115,13 @@ def test_the_documented_json_schema_is_the_codes() -> None:
     generated = PackDocument.model_json_schema(by_alias=True)
     documented = {k: v for k, v in documented.items() if k not in ("$schema", "$id")}
     assert documented == json.loads(json.dumps(generated))
+
+
+def test_the_documented_facts_are_the_codes() -> None:
+    from pathlib import Path
+
+    from custos.policy.facts import FACTS
+
+    documented = (Path(__file__).parents[3] / "docs" / "policy.md").read_text()
+    for spec in FACTS.values():
+        assert f"| `{spec.name}` | {spec.subject.value} | {spec.cel_type} |" in documented

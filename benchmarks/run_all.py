@@ -11,7 +11,13 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import machine  # noqa: E402
 
-BENCHMARKS = ["bench_ledger_append", "bench_ledger_proofs", "bench_registry", "bench_policy"]
+BENCHMARKS = [
+    "bench_ledger_append",
+    "bench_ledger_proofs",
+    "bench_registry",
+    "bench_policy",
+    "bench_decisions",
+]
 
 
 def main() -> None:

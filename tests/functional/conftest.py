@@ -13,6 +13,7 @@ from custos.api import create_app
 from custos.core.clock import FixedClock
 from custos.core.settings import Settings
 from custos.installation import create_installation
+from custos.licensing import LicensingService, Transition
 from custos.policy import ObligationQuery, PolicyService
 from custos.registry import RegistryService
 from custos.store import Store
@@ -73,12 +74,23 @@ def api(sqlite_settings: Settings, clock: FixedClock) -> Iterator[Api]:
     )
     PolicyService(store).load(GOOD, origin="test-pack.yaml", by=by)
     (obligation,) = PolicyService(store).obligations(by, ObligationQuery(pack="test-pack"))
+    licence = LicensingService(store).apply(
+        {
+            "applicant_id": organisations["provider"]["id"],
+            "model_id": model["id"],
+            "scope": {"jurisdictions": ["EU"], "sectors": ["finance"]},
+            "term_months": 12,
+        },
+        by=by,
+    )
+    LicensingService(store).decide(licence["id"], Transition.GRANT, {}, by=by)
     store.publish_checkpoint()
     samples = {
         "model": model["id"],
         "deployment": deployment["id"],
         "obligation": obligation["id"],
         "passport_filing": passport["filing_id"],
+        "licence": licence["id"],
     }
     with TestClient(create_app(store, checkpoint_interval=None), raise_server_exceptions=False) as client:
         yield Api(client, store, tokens, actors, organisations, samples)

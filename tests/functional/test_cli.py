@@ -232,3 +232,37 @@ def test_policy_load_obligations_explain_and_whatif(installed: Path, tmp_path: P
     bad.write_text("id: x\n")
     assert "bad.yaml" in run(installed, "policy", "load", str(bad), code=2)
     assert "FACT=VALUE" in run(installed, "policy", "whatif", model_id, "--set", "nonsense", code=2)
+
+
+def test_licence_apply_grant_decide_suspend(installed: Path) -> None:
+    org = run_json(installed, "orgs", "add", "Lab", "-j", "FR", "--country", "FR")
+    card_model = run_json(installed, "registry", "import", "hf", str(_card(installed.parent)))
+    model = card_model["models"][0]["model_id"]  # type: ignore[index]
+    provider = run_json(installed, "registry", "show", model)["provider_id"]  # type: ignore[index]
+    licence = run_json(
+        installed,
+        "licence",
+        "apply",
+        "--model",
+        model,
+        "--applicant",
+        provider,
+        "-j",
+        "EU",
+        "--sector",
+        "finance",
+    )
+    granted = run_json(installed, "licence", "decide", licence["id"], "grant")  # type: ignore[index]
+    assert granted["status"] == "granted" and org["id"]  # type: ignore[index]
+    args = ["decide", "--deployer", provider, "--model", model, "-j", "DE", "--sector", "finance", "--json"]
+    assert json.loads(run(installed, *args))["allow"] is True
+    run(installed, "licence", "suspend", licence["id"], "--reason", "audit overdue")  # type: ignore[index]
+    assert json.loads(run(installed, *args, code=1))["allow"] is False
+    assert "give the --reason" in run(installed, "licence", "decide", licence["id"], "revoke", code=2)  # type: ignore[index]
+    assert "cannot grant" in run(installed, "licence", "decide", licence["id"], "grant", code=2)  # type: ignore[index]
+
+
+def _card(folder: Path) -> Path:
+    card = folder / "lab-card.md"
+    card.write_text("---\nlicense: mit\nmodel-index:\n- name: Lab/Model\n  results: []\n---\n# Model\n")
+    return card

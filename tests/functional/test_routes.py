@@ -47,6 +47,12 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/policy/whatif"): P.OBLIGATIONS_READ,
     ("POST", "/v1/policy/obligations/{obligation_id}/waiver"): P.OBLIGATIONS_WRITE,
     ("POST", "/v1/policy/obligations/{obligation_id}/discharge"): P.OBLIGATIONS_WRITE,
+    ("GET", "/v1/licences"): P.LICENCES_READ,
+    ("POST", "/v1/licences"): P.LICENCES_APPLY,
+    ("GET", "/v1/licences/{licence_id}"): P.LICENCES_READ,
+    ("POST", "/v1/licences/{licence_id}/{transition}"): P.LICENCES_DECIDE,
+    ("POST", "/v1/decisions"): P.DECISIONS_REQUEST,
+    ("POST", "/v1/decisions/batch"): P.DECISIONS_REQUEST,
 }
 SAMPLE_CARD = (
     "---\nlicense: mit\nmodel-index:\n- name: Provider SA/card-model\n  results: []\n---\n# Card model\n"
@@ -167,6 +173,23 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         ("POST", "/v1/policy/obligations/{obligation_id}/discharge"): (
             f"/v1/policy/obligations/{api.samples['obligation']}/discharge",
             {"json": {"evidence": api.samples["passport_filing"]}},
+        ),
+        ("POST", "/v1/licences"): (
+            "/v1/licences",
+            {"json": {"content": {"model_id": model, "scope": {"jurisdictions": ["FR"]}, "term_months": 6}}},
+        ),
+        ("GET", "/v1/licences/{licence_id}"): (f"/v1/licences/{api.samples['licence']}", {}),
+        ("POST", "/v1/licences/{licence_id}/{transition}"): (
+            f"/v1/licences/{api.samples['licence']}/suspend",
+            {"json": {"reason": "test"}},
+        ),
+        ("POST", "/v1/decisions"): (
+            "/v1/decisions",
+            {"json": {"deployer": provider_org, "model": model, "jurisdiction": "FR"}},
+        ),
+        ("POST", "/v1/decisions/batch"): (
+            "/v1/decisions/batch",
+            {"json": {"requests": [{"deployer": provider_org, "model": model, "jurisdiction": "FR"}]}},
         ),
         ("POST", "/v1/imports/{fmt}"): (
             "/v1/imports/hf",

@@ -29,6 +29,10 @@ class Permission(StrEnum):
     POLICY_WRITE = "policy:packs:write"
     OBLIGATIONS_READ = "policy:obligations:read"
     OBLIGATIONS_WRITE = "policy:obligations:write"
+    LICENCES_READ = "licensing:licences:read"
+    LICENCES_APPLY = "licensing:licences:apply"
+    LICENCES_DECIDE = "licensing:licences:decide"
+    DECISIONS_REQUEST = "licensing:decisions:request"
 
 
 _EVERYONE = {
@@ -38,12 +42,13 @@ _EVERYONE = {
     Permission.REGISTRY_READ,
 }
 _EVERYONE.add(Permission.POLICY_READ)
-_SIGNED_IN = _EVERYONE | {Permission.SELF_READ, Permission.OBLIGATIONS_READ}
+_SIGNED_IN = _EVERYONE | {Permission.SELF_READ, Permission.OBLIGATIONS_READ, Permission.LICENCES_READ}
+_USERS = {Permission.LICENCES_APPLY, Permission.DECISIONS_REQUEST}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: frozenset(_EVERYONE),
-    Role.PROVIDER: frozenset(_SIGNED_IN | {Permission.MODELS_WRITE, Permission.IMPORTS_WRITE}),
-    Role.DEPLOYER: frozenset(_SIGNED_IN | {Permission.DEPLOYMENTS_WRITE}),
+    Role.PROVIDER: frozenset(_SIGNED_IN | _USERS | {Permission.MODELS_WRITE, Permission.IMPORTS_WRITE}),
+    Role.DEPLOYER: frozenset(_SIGNED_IN | _USERS | {Permission.DEPLOYMENTS_WRITE}),
     Role.AUDITOR: frozenset(_SIGNED_IN),
     Role.CUSTODIAN: frozenset(_SIGNED_IN),
     Role.SUPERVISOR: frozenset(Permission),

@@ -15,6 +15,7 @@ from custos.api import (
     access_routes,
     filings_routes,
     ledger_routes,
+    licensing_routes,
     policy_routes,
     problems,
     registry_routes,
@@ -66,4 +67,5 @@ def create_app(store: Store, *, checkpoint_interval: float | None = 5.0) -> Fast
     app.include_router(filings_routes.router)
     app.include_router(registry_routes.router)
     app.include_router(policy_routes.router)
+    app.include_router(licensing_routes.router)
     return app

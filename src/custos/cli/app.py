@@ -6,7 +6,16 @@ from pathlib import Path
 
 import typer
 
-from custos.cli import access_cmds, db_cmds, demo_cmd, ledger_cmds, policy_cmds, registry_cmds, serve_cmds
+from custos.cli import (
+    access_cmds,
+    db_cmds,
+    demo_cmd,
+    ledger_cmds,
+    licence_cmds,
+    policy_cmds,
+    registry_cmds,
+    serve_cmds,
+)
 from custos.cli.context import CliState
 from custos.cli.errors import CustosGroup
 from custos.core.settings import load_settings
@@ -39,6 +48,8 @@ app.add_typer(access_cmds.orgs, name="orgs")
 app.add_typer(ledger_cmds.app, name="ledger")
 app.add_typer(registry_cmds.app, name="registry")
 app.add_typer(policy_cmds.app, name="policy")
+app.add_typer(licence_cmds.app, name="licence")
+app.command("decide")(licence_cmds.decision)
 
 
 def main() -> None:

@@ -15,6 +15,20 @@ from custos.core.errors import InvalidInput
 
 #: Supranational jurisdictions that legislate directly (regulations apply without transposition).
 SUPRANATIONAL = {"EU": "European Union"}
+#: The member states of the European Union (ISO 3166-1 alpha-2), where EU law applies.
+EU_MEMBERS = frozenset(
+    {"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE"}
+    | {"IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"}
+)
+
+
+def covers(scope: str, place: str) -> bool:
+    """Whether a jurisdiction covers a place: itself, a country its subdivisions, the EU its members."""
+    return (
+        place == scope
+        or place.split("-", 1)[0] == scope
+        or (scope == "EU" and place.split("-", 1)[0] in EU_MEMBERS)
+    )
 
 
 @dataclass(frozen=True, slots=True)

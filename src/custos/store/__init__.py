@@ -3,7 +3,13 @@
 Only this package talks SQL, and only its unit of work writes views.
 """
 
-from custos.store import migrate, policy_views, registry_views, views  # registers the projections
+from custos.store import (  # registers the projections
+    licensing_views,
+    migrate,
+    policy_views,
+    registry_views,
+    views,
+)
 from custos.store.store import Store, initialise_installation
 from custos.store.unit_of_work import UnitOfWork, after_filing, projects
 
@@ -12,6 +18,7 @@ __all__ = [
     "UnitOfWork",
     "after_filing",
     "initialise_installation",
+    "licensing_views",
     "migrate",
     "policy_views",
     "projects",

@@ -242,8 +242,26 @@ Index("ix_obligations_due", obligations.c.status, obligations.c.due_at)
 Index("ix_obligations_owner", obligations.c.owner_id, obligations.c.status)
 Index("ix_obligations_pack", obligations.c.pack, obligations.c.status)
 
+licences = Table(
+    "licences",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("applicant_id", String(32), nullable=False, index=True),
+    Column("model_id", String(32), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("conditions", Text, nullable=False, server_default="[]"),
+    Column("term_months", Integer, nullable=False),
+    Column("valid_from", Date, nullable=True),
+    Column("valid_until", Date, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("filing_id", String(32), nullable=False),
+)
+
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (
+    licences,
     obligations,
     policy_packs,
     passports,

@@ -1,0 +1,110 @@
+"""Licences and the decision point over HTTP."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from custos.access import Permission, Principal
+from custos.api.auth import require
+from custos.core.errors import NotFound
+from custos.licensing import Context, DecisionPoint, LicensingService, Transition
+from custos.licensing.service import check_requester
+
+router = APIRouter(prefix="/v1", tags=["licensing"])
+Reader = Annotated[Principal, Depends(require(Permission.LICENCES_READ))]
+Decider = Annotated[Principal, Depends(require(Permission.LICENCES_DECIDE))]
+Asker = Annotated[Principal, Depends(require(Permission.DECISIONS_REQUEST))]
+MAX_BATCH = 1000
+
+
+def _licensing(request: Request) -> LicensingService:
+    return LicensingService(request.app.state.store)
+
+
+def _decision_point(request: Request) -> DecisionPoint:
+    point: DecisionPoint | None = getattr(request.app.state, "decisions", None)
+    if point is None:
+        point = request.app.state.decisions = DecisionPoint(request.app.state.store)
+    return point
+
+
+class Application(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    content: dict[str, Any]
+
+
+class DecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    deployer: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+    jurisdiction: str = Field(min_length=2, max_length=16)
+    sector: str | None = None
+    users: int | None = Field(None, ge=0)
+    capability_class: str | None = None
+    subject_key: str | None = None
+
+
+class DecisionBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    requests: list[DecisionRequest] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+def _visible(who: Principal, licence: dict[str, Any]) -> dict[str, Any]:
+    if not (who.sees_everything or who.organisation_id == licence["applicant_id"]):
+        raise NotFound(f"no licence {licence['id']!r}")
+    return licence
+
+
+@router.get("/licences")
+def list_licences(
+    request: Request, who: Reader, status: str | None = None, model: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    applicant = None if who.sees_everything else (who.organisation_id or "")
+    return _licensing(request).list(
+        who, status=status, model=model, applicant=applicant, limit=min(limit, 1000)
+    )
+
+
+@router.post("/licences", status_code=201)
+def apply(
+    body: Application,
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.LICENCES_APPLY))],
+) -> dict[str, Any]:
+    return _licensing(request).apply(body.content, by=who)
+
+
+@router.get("/licences/{licence_id}")
+def show(licence_id: str, request: Request, who: Reader) -> dict[str, Any]:
+    return _visible(who, _licensing(request).show(who, licence_id))
+
+
+@router.post("/licences/{licence_id}/{transition}", status_code=201)
+def decide_licence(
+    licence_id: str, transition: Transition, body: dict[str, Any], request: Request, who: Decider
+) -> dict[str, Any]:
+    """Grant (with conditions), refuse, suspend, reinstate, vary, revoke or expire a licence."""
+    return _licensing(request).decide(licence_id, transition, body, by=who)
+
+
+def _decide(point: DecisionPoint, who: Principal, body: DecisionRequest) -> dict[str, Any]:
+    check_requester(who, body.deployer)
+    context = Context(
+        body.jurisdiction.upper(), body.sector, body.users, body.capability_class, body.subject_key
+    )
+    return point.decide(body.deployer, body.model, context).as_dict()
+
+
+@router.post("/decisions")
+def decision(body: DecisionRequest, request: Request, who: Asker) -> dict[str, Any]:
+    """May this deployer serve this request with this model, now? Allow or deny, with reasons."""
+    return _decide(_decision_point(request), who, body)
+
+
+@router.post("/decisions/batch")
+def decisions(body: DecisionBatch, request: Request, who: Asker) -> list[dict[str, Any]]:
+    point = _decision_point(request)
+    return [_decide(point, who, item) for item in body.requests]

@@ -1,0 +1,141 @@
+"""``custos licence`` and ``custos decide``: licences and the decision point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from custos.access import operator
+from custos.cli.context import open_store
+from custos.cli.output import JsonOption, emit
+from custos.core.errors import InvalidInput
+from custos.licensing import Context, DecisionPoint, LicensingService, Transition
+from custos.registry import Sector
+
+app = typer.Typer(help="Licences: applications, decisions, suspensions.", no_args_is_help=True)
+COLUMNS = ["id", "status", "applicant_id", "model_id", "valid_until"]
+
+
+@app.command()
+def apply(
+    ctx: typer.Context,
+    model: str = typer.Option(..., "--model"),
+    applicant: str = typer.Option(..., "--applicant", help="Applicant organisation id."),
+    jurisdiction: list[str] = typer.Option(..., "--jurisdiction", "-j", help="Repeat for several."),
+    sector: list[Sector] = typer.Option([], "--sector", help="Repeat; none means every sector."),
+    capability_class: list[str] = typer.Option([], "--class", help="Repeat; none means every class."),
+    max_users: int | None = typer.Option(None, "--max-users", min=1),
+    term_months: int = typer.Option(12, "--term-months", min=1, max=120),
+    as_json: bool = JsonOption,
+) -> None:
+    """Apply for a licence for a model (a filing in the log)."""
+    content = {
+        "applicant_id": applicant,
+        "model_id": model,
+        "scope": {
+            "jurisdictions": jurisdiction,
+            "sectors": [s.value for s in sector],
+            "capability_classes": capability_class,
+            "max_users": max_users,
+        },
+        "term_months": term_months,
+    }
+    with open_store(ctx) as store:
+        emit(LicensingService(store).apply(content, by=operator(store)), as_json)
+
+
+@app.command()
+def decide(
+    ctx: typer.Context,
+    licence_id: str,
+    transition: Transition = typer.Argument(
+        ..., help="grant, refuse, suspend, reinstate, vary, revoke, expire"
+    ),
+    reason: str | None = typer.Option(None, "--reason"),
+    terms: Path | None = typer.Option(
+        None, "--terms", help="JSON file: conditions, valid_from, valid_until, scope."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Decide a licence: grant (with conditions), refuse, suspend, reinstate, vary, revoke, expire."""
+    content: dict[str, Any] = {}
+    if terms is not None:
+        try:
+            content = json.loads(terms.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"{terms} is not JSON: {exc}") from exc
+    if reason is not None:
+        content["reason"] = reason
+    if transition not in (Transition.GRANT,) and not content.get("reason"):
+        raise InvalidInput(f"give the --reason to {transition.value} a licence")
+    with open_store(ctx) as store:
+        emit(LicensingService(store).decide(licence_id, transition, content, by=operator(store)), as_json)
+
+
+def _shortcut(transition: Transition) -> None:
+    def command(
+        ctx: typer.Context,
+        licence_id: str,
+        reason: str = typer.Option(..., "--reason"),
+        as_json: bool = JsonOption,
+    ) -> None:
+        with open_store(ctx) as store:
+            emit(
+                LicensingService(store).decide(
+                    licence_id, transition, {"reason": reason}, by=operator(store)
+                ),
+                as_json,
+            )
+
+    command.__doc__ = f"{transition.value.capitalize()} a licence, with the reason."
+    app.command(transition.value)(command)
+
+
+for _transition in (Transition.SUSPEND, Transition.REINSTATE, Transition.REVOKE):
+    _shortcut(_transition)
+
+
+@app.command()
+def show(ctx: typer.Context, licence_id: str, as_json: bool = JsonOption) -> None:
+    with open_store(ctx) as store:
+        emit(LicensingService(store).show(operator(store), licence_id), as_json)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: str | None = typer.Option(None, "--status"),
+    model: str | None = typer.Option(None, "--model"),
+    as_json: bool = JsonOption,
+) -> None:
+    with open_store(ctx) as store:
+        emit(
+            LicensingService(store).list(operator(store), status=status, model=model),
+            as_json,
+            COLUMNS,
+            "Licences",
+        )
+
+
+def decision(
+    ctx: typer.Context,
+    deployer: str = typer.Option(..., "--deployer"),
+    model: str = typer.Option(..., "--model"),
+    jurisdiction: str = typer.Option(..., "--jurisdiction", "-j"),
+    sector: str | None = typer.Option(None, "--sector"),
+    users: int | None = typer.Option(None, "--users", min=0),
+    capability_class: str | None = typer.Option(None, "--class"),
+    subject_key: str | None = typer.Option(None, "--subject-key"),
+    as_json: bool = JsonOption,
+) -> None:
+    """May this deployer serve this request with this model, now? Exit code 1 when denied."""
+    with open_store(ctx) as store:
+        result = DecisionPoint(store).decide(
+            deployer, model, Context(jurisdiction.upper(), sector, users, capability_class, subject_key)
+        )
+    emit(result.as_dict(), as_json)
+    if not result.allow:
+        raise typer.Exit(1)

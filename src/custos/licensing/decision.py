@@ -1,0 +1,186 @@
+"""The decision point: may this deployer serve this request with this model, now?
+
+Answers come from an in-memory index of the licences in force and the obligations open on each
+model, so a decision costs microseconds. The index is rebuilt when the log has grown: at once
+after a licence filing made in this process, and otherwise at most ``refresh_interval``
+seconds after one made elsewhere (another process, another node).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from custos.core.clock import Clock
+from custos.core.jurisdictions import covers
+from custos.filings import Filing
+from custos.store import Store, UnitOfWork, after_filing, ledger_sql
+from custos.store import licensing_views as lv
+from custos.store.tables import models, obligations
+
+_GENERATION = [0]  # bumped by licence filings in this process
+
+
+@after_filing
+def _licences_changed(_: UnitOfWork, batch: Sequence[Filing]) -> None:
+    if any(f.kind.startswith("licence.") for f in batch):
+        _GENERATION[0] += 1
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    jurisdiction: str
+    sector: str | None = None
+    users: int | None = None
+    capability_class: str | None = None
+    subject_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allow: bool
+    reasons: tuple[str, ...]
+    licence_id: str | None = None
+    stage: str | None = None
+    obligations: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "allow": self.allow,
+            "reasons": list(self.reasons),
+            "licence_id": self.licence_id,
+            "stage": self.stage,
+            "obligations": list(self.obligations),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Licence:
+    id: str
+    applicant: str
+    status: str
+    jurisdictions: tuple[str, ...]
+    sectors: frozenset[str]
+    classes: frozenset[str]
+    max_users: int | None
+    valid_from: date | None
+    valid_until: date | None
+    reason: str | None
+
+
+@dataclass
+class _Index:
+    by_model: dict[str, list[_Licence]] = field(default_factory=dict)
+    providers: dict[str, str] = field(default_factory=dict)
+    open_obligations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+class DecisionPoint:
+    def __init__(self, store: Store, *, clock: Clock | None = None, refresh_interval: float = 0.1) -> None:
+        self.store = store
+        self.clock = clock or store.clock
+        self.refresh_interval = refresh_interval
+        self._lock = threading.Lock()
+        self._index = _Index()
+        self._size = -1
+        self._generation = -1
+        self._checked = 0.0
+        self.refresh(force=True)
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Rebuild the index if the log grew (checked at most every ``refresh_interval``)."""
+        now = time.monotonic()
+        if not force and self._generation == _GENERATION[0] and now - self._checked < self.refresh_interval:
+            return
+        with self._lock:
+            self._checked = now
+            with self.store.read() as conn:
+                size = ledger_sql.tree_size(conn)
+                if not force and size == self._size and self._generation == _GENERATION[0]:
+                    return
+                generation = _GENERATION[0]
+                index = _Index()
+                for row in lv.in_force(conn):
+                    scope = json.loads(row["scope"])
+                    index.by_model.setdefault(row["model_id"], []).append(
+                        _Licence(
+                            row["id"],
+                            row["applicant_id"],
+                            row["status"],
+                            tuple(scope["jurisdictions"]),
+                            frozenset(scope.get("sectors") or ()),
+                            frozenset(scope.get("capability_classes") or ()),
+                            scope.get("max_users"),
+                            row["valid_from"],
+                            row["valid_until"],
+                            row["reason"],
+                        )
+                    )
+                ids = list(index.by_model)
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    for model_id, provider in conn.execute(
+                        select(models.c.id, models.c.provider_id).where(models.c.id.in_(chunk))
+                    ):
+                        index.providers[model_id] = provider
+                    found: dict[str, list[str]] = {}
+                    for subject, key in conn.execute(
+                        select(obligations.c.subject_id, obligations.c.key).where(
+                            obligations.c.subject_id.in_(chunk), obligations.c.status == "open"
+                        )
+                    ):
+                        found.setdefault(subject, []).append(key)
+                    index.open_obligations.update({k: tuple(sorted(v)) for k, v in found.items()})
+            self._index, self._size, self._generation = index, size, generation
+
+    def decide(self, deployer: str, model: str, context: Context) -> Decision:
+        self.refresh()
+        index = self._index
+        candidates = index.by_model.get(model)
+        if not candidates:
+            return Decision(False, (f"no licence in force for model {model}",))
+        provider = index.providers.get(model)
+        today = self.clock.now().date()
+        refusals: list[str] = []
+        for licence in candidates:
+            if licence.applicant not in (deployer, provider):
+                continue
+            problems = self._problems(licence, context, today)
+            if not problems:
+                holder = "the deployer" if licence.applicant == deployer else "the provider"
+                reasons = (f"licence {licence.id} held by {holder} covers the request",)
+                return Decision(True, reasons, licence.id, None, index.open_obligations.get(model, ()))
+            refusals += [f"licence {licence.id}: {p}" for p in problems]
+        if not refusals:
+            refusals.append(
+                f"neither deployer {deployer} nor the model's provider holds a licence for model {model}"
+            )
+        return Decision(False, tuple(refusals))
+
+    @staticmethod
+    def _problems(licence: _Licence, context: Context, today: date) -> list[str]:
+        problems = []
+        if licence.status != "granted":
+            problems.append(f"{licence.status}" + (f": {licence.reason}" if licence.reason else ""))
+        if licence.valid_from and today < licence.valid_from:
+            problems.append(f"not valid before {licence.valid_from.isoformat()}")
+        if licence.valid_until and today >= licence.valid_until:
+            problems.append(f"expired on {licence.valid_until.isoformat()}")
+        if not any(covers(scope, context.jurisdiction) for scope in licence.jurisdictions):
+            problems.append(f"jurisdiction {context.jurisdiction} is outside {list(licence.jurisdictions)}")
+        if licence.sectors and context.sector not in licence.sectors:
+            problems.append(f"sector {context.sector} is outside {sorted(licence.sectors)}")
+        if licence.classes and context.capability_class not in licence.classes:
+            problems.append(
+                f"capability class {context.capability_class} is outside {sorted(licence.classes)}"
+            )
+        if licence.max_users is not None and context.users is not None and context.users > licence.max_users:
+            problems.append(f"{context.users} users exceed the licensed {licence.max_users}")
+        return problems

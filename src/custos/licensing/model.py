@@ -1,0 +1,165 @@
+"""Licences: applications, decisions and every later change, each a filing.
+
+A licence is for one model, applied for by its provider or by a deployer, with a scope
+(jurisdictions, sectors, capability classes, a maximum user population) and a term. A
+supervisor grants it with conditions or refuses it with reasons; later it may be suspended,
+reinstated, varied, revoked, or it expires. The lifecycle is a state machine: a transition it
+does not allow is refused with the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
+
+from custos.core.jurisdictions import jurisdiction
+from custos.filings import FilingKind, Visibility, register_kind
+from custos.registry.model import Sector
+
+PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
+
+
+class LicenceStatus(StrEnum):
+    APPLIED = "applied"
+    GRANTED = "granted"
+    REFUSED = "refused"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class Transition(StrEnum):
+    GRANT = "grant"
+    REFUSE = "refuse"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    VARY = "vary"
+    REVOKE = "revoke"
+    EXPIRE = "expire"
+
+
+#: The lifecycle: from each state, the transitions allowed and the state they lead to.
+LIFECYCLE: dict[LicenceStatus, dict[Transition, LicenceStatus]] = {
+    LicenceStatus.APPLIED: {
+        Transition.GRANT: LicenceStatus.GRANTED,
+        Transition.REFUSE: LicenceStatus.REFUSED,
+    },
+    LicenceStatus.GRANTED: {
+        Transition.SUSPEND: LicenceStatus.SUSPENDED,
+        Transition.VARY: LicenceStatus.GRANTED,
+        Transition.REVOKE: LicenceStatus.REVOKED,
+        Transition.EXPIRE: LicenceStatus.EXPIRED,
+    },
+    LicenceStatus.SUSPENDED: {
+        Transition.REINSTATE: LicenceStatus.GRANTED,
+        Transition.REVOKE: LicenceStatus.REVOKED,
+        Transition.EXPIRE: LicenceStatus.EXPIRED,
+    },
+    LicenceStatus.REFUSED: {},
+    LicenceStatus.REVOKED: {},
+    LicenceStatus.EXPIRED: {},
+}
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Scope(_Payload):
+    jurisdictions: tuple[str, ...] = Field(min_length=1, json_schema_extra=PUBLIC)
+    sectors: tuple[Sector, ...] = Field((), description="Empty: every sector.", json_schema_extra=PUBLIC)
+    capability_classes: tuple[str, ...] = Field(
+        (), description="Empty: every class.", json_schema_extra=PUBLIC
+    )
+    max_users: int | None = Field(None, ge=1, json_schema_extra=PUBLIC)
+
+    @field_validator("jurisdictions")
+    @classmethod
+    def _codes(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(jurisdiction(v).code for v in values))
+
+
+class Condition(_Payload):
+    """Something the licence holder must keep true: an obligation discharged by its due date,
+    or evidence on file (a passed stress test, an audit attestation, insurance or capital)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str = Field(min_length=1)
+    obligation: str | None = Field(None, description="pack/rule/obligation key that must not be overdue.")
+    evidence: str | None = Field(None, description="A filing kind about the subject that must be on file.")
+    suspend_on_lapse: bool = Field(
+        False, description="Suspend the licence automatically when the condition lapses."
+    )
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        if (self.obligation is None) == (self.evidence is None):
+            raise ValueError("a condition names either an obligation or a kind of evidence")
+        return self
+
+
+class LicenceApplied(_Payload):
+    applicant_id: str = Field(min_length=1, json_schema_extra=PUBLIC)
+    model_id: str = Field(min_length=1, json_schema_extra=PUBLIC)
+    scope: Scope = Field(json_schema_extra=PUBLIC)
+    term_months: int = Field(ge=1, le=120, json_schema_extra=PUBLIC)
+    purpose: str | None = Field(None, max_length=2000)
+
+
+class LicenceGranted(_Payload):
+    conditions: tuple[Condition, ...] = Field((), json_schema_extra=PUBLIC)
+    valid_from: date = Field(json_schema_extra=PUBLIC)
+    valid_until: date = Field(json_schema_extra=PUBLIC)
+    scope: Scope | None = Field(
+        None, description="Narrower than applied for, when so.", json_schema_extra=PUBLIC
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LicenceGranted:
+        if self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        return self
+
+
+class LicenceVaried(_Payload):
+    conditions: tuple[Condition, ...] | None = Field(None, json_schema_extra=PUBLIC)
+    scope: Scope | None = Field(None, json_schema_extra=PUBLIC)
+    valid_until: date | None = Field(None, json_schema_extra=PUBLIC)
+    reason: str = Field(min_length=1, json_schema_extra=PUBLIC)
+
+
+class LicenceDecided(_Payload):
+    """A refusal, suspension, reinstatement, revocation or expiry, and why."""
+
+    reason: str = Field(min_length=1, json_schema_extra=PUBLIC)
+    automatic: bool = Field(
+        False, description="Taken by the engine when a condition lapsed.", json_schema_extra=PUBLIC
+    )
+
+
+KINDS = {
+    Transition.GRANT: register_kind(
+        FilingKind("licence.granted", LicenceGranted, "A supervisor grants a licence.")
+    ),
+    Transition.REFUSE: register_kind(
+        FilingKind("licence.refused", LicenceDecided, "A supervisor refuses a licence.")
+    ),
+    Transition.SUSPEND: register_kind(
+        FilingKind("licence.suspended", LicenceDecided, "A licence is suspended.")
+    ),
+    Transition.REINSTATE: register_kind(
+        FilingKind("licence.reinstated", LicenceDecided, "A licence is reinstated.")
+    ),
+    Transition.VARY: register_kind(
+        FilingKind("licence.varied", LicenceVaried, "A licence's terms are varied.")
+    ),
+    Transition.REVOKE: register_kind(FilingKind("licence.revoked", LicenceDecided, "A licence is revoked.")),
+    Transition.EXPIRE: register_kind(
+        FilingKind("licence.expired", LicenceDecided, "A licence reaches its end.")
+    ),
+}
+LICENCE_APPLIED = register_kind(
+    FilingKind("licence.applied", LicenceApplied, "A provider or deployer applies.")
+)

@@ -1,0 +1,174 @@
+"""Applying for licences, deciding them, and every later change, enforcing the lifecycle."""
+
+from __future__ import annotations
+
+import json
+from calendar import monthrange
+from datetime import date
+from typing import Any
+
+from custos.access.model import OPERATOR_ID, Principal, Role
+from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from custos.core.ids import new_id
+from custos.filings import Filing
+from custos.licensing.model import KINDS, LICENCE_APPLIED, LIFECYCLE, LicenceStatus, Scope, Transition
+from custos.registry.service import filing_jurisdiction
+from custos.store import Store
+from custos.store import licensing_views as lv
+from custos.store import registry_views as rv
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
+
+
+def render(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "applicant_id": row["applicant_id"],
+        "model_id": row["model_id"],
+        "status": row["status"],
+        "scope": json.loads(row["scope"]),
+        "conditions": json.loads(row["conditions"]),
+        "term_months": row["term_months"],
+        "valid_from": row["valid_from"].isoformat() if row["valid_from"] else None,
+        "valid_until": row["valid_until"].isoformat() if row["valid_until"] else None,
+        "reason": row["reason"],
+        "filing_id": row["filing_id"],
+    }
+
+
+class LicensingService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def apply(self, content: dict[str, Any], *, by: Principal) -> dict[str, Any]:
+        """A provider applies for its own model, a deployer for a model it deploys (for itself);
+        a supervisor may file an application on anyone's behalf."""
+        applicant = str(content.get("applicant_id") or by.organisation_id or "")
+        content = {**content, "applicant_id": applicant}
+        if not by.sees_everything and (
+            by.role not in (Role.PROVIDER, Role.DEPLOYER) or by.organisation_id != applicant
+        ):
+            raise Forbidden("providers and deployers apply for licences for their own organisation")
+        with self.store.transaction() as uow:
+            model = rv.model(uow.conn, str(content.get("model_id") or ""))
+            if model is None:
+                raise NotFound(f"no model {content.get('model_id')!r}")
+            if rv.organisation(uow.conn, id=applicant) is None:
+                raise NotFound(f"no organisation {applicant!r}")
+            if by.role is Role.PROVIDER and model["provider_id"] != applicant:
+                raise Forbidden("a provider applies for licences for its own models")
+            licence_id = new_id(self.store.clock)
+            uow.file(
+                Filing.create(
+                    kind=LICENCE_APPLIED,
+                    content=content,
+                    actor=by.actor_id or OPERATOR_ID,
+                    organisation=applicant,
+                    jurisdiction_code=filing_jurisdiction(by, None),
+                    subject=licence_id,
+                    clock=self.store.clock,
+                )
+            )
+            row = lv.licence(uow.conn, licence_id)
+        assert row is not None
+        return render(row)
+
+    def decide(
+        self,
+        licence_id: str,
+        transition: Transition,
+        content: dict[str, Any],
+        *,
+        by: Principal,
+        automatic: bool = False,
+    ) -> dict[str, Any]:
+        """Grant, refuse, suspend, reinstate, vary, revoke or expire a licence."""
+        if not by.sees_everything:
+            raise Forbidden("only supervisors decide licences")
+        with self.store.transaction() as uow:
+            row = lv.licence(uow.conn, licence_id)
+            if row is None:
+                raise NotFound(f"no licence {licence_id!r}")
+            status = LicenceStatus(row["status"])
+            allowed = LIFECYCLE[status]
+            if transition not in allowed:
+                choices = ", ".join(t.value for t in allowed) or "none: the licence is closed"
+                raise Conflict(
+                    f"cannot {transition.value} a licence that is {status.value} (allowed: {choices})"
+                )
+            payload = dict(content)
+            if transition is Transition.GRANT:
+                payload = self._grant_terms(row, payload)
+            elif transition is not Transition.VARY:
+                payload = {"reason": payload.get("reason"), "automatic": automatic}
+            if transition in (Transition.GRANT, Transition.VARY) and payload.get("scope"):
+                self._within(
+                    Scope.model_validate(json.loads(row["scope"])), Scope.model_validate(payload["scope"])
+                )
+            uow.file(
+                Filing.create(
+                    kind=KINDS[transition],
+                    content=payload,
+                    actor=by.actor_id or OPERATOR_ID,
+                    organisation=row["applicant_id"],
+                    jurisdiction_code=filing_jurisdiction(by, None),
+                    subject=licence_id,
+                    clock=self.store.clock,
+                )
+            )
+            updated = lv.licence(uow.conn, licence_id)
+        assert updated is not None
+        return render(updated)
+
+    def _grant_terms(self, row: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
+        start = (
+            date.fromisoformat(str(content["valid_from"]))
+            if content.get("valid_from")
+            else self.store.clock.now().date()
+        )
+        until = content.get("valid_until") or add_months(start, int(row["term_months"])).isoformat()
+        return {**content, "valid_from": start.isoformat(), "valid_until": until}
+
+    @staticmethod
+    def _within(applied: Scope, granted: Scope) -> None:
+        """A licence is never granted or varied beyond what was applied for."""
+        extra = set(granted.jurisdictions) - set(applied.jurisdictions)
+        if extra:
+            raise InvalidInput(f"the scope adds jurisdictions not applied for: {sorted(extra)}")
+        if applied.sectors and (not granted.sectors or set(granted.sectors) - set(applied.sectors)):
+            raise InvalidInput("the scope adds sectors not applied for")
+        if applied.max_users and (granted.max_users is None or granted.max_users > applied.max_users):
+            raise InvalidInput(f"the scope allows more users than the {applied.max_users} applied for")
+
+    def show(self, who: Principal, licence_id: str) -> dict[str, Any]:
+        with self.store.read() as conn:
+            row = lv.licence(conn, licence_id)
+        if row is None:
+            raise NotFound(f"no licence {licence_id!r}")
+        return render(row)
+
+    def list(
+        self,
+        who: Principal,
+        *,
+        status: str | None = None,
+        model: str | None = None,
+        applicant: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        with self.store.read() as conn:
+            rows = lv.list_licences(
+                conn, status=status, model=model, applicant=applicant, limit=limit, offset=offset
+            )
+        return [render(r) for r in rows]
+
+
+def check_requester(who: Principal, deployer: str) -> None:
+    """A deployer (or provider) asks decisions for its own organisation only."""
+    if not who.sees_everything and who.organisation_id != deployer:
+        raise Forbidden("decisions are asked for your own organisation's deployments only")

@@ -1,0 +1,128 @@
+"""Licences on each backend: the lifecycle, the scope, and the decision point."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from custos.access import Principal, Role
+from custos.core import Conflict, FixedClock, Forbidden, InvalidInput, NotFound
+from custos.licensing import Context, DecisionPoint, LicensingService, Transition
+from custos.registry import RegistryService
+from custos.store import Store
+from tests.store.test_registry import SUPERVISOR
+
+
+@pytest.fixture
+def world(store: Store) -> dict[str, str]:
+    registry = RegistryService(store)
+    provider = registry.register_organisation(
+        {"name": "Lab", "jurisdiction": "FR", "country": "FR"}, by=SUPERVISOR
+    )
+    bank = registry.register_organisation(
+        {"name": "Bank", "jurisdiction": "DE", "country": "DE"}, by=SUPERVISOR
+    )
+    model = registry.register_model({"name": "Frontier", "provider_id": provider["id"]}, by=SUPERVISOR)
+    return {"provider": provider["id"], "bank": bank["id"], "model": model["id"]}
+
+
+def application(world: dict[str, str], applicant: str = "bank", **scope: object) -> dict[str, object]:
+    return {
+        "applicant_id": world[applicant],
+        "model_id": world["model"],
+        "scope": {"jurisdictions": ["EU"], "sectors": ["finance"], "max_users": 10_000, **scope},
+        "term_months": 12,
+    }
+
+
+def test_the_lifecycle_refuses_illegal_transitions_with_the_reason(
+    store: Store, world: dict[str, str]
+) -> None:
+    service = LicensingService(store)
+    licence = service.apply(application(world), by=SUPERVISOR)
+    assert licence["status"] == "applied"
+    with pytest.raises(Conflict, match="cannot suspend a licence that is applied"):
+        service.decide(licence["id"], Transition.SUSPEND, {"reason": "x"}, by=SUPERVISOR)
+    granted = service.decide(licence["id"], Transition.GRANT, {}, by=SUPERVISOR)
+    assert granted["status"] == "granted" and granted["valid_until"]
+    assert (
+        service.decide(licence["id"], Transition.SUSPEND, {"reason": "audit overdue"}, by=SUPERVISOR)[
+            "status"
+        ]
+        == "suspended"
+    )
+    assert (
+        service.decide(licence["id"], Transition.REINSTATE, {"reason": "audit filed"}, by=SUPERVISOR)[
+            "status"
+        ]
+        == "granted"
+    )
+    assert (
+        service.decide(licence["id"], Transition.REVOKE, {"reason": "breach"}, by=SUPERVISOR)["status"]
+        == "revoked"
+    )
+    with pytest.raises(Conflict, match="closed"):
+        service.decide(licence["id"], Transition.REINSTATE, {"reason": "x"}, by=SUPERVISOR)
+    store.verify()
+
+
+def test_who_may_apply_and_decide(store: Store, world: dict[str, str]) -> None:
+    service = LicensingService(store)
+    deployer = Principal("d", "d", Role.DEPLOYER, world["bank"], "DE")
+    stranger = Principal("p", "p", Role.PROVIDER, world["bank"], "DE")
+    licence = service.apply(application(world), by=deployer)
+    with pytest.raises(Forbidden):
+        service.apply(application(world), by=stranger)  # a provider applies for its own models only
+    with pytest.raises(Forbidden):
+        service.decide(licence["id"], Transition.GRANT, {}, by=deployer)
+    with pytest.raises(NotFound):
+        service.apply({**application(world), "model_id": "NOPE"}, by=SUPERVISOR)
+
+
+def test_a_grant_never_exceeds_the_application(store: Store, world: dict[str, str]) -> None:
+    service = LicensingService(store)
+    licence = service.apply(application(world), by=SUPERVISOR)
+    with pytest.raises(InvalidInput, match="more users"):
+        service.decide(
+            licence["id"],
+            Transition.GRANT,
+            {"scope": {"jurisdictions": ["EU"], "sectors": ["finance"], "max_users": 20_000}},
+            by=SUPERVISOR,
+        )
+    with pytest.raises(InvalidInput, match="jurisdictions"):
+        service.decide(
+            licence["id"],
+            Transition.GRANT,
+            {"scope": {"jurisdictions": ["US"], "sectors": ["finance"], "max_users": 10}},
+            by=SUPERVISOR,
+        )
+    assert LicensingService(store).show(SUPERVISOR, licence["id"])["status"] == "applied"
+
+
+def test_decisions_follow_the_licence(store: Store, world: dict[str, str], clock: FixedClock) -> None:
+    service = LicensingService(store)
+    point = DecisionPoint(store)
+    request = Context(jurisdiction="DE", sector="finance", users=500)
+    assert not point.decide(world["bank"], world["model"], request).allow
+    licence = service.apply(application(world), by=SUPERVISOR)
+    service.decide(licence["id"], Transition.GRANT, {}, by=SUPERVISOR)
+    allowed = point.decide(world["bank"], world["model"], request)
+    assert allowed.allow and allowed.licence_id == licence["id"]
+    for context, reason in [
+        (Context(jurisdiction="US", sector="finance", users=5), "jurisdiction US"),
+        (Context(jurisdiction="FR", sector="health", users=5), "sector health"),
+        (Context(jurisdiction="FR", sector="finance", users=50_000), "50000 users exceed"),
+    ]:
+        denied = point.decide(world["bank"], world["model"], context)
+        assert not denied.allow and reason in " ".join(denied.reasons)
+    other = point.decide(world["provider"], world["model"], request)
+    assert not other.allow  # the bank's licence does not cover the provider's own use
+    service.decide(licence["id"], Transition.SUSPEND, {"reason": "stress test failed"}, by=SUPERVISOR)
+    suspended = point.decide(world["bank"], world["model"], request)
+    assert not suspended.allow and "suspended: stress test failed" in suspended.reasons[0]
+    service.decide(licence["id"], Transition.REINSTATE, {"reason": "passed"}, by=SUPERVISOR)
+    assert point.decide(world["bank"], world["model"], request).allow
+    clock.advance(timedelta(days=400))
+    late = point.decide(world["bank"], world["model"], request)
+    assert not late.allow and "expired" in late.reasons[0]

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from custos.access import ROLE_PERMISSIONS, Permission, Role
+from custos.access import ROLE_PERMISSIONS, Permission, Role, operator
+from custos.licensing.rollout_service import RolloutService
 from tests.functional.conftest import Api
 from tests.unit.policy.test_pack import GOOD
 
@@ -51,6 +52,9 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/licences"): P.LICENCES_APPLY,
     ("GET", "/v1/licences/{licence_id}"): P.LICENCES_READ,
     ("POST", "/v1/licences/{licence_id}/{transition}"): P.LICENCES_DECIDE,
+    ("POST", "/v1/licences/{licence_id}/rollout"): P.LICENCES_APPLY,
+    ("GET", "/v1/licences/{licence_id}/rollout"): P.LICENCES_READ,
+    ("POST", "/v1/licences/{licence_id}/rollout/{move}"): P.LICENCES_DECIDE,
     ("POST", "/v1/decisions"): P.DECISIONS_REQUEST,
     ("POST", "/v1/decisions/batch"): P.DECISIONS_REQUEST,
 }
@@ -183,6 +187,15 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             f"/v1/licences/{api.samples['licence']}/suspend",
             {"json": {"reason": "test"}},
         ),
+        ("POST", "/v1/licences/{licence_id}/rollout"): (
+            f"/v1/licences/{api.samples['licence']}/rollout",
+            {"json": {"stages": [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]}},
+        ),
+        ("GET", "/v1/licences/{licence_id}/rollout"): (f"/v1/licences/{api.samples['licence']}/rollout", {}),
+        ("POST", "/v1/licences/{licence_id}/rollout/{move}"): (
+            f"/v1/licences/{api.samples['licence']}/rollout/promote",
+            {"json": {"reason": "test"}},
+        ),
         ("POST", "/v1/decisions"): (
             "/v1/decisions",
             {"json": {"deployer": provider_org, "model": model, "jurisdiction": "FR"}},
@@ -196,6 +209,9 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             {"content": SAMPLE_CARD.encode(), "headers": {"content-type": "text/plain"}},
         ),
     }
+    if path.startswith("/v1/licences/{licence_id}/rollout"):
+        plan = {"stages": [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]}
+        RolloutService(api.store).plan(api.samples["licence"], plan, by=operator(api.store))
     return samples.get((method, path), (path, {}))
 
 

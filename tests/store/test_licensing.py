@@ -126,3 +126,52 @@ def test_decisions_follow_the_licence(store: Store, world: dict[str, str], clock
     clock.advance(timedelta(days=400))
     late = point.decide(world["bank"], world["model"], request)
     assert not late.allow and "expired" in late.reasons[0]
+
+
+def test_a_rollout_admits_its_stages_share_and_promotes_through_its_gates(
+    store: Store, world: dict[str, str], clock: FixedClock
+) -> None:
+    from custos.licensing.rollout import included
+    from custos.licensing.rollout_service import RolloutService
+
+    service, rollouts = LicensingService(store), RolloutService(store)
+    licence = service.apply(application(world), by=SUPERVISOR)
+    service.decide(licence["id"], Transition.GRANT, {}, by=SUPERVISOR)
+    with pytest.raises(InvalidInput, match="max_users"):
+        rollouts.plan(
+            licence["id"],
+            {"stages": [{"name": "pilot", "percentage": 5, "max_users": 50_000}]},
+            by=SUPERVISOR,
+        )
+    plan = {
+        "stages": [
+            {"name": "pilot", "percentage": 5, "max_users": 1000, "gates": {"min_days": 30}},
+            {"name": "wide", "percentage": 50, "max_users": 10_000},
+        ]
+    }
+    assert rollouts.plan(licence["id"], plan, by=SUPERVISOR)["stage_name"] == "pilot"
+    point = DecisionPoint(store)
+    keys = [f"customer-{i}" for i in range(400)]
+    admitted = {
+        k
+        for k in keys
+        if point.decide(world["bank"], world["model"], Context("DE", "finance", 10, None, k)).allow
+    }
+    assert admitted == {k for k in keys if included(licence["id"], k, 5)}
+    assert not point.decide(
+        world["bank"], world["model"], Context("DE", "finance", 10)
+    ).allow  # no subject key
+    with pytest.raises(Conflict, match="days in the stage"):
+        rollouts.promote(licence["id"], "pilot went well", by=SUPERVISOR)
+    clock.advance(timedelta(days=31))
+    assert rollouts.promote(licence["id"], "pilot went well", by=SUPERVISOR)["stage_name"] == "wide"
+    widened = {
+        k
+        for k in keys
+        if point.decide(world["bank"], world["model"], Context("DE", "finance", 10, None, k)).allow
+    }
+    assert admitted <= widened and len(widened) > len(admitted)
+    assert rollouts.rollback(licence["id"], 0, "incident", by=SUPERVISOR)["stage_name"] == "pilot"
+    with pytest.raises(Conflict, match="earlier stage"):
+        rollouts.rollback(licence["id"], 1, "no", by=SUPERVISOR)
+    store.verify()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
-from custos.core.errors import NotFound
+from custos.core.errors import InvalidInput, NotFound
 from custos.licensing import Context, DecisionPoint, LicensingService, Transition
+from custos.licensing.rollout import RolloutPlanned
+from custos.licensing.rollout_service import RolloutService
 from custos.licensing.service import check_requester
 
 router = APIRouter(prefix="/v1", tags=["licensing"])
@@ -80,6 +82,43 @@ def apply(
 @router.get("/licences/{licence_id}")
 def show(licence_id: str, request: Request, who: Reader) -> dict[str, Any]:
     return _visible(who, _licensing(request).show(who, licence_id))
+
+
+class Move(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1)
+    stage: int | None = Field(None, ge=0, description="rollback: the stage to go back to")
+
+
+@router.post("/licences/{licence_id}/rollout", status_code=201)
+def plan_rollout(
+    licence_id: str,
+    body: RolloutPlanned,
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.LICENCES_APPLY))],
+) -> dict[str, Any]:
+    """File a phased rollout plan (percentages must rise; caps within the licence)."""
+    return RolloutService(request.app.state.store).plan(licence_id, body.model_dump(mode="json"), by=who)
+
+
+@router.get("/licences/{licence_id}/rollout")
+def rollout_status(licence_id: str, request: Request, who: Reader) -> dict[str, Any]:
+    _visible(who, _licensing(request).show(who, licence_id))
+    return RolloutService(request.app.state.store).status(licence_id)
+
+
+@router.post("/licences/{licence_id}/rollout/{move}", status_code=201)
+def move_rollout(
+    licence_id: str, move: Literal["promote", "hold", "rollback"], body: Move, request: Request, who: Decider
+) -> dict[str, Any]:
+    service = RolloutService(request.app.state.store)
+    if move == "promote":
+        return service.promote(licence_id, body.reason, by=who)
+    if move == "hold":
+        return service.hold(licence_id, body.reason, by=who)
+    if body.stage is None:
+        raise InvalidInput("a rollback names the stage to go back to")
+    return service.rollback(licence_id, body.stage, body.reason, by=who)
 
 
 @router.post("/licences/{licence_id}/{transition}", status_code=201)

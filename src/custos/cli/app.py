@@ -14,6 +14,7 @@ from custos.cli import (
     licence_cmds,
     policy_cmds,
     registry_cmds,
+    rollout_cmds,
     serve_cmds,
 )
 from custos.cli.context import CliState
@@ -49,6 +50,7 @@ app.add_typer(ledger_cmds.app, name="ledger")
 app.add_typer(registry_cmds.app, name="registry")
 app.add_typer(policy_cmds.app, name="policy")
 app.add_typer(licence_cmds.app, name="licence")
+app.add_typer(rollout_cmds.app, name="rollout")
 app.command("decide")(licence_cmds.decision)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from custos.core.clock import Clock
 from custos.core.jurisdictions import covers
 from custos.filings import Filing
+from custos.licensing.rollout import included
 from custos.store import Store, UnitOfWork, after_filing, ledger_sql
 from custos.store import licensing_views as lv
 from custos.store.tables import models, obligations
@@ -30,7 +31,7 @@ _GENERATION = [0]  # bumped by licence filings in this process
 
 @after_filing
 def _licences_changed(_: UnitOfWork, batch: Sequence[Filing]) -> None:
-    if any(f.kind.startswith("licence.") for f in batch):
+    if any(f.kind.startswith(("licence.", "rollout.")) for f in batch):
         _GENERATION[0] += 1
 
 
@@ -73,6 +74,19 @@ class _Licence:
     valid_from: date | None
     valid_until: date | None
     reason: str | None
+    rollout: _Stage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Stage:
+    """The current stage of a licence's rollout, as decisions apply it."""
+
+    name: str
+    group: str
+    percentage: int
+    max_users: int | None
+    sectors: frozenset[str]
+    classes: frozenset[str]
 
 
 @dataclass
@@ -107,6 +121,7 @@ class DecisionPoint:
                     return
                 generation = _GENERATION[0]
                 index = _Index()
+                rollouts = lv.all_rollouts(conn)
                 for row in lv.in_force(conn):
                     scope = json.loads(row["scope"])
                     index.by_model.setdefault(row["model_id"], []).append(
@@ -121,6 +136,7 @@ class DecisionPoint:
                             row["valid_from"],
                             row["valid_until"],
                             row["reason"],
+                            _stage(row["id"], rollouts.get(row["id"])),
                         )
                     )
                 ids = list(index.by_model)
@@ -156,7 +172,8 @@ class DecisionPoint:
             if not problems:
                 holder = "the deployer" if licence.applicant == deployer else "the provider"
                 reasons = (f"licence {licence.id} held by {holder} covers the request",)
-                return Decision(True, reasons, licence.id, None, index.open_obligations.get(model, ()))
+                stage = licence.rollout.name if licence.rollout else None
+                return Decision(True, reasons, licence.id, stage, index.open_obligations.get(model, ()))
             refusals += [f"licence {licence.id}: {p}" for p in problems]
         if not refusals:
             refusals.append(
@@ -183,4 +200,33 @@ class DecisionPoint:
             )
         if licence.max_users is not None and context.users is not None and context.users > licence.max_users:
             problems.append(f"{context.users} users exceed the licensed {licence.max_users}")
+        stage = licence.rollout
+        if stage is not None:
+            if context.subject_key is None:
+                problems.append(f"the licence is in rollout stage {stage.name}: give a subject key")
+            elif not included(stage.group, context.subject_key, stage.percentage):
+                problems.append(
+                    f"the subject is outside rollout stage {stage.name} ({stage.percentage}% of subjects)"
+                )
+            if stage.max_users is not None and context.users is not None and context.users > stage.max_users:
+                problems.append(f"{context.users} users exceed stage {stage.name}'s {stage.max_users}")
+            if stage.sectors and context.sector not in stage.sectors:
+                problems.append(f"sector {context.sector} is outside stage {stage.name}")
+            if stage.classes and context.capability_class not in stage.classes:
+                problems.append(f"capability class {context.capability_class} is outside stage {stage.name}")
         return problems
+
+
+def _stage(licence_id: str, rollout: dict[str, Any] | None) -> _Stage | None:
+    if rollout is None:
+        return None
+    plan = json.loads(rollout["plan"])
+    stage = plan["stages"][rollout["stage"]]
+    return _Stage(
+        stage["name"],
+        plan.get("group") or licence_id,
+        stage["percentage"],
+        stage.get("max_users"),
+        frozenset(stage.get("sectors") or ()),
+        frozenset(stage.get("capability_classes") or ()),
+    )

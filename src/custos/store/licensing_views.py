@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from custos.filings import Filing
-from custos.store.tables import licences
+from custos.store.tables import licences, rollouts
 from custos.store.unit_of_work import projects
 
 #: The status each decision leaves a licence in.
@@ -102,3 +102,47 @@ def in_force(conn: Connection) -> list[dict[str, Any]]:
     """Licences the decision point needs: granted or suspended ones."""
     rows = conn.execute(select(licences).where(licences.c.status.in_(["granted", "suspended"])))
     return [dict(r) for r in rows.mappings()]
+
+
+@projects("rollout.planned")
+def _planned(conn: Connection, filing: Filing) -> None:
+    values = dict(
+        plan=json.dumps(filing.content, sort_keys=True),
+        stage=0,
+        status="active",
+        moved_at=filing.filed_at,
+        reason=None,
+        filing_id=filing.id,
+    )
+    if rollout(conn, filing.subject) is None:
+        conn.execute(insert(rollouts), dict(licence_id=filing.subject, **values))
+    else:
+        conn.execute(update(rollouts).where(rollouts.c.licence_id == filing.subject).values(**values))
+
+
+def _moved(conn: Connection, filing: Filing) -> None:
+    status = "held" if filing.kind == "rollout.held" else "active"
+    conn.execute(
+        update(rollouts)
+        .where(rollouts.c.licence_id == filing.subject)
+        .values(
+            stage=filing.content["stage"],
+            status=status,
+            moved_at=filing.filed_at,
+            reason=filing.content["reason"],
+            filing_id=filing.id,
+        )
+    )
+
+
+for _kind in ("rollout.promoted", "rollout.rolled_back", "rollout.held"):
+    projects(_kind)(_moved)
+
+
+def rollout(conn: Connection, licence_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(rollouts).where(rollouts.c.licence_id == licence_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def all_rollouts(conn: Connection) -> dict[str, dict[str, Any]]:
+    return {row["licence_id"]: dict(row) for row in conn.execute(select(rollouts)).mappings()}

@@ -259,8 +259,21 @@ licences = Table(
     Column("filing_id", String(32), nullable=False),
 )
 
+rollouts = Table(
+    "rollouts",
+    metadata,
+    Column("licence_id", String(32), primary_key=True),
+    Column("plan", Text, nullable=False),
+    Column("stage", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("moved_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("filing_id", String(32), nullable=False),
+)
+
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (
+    rollouts,
     licences,
     obligations,
     policy_packs,

@@ -1,0 +1,68 @@
+"""``custos rollout``: phased deployment plans, promotion, hold and rollback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from custos.access import operator
+from custos.cli.context import open_store
+from custos.cli.output import JsonOption, emit
+from custos.core.errors import InvalidInput
+from custos.licensing.rollout_service import RolloutService
+
+app = typer.Typer(help="Phased rollouts of licensed models.", no_args_is_help=True)
+
+
+@app.command()
+def plan(ctx: typer.Context, licence_id: str, file: Path, as_json: bool = JsonOption) -> None:
+    """File a rollout plan from a JSON file: {"stages": [{"name", "percentage", caps, "gates"}...]}."""
+    try:
+        content = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{file} is not JSON: {exc}") from exc
+    with open_store(ctx) as store:
+        emit(RolloutService(store).plan(licence_id, content, by=operator(store)), as_json)
+
+
+@app.command()
+def promote(
+    ctx: typer.Context,
+    licence_id: str,
+    reason: str = typer.Option(..., "--reason"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Move to the next stage if its gates pass."""
+    with open_store(ctx) as store:
+        emit(RolloutService(store).promote(licence_id, reason, by=operator(store)), as_json)
+
+
+@app.command()
+def hold(
+    ctx: typer.Context,
+    licence_id: str,
+    reason: str = typer.Option(..., "--reason"),
+    as_json: bool = JsonOption,
+) -> None:
+    with open_store(ctx) as store:
+        emit(RolloutService(store).hold(licence_id, reason, by=operator(store)), as_json)
+
+
+@app.command()
+def rollback(
+    ctx: typer.Context,
+    licence_id: str,
+    stage: int = typer.Option(..., "--to-stage", min=0),
+    reason: str = typer.Option(..., "--reason"),
+    as_json: bool = JsonOption,
+) -> None:
+    with open_store(ctx) as store:
+        emit(RolloutService(store).rollback(licence_id, stage, reason, by=operator(store)), as_json)
+
+
+@app.command()
+def status(ctx: typer.Context, licence_id: str, as_json: bool = JsonOption) -> None:
+    with open_store(ctx) as store:
+        emit(RolloutService(store).status(licence_id), as_json)

@@ -1,0 +1,87 @@
+"""Phased deployment: rollout plans, their stages and gates, and deterministic bucketing.
+
+A plan orders stages, each admitting a share of subjects (a percentage) within caps (users,
+sectors, capability classes); promotion to the next stage passes gates (time in stage, no
+serious incident since the stage began). Subjects are bucketed as Unleash's flexible rollout
+does it: bucket = murmur3_32("group:key", seed 0) mod 100 + 1, included when the bucket is at
+most the percentage, so raising the percentage never drops a subject already included.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import pairwise
+
+import mmh3
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+
+from custos.filings import FilingKind, Visibility, register_kind
+from custos.registry.model import Sector
+
+PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
+
+
+def bucket(group: str, key: str) -> int:
+    """The subject's bucket, 1 to 100, the same in every Unleash client for the same inputs."""
+    return int(mmh3.hash(f"{group}:{key}", 0, signed=False)) % 100 + 1
+
+
+def included(group: str, key: str, percentage: int) -> bool:
+    return bucket(group, key) <= percentage
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Gates(_Payload):
+    min_days: int = Field(0, ge=0, description="Days in the stage before promotion.")
+    no_serious_incident: bool = Field(
+        True, description="No incident reported about the model since the stage began."
+    )
+
+
+class Stage(_Payload):
+    name: str = Field(min_length=1, max_length=64)
+    percentage: int = Field(ge=1, le=100)
+    max_users: int | None = Field(None, ge=1)
+    sectors: tuple[Sector, ...] = ()
+    capability_classes: tuple[str, ...] = ()
+    gates: Gates = Gates()
+
+
+class RolloutPlanned(_Payload):
+    stages: tuple[Stage, ...] = Field(min_length=1, json_schema_extra=PUBLIC)
+    group: str | None = Field(
+        None, description="Bucketing group; the licence id by default.", json_schema_extra=PUBLIC
+    )
+
+    @model_validator(mode="after")
+    def _rising(self) -> RolloutPlanned:
+        shares = [stage.percentage for stage in self.stages]
+        for earlier, later in pairwise(shares):
+            if later <= earlier:
+                raise ValueError(f"stage percentages must rise: {shares}")
+        return self
+
+
+class RolloutMoved(_Payload):
+    stage: int = Field(ge=0, json_schema_extra=PUBLIC)
+    reason: str = Field(min_length=1, json_schema_extra=PUBLIC)
+
+
+ROLLOUT_PLANNED = register_kind(
+    FilingKind("rollout.planned", RolloutPlanned, "A licence's phased rollout plan.")
+)
+ROLLOUT_PROMOTED = register_kind(
+    FilingKind("rollout.promoted", RolloutMoved, "A rollout moves to its next stage.")
+)
+ROLLOUT_ROLLED_BACK = register_kind(
+    FilingKind("rollout.rolled_back", RolloutMoved, "A rollout moves back to an earlier stage.")
+)
+ROLLOUT_HELD = register_kind(FilingKind("rollout.held", RolloutMoved, "A rollout is held at its stage."))
+
+
+def stage_since(moved_at: datetime, now: datetime) -> float:
+    """Days a rollout has spent in its current stage."""
+    return (now - moved_at).total_seconds() / 86_400

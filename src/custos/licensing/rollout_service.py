@@ -1,0 +1,164 @@
+"""Planning, promoting, holding and rolling back phased rollouts; every move is a filing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from custos.access.model import OPERATOR_ID, Principal
+from custos.core.clock import stored_utc
+from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from custos.filings import Filing, FilingKind
+from custos.licensing.model import Scope
+from custos.licensing.rollout import (
+    ROLLOUT_HELD,
+    ROLLOUT_PLANNED,
+    ROLLOUT_PROMOTED,
+    ROLLOUT_ROLLED_BACK,
+    RolloutPlanned,
+    stage_since,
+)
+from custos.registry.service import filing_jurisdiction
+from custos.store import Store
+from custos.store import licensing_views as lv
+from custos.store.tables import filings
+
+INCIDENT_KINDS = ("incident.reported",)
+
+
+def _contradictions(plan: RolloutPlanned, scope: Scope) -> list[str]:
+    """Where a plan's caps exceed the licence's scope."""
+    found = []
+    for index, stage in enumerate(plan.stages):
+        if scope.max_users and (stage.max_users is None or stage.max_users > scope.max_users):
+            found.append(f"stages.{index}.max_users: must be at most the licence's {scope.max_users}")
+        sectors = (
+            {str(s) for s in stage.sectors} - {str(s) for s in scope.sectors} if scope.sectors else set()
+        )
+        if sectors:
+            found.append(f"stages.{index}.sectors: {sorted(sectors)} are outside the licence")
+        classes = (
+            set(stage.capability_classes) - set(scope.capability_classes)
+            if scope.capability_classes
+            else set()
+        )
+        if classes:
+            found.append(f"stages.{index}.capability_classes: {sorted(classes)} are outside the licence")
+    return found
+
+
+class RolloutService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def plan(self, licence_id: str, content: dict[str, Any], *, by: Principal) -> dict[str, Any]:
+        """File a rollout plan for a licence (replacing any earlier plan, back at its first stage)."""
+        with self.store.transaction() as uow:
+            licence = lv.licence(uow.conn, licence_id)
+            if licence is None:
+                raise NotFound(f"no licence {licence_id!r}")
+            if not (by.sees_everything or by.organisation_id == licence["applicant_id"]):
+                raise Forbidden("only the licence holder or a supervisor plans its rollout")
+            plan = RolloutPlanned.model_validate(content) if isinstance(content, dict) else content
+            problems = _contradictions(plan, Scope.model_validate(json.loads(licence["scope"])))
+            if problems:
+                raise InvalidInput("the plan contradicts the licence: " + "; ".join(problems))
+            uow.file(self._filing(ROLLOUT_PLANNED, plan.model_dump(mode="json"), licence, by))
+        return self.status(licence_id)
+
+    def promote(self, licence_id: str, reason: str, *, by: Principal) -> dict[str, Any]:
+        """Move to the next stage once its gates pass; refuse with the gates that do not."""
+        with self.store.transaction() as uow:
+            licence, rollout, plan = self._current(uow.conn, licence_id, by)
+            if rollout["stage"] + 1 >= len(plan.stages):
+                raise Conflict("the rollout is at its last stage")
+            unmet = self._unmet_gates(uow.conn, licence, rollout, plan)
+            if unmet:
+                raise Conflict("the stage's gates are not met: " + "; ".join(unmet))
+            uow.file(
+                self._filing(ROLLOUT_PROMOTED, {"stage": rollout["stage"] + 1, "reason": reason}, licence, by)
+            )
+        return self.status(licence_id)
+
+    def rollback(self, licence_id: str, stage: int, reason: str, *, by: Principal) -> dict[str, Any]:
+        with self.store.transaction() as uow:
+            licence, rollout, _ = self._current(uow.conn, licence_id, by)
+            if not 0 <= stage < rollout["stage"]:
+                raise Conflict(f"a rollback goes to an earlier stage than {rollout['stage']}")
+            uow.file(self._filing(ROLLOUT_ROLLED_BACK, {"stage": stage, "reason": reason}, licence, by))
+        return self.status(licence_id)
+
+    def hold(self, licence_id: str, reason: str, *, by: Principal) -> dict[str, Any]:
+        with self.store.transaction() as uow:
+            licence, rollout, _ = self._current(uow.conn, licence_id, by)
+            uow.file(self._filing(ROLLOUT_HELD, {"stage": rollout["stage"], "reason": reason}, licence, by))
+        return self.status(licence_id)
+
+    def status(self, licence_id: str) -> dict[str, Any]:
+        with self.store.read() as conn:
+            rollout = lv.rollout(conn, licence_id)
+            if rollout is None:
+                raise NotFound(f"licence {licence_id!r} has no rollout plan")
+            licence = lv.licence(conn, licence_id)
+            plan = RolloutPlanned.model_validate(json.loads(rollout["plan"]))
+            unmet = self._unmet_gates(conn, licence, rollout, plan) if licence else []
+        stage = plan.stages[rollout["stage"]]
+        return {
+            "licence_id": licence_id,
+            "status": rollout["status"],
+            "stage": rollout["stage"],
+            "stage_name": stage.name,
+            "percentage": stage.percentage,
+            "since": stored_utc(rollout["moved_at"]).isoformat(),
+            "reason": rollout["reason"],
+            "gates_unmet": unmet,
+            "plan": plan.model_dump(mode="json"),
+        }
+
+    def _current(
+        self, conn: Any, licence_id: str, by: Principal
+    ) -> tuple[dict[str, Any], dict[str, Any], RolloutPlanned]:
+        if not by.sees_everything:
+            raise Forbidden("only supervisors promote, hold or roll back a rollout")
+        licence = lv.licence(conn, licence_id)
+        rollout = lv.rollout(conn, licence_id)
+        if licence is None or rollout is None:
+            raise NotFound(f"licence {licence_id!r} has no rollout plan")
+        return licence, rollout, RolloutPlanned.model_validate(json.loads(rollout["plan"]))
+
+    def _unmet_gates(
+        self, conn: Any, licence: dict[str, Any], rollout: dict[str, Any], plan: RolloutPlanned
+    ) -> list[str]:
+        gates = plan.stages[rollout["stage"]].gates
+        unmet = []
+        days = stage_since(stored_utc(rollout["moved_at"]), self.store.clock.now())
+        if days < gates.min_days:
+            unmet.append(f"{days:.1f} of {gates.min_days} days in the stage")
+        if gates.no_serious_incident:
+            reported = conn.execute(
+                select(filings.c.id).where(
+                    filings.c.subject == licence["model_id"],
+                    filings.c.kind.in_(INCIDENT_KINDS),
+                    filings.c.id > rollout["filing_id"],
+                )
+            ).first()
+            if reported is not None:
+                unmet.append(
+                    f"an incident was reported about the model since the stage began ({reported[0]})"
+                )
+        return unmet
+
+    def _filing(
+        self, kind: FilingKind, content: dict[str, Any], licence: dict[str, Any], by: Principal
+    ) -> Filing:
+        return Filing.create(
+            kind=kind,
+            content=content,
+            actor=by.actor_id or OPERATOR_ID,
+            organisation=licence["applicant_id"],
+            jurisdiction_code=filing_jurisdiction(by, None),
+            subject=licence["id"],
+            clock=self.store.clock,
+        )

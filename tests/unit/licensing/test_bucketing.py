@@ -1,0 +1,37 @@
+"""Bucketing as Unleash's flexible rollout does it, checked against its cross-client vectors."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from custos.licensing.rollout import RolloutPlanned, bucket, included
+
+
+@pytest.mark.parametrize(("key", "group", "expected"), [("123", "gr1", 73), ("999", "groupX", 25)])
+def test_the_normalised_values_every_unleash_client_computes(key: str, group: str, expected: int) -> None:
+    assert bucket(group, key) == expected
+
+
+@given(
+    group=st.text(max_size=20), key=st.text(max_size=20), low=st.integers(1, 100), high=st.integers(1, 100)
+)
+def test_raising_the_percentage_never_drops_a_subject(group: str, key: str, low: int, high: int) -> None:
+    low, high = sorted((low, high))
+    assert 1 <= bucket(group, key) <= 100
+    if included(group, key, low):
+        assert included(group, key, high)
+    assert included(group, key, 100)
+
+
+def test_shares_are_close_to_the_percentage() -> None:
+    inside = sum(included("licence-1", f"user-{i}", 10) for i in range(20_000))
+    assert 1800 < inside < 2200
+
+
+def test_percentages_must_rise() -> None:
+    with pytest.raises(ValueError, match="must rise"):
+        RolloutPlanned.model_validate(
+            {"stages": [{"name": "a", "percentage": 10}, {"name": "b", "percentage": 10}]}
+        )

@@ -8,6 +8,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from custos.access import ROLE_PERMISSIONS, Permission, Role, operator
+from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout_service import RolloutService
 from tests.functional.conftest import Api
 from tests.unit.policy.test_pack import GOOD
@@ -55,6 +56,9 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/licences/{licence_id}/rollout"): P.LICENCES_APPLY,
     ("GET", "/v1/licences/{licence_id}/rollout"): P.LICENCES_READ,
     ("POST", "/v1/licences/{licence_id}/rollout/{move}"): P.LICENCES_DECIDE,
+    ("GET", "/v1/recognitions"): P.LICENCES_READ,
+    ("POST", "/v1/recognitions"): P.LICENCES_DECIDE,
+    ("POST", "/v1/recognitions/{agreement_id}/end"): P.LICENCES_DECIDE,
     ("POST", "/v1/decisions"): P.DECISIONS_REQUEST,
     ("POST", "/v1/decisions/batch"): P.DECISIONS_REQUEST,
 }
@@ -91,6 +95,13 @@ def test_route_table_is_pinned(api: Api) -> None:
         for method in route.methods:
             actual[(method, route.path)] = permission_of(route)
     assert actual == ROUTES
+
+
+def _agreement(api: Api) -> str:
+    agreement = RecognitionService(api.store).agree(
+        {"recognising": "CH", "recognised": "EU"}, by=operator(api.store)
+    )
+    return str(agreement["id"])
 
 
 def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any]]:
@@ -194,6 +205,14 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         ("GET", "/v1/licences/{licence_id}/rollout"): (f"/v1/licences/{api.samples['licence']}/rollout", {}),
         ("POST", "/v1/licences/{licence_id}/rollout/{move}"): (
             f"/v1/licences/{api.samples['licence']}/rollout/promote",
+            {"json": {"reason": "test"}},
+        ),
+        ("POST", "/v1/recognitions"): (
+            "/v1/recognitions",
+            {"json": {"recognising": "GB", "recognised": "EU"}},
+        ),
+        ("POST", "/v1/recognitions/{agreement_id}/end"): (
+            f"/v1/recognitions/{agreement}/end" if (agreement := _agreement(api)) else "",
             {"json": {"reason": "test"}},
         ),
         ("POST", "/v1/decisions"): (

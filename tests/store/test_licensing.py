@@ -175,3 +175,38 @@ def test_a_rollout_admits_its_stages_share_and_promotes_through_its_gates(
     with pytest.raises(Conflict, match="earlier stage"):
         rollouts.rollback(licence["id"], 1, "no", by=SUPERVISOR)
     store.verify()
+
+
+def test_a_recognised_licence_counts_abroad_and_lapses_with_its_origin(
+    store: Store, world: dict[str, str]
+) -> None:
+    from custos.licensing.recognition_service import RecognitionService
+
+    service, recognitions = LicensingService(store), RecognitionService(store)
+    licence = service.apply(application(world, jurisdictions=["US-CA"]), by=SUPERVISOR)
+    service.decide(licence["id"], Transition.GRANT, {}, by=SUPERVISOR)
+    point = DecisionPoint(store)
+    in_britain = Context(jurisdiction="GB", sector="finance", users=10)
+    assert not point.decide(world["bank"], world["model"], in_britain).allow
+    agreement = recognitions.agree(
+        {
+            "recognising": "GB",
+            "recognised": "US-CA",
+            "sectors": ["finance"],
+            "extra_conditions": [
+                {"id": "uk-contact", "description": "A UK point of contact", "evidence": "contact.filed"}
+            ],
+        },
+        by=SUPERVISOR,
+    )
+    recognised = point.decide(world["bank"], world["model"], in_britain)
+    assert recognised.allow and agreement["id"] in recognised.reasons[0]
+    assert "extra condition: A UK point of contact" in recognised.reasons
+    assert not point.decide(world["bank"], world["model"], Context("GB", "health", 10)).allow
+    service.decide(licence["id"], Transition.SUSPEND, {"reason": "breach in California"}, by=SUPERVISOR)
+    assert not point.decide(world["bank"], world["model"], in_britain).allow  # lapses with B's licence
+    service.decide(licence["id"], Transition.REINSTATE, {"reason": "remedied"}, by=SUPERVISOR)
+    recognitions.end(agreement["id"], "agreement terminated", by=SUPERVISOR)
+    assert not point.decide(world["bank"], world["model"], in_britain).allow
+    with pytest.raises(InvalidInput, match="its own licences"):
+        recognitions.agree({"recognising": "FR", "recognised": "FR"}, by=SUPERVISOR)

@@ -11,6 +11,8 @@ from custos.access import Permission, Principal
 from custos.api.auth import require
 from custos.core.errors import InvalidInput, NotFound
 from custos.licensing import Context, DecisionPoint, LicensingService, Transition
+from custos.licensing.recognition import RecognitionAgreed
+from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout import RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
 from custos.licensing.service import check_requester
@@ -127,6 +129,27 @@ def decide_licence(
 ) -> dict[str, Any]:
     """Grant (with conditions), refuse, suspend, reinstate, vary, revoke or expire a licence."""
     return _licensing(request).decide(licence_id, transition, body, by=who)
+
+
+class Ending(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1)
+
+
+@router.get("/recognitions")
+def recognitions(request: Request, _: Reader) -> list[dict[str, Any]]:
+    return RecognitionService(request.app.state.store).list()
+
+
+@router.post("/recognitions", status_code=201)
+def recognise(body: RecognitionAgreed, request: Request, who: Decider) -> dict[str, Any]:
+    """Recognise another jurisdiction's licences (for some sectors and classes, with extra conditions)."""
+    return RecognitionService(request.app.state.store).agree(body.model_dump(mode="json"), by=who)
+
+
+@router.post("/recognitions/{agreement_id}/end", status_code=201)
+def end_recognition(agreement_id: str, body: Ending, request: Request, who: Decider) -> dict[str, Any]:
+    return RecognitionService(request.app.state.store).end(agreement_id, body.reason, by=who)
 
 
 def _decide(point: DecisionPoint, who: Principal, body: DecisionRequest) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from custos.cli.context import open_store
 from custos.cli.output import JsonOption, emit
 from custos.core.errors import InvalidInput
 from custos.licensing import Context, DecisionPoint, LicensingService, Transition
+from custos.licensing.recognition_service import RecognitionService
 from custos.registry import Sector
 
 app = typer.Typer(help="Licences: applications, decisions, suspensions.", no_args_is_help=True)
@@ -118,6 +119,48 @@ def list_(
             COLUMNS,
             "Licences",
         )
+
+
+@app.command()
+def recognise(
+    ctx: typer.Context,
+    recognising: str = typer.Option(..., "--recognising", help="The jurisdiction that recognises (A)."),
+    recognised: str = typer.Option(..., "--recognised", help="The jurisdiction whose licences count (B)."),
+    sector: list[Sector] = typer.Option([], "--sector", help="Repeat; none means every sector."),
+    capability_class: list[str] = typer.Option([], "--class"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Agree that one jurisdiction recognises another's licences (a filing in the log)."""
+    content = {
+        "recognising": recognising,
+        "recognised": recognised,
+        "sectors": [s.value for s in sector],
+        "capability_classes": capability_class,
+    }
+    with open_store(ctx) as store:
+        emit(RecognitionService(store).agree(content, by=operator(store)), as_json)
+
+
+@app.command()
+def recognitions(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    with open_store(ctx) as store:
+        emit(
+            RecognitionService(store).list(),
+            as_json,
+            ["id", "status", "recognising", "recognised"],
+            "Recognitions",
+        )
+
+
+@app.command("end-recognition")
+def end_recognition(
+    ctx: typer.Context,
+    agreement_id: str,
+    reason: str = typer.Option(..., "--reason"),
+    as_json: bool = JsonOption,
+) -> None:
+    with open_store(ctx) as store:
+        emit(RecognitionService(store).end(agreement_id, reason, by=operator(store)), as_json)
 
 
 def decision(

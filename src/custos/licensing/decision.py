@@ -31,7 +31,7 @@ _GENERATION = [0]  # bumped by licence filings in this process
 
 @after_filing
 def _licences_changed(_: UnitOfWork, batch: Sequence[Filing]) -> None:
-    if any(f.kind.startswith(("licence.", "rollout.")) for f in batch):
+    if any(f.kind.startswith(("licence.", "rollout.", "recognition.")) for f in batch):
         _GENERATION[0] += 1
 
 
@@ -89,8 +89,19 @@ class _Stage:
     classes: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class _Agreement:
+    id: str
+    recognising: str
+    recognised: str
+    sectors: frozenset[str]
+    classes: frozenset[str]
+    conditions: tuple[str, ...]
+
+
 @dataclass
 class _Index:
+    agreements: list[_Agreement] = field(default_factory=list)
     by_model: dict[str, list[_Licence]] = field(default_factory=dict)
     providers: dict[str, str] = field(default_factory=dict)
     open_obligations: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -122,6 +133,18 @@ class DecisionPoint:
                 generation = _GENERATION[0]
                 index = _Index()
                 rollouts = lv.all_rollouts(conn)
+                for row in lv.list_recognitions(conn, in_force_only=True):
+                    terms = json.loads(row["terms"])
+                    index.agreements.append(
+                        _Agreement(
+                            row["id"],
+                            row["recognising"],
+                            row["recognised"],
+                            frozenset(terms.get("sectors") or ()),
+                            frozenset(terms.get("capability_classes") or ()),
+                            tuple(c["description"] for c in terms.get("extra_conditions") or ()),
+                        )
+                    )
                 for row in lv.in_force(conn):
                     scope = json.loads(row["scope"])
                     index.by_model.setdefault(row["model_id"], []).append(
@@ -168,10 +191,19 @@ class DecisionPoint:
         for licence in candidates:
             if licence.applicant not in (deployer, provider):
                 continue
-            problems = self._problems(licence, context, today)
+            recognised_by = None
+            if not any(covers(scope, context.jurisdiction) for scope in licence.jurisdictions):
+                recognised_by = self._recognition(index.agreements, licence, context)
+            problems = self._problems(licence, context, today, recognised_by is not None)
             if not problems:
                 holder = "the deployer" if licence.applicant == deployer else "the provider"
-                reasons = (f"licence {licence.id} held by {holder} covers the request",)
+                reasons: tuple[str, ...] = (f"licence {licence.id} held by {holder} covers the request",)
+                if recognised_by is not None:
+                    reasons = (
+                        f"licence {licence.id}, valid in {recognised_by.recognised}, is recognised in "
+                        f"{recognised_by.recognising} under agreement {recognised_by.id}",
+                        *(f"extra condition: {c}" for c in recognised_by.conditions),
+                    )
                 stage = licence.rollout.name if licence.rollout else None
                 return Decision(True, reasons, licence.id, stage, index.open_obligations.get(model, ()))
             refusals += [f"licence {licence.id}: {p}" for p in problems]
@@ -182,7 +214,20 @@ class DecisionPoint:
         return Decision(False, tuple(refusals))
 
     @staticmethod
-    def _problems(licence: _Licence, context: Context, today: date) -> list[str]:
+    def _recognition(agreements: list[_Agreement], licence: _Licence, context: Context) -> _Agreement | None:
+        """An agreement under which the request's jurisdiction recognises this licence."""
+        for agreement in agreements:
+            if (
+                covers(agreement.recognising, context.jurisdiction)
+                and any(covers(scope, agreement.recognised) for scope in licence.jurisdictions)
+                and (not agreement.sectors or context.sector in agreement.sectors)
+                and (not agreement.classes or context.capability_class in agreement.classes)
+            ):
+                return agreement
+        return None
+
+    @staticmethod
+    def _problems(licence: _Licence, context: Context, today: date, recognised: bool) -> list[str]:
         problems = []
         if licence.status != "granted":
             problems.append(f"{licence.status}" + (f": {licence.reason}" if licence.reason else ""))
@@ -190,8 +235,11 @@ class DecisionPoint:
             problems.append(f"not valid before {licence.valid_from.isoformat()}")
         if licence.valid_until and today >= licence.valid_until:
             problems.append(f"expired on {licence.valid_until.isoformat()}")
-        if not any(covers(scope, context.jurisdiction) for scope in licence.jurisdictions):
-            problems.append(f"jurisdiction {context.jurisdiction} is outside {list(licence.jurisdictions)}")
+        if not recognised and not any(covers(scope, context.jurisdiction) for scope in licence.jurisdictions):
+            problems.append(
+                f"jurisdiction {context.jurisdiction} is outside {list(licence.jurisdictions)}, "
+                "and no agreement there recognises it"
+            )
         if licence.sectors and context.sector not in licence.sectors:
             problems.append(f"sector {context.sector} is outside {sorted(licence.sectors)}")
         if licence.classes and context.capability_class not in licence.classes:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from custos.filings import Filing
-from custos.store.tables import licences, rollouts
+from custos.store.tables import licences, recognitions, rollouts
 from custos.store.unit_of_work import projects
 
 #: The status each decision leaves a licence in.
@@ -146,3 +146,42 @@ def rollout(conn: Connection, licence_id: str) -> dict[str, Any] | None:
 
 def all_rollouts(conn: Connection) -> dict[str, dict[str, Any]]:
     return {row["licence_id"]: dict(row) for row in conn.execute(select(rollouts)).mappings()}
+
+
+@projects("recognition.agreed")
+def _agreed(conn: Connection, filing: Filing) -> None:
+    content = filing.content
+    conn.execute(
+        insert(recognitions),
+        dict(
+            id=filing.subject,
+            recognising=content["recognising"],
+            recognised=content["recognised"],
+            terms=json.dumps(content, sort_keys=True),
+            status="in force",
+            filing_id=filing.id,
+        ),
+    )
+
+
+@projects("recognition.ended")
+def _ended(conn: Connection, filing: Filing) -> None:
+    conn.execute(
+        update(recognitions)
+        .where(recognitions.c.id == filing.subject)
+        .values(status="ended", filing_id=filing.id)
+    )
+
+
+def recognition(conn: Connection, agreement_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(recognitions).where(recognitions.c.id == agreement_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def list_recognitions(conn: Connection, *, in_force_only: bool = False) -> list[dict[str, Any]]:
+    query = select(recognitions).order_by(
+        recognitions.c.recognising, recognitions.c.recognised, recognitions.c.id
+    )
+    if in_force_only:
+        query = query.where(recognitions.c.status == "in force")
+    return [dict(r) for r in conn.execute(query).mappings()]

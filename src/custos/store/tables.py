@@ -271,8 +271,20 @@ rollouts = Table(
     Column("filing_id", String(32), nullable=False),
 )
 
+recognitions = Table(
+    "recognitions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("recognising", String(16), nullable=False),
+    Column("recognised", String(16), nullable=False),
+    Column("terms", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("filing_id", String(32), nullable=False),
+)
+
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (
+    recognitions,
     rollouts,
     licences,
     obligations,

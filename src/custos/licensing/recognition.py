@@ -1,0 +1,48 @@
+"""Reciprocity: one jurisdiction recognising another's licences, as filings.
+
+An agreement says that jurisdiction A recognises licences valid in jurisdiction B, for some
+sectors and capability classes, with extra conditions. A licence valid in B then counts in A
+while the agreement stands; it lapses with B's licence, since every decision reads B's licence
+as it is now.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+
+from custos.core.jurisdictions import jurisdiction
+from custos.filings import FilingKind, Visibility, register_kind
+from custos.licensing.model import Condition
+from custos.registry.model import Sector
+
+PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
+
+
+class RecognitionAgreed(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    recognising: str = Field(json_schema_extra=PUBLIC, description="The jurisdiction that recognises (A).")
+    recognised: str = Field(
+        json_schema_extra=PUBLIC, description="The jurisdiction whose licences count (B)."
+    )
+    sectors: tuple[Sector, ...] = Field((), json_schema_extra=PUBLIC, description="Empty: every sector.")
+    capability_classes: tuple[str, ...] = Field((), json_schema_extra=PUBLIC)
+    extra_conditions: tuple[Condition, ...] = Field((), json_schema_extra=PUBLIC)
+
+    @field_validator("recognising", "recognised")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return jurisdiction(value).code
+
+
+class RecognitionEnded(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(min_length=1, json_schema_extra=PUBLIC)
+
+
+RECOGNITION_AGREED = register_kind(
+    FilingKind("recognition.agreed", RecognitionAgreed, "A jurisdiction recognises another's licences.")
+)
+RECOGNITION_ENDED = register_kind(
+    FilingKind("recognition.ended", RecognitionEnded, "A recognition agreement ends.")
+)

@@ -1,0 +1,75 @@
+"""Agreeing and ending mutual recognition of licences between jurisdictions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from custos.access.model import OPERATOR_ID, Principal
+from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from custos.core.ids import new_id
+from custos.filings import Filing
+from custos.licensing.recognition import RECOGNITION_AGREED, RECOGNITION_ENDED
+from custos.store import Store
+from custos.store import licensing_views as lv
+
+
+def render(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        **json.loads(row["terms"]),
+        "filing_id": row["filing_id"],
+    }
+
+
+class RecognitionService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def agree(self, content: dict[str, Any], *, by: Principal) -> dict[str, Any]:
+        if not by.sees_everything:
+            raise Forbidden("only supervisors agree to recognise another jurisdiction's licences")
+        if content.get("recognising") and content.get("recognising") == content.get("recognised"):
+            raise InvalidInput("a jurisdiction does not need to recognise its own licences")
+        agreement_id = new_id(self.store.clock)
+        with self.store.transaction() as uow:
+            uow.file(
+                self._filing(
+                    RECOGNITION_AGREED, content, agreement_id, by, str(content.get("recognising", ""))
+                )
+            )
+            row = lv.recognition(uow.conn, agreement_id)
+        assert row is not None
+        return render(row)
+
+    def end(self, agreement_id: str, reason: str, *, by: Principal) -> dict[str, Any]:
+        if not by.sees_everything:
+            raise Forbidden("only supervisors end recognition agreements")
+        with self.store.transaction() as uow:
+            row = lv.recognition(uow.conn, agreement_id)
+            if row is None:
+                raise NotFound(f"no recognition agreement {agreement_id!r}")
+            if row["status"] != "in force":
+                raise Conflict("the agreement has already ended")
+            uow.file(
+                self._filing(RECOGNITION_ENDED, {"reason": reason}, agreement_id, by, row["recognising"])
+            )
+            updated = lv.recognition(uow.conn, agreement_id)
+        assert updated is not None
+        return render(updated)
+
+    def list(self) -> list[dict[str, Any]]:
+        with self.store.read() as conn:
+            return [render(row) for row in lv.list_recognitions(conn)]
+
+    def _filing(self, kind: Any, content: dict[str, Any], subject: str, by: Principal, where: str) -> Filing:
+        return Filing.create(
+            kind=kind,
+            content=content,
+            actor=by.actor_id or OPERATOR_ID,
+            organisation=by.organisation_id or OPERATOR_ID,
+            jurisdiction_code=where or by.jurisdiction or "EU",
+            subject=subject,
+            clock=self.store.clock,
+        )

@@ -56,6 +56,7 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/licences/{licence_id}/rollout"): P.LICENCES_APPLY,
     ("GET", "/v1/licences/{licence_id}/rollout"): P.LICENCES_READ,
     ("POST", "/v1/licences/{licence_id}/rollout/{move}"): P.LICENCES_DECIDE,
+    ("POST", "/v1/licences/sweep"): P.LICENCES_DECIDE,
     ("GET", "/v1/recognitions"): P.LICENCES_READ,
     ("POST", "/v1/recognitions"): P.LICENCES_DECIDE,
     ("POST", "/v1/recognitions/{agreement_id}/end"): P.LICENCES_DECIDE,

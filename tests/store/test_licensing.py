@@ -210,3 +210,43 @@ def test_a_recognised_licence_counts_abroad_and_lapses_with_its_origin(
     assert not point.decide(world["bank"], world["model"], in_britain).allow
     with pytest.raises(InvalidInput, match="its own licences"):
         recognitions.agree({"recognising": "FR", "recognised": "FR"}, by=SUPERVISOR)
+
+
+def test_a_lapsed_condition_suspends_the_licence_when_it_says_so(
+    store: Store, world: dict[str, str], clock: FixedClock
+) -> None:
+    import custos.policy  # noqa: F401
+    from custos.licensing.compliance import sweep
+    from custos.policy import PolicyService
+    from tests.unit.policy.test_pack import GOOD
+
+    RegistryService(store).file_passport(
+        world["model"],
+        {"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}},
+        by=SUPERVISOR,
+    )
+    PolicyService(store).load(GOOD, origin="test-pack.yaml", by=SUPERVISOR)  # notify within 14 days
+    service = LicensingService(store)
+    licence = service.apply(application(world), by=SUPERVISOR)
+    conditions = [
+        {
+            "id": "notified",
+            "description": "Notify in time",
+            "obligation": "test-pack/big-model/notify",
+            "suspend_on_lapse": True,
+        },
+        {"id": "audited", "description": "An audit on file", "evidence": "audit.attested"},
+    ]
+    service.decide(licence["id"], Transition.GRANT, {"conditions": conditions}, by=SUPERVISOR)
+    first = sweep(store, by=SUPERVISOR)
+    assert [(r["licence_id"], r["suspended"]) for r in first] == [(licence["id"], False)]
+    assert [c["id"] for c in first[0]["lapsed"]] == ["audited"]
+    clock.advance(timedelta(days=15))
+    second = sweep(store, by=SUPERVISOR)
+    assert second[0]["suspended"] is True
+    shown = service.show(SUPERVISOR, licence["id"])
+    assert (
+        shown["status"] == "suspended"
+        and "notified: obligation test-pack/big-model/notify is overdue" in shown["reason"]
+    )
+    assert sweep(store, by=SUPERVISOR) == []  # a suspended licence is not swept again

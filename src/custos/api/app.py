@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
 
 import custos
-from custos.access import AccessService
+from custos.access import AccessService, operator
 from custos.api import (
     access_routes,
     filings_routes,
@@ -21,33 +21,45 @@ from custos.api import (
     registry_routes,
     transparency,
 )
+from custos.licensing.compliance import sweep
 from custos.store import Store
 
 log = logging.getLogger("custos.api")
 
 
-async def _publish_checkpoints(store: Store, interval: float) -> None:
-    """Sign a checkpoint every ``interval`` seconds when the log has grown (batched publishing)."""
+async def _every(interval: float, work: Callable[[], object], what: str) -> None:
+    """Run ``work`` in a thread every ``interval`` seconds, logging (not stopping on) failures."""
     while True:
         await asyncio.sleep(interval)
         try:
-            await asyncio.to_thread(store.publish_checkpoint)
-        except Exception:  # keep publishing after a transient database error
-            log.exception("checkpoint publishing failed; will retry")
+            await asyncio.to_thread(work)
+        except Exception:  # keep going after a transient database error
+            log.exception("%s failed; will retry", what)
 
 
-def create_app(store: Store, *, checkpoint_interval: float | None = 5.0) -> FastAPI:
+def create_app(
+    store: Store, *, checkpoint_interval: float | None = 5.0, compliance_interval: float | None = 60.0
+) -> FastAPI:
+    """The app; while it runs it signs checkpoints when the log grew (batched publishing) and
+    sweeps licence conditions, suspending licences whose lapsed conditions say so."""
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = (
-            asyncio.create_task(_publish_checkpoints(store, checkpoint_interval))
-            if checkpoint_interval
-            else None
-        )
+        tasks = []
+        if checkpoint_interval:
+            tasks.append(
+                asyncio.create_task(_every(checkpoint_interval, store.publish_checkpoint, "checkpoint"))
+            )
+        if compliance_interval:
+            tasks.append(
+                asyncio.create_task(
+                    _every(compliance_interval, lambda: sweep(store, by=operator(store)), "compliance sweep")
+                )
+            )
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -11,6 +11,7 @@ from custos.access import Permission, Principal
 from custos.api.auth import require
 from custos.core.errors import InvalidInput, NotFound
 from custos.licensing import Context, DecisionPoint, LicensingService, Transition
+from custos.licensing.compliance import sweep
 from custos.licensing.recognition import RecognitionAgreed
 from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout import RolloutPlanned
@@ -79,6 +80,12 @@ def apply(
     who: Annotated[Principal, Depends(require(Permission.LICENCES_APPLY))],
 ) -> dict[str, Any]:
     return _licensing(request).apply(body.content, by=who)
+
+
+@router.post("/licences/sweep")
+def sweep_licences(request: Request, who: Decider) -> list[dict[str, Any]]:
+    """Check every granted licence's conditions now; suspend those whose lapsed conditions say so."""
+    return sweep(request.app.state.store, by=who)
 
 
 @router.get("/licences/{licence_id}")

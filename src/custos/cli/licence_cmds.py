@@ -13,6 +13,7 @@ from custos.cli.context import open_store
 from custos.cli.output import JsonOption, emit
 from custos.core.errors import InvalidInput
 from custos.licensing import Context, DecisionPoint, LicensingService, Transition
+from custos.licensing.compliance import sweep
 from custos.licensing.recognition_service import RecognitionService
 from custos.registry import Sector
 
@@ -119,6 +120,13 @@ def list_(
             COLUMNS,
             "Licences",
         )
+
+
+@app.command("sweep")
+def sweep_command(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Check every granted licence's conditions; suspend those whose lapsed conditions say so."""
+    with open_store(ctx) as store:
+        emit(sweep(store, by=operator(store)), as_json)
 
 
 @app.command()

@@ -1,0 +1,80 @@
+"""Licence conditions kept or lapsed, and automatic suspension when a lapsed condition says so.
+
+A condition naming an obligation lapses when that obligation, on the licensed model, is open
+past its due date; one naming evidence lapses when no filing of that kind about the model or
+the licence is on file. A lapse makes the licence non-compliant; if the condition was granted
+with ``suspend_on_lapse``, the sweep suspends the licence, the filing saying which condition
+lapsed and why.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from custos.access.model import Principal
+from custos.core.clock import stored_utc
+from custos.licensing.model import Transition
+from custos.licensing.service import LicensingService
+from custos.store import Store
+from custos.store import licensing_views as lv
+from custos.store.tables import filings, obligations
+
+
+def lapsed_conditions(conn: Connection, licence: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """The licence's conditions that have lapsed, each with the reason."""
+    lapsed = []
+    for condition in json.loads(licence["conditions"]):
+        if condition.get("obligation"):
+            row = conn.execute(
+                select(obligations.c.status, obligations.c.due_at).where(
+                    obligations.c.key == condition["obligation"],
+                    obligations.c.subject_id == licence["model_id"],
+                )
+            ).first()
+            if (
+                row is not None
+                and row.status == "open"
+                and row.due_at is not None
+                and stored_utc(row.due_at) < now
+            ):
+                due = stored_utc(row.due_at).date().isoformat()
+                lapsed.append(
+                    {**condition, "why": f"obligation {condition['obligation']} is overdue since {due}"}
+                )
+        elif condition.get("evidence"):
+            found = conn.execute(
+                select(filings.c.id).where(
+                    filings.c.kind == condition["evidence"],
+                    filings.c.subject.in_([licence["model_id"], licence["id"]]),
+                )
+            ).first()
+            if found is None:
+                lapsed.append({**condition, "why": f"no {condition['evidence']} filing is on file"})
+    return lapsed
+
+
+def sweep(store: Store, *, by: Principal) -> list[dict[str, Any]]:
+    """Check every granted licence; suspend those whose lapsed conditions say so."""
+    now = store.clock.now()
+    with store.read() as conn:
+        found = [
+            (licence, lapsed)
+            for licence in lv.list_licences(
+                conn, status="granted", model=None, applicant=None, limit=1_000_000, offset=0
+            )
+            if (lapsed := lapsed_conditions(conn, licence, now))
+        ]
+    report = []
+    service = LicensingService(store)
+    for licence, lapsed in found:
+        suspending = [c for c in lapsed if c.get("suspend_on_lapse")]
+        entry: dict[str, Any] = {"licence_id": licence["id"], "lapsed": lapsed, "suspended": bool(suspending)}
+        if suspending:
+            reason = "condition lapsed: " + "; ".join(f"{c['id']}: {c['why']}" for c in suspending)
+            service.decide(licence["id"], Transition.SUSPEND, {"reason": reason}, by=by, automatic=True)
+        report.append(entry)
+    return report

@@ -60,3 +60,9 @@ def test_deployers_ask_for_themselves_only_and_bad_requests_are_problems(api: Ap
         headers=api.headers(Role.DEPLOYER),
     )
     assert unknown.json()["allow"] is False
+
+
+def test_an_unknown_jurisdiction_is_a_problem_not_a_denial(api: Api) -> None:
+    response = ask(api, api.headers(Role.DEPLOYER), jurisdiction="XX")
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert "unknown jurisdiction" in response.json()["detail"]  # type: ignore[attr-defined]

@@ -250,3 +250,22 @@ def test_a_lapsed_condition_suspends_the_licence_when_it_says_so(
         and "notified: obligation test-pack/big-model/notify is overdue" in shown["reason"]
     )
     assert sweep(store, by=SUPERVISOR) == []  # a suspended licence is not swept again
+
+
+def test_decisions_kept_for_audit_are_filed_in_batches(store: Store, world: dict[str, str]) -> None:
+    from sqlalchemy import func, select
+
+    from custos.store.tables import filings
+
+    point = DecisionPoint(store, log_rate=1.0)
+    for _ in range(5):
+        point.decide(world["bank"], world["model"], Context("DE", "finance", 5, None, "customer-1"))
+    assert point.flush() == 5
+    with store.read() as conn:
+        kept = conn.execute(
+            select(func.count()).select_from(filings).where(filings.c.kind == "decision.logged")
+        )
+        assert kept.scalar_one() == 5
+    with pytest.raises(ValueError, match="share"):
+        DecisionPoint(store, log_rate=2.0)
+    store.verify()

@@ -21,6 +21,7 @@ from custos.api import (
     registry_routes,
     transparency,
 )
+from custos.licensing import DecisionPoint
 from custos.licensing.compliance import sweep
 from custos.store import Store
 
@@ -38,10 +39,16 @@ async def _every(interval: float, work: Callable[[], object], what: str) -> None
 
 
 def create_app(
-    store: Store, *, checkpoint_interval: float | None = 5.0, compliance_interval: float | None = 60.0
+    store: Store,
+    *,
+    checkpoint_interval: float | None = 5.0,
+    compliance_interval: float | None = 60.0,
+    decision_log_rate: float = 0.0,
 ) -> FastAPI:
-    """The app; while it runs it signs checkpoints when the log grew (batched publishing) and
-    sweeps licence conditions, suspending licences whose lapsed conditions say so."""
+    """The app; while it runs it signs checkpoints when the log grew (batched publishing),
+    sweeps licence conditions, suspending licences whose lapsed conditions say so, and files the
+    share ``decision_log_rate`` of decisions it keeps for audit, every second."""
+    decisions = DecisionPoint(store, log_rate=decision_log_rate)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +63,8 @@ def create_app(
                     _every(compliance_interval, lambda: sweep(store, by=operator(store)), "compliance sweep")
                 )
             )
+        if decision_log_rate:
+            tasks.append(asyncio.create_task(_every(1.0, decisions.flush, "decision log")))
         try:
             yield
         finally:
@@ -63,6 +72,7 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await asyncio.to_thread(decisions.flush)
 
     app = FastAPI(
         title="Custos",
@@ -71,6 +81,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.store = store
+    app.state.decisions = decisions
     app.state.access = AccessService(store)
     problems.install(app)
     app.include_router(transparency.router)

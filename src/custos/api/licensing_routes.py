@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from custos.access import Permission, Principal
 from custos.api.auth import require
 from custos.core.errors import InvalidInput, NotFound
+from custos.core.jurisdictions import jurisdiction
 from custos.licensing import Context, DecisionPoint, LicensingService, Transition
 from custos.licensing.compliance import sweep
 from custos.licensing.recognition import RecognitionAgreed
@@ -30,9 +31,7 @@ def _licensing(request: Request) -> LicensingService:
 
 
 def _decision_point(request: Request) -> DecisionPoint:
-    point: DecisionPoint | None = getattr(request.app.state, "decisions", None)
-    if point is None:
-        point = request.app.state.decisions = DecisionPoint(request.app.state.store)
+    point: DecisionPoint = request.app.state.decisions
     return point
 
 
@@ -161,6 +160,7 @@ def end_recognition(agreement_id: str, body: Ending, request: Request, who: Deci
 
 def _decide(point: DecisionPoint, who: Principal, body: DecisionRequest) -> dict[str, Any]:
     check_requester(who, body.deployer)
+    jurisdiction(body.jurisdiction)  # an unknown code is a 422, not a silent deny
     context = Context(
         body.jurisdiction.upper(), body.sector, body.users, body.capability_class, body.subject_key
     )

@@ -57,7 +57,7 @@ def demo(
     console.print(f"\nSigned checkpoint of the log ({size} entries):", style="bold")
     typer.echo(note, nl=False)
     if not no_serve:
-        serve(ctx, host=host, port=port, checkpoint_interval=5.0)
+        serve(ctx, host=host, port=port, checkpoint_interval=5.0, decision_log_rate=0.0)
 
 
 def _seed(store: Store) -> None:

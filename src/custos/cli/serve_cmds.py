@@ -49,6 +49,9 @@ def serve(
     checkpoint_interval: float = typer.Option(
         5.0, "--checkpoint-interval", min=0.0, help="Seconds between checkpoint signings (0: never)."
     ),
+    decision_log_rate: float = typer.Option(
+        0.0, "--decision-log-rate", min=0.0, max=1.0, help="Share of decisions filed for audit (1: all)."
+    ),
 ) -> None:
     """Serve the REST API and the transparency log."""
     import uvicorn
@@ -62,7 +65,9 @@ def serve(
             f"Custos on http://{host}:{port} — log of {size} entries; API docs at /docs", highlight=False
         )
         uvicorn.run(
-            create_app(store, checkpoint_interval=checkpoint_interval or None),
+            create_app(
+                store, checkpoint_interval=checkpoint_interval or None, decision_log_rate=decision_log_rate
+            ),
             host=host,
             port=port,
             log_level="warning",

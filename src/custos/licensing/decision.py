@@ -9,18 +9,20 @@ seconds after one made elsewhere (another process, another node).
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from custos.core.clock import Clock
 from custos.core.jurisdictions import covers
-from custos.filings import Filing
+from custos.filings import Filing, FilingKind, register_kind
 from custos.licensing.rollout import included
 from custos.store import Store, UnitOfWork, after_filing, ledger_sql
 from custos.store import licensing_views as lv
@@ -107,11 +109,44 @@ class _Index:
     open_obligations: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+class DecisionLogged(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    deployer: str
+    model: str
+    context: dict[str, Any]
+    allow: bool
+    reasons: list[str]
+    licence_id: str | None = None
+    stage: str | None = None
+    decided_at: str
+
+
+DECISION_LOGGED = register_kind(
+    FilingKind("decision.logged", DecisionLogged, "A decision of the decision point, kept for audit.")
+)
+LOG_BATCH = 1000
+
+
 class DecisionPoint:
-    def __init__(self, store: Store, *, clock: Clock | None = None, refresh_interval: float = 0.1) -> None:
+    """Answers decisions from an in-memory index; keeps a share of them (``log_rate``, 0 to 1)
+    for audit, filed in batches by :meth:`flush` (and whenever 1,000 are waiting)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        refresh_interval: float = 0.1,
+        log_rate: float = 0.0,
+    ) -> None:
+        if not 0.0 <= log_rate <= 1.0:
+            raise ValueError("log_rate is a share, from 0 to 1")
         self.store = store
         self.clock = clock or store.clock
         self.refresh_interval = refresh_interval
+        self.log_rate = log_rate
+        self._pending: list[Filing] = []
+        self._chance = random.Random()
         self._lock = threading.Lock()
         self._index = _Index()
         self._size = -1
@@ -180,6 +215,48 @@ class DecisionPoint:
             self._index, self._size, self._generation = index, size, generation
 
     def decide(self, deployer: str, model: str, context: Context) -> Decision:
+        decision = self._decide(deployer, model, context)
+        if self.log_rate and (self.log_rate >= 1.0 or self._chance.random() < self.log_rate):
+            self._keep(deployer, model, context, decision)
+        return decision
+
+    def _keep(self, deployer: str, model: str, context: Context, decision: Decision) -> None:
+        now = self.clock.now()
+        content = {
+            "deployer": deployer,
+            "model": model,
+            "context": {k: v for k, v in asdict(context).items() if v is not None},
+            "allow": decision.allow,
+            "reasons": list(decision.reasons),
+            "licence_id": decision.licence_id,
+            "stage": decision.stage,
+            "decided_at": now.isoformat(),
+        }
+        filing = Filing.create(
+            kind=DECISION_LOGGED,
+            content=content,
+            actor="decision-point",
+            organisation=deployer,
+            jurisdiction_code=context.jurisdiction,
+            subject=model,
+            clock=self.clock,
+        )
+        with self._lock:
+            self._pending.append(filing)
+            full = len(self._pending) >= LOG_BATCH
+        if full:
+            self.flush()
+
+    def flush(self) -> int:
+        """File the decisions kept so far, in one transaction; return how many."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if batch:
+            with self.store.transaction() as uow:
+                uow.file(*batch)
+        return len(batch)
+
+    def _decide(self, deployer: str, model: str, context: Context) -> Decision:
         self.refresh()
         index = self._index
         candidates = index.by_model.get(model)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -30,9 +31,14 @@ def operator(store: Store) -> Principal:
     return Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, authority, code)
 
 
+#: How long an authenticated token is trusted without asking the database again.
+TOKEN_CACHE_SECONDS = 5.0
+
+
 class AccessService:
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._cache: dict[str, tuple[Principal, float]] = {}
 
     def add_actor(
         self, name: str, role: Role, organisation: str, jurisdiction_code: str | None = None, *, by: Principal
@@ -90,12 +96,26 @@ class AccessService:
                 .where(api_tokens.c.actor_id == actor_id, api_tokens.c.revoked_at.is_(None))
                 .values(revoked_at=self.store.clock.now())
             )
+        self._cache.clear()
         return int(result.rowcount)
 
+    def cached(self, token: str) -> Principal | None:
+        """The principal of a token authenticated in the last ``TOKEN_CACHE_SECONDS``, if any."""
+        hit = self._cache.get(token_hash(token))
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
     def authenticate(self, token: str | None) -> Principal:
-        """The principal a bearer token stands for; no token is the public."""
+        """The principal a bearer token stands for; no token is the public.
+
+        Answers are cached for ``TOKEN_CACHE_SECONDS``: a revocation made in this process takes
+        effect at once, one made in another process within that time."""
         if token is None:
             return PUBLIC
+        cached = self.cached(token)
+        if cached is not None:
+            return cached
         with self.store.read() as conn:
             actor_id = conn.execute(
                 select(api_tokens.c.actor_id).where(
@@ -105,9 +125,11 @@ class AccessService:
             actor = views.actor(conn, actor_id) if actor_id else None
         if actor is None:
             raise Unauthenticated("unknown or revoked API token")
-        return Principal(
+        found = Principal(
             actor["id"], actor["name"], Role(actor["role"]), actor["organisation_id"], actor["jurisdiction"]
         )
+        self._cache[token_hash(token)] = (found, time.monotonic() + TOKEN_CACHE_SECONDS)
+        return found
 
     def list_actors(self) -> list[dict[str, Any]]:
         with self.store.read() as conn:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
-from custos.access import AccessService, Permission, Principal, allows
+from custos.access import PUBLIC, AccessService, Permission, Principal, allows
 from custos.core.errors import Forbidden, Unauthenticated
 
 _bearer = HTTPBearer(auto_error=False, description="An API token issued with `custos actors token`.")
@@ -19,19 +20,27 @@ def access_service(request: Request) -> AccessService:
     return service
 
 
-def principal(
+async def principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """Who is asking. A token seen in the last few seconds is answered from memory, on the event
+    loop; otherwise the database is asked from a worker thread."""
     if credentials is None and request.headers.get("Authorization"):
         raise Unauthenticated("the Authorization header must read 'Bearer <token>'")
-    return access_service(request).authenticate(credentials.credentials if credentials else None)
+    if credentials is None:
+        return PUBLIC
+    service = access_service(request)
+    cached = service.cached(credentials.credentials)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(service.authenticate, credentials.credentials)
 
 
-def require(permission: Permission) -> Callable[..., Principal]:
+def require(permission: Permission) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency that admits callers whose role holds ``permission``, and records it on the route."""
 
-    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+    async def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
         if not allows(who.role, permission):
             if who.is_public:
                 raise Unauthenticated(f"sign in: {permission} is not open to the public")

@@ -12,12 +12,12 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.common import machine  # noqa: E402
 
 BENCHMARKS = [
-    "bench_decisions_http",
     "bench_ledger_append",
     "bench_ledger_proofs",
     "bench_registry",
     "bench_policy",
     "bench_decisions",
+    "bench_decisions_http",
 ]
 
 

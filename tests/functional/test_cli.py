@@ -260,6 +260,43 @@ def test_licence_apply_grant_decide_suspend(installed: Path) -> None:
     assert json.loads(run(installed, *args, code=1))["allow"] is False
     assert "give the --reason" in run(installed, "licence", "decide", licence["id"], "revoke", code=2)  # type: ignore[index]
     assert "cannot grant" in run(installed, "licence", "decide", licence["id"], "grant", code=2)  # type: ignore[index]
+    _rollout_commands(installed, licence["id"])  # type: ignore[index]
+
+
+def _rollout_commands(home: Path, licence_id: str) -> None:
+    """Plan, report figures, promote through a metric gate, roll back; bad input exits 2."""
+    run(home, "licence", "reinstate", licence_id, "--reason", "audit filed")
+    plan = home.parent / "plan.json"
+    plan.write_text(
+        json.dumps(
+            {
+                "stages": [
+                    {
+                        "name": "pilot",
+                        "percentage": 5,
+                        "gates": {"metrics": {"override_rate": {"max": 0.05}}},
+                    },
+                    {"name": "all", "percentage": 100},
+                ]
+            }
+        )
+    )
+    assert run_json(home, "rollout", "plan", licence_id, str(plan))["stage_name"] == "pilot"  # type: ignore[index]
+    assert "no monitoring figures" in run(home, "rollout", "promote", licence_id, "--reason", "go", code=2)
+    assert "NAME=NUMBER" in run(
+        home, "rollout", "report", licence_id, "--metric", "override_rate=high", code=2
+    )
+    status = run_json(home, "rollout", "report", licence_id, "--metric", "override_rate=0.2")
+    assert status["gates_unmet"] == ["override_rate = 0.2 is above its maximum 0.05"]  # type: ignore[index]
+    run(home, "rollout", "report", licence_id, "--metric", "override_rate=0.01", "--note", "week 1")
+    promoted = run_json(home, "rollout", "promote", licence_id, "--reason", "pilot held")
+    assert promoted["stage_name"] == "all"  # type: ignore[index]
+    assert "earlier stage" in run(
+        home, "rollout", "rollback", licence_id, "--to-stage", "1", "--reason", "x", code=2
+    )
+    back = run_json(home, "rollout", "rollback", licence_id, "--to-stage", "0", "--reason", "incident")
+    assert back["stage_name"] == "pilot" and back["reason"] == "incident"  # type: ignore[index]
+    assert run_json(home, "rollout", "status", licence_id)["stage"] == 0  # type: ignore[index]
 
 
 def _card(folder: Path) -> Path:

@@ -55,6 +55,7 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/licences/{licence_id}/{transition}"): P.LICENCES_DECIDE,
     ("POST", "/v1/licences/{licence_id}/rollout"): P.LICENCES_APPLY,
     ("GET", "/v1/licences/{licence_id}/rollout"): P.LICENCES_READ,
+    ("POST", "/v1/licences/{licence_id}/rollout/metrics"): P.LICENCES_APPLY,
     ("POST", "/v1/licences/{licence_id}/rollout/{move}"): P.LICENCES_DECIDE,
     ("POST", "/v1/licences/sweep"): P.LICENCES_DECIDE,
     ("GET", "/v1/recognitions"): P.LICENCES_READ,
@@ -204,6 +205,10 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             {"json": {"stages": [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]}},
         ),
         ("GET", "/v1/licences/{licence_id}/rollout"): (f"/v1/licences/{api.samples['licence']}/rollout", {}),
+        ("POST", "/v1/licences/{licence_id}/rollout/metrics"): (
+            f"/v1/licences/{api.samples['licence']}/rollout/metrics",
+            {"json": {"values": {"override_rate": 0.01}}},
+        ),
         ("POST", "/v1/licences/{licence_id}/rollout/{move}"): (
             f"/v1/licences/{api.samples['licence']}/rollout/promote",
             {"json": {"reason": "test"}},

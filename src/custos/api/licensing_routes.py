@@ -17,7 +17,7 @@ from custos.licensing import Context, DecisionPoint, LicensingService, Transitio
 from custos.licensing.compliance import sweep
 from custos.licensing.recognition import RecognitionAgreed
 from custos.licensing.recognition_service import RecognitionService
-from custos.licensing.rollout import RolloutPlanned
+from custos.licensing.rollout import MetricsReported, RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
 from custos.licensing.service import check_requester
 
@@ -115,6 +115,18 @@ def plan_rollout(
 def rollout_status(licence_id: str, request: Request, who: Reader) -> dict[str, Any]:
     _visible(who, _licensing(request).show(who, licence_id))
     return RolloutService(request.app.state.store).status(licence_id)
+
+
+@router.post("/licences/{licence_id}/rollout/metrics", status_code=201)
+def report_rollout_metrics(
+    licence_id: str,
+    body: MetricsReported,
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.LICENCES_APPLY))],
+) -> dict[str, Any]:
+    """File monitoring figures for the rollout's current stage (the licence holder or a supervisor)."""
+    service = RolloutService(request.app.state.store)
+    return service.report_metrics(licence_id, body.model_dump(mode="json", exclude_none=True), by=who)
 
 
 @router.post("/licences/{licence_id}/rollout/{move}", status_code=201)

@@ -40,6 +40,27 @@ def promote(
 
 
 @app.command()
+def report(
+    ctx: typer.Context,
+    licence_id: str,
+    metric: list[str] = typer.Option(..., "--metric", help="NAME=VALUE, e.g. override_rate=0.02"),
+    note: str | None = typer.Option(None, "--note"),
+    as_json: bool = JsonOption,
+) -> None:
+    """File monitoring figures for the current stage; gates with metric bounds read the latest."""
+    values: dict[str, float] = {}
+    for item in metric:
+        name, _, value = item.partition("=")
+        try:
+            values[name.strip()] = float(value)
+        except ValueError as exc:
+            raise InvalidInput(f"--metric {item!r} is not NAME=NUMBER") from exc
+    content = {"values": values, **({"note": note} if note else {})}
+    with open_store(ctx) as store:
+        emit(RolloutService(store).report_metrics(licence_id, content, by=operator(store)), as_json)
+
+
+@app.command()
 def hold(
     ctx: typer.Context,
     licence_id: str,

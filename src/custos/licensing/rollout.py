@@ -2,7 +2,8 @@
 
 A plan orders stages, each admitting a share of subjects (a percentage) within caps (users,
 sectors, capability classes); promotion to the next stage passes gates (time in stage, no
-serious incident since the stage began). Subjects are bucketed as Unleash's flexible rollout
+serious incident since the stage began, monitoring figures reported in the stage within their
+bounds). Subjects are bucketed as Unleash's flexible rollout
 does it: bucket = murmur3_32("group:key", seed 0) mod 100 + 1, included when the bucket is at
 most the percentage, so raising the percentage never drops a subject already included.
 """
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from itertools import pairwise
+from typing import Annotated
 
 import mmh3
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, model_validator
 
 from custos.filings import FilingKind, Visibility, register_kind
 from custos.registry.model import Sector
@@ -34,10 +36,40 @@ class _Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class Bounds(_Payload):
+    """The range a monitoring figure must stay within; either end may be open."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _a_range(self) -> Bounds:
+        if self.min is None and self.max is None:
+            raise ValueError("bounds need a min, a max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        return self
+
+    def breach(self, name: str, value: float) -> str | None:
+        """Why ``value`` is out of bounds, or None when it is within them."""
+        if self.min is not None and value < self.min:
+            return f"{name} = {value:g} is below its minimum {self.min:g}"
+        if self.max is not None and value > self.max:
+            return f"{name} = {value:g} is above its maximum {self.max:g}"
+        return None
+
+
+MetricName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
 class Gates(_Payload):
     min_days: int = Field(0, ge=0, description="Days in the stage before promotion.")
     no_serious_incident: bool = Field(
         True, description="No incident reported about the model since the stage began."
+    )
+    metrics: dict[MetricName, Bounds] = Field(
+        default_factory=dict,
+        description="Monitoring figures the latest report in the stage must hold within bounds.",
     )
 
 
@@ -65,6 +97,13 @@ class RolloutPlanned(_Payload):
         return self
 
 
+class MetricsReported(_Payload):
+    """Monitoring figures for the rollout's current stage (error rates, complaints, overrides...)."""
+
+    values: dict[MetricName, float] = Field(min_length=1, json_schema_extra=PUBLIC)
+    note: str | None = Field(None, max_length=2000, json_schema_extra=PUBLIC)
+
+
 class RolloutMoved(_Payload):
     stage: int = Field(ge=0, json_schema_extra=PUBLIC)
     reason: str = Field(min_length=1, json_schema_extra=PUBLIC)
@@ -78,6 +117,11 @@ ROLLOUT_PROMOTED = register_kind(
 )
 ROLLOUT_ROLLED_BACK = register_kind(
     FilingKind("rollout.rolled_back", RolloutMoved, "A rollout moves back to an earlier stage.")
+)
+ROLLOUT_METRICS = register_kind(
+    FilingKind(
+        "rollout.metrics_reported", MetricsReported, "Monitoring figures for a rollout's current stage."
+    )
 )
 ROLLOUT_HELD = register_kind(FilingKind("rollout.held", RolloutMoved, "A rollout is held at its stage."))
 

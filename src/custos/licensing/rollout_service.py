@@ -14,9 +14,11 @@ from custos.filings import Filing, FilingKind
 from custos.licensing.model import Scope
 from custos.licensing.rollout import (
     ROLLOUT_HELD,
+    ROLLOUT_METRICS,
     ROLLOUT_PLANNED,
     ROLLOUT_PROMOTED,
     ROLLOUT_ROLLED_BACK,
+    Bounds,
     RolloutPlanned,
     stage_since,
 )
@@ -47,6 +49,30 @@ def _contradictions(plan: RolloutPlanned, scope: Scope) -> list[str]:
         if classes:
             found.append(f"stages.{index}.capability_classes: {sorted(classes)} are outside the licence")
     return found
+
+
+def _metric_breaches(conn: Any, licence_id: str, since: str, bounds: dict[str, Bounds]) -> list[str]:
+    """The bounded figures that the stage's latest report lacks or holds out of bounds."""
+    latest = conn.execute(
+        select(filings.c.document)
+        .where(
+            filings.c.subject == licence_id,
+            filings.c.kind == ROLLOUT_METRICS.name,
+            filings.c.id > since,
+        )
+        .order_by(filings.c.id.desc())
+        .limit(1)
+    ).scalar()
+    if latest is None:
+        return ["no monitoring figures were reported in this stage"]
+    values = json.loads(latest)["content"]["values"]
+    breaches = []
+    for name, bound in bounds.items():
+        if name not in values:
+            breaches.append(f"the latest report has no figure for {name}")
+        elif (breach := bound.breach(name, values[name])) is not None:
+            breaches.append(breach)
+    return breaches
 
 
 class RolloutService:
@@ -88,6 +114,17 @@ class RolloutService:
             if not 0 <= stage < rollout["stage"]:
                 raise Conflict(f"a rollback goes to an earlier stage than {rollout['stage']}")
             uow.file(self._filing(ROLLOUT_ROLLED_BACK, {"stage": stage, "reason": reason}, licence, by))
+        return self.status(licence_id)
+
+    def report_metrics(self, licence_id: str, content: dict[str, Any], *, by: Principal) -> dict[str, Any]:
+        """File monitoring figures for the current stage (the licence holder or a supervisor)."""
+        with self.store.transaction() as uow:
+            licence = lv.licence(uow.conn, licence_id)
+            if licence is None or lv.rollout(uow.conn, licence_id) is None:
+                raise NotFound(f"licence {licence_id!r} has no rollout plan")
+            if not (by.sees_everything or by.organisation_id == licence["applicant_id"]):
+                raise Forbidden("only the licence holder or a supervisor reports a rollout's figures")
+            uow.file(self._filing(ROLLOUT_METRICS, content, licence, by))
         return self.status(licence_id)
 
     def hold(self, licence_id: str, reason: str, *, by: Principal) -> dict[str, Any]:
@@ -148,6 +185,8 @@ class RolloutService:
                 unmet.append(
                     f"an incident was reported about the model since the stage began ({reported[0]})"
                 )
+        if gates.metrics:
+            unmet.extend(_metric_breaches(conn, licence["id"], rollout["filing_id"], gates.metrics))
         return unmet
 
     def _filing(

@@ -1,4 +1,4 @@
-"""Bucketing as Unleash's flexible rollout does it, checked against its cross-client vectors."""
+"""Bucketing as Unleash's flexible rollout does it, checked against its cross-client vectors; plan validation."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custos.licensing.rollout import RolloutPlanned, bucket, included
+from custos.licensing.rollout import Bounds, RolloutPlanned, bucket, included
 
 
 @pytest.mark.parametrize(("key", "group", "expected"), [("123", "gr1", 73), ("999", "groupX", 25)])
@@ -35,3 +35,13 @@ def test_percentages_must_rise() -> None:
         RolloutPlanned.model_validate(
             {"stages": [{"name": "a", "percentage": 10}, {"name": "b", "percentage": 10}]}
         )
+
+
+def test_metric_bounds_are_a_range_and_say_which_end_is_breached() -> None:
+    for bad in ({}, {"min": 2, "max": 1}):
+        with pytest.raises(ValueError, match="bounds need|above max"):
+            Bounds.model_validate(bad)
+    bounds = Bounds(min=0.9, max=1.0)
+    assert bounds.breach("accuracy", 0.95) is None
+    assert bounds.breach("accuracy", 0.5) == "accuracy = 0.5 is below its minimum 0.9"
+    assert bounds.breach("accuracy", 1.5) == "accuracy = 1.5 is above its maximum 1"

@@ -3,21 +3,16 @@ the table allows is accepted, every other is refused with a Conflict, and nothin
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from custos.core import Conflict
-from custos.core.settings import Settings
-from custos.installation import create_installation
-from custos.licensing import LicensingService, Transition
+from custos.licensing import Transition
 from custos.licensing.model import LIFECYCLE, LicenceStatus
-from custos.registry import RegistryService
 from tests.store.test_registry import SUPERVISOR
+from tests.unit.licensing.world import applied_licence
 
 TERMINAL = {LicenceStatus.REFUSED, LicenceStatus.REVOKED, LicenceStatus.EXPIRED}
 
@@ -37,26 +32,8 @@ def test_terminal_states_allow_nothing_and_every_state_is_reachable() -> None:
 class Lifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        home = Path(tempfile.mkdtemp())
-        self.store = create_installation(
-            Settings(home=home, database_url=f"sqlite:///{home / 'c.db'}"),
-            origin="t/log",
-            authority="Authority",
-            jurisdiction_code="EU",
-        )
-        registry = RegistryService(self.store)
-        org = registry.register_organisation({"name": "Lab", "jurisdiction": "FR"}, by=SUPERVISOR)
-        model = registry.register_model({"name": "M", "provider_id": org["id"]}, by=SUPERVISOR)
-        self.service = LicensingService(self.store)
-        self.licence = self.service.apply(
-            {
-                "applicant_id": org["id"],
-                "model_id": model["id"],
-                "scope": {"jurisdictions": ["FR"]},
-                "term_months": 6,
-            },
-            by=SUPERVISOR,
-        )["id"]
+        world = applied_licence()
+        self.store, self.service, self.licence = world.store, world.licensing, world.licence
         self.expected = LicenceStatus.APPLIED
 
     @rule(transition=st.sampled_from(list(Transition)))

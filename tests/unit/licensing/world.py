@@ -1,0 +1,48 @@
+"""A fresh installation holding one provider, one model and its licence application."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from custos.core.settings import Settings
+from custos.installation import create_installation
+from custos.licensing import LicensingService
+from custos.registry import RegistryService
+from custos.store import Store
+from tests.store.test_registry import SUPERVISOR
+
+
+@dataclass
+class World:
+    store: Store
+    licensing: LicensingService
+    provider: str
+    model: str
+    licence: str
+
+
+def applied_licence() -> World:
+    """Stateful machines cannot take fixtures, so each example builds its own installation."""
+    home = Path(tempfile.mkdtemp())
+    store = create_installation(
+        Settings(home=home, database_url=f"sqlite:///{home / 'c.db'}"),
+        origin="t/log",
+        authority="Authority",
+        jurisdiction_code="EU",
+    )
+    registry = RegistryService(store)
+    org = registry.register_organisation({"name": "Lab", "jurisdiction": "FR"}, by=SUPERVISOR)
+    model = registry.register_model({"name": "M", "provider_id": org["id"]}, by=SUPERVISOR)
+    licensing = LicensingService(store)
+    licence = licensing.apply(
+        {
+            "applicant_id": org["id"],
+            "model_id": model["id"],
+            "scope": {"jurisdictions": ["FR"]},
+            "term_months": 6,
+        },
+        by=SUPERVISOR,
+    )
+    return World(store, licensing, org["id"], model["id"], licence["id"])

@@ -66,6 +66,8 @@ def test_actors_orgs_and_tokens(installed: Path) -> None:
         (("actors", "token", "NOPE"), "no actor"),
         (("ledger", "proof", "inclusion", "--index", "5", "--size", "99"), "need index < size"),
         (("ledger", "append", "/no/such/file"), "No such file"),
+        (("decide", "--deployer", "NOPE", "--model", "M", "-j", "FR"), "no organisation 'NOPE'"),
+        (("rollout", "status", "NOPE"), "has no rollout plan"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(installed: Path, args: tuple[str, ...], message: str) -> None:

@@ -59,7 +59,13 @@ def test_deployers_ask_for_themselves_only_and_bad_requests_are_problems(api: Ap
         json={"deployer": api.organisations["provider"]["id"], "model": "NOPE", "jurisdiction": "FR"},
         headers=api.headers(Role.DEPLOYER),
     )
-    assert unknown.json()["allow"] is False
+    assert unknown.status_code == 404 and unknown.json()["detail"] == "no model 'NOPE' in the registry"
+    stranger = api.client.post(
+        "/v1/decisions",
+        json={"deployer": "NOPE", "model": "NOPE", "jurisdiction": "FR"},
+        headers=api.headers(Role.SUPERVISOR),
+    )
+    assert stranger.status_code == 404 and "no organisation 'NOPE'" in stranger.json()["detail"]
 
 
 def test_an_unknown_jurisdiction_is_a_problem_not_a_denial(api: Api) -> None:

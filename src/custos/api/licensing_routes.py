@@ -175,6 +175,7 @@ def end_recognition(agreement_id: str, body: Ending, request: Request, who: Deci
 def _decide(point: DecisionPoint, who: Principal, body: DecisionRequest) -> dict[str, Any]:
     check_requester(who, body.deployer)
     jurisdiction(body.jurisdiction)  # an unknown code is a 422, not a silent deny
+    point.require_known(body.deployer, body.model)  # and an unknown model or deployer a 404
     context = Context(
         body.jurisdiction.upper(), body.sector, body.users, body.capability_class, body.subject_key
     )

@@ -184,7 +184,9 @@ def decision(
 ) -> None:
     """May this deployer serve this request with this model, now? Exit code 1 when denied."""
     with open_store(ctx) as store:
-        result = DecisionPoint(store).decide(
+        point = DecisionPoint(store)
+        point.require_known(deployer, model)
+        result = point.decide(
             deployer, model, Context(jurisdiction.upper(), sector, users, capability_class, subject_key)
         )
     emit(result.as_dict(), as_json)

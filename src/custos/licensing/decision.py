@@ -21,12 +21,13 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from custos.core.clock import Clock
+from custos.core.errors import NotFound
 from custos.core.jurisdictions import covers
 from custos.filings import Filing, FilingKind, register_kind
 from custos.licensing.rollout import included
 from custos.store import Store, UnitOfWork, after_filing, ledger_sql
 from custos.store import licensing_views as lv
-from custos.store.tables import models, obligations
+from custos.store.tables import models, obligations, organisations
 
 _GENERATION = [0]  # bumped by licence filings in this process
 
@@ -152,7 +153,21 @@ class DecisionPoint:
         self._size = -1
         self._generation = -1
         self._checked = 0.0
+        self._known: set[str] = set()
         self.refresh(force=True)
+
+    def require_known(self, deployer: str, model: str) -> None:
+        """Refuse (NotFound) a question about an organisation or model the registry does not hold.
+
+        Registered ids are remembered, since nothing leaves the registry: only a question about
+        an unknown id reads the database, so the answer stays a lookup in memory."""
+        for table, kind, key in ((organisations, "organisation", deployer), (models, "model", model)):
+            if key in self._known:
+                continue
+            with self.store.read() as conn:
+                if conn.execute(select(table.c.id).where(table.c.id == key)).first() is None:
+                    raise NotFound(f"no {kind} {key!r} in the registry")
+            self._known.add(key)
 
     def refresh(self, *, force: bool = False) -> None:
         """Rebuild the index if the log grew (checked at most every ``refresh_interval``)."""

@@ -13,6 +13,7 @@ import custos
 from custos.access import AccessService, operator
 from custos.api import (
     access_routes,
+    decision_routes,
     filings_routes,
     ledger_routes,
     licensing_routes,
@@ -84,6 +85,7 @@ def create_app(
     app.state.decisions = decisions
     app.state.access = AccessService(store)
     problems.install(app)
+    app.include_router(decision_routes.router)  # first: the hot path is matched first
     app.include_router(transparency.router)
     app.include_router(ledger_routes.router)
     app.include_router(access_routes.router)

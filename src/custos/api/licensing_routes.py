@@ -1,61 +1,34 @@
-"""Licences and the decision point over HTTP."""
+"""Licences, their rollouts and recognition agreements over HTTP."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
 from custos.core.errors import InvalidInput, NotFound
-from custos.core.jurisdictions import jurisdiction
-from custos.licensing import Context, DecisionPoint, LicensingService, Transition
+from custos.licensing import LicensingService, Transition
 from custos.licensing.compliance import sweep
 from custos.licensing.recognition import RecognitionAgreed
 from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout import MetricsReported, RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
-from custos.licensing.service import check_requester
 
 router = APIRouter(prefix="/v1", tags=["licensing"])
 Reader = Annotated[Principal, Depends(require(Permission.LICENCES_READ))]
 Decider = Annotated[Principal, Depends(require(Permission.LICENCES_DECIDE))]
-Asker = Annotated[Principal, Depends(require(Permission.DECISIONS_REQUEST))]
-MAX_BATCH = 1000
 
 
 def _licensing(request: Request) -> LicensingService:
     return LicensingService(request.app.state.store)
 
 
-def _decision_point(request: Request) -> DecisionPoint:
-    point: DecisionPoint = request.app.state.decisions
-    return point
-
-
 class Application(BaseModel):
     model_config = ConfigDict(extra="forbid")
     content: dict[str, Any]
-
-
-class DecisionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    deployer: str = Field(min_length=1)
-    model: str = Field(min_length=1)
-    jurisdiction: str = Field(min_length=2, max_length=16)
-    sector: str | None = None
-    users: int | None = Field(None, ge=0)
-    capability_class: str | None = None
-    subject_key: str | None = None
-
-
-class DecisionBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    requests: list[DecisionRequest] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 def _visible(who: Principal, licence: dict[str, Any]) -> dict[str, Any]:
@@ -170,43 +143,3 @@ def recognise(body: RecognitionAgreed, request: Request, who: Decider) -> dict[s
 @router.post("/recognitions/{agreement_id}/end", status_code=201)
 def end_recognition(agreement_id: str, body: Ending, request: Request, who: Decider) -> dict[str, Any]:
     return RecognitionService(request.app.state.store).end(agreement_id, body.reason, by=who)
-
-
-def _decide(point: DecisionPoint, who: Principal, body: DecisionRequest) -> dict[str, Any]:
-    check_requester(who, body.deployer)
-    jurisdiction(body.jurisdiction)  # an unknown code is a 422, not a silent deny
-    point.require_known(body.deployer, body.model)  # and an unknown model or deployer a 404
-    context = Context(
-        body.jurisdiction.upper(), body.sector, body.users, body.capability_class, body.subject_key
-    )
-    return point.decide(body.deployer, body.model, context).as_dict()
-
-
-class DecisionOut(BaseModel):
-    """What the decision point answers; declared for the OpenAPI document."""
-
-    allow: bool
-    reasons: list[str]
-    licence_id: str | None
-    stage: str | None
-    obligations: list[str]
-
-
-def _json(content: Any) -> Response:
-    """Serialise with orjson straight to bytes: the decision routes are the hot path, and
-    FastAPI's own encoder walks every value in Python first."""
-    return Response(orjson.dumps(content), media_type="application/json")
-
-
-@router.post("/decisions", response_model=DecisionOut)
-async def decision(body: DecisionRequest, request: Request, who: Asker) -> Response:
-    """May this deployer serve this request with this model, now? Allow or deny, with reasons.
-
-    Answered on the event loop from the decision point's memory: no database, no thread."""
-    return _json(_decide(_decision_point(request), who, body))
-
-
-@router.post("/decisions/batch", response_model=list[DecisionOut])
-async def decisions(body: DecisionBatch, request: Request, who: Asker) -> Response:
-    point = _decision_point(request)
-    return _json([_decide(point, who, item) for item in body.requests])

@@ -1,0 +1,82 @@
+"""The decision point over HTTP: the hot path, kept apart and mounted first so a request for a
+decision is matched before the other routes are tried."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from custos.access import Permission, Principal
+from custos.api.auth import require
+from custos.core.jurisdictions import jurisdiction
+from custos.licensing import Context, DecisionPoint
+from custos.licensing.service import check_requester
+
+router = APIRouter(prefix="/v1", tags=["licensing"])
+Asker = Annotated[Principal, Depends(require(Permission.DECISIONS_REQUEST))]
+MAX_BATCH = 1000
+
+
+class DecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    deployer: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+    jurisdiction: str = Field(min_length=2, max_length=16)
+    sector: str | None = None
+    users: int | None = Field(None, ge=0)
+    capability_class: str | None = None
+    subject_key: str | None = None
+
+
+class DecisionBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    requests: list[DecisionRequest] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class DecisionOut(BaseModel):
+    """What the decision point answers; declared for the OpenAPI document."""
+
+    allow: bool
+    reasons: list[str]
+    licence_id: str | None
+    stage: str | None
+    obligations: list[str]
+
+
+def _decision_point(request: Request) -> DecisionPoint:
+    point: DecisionPoint = request.app.state.decisions
+    return point
+
+
+def _decide(point: DecisionPoint, who: Principal, body: DecisionRequest) -> dict[str, Any]:
+    check_requester(who, body.deployer)
+    jurisdiction(body.jurisdiction)  # an unknown code is a 422, not a silent deny
+    point.require_known(body.deployer, body.model)  # and an unknown model or deployer a 404
+    context = Context(
+        body.jurisdiction.upper(), body.sector, body.users, body.capability_class, body.subject_key
+    )
+    return point.decide(body.deployer, body.model, context).as_dict()
+
+
+def _json(content: Any) -> Response:
+    """Serialise with orjson straight to bytes: FastAPI's own encoder walks every value in
+    Python first."""
+    return Response(orjson.dumps(content), media_type="application/json")
+
+
+@router.post("/decisions", response_model=DecisionOut)
+async def decision(body: DecisionRequest, request: Request, who: Asker) -> Response:
+    """May this deployer serve this request with this model, now? Allow or deny, with reasons.
+
+    Answered on the event loop from the decision point's memory: no database, no thread."""
+    return _json(_decide(_decision_point(request), who, body))
+
+
+@router.post("/decisions/batch", response_model=list[DecisionOut])
+async def decisions(body: DecisionBatch, request: Request, who: Asker) -> Response:
+    point = _decision_point(request)
+    return _json([_decide(point, who, item) for item in body.requests])

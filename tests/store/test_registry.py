@@ -138,18 +138,12 @@ def test_mutated_documents_import_whole_or_not_at_all(tmp_path_factory: pytest.T
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from custos.core.settings import Settings
-    from custos.installation import create_installation
+    from tests.installations import sqlite_installation
     from tests.strategies import import_item
     from tests.unit.passports.test_malformed import mutate
 
     home = tmp_path_factory.mktemp("mutated")
-    store = create_installation(
-        Settings(home=home, database_url=f"sqlite:///{home / 'c.db'}"),
-        origin="t/log",
-        authority="Authority",
-        jurisdiction_code="EU",
-    )
+    store = sqlite_installation(home)
     registry = RegistryService(store)
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

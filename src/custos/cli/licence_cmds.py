@@ -10,7 +10,7 @@ import typer
 
 from custos.access import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, emit
+from custos.cli.output import JsonOption, ReasonOption, emit
 from custos.core.errors import InvalidInput
 from custos.licensing import Context, DecisionPoint, LicensingService, Transition
 from custos.licensing.compliance import sweep
@@ -81,7 +81,7 @@ def _shortcut(transition: Transition) -> None:
     def command(
         ctx: typer.Context,
         licence_id: str,
-        reason: str = typer.Option(..., "--reason"),
+        reason: str = ReasonOption,
         as_json: bool = JsonOption,
     ) -> None:
         with open_store(ctx) as store:
@@ -164,7 +164,7 @@ def recognitions(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 def end_recognition(
     ctx: typer.Context,
     agreement_id: str,
-    reason: str = typer.Option(..., "--reason"),
+    reason: str = ReasonOption,
     as_json: bool = JsonOption,
 ) -> None:
     with open_store(ctx) as store:

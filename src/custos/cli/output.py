@@ -14,6 +14,7 @@ console = Console()
 errors = Console(stderr=True)
 
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
+ReasonOption = typer.Option(..., "--reason", help="Why: it goes on the record with the filing.")
 
 
 def print_json(data: Any) -> None:

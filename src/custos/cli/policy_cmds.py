@@ -11,7 +11,7 @@ import typer
 
 from custos.access import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, console, emit
+from custos.cli.output import JsonOption, ReasonOption, console, emit
 from custos.core.errors import InvalidInput
 from custos.policy import ObligationQuery, PolicyService
 from custos.policy.pack import BUILTIN
@@ -157,7 +157,7 @@ def whatif(
 def waive(
     ctx: typer.Context,
     obligation_id: str,
-    reason: str = typer.Option(..., "--reason"),
+    reason: str = ReasonOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Waive an obligation, with the reason (a filing in the log)."""

@@ -9,7 +9,7 @@ import typer
 
 from custos.access import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, emit
+from custos.cli.output import JsonOption, ReasonOption, emit
 from custos.core.errors import InvalidInput
 from custos.licensing.rollout_service import RolloutService
 
@@ -31,7 +31,7 @@ def plan(ctx: typer.Context, licence_id: str, file: Path, as_json: bool = JsonOp
 def promote(
     ctx: typer.Context,
     licence_id: str,
-    reason: str = typer.Option(..., "--reason"),
+    reason: str = ReasonOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Move to the next stage if its gates pass."""
@@ -64,7 +64,7 @@ def report(
 def hold(
     ctx: typer.Context,
     licence_id: str,
-    reason: str = typer.Option(..., "--reason"),
+    reason: str = ReasonOption,
     as_json: bool = JsonOption,
 ) -> None:
     with open_store(ctx) as store:
@@ -76,7 +76,7 @@ def rollback(
     ctx: typer.Context,
     licence_id: str,
     stage: int = typer.Option(..., "--to-stage", min=0),
-    reason: str = typer.Option(..., "--reason"),
+    reason: str = ReasonOption,
     as_json: bool = JsonOption,
 ) -> None:
     with open_store(ctx) as store:

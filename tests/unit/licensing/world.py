@@ -6,11 +6,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from custos.core.settings import Settings
-from custos.installation import create_installation
 from custos.licensing import LicensingService
 from custos.registry import RegistryService
 from custos.store import Store
+from tests.installations import sqlite_installation
 from tests.store.test_registry import SUPERVISOR
 
 
@@ -26,12 +25,7 @@ class World:
 def applied_licence() -> World:
     """Stateful machines cannot take fixtures, so each example builds its own installation."""
     home = Path(tempfile.mkdtemp())
-    store = create_installation(
-        Settings(home=home, database_url=f"sqlite:///{home / 'c.db'}"),
-        origin="t/log",
-        authority="Authority",
-        jurisdiction_code="EU",
-    )
+    store = sqlite_installation(home)
     registry = RegistryService(store)
     org = registry.register_organisation({"name": "Lab", "jurisdiction": "FR"}, by=SUPERVISOR)
     model = registry.register_model({"name": "M", "provider_id": org["id"]}, by=SUPERVISOR)

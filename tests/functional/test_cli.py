@@ -262,11 +262,12 @@ def test_licence_apply_grant_decide_suspend(installed: Path) -> None:
     assert json.loads(run(installed, *args, code=1))["allow"] is False
     assert "give the --reason" in run(installed, "licence", "decide", licence["id"], "revoke", code=2)  # type: ignore[index]
     assert "cannot grant" in run(installed, "licence", "decide", licence["id"], "grant", code=2)  # type: ignore[index]
-    _rollout_commands(installed, licence["id"])  # type: ignore[index]
+    _rollout_commands(installed, licence["id"], model)  # type: ignore[index]
 
 
-def _rollout_commands(home: Path, licence_id: str) -> None:
-    """Plan, report figures, promote through a metric gate, roll back; bad input exits 2."""
+def _rollout_commands(home: Path, licence_id: str, model: str) -> None:
+    """Plan, report figures, promote through a metric gate and past a closed serious incident,
+    roll back; bad input exits 2."""
     run(home, "licence", "reinstate", licence_id, "--reason", "audit filed")
     plan = home.parent / "plan.json"
     plan.write_text(
@@ -291,6 +292,12 @@ def _rollout_commands(home: Path, licence_id: str) -> None:
     status = run_json(home, "rollout", "report", licence_id, "--metric", "override_rate=0.2")
     assert status["gates_unmet"] == ["override_rate = 0.2 is above its maximum 0.05"]  # type: ignore[index]
     run(home, "rollout", "report", licence_id, "--metric", "override_rate=0.01", "--note", "week 1")
+    report = ["incident", "report", "--model", model, "--summary", "wrong scores", "--severity"]
+    assert "'fatal' is not one of" in run(home, *report, "fatal", code=2)
+    incident = run_json(home, *report, "serious", "--occurred-at", "2026-11-01T10:00:00")
+    assert incident["occurred_at"] == "2026-11-01T10:00:00Z"  # type: ignore[index]
+    assert "is open" in run(home, "rollout", "promote", licence_id, "--reason", "go", code=2)
+    run(home, "incident", "close", incident["id"], "--reason", "fixed")  # type: ignore[index]
     promoted = run_json(home, "rollout", "promote", licence_id, "--reason", "pilot held")
     assert promoted["stage_name"] == "all"  # type: ignore[index]
     assert "earlier stage" in run(

@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from custos.access import ROLE_PERMISSIONS, Permission, Role, operator
 from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout_service import RolloutService
+from custos.oversight import IncidentService
 from tests.functional.conftest import Api
 from tests.unit.policy.test_pack import GOOD
 
@@ -55,6 +56,8 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/licences/{licence_id}/{transition}"): P.LICENCES_DECIDE,
     ("POST", "/v1/licences/{licence_id}/rollout"): P.LICENCES_APPLY,
     ("GET", "/v1/licences/{licence_id}/rollout"): P.LICENCES_READ,
+    ("POST", "/v1/incidents"): P.INCIDENTS_REPORT,
+    ("POST", "/v1/incidents/{incident_id}/close"): P.INCIDENTS_CLOSE,
     ("POST", "/v1/licences/{licence_id}/rollout/metrics"): P.LICENCES_APPLY,
     ("POST", "/v1/licences/{licence_id}/rollout/{move}"): P.LICENCES_DECIDE,
     ("POST", "/v1/licences/sweep"): P.LICENCES_DECIDE,
@@ -104,6 +107,19 @@ def _agreement(api: Api) -> str:
         {"recognising": "CH", "recognised": "EU"}, by=operator(api.store)
     )
     return str(agreement["id"])
+
+
+def _incident(api: Api) -> str:
+    incident = IncidentService(api.store).report(
+        {
+            "model_id": api.samples["model"],
+            "severity": "minor",
+            "summary": "test",
+            "occurred_at": "2026-01-01T00:00:00Z",
+        },
+        by=operator(api.store),
+    )
+    return str(incident["id"])
 
 
 def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any]]:
@@ -221,6 +237,17 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             f"/v1/recognitions/{agreement}/end" if (agreement := _agreement(api)) else "",
             {"json": {"reason": "test"}},
         ),
+        ("POST", "/v1/incidents"): (
+            "/v1/incidents",
+            {
+                "json": {
+                    "model_id": model,
+                    "severity": "major",
+                    "summary": "wrong answers",
+                    "occurred_at": "2026-01-01T00:00:00Z",
+                }
+            },
+        ),
         ("POST", "/v1/decisions"): (
             "/v1/decisions",
             {"json": {"deployer": provider_org, "model": model, "jurisdiction": "FR"}},
@@ -234,6 +261,8 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             {"content": SAMPLE_CARD.encode(), "headers": {"content-type": "text/plain"}},
         ),
     }
+    if path == "/v1/incidents/{incident_id}/close":
+        samples[(method, path)] = (f"/v1/incidents/{_incident(api)}/close", {"json": {"reason": "test"}})
     if path.startswith("/v1/licences/{licence_id}/rollout"):
         plan = {"stages": [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]}
         RolloutService(api.store).plan(api.samples["licence"], plan, by=operator(api.store))

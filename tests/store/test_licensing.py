@@ -177,6 +177,45 @@ def test_a_rollout_admits_its_stages_share_and_promotes_through_its_gates(
     store.verify()
 
 
+def test_an_open_serious_incident_holds_a_rollout_back_until_it_is_closed(
+    store: Store, world: dict[str, str]
+) -> None:
+    from custos.licensing.rollout_service import RolloutService
+    from custos.oversight import IncidentService
+
+    service, rollouts, incidents = LicensingService(store), RolloutService(store), IncidentService(store)
+    licence = service.apply(application(world), by=SUPERVISOR)
+    service.decide(licence["id"], Transition.GRANT, {}, by=SUPERVISOR)
+    stages = [{"name": "pilot", "percentage": 5}, {"name": "wide", "percentage": 50}]
+    rollouts.plan(licence["id"], {"stages": [{**s, "max_users": 1000} for s in stages]}, by=SUPERVISOR)
+
+    def report(severity: str, model: str = world["model"]) -> str:
+        content = {
+            "model_id": model,
+            "severity": severity,
+            "summary": "credit decisions reversed",
+            "occurred_at": "2026-03-01T09:00:00Z",
+        }
+        return str(incidents.report(content, by=SUPERVISOR)["id"])
+
+    report("minor")
+    serious = report("serious")
+    assert rollouts.status(licence["id"])["gates_unmet"] == [
+        f"serious incident {serious} about the model is open"
+    ]
+    with pytest.raises(Conflict, match=f"serious incident {serious}"):
+        rollouts.promote(licence["id"], "go", by=SUPERVISOR)
+    with pytest.raises(NotFound, match="no incident"):
+        incidents.close(licence["id"], "not an incident", by=SUPERVISOR)
+    with pytest.raises(NotFound, match="no model"):
+        report("minor", model="NOPE")
+    incidents.close(serious, "root cause fixed and verified", by=SUPERVISOR)
+    with pytest.raises(Conflict, match="already closed"):
+        incidents.close(serious, "again", by=SUPERVISOR)
+    assert rollouts.promote(licence["id"], "go", by=SUPERVISOR)["stage_name"] == "wide"
+    store.verify()
+
+
 def test_a_recognised_licence_counts_abroad_and_lapses_with_its_origin(
     store: Store, world: dict[str, str]
 ) -> None:

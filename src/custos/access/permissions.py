@@ -33,6 +33,8 @@ class Permission(StrEnum):
     LICENCES_APPLY = "licensing:licences:apply"
     LICENCES_DECIDE = "licensing:licences:decide"
     DECISIONS_REQUEST = "licensing:decisions:request"
+    INCIDENTS_REPORT = "oversight:incidents:report"
+    INCIDENTS_CLOSE = "oversight:incidents:close"
 
 
 _EVERYONE = {
@@ -43,7 +45,7 @@ _EVERYONE = {
 }
 _EVERYONE.add(Permission.POLICY_READ)
 _SIGNED_IN = _EVERYONE | {Permission.SELF_READ, Permission.OBLIGATIONS_READ, Permission.LICENCES_READ}
-_USERS = {Permission.LICENCES_APPLY, Permission.DECISIONS_REQUEST}
+_USERS = {Permission.LICENCES_APPLY, Permission.DECISIONS_REQUEST, Permission.INCIDENTS_REPORT}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: frozenset(_EVERYONE),

@@ -15,6 +15,7 @@ from custos.api import (
     access_routes,
     decision_routes,
     filings_routes,
+    incident_routes,
     ledger_routes,
     licensing_routes,
     policy_routes,
@@ -93,4 +94,5 @@ def create_app(
     app.include_router(registry_routes.router)
     app.include_router(policy_routes.router)
     app.include_router(licensing_routes.router)
+    app.include_router(incident_routes.router)
     return app

@@ -10,6 +10,7 @@ from custos.cli import (
     access_cmds,
     db_cmds,
     demo_cmd,
+    incident_cmds,
     ledger_cmds,
     licence_cmds,
     policy_cmds,
@@ -51,6 +52,7 @@ app.add_typer(registry_cmds.app, name="registry")
 app.add_typer(policy_cmds.app, name="policy")
 app.add_typer(licence_cmds.app, name="licence")
 app.add_typer(rollout_cmds.app, name="rollout")
+app.add_typer(incident_cmds.app, name="incident")
 app.command("decide")(licence_cmds.decision)
 
 

@@ -2,7 +2,7 @@
 
 A plan orders stages, each admitting a share of subjects (a percentage) within caps (users,
 sectors, capability classes); promotion to the next stage passes gates (time in stage, no
-serious incident since the stage began, monitoring figures reported in the stage within their
+open serious incident about the model, monitoring figures reported in the stage within their
 bounds). Subjects are bucketed as Unleash's flexible rollout
 does it: bucket = murmur3_32("group:key", seed 0) mod 100 + 1, included when the bucket is at
 most the percentage, so raising the percentage never drops a subject already included.
@@ -64,9 +64,7 @@ MetricName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")
 
 class Gates(_Payload):
     min_days: int = Field(0, ge=0, description="Days in the stage before promotion.")
-    no_serious_incident: bool = Field(
-        True, description="No incident reported about the model since the stage began."
-    )
+    no_serious_incident: bool = Field(True, description="No serious incident about the model is open.")
     metrics: dict[MetricName, Bounds] = Field(
         default_factory=dict,
         description="Monitoring figures the latest report in the stage must hold within bounds.",

@@ -22,12 +22,11 @@ from custos.licensing.rollout import (
     RolloutPlanned,
     stage_since,
 )
+from custos.oversight import open_serious_incidents
 from custos.registry.service import filing_jurisdiction
 from custos.store import Store
 from custos.store import licensing_views as lv
 from custos.store.tables import filings
-
-INCIDENT_KINDS = ("incident.reported",)
 
 
 def _contradictions(plan: RolloutPlanned, scope: Scope) -> list[str]:
@@ -174,17 +173,10 @@ class RolloutService:
         if days < gates.min_days:
             unmet.append(f"{days:.1f} of {gates.min_days} days in the stage")
         if gates.no_serious_incident:
-            reported = conn.execute(
-                select(filings.c.id).where(
-                    filings.c.subject == licence["model_id"],
-                    filings.c.kind.in_(INCIDENT_KINDS),
-                    filings.c.id > rollout["filing_id"],
-                )
-            ).first()
-            if reported is not None:
-                unmet.append(
-                    f"an incident was reported about the model since the stage began ({reported[0]})"
-                )
+            unmet.extend(
+                f"serious incident {incident} about the model is open"
+                for incident in open_serious_incidents(conn, licence["model_id"])
+            )
         if gates.metrics:
             unmet.extend(_metric_breaches(conn, licence["id"], rollout["filing_id"], gates.metrics))
         return unmet

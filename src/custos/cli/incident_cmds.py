@@ -1,0 +1,38 @@
+"""``custos incident``: report and close incidents involving models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+
+from custos.access import operator
+from custos.cli.context import open_store
+from custos.cli.output import JsonOption, ReasonOption, emit
+from custos.oversight import IncidentService, Severity
+
+app = typer.Typer(help="Incidents involving models.", no_args_is_help=True)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    model: str = typer.Option(..., "--model"),
+    severity: Severity = typer.Option(..., "--severity"),
+    summary: str = typer.Option(..., "--summary"),
+    occurred_at: datetime | None = typer.Option(None, "--occurred-at", help="UTC; now if not given."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Report an incident; a serious one holds back rollouts that gate on it until closed."""
+    when = (occurred_at or datetime.now(UTC)).replace(tzinfo=UTC)
+    content = {"model_id": model, "severity": severity.value, "summary": summary, "occurred_at": when}
+    with open_store(ctx) as store:
+        emit(IncidentService(store).report(content, by=operator(store)), as_json)
+
+
+@app.command()
+def close(
+    ctx: typer.Context, incident_id: str, reason: str = ReasonOption, as_json: bool = JsonOption
+) -> None:
+    with open_store(ctx) as store:
+        emit(IncidentService(store).close(incident_id, reason, by=operator(store)), as_json)

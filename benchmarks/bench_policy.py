@@ -16,6 +16,7 @@ import time
 from benchmarks.common import row, scratch_store
 from benchmarks.synthetic_registry import build
 from custos.access import operator
+from custos.core.memory import collection_paused
 from custos.passports.epoch import SHIPPED
 from custos.policy import PolicyService, builtin_packs
 from custos.policy.evaluate import Evaluator
@@ -33,15 +34,15 @@ def bulk(models: int, deployments: int) -> None:
     try:
         started = time.perf_counter()
         evaluator = Evaluator(packs)
-        with store.read() as conn:
+        with store.read() as conn, collection_paused():  # as PolicyService.evaluate does
             subjects = subjects_of(conn, None, evaluator.reads())
-        read = time.perf_counter() - started
-        applies = unknown = evaluated = 0
-        for subject in subjects:
-            for outcome in evaluator.outcomes(subject.kind.value, subject.facts):
-                evaluated += 1
-                applies += outcome.value is True
-                unknown += outcome.value is None
+            read = time.perf_counter() - started
+            applies = unknown = evaluated = 0
+            for subject in subjects:
+                for outcome in evaluator.outcomes(subject.kind.value, subject.facts):
+                    evaluated += 1
+                    applies += outcome.value is True
+                    unknown += outcome.value is None
         total = time.perf_counter() - started
     finally:
         store.close()

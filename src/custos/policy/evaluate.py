@@ -104,17 +104,27 @@ def outcome_key(compiled: CompiledRule, params: Mapping[str, Any]) -> OutcomeKey
             return None
         parts.append((name, tests))
 
-    def key(activation: Mapping[str, Any]) -> tuple[Any, ...]:
-        values: list[Any] = []
-        for name, tests in parts:
-            value = activation.get(name)
-            if tests is None:
-                values.append(_hashable(value))
-            else:
-                values.append(None if value is None else tuple(test(value, bound) for test, bound in tests))
-        return tuple(values)
+    readers = [_reader(name, tests) for name, tests in parts]
+    if len(readers) == 1:  # the common case: one fact decides
+        only = readers[0]
+        return lambda activation: (only(activation),)
+    return lambda activation: tuple([read(activation) for read in readers])
 
-    return key
+
+def _reader(
+    name: str, tests: list[tuple[Callable[[float, float], bool], float]] | None
+) -> Callable[[Mapping[str, Any]], Any]:
+    """What one fact contributes to an outcome key: its value, or its side of each threshold.
+    Built once per rule, since the key is computed for every subject."""
+    if tests is None:
+        return lambda activation: _hashable(activation.get(name))
+    frozen = tuple(tests)
+
+    def sides(activation: Mapping[str, Any]) -> Any:
+        value = activation.get(name)
+        return None if value is None else tuple([test(value, bound) for test, bound in frozen])
+
+    return sides
 
 
 @dataclass
@@ -165,9 +175,13 @@ class Evaluator:
         if key is None:
             return compiled.condition.evaluate(activation)
         memo_key = (id(compiled), key(activation))
-        if memo_key not in self._memo:
-            self._memo[memo_key] = compiled.condition.evaluate(activation)
-        return self._memo[memo_key]
+        value = self._memo.get(memo_key, _UNSEEN)
+        if value is _UNSEEN:
+            value = self._memo[memo_key] = compiled.condition.evaluate(activation)
+        return value  # type: ignore[return-value]
+
+
+_UNSEEN = object()
 
 
 def _hashable(value: Any) -> Any:

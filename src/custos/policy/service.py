@@ -15,13 +15,14 @@ from sqlalchemy import Connection
 from custos.access.model import OPERATOR_ID, Principal
 from custos.core.clock import Clock, stored_utc
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from custos.core.memory import collection_paused
 from custos.filings import Filing
 from custos.policy.deadlines import next_due
 from custos.policy.evaluate import Evaluator, distances
 from custos.policy.model import OBLIGATION_DISCHARGED, OBLIGATION_WAIVED, PACK_LOADED
 from custos.policy.pack import Deadline, Pack, load_pack
 from custos.policy.reconcile import ENGINE_ACTOR, reconcile
-from custos.policy.subjects import Subject, deployment_subjects, model_subjects
+from custos.policy.subjects import Computes, Subject, deployment_subjects, model_subjects
 from custos.store import Store, UnitOfWork
 from custos.store import policy_views as pv
 from custos.store import registry_views as rv
@@ -43,11 +44,12 @@ def subjects_of(
 ) -> list[Subject]:
     """Models and deployments among ``ids`` (all of them when None), with the ``facts`` given
     (all when None)."""
+    computes = Computes(conn)
     if ids is None:
-        return model_subjects(conn, None, facts) + deployment_subjects(conn, None, facts)
+        return model_subjects(conn, None, facts, computes) + deployment_subjects(conn, None, facts, computes)
     models = set(rv.existing_models(conn, ids))
-    return model_subjects(conn, sorted(models), facts) + deployment_subjects(
-        conn, [i for i in ids if i not in models], facts
+    return model_subjects(conn, sorted(models), facts, computes) + deployment_subjects(
+        conn, [i for i in ids if i not in models], facts, computes
     )
 
 
@@ -140,7 +142,7 @@ class PolicyService:
         differences, or with ``dry_run`` only count them."""
         if not by.sees_everything:
             raise Forbidden("only supervisors run a bulk evaluation")
-        with self.store.transaction() as uow:
+        with self.store.transaction() as uow, collection_paused():
             packs = active_packs(uow.conn)
             evaluator = Evaluator(packs)
             subjects = subjects_of(uow.conn, subject_ids, evaluator.reads())

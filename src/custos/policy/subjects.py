@@ -56,15 +56,38 @@ def _in_chunks(conn: Connection, statement_for: Any, ids: Sequence[str] | None) 
     return rows
 
 
-def _current_compute(conn: Connection, model_ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:
-    def statement(ids: list[str] | None) -> Any:
-        query = select(passports.c.model_id, passports.c.content).where(passports.c.current)
-        return query if ids is None else query.where(passports.c.model_id.in_(ids))
+class Computes:
+    """Each model's resolved compute figures, read from its current passport once and shared by
+    the model's subject and its deployments' (a bulk evaluation would otherwise parse every
+    passport twice)."""
 
-    return {
-        model_id: orjson.loads(content).get("compute") or {}
-        for model_id, content in _in_chunks(conn, statement, model_ids)
-    }
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._figures: dict[str, dict[str, dict[str, Any]]] = {}
+        self._all = False
+
+    def load(self, model_ids: Sequence[str] | None) -> None:
+        """Read the figures of ``model_ids`` (every model when None) not read yet."""
+        if self._all:
+            return
+        wanted = None if model_ids is None else [m for m in model_ids if m not in self._figures]
+        if wanted == []:
+            return
+
+        def statement(ids: list[str] | None) -> Any:
+            query = select(passports.c.model_id, passports.c.content).where(passports.c.current)
+            return query if ids is None else query.where(passports.c.model_id.in_(ids))
+
+        for model_id, content in _in_chunks(self.conn, statement, wanted):
+            self._figures[model_id] = _resolved(orjson.loads(content).get("compute") or {})
+        self._all = model_ids is None
+
+    def of(self, model_id: str) -> dict[str, dict[str, Any]]:
+        """The model's figures under "central" and "upper_bound" (empty when it has no passport)."""
+        figures = self._figures.get(model_id)
+        if figures is None:
+            figures = self._figures[model_id] = _resolved({})
+        return figures
 
 
 def _organisations(conn: Connection, ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -81,7 +104,10 @@ def _organisations(conn: Connection, ids: set[str]) -> dict[str, dict[str, Any]]
 
 
 def model_subjects(
-    conn: Connection, model_ids: Sequence[str] | None = None, facts: set[str] | None = None
+    conn: Connection,
+    model_ids: Sequence[str] | None = None,
+    facts: set[str] | None = None,
+    computes: Computes | None = None,
 ) -> list[Subject]:
     """Models (all when ``model_ids`` is None) with their facts (only ``facts`` when given)."""
     plan = derivations(SubjectKind.MODEL, facts)
@@ -92,7 +118,8 @@ def model_subjects(
         return query if ids is None else query.where(models.c.id.in_(ids))
 
     rows = _in_chunks(conn, statement, model_ids)
-    computes = _current_compute(conn, model_ids)
+    computes = computes or Computes(conn)
+    computes.load(model_ids)
     providers = _organisations(conn, {provider for _, provider, _ in rows})
 
     def counts(ids: list[str] | None) -> Any:
@@ -103,7 +130,7 @@ def model_subjects(
     subjects = []
     for model_id, provider, content in rows:
         model = orjson.loads(content)
-        figures = _resolved(computes.get(model_id, {}))
+        figures = computes.of(model_id)
         context = {
             "model": model,
             "compute": figures["central"],
@@ -124,7 +151,10 @@ def model_subjects(
 
 
 def deployment_subjects(
-    conn: Connection, deployment_ids: Sequence[str] | None = None, facts: set[str] | None = None
+    conn: Connection,
+    deployment_ids: Sequence[str] | None = None,
+    facts: set[str] | None = None,
+    computes: Computes | None = None,
 ) -> list[Subject]:
     """Deployments (all when ``deployment_ids`` is None) with their facts."""
     plan = derivations(SubjectKind.DEPLOYMENT, facts)
@@ -137,14 +167,13 @@ def deployment_subjects(
 
     rows = _in_chunks(conn, statement, deployment_ids)
     model_ids = sorted({model_id for _, _, model_id, _ in rows})
-    computes = _current_compute(conn, model_ids if deployment_ids is not None else None)
-    resolved: dict[str, dict[str, Any]] = {}
+    computes = computes or Computes(conn)
+    computes.load(model_ids if deployment_ids is not None else None)
     subjects = []
     for deployment_id, deployer, model_id, content in rows:
         deployment = orjson.loads(content)
-        if model_id not in resolved:
-            resolved[model_id] = _resolved(computes.get(model_id, {}))["central"]
-        derived = derive_with(plan, {"deployment": deployment, "model_compute": resolved[model_id]})
+        model_compute = computes.of(model_id)["central"]
+        derived = derive_with(plan, {"deployment": deployment, "model_compute": model_compute})
         subjects.append(
             Subject(
                 deployment_id,

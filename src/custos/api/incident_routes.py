@@ -5,19 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
+from custos.api.bodies import Reasoned
 from custos.oversight import IncidentService
 from custos.oversight.incidents import IncidentReported
 
 router = APIRouter(prefix="/v1/incidents", tags=["oversight"])
-
-
-class Closing(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000)
 
 
 @router.post("", status_code=201)
@@ -33,7 +28,7 @@ def report_incident(
 @router.post("/{incident_id}/close", status_code=201)
 def close_incident(
     incident_id: str,
-    body: Closing,
+    body: Reasoned,
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.INCIDENTS_CLOSE))],
 ) -> dict[str, Any]:

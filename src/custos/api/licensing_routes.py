@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
+from custos.api.bodies import Reasoned
 from custos.core.errors import InvalidInput, NotFound
 from custos.licensing import LicensingService, Transition
 from custos.licensing.compliance import sweep
@@ -124,11 +125,6 @@ def decide_licence(
     return _licensing(request).decide(licence_id, transition, body, by=who)
 
 
-class Ending(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1)
-
-
 @router.get("/recognitions")
 def recognitions(request: Request, _: Reader) -> list[dict[str, Any]]:
     return RecognitionService(request.app.state.store).list()
@@ -141,5 +137,5 @@ def recognise(body: RecognitionAgreed, request: Request, who: Decider) -> dict[s
 
 
 @router.post("/recognitions/{agreement_id}/end", status_code=201)
-def end_recognition(agreement_id: str, body: Ending, request: Request, who: Decider) -> dict[str, Any]:
+def end_recognition(agreement_id: str, body: Reasoned, request: Request, who: Decider) -> dict[str, Any]:
     return RecognitionService(request.app.state.store).end(agreement_id, body.reason, by=who)

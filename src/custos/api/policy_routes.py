@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
+from custos.api.bodies import Reasoned
 from custos.core.errors import InvalidInput
 from custos.policy import ObligationQuery, PolicyService
 
@@ -36,11 +37,6 @@ class WhatIf(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subject: str
     facts: dict[str, float | bool | str | list[str]] = Field(min_length=1)
-
-
-class Waiver(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1)
 
 
 class Discharge(BaseModel):
@@ -107,7 +103,7 @@ def whatif(body: WhatIf, request: Request, who: Reader) -> dict[str, Any]:
 
 
 @router.post("/obligations/{obligation_id}/waiver", status_code=201)
-def waive(obligation_id: str, body: Waiver, request: Request, who: Writer) -> dict[str, Any]:
+def waive(obligation_id: str, body: Reasoned, request: Request, who: Writer) -> dict[str, Any]:
     return _policy(request).waive(obligation_id, body.reason, by=who)
 
 

@@ -7,6 +7,7 @@ or changes because a new pack version words it differently. History is never rew
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -71,18 +72,26 @@ def reconcile(
     clock: Clock,
     triggers: Mapping[str, Filing] | None = None,
     evaluator: Evaluator | None = None,
+    tally: Counter[bool | None] | None = None,
 ) -> list[Filing]:
     """The filings that bring the obligations view in line with the packs for these subjects.
 
     ``triggers`` names, per subject, the filing that caused the evaluation; deadlines that run
-    from the trigger start at its time (otherwise now)."""
+    from the trigger start at its time (otherwise now). ``tally``, when given, counts the
+    outcomes by value, so a caller reporting them need not evaluate twice."""
     evaluator = evaluator or Evaluator(packs)
     now = clock.now()
     active = {p.document.id for p in packs}
+    existing_of: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    for (key, subject_id), row in existing.items():
+        existing_of.setdefault(subject_id, []).append((key, row))
     filings: list[Filing] = []
     for subject in subjects:
         seen: set[str] = set()
-        for outcome in evaluator.outcomes(subject.kind.value, subject.facts):
+        outcomes = evaluator.outcomes(subject.kind.value, subject.facts)
+        if tally is not None:
+            tally.update(outcome.value for outcome in outcomes)
+        for outcome in outcomes:
             for obligation_id in outcome.rule.rule.obligations:
                 trigger = (triggers or {}).get(subject.id)
                 record = obligation_record(outcome, obligation_id, subject, trigger, now)
@@ -91,8 +100,8 @@ def reconcile(
                 kind = _change(outcome.value, record, current)
                 if kind is not None:
                     filings.append(_file(kind, record, subject, outcome.pack, clock))
-        for (key, subject_id), row in existing.items():
-            if subject_id != subject.id or key in seen or row["status"] == "lapsed":
+        for key, row in existing_of.get(subject.id, ()):
+            if key in seen or row["status"] == "lapsed":
                 continue
             in_force = key.split("/", 1)[0] in active
             reason = (

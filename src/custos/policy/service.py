@@ -4,6 +4,7 @@ waive and discharge. Every change is a filing; evaluation files only differences
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -148,21 +149,19 @@ class PolicyService:
             subjects = subjects_of(uow.conn, subject_ids, evaluator.reads())
             if subject_ids is not None and not subjects:
                 raise NotFound(f"no model or deployment among {list(subject_ids)}")
-            applies = unknown = 0
-            for subject in subjects:
-                for outcome in evaluator.outcomes(subject.kind.value, subject.facts):
-                    applies += outcome.value is True
-                    unknown += outcome.value is None
+            tally: Counter[bool | None] = Counter()
             existing = (
                 pv.all_obligations(uow.conn)
                 if subject_ids is None
                 else pv.obligations_of(uow.conn, [s.id for s in subjects])
             )
-            filings = reconcile(packs, subjects, existing, clock=self.store.clock, evaluator=evaluator)
+            filings = reconcile(
+                packs, subjects, existing, clock=self.store.clock, evaluator=evaluator, tally=tally
+            )
             if not dry_run:
                 uow.file(*filings)
                 filings += discharge_pass(uow, subject_ids, self.store.clock)
-        return EvaluationReport(len(subjects), applies, unknown, _counts(filings))
+        return EvaluationReport(len(subjects), tally[True], tally[None], _counts(filings))
 
     # --- obligations ---------------------------------------------------------------------
 

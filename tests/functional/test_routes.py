@@ -11,6 +11,7 @@ from custos.access import ROLE_PERMISSIONS, Permission, Role, operator
 from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout_service import RolloutService
 from custos.oversight import IncidentService
+from custos.risk.service import EXAMPLES, RiskService
 from tests.functional.conftest import Api
 from tests.unit.policy.test_pack import GOOD
 
@@ -66,10 +67,17 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/recognitions/{agreement_id}/end"): P.LICENCES_DECIDE,
     ("POST", "/v1/decisions"): P.DECISIONS_REQUEST,
     ("POST", "/v1/decisions/batch"): P.DECISIONS_REQUEST,
+    ("GET", "/v1/risk/networks"): P.RISK_READ,
+    ("POST", "/v1/risk/runs"): P.RISK_RUN,
+    ("GET", "/v1/risk/runs"): P.RISK_READ,
+    ("GET", "/v1/risk/runs/{run_id}"): P.RISK_READ,
+    ("GET", "/v1/risk/runs/{run_id}/results"): P.RISK_READ,
+    ("GET", "/v1/risk/runs/{run_id}/files/{name}"): P.RISK_READ,
 }
 SAMPLE_CARD = (
     "---\nlicense: mit\nmodel-index:\n- name: Provider SA/card-model\n  results: []\n---\n# Card model\n"
 )
+SMALL_SCENARIO = "name: small\nseed: 1\ndraws: 20\noutages: [{provider: cloud-north}]\n"
 DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
@@ -120,6 +128,14 @@ def _incident(api: Api) -> str:
         by=operator(api.store),
     )
     return str(incident["id"])
+
+
+def _run(api: Api) -> str:
+    """A finished stress test on the shipped sample network."""
+    service = RiskService(api.store)
+    by = operator(api.store)
+    submission = service.submit(SMALL_SCENARIO, EXAMPLES / "sample-network", by=by, origin="test")
+    return str(service.execute(submission, by=by)["id"])
 
 
 def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any]]:
@@ -256,11 +272,19 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             "/v1/decisions/batch",
             {"json": {"requests": [{"deployer": provider_org, "model": model, "jurisdiction": "FR"}]}},
         ),
+        ("POST", "/v1/risk/runs"): (
+            "/v1/risk/runs",
+            {"json": {"scenario": SMALL_SCENARIO, "network": "sample"}},
+        ),
         ("POST", "/v1/imports/{fmt}"): (
             "/v1/imports/hf",
             {"content": SAMPLE_CARD.encode(), "headers": {"content-type": "text/plain"}},
         ),
     }
+    if path.startswith("/v1/risk/runs/{run_id}"):
+        run = _run(api)
+        url = path.replace("{run_id}", run).replace("{name}", "report.html")
+        samples[(method, path)] = (url, {})
     if path == "/v1/incidents/{incident_id}/close":
         samples[(method, path)] = (f"/v1/incidents/{_incident(api)}/close", {"json": {"reason": "test"}})
     if path.startswith("/v1/licences/{licence_id}/rollout"):

@@ -35,6 +35,8 @@ class Permission(StrEnum):
     DECISIONS_REQUEST = "licensing:decisions:request"
     INCIDENTS_REPORT = "oversight:incidents:report"
     INCIDENTS_CLOSE = "oversight:incidents:close"
+    RISK_READ = "risk:runs:read"
+    RISK_RUN = "risk:runs:start"
 
 
 _EVERYONE = {

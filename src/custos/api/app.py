@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
 
@@ -21,6 +22,7 @@ from custos.api import (
     policy_routes,
     problems,
     registry_routes,
+    risk_routes,
     transparency,
 )
 from custos.licensing import DecisionPoint
@@ -51,6 +53,7 @@ def create_app(
     sweeps licence conditions, suspending licences whose lapsed conditions say so, and files the
     share ``decision_log_rate`` of decisions it keeps for audit, every second."""
     decisions = DecisionPoint(store, log_rate=decision_log_rate)
+    runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stress-test")
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -75,6 +78,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await asyncio.to_thread(decisions.flush)
+            runner.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="Custos",
@@ -84,6 +88,7 @@ def create_app(
     )
     app.state.store = store
     app.state.decisions = decisions
+    app.state.risk_runner = runner
     app.state.access = AccessService(store)
     problems.install(app)
     app.include_router(decision_routes.router)  # first: the hot path is matched first
@@ -95,4 +100,5 @@ def create_app(
     app.include_router(policy_routes.router)
     app.include_router(licensing_routes.router)
     app.include_router(incident_routes.router)
+    app.include_router(risk_routes.router)
     return app

@@ -15,6 +15,7 @@ from custos.cli import (
     licence_cmds,
     policy_cmds,
     registry_cmds,
+    risk_cmds,
     rollout_cmds,
     serve_cmds,
 )
@@ -53,6 +54,7 @@ app.add_typer(policy_cmds.app, name="policy")
 app.add_typer(licence_cmds.app, name="licence")
 app.add_typer(rollout_cmds.app, name="rollout")
 app.add_typer(incident_cmds.app, name="incident")
+app.add_typer(risk_cmds.app, name="risk")
 app.command("decide")(licence_cmds.decision)
 
 

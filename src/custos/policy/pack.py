@@ -17,14 +17,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from custos.core.errors import InvalidInput
 from custos.core.jurisdictions import jurisdiction
+from custos.core.yaml_lines import load_model, problem, refusal
 from custos.policy.cel import CelEngine, CelError, Condition
 from custos.policy.facts import FACTS, SubjectKind
-from custos.policy.yaml_lines import line_of, load_with_lines
 
 _IDENTIFIER = r"^[a-z0-9][a-z0-9-]*$"
 _STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
@@ -191,41 +190,15 @@ class PackError(InvalidInput):
     """A pack is refused; ``evidence`` holds every problem with its line."""
 
 
-def _problem(origin: str, lines: dict[Any, int], path: tuple[Any, ...], reason: str) -> dict[str, Any]:
-    line = line_of(lines, path)
-    where = ".".join(str(p) for p in path) or "(document)"
-    return {"file": origin, "line": line, "path": where, "reason": reason}
-
-
-def _refuse(origin: str, problems: list[dict[str, Any]]) -> PackError:
-    described = "; ".join(f"{p['file']}:{p['line']}: {p['path']}: {p['reason']}" for p in problems)
-    return PackError(f"the pack is refused: {described}", evidence={"problems": problems})
-
-
 def load_pack(text: str, origin: str = "<pack>") -> Pack:
     """Parse, validate and compile a pack, or raise :class:`PackError` listing every problem."""
-    try:
-        data, lines = load_with_lines(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise _refuse(
-            origin, [{"file": origin, "line": line, "path": "(document)", "reason": f"not YAML: {exc}"}]
-        ) from exc
-    if not isinstance(data, dict):
-        raise _refuse(origin, [_problem(origin, lines, (), "a pack is a YAML mapping")])
-    try:
-        document = PackDocument.model_validate(data)
-    except ValidationError as exc:
-        raise _refuse(
-            origin, [_problem(origin, lines, tuple(e["loc"]), e["msg"]) for e in exc.errors()]
-        ) from exc
+    document, lines = load_model(text, origin, PackDocument, PackError, "pack")
     problems = _check_references(document, origin, lines)
     compiled: list[CompiledRule] = []
     if not problems:
         compiled, problems = _compile(document, origin, lines)
     if problems:
-        raise _refuse(origin, problems)
+        raise refusal(PackError, "pack", problems)
     return Pack(document, text, tuple(compiled))
 
 
@@ -233,11 +206,11 @@ def _check_references(document: PackDocument, origin: str, lines: dict[Any, int]
     problems = []
     for index, name in enumerate(document.facts):
         if name not in FACTS:
-            problems.append(_problem(origin, lines, ("facts", index), f"unknown fact {name!r}"))
+            problems.append(problem(origin, lines, ("facts", index), f"unknown fact {name!r}"))
     for key, spec in document.obligations.items():
         if spec.cite.source not in document.sources:
             problems.append(
-                _problem(
+                problem(
                     origin,
                     lines,
                     ("obligations", key, "cite", "source"),
@@ -247,14 +220,14 @@ def _check_references(document: PackDocument, origin: str, lines: dict[Any, int]
     for index, rule in enumerate(document.rules):
         if rule.cite.source not in document.sources:
             problems.append(
-                _problem(
+                problem(
                     origin, lines, ("rules", index, "cite", "source"), f"unknown source {rule.cite.source!r}"
                 )
             )
         for position, obligation in enumerate(rule.obligations):
             if obligation not in document.obligations:
                 problems.append(
-                    _problem(
+                    problem(
                         origin,
                         lines,
                         ("rules", index, "obligations", position),
@@ -264,14 +237,14 @@ def _check_references(document: PackDocument, origin: str, lines: dict[Any, int]
         for parameter in _PARAMS.findall(rule.condition):
             if parameter not in document.parameters:
                 problems.append(
-                    _problem(
+                    problem(
                         origin, lines, ("rules", index, "condition"), f"unknown parameter params.{parameter}"
                     )
                 )
         for name in referenced_names(_PARAMS.sub("0", rule.condition)):
             if name in FACTS and name not in document.facts:
                 problems.append(
-                    _problem(
+                    problem(
                         origin,
                         lines,
                         ("rules", index, "condition"),
@@ -280,7 +253,7 @@ def _check_references(document: PackDocument, origin: str, lines: dict[Any, int]
                 )
             elif name in FACTS and FACTS[name].subject is not rule.subject:
                 problems.append(
-                    _problem(
+                    problem(
                         origin,
                         lines,
                         ("rules", index, "condition"),
@@ -288,7 +261,7 @@ def _check_references(document: PackDocument, origin: str, lines: dict[Any, int]
                     )
                 )
     if len({r.id for r in document.rules}) != len(document.rules):
-        problems.append(_problem(origin, lines, ("rules",), "rule ids must be unique"))
+        problems.append(problem(origin, lines, ("rules",), "rule ids must be unique"))
     return problems
 
 
@@ -310,7 +283,7 @@ def _compile(
             clauses = tuple((clause, engine.compile(clause)) for clause in parts)
         except CelError as exc:
             problems.append(
-                _problem(origin, lines, ("rules", index, "condition"), str(exc).replace("\n", " "))
+                problem(origin, lines, ("rules", index, "condition"), str(exc).replace("\n", " "))
             )
             continue
         reads = tuple(n for n in referenced_names(rule.condition) if n in variables)

@@ -375,3 +375,46 @@ def count_deployments(conn: Connection, model_id: str) -> int:
             select(func.count()).select_from(deployments).where(deployments.c.model_id == model_id)
         ).scalar_one()
     )
+
+
+def deployment_dependencies(conn: Connection) -> list[dict[str, Any]]:
+    """Every deployment with what a stress test needs: its deployer, model, host, exposure and fallbacks."""
+    rows = conn.execute(
+        select(
+            deployments.c.id,
+            deployments.c.name,
+            deployments.c.deployer_id,
+            deployments.c.model_id,
+            deployments.c.hosting_provider_id,
+            deployments.c.content,
+        ).order_by(deployments.c.id)
+    )
+    found = []
+    for row in rows:
+        content = json.loads(row.content)
+        found.append(
+            {
+                "id": row.id,
+                "name": row.name,
+                "deployer_id": row.deployer_id,
+                "model_id": row.model_id,
+                "hosting_provider_id": row.hosting_provider_id,
+                "economic_exposure": content.get("economic_exposure"),
+                "fallback_model_ids": content.get("fallback_model_ids", []),
+            }
+        )
+    return found
+
+
+def model_summaries(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Name and provider of each of these models."""
+    rows = conn.execute(select(models.c.id, models.c.name, models.c.provider_id).where(models.c.id.in_(ids)))
+    return {row.id: {"name": row.name, "provider_id": row.provider_id} for row in rows}
+
+
+def organisation_names(conn: Connection, ids: Sequence[str] | None = None) -> dict[str, str]:
+    """Names of these organisations (of all when ``ids`` is None)."""
+    query = select(organisations.c.id, organisations.c.name)
+    if ids is not None:
+        query = query.where(organisations.c.id.in_(ids))
+    return {row.id: row.name for row in conn.execute(query)}

@@ -1,0 +1,110 @@
+"""Stress tests over HTTP: start a run, follow it, read its results (supervisors only).
+
+A run is validated before the response (a bad scenario or network is a 422 with the reason and
+the offending entry) and then runs in the server's background worker; ``GET`` on the run
+reports its progress until its results are there.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from custos.access import Permission, Principal
+from custos.api.auth import require
+from custos.risk.service import RiskService, Submission
+
+log = logging.getLogger("custos.api")
+
+router = APIRouter(prefix="/v1/risk", tags=["risk"])
+
+MEDIA_TYPES = {
+    ".json": "application/json",
+    ".parquet": "application/vnd.apache.parquet",
+    ".html": "text/html",
+}
+
+
+class RunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str = Field(min_length=1, max_length=1_000_000, description="The scenario, as YAML text")
+    network: str = Field("registry", description="A network from GET /v1/risk/networks")
+
+
+def _service(request: Request) -> RiskService:
+    return RiskService(request.app.state.store)
+
+
+@router.get("/networks")
+def list_networks(
+    request: Request, _: Annotated[Principal, Depends(require(Permission.RISK_READ))]
+) -> list[dict[str, str]]:
+    return _service(request).networks()
+
+
+@router.post("/runs", status_code=202)
+def start_run(
+    body: RunRequest, request: Request, who: Annotated[Principal, Depends(require(Permission.RISK_RUN))]
+) -> dict[str, Any]:
+    """Validate the scenario against the network, then run it in the background."""
+    service = _service(request)
+    submission = service.submit(
+        body.scenario, service.network_directory(body.network), by=who, origin="scenario"
+    )
+    runner: Executor = request.app.state.risk_runner
+    runner.submit(_execute, service, submission, who)
+    return submission.run.status()
+
+
+def _execute(service: RiskService, submission: Submission, who: Principal) -> None:
+    try:
+        service.execute(submission, by=who)
+    except Exception:  # the run's status records it; the log keeps the trace for operators
+        log.exception("stress-test run %s failed", submission.run.run_id)
+
+
+@router.get("/runs")
+def list_runs(
+    request: Request, _: Annotated[Principal, Depends(require(Permission.RISK_READ))]
+) -> list[dict[str, Any]]:
+    return _service(request).runs()
+
+
+@router.get("/runs/{run_id}")
+def run_status(
+    run_id: str, request: Request, _: Annotated[Principal, Depends(require(Permission.RISK_READ))]
+) -> dict[str, Any]:
+    """State (queued, running, done, failed), chunks done, and the headline figures when done."""
+    return _service(request).status(run_id)
+
+
+@router.get("/runs/{run_id}/results")
+def run_results(
+    run_id: str, request: Request, _: Annotated[Principal, Depends(require(Permission.RISK_READ))]
+) -> dict[str, Any]:
+    return _service(request).results(run_id)
+
+
+@router.get("/runs/{run_id}/files/{name}")
+def run_file(
+    run_id: str,
+    name: Literal[
+        "results.json",
+        "draws.parquet",
+        "institutions.parquet",
+        "deployments.parquet",
+        "providers.parquet",
+        "report.html",
+    ],
+    request: Request,
+    _: Annotated[Principal, Depends(require(Permission.RISK_READ))],
+) -> FileResponse:
+    """The run's results as JSON or Parquet, or its HTML report."""
+    path = _service(request).file(run_id, name)
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], filename=name)

@@ -1,0 +1,192 @@
+"""``custos risk``: systemic stress tests, and single-shot contagion tools for analysts."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from custos.access import operator
+from custos.cli.context import open_store
+from custos.cli.output import JsonOption, console, emit, print_json, table
+from custos.core.errors import InvalidInput
+from custos.risk.contagion import (
+    clearing_exact,
+    debtrank_exact,
+    debtrank_single_hit_exact,
+)
+from custos.risk.matrices import read_matrix, read_vector
+from custos.risk.service import RiskService
+
+app = typer.Typer(
+    help="Systemic stress tests: dependency networks, correlated failures, contagion.", no_args_is_help=True
+)
+
+
+class ClearingModel(StrEnum):
+    EN = "en"
+    RV = "rv"
+
+
+def _headline(status: dict[str, Any], results: dict[str, Any] | None = None) -> None:
+    headline = status.get("headline", {})
+    console.print(
+        f"[bold]{status['scenario']}[/bold]  run {status['id']}  ({status['state']})", highlight=False
+    )
+    if headline:
+        rows = [{"measure": "expected loss", "value": f"{headline['expected_loss']:,.2f}"}]
+        rows += [{"measure": f"VaR {k}", "value": f"{v:,.2f}"} for k, v in headline["value_at_risk"].items()]
+        rows += [
+            {"measure": f"ES {k}", "value": f"{v:,.2f}"} for k, v in headline["expected_shortfall"].items()
+        ]
+        rows += [
+            {"measure": "expected defaults", "value": f"{headline['expected_defaults']:.3f}"},
+            {"measure": "pool", "value": f"{headline['pool']:,.2f}"},
+            {"measure": "uninsurable linchpins", "value": ", ".join(headline["linchpins"]) or "none"},
+        ]
+        table(rows, ["measure", "value"])
+    if results is not None:
+        top = sorted(results["providers"], key=lambda r: -r["expected_shortfall_contribution"])[:10]
+        table(
+            [
+                {
+                    "name": r["name"],
+                    "layer": r["layer"],
+                    "ES contribution": f"{r['expected_shortfall_contribution']:,.2f}",
+                    "loss alone": f"{r['loss_alone']:,.2f}",
+                    "linchpin": "yes" if r["uninsurable_linchpin"] else "",
+                }
+                for r in top
+            ],
+            ["name", "layer", "ES contribution", "loss alone", "linchpin"],
+            title="Systemic importance",
+        )
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    scenario: Path = typer.Argument(..., help="The scenario (YAML)."),
+    network: Path | None = typer.Option(
+        None, "--network", help="A network directory (manifest.yaml); without it, the registry's deployments."
+    ),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="'local' starts a Dask cluster here; tcp://host:port uses a running one."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Run a stress test, file it in the log, and write its results and report."""
+    text = scenario.read_text(encoding="utf-8")
+    with open_store(ctx) as store:
+        service = RiskService(store)
+        by = operator(store)
+        submission = service.submit(text, network, by=by, origin=scenario.name)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True, disable=as_json) as progress:
+            task = progress.add_task(f"{submission.scenario.draws:,} draws", total=None)
+            status = service.execute(
+                submission,
+                by=by,
+                scheduler=scheduler,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        results = service.results(status["id"])
+    if as_json:
+        print_json({"status": status, "results": results})
+        return
+    _headline(status, results)
+    console.print(f"report: {submission.run.path / 'report.html'}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def report(
+    ctx: typer.Context, run_id: str = typer.Argument(..., metavar="RUN"), as_json: bool = JsonOption
+) -> None:
+    """A run's headline figures, its most important providers, and where its report is."""
+    with open_store(ctx) as store:
+        service = RiskService(store)
+        status = service.status(run_id)
+        results = service.results(run_id) if status["state"] == "done" else None
+        path = service.file(run_id, "report.html") if results is not None else None
+    if as_json:
+        print_json({"status": status, "results": results})
+        return
+    _headline(status, results)
+    if path is not None:
+        console.print(f"report: {path}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def runs(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Every stress-test run, newest first."""
+    with open_store(ctx) as store:
+        rows = RiskService(store).runs()
+    emit(rows, as_json, ["id", "scenario", "state", "chunks_done", "chunks", "draws"])
+
+
+def _vector(values: np.ndarray) -> list[float]:
+    return [float(v) for v in values]
+
+
+@app.command()
+def clearing(
+    model: ClearingModel = typer.Option(
+        ClearingModel.EN, "--model", help="en: Eisenberg–Noe; rv: Rogers–Veraart."
+    ),
+    liabilities: Path = typer.Option(..., "--liabilities", help="CSV: L[i,j] is what i owes j."),
+    external_assets: Path = typer.Option(..., "--external-assets", help="CSV: one value per institution."),
+    external_liabilities: Path | None = typer.Option(
+        None, "--external-liabilities", help="CSV: owed outside."
+    ),
+    alpha: float = typer.Option(1.0, "--alpha", help="rv: share of external assets realised in default."),
+    beta: float = typer.Option(1.0, "--beta", help="rv: share of interbank assets realised in default."),
+    as_json: bool = JsonOption,
+) -> None:
+    """The greatest clearing vector, by the exact default-by-default method."""
+    if model is ClearingModel.EN and (alpha, beta) != (1.0, 1.0):
+        raise InvalidInput("--alpha and --beta apply to the Rogers–Veraart model (--model rv)")
+    outside = read_vector(external_liabilities) if external_liabilities else None
+    result = clearing_exact(
+        read_matrix(liabilities), read_vector(external_assets), outside, alpha=alpha, beta=beta
+    )
+    data = {
+        "model": model.value,
+        "payments": _vector(result.payments),
+        "defaulted": [bool(d) for d in result.defaulted],
+        "equity": _vector(result.equity),
+        "rounds": result.rounds,
+    }
+    if as_json:
+        print_json(data)
+        return
+    rows = [
+        {"institution": i, "payment": f"{p:.6g}", "defaulted": "yes" if d else "", "equity": f"{e:.6g}"}
+        for i, (p, d, e) in enumerate(zip(data["payments"], data["defaulted"], data["equity"], strict=True))
+    ]
+    table(rows, ["institution", "payment", "defaulted", "equity"], title=f"Clearing vector ({model.value})")
+
+
+@app.command()
+def debtrank(
+    exposures: Path = typer.Option(
+        ..., "--exposures", help="CSV: W[i,j] is i's exposure to j over i's equity."
+    ),
+    shock: Path = typer.Option(..., "--shock", help="CSV: each institution's initial relative equity loss."),
+    single_hit: bool = typer.Option(
+        False, "--single-hit", help="Battiston et al. (2012): each node passes on once."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Relative equity losses after distress spreads (differential DebtRank unless --single-hit)."""
+    weights, initial = read_matrix(exposures), read_vector(shock)
+    losses = debtrank_single_hit_exact(weights, initial) if single_hit else debtrank_exact(weights, initial)
+    data = {"variant": "single-hit" if single_hit else "differential", "h": _vector(losses)}
+    if as_json:
+        print_json(data)
+        return
+    rows = [{"institution": i, "relative loss": f"{h:.6g}"} for i, h in enumerate(data["h"])]
+    table(rows, ["institution", "relative loss"], title=f"DebtRank ({data['variant']})")

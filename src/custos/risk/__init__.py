@@ -1,0 +1,1 @@
+"""Systemic stress testing: dependency network, correlated failures, financial contagion, buffers."""

@@ -1,0 +1,113 @@
+"""A run's directory: its scenario, its progress, its results as JSON and Parquet, its report.
+
+    <home>/risk-runs/<run id>/
+        scenario.yaml        the scenario exactly as given
+        status.json          state, chunks done, error, filing id (rewritten atomically)
+        results.json         every metric
+        draws.parquet        one row per draw: system, direct and real-economy loss, defaults
+        institutions.parquet, deployments.parquet, providers.parquet
+        report.html          the report with its charts inline
+
+Progress lives in a file rather than in memory so that the server, the command line and a
+dashboard in another process all follow the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from custos.core.errors import NotFound
+from custos.risk.montecarlo import Merged
+
+RUN_ID = re.compile(r"^[0-9A-Z]{26}$")
+TABLES = ("institutions", "deployments", "providers")
+FILES = ("results.json", "draws.parquet", "report.html", *(f"{table}.parquet" for table in TABLES))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    partial = path.with_suffix(path.suffix + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+@dataclass(frozen=True)
+class RunDirectory:
+    root: Path
+    run_id: str
+
+    @property
+    def path(self) -> Path:
+        return self.root / self.run_id
+
+    def create(self, scenario_text: str, status: dict[str, Any]) -> None:
+        self.path.mkdir(parents=True)
+        (self.path / "scenario.yaml").write_text(scenario_text, encoding="utf-8")
+        self.write_status(status)
+
+    def write_status(self, status: dict[str, Any]) -> None:
+        _write_atomically(self.path / "status.json", json.dumps(status, indent=1).encode())
+
+    def status(self) -> dict[str, Any]:
+        try:
+            status: dict[str, Any] = json.loads((self.path / "status.json").read_text())
+        except FileNotFoundError:
+            raise NotFound(f"no stress-test run {self.run_id!r}") from None
+        return status
+
+    def update(self, **changes: Any) -> dict[str, Any]:
+        status = {**self.status(), **changes}
+        self.write_status(status)
+        return status
+
+    def write_results(self, metrics: dict[str, Any], merged: Merged, report: str) -> bytes:
+        """Write every result file; return the bytes of results.json (whose digest is filed)."""
+        results = json.dumps(metrics, indent=1, sort_keys=True).encode()
+        _write_atomically(self.path / "results.json", results)
+        draws = pa.table(
+            {
+                "draw": pa.array(range(merged.system.size), pa.int64()),
+                "system_loss": merged.system,
+                "direct_loss": merged.direct,
+                "real_economy_loss": merged.real_economy,
+                "defaults": merged.defaults.astype("int64"),
+            }
+        )
+        pq.write_table(draws, self.path / "draws.parquet")
+        for table in TABLES:
+            pq.write_table(pa.Table.from_pylist(metrics[table]), self.path / f"{table}.parquet")
+        _write_atomically(self.path / "report.html", report.encode())
+        return results
+
+    def results(self) -> dict[str, Any]:
+        try:
+            results: dict[str, Any] = json.loads((self.path / "results.json").read_text())
+        except FileNotFoundError:
+            raise NotFound(f"run {self.run_id} has no results yet", evidence=self.status()) from None
+        return results
+
+    def file(self, name: str) -> Path:
+        if name not in FILES or not (self.path / name).is_file():
+            raise NotFound(f"run {self.run_id} has no file {name!r}", evidence={"files": list(FILES)})
+        return self.path / name
+
+
+def run_directory(root: Path, run_id: str) -> RunDirectory:
+    if not RUN_ID.match(run_id):
+        raise NotFound(f"no stress-test run {run_id!r}")
+    return RunDirectory(root, run_id)
+
+
+def list_runs(root: Path) -> list[dict[str, Any]]:
+    """Every run's status, newest first."""
+    if not root.is_dir():
+        return []
+    runs = [run_directory(root, entry.name) for entry in root.iterdir() if RUN_ID.match(entry.name)]
+    return sorted((run.status() for run in runs), key=lambda status: status["id"], reverse=True)

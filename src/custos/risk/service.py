@@ -1,0 +1,237 @@
+"""Stress tests as filings: run a scenario on a network and file the run with its inputs' digests.
+
+A run is refused before anything is written when its scenario or network is bad. Once accepted
+it gets a directory (see :mod:`custos.risk.runs`) that reports its progress; when it finishes,
+its results are written and a ``stress_test.completed`` filing enters the log with the digests of
+the scenario, the network and the results, the seed and the engine version, so anyone can check
+later that published figures came from these inputs. Headline figures are for supervisors; the
+per-institution results stay in the run's files, which only supervisors may read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from custos.access.model import OPERATOR_ID, Principal
+from custos.core.errors import CustosError, Forbidden, NotFound
+from custos.core.ids import new_id
+from custos.filings import Filing, FilingKind, Visibility, register_kind
+from custos.registry.service import filing_jurisdiction
+from custos.risk.digests import network_digest, scenario_digest
+from custos.risk.engine import ENGINE_VERSION, run_stress_test
+from custos.risk.network import Network
+from custos.risk.network_build import assemble
+from custos.risk.network_files import MANIFEST, read_columns
+from custos.risk.network_registry import registry_columns
+from custos.risk.plan import compile_plan
+from custos.risk.report import render_report
+from custos.risk.runs import RunDirectory, list_runs, run_directory
+from custos.risk.scenario import Scenario, load_scenario
+from custos.store import Store
+
+PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
+SUPERVISORS: dict[str, JsonValue] = {"visibility": Visibility.SUPERVISORS.value}
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+NETWORK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+class StressTestCompleted(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str = Field(json_schema_extra=PUBLIC)
+    scenario: str = Field(json_schema_extra=PUBLIC)
+    scenario_digest: str = Field(json_schema_extra=PUBLIC)
+    network_digest: str = Field(json_schema_extra=PUBLIC)
+    network: dict[str, JsonValue] = Field(json_schema_extra=PUBLIC)
+    results_digest: str = Field(json_schema_extra=PUBLIC)
+    seed: int = Field(json_schema_extra=PUBLIC)
+    draws: int = Field(json_schema_extra=PUBLIC)
+    engine: str = Field(json_schema_extra=PUBLIC)
+    contagion_model: str = Field(json_schema_extra=PUBLIC)
+    headline: dict[str, JsonValue] = Field(json_schema_extra=SUPERVISORS)
+
+
+STRESS_TEST_COMPLETED = register_kind(
+    FilingKind(
+        "stress_test.completed", StressTestCompleted, "A systemic stress test ran: its inputs and figures."
+    )
+)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """An accepted run, not yet executed."""
+
+    run: RunDirectory
+    scenario: Scenario
+    network: Network
+
+
+def headline(metrics: dict[str, Any]) -> dict[str, Any]:
+    system = metrics["system"]
+    return {
+        "expected_loss": system["expected_loss"],
+        "value_at_risk": system["value_at_risk"],
+        "expected_shortfall": system["expected_shortfall"],
+        "expected_defaults": system["expected_defaults"],
+        "pool": metrics["pool"]["size"],
+        "linchpins": metrics["linchpins"],
+    }
+
+
+class RiskService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.root = store.settings.home / "risk-runs"
+
+    # Networks -----------------------------------------------------------------------------------
+
+    def networks(self) -> list[dict[str, str]]:
+        """The named networks a run may use: the shipped sample, and those under ``<home>/networks``."""
+        found = [{"name": "registry", "source": "the registry's deployments, no financial layer"}]
+        found.append({"name": "sample", "source": "shipped example (sample-network)"})
+        local = self.store.settings.home / "networks"
+        if local.is_dir():
+            found += [
+                {"name": entry.name, "source": str(entry)}
+                for entry in sorted(local.iterdir())
+                if NETWORK_NAME.match(entry.name) and (entry / MANIFEST).is_file()
+            ]
+        return found
+
+    def network_directory(self, name: str) -> Path | None:
+        """The directory of a named network (``registry`` has none)."""
+        if name == "registry":
+            return None
+        if name == "sample":
+            return EXAMPLES / "sample-network"
+        directory = self.store.settings.home / "networks" / name
+        if not NETWORK_NAME.match(name) or not (directory / MANIFEST).is_file():
+            raise NotFound(
+                f"no network named {name!r}", evidence={"networks": [n["name"] for n in self.networks()]}
+            )
+        return directory
+
+    def load_network(self, directory: Path | None, currency: str = "EUR") -> Network:
+        """From files alone when they hold deployments; otherwise the registry's layers, joined to
+        the directory's financial layer when there is one."""
+        if directory is None:
+            with self.store.read() as conn:
+                return assemble(registry_columns(conn, currency))
+        columns = read_columns(directory)
+        if columns.deployment_ids:
+            return assemble(columns)
+        with self.store.read() as conn:
+            return assemble(registry_columns(conn, columns.currency, columns))
+
+    # Runs ---------------------------------------------------------------------------------------
+
+    def submit(self, scenario_text: str, directory: Path | None, *, by: Principal, origin: str) -> Submission:
+        """Validate the scenario against the network and open the run's directory."""
+        if not by.sees_everything:
+            raise Forbidden("only supervisors run stress tests")
+        scenario = load_scenario(scenario_text, origin)
+        network = self.load_network(directory)
+        plan = compile_plan(network, scenario)
+        run = RunDirectory(self.root, new_id())
+        run.create(
+            scenario_text,
+            {
+                "id": run.run_id,
+                "scenario": scenario.name,
+                "state": "queued",
+                "chunks_done": 0,
+                "chunks": plan.chunks,
+                "draws": scenario.draws,
+                "network": network.summary(),
+                "notes": list(network.notes),
+                "requested_by": by.actor_id or OPERATOR_ID,
+                "submitted_at": self.store.clock.now().isoformat(),
+            },
+        )
+        return Submission(run, scenario, network)
+
+    def execute(
+        self,
+        submission: Submission,
+        *,
+        by: Principal,
+        scheduler: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, Any]:
+        """Run, write the results, file the run; a failure is recorded in the run's status."""
+        run = submission.run
+
+        def advance(done: int, total: int) -> None:
+            run.update(state="running", chunks_done=done, chunks=total)
+            if progress is not None:
+                progress(done, total)
+
+        run.update(state="running", started_at=self.store.clock.now().isoformat())
+        try:
+            result = run_stress_test(submission.network, submission.scenario, scheduler, advance)
+            report = render_report(
+                result.metrics, result.merged.system, submission.network.currency, run.run_id
+            )
+            results = run.write_results(result.metrics, result.merged, report)
+            filing_id = self._file(submission, result.metrics, results, by)
+        except CustosError as error:
+            run.update(state="failed", error=error.diagnostics(), evidence=error.evidence)
+            raise
+        except Exception as error:
+            run.update(state="failed", error=f"{type(error).__name__}: {error}", trace=traceback.format_exc())
+            raise
+        return run.update(
+            state="done",
+            filing_id=filing_id,
+            finished_at=self.store.clock.now().isoformat(),
+            headline=headline(result.metrics),
+        )
+
+    def _file(self, submission: Submission, metrics: dict[str, Any], results: bytes, by: Principal) -> str:
+        scenario = submission.scenario
+        content = {
+            "run_id": submission.run.run_id,
+            "scenario": scenario.name,
+            "scenario_digest": scenario_digest(scenario),
+            "network_digest": network_digest(submission.network),
+            "network": submission.network.summary(),
+            "results_digest": "sha256:" + hashlib.sha256(results).hexdigest(),
+            "seed": scenario.seed,
+            "draws": scenario.draws,
+            "engine": ENGINE_VERSION,
+            "contagion_model": scenario.contagion.model.value,
+            "headline": headline(metrics),
+        }
+        with self.store.transaction() as uow:
+            filing = Filing.create(
+                kind=STRESS_TEST_COMPLETED,
+                content=content,
+                actor=by.actor_id or OPERATOR_ID,
+                organisation=by.organisation_id or OPERATOR_ID,
+                jurisdiction_code=filing_jurisdiction(by, None),
+                subject=submission.run.run_id,
+                clock=self.store.clock,
+            )
+            uow.file(filing)
+        return filing.id
+
+    def runs(self) -> list[dict[str, Any]]:
+        return list_runs(self.root)
+
+    def status(self, run_id: str) -> dict[str, Any]:
+        return run_directory(self.root, run_id).status()
+
+    def results(self, run_id: str) -> dict[str, Any]:
+        return run_directory(self.root, run_id).results()
+
+    def file(self, run_id: str, name: str) -> Path:
+        return run_directory(self.root, run_id).file(name)

@@ -1,0 +1,109 @@
+"""Stress tests over HTTP: start, follow, read; bad scenarios refused with the entry; the filing
+discloses its inputs' digests to everyone and its figures to supervisors only."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pyarrow.parquet as pq
+import pytest
+
+from custos.access import Role
+from custos.filings import FilingView
+from tests.functional.conftest import Api
+
+SCENARIO = """
+name: North outage
+seed: 5
+draws: 2000
+chunk_size: 500
+outages: [{provider: cloud-north, loss_rate: 0.15}]
+correlated_failures: {models: {probability: 0.05, loss_rate: 0.3}}
+"""
+
+
+def _finished(api: Api, run_id: str) -> dict[str, object]:
+    headers = api.headers(Role.SUPERVISOR)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = api.client.get(f"/v1/risk/runs/{run_id}", headers=headers).json()
+        if status["state"] in ("done", "failed"):
+            return status  # type: ignore[no-any-return]
+        time.sleep(0.1)
+    raise AssertionError("the run did not finish")
+
+
+def test_a_supervisor_starts_follows_and_reads_a_run(api: Api) -> None:
+    headers = api.headers(Role.SUPERVISOR)
+    started = api.client.post(
+        "/v1/risk/runs", json={"scenario": SCENARIO, "network": "sample"}, headers=headers
+    )
+    assert started.status_code == 202, started.text
+    assert started.json()["chunks"] == 4 and started.json()["state"] in ("queued", "running", "done")
+    status = _finished(api, started.json()["id"])
+    assert status["state"] == "done" and status["chunks_done"] == 4
+    run_id = status["id"]
+    results = api.client.get(f"/v1/risk/runs/{run_id}/results", headers=headers).json()
+    assert results["system"]["draws"] == 2000
+    assert {row["id"] for row in results["institutions"]} == {
+        "bank-a",
+        "bank-b",
+        "bank-c",
+        "insurer-d",
+        "fund-e",
+    }
+    draws = api.client.get(f"/v1/risk/runs/{run_id}/files/draws.parquet", headers=headers)
+    table = pq.read_table(io.BytesIO(draws.content))
+    assert table.num_rows == 2000
+    assert sum(table.column("system_loss").to_pylist()) / 2000 == pytest.approx(
+        results["system"]["expected_loss"]
+    )
+    report = api.client.get(f"/v1/risk/runs/{run_id}/files/report.html", headers=headers)
+    assert report.headers["content-type"].startswith("text/html") and report.text.count("<svg") == 4
+    assert [run["id"] for run in api.client.get("/v1/risk/runs", headers=headers).json()] == [run_id]
+
+
+def test_the_filing_shows_digests_to_everyone_and_figures_to_supervisors(api: Api) -> None:
+    headers = api.headers(Role.SUPERVISOR)
+    started = api.client.post(
+        "/v1/risk/runs", json={"scenario": SCENARIO, "network": "sample"}, headers=headers
+    )
+    filing_id = _finished(api, started.json()["id"])["filing_id"]
+    for role, sees_figures in ((Role.PUBLIC, False), (Role.PROVIDER, False), (Role.SUPERVISOR, True)):
+        body = api.client.get(f"/v1/filings/{filing_id}", headers=api.headers(role)).json()
+        view = FilingView.model_validate(body["view"])
+        assert "scenario_digest" in view.disclosed and "network_digest" in view.disclosed
+        assert ("headline" in view.disclosed) is sees_figures
+        assert ("expected_shortfall" in str(body)) is sees_figures
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "needle"),
+    [
+        (
+            {"scenario": "name: x\nseed: 1\noutages: [{provider: cloud-west}]\n", "network": "sample"},
+            422,
+            "cloud-west",
+        ),
+        ({"scenario": "name: x\nseed: -1\n", "network": "sample"}, 422, "seed"),
+        ({"scenario": "name: [unclosed", "network": "sample"}, 422, "not YAML"),
+        ({"scenario": "name: x\nseed: 1\n", "network": "nowhere"}, 404, "nowhere"),
+        ({"scenario": "name: x\nseed: 1\n", "network": "../etc"}, 404, "../etc"),
+    ],
+)
+def test_bad_runs_are_refused_with_the_reason_and_nothing_is_started(
+    api: Api, body: dict[str, str], status: int, needle: str
+) -> None:
+    headers = api.headers(Role.SUPERVISOR)
+    response = api.client.post("/v1/risk/runs", json=body, headers=headers)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert needle in response.text
+    assert api.client.get("/v1/risk/runs", headers=headers).json() == []
+
+
+def test_an_unknown_run_is_404(api: Api) -> None:
+    headers = api.headers(Role.SUPERVISOR)
+    assert api.client.get("/v1/risk/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV", headers=headers).status_code == 404
+    assert api.client.get("/v1/risk/runs/..%2F..%2Fetc", headers=headers).status_code == 404

@@ -1,0 +1,80 @@
+"""Stress tests on the registry's own dependency network, on each backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from custos.access import operator
+from custos.registry import RegistryService
+from custos.risk.network_registry import network_from_registry
+from custos.risk.service import RiskService
+from custos.store import Store
+from tests.store.test_registry import SUPERVISOR
+
+
+@pytest.fixture
+def registry(store: Store) -> dict[str, str]:
+    service = RegistryService(store)
+    org = {name: service.register_organisation({"name": name, "jurisdiction": "FR"}, by=SUPERVISOR)["id"]
+           for name in ("Lab", "Cloud", "Bank One", "Bank Two", "Shop")}  # fmt: skip
+    model = service.register_model({"name": "Scorer", "provider_id": org["Lab"]}, by=SUPERVISOR)["id"]
+    backup = service.register_model({"name": "Backup", "provider_id": org["Lab"]}, by=SUPERVISOR)["id"]
+
+    def deploy(name: str, deployer: str, amount: str, host: str | None, fallback: str | None = None) -> str:
+        content = {
+            "name": name,
+            "deployer_id": org[deployer],
+            "model_id": model,
+            "jurisdictions": ["FR"],
+            "sector": "finance",
+            "economic_exposure": {"amount": amount, "currency": "EUR"},
+            "hosting_provider_id": org[host] if host else None,
+            "fallback_model_ids": [fallback] if fallback else [],
+        }
+        return str(service.register_deployment(content, by=SUPERVISOR)["id"])
+
+    deploy("one", "Bank One", "300", "Cloud", backup)
+    deploy("two", "Bank Two", "100", None)
+    deploy("shop", "Shop", "100", "Cloud")
+    return {**org, "model": model, "backup": backup}
+
+
+def test_the_registry_gives_hosts_shares_and_fallbacks(store: Store, registry: dict[str, str]) -> None:
+    with store.read() as conn:
+        network = network_from_registry(conn, "EUR")
+    assert set(network.providers.ids) == {registry["Cloud"], registry["Lab"]}
+    scorer = network.models.index[registry["model"]]
+    cloud = network.providers.index[registry["Cloud"]]
+    # 400 of the Scorer's 500 exposure runs on the cloud, 100 at the lab itself
+    assert network.hosting_share.toarray()[scorer, cloud] == pytest.approx(0.8)
+    assert sorted(network.deployment_exposure) == [100, 100, 300]
+    assert (network.deployment_fallback >= 0).sum() == 1
+    assert len(network.institutions) == 0 and (network.deployment_institution == -1).all()
+
+
+def test_a_financial_layer_joins_deployers_by_name(
+    store: Store, registry: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "manifest.yaml").write_text("name: banks\ninstitutions: i.csv\nliabilities: l.csv\n")
+    (tmp_path / "i.csv").write_text(
+        "id,external_assets,external_liabilities\nBank One,1000,900\nBank Two,500,400\n"
+    )
+    (tmp_path / "l.csv").write_text("debtor,creditor,amount\nBank One,Bank Two,50\n")
+    service = RiskService(store)
+    network = service.load_network(tmp_path)
+    owners = {network.deployments.names[d]: network.deployment_institution[d] for d in range(3)}
+    assert owners["one"] == network.institutions.index["Bank One"]
+    assert owners["two"] == network.institutions.index["Bank Two"]
+    assert owners["shop"] == -1
+    scenario = (
+        f"name: cloud\nseed: 1\ndraws: 1\noutages: [{{provider: {registry['Cloud']}, loss_rate: 0.5}}]\n"
+    )
+    by = operator(store)
+    status = service.execute(service.submit(scenario, tmp_path, by=by, origin="test"), by=by)
+    results = service.results(status["id"])
+    # The cloud hosts 80% of the Scorer: one loses 300 × 0.4 less what the backup recovers (80%),
+    # the shop 100 × 0.4; bank two's deployment runs at the lab, so it loses 100 × 0.4 as well.
+    by_name = {row["name"]: row["expected_loss"] for row in results["deployments"]}
+    assert by_name == pytest.approx({"one": 300 * 0.4 * 0.2, "two": 100 * 0.4, "shop": 100 * 0.4})

@@ -1,0 +1,143 @@
+"""The engine end to end on the sample network, against figures worked out by hand and the
+accounting identities every run must keep."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from custos.risk.engine import run_stress_test
+from custos.risk.metrics import risk_measure
+from custos.risk.montecarlo import run_chunks, tail_size
+from custos.risk.plan import compile_plan
+from tests.unit.risk.sample import sample_network, scenario
+
+NORTH_OUTAGE = "draws: 1\noutages: [{provider: cloud-north, loss_rate: 0.15}]\n"
+
+
+def test_a_north_cloud_outage_costs_what_hand_arithmetic_says() -> None:
+    # credit-llm: 0.8 of it on North, a quarter of that fails over: 0.8 × 0.75 × 0.15 = 0.09 lost.
+    # advisor-gpt: 0.6 on North, no failover: 0.6 × 0.15 = 0.09 lost.
+    # Fund E's advice falls back to credit-llm, which works 91%: keeps 1 − 0.8 × 0.91 = 0.272.
+    expected = {
+        "a-credit": 300 * 0.09,
+        "b-credit": 250 * 0.09,
+        "b-advice": 120 * 0.09,
+        "e-advice": 160 * 0.09 * 0.272,
+        "r-support": 90 * 0.09,
+    }
+    result = run_stress_test(sample_network(), scenario(NORTH_OUTAGE))
+    deployments = {row["id"]: row["expected_loss"] for row in result.metrics["deployments"]}
+    for deployment, loss in expected.items():
+        assert deployments[deployment] == pytest.approx(loss, rel=1e-12)
+    assert deployments["a-fraud"] == deployments["c-fraud"] == deployments["d-claims"] == 0
+    system = result.metrics["system"]
+    # Eisenberg–Noe conserves value and nobody defaults: the system loses exactly the shock.
+    assert system["expected_loss"] == pytest.approx(sum(expected.values()), rel=1e-12)
+    assert system["expected_real_economy_loss"] == pytest.approx(90 * 0.09)
+    assert system["expected_defaults"] == 0
+    north = next(row for row in result.metrics["providers"] if row["id"] == "cloud-north")
+    assert north["expected_shortfall_contribution"] == pytest.approx(system["expected_loss"])
+
+
+RANDOM = """
+draws: 3000
+chunk_size: 700
+correlated_failures:
+  providers: {probability: 0.05, loss_rate: 0.6}
+  models: {probability: 0.03, loss_rate: 0.5}
+asset_shocks: [{sector: all, mean: -0.02, volatility: 0.05}]
+"""
+
+
+@pytest.fixture(scope="module")
+def random_run():  # type: ignore[no-untyped-def]
+    return run_stress_test(
+        sample_network(), scenario(RANDOM + "contagion: {model: rogers-veraart, alpha: 0.5, beta: 0.7}\n")
+    )
+
+
+def test_allocations_add_up_to_the_system_loss(random_run) -> None:  # type: ignore[no-untyped-def]
+    merged, metrics = random_run.merged, random_run.metrics
+    causes = merged.tail_causes.sum(axis=1)
+    tail = tail_size(merged.system.size, 0.99)
+    assert np.allclose(causes, np.sort(merged.system)[::-1][: causes.size], rtol=1e-9, atol=1e-9)
+    es = metrics["system"]["expected_shortfall"]["0.99"]
+    asset_share = merged.tail_causes[:tail, -1].mean()
+    deployments = sum(row["capital"] for row in metrics["deployments"])
+    assert deployments + asset_share == pytest.approx(es, rel=1e-9)
+    real = merged.real_economy[np.lexsort((np.arange(merged.system.size), -merged.system))[:tail]].mean()
+    institutions = sum(row["capital"] for row in metrics["institutions"])
+    assert institutions + real == pytest.approx(es, rel=1e-9)
+    pool = sum(row["pool_contribution"] for row in metrics["institutions"])
+    assert pool == pytest.approx(metrics["pool"]["size"], rel=1e-9)
+
+
+def test_premiums_cover_expected_loss_and_a_loading_on_capital(random_run) -> None:  # type: ignore[no-untyped-def]
+    for row in random_run.metrics["institutions"]:
+        loading = 0.06 * max(row["capital"] - row["expected_loss"], 0.0)
+        assert row["premium"] == pytest.approx(row["expected_loss"] + loading)
+
+
+def test_default_costs_make_losses_larger_than_eisenberg_noe() -> None:
+    network = sample_network()
+    shocks = RANDOM + "asset_shocks: []\n"
+    en = run_stress_test(
+        network,
+        scenario(shocks.replace("asset_shocks: [{sector: all, mean: -0.02, volatility: 0.05}]\n", "")),
+    )
+    rv = run_stress_test(
+        network,
+        scenario(
+            shocks.replace("asset_shocks: [{sector: all, mean: -0.02, volatility: 0.05}]\n", "")
+            + "contagion: {model: rogers-veraart, alpha: 0.5, beta: 0.5}\n"
+        ),
+    )
+    assert np.allclose(en.merged.system, en.merged.direct, rtol=1e-9)  # conservation of value
+    assert np.all(rv.merged.system >= en.merged.system - 1e-9)
+
+
+def test_the_same_seed_gives_the_same_numbers_whatever_the_chunking_of_work() -> None:
+    network = sample_network()
+    plan = compile_plan(network, scenario(RANDOM))
+    first = run_chunks(plan, network, 30)
+    again = run_chunks(plan, network, 30)
+    assert np.array_equal(first.system, again.system)
+    assert np.array_equal(first.tail_draws, again.tail_draws)
+    other_seed = run_chunks(
+        compile_plan(network, scenario(RANDOM).model_copy(update={"seed": 2})), network, 30
+    )
+    assert not np.array_equal(first.system, other_seed.system)
+
+
+def test_value_at_risk_and_expected_shortfall_of_a_known_sample() -> None:
+    losses = np.arange(1.0, 101.0)[::-1].copy()
+    measure = risk_measure(losses, 0.95)
+    assert measure.value_at_risk == 96 and measure.expected_shortfall == 98
+    assert risk_measure(losses, 0.999).expected_shortfall == 100
+
+
+def test_a_lone_failure_above_the_insurance_capacity_is_a_linchpin() -> None:
+    text = (
+        "draws: 10\ncorrelated_failures: {providers: {probability: 0.01, loss_rate: 0.15}}\n"
+        "buffers: {insurance_capacity: 50}\n"
+    )
+    metrics = run_stress_test(sample_network(), scenario(text)).metrics
+    alone = {row["id"]: row["loss_alone"] for row in metrics["providers"]}
+    assert alone["cloud-north"] == pytest.approx(
+        300 * 0.09 + 250 * 0.09 + 120 * 0.09 + 160 * 0.09 * 0.272 + 90 * 0.09
+    )
+    assert metrics["linchpins"] == [u for u, loss in alone.items() if loss > 50]
+    assert "cloud-north" in metrics["linchpins"]
+
+
+@pytest.mark.parametrize("model", ["debtrank", "debtrank-single-hit", "threshold"])
+def test_every_contagion_model_runs_and_losses_stay_within_equity_and_shock(model: str) -> None:
+    result = run_stress_test(
+        sample_network(),
+        scenario(RANDOM.replace("3000", "400") + f"contagion: {{model: {model}, lgd: 0.6}}\n"),
+    )
+    network = sample_network()
+    per_draw_cap = network.equity.sum() + network.external_liabilities.sum()
+    assert np.all(result.merged.system <= per_draw_cap + 90)
+    assert result.metrics["system"]["expected_loss"] >= 0

@@ -3,6 +3,7 @@ single-shot tools, a filed run, the same numbers on a Dask cluster, and exit cod
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -93,8 +94,8 @@ def test_a_run_is_filed_reported_and_the_same_on_a_dask_cluster(tmp_path: Path) 
     assert "North outage" in report and "Systemic importance" in report
     listed = run_json(home, "risk", "runs")
     assert len(listed) == 2  # type: ignore[arg-type]
-    entries = run_json(home, "ledger", "entries")
-    kinds = [json.loads(entry["data"])["kind"] for entry in entries if entry["data"].startswith("{")]  # type: ignore[index,union-attr]
+    entries = [base64.b64decode(entry["entry"]) for entry in run_json(home, "ledger", "entries")]  # type: ignore[index,union-attr]
+    kinds = [json.loads(entry).get("kind") for entry in entries if entry.startswith(b"{")]
     assert kinds.count("stress_test.completed") == 2
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from custos.access import operator
 from custos.registry import RegistryService
 from custos.risk.network_registry import network_from_registry
 from custos.risk.service import RiskService
@@ -71,8 +70,8 @@ def test_a_financial_layer_joins_deployers_by_name(
     scenario = (
         f"name: cloud\nseed: 1\ndraws: 1\noutages: [{{provider: {registry['Cloud']}, loss_rate: 0.5}}]\n"
     )
-    by = operator(store)
-    status = service.execute(service.submit(scenario, tmp_path, by=by, origin="test"), by=by)
+    submission = service.submit(scenario, tmp_path, by=SUPERVISOR, origin="test")
+    status = service.execute(submission, by=SUPERVISOR)
     results = service.results(status["id"])
     # The cloud hosts 80% of the Scorer: one loses 300 × 0.4 less what the backup recovers (80%),
     # the shop 100 × 0.4; bank two's deployment runs at the lab, so it loses 100 × 0.4 as well.

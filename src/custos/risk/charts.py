@@ -60,12 +60,10 @@ def network(metrics: dict[str, Any]) -> str:
     (for institutions, their capital); ``metrics["graph"]`` says which nodes and edges to draw."""
     edges = metrics["graph"]
     shown = {node for group in edges.values() for edge in group for node in edge}
-    providers = _layer(
-        [r for r in metrics["providers"] if r["layer"] == "compute"], "expected_shortfall_contribution"
-    )
-    models = _layer(
-        [r for r in metrics["providers"] if r["layer"] == "model"], "expected_shortfall_contribution"
-    )
+    units = metrics["providers"]
+    key = "expected_shortfall_contribution"
+    providers = _layer([r for r in units if r["layer"] == "compute"], key, shown)
+    models = _layer([r for r in units if r["layer"] == "model"], key, shown)
     institutions = _layer(metrics["institutions"], "capital", shown)
     rows = [
         (providers, "expected_shortfall_contribution"),

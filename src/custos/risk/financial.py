@@ -70,12 +70,12 @@ def _debtrank(network: Network, direct: np.ndarray, contagion: Contagion) -> Fin
         )
     weights = debtrank_weights(network.liabilities, capital)
     shock = np.ascontiguousarray(np.clip(direct / capital[:, None], 0.0, 1.0))
-    if contagion.model is ContagionModel.DEBTRANK_SINGLE_HIT:
-        result = debtrank_single_hit_batched(weights, shock)
-    else:
-        result = debtrank_batched(
-            weights, shock, tol=contagion.tolerance, max_iterations=contagion.max_iterations
-        )
+    if contagion.model is ContagionModel.DEBTRANK_SINGLE_HIT:  # a finite process: nothing to converge
+        h = debtrank_single_hit_batched(weights, shock)
+        return FinancialOutcome(capital[:, None] * h, h >= SATURATED, 0, 0.0)
+    result = debtrank_batched(
+        weights, shock, tol=contagion.tolerance, max_iterations=contagion.max_iterations
+    )
     return FinancialOutcome(
         capital[:, None] * result.h, result.h >= SATURATED, result.iterations, result.residual
     )
@@ -87,7 +87,9 @@ def _threshold(network: Network, direct: np.ndarray, contagion: Contagion) -> Fi
         network.liabilities, capital, np.ascontiguousarray(np.maximum(direct, 0.0)), contagion.lgd
     )
     creditors = result.defaulted * (contagion.lgd * network.external_liabilities)[:, None]
-    return FinancialOutcome(result.losses + creditors, result.defaulted, result.rounds, 0.0)
+    return FinancialOutcome(
+        result.losses + creditors, result.defaulted, int(result.rounds.max(initial=0)), 0.0
+    )
 
 
 def financial_losses(

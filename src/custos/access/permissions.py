@@ -37,6 +37,7 @@ class Permission(StrEnum):
     INCIDENTS_CLOSE = "oversight:incidents:close"
     RISK_READ = "risk:runs:read"
     RISK_RUN = "risk:runs:start"
+    DASHBOARD_VIEW = "dashboard:pages:view"
 
 
 _EVERYONE = {
@@ -45,7 +46,7 @@ _EVERYONE = {
     Permission.FILINGS_READ,
     Permission.REGISTRY_READ,
 }
-_EVERYONE.add(Permission.POLICY_READ)
+_EVERYONE |= {Permission.POLICY_READ, Permission.DASHBOARD_VIEW}
 _SIGNED_IN = _EVERYONE | {Permission.SELF_READ, Permission.OBLIGATIONS_READ, Permission.LICENCES_READ}
 _USERS = {Permission.LICENCES_APPLY, Permission.DECISIONS_REQUEST, Permission.INCIDENTS_REPORT}
 

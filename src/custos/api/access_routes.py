@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from custos.access import AccessService, Permission, Principal, Role
+from custos.access import ROLE_PERMISSIONS, AccessService, Permission, Principal, Role
 from custos.api.auth import access_service, require
 
 router = APIRouter(prefix="/v1", tags=["access"])
@@ -42,6 +42,7 @@ class Me(BaseModel):
     role: Role
     organisation_id: str | None
     jurisdiction: str | None
+    permissions: list[str]
 
 
 @router.get("/actors", response_model=list[Actor])
@@ -73,4 +74,5 @@ def me(request: Request, who: Annotated[Principal, Depends(require(Permission.SE
         role=who.role,
         organisation_id=who.organisation_id,
         jurisdiction=who.jurisdiction,
+        permissions=sorted(ROLE_PERMISSIONS[who.role]),
     )

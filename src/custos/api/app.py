@@ -19,12 +19,14 @@ from custos.api import (
     incident_routes,
     ledger_routes,
     licensing_routes,
+    overview_routes,
     policy_routes,
     problems,
     registry_routes,
     risk_routes,
     transparency,
 )
+from custos.dashboard import routes as dashboard_routes
 from custos.licensing import DecisionPoint
 from custos.licensing.compliance import sweep
 from custos.store import Store
@@ -101,4 +103,6 @@ def create_app(
     app.include_router(licensing_routes.router)
     app.include_router(incident_routes.router)
     app.include_router(risk_routes.router)
+    app.include_router(overview_routes.router)
+    app.include_router(dashboard_routes.router)
     return app

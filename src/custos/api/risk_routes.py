@@ -12,7 +12,7 @@ from concurrent.futures import Executor
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access import Permission, Principal
@@ -46,6 +46,14 @@ def list_networks(
     request: Request, _: Annotated[Principal, Depends(require(Permission.RISK_READ))]
 ) -> list[dict[str, str]]:
     return _service(request).networks()
+
+
+@router.get("/examples")
+def list_examples(
+    request: Request, _: Annotated[Principal, Depends(require(Permission.RISK_READ))]
+) -> list[dict[str, str]]:
+    """Scenarios to start from, each with the network it was written for."""
+    return _service(request).examples()
 
 
 @router.post("/runs", status_code=202)
@@ -89,6 +97,21 @@ def run_results(
     run_id: str, request: Request, _: Annotated[Principal, Depends(require(Permission.RISK_READ))]
 ) -> dict[str, Any]:
     return _service(request).results(run_id)
+
+
+@router.get(
+    "/runs/{run_id}/charts/{name}",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+def run_chart(
+    run_id: str,
+    name: Literal["loss-distribution", "exceedance", "network", "contributors"],
+    request: Request,
+    _: Annotated[Principal, Depends(require(Permission.RISK_READ))],
+) -> Response:
+    """A finished run's chart as SVG: loss distribution, exceedance curve, network or top contributors."""
+    return Response(_service(request).chart(run_id, name), media_type="image/svg+xml")
 
 
 @router.get("/runs/{run_id}/files/{name}")

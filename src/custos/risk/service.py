@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from custos.access.model import OPERATOR_ID, Principal
@@ -25,6 +26,7 @@ from custos.core.errors import CustosError, Forbidden, NotFound
 from custos.core.ids import new_id
 from custos.filings import Filing, FilingKind, Visibility, register_kind
 from custos.registry.service import filing_jurisdiction
+from custos.risk import charts
 from custos.risk.digests import network_digest, scenario_digest
 from custos.risk.engine import ENGINE_VERSION, run_stress_test
 from custos.risk.network import Network
@@ -119,6 +121,21 @@ class RiskService:
                 f"no network named {name!r}", evidence={"networks": [n["name"] for n in self.networks()]}
             )
         return directory
+
+    def examples(self) -> list[dict[str, str]]:
+        """Scenarios to start from, each with the network it was written for: the shipped ones
+        (for ``sample``) and those in ``<home>/networks/<name>/scenarios/``."""
+        found = [(path, "sample") for path in sorted((EXAMPLES / "scenarios").glob("*.yaml"))]
+        for network in self.networks():
+            directory = self.store.settings.home / "networks" / network["name"] / "scenarios"
+            found += [(path, network["name"]) for path in sorted(directory.glob("*.yaml"))]
+        examples = []
+        for path, network_name in found:
+            text = path.read_text(encoding="utf-8")
+            examples.append(
+                {"name": load_scenario(text, path.name).name, "network": network_name, "text": text}
+            )
+        return examples
 
     def load_network(self, directory: Path | None, currency: str = "EUR") -> Network:
         """From files alone when they hold deployments; otherwise the registry's layers, joined to
@@ -235,3 +252,17 @@ class RiskService:
 
     def file(self, run_id: str, name: str) -> Path:
         return run_directory(self.root, run_id).file(name)
+
+    def chart(self, run_id: str, name: str) -> str:
+        """One of a finished run's charts as SVG, drawn from its results files."""
+        run = run_directory(self.root, run_id)
+        metrics = run.results()
+        currency = metrics["network"]["currency"]
+        if name == "network":
+            return charts.network(metrics)
+        if name == "contributors":
+            return charts.top_contributors(metrics, currency)
+        system = pq.read_table(run.file("draws.parquet"), columns=["system_loss"]).column(0).to_numpy()
+        if name == "loss-distribution":
+            return charts.loss_distribution(system, metrics["system"], currency)
+        return charts.exceedance_curve(system, currency)

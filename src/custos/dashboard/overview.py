@@ -1,0 +1,34 @@
+"""The overview page's figures, each shown only to viewers whose role may read what it counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from custos.access import Permission, Principal, allows
+from custos.risk.service import RiskService
+from custos.store import Store, ledger_sql
+from custos.store import overview_views as ov
+
+
+def overview(store: Store, who: Principal) -> dict[str, Any]:
+    now = store.clock.now()
+    own = None if who.sees_everything else (who.organisation_id or "")
+    with store.read() as conn:
+        latest = ledger_sql.latest_checkpoint(conn)
+        data: dict[str, Any] = {
+            "registry": ov.registry_counts(conn),
+            "ledger": {
+                "size": ledger_sql.tree_size(conn),
+                "checkpoint_size": latest[1] if latest else None,
+                "checkpoint": latest[2] if latest else None,
+            },
+        }
+        if allows(who.role, Permission.OBLIGATIONS_READ):
+            data["obligations"] = ov.obligation_counts(conn, now, now + timedelta(days=7), own)
+        if allows(who.role, Permission.LICENCES_READ):
+            data["licences"] = ov.licence_counts(conn, own)
+    if allows(who.role, Permission.RISK_READ):
+        done = [run for run in RiskService(store).runs() if run["state"] == "done"]
+        data["stress_test"] = done[0] if done else None
+    return data

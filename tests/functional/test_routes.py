@@ -68,6 +68,12 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/decisions"): P.DECISIONS_REQUEST,
     ("POST", "/v1/decisions/batch"): P.DECISIONS_REQUEST,
     ("GET", "/v1/risk/networks"): P.RISK_READ,
+    ("GET", "/v1/risk/examples"): P.RISK_READ,
+    ("GET", "/v1/risk/runs/{run_id}/charts/{name}"): P.RISK_READ,
+    ("GET", "/v1/overview"): P.REGISTRY_READ,
+    ("GET", "/"): P.DASHBOARD_VIEW,
+    ("GET", "/portal"): P.DASHBOARD_VIEW,
+    ("GET", "/static/{name:path}"): P.DASHBOARD_VIEW,
     ("POST", "/v1/risk/runs"): P.RISK_RUN,
     ("GET", "/v1/risk/runs"): P.RISK_READ,
     ("GET", "/v1/risk/runs/{run_id}"): P.RISK_READ,
@@ -272,6 +278,7 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             "/v1/decisions/batch",
             {"json": {"requests": [{"deployer": provider_org, "model": model, "jurisdiction": "FR"}]}},
         ),
+        ("GET", "/static/{name:path}"): ("/static/app.css", {}),
         ("POST", "/v1/risk/runs"): (
             "/v1/risk/runs",
             {"json": {"scenario": SMALL_SCENARIO, "network": "sample"}},
@@ -283,7 +290,8 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
     }
     if path.startswith("/v1/risk/runs/{run_id}"):
         run = _run(api)
-        url = path.replace("{run_id}", run).replace("{name}", "report.html")
+        chart = path.endswith("/charts/{name}")
+        url = path.replace("{run_id}", run).replace("{name}", "network" if chart else "report.html")
         samples[(method, path)] = (url, {})
     if path == "/v1/incidents/{incident_id}/close":
         samples[(method, path)] = (f"/v1/incidents/{_incident(api)}/close", {"json": {"reason": "test"}})

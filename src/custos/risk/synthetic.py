@@ -19,6 +19,8 @@ Everything follows from the seed:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from custos.risk.network_build import Columns
@@ -31,17 +33,23 @@ def _zipf(count: int, exponent: float) -> np.ndarray:
     return weights / weights.sum()
 
 
-def synthetic_columns(
-    institutions: int = 1_000,
-    providers: int = 20,
-    models: int = 200,
-    deployments: int = 5_000,
-    degree: float = 10.0,
-    seed: int = 20261128,
-) -> Columns:
-    rng = np.random.default_rng(seed)
-    ids = [f"inst-{k:07d}" for k in range(institutions)]
-    size = rng.lognormal(mean=6.0, sigma=1.2, size=institutions)
+@dataclass(frozen=True)
+class BalanceSheets:
+    """Interbank claims (debtor, creditor, amount) and each institution's external book."""
+
+    debtor: np.ndarray
+    creditor: np.ndarray
+    amount: np.ndarray
+    external_assets: np.ndarray
+    external_liabilities: np.ndarray
+    sectors: list[str]
+
+
+def balance_sheets(
+    rng: np.random.Generator, institutions: int, degree: float, scale: float = 1.0
+) -> BalanceSheets:
+    """Heavy-tailed sizes (times ``scale``), a core-periphery interbank network, and equity of 4–12%."""
+    size = scale * rng.lognormal(mean=6.0, sigma=1.2, size=institutions)
     interbank = 0.2 * size
     lenders_count = np.minimum(rng.poisson(degree, institutions), institutions - 1)
     lenders_count = np.maximum(lenders_count, 1) if institutions > 1 else lenders_count
@@ -58,7 +66,23 @@ def synthetic_columns(
     external_assets = np.maximum(size - lent, 0.05 * size)  # a popular lender's book grows instead
     total_assets = external_assets + lent
     equity = rng.uniform(0.04, 0.12, institutions) * total_assets
-    external_liabilities = total_assets - borrowed - equity
+    sectors = [SECTORS[k] for k in rng.choice(3, size=institutions, p=[0.6, 0.25, 0.15])]
+    return BalanceSheets(debtor, creditor, amount, external_assets, total_assets - borrowed - equity, sectors)
+
+
+def synthetic_columns(
+    institutions: int = 1_000,
+    providers: int = 20,
+    models: int = 200,
+    deployments: int = 5_000,
+    degree: float = 10.0,
+    seed: int = 20261128,
+) -> Columns:
+    rng = np.random.default_rng(seed)
+    ids = [f"inst-{k:07d}" for k in range(institutions)]
+    books = balance_sheets(rng, institutions, degree)
+    external_assets = books.external_assets
+    weight = external_assets / external_assets.sum()
 
     provider_ids = [f"cloud-{k:03d}" for k in range(providers)]
     market = _zipf(providers, 1.2)
@@ -98,10 +122,10 @@ def synthetic_columns(
         deployment_exposure=exposure,
         deployment_fallback=[model_ids[f] if f >= 0 else None for f in fallback],
         institution_ids=ids,
-        institution_sector=[SECTORS[k] for k in rng.choice(3, size=institutions, p=[0.6, 0.25, 0.15])],
+        institution_sector=books.sectors,
         external_assets=external_assets,
-        external_liabilities=external_liabilities,
-        liability_debtor=[ids[d] for d in debtor],
-        liability_creditor=[ids[c] for c in creditor],
-        liability_amount=amount,
+        external_liabilities=books.external_liabilities,
+        liability_debtor=[ids[d] for d in books.debtor],
+        liability_creditor=[ids[c] for c in books.creditor],
+        liability_amount=books.amount,
     )

@@ -418,3 +418,14 @@ def organisation_names(conn: Connection, ids: Sequence[str] | None = None) -> di
     if ids is not None:
         query = query.where(organisations.c.id.in_(ids))
     return {row.id: row.name for row in conn.execute(query)}
+
+
+def largest_models(conn: Connection, accessibilities: Sequence[str], limit: int) -> list[str]:
+    """Ids of the models with the most training compute among these accessibilities, largest first."""
+    rows = conn.execute(
+        select(models.c.id)
+        .where(models.c.accessibility.in_(accessibilities), models.c.training_flop.is_not(None))
+        .order_by(models.c.training_flop.desc(), models.c.id)
+        .limit(limit)
+    )
+    return list(rows.scalars())

@@ -48,7 +48,9 @@ def networks(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.random.Generat
     return liabilities, external, rng
 
 
-def scenarios(liabilities: np.ndarray, external: np.ndarray, rng: np.random.Generator, count: int) -> np.ndarray:
+def scenarios(
+    liabilities: np.ndarray, external: np.ndarray, rng: np.random.Generator, count: int
+) -> np.ndarray:
     """External assets around the level that leaves each bank just solvent, so some default."""
     need = liabilities.sum(axis=1) + external - liabilities.sum(axis=0)
     return np.maximum(0.0, need)[:, None] * rng.uniform(0.3, 1.5, (need.size, count)) + rng.uniform(
@@ -207,7 +209,9 @@ def test_the_reference_loop_reports_its_residual_when_it_runs_out_of_iterations(
         (sp.csr_array(np.array([[0.0, 0.0], [-0.5, 0.0]])), {"entry": "L[1,0]", "value": -0.5}),
     ],
 )
-def test_a_malformed_liabilities_matrix_is_refused_by_entry(liabilities: object, evidence: dict[str, object]) -> None:
+def test_a_malformed_liabilities_matrix_is_refused_by_entry(
+    liabilities: object, evidence: dict[str, object]
+) -> None:
     for method in (clearing_exact, clearing_batched):
         assets = np.ones((3, 1)) if method is clearing_batched else np.ones(3)
         with pytest.raises(InvalidInput) as caught:
@@ -253,7 +257,9 @@ def test_batched_scenarios_must_be_columns_of_one_row_per_institution() -> None:
         clearing_batched(THREE_BANKS, np.ones((3, 0)))
 
 
-@pytest.mark.parametrize(("alpha", "beta", "name", "value"), [(1.5, 1.0, "alpha", 1.5), (1.0, -0.1, "beta", -0.1)])
+@pytest.mark.parametrize(
+    ("alpha", "beta", "name", "value"), [(1.5, 1.0, "alpha", 1.5), (1.0, -0.1, "beta", -0.1)]
+)
 def test_recovery_rates_outside_the_unit_interval_are_refused(
     alpha: float, beta: float, name: str, value: float
 ) -> None:

@@ -92,7 +92,9 @@ def test_weights_need_positive_equity() -> None:
     ("shock", "evidence"),
     [([1.5, 0.0], {"entry": "h0[0]", "value": 1.5}), ([0.5, -0.1], {"entry": "h0[1]", "value": -0.1})],
 )
-def test_shocks_outside_the_unit_interval_are_refused(shock: list[float], evidence: dict[str, object]) -> None:
+def test_shocks_outside_the_unit_interval_are_refused(
+    shock: list[float], evidence: dict[str, object]
+) -> None:
     for method in (debtrank_exact, debtrank_single_hit_exact):
         with pytest.raises(InvalidInput) as caught:
             method(TWO_NODES, shock)
@@ -122,7 +124,9 @@ def test_batched_differential_debtrank_agrees_with_the_exact_method(
 
 @settings(max_examples=60, deadline=None)
 @given(weights(largest_row=3.0))
-def test_the_batched_iteration_is_the_differential_recursion(drawn: tuple[np.ndarray, np.random.Generator]) -> None:
+def test_the_batched_iteration_is_the_differential_recursion(
+    drawn: tuple[np.ndarray, np.random.Generator],
+) -> None:
     impact, rng = drawn
     shock = shocks(rng, impact.shape[0], 1)[:, 0]
     before, h = np.zeros_like(shock), shock.copy()
@@ -133,7 +137,9 @@ def test_the_batched_iteration_is_the_differential_recursion(drawn: tuple[np.nda
 
 @settings(max_examples=60, deadline=None)
 @given(weights(largest_row=3.0))
-def test_more_initial_distress_never_means_less_final_distress(drawn: tuple[np.ndarray, np.random.Generator]) -> None:
+def test_more_initial_distress_never_means_less_final_distress(
+    drawn: tuple[np.ndarray, np.random.Generator],
+) -> None:
     impact, rng = drawn
     shock = shocks(rng, impact.shape[0], 1)
     larger = np.minimum(1.0, shock + rng.uniform(0.0, 0.5, shock.shape) * (rng.random(shock.shape) < 0.5))

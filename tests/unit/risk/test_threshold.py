@@ -37,7 +37,8 @@ def test_the_chain_in_a_batch() -> None:
     shocks = np.column_stack([SHOCK, np.zeros(4), [0.0, 0.0, 2.0, 0.0]])
     result = threshold_cascade_batched(sp.csr_array(CHAIN), CAPITAL, shocks, lgd=0.5)
     np.testing.assert_array_equal(
-        result.defaulted, [[True, False, False], [True, False, False], [True, False, True], [False, False, False]]
+        result.defaulted,
+        [[True, False, False], [True, False, False], [True, False, True], [False, False, False]],
     )
     np.testing.assert_array_equal(result.losses[:, 0], [1.0, 2.0, 1.5, 0.75])
     np.testing.assert_array_equal(result.losses[:, 2], [0.0, 0.0, 1.5, 0.5])

@@ -79,8 +79,7 @@ async function signIn(value) {
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
     setToken(null);
     visitor = await whoAmI();
-    renderSession();
-    return false;
+    return false; // the form stays, to show why next to the field
   }
   renderSession();
   await show();

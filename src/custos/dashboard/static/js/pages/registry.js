@@ -14,7 +14,7 @@ function select(name, options, value) {
 
 function filters(params, view, accessibility, sectors) {
   const search = h("input", { name: "q", type: "search", value: params.get("q") ?? "", maxlength: 200 });
-  const country = h("input", { name: "country", value: params.get("country") ?? "", size: 3, maxlength: 2, pattern: "[A-Za-z]{2}" });
+  const country = h("input", { name: "country", value: params.get("country") ?? "", size: 3, maxlength: 2 });
   const controls = [field("Name contains", search), field("Country (ISO code)", country)];
   if (view === "models") {
     controls.push(field("Accessibility", select("accessibility", accessibility, params.get("accessibility") ?? "")),

@@ -1,0 +1,1 @@
+"""The demonstration: a registry seeded from real data, a synthetic financial world around it."""

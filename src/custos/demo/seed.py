@@ -1,0 +1,175 @@
+"""Seed a demonstration installation: the real registry, the synthetic world, a stress test.
+
+Each step is idempotent only as a whole: the demo seeds a fresh installation once.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from custos.access import AccessService, Principal, Role
+from custos.demo.world import MODELS_IN_USE, SEED, World, generate
+from custos.passports.epoch import ATTRIBUTION, SHIPPED
+from custos.policy import PolicyService
+from custos.policy.pack import BUILTIN
+from custos.registry import OrganisationKind, RegistryService
+from custos.registry.importers import import_text
+from custos.risk.compute_owners import compute_by_owner
+from custos.risk.service import RiskService
+from custos.store import Store
+from custos.store import registry_views as rv
+
+Say = Callable[[str], None]
+USABLE = (
+    "api",
+    "hosted",
+    "open_weights_unrestricted",
+    "open_weights_restricted",
+    "open_weights_non_commercial",
+)
+NETWORK = "demo"
+
+SCENARIO = """\
+# The largest compute owner is down, other hosts and models fail at random and together.
+name: Largest compute provider down, correlated failures
+description: >
+  Google's compute is unavailable for the horizon; other compute providers and the models in use
+  fail at random, more often together when they share hosts or developers (Student-t copula);
+  asset prices move; losses spread through interbank claims with Rogers–Veraart default costs.
+draws: 10000
+seed: 20261128
+outages:
+  - {provider: Google, loss_rate: 0.2}
+correlated_failures:
+  copula: student-t
+  degrees_of_freedom: 4
+  base_correlation: 0.1
+  dependency_correlation: 0.5
+  providers: {probability: 0.02, loss_rate: 0.2}
+  models: {probability: 0.01, loss_rate: 0.3}
+asset_shocks:
+  - {sector: all, mean: -0.01, volatility: 0.02}
+contagion: {model: rogers-veraart, alpha: 0.9, beta: 0.95}
+buffers: {capital_level: 0.99, insurance_capacity: 500000000}
+"""
+
+
+def seed_registry(store: Store, by: Principal, say: Say) -> None:
+    """Epoch AI's models as passports, and the built-in policy packs."""
+    registry = RegistryService(store)
+    report = import_text(registry, "epoch", SHIPPED.read_text(encoding="utf-8"), by=by, skip_invalid=True)
+    say(
+        f"Imported {len(report.models)} models and {report.organisations_created} organisations from "
+        f"{ATTRIBUTION}; {len(report.skipped)} row problem(s) skipped."
+    )
+    policy = PolicyService(store)
+    for path in sorted(BUILTIN.glob("*.yaml")):
+        policy.load(path.read_text(encoding="utf-8"), origin=path.name, by=by)
+
+
+def _organisation(registry: RegistryService, by: Principal, name: str, country: str | None, kind: str) -> str:
+    with registry.store.read() as conn:
+        existing = rv.organisations_named(conn, [name])
+    if name in existing:
+        return existing[name]
+    content: dict[str, Any] = {"name": name, "kinds": [kind]}
+    if country:
+        content |= {"jurisdiction": country, "country": country}
+    return str(registry.register_organisation(content, by=by)["id"])
+
+
+def seed_world(store: Store, by: Principal, say: Say) -> World:
+    """The synthetic institutions, firms, hosts and deployments, and the financial layer's files."""
+    registry = RegistryService(store)
+    with store.read() as conn:
+        models = rv.largest_models(conn, USABLE, MODELS_IN_USE)
+    world = generate(models, compute_by_owner())
+    ids = {
+        host: _organisation(registry, by, host, None, OrganisationKind.COMPUTE_PROVIDER.value)
+        for host in world.hosts
+    }
+    for institution in world.institutions:
+        ids[institution.name] = _organisation(
+            registry, by, institution.name, institution.country, OrganisationKind.FINANCIAL_INSTITUTION.value
+        )
+    for name, country in world.firms:
+        ids[name] = _organisation(registry, by, name, country, OrganisationKind.DEPLOYER.value)
+    for deployment in world.deployments:
+        registry.register_deployment(
+            {
+                "name": deployment.name,
+                "deployer_id": ids[deployment.deployer],
+                "model_id": deployment.model_id,
+                "jurisdictions": [deployment.country],
+                "sector": "finance"
+                if deployment.deployer in {i.name for i in world.institutions}
+                else "other",
+                "decision_critical": deployment.decision_critical,
+                "economic_exposure": {"amount": f"{deployment.exposure:.2f}", "currency": "EUR"},
+                "hosting_provider_id": ids[deployment.host],
+                "fallback_model_ids": [deployment.fallback_model_id] if deployment.fallback_model_id else [],
+            },
+            by=by,
+        )
+    write_financial_layer(store.settings.home / "networks" / NETWORK, world)
+    say(
+        f"Added {len(world.institutions)} financial institutions, {len(world.firms)} firms and "
+        f"{len(world.deployments)} deployments (synthetic, seed {SEED}); "
+        "hosts in proportion to Epoch AI's chip counts."
+    )
+    return world
+
+
+def write_financial_layer(directory: Path, world: World) -> None:
+    """The institutions and their claims as a network directory, with the demo's scenario."""
+    (directory / "scenarios").mkdir(parents=True, exist_ok=True)
+    (directory / "manifest.yaml").write_text(
+        "# Synthetic financial layer of the demonstration (custos.demo.world), joined to the registry.\n"
+        "name: demo financial layer\ncurrency: EUR\n"
+        "institutions: institutions.csv\nliabilities: liabilities.csv\n",
+        encoding="utf-8",
+    )
+    with (directory / "institutions.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "name", "sector", "external_assets", "external_liabilities"])
+        for i in world.institutions:
+            writer.writerow(
+                [i.name, i.name, i.sector, f"{i.external_assets:.2f}", f"{i.external_liabilities:.2f}"]
+            )
+    with (directory / "liabilities.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["debtor", "creditor", "amount"])
+        writer.writerows(
+            [debtor, creditor, f"{amount:.2f}"] for debtor, creditor, amount in world.liabilities
+        )
+    (directory / "scenarios" / "largest-provider-down.yaml").write_text(SCENARIO, encoding="utf-8")
+
+
+def run_stress_test(store: Store, by: Principal) -> dict[str, Any]:
+    service = RiskService(store)
+    directory = service.network_directory(NETWORK)
+    assert directory is not None  # a named directory, not the bare registry
+    submission = service.submit(SCENARIO, directory, by=by, origin="largest-provider-down.yaml")
+    return service.execute(submission, by=by)
+
+
+def issue_tokens(store: Store, by: Principal, world: World) -> dict[str, str]:
+    """A token for a supervisor, a model provider and a deployer (an institution of the world)."""
+    access, registry = AccessService(store), RegistryService(store)
+    provider = _organisation(registry, by, "OpenAI", None, OrganisationKind.MODEL_PROVIDER.value)
+    deployer = _organisation(
+        registry, by, world.institutions[0].name, None, OrganisationKind.FINANCIAL_INSTITUTION.value
+    )
+    actors = (
+        ("supervisor", "Supervisor on duty", Role.SUPERVISOR, by.organisation_id or ""),
+        ("provider", "Provider compliance officer (OpenAI)", Role.PROVIDER, provider),
+        ("deployer", f"Risk officer ({world.institutions[0].name})", Role.DEPLOYER, deployer),
+    )
+    tokens = {}
+    for key, name, role, organisation in actors:
+        actor = access.add_actor(name, role, organisation, by=by)
+        tokens[key] = access.issue_token(actor["id"])
+    return tokens

@@ -1,0 +1,165 @@
+"""A seeded installation served on a free port, and Debian's Chromium driven by Playwright.
+
+The installation is the demonstration on a smaller registry (Epoch AI's models of 10^24 FLOP
+or more, so seeding takes seconds): the policy packs, the synthetic world with its deployments,
+a stress test, and a token per role. Screenshots of every page are kept in
+``tests/browser/artifacts/`` (not committed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from custos.access import AccessService, Role, operator
+from custos.api import create_app
+from custos.core.settings import Settings
+from custos.demo import seed
+from custos.demo.world import World
+from custos.installation import create_installation
+from custos.licensing import LicensingService, Transition
+from custos.licensing.rollout_service import RolloutService
+from custos.passports.epoch import SHIPPED
+from custos.policy import PolicyService
+from custos.policy.pack import BUILTIN
+from custos.registry import RegistryService
+from custos.registry.importers import import_text
+from custos.store import Store
+from custos.store import registry_views as rv
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = os.environ.get("CUSTOS_CHROMIUM", "/usr/bin/chromium")
+
+
+@dataclass
+class Site:
+    url: str
+    tokens: dict[str, str]
+    confidential: list[str]  # values only their owners and supervisors may see
+
+
+def _frontier_rows() -> str:
+    """Epoch's header and its models of 10^24 FLOP or more."""
+    rows = list(csv.reader(io.StringIO(SHIPPED.read_text(encoding="utf-8"))))
+    column = rows[0].index("Training compute (FLOP)")
+    out = io.StringIO()
+    csv.writer(out).writerows([rows[0], *(r for r in rows[1:] if r[column] and float(r[column]) >= 1e24)])
+    return out.getvalue()
+
+
+def _licence_with_rollout(store: Store, world: World) -> None:
+    """A granted licence with a three-stage rollout, so the licences pages have something to show."""
+    by = operator(store)
+    deployment = world.deployments[0]
+    with store.read() as conn:
+        applicant = rv.organisations_named(conn, [deployment.deployer])[deployment.deployer]
+    licensing = LicensingService(store)
+    licence = licensing.apply(
+        {
+            "applicant_id": applicant,
+            "model_id": deployment.model_id,
+            "scope": {"jurisdictions": ["EU"], "sectors": ["finance"]},
+            "term_months": 12,
+        },
+        by=by,
+    )
+    licensing.decide(licence["id"], Transition.GRANT, {}, by=by)
+    stages = [
+        {"name": "pilot", "percentage": 5, "gates": {"min_days": 14}},
+        {"name": "wider", "percentage": 25, "gates": {"min_days": 30}},
+        {"name": "all", "percentage": 100},
+    ]
+    RolloutService(store).plan(licence["id"], {"stages": stages}, by=by)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    home = tmp_path_factory.mktemp("browser-home")
+    store = create_installation(
+        Settings(home=home, database_url=f"sqlite:///{home / 'custos.db'}"),
+        origin="browser.test/log",
+        authority="European AI Office",
+        jurisdiction_code="EU",
+    )
+    by = operator(store)
+    import_text(RegistryService(store), "epoch", _frontier_rows(), by=by, skip_invalid=True)
+    policy = PolicyService(store)
+    for path in sorted(BUILTIN.glob("*.yaml")):
+        policy.load(path.read_text(encoding="utf-8"), origin=path.name, by=by)
+    world = seed.seed_world(store, by, lambda _: None)
+    tokens = seed.issue_tokens(store, by, world)
+    seed.run_stress_test(store, by)
+    auditor = AccessService(store).add_actor("Auditor", Role.AUDITOR, by.organisation_id or "", by=by)
+    tokens["auditor"] = AccessService(store).issue_token(auditor["id"])
+    _licence_with_rollout(store, world)
+    store.publish_checkpoint()
+    confidential = [f"{d.exposure:.2f}" for d in world.deployments[:20]]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(store, checkpoint_interval=None, compliance_interval=None),
+            host="127.0.0.1",
+            port=_free_port(),
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    yield Site(f"http://127.0.0.1:{server.config.port}", tokens, confidential)
+    server.should_exit = True
+    thread.join(timeout=10)
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.fail(f"Chromium is needed for the browser tests: install Debian's chromium ({CHROMIUM})")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert not errors, errors
+
+
+def sign_in(page: Page, site: Site, role: str) -> None:
+    page.goto(f"{site.url}/")
+    page.get_by_label("API token").fill(site.tokens[role])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("#who")
+
+
+def shoot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench_policy",
     "bench_decisions",
     "bench_decisions_http",
+    "bench_clearing",
 ]
 
 

@@ -153,11 +153,16 @@ def clearing(
     result = clearing_exact(
         read_matrix(liabilities), read_vector(external_assets), outside, alpha=alpha, beta=beta
     )
+    payments, defaulted, equity = (
+        _vector(result.payments),
+        [bool(d) for d in result.defaulted],
+        _vector(result.equity),
+    )
     data = {
         "model": model.value,
-        "payments": _vector(result.payments),
-        "defaulted": [bool(d) for d in result.defaulted],
-        "equity": _vector(result.equity),
+        "payments": payments,
+        "defaulted": defaulted,
+        "equity": equity,
         "rounds": result.rounds,
     }
     if as_json:
@@ -165,7 +170,7 @@ def clearing(
         return
     rows = [
         {"institution": i, "payment": f"{p:.6g}", "defaulted": "yes" if d else "", "equity": f"{e:.6g}"}
-        for i, (p, d, e) in enumerate(zip(data["payments"], data["defaulted"], data["equity"], strict=True))
+        for i, (p, d, e) in enumerate(zip(payments, defaulted, equity, strict=True))
     ]
     table(rows, ["institution", "payment", "defaulted", "equity"], title=f"Clearing vector ({model.value})")
 

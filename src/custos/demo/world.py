@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from custos.risk.synthetic import balance_sheets
+from custos.risk.synthetic import balance_sheets, zipf_weights
 
 SEED = 20261128
 INSTITUTIONS = 40
@@ -81,11 +81,6 @@ class World:
     hosts: dict[str, float]  # registry name → share of compute
 
 
-def _zipf(count: int, exponent: float) -> np.ndarray:
-    weights = 1.0 / np.arange(1, count + 1) ** exponent
-    return weights / weights.sum()
-
-
 def generate(models_in_use: list[str], compute: dict[str, float], seed: int = SEED) -> World:
     """The world around ``models_in_use`` (ids, most important first) and ``compute`` (owner → H100e)."""
     rng = np.random.default_rng(seed)
@@ -113,7 +108,7 @@ def generate(models_in_use: list[str], compute: dict[str, float], seed: int = SE
     hosts = {OWNER_NAMES.get(owner, owner): share for owner, share in compute.items()}
     host_names, host_weights = list(hosts), np.asarray(list(hosts.values()))
     host_weights = host_weights / host_weights.sum()
-    popularity = _zipf(len(models_in_use), 1.1)
+    popularity = zipf_weights(len(models_in_use), 1.1)
     weight = books.external_assets / books.external_assets.sum()
     deployments = []
     for k in range(DEPLOYMENTS):

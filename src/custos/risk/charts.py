@@ -97,10 +97,10 @@ def network(metrics: dict[str, Any]) -> str:
         zorder=2,
     )
     names = {r["id"]: r.get("name") or r["id"] for r in [*providers, *models, *institutions]}
-    for node in ids:
-        x, y = position[node]
+    for shown_id in ids:
+        x, y = position[shown_id]
         axes.annotate(
-            names[node], (x, y), xytext=(0, -14), textcoords="offset points", ha="center", fontsize=7
+            names[shown_id], (x, y), xytext=(0, -14), textcoords="offset points", ha="center", fontsize=7
         )
     axes.set_yticks([0, 1, 2], ["Institutions", "Models", "Compute"])
     axes.set_xticks([])

@@ -36,14 +36,19 @@ def dependency_profiles(network: Network) -> np.ndarray:
         if developer in developer_index:
             profiles[providers + model, developer_index[developer]] = 1.0
     norms = np.linalg.norm(profiles, axis=1, keepdims=True)
-    return np.divide(profiles, norms, out=np.zeros_like(profiles), where=norms > 0)
+    return np.asarray(
+        np.divide(profiles, norms, out=np.zeros_like(profiles), where=norms > 0), dtype=np.float64
+    )
 
 
 def dependency_correlation(profiles: np.ndarray, base: float, dependency: float) -> np.ndarray:
     cosine = profiles @ profiles.T
     np.fill_diagonal(cosine, 1.0)
     size = profiles.shape[0]
-    return base * np.ones((size, size)) + dependency * cosine + (1.0 - base - dependency) * np.eye(size)
+    rest = 1.0 - base - dependency
+    return np.asarray(
+        base * np.ones((size, size)) + dependency * cosine + rest * np.eye(size), dtype=np.float64
+    )
 
 
 def check_correlation(matrix: np.ndarray, names: Sequence[str]) -> None:
@@ -68,7 +73,8 @@ def check_correlation(matrix: np.ndarray, names: Sequence[str]) -> None:
         )
     for i in np.flatnonzero(np.abs(np.diag(matrix) - 1.0) > PSD_TOLERANCE):
         raise InvalidInput(
-            "a correlation matrix has ones on its diagonal", evidence={"entry": f"({names[i]}, {names[i]})"}
+            "a correlation matrix has ones on its diagonal",
+            evidence={"entry": f"({names[int(i)]}, {names[int(i)]})"},
         )
     for i, j in np.argwhere(np.abs(matrix) > 1 + PSD_TOLERANCE):
         raise InvalidInput(
@@ -87,4 +93,4 @@ def check_correlation(matrix: np.ndarray, names: Sequence[str]) -> None:
 def factor(matrix: np.ndarray) -> np.ndarray:
     """A matrix ``A`` with ``A Aᵀ = matrix`` that also works when the matrix is singular."""
     values, vectors = np.linalg.eigh(matrix)
-    return vectors * np.sqrt(np.clip(values, 0.0, None))
+    return np.asarray(vectors * np.sqrt(np.clip(values, 0.0, None)), dtype=np.float64)

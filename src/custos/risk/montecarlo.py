@@ -82,13 +82,13 @@ def dask_client(scheduler: str) -> Iterator[Any]:
 
     if scheduler == "local":
         with (
-            LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None) as cluster,
-            Client(cluster) as client,
+            LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None) as cluster,  # type: ignore[no-untyped-call]
+            Client(cluster) as client,  # type: ignore[no-untyped-call]
         ):
             yield client
         return
     try:
-        client = Client(scheduler, timeout="10s")
+        client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
         raise InvalidInput(
             "cannot reach the Dask scheduler", evidence={"scheduler": scheduler, "reason": str(exc)}
@@ -117,7 +117,7 @@ def run_chunks(
             client.submit(simulate_chunk, shared_plan, shared_network, chunk, seeds[chunk], tail, pure=False)
             for chunk in range(plan.chunks)
         ]
-        for done, future in enumerate(as_completed(futures), start=1):
+        for done, future in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
             results.append(future.result())
             report(done, plan.chunks)
     return merge(results, tail)

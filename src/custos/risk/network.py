@@ -97,7 +97,7 @@ class Network:
     @cached_property
     def obligations(self) -> FloatArray:
         """What each institution owes in all, inside and outside the network."""
-        return self.interbank_liabilities + self.external_liabilities
+        return np.asarray(self.interbank_liabilities + self.external_liabilities, dtype=np.float64)
 
     @cached_property
     def relative_liabilities(self) -> sp.csr_array:
@@ -108,11 +108,12 @@ class Network:
     @cached_property
     def equity(self) -> FloatArray:
         """Book equity when everyone pays in full: the capital buffer of each institution."""
-        return (
+        return np.asarray(
             self.external_assets
             + self.interbank_assets
             - self.interbank_liabilities
-            - self.external_liabilities
+            - self.external_liabilities,
+            dtype=np.float64,
         )
 
     @cached_property

@@ -17,6 +17,9 @@ import scipy.sparse as sp
 from custos.core.errors import InvalidInput
 from custos.risk.network import Layer, Network, validate
 
+#: A column of numbers: a list from a small table, an array from a large one.
+Numbers = Sequence[float] | np.ndarray
+
 
 @dataclass
 class Columns:
@@ -31,22 +34,22 @@ class Columns:
     model_developers: Sequence[str] = ()
     hosting_model: Sequence[str] = ()
     hosting_provider: Sequence[str] = ()
-    hosting_share: Sequence[float] = ()
-    hosting_failover: Sequence[float] = ()
+    hosting_share: Numbers = ()
+    hosting_failover: Numbers = ()
     deployment_ids: Sequence[str] = ()
     deployment_names: Sequence[str] = ()
     deployment_owner: Sequence[str] = ()
     deployment_model: Sequence[str] = ()
-    deployment_exposure: Sequence[float] = ()
+    deployment_exposure: Numbers = ()
     deployment_fallback: Sequence[str | None] = ()
     institution_ids: Sequence[str] = ()
     institution_names: Sequence[str] = ()
     institution_sector: Sequence[str] = ()
-    external_assets: Sequence[float] = ()
-    external_liabilities: Sequence[float] = ()
+    external_assets: Numbers = ()
+    external_liabilities: Numbers = ()
     liability_debtor: Sequence[str] = ()
     liability_creditor: Sequence[str] = ()
-    liability_amount: Sequence[float] = ()
+    liability_amount: Numbers = ()
     notes: list[str] = field(default_factory=list)
 
 
@@ -88,7 +91,7 @@ def _layer(ids: Sequence[str], names: Sequence[str | None]) -> Layer:
     )
 
 
-def _floats(values: Sequence[float], size: int, default: float, label: str) -> np.ndarray:
+def _floats(values: Numbers, size: int, default: float, label: str) -> np.ndarray:
     if len(values) == 0:
         return np.full(size, default)
     array = np.asarray(values, dtype=np.float64)

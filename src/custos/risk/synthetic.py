@@ -28,9 +28,10 @@ from custos.risk.network_build import Columns
 SECTORS = ("banking", "insurance", "asset-management")
 
 
-def _zipf(count: int, exponent: float) -> np.ndarray:
+def zipf_weights(count: int, exponent: float) -> np.ndarray:
+    """Shares falling as 1/rank^exponent: a few large, a long tail of small."""
     weights = 1.0 / np.arange(1, count + 1) ** exponent
-    return weights / weights.sum()
+    return np.asarray(weights / weights.sum(), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def synthetic_columns(
     weight = external_assets / external_assets.sum()
 
     provider_ids = [f"cloud-{k:03d}" for k in range(providers)]
-    market = _zipf(providers, 1.2)
+    market = zipf_weights(providers, 1.2)
     model_ids = [f"model-{k:05d}" for k in range(models)]
     hosts = rng.integers(1, 3, models)
     hosting_model, hosting_provider, share, failover = [], [], [], []
@@ -99,7 +100,7 @@ def synthetic_columns(
             failover.append(float(rng.uniform(0.0, 0.5)))
     developers = [f"lab-{k}" for k in rng.integers(0, max(models // 10, 1), models)]
 
-    popularity = _zipf(models, 1.1)
+    popularity = zipf_weights(models, 1.1)
     used = rng.choice(models, size=deployments, p=popularity)
     owner = rng.choice(institutions, size=deployments, p=weight)
     outside = rng.random(deployments) < 0.1

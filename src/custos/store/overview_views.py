@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from custos.store.tables import deployments, licences, models, obligations, organisations
 
@@ -29,7 +29,7 @@ def obligation_counts(
     mine = [] if owner is None else [obligations.c.owner_id == owner]
     open_ = [obligations.c.status == "open", *mine]
 
-    def count(*conditions: object) -> int:
+    def count(*conditions: ColumnElement[bool]) -> int:
         return int(
             conn.execute(select(func.count()).select_from(obligations).where(and_(*conditions))).scalar_one()
         )

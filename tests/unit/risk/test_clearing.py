@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

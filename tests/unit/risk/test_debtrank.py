@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,8 +62,10 @@ def test_saturation_caps_the_loss_and_is_exact() -> None:
     np.testing.assert_allclose(debtrank_batched(impact, np.array([[0.5], [0.1]])).h[:, 0], [0.7, 1.0])
 
 
-def test_the_exact_method_refuses_a_network_that_amplifies_without_bound() -> None:
-    amplifying = np.array([[0.0, 2.0], [2.0, 0.0]])
+@pytest.mark.parametrize("impact", [2.0, 1.0])
+def test_the_exact_method_refuses_a_network_that_amplifies_without_bound(impact: float) -> None:
+    # Spectral radius 2 (the linear solution turns negative) or exactly 1 (the system is singular).
+    amplifying = np.array([[0.0, impact], [impact, 0.0]])
     with pytest.raises(InvalidInput, match="debtrank_batched"):
         debtrank_exact(amplifying, [0.1, 0.0])
     np.testing.assert_allclose(debtrank_batched(amplifying, np.array([[0.1], [0.0]])).h[:, 0], [1.0, 1.0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -16,13 +16,20 @@ point loop on scipy's sparse products, the baseline the benchmark compares the k
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from custos.risk.contagion.errors import NotConverged
 from custos.risk.contagion.obligations import Obligations, obligations
-from custos.risk.contagion.validation import BoolArray, FloatArray, amounts, fraction, iteration_limits
+from custos.risk.contagion.validation import (
+    BoolArray,
+    FloatArray,
+    MatrixLike,
+    amounts,
+    fraction,
+    iteration_limits,
+)
 
 
 @dataclass(frozen=True)
@@ -42,9 +49,10 @@ class ClearingResult:
     external_paid: FloatArray
 
 
-def _settle(network: Obligations, assets: FloatArray, payments: FloatArray, rounds: int) -> ClearingResult:
+def _settle(
+    network: Obligations, assets: FloatArray, payments: FloatArray, defaulted: BoolArray, rounds: int
+) -> ClearingResult:
     inflow = network.relative.T @ payments
-    defaulted = assets + inflow < network.total
     equity = np.where(defaulted, 0.0, np.maximum(0.0, assets + inflow - payments))
     share = np.divide(network.external, network.total, out=np.zeros_like(payments), where=network.total > 0)
     return ClearingResult(
@@ -53,7 +61,11 @@ def _settle(network: Obligations, assets: FloatArray, payments: FloatArray, roun
 
 
 def _inputs(
-    liabilities: Any, external_assets: Any, external_liabilities: Any, alpha: float, beta: float
+    liabilities: MatrixLike,
+    external_assets: npt.ArrayLike,
+    external_liabilities: npt.ArrayLike | None,
+    alpha: float,
+    beta: float,
 ) -> tuple[Obligations, FloatArray, float, float]:
     network = obligations(liabilities, external_liabilities)
     assets = amounts(external_assets, "external_assets", network.total.size, columns=False)
@@ -61,9 +73,9 @@ def _inputs(
 
 
 def clearing_exact(
-    liabilities: Any,
-    external_assets: Any,
-    external_liabilities: Any = None,
+    liabilities: MatrixLike,
+    external_assets: npt.ArrayLike,
+    external_liabilities: npt.ArrayLike | None = None,
     alpha: float = 1.0,
     beta: float = 1.0,
 ) -> ClearingResult:
@@ -84,7 +96,7 @@ def clearing_exact(
     while True:
         insolvent = assets + relative.T @ payments < total
         if not (insolvent & ~defaulted).any():
-            return _settle(network, assets, payments, rounds)
+            return _settle(network, assets, payments, defaulted, rounds)
         defaulted |= insolvent
         rounds += 1
         solvent = ~defaulted
@@ -101,9 +113,9 @@ def clearing_exact(
 
 
 def clearing_picard_scipy(
-    liabilities: Any,
-    external_assets: Any,
-    external_liabilities: Any = None,
+    liabilities: MatrixLike,
+    external_assets: npt.ArrayLike,
+    external_liabilities: npt.ArrayLike | None = None,
     alpha: float = 1.0,
     beta: float = 1.0,
     tol: float = 1e-12,
@@ -126,7 +138,7 @@ def clearing_picard_scipy(
         residual = float(np.abs(updated - payments).max())
         payments = updated
         if residual <= bound:
-            return _settle(network, assets, payments, iteration)
+            return _settle(network, assets, payments, assets + transposed @ payments < total, iteration)
     raise NotConverged(
         "the fixed-point loop did not settle within max_iterations",
         evidence={"residual": residual, "iterations": max_iterations, "tolerance": bound},

@@ -34,7 +34,6 @@ block's arrays stay in cache. Three choices keep the rest cheap:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numba
 import numpy as np
@@ -43,7 +42,14 @@ from numba import njit, prange
 
 from custos.risk.contagion.errors import NotConverged
 from custos.risk.contagion.obligations import obligations
-from custos.risk.contagion.validation import BoolArray, FloatArray, amounts, fraction, iteration_limits
+from custos.risk.contagion.validation import (
+    BoolArray,
+    FloatArray,
+    MatrixLike,
+    amounts,
+    fraction,
+    iteration_limits,
+)
 
 #: Most scenarios per block: enough to fill a few vector registers per CSR entry read, few enough
 #: that a block's working arrays stay in cache.
@@ -233,9 +239,9 @@ def _clear(
 
 
 def clearing_batched(
-    liabilities: Any,
-    external_assets: Any,
-    external_liabilities: Any = None,
+    liabilities: MatrixLike,
+    external_assets: npt.ArrayLike,
+    external_liabilities: npt.ArrayLike | None = None,
     alpha: float = 1.0,
     beta: float = 1.0,
     tol: float = 1e-12,
@@ -254,7 +260,7 @@ def clearing_batched(
     alpha, beta = fraction(alpha, "alpha"), fraction(beta, "beta")
     tol, max_iterations = iteration_limits(tol, max_iterations)
     relative = network.relative
-    full_inflow = relative.T @ total
+    full_inflow = np.asarray(relative.T @ total, dtype=np.float64)
     n, scenarios = assets.shape
     # Enough blocks to keep every thread busy even when there are fewer than BLOCK per thread.
     threads = numba.get_num_threads()

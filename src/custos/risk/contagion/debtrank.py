@@ -12,15 +12,21 @@ of ``Phi(h) = min(1, h0 + W h)`` from ``h0`` and climbs to its least fixed point
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
+import scipy.sparse as sp
 
 from custos.core.errors import InvalidInput
 from custos.risk.contagion.errors import NotConverged
-from custos.risk.contagion.validation import FloatArray, amounts, iteration_limits, square_matrix
+from custos.risk.contagion.validation import (
+    FloatArray,
+    MatrixLike,
+    Sparse,
+    amounts,
+    iteration_limits,
+    square_matrix,
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +43,7 @@ class BatchDebtRank:
     tolerance: float
 
 
-def debtrank_weights(liabilities: Any, equity: Any) -> Any:
+def debtrank_weights(liabilities: MatrixLike, equity: npt.ArrayLike) -> Sparse:
     """``W[i, j] = L[j, i] / equity[i]``: what ``j`` owes ``i``, over ``i``'s equity, as a ``csr_array``.
 
     Equity must be positive: an institution with none has no buffer for a loss to be relative to.
@@ -53,7 +59,7 @@ def debtrank_weights(liabilities: Any, equity: Any) -> Any:
     return sp.csr_array(sp.diags_array(1.0 / capital) @ matrix.T)
 
 
-def _checked(weights: Any, shock: Any, columns: bool) -> tuple[Any, FloatArray]:
+def _checked(weights: MatrixLike, shock: npt.ArrayLike, columns: bool) -> tuple[Sparse, FloatArray]:
     matrix = square_matrix(weights, "W", zero_diagonal=False)
     return matrix, amounts(shock, "h0", matrix.shape[0], columns=columns, upper=1.0)
 
@@ -66,7 +72,7 @@ def _not_applicable(saturated: npt.NDArray[np.bool_], level: float) -> InvalidIn
     )
 
 
-def debtrank_exact(weights: Any, h0: Any) -> FloatArray:
+def debtrank_exact(weights: MatrixLike, h0: npt.ArrayLike) -> FloatArray:
     """The least fixed point of ``h = min(1, h0 + W h)``, by an active-set homotopy.
 
     Scale the shock by ``lambda`` from 0 to 1. With the set ``S`` of saturated institutions
@@ -97,18 +103,17 @@ def debtrank_exact(weights: Any, h0: Any) -> FloatArray:
         rising = slope > 0
         reach[rising] = (1.0 - base[rising]) / slope[rising]
         reach[base >= 1.0] = level
-        step = max(level, float(reach.min(initial=np.inf)))
-        if step > 1.0:
+        following = max(level, float(reach.min(initial=np.inf)))
+        if following > 1.0:
             h = np.ones(n)
             h[free] = np.clip(base + slope, 0.0, 1.0)
             return h
-        indices = np.flatnonzero(free)[reach <= step]
-        saturated[indices] = True
-        level = step
+        saturated[np.flatnonzero(free)[reach <= following]] = True
+        level = following
 
 
 def debtrank_batched(
-    weights: Any, h0: Any, tol: float = 1e-12, max_iterations: int = 10_000
+    weights: MatrixLike, h0: npt.ArrayLike, tol: float = 1e-12, max_iterations: int = 10_000
 ) -> BatchDebtRank:
     """Differential DebtRank for the shocks in the columns of ``h0`` ``(n, S)``, by Picard iteration
     on sparse products: ``h <- min(1, h0 + W h)`` until no entry moves by more than ``tol``.
@@ -131,7 +136,7 @@ def debtrank_batched(
     )
 
 
-def debtrank_single_hit_exact(weights: Any, h0: Any) -> FloatArray:
+def debtrank_single_hit_exact(weights: MatrixLike, h0: npt.ArrayLike) -> FloatArray:
     """Single-hit DebtRank, step by step as Battiston et al. state it (dense, one scenario).
 
     Institutions are undistressed, distressed or inactive; those with ``h0 > 0`` start distressed.
@@ -162,7 +167,7 @@ def debtrank_single_hit_exact(weights: Any, h0: Any) -> FloatArray:
     return h
 
 
-def debtrank_single_hit_batched(weights: Any, h0: Any) -> FloatArray:
+def debtrank_single_hit_batched(weights: MatrixLike, h0: npt.ArrayLike) -> FloatArray:
     """Single-hit DebtRank for the shocks in the columns of ``h0`` ``(n, S)``, one sparse product a
     step: the rule of :func:`debtrank_single_hit_exact`, vectorised over institutions and scenarios.
     """

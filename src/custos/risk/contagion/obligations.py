@@ -8,12 +8,12 @@ Both the exact and the batched clearing methods start from these arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
+import numpy.typing as npt
+import scipy.sparse as sp
 
-from custos.risk.contagion.validation import FloatArray, amounts, square_matrix
+from custos.risk.contagion.validation import FloatArray, MatrixLike, Sparse, amounts, square_matrix
 
 
 @dataclass(frozen=True)
@@ -25,11 +25,11 @@ class Obligations:
     """
 
     total: FloatArray
-    relative: Any
+    relative: Sparse
     external: FloatArray
 
 
-def obligations(liabilities: Any, external_liabilities: Any = None) -> Obligations:
+def obligations(liabilities: MatrixLike, external_liabilities: npt.ArrayLike | None = None) -> Obligations:
     """Check ``L`` (``L[i, j]``: what ``i`` owes ``j``) and the external liabilities, and derive
     ``pbar`` and ``Pi``."""
     matrix = square_matrix(liabilities, "L", zero_diagonal=True)

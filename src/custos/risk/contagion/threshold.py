@@ -10,12 +10,19 @@ is recovered in between: a claim on a failed institution loses ``lgd`` of its fa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from custos.risk.contagion.validation import BoolArray, FloatArray, amounts, fraction, square_matrix
+from custos.risk.contagion.validation import (
+    BoolArray,
+    FloatArray,
+    MatrixLike,
+    Sparse,
+    amounts,
+    fraction,
+    square_matrix,
+)
 
 
 @dataclass(frozen=True)
@@ -37,12 +44,14 @@ class BatchThreshold:
     rounds: npt.NDArray[np.int64]
 
 
-def _inputs(liabilities: Any, capital: Any, lgd: float) -> tuple[Any, FloatArray, float]:
+def _inputs(liabilities: MatrixLike, capital: npt.ArrayLike, lgd: float) -> tuple[Sparse, FloatArray, float]:
     matrix = square_matrix(liabilities, "L", zero_diagonal=True)
     return matrix, amounts(capital, "capital", matrix.shape[0], columns=False), fraction(lgd, "lgd")
 
 
-def threshold_cascade_exact(liabilities: Any, capital: Any, shock: Any, lgd: float) -> ThresholdResult:
+def threshold_cascade_exact(
+    liabilities: MatrixLike, capital: npt.ArrayLike, shock: npt.ArrayLike, lgd: float
+) -> ThresholdResult:
     """The cascade for one shock ``(n,)``, round by round over dense rows.
 
     Each round sums the failed debtors' rows in index order, the order the batched method's sparse
@@ -66,7 +75,9 @@ def threshold_cascade_exact(liabilities: Any, capital: Any, shock: Any, lgd: flo
         rounds += 1
 
 
-def threshold_cascade_batched(liabilities: Any, capital: Any, shock: Any, lgd: float) -> BatchThreshold:
+def threshold_cascade_batched(
+    liabilities: MatrixLike, capital: npt.ArrayLike, shock: npt.ArrayLike, lgd: float
+) -> BatchThreshold:
     """Cascades for the shocks in the columns of ``shock`` ``(n, S)``, one sparse product a round."""
     matrix, buffer, lgd = _inputs(liabilities, capital, lgd)
     direct = amounts(shock, "shock", buffer.size, columns=True)

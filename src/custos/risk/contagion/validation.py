@@ -8,16 +8,19 @@ by name (``L[2,0]``, ``external_assets[3,1]``), with its value or the offending 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
+import scipy.sparse as sp
 
 from custos.core.errors import InvalidInput
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+Sparse = sp.csr_array[np.float64, tuple[int, int]]
+#: What the kernels accept as a matrix: anything numpy turns into a 2-D array, or scipy sparse.
+MatrixLike = npt.ArrayLike | sp.sparray | sp.spmatrix
 
 
 def _entry(name: str, index: tuple[int, ...]) -> str:
@@ -28,21 +31,22 @@ def _refuse(name: str, index: tuple[int, ...], value: float, message: str) -> In
     return InvalidInput(message, evidence={"entry": _entry(name, index), "value": value})
 
 
-def _floats(values: Any, name: str) -> FloatArray:
+def _floats(values: npt.ArrayLike, name: str) -> FloatArray:
     try:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise InvalidInput(f"{name} must be an array of numbers", evidence={"entry": name}) from error
 
 
-def square_matrix(matrix: Any, name: str, *, zero_diagonal: bool) -> Any:
+def square_matrix(matrix: MatrixLike, name: str, *, zero_diagonal: bool) -> Sparse:
     """A finite, non-negative, non-empty square matrix as a canonical ``csr_array`` (a copy).
 
     Accepts a dense array or any scipy sparse matrix or array; duplicate entries are summed, so
     the rows come out with sorted column indices, which the kernels' summation order relies on.
     """
-    if sp.issparse(matrix):
-        checked = sp.csr_array(matrix, dtype=np.float64, copy=True)
+    if isinstance(matrix, sp.sparray | sp.spmatrix):
+        # The stubs type no conversion from the abstract sparse bases; every concrete format has one.
+        checked: Sparse = sp.csr_array(cast(Any, matrix), dtype=np.float64, copy=True)
     else:
         dense = _floats(matrix, name)
         if dense.ndim != 2:
@@ -69,7 +73,9 @@ def square_matrix(matrix: Any, name: str, *, zero_diagonal: bool) -> Any:
     return checked
 
 
-def amounts(values: Any, name: str, rows: int, *, columns: bool, upper: float = math.inf) -> FloatArray:
+def amounts(
+    values: npt.ArrayLike, name: str, rows: int, *, columns: bool, upper: float = math.inf
+) -> FloatArray:
     """Finite amounts in ``[0, upper]``: a vector of ``rows`` or, with ``columns``, a C-contiguous
     ``(rows, S)`` array of scenarios, one scenario per column. Not copied when already float64 and
     C-contiguous: the kernels only read it."""

@@ -19,6 +19,8 @@ BENCHMARKS = [
     "bench_decisions",
     "bench_decisions_http",
     "bench_clearing",
+    "bench_stress",
+    "bench_demo",
 ]
 
 

@@ -53,7 +53,7 @@ from custos.risk.contagion.validation import (
 
 #: Most scenarios per block: enough to fill a few vector registers per CSR entry read, few enough
 #: that a block's working arrays stay in cache.
-BLOCK = 16
+BLOCK = 32
 
 
 @dataclass(frozen=True)

@@ -107,3 +107,22 @@ def test_an_unknown_run_is_404(api: Api) -> None:
     headers = api.headers(Role.SUPERVISOR)
     assert api.client.get("/v1/risk/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV", headers=headers).status_code == 404
     assert api.client.get("/v1/risk/runs/..%2F..%2Fetc", headers=headers).status_code == 404
+
+
+def test_a_contagion_that_does_not_converge_fails_the_run_with_its_residual(api: Api) -> None:
+    headers = api.headers(Role.SUPERVISOR)
+    scenario = (
+        "name: too few iterations\nseed: 1\ndraws: 200\n"
+        "outages: [{provider: cloud-north, loss_rate: 1.0}]\n"
+        "compromises: [{model: credit-llm, loss_rate: 1.0}, {model: fraud-net, loss_rate: 1.0}]\n"
+        "asset_shocks: [{sector: all, mean: -0.15}]\n"
+        "contagion: {model: eisenberg-noe, max_iterations: 1}\n"
+    )
+    started = api.client.post(
+        "/v1/risk/runs", json={"scenario": scenario, "network": "sample"}, headers=headers
+    )
+    status = _finished(api, started.json()["id"])
+    assert status["state"] == "failed"
+    assert "did not" in str(status["error"]) and status["evidence"]["residual"] > 0
+    assert "filing_id" not in status
+    assert api.client.get(f"/v1/risk/runs/{status['id']}/results", headers=headers).status_code == 404

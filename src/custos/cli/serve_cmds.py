@@ -62,7 +62,9 @@ def serve(
         with store.read() as conn:
             size = ledger_sql.tree_size(conn)
         console.print(
-            f"Custos on http://{host}:{port} — log of {size} entries; API docs at /docs", highlight=False
+            f"Custos on http://{host}:{port}/ (dashboard; public portal at /portal; API docs at /docs) — "
+            f"log of {size:,} entries",
+            highlight=False,
         )
         uvicorn.run(
             create_app(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 import pytest
 
 from custos.core.errors import InvalidInput
+from custos.risk.digests import network_digest
 from custos.risk.network_files import load_network
 from custos.risk.plan import compile_plan
 from custos.risk.scenario import ScenarioError, load_scenario
@@ -114,3 +117,14 @@ def test_hosting_shares_above_one_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="more than 1") as caught:
         load_network(directory)
     assert caught.value.evidence["entry"] == "credit-llm"
+
+
+def test_parquet_tables_give_the_same_network_as_csv(tmp_path: Path) -> None:
+    directory = _copy_sample(tmp_path)
+    manifest = (directory / "manifest.yaml").read_text()
+    for table in directory.glob("*.csv"):
+        pq.write_table(pa_csv.read_csv(table), table.with_suffix(".parquet"))
+        manifest = manifest.replace(table.name, table.with_suffix(".parquet").name)
+        table.unlink()
+    (directory / "manifest.yaml").write_text(manifest)
+    assert network_digest(load_network(directory)) == network_digest(sample_network())

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from distributed import LocalCluster
 
 from custos.risk.service import EXAMPLES
 from tests.functional.test_cli import run, run_json
@@ -77,7 +78,7 @@ contagion: {model: rogers-veraart, alpha: 0.8, beta: 0.9}
 """
 
 
-def test_a_run_is_filed_reported_and_the_same_on_a_dask_cluster(tmp_path: Path) -> None:
+def test_a_run_is_filed_reported_and_the_same_on_local_and_remote_dask_clusters(tmp_path: Path) -> None:
     home = tmp_path / "home"
     run(home, "init", "--origin", "example.org/custos")
     scenario = tmp_path / "scenario.yaml"
@@ -85,18 +86,22 @@ def test_a_run_is_filed_reported_and_the_same_on_a_dask_cluster(tmp_path: Path) 
     network = str(EXAMPLES / "sample-network")
     here = run_json(home, "risk", "run", str(scenario), "--network", network)
     there = run_json(home, "risk", "run", str(scenario), "--network", network, "--scheduler", "local")
-    assert here["status"]["state"] == there["status"]["state"] == "done"  # type: ignore[index]
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster:
+        remote = run_json(
+            home, "risk", "run", str(scenario), "--network", network, "--scheduler", cluster.scheduler_address
+        )
+    assert here["status"]["state"] == there["status"]["state"] == remote["status"]["state"] == "done"  # type: ignore[index]
     for key in ("system", "institutions", "deployments", "providers", "pool"):
-        assert here["results"][key] == there["results"][key]  # type: ignore[index]
+        assert here["results"][key] == there["results"][key] == remote["results"][key]  # type: ignore[index]
     run_id = here["status"]["id"]  # type: ignore[index]
     assert (home / "risk-runs" / run_id / "report.html").read_text().count("<svg") == 4
     report = run(home, "risk", "report", run_id)
     assert "North outage" in report and "Systemic importance" in report
     listed = run_json(home, "risk", "runs")
-    assert len(listed) == 2  # type: ignore[arg-type]
+    assert len(listed) == 3  # type: ignore[arg-type]
     entries = [base64.b64decode(entry["entry"]) for entry in run_json(home, "ledger", "entries")]  # type: ignore[index,union-attr]
     kinds = [json.loads(entry).get("kind") for entry in entries if entry.startswith(b"{")]
-    assert kinds.count("stress_test.completed") == 2
+    assert kinds.count("stress_test.completed") == 3
 
 
 def test_a_run_with_a_bad_scenario_exits_2_and_files_nothing(tmp_path: Path) -> None:

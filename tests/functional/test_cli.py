@@ -215,7 +215,7 @@ def test_policy_load_obligations_explain_and_whatif(installed: Path, tmp_path: P
     loaded = run_json(installed, "policy", "load", "--builtin", "all")
     assert [r["pack"] for r in loaded] == [  # type: ignore[union-attr,index]
         "california-sb53@1.0.0",
-        "custos-baseline@1.0.0",
+        "custos-baseline@1.1.0",
         "eu-ai-act@1.1.0",
         "new-york-raise@1.0.0",
     ]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from custos.core import FixedClock
+from custos.policy import ObligationQuery, PolicyService
+from custos.policy.pack import BUILTIN
 from custos.registry import RegistryService
 from custos.risk.network_registry import network_from_registry
 from custos.risk.service import RiskService
@@ -77,3 +82,48 @@ def test_a_financial_layer_joins_deployers_by_name(
     # the shop 100 × 0.4; bank two's deployment runs at the lab, so it loses 100 × 0.4 as well.
     by_name = {row["name"]: row["expected_loss"] for row in results["deployments"]}
     assert by_name == pytest.approx({"one": 300 * 0.4 * 0.2, "two": 100 * 0.4, "shop": 100 * 0.4})
+
+
+def test_each_registered_deployment_learns_its_part_and_its_stress_test_obligation_is_discharged(
+    store: Store, registry: dict[str, str], clock: FixedClock
+) -> None:
+    pack = (BUILTIN / "custos-baseline.yaml").read_text(encoding="utf-8")
+    PolicyService(store).load(pack, origin="custos-baseline.yaml", by=SUPERVISOR)
+    finance = ObligationQuery(status="open", pack="custos-baseline")
+    due = [
+        o
+        for o in PolicyService(store).obligations(SUPERVISOR, finance, limit=100)
+        if "stress-test" in o["key"]
+    ]
+    assert len(due) == 3  # one per finance deployment
+    clock.advance(timedelta(days=1))  # a recurring duty is discharged by what is filed after it arose
+    service = RiskService(store)
+    scenario = (
+        f"name: cloud\nseed: 1\ndraws: 1\noutages: [{{provider: {registry['Cloud']}, loss_rate: 0.5}}]\n"
+    )
+    status = service.execute(service.submit(scenario, None, by=SUPERVISOR, origin="test"), by=SUPERVISOR)
+    results = {row["id"]: row for row in service.results(status["id"])["deployments"]}
+    with store.read() as conn:
+        parts = conn.exec_driver_sql(
+            "SELECT subject, organisation, document, id FROM filings WHERE kind = 'stress_test.participated'"
+        ).all()
+    assert {part[0] for part in parts} == set(results)
+    for subject, organisation, document, _ in parts:
+        content = json.loads(document)["content"]
+        assert content["run_filing_id"] == status["filing_id"]
+        assert content["capital"] == pytest.approx(results[subject]["capital"])
+        assert organisation in {registry["Bank One"], registry["Bank Two"], registry["Shop"]}
+    with store.read() as conn:
+        discharged = conn.exec_driver_sql(
+            "SELECT subject, document FROM filings WHERE kind = 'obligation.discharged'"
+        ).all()
+    evidence = {json.loads(document)["content"]["evidence"] for _, document in discharged}
+    assert {subject for subject, _ in discharged} == set(results)
+    assert evidence == {part[3] for part in parts}  # each by its own participation filing
+    # the duty is yearly: it is open again, for the next period
+    again = [
+        o
+        for o in PolicyService(store).obligations(SUPERVISOR, finance, limit=100)
+        if "stress-test" in o["key"]
+    ]
+    assert len(again) == 3 and all(o["due_at"] > due[0]["due_at"] for o in again)

@@ -97,6 +97,9 @@ def financial_losses(
 ) -> FinancialOutcome:
     """``direct`` is each institution's operational loss and ``asset_move`` the relative move of
     its external assets, both (institutions, draws)."""
+    if not len(network.institutions):  # no financial layer: every loss stays in the real economy
+        empty = np.zeros((0, direct.shape[1]))
+        return FinancialOutcome(empty, empty.astype(bool), 0, 0.0)
     base = network.external_assets[:, None]
     assets = np.maximum(base * (1.0 + asset_move) - direct, 0.0)
     if contagion.model in (ContagionModel.EISENBERG_NOE, ContagionModel.ROGERS_VERAART):

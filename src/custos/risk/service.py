@@ -5,7 +5,10 @@ it gets a directory (see :mod:`custos.risk.runs`) that reports its progress; whe
 its results are written and a ``stress_test.completed`` filing enters the log with the digests of
 the scenario, the network and the results, the seed and the engine version, so anyone can check
 later that published figures came from these inputs. Headline figures are for supervisors; the
-per-institution results stay in the run's files, which only supervisors may read.
+per-institution results stay in the run's files, which only supervisors may read. Each
+registered deployment in the run gets a ``stress_test.participated`` filing with its capital,
+premium and pool contribution, which its deployer may read and which discharges its
+stress-test obligation.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from custos.risk.report import render_report
 from custos.risk.runs import RunDirectory, list_runs, run_directory
 from custos.risk.scenario import Scenario, load_scenario
 from custos.store import Store
+from custos.store import registry_views as rv
 
 PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
 SUPERVISORS: dict[str, JsonValue] = {"visibility": Visibility.SUPERVISORS.value}
@@ -61,9 +65,30 @@ class StressTestCompleted(BaseModel):
     headline: dict[str, JsonValue] = Field(json_schema_extra=SUPERVISORS)
 
 
+class StressTestParticipated(BaseModel):
+    """A registered deployment's part in a run: what it must hold (seen by its owner and supervisors)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str = Field(json_schema_extra=PUBLIC)
+    run_filing_id: str = Field(json_schema_extra=PUBLIC)
+    currency: str = Field(json_schema_extra=PUBLIC)
+    expected_loss: float
+    capital: float
+    premium: float
+    pool_contribution: float
+
+
 STRESS_TEST_COMPLETED = register_kind(
     FilingKind(
         "stress_test.completed", StressTestCompleted, "A systemic stress test ran: its inputs and figures."
+    )
+)
+STRESS_TEST_PARTICIPATED = register_kind(
+    FilingKind(
+        "stress_test.participated",
+        StressTestParticipated,
+        "A registered deployment took part in a stress test: its capital, premium and pool contribution.",
     )
 )
 
@@ -228,17 +253,41 @@ class RiskService:
             "contagion_model": scenario.contagion.model.value,
             "headline": headline(metrics),
         }
+        actor, jurisdiction = by.actor_id or OPERATOR_ID, filing_jurisdiction(by, None)
         with self.store.transaction() as uow:
             filing = Filing.create(
                 kind=STRESS_TEST_COMPLETED,
                 content=content,
-                actor=by.actor_id or OPERATOR_ID,
+                actor=actor,
                 organisation=by.organisation_id or OPERATOR_ID,
-                jurisdiction_code=filing_jurisdiction(by, None),
+                jurisdiction_code=jurisdiction,
                 subject=submission.run.run_id,
                 clock=self.store.clock,
             )
-            uow.file(filing)
+            rows = metrics["deployments"]
+            deployers = rv.deployers_of(uow.conn, [row["id"] for row in rows])
+            parts = [
+                Filing.create(
+                    kind=STRESS_TEST_PARTICIPATED,
+                    content={
+                        "run_id": submission.run.run_id,
+                        "run_filing_id": filing.id,
+                        "currency": submission.network.currency,
+                        **{
+                            key: row[key]
+                            for key in ("expected_loss", "capital", "premium", "pool_contribution")
+                        },
+                    },
+                    actor=actor,
+                    organisation=deployers[row["id"]],
+                    jurisdiction_code=jurisdiction,
+                    subject=row["id"],
+                    clock=self.store.clock,
+                )
+                for row in rows
+                if row["id"] in deployers
+            ]
+            uow.file(filing, *parts)
         return filing.id
 
     def runs(self) -> list[dict[str, Any]]:

@@ -420,6 +420,12 @@ def organisation_names(conn: Connection, ids: Sequence[str] | None = None) -> di
     return {row.id: row.name for row in conn.execute(query)}
 
 
+def deployers_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """The deployer of each of these deployments that the registry holds."""
+    rows = conn.execute(select(deployments.c.id, deployments.c.deployer_id).where(deployments.c.id.in_(ids)))
+    return {row.id: row.deployer_id for row in rows}
+
+
 def largest_models(conn: Connection, accessibilities: Sequence[str], limit: int) -> list[str]:
     """Ids of the models with the most training compute among these accessibilities, largest first."""
     rows = conn.execute(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,19 @@ from custos.risk.montecarlo import Merged
 RUN_ID = re.compile(r"^[0-9A-Z]{26}$")
 TABLES = ("institutions", "deployments", "providers")
 FILES = ("results.json", "draws.parquet", "report.html", *(f"{table}.parquet" for table in TABLES))
+
+
+def _orphaned(runner: dict[str, Any]) -> bool:
+    """Whether the process that ran a run on this machine is gone (a server restart, a killed command)."""
+    if runner.get("host") != socket.gethostname() or not runner.get("pid"):
+        return False
+    try:
+        os.kill(int(runner["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -48,9 +62,10 @@ class RunDirectory:
         return self.root / self.run_id
 
     def create(self, scenario_text: str, status: dict[str, Any]) -> None:
+        """Open the run, noting which process runs it so that its death can be told."""
         self.path.mkdir(parents=True)
         (self.path / "scenario.yaml").write_text(scenario_text, encoding="utf-8")
-        self.write_status(status)
+        self.write_status({**status, "runner": {"host": socket.gethostname(), "pid": os.getpid()}})
 
     def write_status(self, status: dict[str, Any]) -> None:
         _write_atomically(self.path / "status.json", json.dumps(status, indent=1).encode())
@@ -60,6 +75,12 @@ class RunDirectory:
             status: dict[str, Any] = json.loads((self.path / "status.json").read_text())
         except FileNotFoundError:
             raise NotFound(f"no stress-test run {self.run_id!r}") from None
+        if status["state"] in ("queued", "running") and _orphaned(status.get("runner", {})):
+            status |= {
+                "state": "failed",
+                "error": "interrupted: the process running it stopped before it finished",
+            }
+            self.write_status(status)
         return status
 
     def update(self, **changes: Any) -> dict[str, Any]:

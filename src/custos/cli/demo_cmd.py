@@ -46,12 +46,15 @@ def demo(
         size, note = store.publish_checkpoint()
     finally:
         store.close()
-    tokens = json.loads((settings.home / TOKENS).read_text(encoding="utf-8"))
     console.print(f"\nSigned checkpoint of the log ({size:,} entries):", style="bold")
     typer.echo(note, nl=False)
-    console.print("\nSign in to the dashboard with one of these API tokens:", style="bold")
-    for role, token in tokens.items():
-        typer.echo(f"  {role}: {token}")
+    tokens_file = settings.home / TOKENS
+    if tokens_file.exists():
+        console.print("\nSign in to the dashboard with one of these API tokens:", style="bold")
+        for role, token in json.loads(tokens_file.read_text(encoding="utf-8")).items():
+            typer.echo(f"  {role}: {token}")
+    else:
+        console.print("\nIssue a token to sign in with: custos actors token ACTOR_ID", highlight=False)
     console.print(f"Ready in {time.monotonic() - started:.0f} s.", highlight=False)
     if not no_serve:
         console.print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -76,3 +77,15 @@ def test_served_log_publishes_new_checkpoints_by_itself(server: tuple[str, Path]
         time.sleep(0.1)
     assert after.size == before.size + 3
     assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "Custos"
+
+
+def test_the_demo_serves_its_dashboard_with_its_world_and_its_stress_test(server: tuple[str, Path]) -> None:
+    base, home = server
+    page = httpx.get(f"{base}/", timeout=5)
+    assert page.status_code == 200 and "/static/js/main.js" in page.text
+    overview = httpx.get(f"{base}/v1/overview", timeout=5).json()
+    assert overview["registry"]["deployments"] == 300 and overview["registry"]["models"] > 1800
+    token = json.loads((home / "demo-tokens.json").read_text())["supervisor"]
+    runs = httpx.get(f"{base}/v1/risk/runs", headers={"Authorization": f"Bearer {token}"}, timeout=5).json()
+    assert [run["state"] for run in runs] == ["done"]
+    assert runs[0]["headline"]["expected_loss"] > 0

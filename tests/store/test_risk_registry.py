@@ -78,10 +78,10 @@ def test_a_financial_layer_joins_deployers_by_name(
     submission = service.submit(scenario, tmp_path, by=SUPERVISOR, origin="test")
     status = service.execute(submission, by=SUPERVISOR)
     results = service.results(status["id"])
-    # The cloud hosts 80% of the Scorer: one loses 300 × 0.4 less what the backup recovers (80%),
-    # the shop 100 × 0.4; bank two's deployment runs at the lab, so it loses 100 × 0.4 as well.
+    # Each deployment depends on its own host: one and the shop run on the cloud and lose half,
+    # one less what its working backup recovers (80%); bank two's runs at the lab and loses nothing.
     by_name = {row["name"]: row["expected_loss"] for row in results["deployments"]}
-    assert by_name == pytest.approx({"one": 300 * 0.4 * 0.2, "two": 100 * 0.4, "shop": 100 * 0.4})
+    assert by_name == pytest.approx({"one": 300 * 0.5 * 0.2, "two": 0.0, "shop": 100 * 0.5})
 
 
 def test_each_registered_deployment_learns_its_part_and_its_stress_test_obligation_is_discharged(

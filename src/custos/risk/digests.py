@@ -40,7 +40,7 @@ def network_digest(network: Network) -> str:
         feed_layer(layer)
     feed("\x1f".join(network.model_developers).encode())
     feed("\x1f".join(network.deployment_owners).encode())
-    for matrix in (network.hosting_share, network.hosting, network.liabilities):
+    for matrix in (network.hosting_share, network.hosting, network.deployment_hosting, network.liabilities):
         feed_matrix(matrix)
     for array in (
         network.deployment_model,

@@ -2,9 +2,10 @@
 
 Four layers: compute providers, models, deployments and institutions. A model is hosted on
 providers with a share each and a failover share (the part of that share that moves elsewhere
-when the provider fails); a deployment uses one model, may fall back to another, and belongs to an
-institution when its deployer is in the financial layer (otherwise its losses stay with the real
-economy and do not spread). Institutions owe each other (``liabilities[i, j]`` is what ``i`` owes
+when the provider fails); a deployment runs on its own declared host or, failing that, on its
+model's hosts, uses one model, may fall back to another, and belongs to an institution when its
+deployer is in the financial layer (otherwise its losses stay with the real economy and do not
+spread). Institutions owe each other (``liabilities[i, j]`` is what ``i`` owes
 ``j``) and carry external assets and external liabilities; their equity is what is left.
 
 Everything here is plain numpy and scipy so that a network can be pickled to a Dask worker and
@@ -78,6 +79,7 @@ class Network:
     deployment_exposure: FloatArray
     deployment_institution: IntArray  # -1: the deployer is outside the financial layer
     deployment_owners: tuple[str, ...]
+    deployment_hosting: sp.csr_array  # deployments × providers: a deployment's own host, if declared
     institutions: Layer
     institution_sector: IntArray
     sectors: tuple[str, ...]
@@ -85,6 +87,23 @@ class Network:
     external_liabilities: FloatArray
     liabilities: sp.csr_array  # institutions × institutions
     notes: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def usage(self) -> sp.csr_array:
+        """Models × deployments: which deployments rely on which model."""
+        deployments = len(self.deployments)
+        return sp.csr_array(
+            (np.ones(deployments), (self.deployment_model, np.arange(deployments))),
+            shape=(len(self.models), deployments),
+        )
+
+    @cached_property
+    def deployment_hosts(self) -> sp.csr_array:
+        """Deployments × providers: what a provider's failure takes down of each deployment, from
+        its own declared host where it has one, else from its model's hosting."""
+        own = np.diff(self.deployment_hosting.indptr) > 0
+        inherited = sp.diags_array((~own).astype(np.float64)) @ (self.usage.T @ self.hosting)
+        return sp.csr_array(self.deployment_hosting + inherited)
 
     @cached_property
     def interbank_assets(self) -> FloatArray:

@@ -42,6 +42,7 @@ class Columns:
     deployment_model: Sequence[str] = ()
     deployment_exposure: Numbers = ()
     deployment_fallback: Sequence[str | None] = ()
+    deployment_host: Sequence[str | None] = ()  # its own host, when declared
     institution_ids: Sequence[str] = ()
     institution_names: Sequence[str] = ()
     institution_sector: Sequence[str] = ()
@@ -130,6 +131,15 @@ def _check_fractions(
         )
 
 
+def _own_hosts(providers: Layer, hosts: Sequence[str | None], deployments: int) -> sp.csr_array:
+    """Deployments × providers: a one on each deployment's declared host (an empty row if none)."""
+    if not len(hosts):
+        return sp.csr_array((deployments, len(providers)))
+    host = resolve(providers, hosts, "deployments", "host", optional=True)
+    given = np.flatnonzero(host >= 0)
+    return _matrix(given, host[given], np.ones(given.size), (deployments, len(providers)))
+
+
 def _matrix(
     rows: np.ndarray, columns: np.ndarray, values: np.ndarray, shape: tuple[int, int]
 ) -> sp.csr_array:
@@ -182,6 +192,7 @@ def assemble(columns: Columns) -> Network:
         deployment_exposure=_floats(columns.deployment_exposure, len(deployments), 0.0, "exposure"),
         deployment_institution=owner_institution,
         deployment_owners=owners,
+        deployment_hosting=_own_hosts(providers, columns.deployment_host, len(deployments)),
         institutions=institutions,
         institution_sector=np.asarray(
             [sector_index[sector] for sector in columns.institution_sector] or [0] * len(institutions),

@@ -5,7 +5,7 @@
     providers: providers.csv        # id, name
     models: models.csv              # id, name, developer
     hosting: hosting.csv            # model, provider, share, failover
-    deployments: deployments.csv    # id, name, institution, model, exposure, fallback_model
+    deployments: deployments.csv    # id, name, institution, model, exposure, fallback_model, host
     institutions: institutions.csv  # id, name, sector, external_assets, external_liabilities
     liabilities: liabilities.csv    # debtor, creditor, amount (what the debtor owes the creditor)
 
@@ -43,6 +43,7 @@ TABLES: dict[str, tuple[tuple[str, bool], ...]] = {
         ("model", True),
         ("exposure", True),
         ("fallback_model", False),
+        ("host", False),
     ),
     "institutions": (
         ("id", True),
@@ -61,6 +62,7 @@ TEXT = {
     "provider",
     "institution",
     "fallback_model",
+    "host",
     "sector",
     "debtor",
     "creditor",
@@ -165,6 +167,7 @@ def read_columns(directory: Path) -> Columns:
         deployment_model=deployments.get("model", ()),
         deployment_exposure=deployments.get("exposure", ()),
         deployment_fallback=deployments.get("fallback_model", ()),
+        deployment_host=deployments.get("host", ()),
         institution_ids=institutions.get("id", ()),
         institution_names=institutions.get("name", ()),
         institution_sector=[s or "other" for s in institutions.get("sector", ())],

@@ -1,8 +1,10 @@
 """Networks from the registry: its deployments give the AI dependency layers.
 
 Compute providers are the organisations that host deployments (a deployment with no declared
-host runs at its model's provider); a model's hosting share on a provider is the share of its
-deployments' exposure hosted there; a model's developer is its provider. The registry holds no
+host runs at its model's provider), and each deployment depends on its own host. A model's
+hosting share on a provider, the share of its deployments' exposure hosted there, serves where
+the model is a fallback and in the correlation of failures; a model's developer is its
+provider. The registry holds no
 balance sheets, so the financial layer (institutions and what they owe each other) comes from a
 network directory whose manifest names only ``institutions`` and ``liabilities``, keyed by
 organisation id or name; a deployer found there is an institution, any other bears its losses in
@@ -63,6 +65,7 @@ def registry_columns(conn: Connection, currency: str, financial: Columns | None 
     columns.deployment_model = [d["model_id"] for d in deployments]
     columns.deployment_exposure = exposure
     columns.deployment_fallback = fallback
+    columns.deployment_host = host
     columns.notes = [*columns.notes, *notes]
     return columns
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from custos.risk.financial import financial_losses
 from custos.risk.network import Network
-from custos.risk.operational import operational_losses, usage
+from custos.risk.operational import operational_losses
 from custos.risk.plan import Plan
 from custos.risk.scenario import Copula
 
@@ -78,12 +77,10 @@ def draw_shocks(
     )
 
 
-def propagate(
-    plan: Plan, network: Network, uses: sp.csr_array, failed: np.ndarray, asset_move: np.ndarray
-) -> Outcome:
+def propagate(plan: Plan, network: Network, failed: np.ndarray, asset_move: np.ndarray) -> Outcome:
     """Every draw's losses, from the failed units and asset moves to the system's loss."""
     rates = failed * plan.loss_rate[:, None]
-    operational = operational_losses(network, uses, rates, plan.fallback_recovery)
+    operational = operational_losses(network, rates, plan.fallback_recovery)
     direct_by_institution = network.ownership @ operational.deployments
     financial = financial_losses(network, plan.contagion, direct_by_institution, asset_move)
     outside = network.deployment_institution < 0
@@ -114,7 +111,7 @@ def simulate_chunk(
     draws = plan.chunk_draws(chunk)
     rng = np.random.Generator(np.random.PCG64(seed))
     failed, asset_move = draw_shocks(plan, network, rng, draws)
-    outcome = propagate(plan, network, usage(network), failed, asset_move)
+    outcome = propagate(plan, network, failed, asset_move)
     keep = np.lexsort((np.arange(draws), -outcome.system))[: min(tail, draws)]
     return ChunkResult(
         chunk=chunk,
@@ -141,12 +138,11 @@ def simulate_chunk(
 def losses_alone(plan: Plan, network: Network) -> np.ndarray:
     """The system loss when each unit fails on its own, with no other shock (one column per unit)."""
     units = plan.forced.size
-    uses = usage(network)
     alone = np.zeros(units)
     for start in range(0, units, plan.chunk_size):
         stop = min(start + plan.chunk_size, units)
         failed = np.zeros((units, stop - start), dtype=bool)
         failed[np.arange(start, stop), np.arange(stop - start)] = True
         still = np.zeros((len(network.institutions), stop - start))
-        alone[start:stop] = propagate(plan, network, uses, failed, still).system
+        alone[start:stop] = propagate(plan, network, failed, still).system
     return alone

@@ -3,13 +3,18 @@ accounting identities every run must keep."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from custos.risk.engine import run_stress_test
 from custos.risk.metrics import risk_measure
 from custos.risk.montecarlo import run_chunks, tail_size
+from custos.risk.network_files import load_network
 from custos.risk.plan import compile_plan
+from custos.risk.service import EXAMPLES
 from tests.unit.risk.sample import sample_network, scenario
 
 NORTH_OUTAGE = "draws: 1\noutages: [{provider: cloud-north, loss_rate: 0.15}]\n"
@@ -141,3 +146,22 @@ def test_every_contagion_model_runs_and_losses_stay_within_equity_and_shock(mode
     per_draw_cap = network.equity.sum() + network.external_liabilities.sum()
     assert np.all(result.merged.system <= per_draw_cap + 90)
     assert result.metrics["system"]["expected_loss"] >= 0
+
+
+def test_a_deployment_with_its_own_host_depends_on_that_host_only(tmp_path: Path) -> None:
+    directory = tmp_path / "network"
+    shutil.copytree(EXAMPLES / "sample-network", directory)
+    table = directory / "deployments.csv"
+    rows = table.read_text().splitlines()
+    rows[0] += ",host"
+    rows[1:] = [row + (",gpu-east" if row.startswith("a-credit,") else ",") for row in rows[1:]]
+    table.write_text("\n".join(rows) + "\n")
+    result = run_stress_test(load_network(directory), scenario(NORTH_OUTAGE))
+    deployments = {row["id"]: row["expected_loss"] for row in result.metrics["deployments"]}
+    assert deployments["a-credit"] == 0  # on East GPU, untouched by North Cloud's outage
+    assert deployments["b-credit"] == pytest.approx(250 * 0.09)  # still on the model's hosts
+    east = run_stress_test(load_network(directory), scenario(NORTH_OUTAGE.replace("cloud-north", "gpu-east")))
+    # a-credit fully down on its own host; claims-vision 0.7 on East, advisor-gpt 0.4
+    assert {r["id"]: r["expected_loss"] for r in east.metrics["deployments"]}["a-credit"] == pytest.approx(
+        300 * 0.15
+    )

@@ -74,9 +74,11 @@ def test_a_financial_layer_joins_deployers_by_name(
     assert owners["shop"] == -1
     scenario = (
         f"name: cloud\nseed: 1\ndraws: 1\noutages: [{{provider: {registry['Cloud']}, loss_rate: 0.5}}]\n"
+        "buffers: {insurance_capacity: 1}\n"
     )
     submission = service.submit(scenario, tmp_path, by=SUPERVISOR, origin="test")
     status = service.execute(submission, by=SUPERVISOR)
+    assert status["headline"]["linchpins"] == ["Cloud"]  # by name, not by registry id
     results = service.results(status["id"])
     # Each deployment depends on its own host: one and the shop run on the cloud and lose half,
     # one less what its working backup recovers (80%); bank two's runs at the lab and loses nothing.

@@ -14,6 +14,11 @@ import numpy as np
 from custos.risk import charts
 
 
+def linchpin_names(metrics: dict[str, Any]) -> list[str]:
+    """The uninsurable linchpins by name: ids mean little to a reader when they come from the registry."""
+    return [row["name"] for row in metrics["providers"] if row["uninsurable_linchpin"]]
+
+
 def _money(value: float | None) -> str:
     return "—" if value is None else f"{value:,.2f}"
 
@@ -100,7 +105,7 @@ def render_report(metrics: dict[str, Any], system: np.ndarray, currency: str, ru
         f"Run {run_id} · engine {metrics['engine']} · seed {metrics['seed']} · {system.size:,} draws · "
         f"contagion {metrics['contagion']['model']} · amounts in {currency}"
     )
-    linchpins = ", ".join(metrics["linchpins"]) or "none"
+    linchpins = ", ".join(linchpin_names(metrics)) or "none"
     sections = [
         f"<h1>{escape(metrics['scenario'])}</h1><p>{escape(about)}</p>",
         _headline(metrics),

@@ -37,7 +37,7 @@ from custos.risk.network_build import assemble
 from custos.risk.network_files import MANIFEST, read_columns
 from custos.risk.network_registry import registry_columns
 from custos.risk.plan import compile_plan
-from custos.risk.report import render_report
+from custos.risk.report import linchpin_names, render_report
 from custos.risk.runs import RunDirectory, list_runs, run_directory
 from custos.risk.scenario import Scenario, load_scenario
 from custos.store import Store
@@ -110,7 +110,7 @@ def headline(metrics: dict[str, Any]) -> dict[str, Any]:
         "expected_shortfall": system["expected_shortfall"],
         "expected_defaults": system["expected_defaults"],
         "pool": metrics["pool"]["size"],
-        "linchpins": metrics["linchpins"],
+        "linchpins": linchpin_names(metrics),
     }
 
 

@@ -92,7 +92,7 @@ async function results(api, id, status) {
       ...Object.entries(system.expected_shortfall).map(([level, value]) => tile(`Expected shortfall ${level}`, money(value))),
       tile("Expected defaults", number(system.expected_defaults, 3)),
       tile("Pool size", money(data.pool.size)),
-      tile("Uninsurable linchpins", data.linchpins.length ? data.linchpins.join(", ") : "none")),
+      tile("Uninsurable linchpins", status.headline.linchpins.length ? status.headline.linchpins.join(", ") : "none")),
     h("p", {}, `${number(system.draws)} draws, seed ${data.seed}, contagion ${data.contagion.model}, engine ${data.engine}; `,
       `filed as `, h("a", { href: `#/ledger?filing=${status.filing_id}` }, status.filing_id), ". ", await downloadLink(api, id)),
     h("h2", {}, "Charts"), await charts(api, id),

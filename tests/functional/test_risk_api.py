@@ -8,8 +8,11 @@ import time
 
 import pyarrow.parquet as pq
 import pytest
+from distributed import LocalCluster
+from fastapi.testclient import TestClient
 
 from custos.access import Role
+from custos.api import create_app
 from custos.filings import FilingView
 from tests.functional.conftest import Api
 
@@ -126,3 +129,19 @@ def test_a_contagion_that_does_not_converge_fails_the_run_with_its_residual(api:
     assert "did not" in str(status["error"]) and status["evidence"]["residual"] > 0
     assert "filing_id" not in status
     assert api.client.get(f"/v1/risk/runs/{status['id']}/results", headers=headers).status_code == 404
+
+
+def test_a_server_may_run_stress_tests_on_a_dask_cluster_with_the_same_numbers(api: Api) -> None:
+    headers = api.headers(Role.SUPERVISOR)
+    body = {"scenario": SCENARIO, "network": "sample"}
+    here = _finished(api, api.client.post("/v1/risk/runs", json=body, headers=headers).json()["id"])
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster,
+        TestClient(
+            create_app(api.store, checkpoint_interval=None, risk_scheduler=cluster.scheduler_address)
+        ) as client,
+    ):
+        started = client.post("/v1/risk/runs", json=body, headers=headers).json()
+        there = _finished(api, started["id"])
+    assert here["state"] == there["state"] == "done"
+    assert here["headline"] == there["headline"]

@@ -50,6 +50,7 @@ def create_app(
     checkpoint_interval: float | None = 5.0,
     compliance_interval: float | None = 60.0,
     decision_log_rate: float = 0.0,
+    risk_scheduler: str | None = None,
 ) -> FastAPI:
     """The app; while it runs it signs checkpoints when the log grew (batched publishing),
     sweeps licence conditions, suspending licences whose lapsed conditions say so, and files the
@@ -91,6 +92,7 @@ def create_app(
     app.state.store = store
     app.state.decisions = decisions
     app.state.risk_runner = runner
+    app.state.risk_scheduler = risk_scheduler  # where stress tests started over HTTP run
     app.state.access = AccessService(store)
     problems.install(app)
     app.include_router(decision_routes.router)  # first: the hot path is matched first

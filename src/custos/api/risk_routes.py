@@ -66,13 +66,13 @@ def start_run(
         body.scenario, service.network_directory(body.network), by=who, origin="scenario"
     )
     runner: Executor = request.app.state.risk_runner
-    runner.submit(_execute, service, submission, who)
+    runner.submit(_execute, service, submission, who, request.app.state.risk_scheduler)
     return submission.run.status()
 
 
-def _execute(service: RiskService, submission: Submission, who: Principal) -> None:
+def _execute(service: RiskService, submission: Submission, who: Principal, scheduler: str | None) -> None:
     try:
-        service.execute(submission, by=who)
+        service.execute(submission, by=who, scheduler=scheduler)
     except Exception:  # the run's status records it; the log keeps the trace for operators
         log.exception("stress-test run %s failed", submission.run.run_id)
 

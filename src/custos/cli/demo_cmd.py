@@ -60,7 +60,7 @@ def demo(
         console.print(
             f"Dashboard: http://{host}:{port}/   public portal: http://{host}:{port}/portal", style="bold"
         )
-        serve(ctx, host=host, port=port, checkpoint_interval=5.0, decision_log_rate=0.0)
+        serve(ctx, host=host, port=port, checkpoint_interval=5.0, decision_log_rate=0.0, risk_scheduler=None)
 
 
 def _seed(store: Store) -> None:

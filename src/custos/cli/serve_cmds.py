@@ -52,8 +52,15 @@ def serve(
     decision_log_rate: float = typer.Option(
         0.0, "--decision-log-rate", min=0.0, max=1.0, help="Share of decisions filed for audit (1: all)."
     ),
+    risk_scheduler: str | None = typer.Option(
+        None,
+        "--risk-scheduler",
+        envvar="CUSTOS_RISK_SCHEDULER",
+        help="Where stress tests started over HTTP run: 'local' (a Dask cluster here), tcp://host:port, "
+        "or in the server's process (default).",
+    ),
 ) -> None:
-    """Serve the REST API and the transparency log."""
+    """Serve the dashboard, the REST API and the transparency log."""
     import uvicorn
 
     from custos.api import create_app
@@ -68,7 +75,10 @@ def serve(
         )
         uvicorn.run(
             create_app(
-                store, checkpoint_interval=checkpoint_interval or None, decision_log_rate=decision_log_rate
+                store,
+                checkpoint_interval=checkpoint_interval or None,
+                decision_log_rate=decision_log_rate,
+                risk_scheduler=risk_scheduler,
             ),
             host=host,
             port=port,

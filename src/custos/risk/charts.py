@@ -8,13 +8,29 @@ Figures are built without pyplot: no global state, so the API server can draw in
 
 from __future__ import annotations
 
+import functools
 import io
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+P = ParamSpec("P")
+
 COLOURS = "viridis_r"
+
+
+def _plain(chart: Callable[P, str]) -> Callable[P, str]:
+    """Draw with mathtext off: names from the registry may hold "$", which is text, not TeX."""
+
+    @functools.wraps(chart)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> str:
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return chart(*args, **kwargs)
+
+    return drawn
 
 
 def _svg(figure: Figure) -> str:
@@ -24,6 +40,7 @@ def _svg(figure: Figure) -> str:
     return text[text.index("<svg") :]
 
 
+@_plain
 def loss_distribution(system: np.ndarray, metrics: dict[str, Any], currency: str) -> str:
     figure = Figure(figsize=(7, 3.6))
     axes = figure.subplots()
@@ -37,6 +54,7 @@ def loss_distribution(system: np.ndarray, metrics: dict[str, Any], currency: str
     return _svg(figure)
 
 
+@_plain
 def exceedance_curve(system: np.ndarray, currency: str) -> str:
     losses = np.sort(system)[::-1]
     probability = np.arange(1, losses.size + 1) / losses.size
@@ -55,6 +73,7 @@ def _layer(rows: list[dict[str, Any]], key: str, shown: set[str]) -> list[dict[s
     return sorted((row for row in rows if row["id"] in shown), key=lambda row: -(row[key] or 0.0))
 
 
+@_plain
 def network(metrics: dict[str, Any]) -> str:
     """Providers, models and institutions in three rows; colour is the share of expected shortfall
     (for institutions, their capital); ``metrics["graph"]`` says which nodes and edges to draw."""
@@ -110,6 +129,7 @@ def network(metrics: dict[str, Any]) -> str:
     return _svg(figure)
 
 
+@_plain
 def top_contributors(metrics: dict[str, Any], currency: str, count: int = 10) -> str:
     units = sorted(metrics["providers"], key=lambda r: -r["expected_shortfall_contribution"])[:count]
     institutions = sorted(metrics["institutions"], key=lambda r: -r["capital"])[:count]

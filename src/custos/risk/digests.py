@@ -11,6 +11,9 @@ from custos.core.canonical import canonical_json
 from custos.risk.network import Layer, Network
 from custos.risk.scenario import Scenario
 
+#: Changes whenever what the network digest covers changes.
+DIGEST_SCHEME = "custos-network-digest/2"
+
 
 def scenario_digest(scenario: Scenario) -> str:
     """SHA-256 of the scenario's canonical JSON: formatting and comments in the YAML do not count."""
@@ -25,8 +28,9 @@ def network_digest(network: Network) -> str:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
 
-    def feed_layer(layer: Layer) -> None:
+    def feed_layer(layer: Layer) -> None:  # names too: a scenario may name nodes by name
         feed("\x1f".join(layer.ids).encode())
+        feed("\x1f".join(layer.names).encode())
 
     def feed_matrix(matrix: sp.csr_array) -> None:
         ordered = sp.csr_array(matrix, copy=True)
@@ -35,7 +39,9 @@ def network_digest(network: Network) -> str:
             feed(np.ascontiguousarray(part, dtype=np.int64).tobytes())
         feed(np.ascontiguousarray(ordered.data, dtype=np.float64).tobytes())
 
+    feed(DIGEST_SCHEME.encode())
     feed(network.currency.encode())
+    feed("\x1f".join(network.sectors).encode())
     for layer in (network.providers, network.models, network.deployments, network.institutions):
         feed_layer(layer)
     feed("\x1f".join(network.model_developers).encode())

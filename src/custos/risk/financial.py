@@ -60,14 +60,21 @@ def _clearing(network: Network, assets: np.ndarray, contagion: Contagion) -> Fin
     return FinancialOutcome(losses, result.defaulted, result.iterations, result.residual)
 
 
-def _debtrank(network: Network, direct: np.ndarray, contagion: Contagion) -> FinancialOutcome:
+def _positive_equity(network: Network, model: ContagionModel) -> np.ndarray:
+    """Equity, refused when some institution has none: DebtRank divides by it, and a threshold
+    cascade would default an institution without equity in every draw, shock or not."""
     capital = network.equity
     if (capital <= 0).any():
         first = int(np.flatnonzero(capital <= 0)[0])
         raise InvalidInput(
-            "DebtRank needs every institution to have positive equity",
+            f"the {model.value} model needs every institution to have positive equity",
             evidence={"entry": network.institutions.ids[first], "value": float(capital[first])},
         )
+    return capital
+
+
+def _debtrank(network: Network, direct: np.ndarray, contagion: Contagion) -> FinancialOutcome:
+    capital = _positive_equity(network, contagion.model)
     weights = debtrank_weights(network.liabilities, capital)
     shock = np.ascontiguousarray(np.clip(direct / capital[:, None], 0.0, 1.0))
     if contagion.model is ContagionModel.DEBTRANK_SINGLE_HIT:  # a finite process: nothing to converge
@@ -82,7 +89,7 @@ def _debtrank(network: Network, direct: np.ndarray, contagion: Contagion) -> Fin
 
 
 def _threshold(network: Network, direct: np.ndarray, contagion: Contagion) -> FinancialOutcome:
-    capital = network.equity
+    capital = _positive_equity(network, contagion.model)
     result = threshold_cascade_batched(
         network.liabilities, capital, np.ascontiguousarray(np.maximum(direct, 0.0)), contagion.lgd
     )

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,7 @@ class Merged:
 
 def tail_size(draws: int, level: float) -> int:
     """How many draws lie beyond the ``level`` quantile: the tail expected shortfall averages."""
-    return max(1, math.ceil((1.0 - level) * draws - 1e-9))
+    return max(1, math.ceil((1 - Fraction(str(level))) * draws))  # exact: 0.95 × 10⁸ has no rounding
 
 
 def merge(results: list[ChunkResult], tail: int) -> Merged:

@@ -99,6 +99,22 @@ def _read(path: Path, table: str) -> pa.Table:
         ) from exc
 
 
+def _numbers(values: list[Any], file: Path, column: str) -> np.ndarray:
+    """A numeric column, or the first cell that is not a number, named by file, row and column."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        for row, value in enumerate(values):
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                raise InvalidInput(
+                    "not a number",
+                    evidence={"entry": f"{file.name} row {row + 1}", "column": column, "value": value},
+                ) from None
+        raise
+
+
 def _columns(table: pa.Table, name: str, file: Path) -> dict[str, Any]:
     present = set(table.column_names)
     out: dict[str, Any] = {}
@@ -113,7 +129,7 @@ def _columns(table: pa.Table, name: str, file: Path) -> dict[str, Any]:
         if column in TEXT:
             out[column] = [None if v is None else str(v) for v in values.to_pylist()]
         else:
-            array = values.to_numpy(zero_copy_only=False).astype(np.float64)
+            array = _numbers(values.to_pylist(), file, column)
             if np.isnan(array).any():
                 row = int(np.flatnonzero(np.isnan(array))[0])
                 raise InvalidInput(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ import pyarrow.parquet as pq
 from custos.core.errors import NotFound
 from custos.risk.montecarlo import Merged
 
+#: Tells this process from an earlier one with the same pid.
+PROCESS = secrets.token_hex(8)
 RUN_ID = re.compile(r"^[0-9A-Z]{26}$")
 TABLES = ("institutions", "deployments", "providers")
 FILES = ("results.json", "draws.parquet", "report.html", *(f"{table}.parquet" for table in TABLES))
@@ -37,6 +40,9 @@ def _orphaned(runner: dict[str, Any]) -> bool:
     """Whether the process that ran a run on this machine is gone (a server restart, a killed command)."""
     if runner.get("host") != socket.gethostname() or not runner.get("pid"):
         return False
+    # This process, or an earlier one that had the same pid (PID 1 in a restarted container):
+    if runner["pid"] == os.getpid():
+        return bool(runner.get("process") != PROCESS)
     try:
         os.kill(int(runner["pid"]), 0)
     except ProcessLookupError:
@@ -65,7 +71,8 @@ class RunDirectory:
         """Open the run, noting which process runs it so that its death can be told."""
         self.path.mkdir(parents=True)
         (self.path / "scenario.yaml").write_text(scenario_text, encoding="utf-8")
-        self.write_status({**status, "runner": {"host": socket.gethostname(), "pid": os.getpid()}})
+        runner = {"host": socket.gethostname(), "pid": os.getpid(), "process": PROCESS}
+        self.write_status({**status, "runner": runner})
 
     def write_status(self, status: dict[str, Any]) -> None:
         _write_atomically(self.path / "status.json", json.dumps(status, indent=1).encode())
@@ -130,5 +137,12 @@ def list_runs(root: Path) -> list[dict[str, Any]]:
     """Every run's status, newest first."""
     if not root.is_dir():
         return []
-    runs = [run_directory(root, entry.name) for entry in root.iterdir() if RUN_ID.match(entry.name)]
-    return sorted((run.status() for run in runs), key=lambda status: status["id"], reverse=True)
+    found = []
+    for entry in root.iterdir():
+        if not RUN_ID.match(entry.name):
+            continue
+        try:
+            found.append(run_directory(root, entry.name).status())
+        except (NotFound, ValueError):  # a run that crashed before its first status, or a torn file
+            continue
+    return sorted(found, key=lambda status: status["id"], reverse=True)

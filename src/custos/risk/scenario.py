@@ -8,15 +8,17 @@ which contagion model spreads the losses, and how many reproducible draws to mak
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from custos.core.errors import InvalidInput
-from custos.core.yaml_lines import load_model
+from custos.core.yaml_lines import Path, line_of, load_model
 
 Fraction = Annotated[float, Field(ge=0, le=1)]
+_STEP = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
 Level = Annotated[float, Field(gt=0, lt=1)]
 
 
@@ -135,5 +137,21 @@ class Scenario(_Strict):
 
 def load_scenario(text: str, origin: str = "<scenario>") -> Scenario:
     """Parse and validate a scenario document, naming every problem and its line."""
-    scenario, _ = load_model(text, origin, Scenario, ScenarioError, "scenario")
-    return scenario
+    return load_scenario_lines(text, origin)[0]
+
+
+def load_scenario_lines(text: str, origin: str = "<scenario>") -> tuple[Scenario, dict[Path, int]]:
+    """The scenario and the line of each of its entries, to place later errors (unknown nodes)."""
+    return load_model(text, origin, Scenario, ScenarioError, "scenario")
+
+
+def located(error: InvalidInput, lines: dict[Path, int], origin: str) -> InvalidInput:
+    """The error with the file and line of the entry it names (``outages[0].provider``), if any."""
+    entry = error.evidence.get("entry")
+    if not isinstance(entry, str):
+        return error
+    path: Path = tuple(int(index) if index else key for key, index in _STEP.findall(entry))
+    line = line_of(lines, path)
+    if line is None:
+        return error
+    return type(error)(f"{origin}:{line}: {error.message}", evidence={**error.evidence, "line": line})

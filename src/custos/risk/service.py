@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from custos.access.model import OPERATOR_ID, Principal
-from custos.core.errors import CustosError, Forbidden, NotFound
+from custos.core.errors import CustosError, Forbidden, InvalidInput, NotFound
 from custos.core.ids import new_id
 from custos.filings import Filing, FilingKind, Visibility, register_kind
 from custos.registry.service import filing_jurisdiction
@@ -39,7 +39,7 @@ from custos.risk.network_registry import registry_columns
 from custos.risk.plan import compile_plan
 from custos.risk.report import linchpin_names, render_report
 from custos.risk.runs import RunDirectory, list_runs, run_directory
-from custos.risk.scenario import Scenario, load_scenario
+from custos.risk.scenario import Scenario, load_scenario, load_scenario_lines, located
 from custos.store import Store
 from custos.store import registry_views as rv
 
@@ -156,10 +156,12 @@ class RiskService:
             found += [(path, network["name"]) for path in sorted(directory.glob("*.yaml"))]
         examples = []
         for path, network_name in found:
-            text = path.read_text(encoding="utf-8")
-            examples.append(
-                {"name": load_scenario(text, path.name).name, "network": network_name, "text": text}
-            )
+            try:
+                text = path.read_text(encoding="utf-8")
+                name = load_scenario(text, path.name).name
+            except (CustosError, OSError, UnicodeDecodeError):  # a broken example must not hide the others
+                continue
+            examples.append({"name": name, "network": network_name, "text": text})
         return examples
 
     def load_network(self, directory: Path | None, currency: str = "EUR") -> Network:
@@ -180,9 +182,12 @@ class RiskService:
         """Validate the scenario against the network and open the run's directory."""
         if not by.sees_everything:
             raise Forbidden("only supervisors run stress tests")
-        scenario = load_scenario(scenario_text, origin)
+        scenario, lines = load_scenario_lines(scenario_text, origin)
         network = self.load_network(directory)
-        plan = compile_plan(network, scenario)
+        try:
+            plan = compile_plan(network, scenario)
+        except InvalidInput as error:
+            raise located(error, lines, origin) from error
         run = RunDirectory(self.root, new_id())
         run.create(
             scenario_text,

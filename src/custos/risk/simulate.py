@@ -86,14 +86,15 @@ def propagate(plan: Plan, network: Network, failed: np.ndarray, asset_move: np.n
     outside = network.deployment_institution < 0
     real_economy = operational.deployments[outside].sum(axis=0)
     system = financial.losses.sum(axis=0) + real_economy
-    asset_loss = -(network.external_assets[:, None] * asset_move).sum(axis=0)  # a gain is negative
-    causes = np.vstack([operational.causes, np.maximum(asset_loss, 0.0)])
+    moved = -(network.external_assets[:, None] * asset_move)  # each institution's asset loss; a gain < 0
+    causes = np.vstack([operational.causes, np.maximum(moved, 0.0).sum(axis=0)])
     caused = causes.sum(axis=0)
-    share = np.divide(system, caused, out=np.zeros_like(system), where=caused > 0)
+    causes[-1, caused <= 0] = 1.0  # a loss with no failure and no asset fall behind it: the markets'
+    share = system / causes.sum(axis=0)
     return Outcome(
         system=system,
         defaults=financial.defaulted.sum(axis=0),
-        direct=operational.deployments.sum(axis=0) + asset_loss,
+        direct=operational.deployments.sum(axis=0) + moved.sum(axis=0),
         real_economy=real_economy,
         institutions=financial.losses,
         defaulted=financial.defaulted,

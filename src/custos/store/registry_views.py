@@ -422,8 +422,14 @@ def organisation_names(conn: Connection, ids: Sequence[str] | None = None) -> di
 
 def deployers_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     """The deployer of each of these deployments that the registry holds."""
-    rows = conn.execute(select(deployments.c.id, deployments.c.deployer_id).where(deployments.c.id.in_(ids)))
-    return {row.id: row.deployer_id for row in rows}
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), 10_000):  # within every database's limit on bound parameters
+        batch = list(ids[start : start + 10_000])
+        rows = conn.execute(
+            select(deployments.c.id, deployments.c.deployer_id).where(deployments.c.id.in_(batch))
+        )
+        found.update({row.id: row.deployer_id for row in rows})
+    return found
 
 
 def largest_models(conn: Connection, accessibilities: Sequence[str], limit: int) -> list[str]:

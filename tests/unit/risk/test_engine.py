@@ -9,12 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from custos.core.errors import InvalidInput
 from custos.risk.engine import run_stress_test
 from custos.risk.metrics import risk_measure
 from custos.risk.montecarlo import run_chunks, tail_size
 from custos.risk.network_files import load_network
 from custos.risk.plan import compile_plan
+from custos.risk.report import render_report
 from custos.risk.service import EXAMPLES
+from custos.risk.simulate import draw_shocks, propagate
 from tests.unit.risk.sample import sample_network, scenario
 
 NORTH_OUTAGE = "draws: 1\noutages: [{provider: cloud-north, loss_rate: 0.15}]\n"
@@ -165,3 +168,46 @@ def test_a_deployment_with_its_own_host_depends_on_that_host_only(tmp_path: Path
     assert {r["id"]: r["expected_loss"] for r in east.metrics["deployments"]}["a-credit"] == pytest.approx(
         300 * 0.15
     )
+
+
+@pytest.mark.parametrize("model", ["eisenberg-noe", "rogers-veraart", "debtrank", "threshold"])
+def test_causes_add_up_to_the_system_loss_when_sectors_move_apart(model: str) -> None:
+    text = (
+        "draws: 50\nasset_shocks: [{sector: banking, mean: -0.01, volatility: 0.02}, "
+        "{sector: insurance, mean: 0.06}]\n"
+        "correlated_failures: {models: {probability: 0.2, loss_rate: 0.3}}\n"
+        f"contagion: {{model: {model}, alpha: 0.5, beta: 0.5, lgd: 0.7}}\n"
+    )
+    network = sample_network()
+    plan = compile_plan(network, scenario(text))
+    failed, moves = draw_shocks(plan, network, np.random.default_rng(5), 50)
+    outcome = propagate(plan, network, failed, moves)
+    assert np.allclose(outcome.causes.sum(axis=0), outcome.system, rtol=1e-9, atol=1e-9)
+
+
+def test_a_threshold_cascade_refuses_an_institution_without_equity(tmp_path: Path) -> None:
+    directory = tmp_path / "network"
+    shutil.copytree(EXAMPLES / "sample-network", directory)
+    table = directory / "institutions.csv"
+    table.write_text(
+        table.read_text().replace(
+            "fund-e,Fund E,asset-management,300,250", "fund-e,Fund E,asset-management,300,305"
+        )
+    )
+    with pytest.raises(InvalidInput, match="positive equity") as caught:
+        run_stress_test(load_network(directory), scenario("draws: 1\ncontagion: {model: threshold}\n"))
+    assert caught.value.evidence["entry"] == "fund-e"
+
+
+def test_names_with_dollar_signs_are_text_in_the_charts(tmp_path: Path) -> None:
+    directory = tmp_path / "network"
+    shutil.copytree(EXAMPLES / "sample-network", directory)
+    table = directory / "providers.csv"
+    table.write_text(table.read_text().replace("North Cloud", "US$ Cloud $\\x$"))
+    result = run_stress_test(load_network(directory), scenario(NORTH_OUTAGE))
+    assert "<svg" in render_report(result.metrics, result.merged.system, "EUR", "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+
+
+def test_the_tail_is_exact_at_a_hundred_million_draws() -> None:
+    assert tail_size(100_000_000, 0.95) == 5_000_000
+    assert tail_size(1_000, 0.999) == 1

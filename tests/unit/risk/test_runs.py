@@ -35,3 +35,15 @@ def test_a_finished_run_is_left_alone_and_unknown_names_are_not_found(tmp_path: 
     for name in ("../etc", "01ARZ3NDEKTSV4RRFFQ69G5FAW"):
         with pytest.raises(NotFound):
             run_directory(tmp_path, name).status()
+
+
+def test_an_earlier_process_with_this_pid_counts_as_gone(tmp_path: Path) -> None:
+    run = RunDirectory(tmp_path, RUN)
+    run.create("name: x\nseed: 1\n", {"id": RUN, "state": "running", "scenario": "x"})
+    run.update(runner={**run.status()["runner"], "process": "an-earlier-one"})
+    assert run.status()["state"] == "failed"
+
+
+def test_a_run_directory_without_status_is_left_out_of_the_list(tmp_path: Path) -> None:
+    (tmp_path / RUN).mkdir()
+    assert list_runs(tmp_path) == []

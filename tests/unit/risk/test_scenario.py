@@ -128,3 +128,32 @@ def test_parquet_tables_give_the_same_network_as_csv(tmp_path: Path) -> None:
         table.unlink()
     (directory / "manifest.yaml").write_text(manifest)
     assert network_digest(load_network(directory)) == network_digest(sample_network())
+
+
+def test_the_network_digest_covers_names_and_sectors(tmp_path: Path) -> None:
+    directory = _copy_sample(tmp_path)
+    before = network_digest(load_network(directory))
+    providers = directory / "providers.csv"
+    providers.write_text(providers.read_text().replace("North Cloud", "Nord Cloud"))
+    renamed = network_digest(load_network(directory))
+    institutions = directory / "institutions.csv"
+    institutions.write_text(institutions.read_text().replace(",insurance,", ",reinsurance,"))
+    assert len({before, renamed, network_digest(load_network(directory))}) == 3
+
+
+def test_a_cell_that_is_not_a_number_is_refused_with_its_row(tmp_path: Path) -> None:
+    directory = _copy_sample(tmp_path)
+    table = directory / "deployments.csv"
+    table.write_text(
+        table.read_text().replace(
+            "b-advice,Bank B robo-advice,bank-b,advisor-gpt,120",
+            "b-advice,Bank B robo-advice,bank-b,advisor-gpt,about 120",
+        )
+    )
+    with pytest.raises(InvalidInput, match="not a number") as caught:
+        load_network(directory)
+    assert caught.value.evidence == {
+        "entry": "deployments.csv row 4",
+        "column": "exposure",
+        "value": "about 120",
+    }

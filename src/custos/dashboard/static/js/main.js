@@ -27,7 +27,14 @@ let visitor = null;
 function route() {
   const [path, query = ""] = (location.hash.replace(/^#\/?/, "") || "overview").split("?");
   const [name, ...rest] = path.split("/");
-  return { name, id: rest.map(decodeURIComponent).join("/"), params: new URLSearchParams(query) };
+  const decode = (part) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part; // a malformed escape: take the text as it is
+    }
+  };
+  return { name, id: rest.map(decode).join("/"), params: new URLSearchParams(query) };
 }
 
 function renderNav() {

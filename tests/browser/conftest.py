@@ -12,7 +12,6 @@ import csv
 import io
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -38,6 +37,7 @@ from custos.registry import RegistryService
 from custos.registry.importers import import_text
 from custos.store import Store
 from custos.store import registry_views as rv
+from tests.functional.test_serve import free_port
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = os.environ.get("CUSTOS_CHROMIUM", "/usr/bin/chromium")
@@ -84,12 +84,6 @@ def _licence_with_rollout(store: Store, world: World) -> None:
     RolloutService(store).plan(licence["id"], {"stages": stages}, by=by)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     home = tmp_path_factory.mktemp("browser-home")
@@ -116,7 +110,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         uvicorn.Config(
             create_app(store, checkpoint_interval=None, compliance_interval=None),
             host="127.0.0.1",
-            port=_free_port(),
+            port=free_port(),
             log_level="warning",
         )
     )

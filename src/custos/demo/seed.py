@@ -97,6 +97,7 @@ def seed_world(store: Store, by: Principal, say: Say) -> World:
         )
     for name, country in world.firms:
         ids[name] = _organisation(registry, by, name, country, OrganisationKind.DEPLOYER.value)
+    financial = {institution.name for institution in world.institutions}
     for deployment in world.deployments:
         registry.register_deployment(
             {
@@ -104,9 +105,7 @@ def seed_world(store: Store, by: Principal, say: Say) -> World:
                 "deployer_id": ids[deployment.deployer],
                 "model_id": deployment.model_id,
                 "jurisdictions": [deployment.country],
-                "sector": "finance"
-                if deployment.deployer in {i.name for i in world.institutions}
-                else "other",
+                "sector": "finance" if deployment.deployer in financial else "other",
                 "decision_critical": deployment.decision_critical,
                 "economic_exposure": {"amount": f"{deployment.exposure:.2f}", "currency": "EUR"},
                 "hosting_provider_id": ids[deployment.host],

@@ -18,8 +18,10 @@ from custos.core.clock import FixedClock
 from custos.core.settings import Settings
 from custos.store import Store, initialise_installation
 from custos.store.engine import normalise_url
+from tests import prerequisites
 
 POSTGRES_URL = os.environ.get("CUSTOS_TEST_DATABASE_URL")
+NOT_RUN_FILE = "CUSTOS_NOT_RUN_FILE"  # where dev.py asks for the closing line, to print it last
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -63,3 +65,18 @@ def store(settings: Settings, clock: FixedClock) -> Iterator[Store]:
 @pytest.fixture
 def sqlite_settings(tmp_path: Path) -> Settings:
     return Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'custos.db'}")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly which tests a missing program kept from running, and how to run them."""
+    reasons = [
+        str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        for report in terminalreporter.stats.get("skipped", [])
+    ]
+    line = prerequisites.not_run(reasons)
+    if line is None:
+        return
+    terminalreporter.write_sep("!", "tests not run", red=True, bold=True)
+    terminalreporter.write_line(line, red=True, bold=True)
+    if target := os.environ.get(NOT_RUN_FILE):
+        Path(target).write_text(line + "\n", encoding="utf-8")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custos.core import units
+from tests import prerequisites
 
 VECTORS: dict[str, list[list[Any]]] = json.loads(
     (Path(__file__).with_name("units_vectors.json")).read_text(encoding="utf-8")
@@ -32,9 +32,7 @@ def test_python_prints_each_vector(name: str, args: list[Any], expected: str) ->
 
 
 def test_format_js_prints_each_vector() -> None:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not on PATH: format.js is checked where it is")
+    node = prerequisites.node()
     driver = (
         f"import * as format from {json.dumps(FORMAT_JS.as_uri())};\n"
         f"const vectors = {json.dumps(VECTORS)};\n"

@@ -13,8 +13,6 @@ import base64
 import binascii
 import dataclasses
 import json
-import re
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,6 +39,7 @@ from custos.ledger import (
 from custos.registry import RegistryService
 from custos.store import Store, ledger_sql
 from custos.store.tables import filings
+from tests import prerequisites
 from tests.installations import sqlite_installation
 from tests.unit.ledger.vectors import CT_INCLUSION, CT_LEAVES, CT_ROOTS, GO_NOTE, GO_VKEY
 
@@ -371,17 +370,6 @@ def _uncovered(log: Log) -> tuple[dict[str, Any], str]:
 # --- One Node.js run over every case.
 
 
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("Node.js (node, version 20 or later) is not on PATH: it is needed to test verify.js")
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout
-    major = re.match(r"v(\d+)\.", version)
-    if major is None or int(major.group(1)) < 20:
-        pytest.fail(f"verify.js needs Node.js 20 or later (WebCrypto Ed25519), found {version.strip()!r}")
-    return node
-
-
 def _cases(log: Log) -> dict[str, dict[str, Any]]:
     cases: dict[str, dict[str, Any]] = {}
     for size, responses in log.snapshots.items():
@@ -424,7 +412,7 @@ def cases(log: Log) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def results(cases: dict[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    node = _node()
+    node = prerequisites.node()
     assert VERIFY_JS.is_file(), f"{VERIFY_JS} is missing"
     work = tmp_path_factory.mktemp("node")
     (work / "driver.mjs").write_text(DRIVER.replace("__VERIFY_JS__", json.dumps(VERIFY_JS.as_uri())))
@@ -444,7 +432,7 @@ def results(cases: dict[str, dict[str, Any]], tmp_path_factory: pytest.TempPathF
 
 
 def test_node_is_available() -> None:
-    _node()
+    prerequisites.node()
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -37,10 +35,10 @@ from custos.registry import RegistryService
 from custos.registry.importers import import_text
 from custos.store import Store
 from custos.store import registry_views as rv
+from tests import prerequisites
 from tests.functional.test_serve import free_port
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = os.environ.get("CUSTOS_CHROMIUM", "/usr/bin/chromium")
 
 
 @dataclass
@@ -126,13 +124,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     store.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def chromium() -> str:
+    """Chromium's path, found first: without it nothing here runs, so nothing is seeded either."""
+    return prerequisites.chromium()
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail(f"Chromium is needed for the browser tests: install Debian's chromium ({CHROMIUM})")
+def browser(chromium: str) -> Iterator[Browser]:
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True)
         yield launched
         launched.close()
 

@@ -1,4 +1,11 @@
-"""YAML with line numbers, so an error in a pack names the line it is on."""
+"""YAML with line numbers, so an error in a pack names the line it is on, and with bounds, so a
+document cannot exhaust the reader.
+
+Aliases let a few hundred bytes stand for billions of nodes ("billion laughs"), and deep nesting
+exhausts the recursion of any tree walk. Every document is therefore measured first, from the
+parser's events (iterative, no recursion) for its depth and from the composed graph (each shared
+node sized once) for its expanded size, and refused before anything walks it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,8 @@ from pydantic import BaseModel, ValidationError
 from custos.core.errors import InvalidInput
 
 Path = tuple[str | int, ...]
+MAX_DEPTH = 64  # mappings and lists within each other: packs, scenarios and cards need under ten
+MAX_NODES = 200_000  # nodes once aliases are expanded: the largest shipped document has ~2,000
 M = TypeVar("M", bound=BaseModel)
 E = TypeVar("E", bound=InvalidInput)
 
@@ -22,10 +31,63 @@ def _scalar(node: yaml.Node) -> Any:
         loader.dispose()
 
 
+class YamlTooLarge(yaml.YAMLError):
+    """A document nested deeper, or expanding to more nodes, than any real one needs."""
+
+
+def _depth_checked(text: str) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1
+                raise YamlTooLarge(f"line {line}: nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document holds once every alias is expanded, without expanding it."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        if children_done or not children:
+            sizes[id(node)] = min(MAX_NODES + 1, 1 + sum(sizes[id(child)] for child in children))
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def compose_bounded(text: str) -> yaml.Node | None:
+    """The document's node graph, refused (``YamlTooLarge``) when too deep or too large expanded."""
+    _depth_checked(text)
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None and _expanded_size(root) > MAX_NODES:
+        raise YamlTooLarge(f"expands to more than {MAX_NODES:,} values (through its aliases)")
+    return root
+
+
+def safe_load_bounded(text: str) -> Any:
+    """``yaml.safe_load`` within the same bounds, for documents that need no line numbers."""
+    root = compose_bounded(text)
+    return None if root is None else _scalar(root)
+
+
 def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
     """The document as Python values, and the 1-based line of every mapping key and list item.
 
-    Raises ``yaml.YAMLError`` (with its own line) when the text is not YAML.
+    Raises ``yaml.YAMLError`` (with its own line) when the text is not YAML, or is nested or
+    expands beyond the bounds above.
     """
     lines: dict[Path, int] = {}
 
@@ -43,7 +105,7 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
             return [convert(item, (*path, index)) for index, item in enumerate(node.value)]
         return _scalar(node)
 
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = compose_bounded(text)
     return (None if root is None else convert(root, ())), lines
 
 

@@ -20,6 +20,7 @@ import yaml
 from huggingface_hub import ModelCard, ModelCardData
 from pydantic import ValidationError
 
+from custos.core.yaml_lines import compose_bounded
 from custos.passports.model import Passport
 from custos.passports.records import ImportItem, OrganisationRef, Parsed, Problem, problems_of
 
@@ -30,6 +31,7 @@ SECTIONS = {
     "known_limitations": re.compile(r"limitation|bias|risk", re.IGNORECASE),
 }
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_FRONT_MATTER = re.compile(r"^\s*---[\r\n]+([\S\s]*?)[\r\n]+---(?:\r\n|\n|$)")  # as ModelCard finds it
 
 
 def _sections(text: str) -> dict[str, list[str]]:
@@ -91,6 +93,8 @@ def parse_model_card(text: str, *, organisation: str | None = None, label: str =
     """Read one model card; ``organisation`` names the provider when the card does not."""
     parsed = Parsed()
     try:
+        front = _FRONT_MATTER.match(text)
+        compose_bounded(front.group(1) if front else "")  # ModelCard's own parse has no bounds
         card = ModelCard(text)
     except yaml.YAMLError as exc:
         parsed.problems.append(Problem(label, "front matter", f"not valid YAML: {exc}"))

@@ -140,6 +140,21 @@ def _columns(table: pa.Table, name: str, file: Path) -> dict[str, Any]:
     return out
 
 
+def _inside(directory: Path, name: str) -> Path:
+    """The table file ``name`` of the manifest, which must lie in the network's own folder.
+
+    A manifest is input like any other: naming ``/etc/passwd`` or ``../..`` must not make the
+    server read (and echo in its error) a file outside the network.
+    """
+    root = directory.resolve()
+    path = (root / name).resolve()
+    if not path.is_relative_to(root) or path == root:
+        raise InvalidInput(
+            "a manifest names its tables by files inside the network's folder", evidence={"entry": name}
+        )
+    return path
+
+
 def load_network(directory: Path) -> Network:
     """Read ``directory/manifest.yaml`` and its tables into a validated network."""
     return assemble(read_columns(directory))
@@ -158,7 +173,11 @@ def read_columns(directory: Path) -> Columns:
     tables: dict[str, dict[str, Any]] = {}
     for name in TABLES:
         file = getattr(manifest, name)
-        tables[name] = {} if file is None else _columns(_read(directory / file, name), name, directory / file)
+        if file is not None:
+            path = _inside(directory, file)
+            tables[name] = _columns(_read(path, name), name, path)
+        else:
+            tables[name] = {}
     providers, models, hosting = tables["providers"], tables["models"], tables["hosting"]
     deployments, institutions, liabilities = (
         tables["deployments"],

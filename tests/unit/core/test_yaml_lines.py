@@ -1,0 +1,47 @@
+"""YAML with lines and bounds: real documents with aliases load, bombs and deep nesting are refused
+at once, before anything expands them."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+import pytest
+
+from custos.core.yaml_lines import MAX_DEPTH, YamlTooLarge, load_with_lines, safe_load_bounded
+from tests.hostile.corpus import billion_laughs, nested_yaml
+
+
+def test_aliases_in_a_real_document_still_load_with_their_lines() -> None:
+    data, lines = load_with_lines("base: &base {draws: 1000}\nrun: *base\nlist:\n  - 1\n  - 2\n")
+    assert data == {"base": {"draws": 1000}, "run": {"draws": 1000}, "list": [1, 2]}
+    assert lines[("list", 1)] == 5
+
+
+def test_the_alias_bomb_is_refused_quickly_and_in_little_memory() -> None:
+    tracemalloc.start()
+    started = time.perf_counter()
+    with pytest.raises(YamlTooLarge, match="expands to more than"):
+        load_with_lines(billion_laughs())
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 20 * 2**20, f"{peak / 2**20:.1f} MiB"
+    assert elapsed < 5
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 20_000, 50_000])
+def test_deep_nesting_is_refused_with_its_line(depth: int) -> None:
+    with pytest.raises(YamlTooLarge, match=f"line 1: nested more than {MAX_DEPTH} levels"):
+        safe_load_bounded(nested_yaml(depth))
+
+
+def test_nesting_at_the_bound_is_accepted() -> None:
+    assert safe_load_bounded(nested_yaml(MAX_DEPTH - 1)) is not None
+
+
+def test_a_bomb_in_a_mapping_key_is_measured_too() -> None:
+    within = billion_laughs(5)  # about 66,000 values: inside the bound
+    assert safe_load_bounded(within) is not None
+    with pytest.raises(YamlTooLarge):
+        safe_load_bounded(within + "? [*a4, *a4, *a4, *a4]\n: value\n")

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import sqlalchemy.exc
-from sqlalchemy import Connection, Engine, delete, make_url, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from custos.core.clock import Clock, SystemClock
 from custos.core.errors import Conflict, IntegrityFailure, NotFound, Unavailable
 from custos.core.settings import Settings
 from custos.filings import Filing
 from custos.ledger import Signer, TileCache, VerificationReport, verify_log
-from custos.store import keys, ledger_sql, migrate
+from custos.store import keys, ledger_sql, migrate, private
 from custos.store.engine import WRITE_OPTION, create_store_engine
 from custos.store.ledger_sql import SqlTiles
 from custos.store.tables import VIEW_TABLES, filings, ledger_entries
@@ -36,10 +35,10 @@ class Store:
     @classmethod
     def open(cls, settings: Settings, *, clock: Clock | None = None) -> Store:
         """Open an existing installation; refuse a database whose schema is not current."""
-        if settings.is_sqlite:
-            database = make_url(settings.database_url).database
-            if database and database != ":memory:" and not Path(database).exists():
-                raise NotFound(f"no Custos installation at {settings.home}: run `custos init` first")
+        database = private.sqlite_file(settings)
+        if database is not None and not database.exists():
+            raise NotFound(f"no Custos installation at {settings.home}: run `custos init` first")
+        private.warn_if_exposed(settings)
         store = cls(settings, clock=clock)
         current, head = migrate.current_revision(store.engine), migrate.head_revision(store.engine)
         if current != head:
@@ -138,7 +137,7 @@ def initialise_installation(settings: Settings, origin: str, *, clock: Clock | N
 
     Refuses to touch an installation that already has a log or a key.
     """
-    settings.home.mkdir(parents=True, exist_ok=True)
+    private.create_private(settings)
     store = Store(settings, clock=clock)
     try:
         migrate.upgrade(store.engine)

@@ -145,6 +145,7 @@ def test_witness_cosigns_growth_and_refuses_a_fork(installed: Path, tmp_path: Pa
     assert latest["checkpoint_size"] == 7
     note = run(installed, "ledger", "checkpoint")
     Note.parse(note).verify(witness_key)
+    assert run_json(installed, "ledger", "verify")["cosignatures"] == 2  # type: ignore[index]
 
 
 def test_verify_names_a_tampered_entry(installed: Path, tmp_path: Path) -> None:
@@ -168,14 +169,15 @@ def test_db_replay_rebuilds_views(installed: Path) -> None:
 
 
 def test_registry_import_list_show_and_export(installed: Path, tmp_path: Path) -> None:
-    from tests.store.test_registry import epoch_sample
+    from tests.store.test_registry import spoiled_sample
 
     table = tmp_path / "epoch.csv"
-    table.write_text(epoch_sample(25).replace("Mistral AI", "", 1))
+    table.write_text(spoiled_sample(25))
     refused = run(installed, "registry", "import", "epoch", str(table), code=2)
-    assert "nothing was imported" in refused and "Organization" in refused
+    assert "nothing was imported" in refused and "epoch.csv:2 (" in refused and "Training compute" in refused
     report = run_json(installed, "registry", "import", "epoch", str(table), "--skip-invalid")
-    assert report["imported_models"] == 24 and report["skipped"][0]["path"] == "Organization"  # type: ignore[index]
+    assert report["imported_models"] == 24  # type: ignore[index]
+    assert report["skipped"][0]["path"] == "Training compute (FLOP)"  # type: ignore[index]
     page = run_json(installed, "registry", "models", "--limit", "5")
     assert len(page["items"]) == 5 and page["next"]  # type: ignore[index]
     model_id = page["items"][0]["id"]  # type: ignore[index]

@@ -1,9 +1,12 @@
 """The offline verifier: trust nothing stored, recompute everything, name the first fault.
 
 It recomputes the tree from the entries alone, compares every stored tile with the recomputed
-one, checks every stored checkpoint's signature and root, and the consistency of each
-checkpoint with the one before it. Signed checkpoints are the trust anchor: when an entry and
-its tile disagree, the side that agrees with the signed checkpoints is the honest one.
+one, checks every stored checkpoint's signature and root, every witness's cosignature on it
+against that witness's key, and the consistency of each checkpoint with the one before it.
+Signed checkpoints are the trust anchor: when an entry and its tile disagree, the side that
+agrees with the signed checkpoints is the honest one; when entries were rewritten and every
+tile recomputed to match, the checkpoints bracket the first altered entry between the last size
+they still vouch for and the first they do not.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Protocol
 from custos.core.errors import IntegrityFailure
 from custos.ledger.checkpoint import Checkpoint, open_checkpoint
 from custos.ledger.hashing import HASH_SIZE, leaf_hashes
-from custos.ledger.note import NoteError, Verifier
+from custos.ledger.note import Note, NoteError, Verifier
 from custos.ledger.proofs import ProofError, verify_consistency
 from custos.ledger.reader import LogReader, MemoryTiles
 from custos.ledger.tiles import TILE_WIDTH, tile_width_at
@@ -35,7 +38,7 @@ class LogSource(Protocol):
         ...
 
     def checkpoint_notes(self) -> list[str]:
-        """Every stored signed checkpoint, oldest first."""
+        """Every stored signed checkpoint with its witnesses' cosignature lines, oldest first."""
         ...
 
 
@@ -44,10 +47,12 @@ class VerificationReport:
     size: int
     checkpoints: list[int] = field(default_factory=list)
     tiles: int = 0
+    cosignatures: int = 0
 
     def summary(self) -> str:
         return (
-            f"verified {self.size} entries, {self.tiles} tiles and {len(self.checkpoints)} signed checkpoints"
+            f"verified {self.size:,} entries, {self.tiles:,} tiles, {len(self.checkpoints):,} signed "
+            f"checkpoints and {self.cosignatures:,} witness cosignatures"
         )
 
 
@@ -90,8 +95,39 @@ def _first_tile_fault(source: LogSource, tree: MemoryTiles, size: int) -> tuple[
     return None
 
 
-def verify_log(source: LogSource, log_key: Verifier) -> VerificationReport:
-    """Verify a whole log; raise :class:`IntegrityFailure` naming the first fault found."""
+def _cosignatures(note: str, position: int, log_key: Verifier, witnesses: Sequence[Verifier]) -> int:
+    """Check every signature line on a checkpoint other than the log's against its witness's key."""
+    parsed = Note.parse(note)
+    checked = 0
+    for line in parsed.signatures:
+        if (line.name, line.key_id) == (log_key.name, log_key.key_id):
+            continue
+        known = [w for w in witnesses if (w.name, w.key_id) == (line.name, line.key_id)]
+        if not known:
+            raise IntegrityFailure(
+                f"checkpoint #{position} carries a cosignature by {line.name} ({line.key_id.hex()}), "
+                "a witness whose key is not known here: give it to verify it",
+                evidence={"checkpoint": position, "witness": line.name},
+            )
+        try:
+            Note(parsed.text, (line,)).verify(known[0])
+        except NoteError as exc:
+            raise IntegrityFailure(
+                f"checkpoint #{position}: the cosignature by {line.name} does not verify: {exc}",
+                evidence={"checkpoint": position, "witness": line.name},
+            ) from exc
+        checked += 1
+    return checked
+
+
+def verify_log(
+    source: LogSource, log_key: Verifier, witnesses: Sequence[Verifier] = ()
+) -> VerificationReport:
+    """Verify a whole log; raise :class:`IntegrityFailure` naming the first fault found.
+
+    ``witnesses`` are the keys of the witnesses whose cosignatures the log may carry; a
+    cosignature by anyone else, or one that does not verify, is a fault.
+    """
     size = source.stored_size()
     report = VerificationReport(size)
     checkpoints: list[Checkpoint] = []
@@ -102,6 +138,7 @@ def verify_log(source: LogSource, log_key: Verifier) -> VerificationReport:
             raise IntegrityFailure(
                 f"checkpoint #{position} does not verify: {exc}", evidence={"checkpoint": position}
             ) from exc
+        report.cosignatures += _cosignatures(note, position, log_key, witnesses)
         if checkpoint.size > size:
             raise IntegrityFailure(
                 f"checkpoint #{position} commits to {checkpoint.size} entries, the log has {size}",
@@ -140,9 +177,18 @@ def verify_log(source: LogSource, log_key: Verifier) -> VerificationReport:
     previous: Checkpoint | None = None
     for position, (checkpoint, agrees) in enumerate(zip(checkpoints, roots_agree, strict=True)):
         if not agrees:
+            # An altered entry k breaks every root over more than k entries and none over fewer.
+            first = max((c.size for c, ok in zip(checkpoints, roots_agree, strict=True) if ok), default=0)
             raise IntegrityFailure(
-                f"checkpoint #{position} (size {checkpoint.size}) commits to a root the entries do not give",
-                evidence={"checkpoint": position, "size": checkpoint.size},
+                f"the entries are not those checkpoint #{position} signed (size {checkpoint.size}): "
+                f"an entry from {first} to {checkpoint.size - 1} was altered after signing, "
+                "and the tiles recomputed to hide it",
+                evidence={
+                    "checkpoint": position,
+                    "size": checkpoint.size,
+                    "first": first,
+                    "end": checkpoint.size,
+                },
             )
         if previous is not None:
             try:

@@ -1,4 +1,5 @@
-"""Signing keys on disk: the log's checkpoint key, created by ``custos init``.
+"""Signing keys on disk: the log's checkpoint key, created by ``custos init``, and the public keys
+of the witnesses that cosign the log.
 
 Keys are signed-note signer key strings in files readable by their owner only (mode 0600),
 in a directory of mode 0700. A key file with looser permissions is refused, as ssh does.
@@ -11,9 +12,10 @@ import stat
 from pathlib import Path
 
 from custos.core.errors import InvalidInput, NotFound
-from custos.ledger import ALG_ED25519, Signer
+from custos.ledger import ALG_ED25519, Signer, Verifier
 
 LOG_KEY_FILE = "log.key"
+WITNESSES_FILE = "witnesses"  # verifier keys of the witnesses that cosign this log, one a line
 
 
 def write_key(path: Path, signer: Signer) -> None:
@@ -43,3 +45,20 @@ def create_log_key(keys_dir: Path, origin: str) -> Signer:
 
 def load_log_key(keys_dir: Path) -> Signer:
     return read_key(keys_dir / LOG_KEY_FILE)
+
+
+def witness_keys(keys_dir: Path) -> list[Verifier]:
+    """The witnesses this installation knows, whose cosignatures verification checks."""
+    path = keys_dir / WITNESSES_FILE
+    if not path.exists():
+        return []
+    return [Verifier.from_vkey(line.strip()) for line in path.read_text().splitlines() if line.strip()]
+
+
+def add_witness_key(keys_dir: Path, witness: Verifier) -> None:
+    """Remember a witness's key (once), so its cosignatures can be verified later."""
+    if any(known.vkey == witness.vkey for known in witness_keys(keys_dir)):
+        return
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    with (keys_dir / WITNESSES_FILE).open("a") as stream:
+        stream.write(witness.vkey + "\n")

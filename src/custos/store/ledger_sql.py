@@ -154,7 +154,18 @@ def latest_checkpoint(conn: Connection) -> tuple[int, int, str] | None:
 
 
 def checkpoint_notes(conn: Connection) -> list[str]:
-    return list(conn.execute(select(ledger_checkpoints.c.note).order_by(ledger_checkpoints.c.seq)).scalars())
+    """Every checkpoint as served: the log's signed note followed by its witnesses' cosignatures."""
+    lines: dict[int, list[str]] = {}
+    for seq, line in conn.execute(
+        select(ledger_cosignatures.c.checkpoint_seq, ledger_cosignatures.c.line).order_by(
+            ledger_cosignatures.c.checkpoint_seq, ledger_cosignatures.c.witness
+        )
+    ):
+        lines.setdefault(int(seq), []).append(line)
+    rows = conn.execute(
+        select(ledger_checkpoints.c.seq, ledger_checkpoints.c.note).order_by(ledger_checkpoints.c.seq)
+    )
+    return [note + "".join(lines.get(int(seq), [])) for seq, note in rows]
 
 
 def publish_checkpoint(conn: Connection, signer: Signer, reader: LogReader, now: datetime) -> tuple[int, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import sqlalchemy.exc
@@ -13,7 +13,7 @@ from custos.core.clock import Clock, SystemClock
 from custos.core.errors import Conflict, IntegrityFailure, NotFound, Unavailable
 from custos.core.settings import Settings
 from custos.filings import Filing
-from custos.ledger import Signer, TileCache, VerificationReport, verify_log
+from custos.ledger import Signer, TileCache, VerificationReport, Verifier, verify_log
 from custos.store import keys, ledger_sql, migrate, private
 from custos.store.engine import WRITE_OPTION, create_store_engine
 from custos.store.ledger_sql import SqlTiles
@@ -89,17 +89,33 @@ class Store:
             return None
         return Filing.model_validate(json.loads(row.document)), int(row.idx)
 
-    def verify(self) -> VerificationReport:
-        """Verify the log from scratch, then that every stored filing matches its entry."""
-        report = verify_log(self.tiles, self.log_signer.verifier)
-        with self.read() as conn:
-            for filing, index, entry in _filings_with_entries(conn):
-                if filing.ledger_entry() != entry:
-                    raise IntegrityFailure(
-                        f"filing {filing.id} does not match ledger entry {index}",
-                        evidence={"filing": filing.id, "entry": index},
-                    )
+    def verify(self, witnesses: Sequence[Verifier] = ()) -> VerificationReport:
+        """Verify the log from scratch, then that every stored filing matches its entry.
+
+        Cosignatures are checked against the witnesses recorded in the installation's keys and
+        ``witnesses``. When entries were rewritten behind the checkpoints' backs, the filings
+        (stored apart from the entries) name the first altered entry within the bracket the
+        checkpoints give, where they still hold the original.
+        """
+        known = [*keys.witness_keys(self.settings.keys_dir), *witnesses]
+        try:
+            report = verify_log(self.tiles, self.log_signer.verifier, known)
+        except IntegrityFailure as failure:
+            if "first" in failure.evidence and "end" in failure.evidence:
+                self._first_mismatch(int(failure.evidence["first"]), int(failure.evidence["end"]), failure)
+            raise
+        self._first_mismatch(0, report.size, None)
         return report
+
+    def _first_mismatch(self, start: int, end: int, cause: IntegrityFailure | None) -> None:
+        """Raise naming the first filing in [start, end) that does not reproduce its entry."""
+        with self.read() as conn:
+            for filing, index, entry in _filings_with_entries(conn, start, end):
+                if filing.ledger_entry() != entry:
+                    message = f"filing {filing.id} does not match ledger entry {index}"
+                    if cause is not None:
+                        message = f"{cause.message}; the first altered entry is {index} (filing {filing.id})"
+                    raise IntegrityFailure(message, evidence={"filing": filing.id, "entry": index})
 
     def replay(self) -> int:
         """Drop every view and rebuild it from the filings in log order; return the filings replayed.
@@ -122,12 +138,16 @@ class Store:
         return count
 
 
-def _filings_with_entries(conn: Connection) -> Iterator[tuple[Filing, int, bytes]]:
-    rows = conn.execute(
+def _filings_with_entries(
+    conn: Connection, start: int = 0, end: int | None = None
+) -> Iterator[tuple[Filing, int, bytes]]:
+    query = (
         select(filings.c.document, filings.c.idx, ledger_entries.c.data)
         .join(ledger_entries, ledger_entries.c.idx == filings.c.idx)
+        .where(filings.c.idx >= start)
         .order_by(filings.c.idx)
     )
+    rows = conn.execute(query if end is None else query.where(filings.c.idx < end))
     for document, index, entry in rows:
         yield Filing.model_validate(json.loads(document)), int(index), bytes(entry)
 

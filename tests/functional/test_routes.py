@@ -59,6 +59,7 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", "/v1/licences/{licence_id}/rollout"): P.LICENCES_READ,
     ("POST", "/v1/incidents"): P.INCIDENTS_REPORT,
     ("POST", "/v1/incidents/{incident_id}/close"): P.INCIDENTS_CLOSE,
+    ("POST", "/v1/incidents/{incident_id}/confirm"): P.INCIDENTS_CONFIRM,
     ("POST", "/v1/licences/{licence_id}/rollout/metrics"): P.LICENCES_APPLY,
     ("POST", "/v1/licences/{licence_id}/rollout/{move}"): P.LICENCES_DECIDE,
     ("POST", "/v1/licences/sweep"): P.LICENCES_DECIDE,
@@ -293,8 +294,9 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         chart = path.endswith("/charts/{name}")
         url = path.replace("{run_id}", run).replace("{name}", "network" if chart else "report.html")
         samples[(method, path)] = (url, {})
-    if path == "/v1/incidents/{incident_id}/close":
-        samples[(method, path)] = (f"/v1/incidents/{_incident(api)}/close", {"json": {"reason": "test"}})
+    if path in {"/v1/incidents/{incident_id}/close", "/v1/incidents/{incident_id}/confirm"}:
+        action = path.rsplit("/", 1)[1]
+        samples[(method, path)] = (f"/v1/incidents/{_incident(api)}/{action}", {"json": {"reason": "test"}})
     if path.startswith("/v1/licences/{licence_id}/rollout"):
         plan = {"stages": [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]}
         RolloutService(api.store).plan(api.samples["licence"], plan, by=operator(api.store))

@@ -71,6 +71,16 @@ def test_who_may_apply_and_decide(store: Store, world: dict[str, str]) -> None:
     service = LicensingService(store)
     deployer = Principal("d", "d", Role.DEPLOYER, world["bank"], "DE")
     stranger = Principal("p", "p", Role.PROVIDER, world["bank"], "DE")
+    with pytest.raises(Forbidden, match="models it deploys"):
+        service.apply(application(world), by=deployer)  # the bank does not deploy the model yet
+    deployment = {
+        "name": "Credit scoring",
+        "deployer_id": world["bank"],
+        "model_id": world["model"],
+        "sector": "finance",
+        "jurisdictions": ["DE"],
+    }
+    RegistryService(store).register_deployment(deployment, by=SUPERVISOR)
     licence = service.apply(application(world), by=deployer)
     with pytest.raises(Forbidden):
         service.apply(application(world), by=stranger)  # a provider applies for its own models only
@@ -213,6 +223,62 @@ def test_an_open_serious_incident_holds_a_rollout_back_until_it_is_closed(
     with pytest.raises(Conflict, match="already closed"):
         incidents.close(serious, "again", by=SUPERVISOR)
     assert rollouts.promote(licence["id"], "go", by=SUPERVISOR)["stage_name"] == "wide"
+    store.verify()
+
+
+def test_only_answerable_or_confirmed_reports_hold_a_rollout_back(
+    store: Store, world: dict[str, str]
+) -> None:
+    from custos.licensing.rollout_service import RolloutService
+    from custos.oversight import IncidentService
+
+    rival = RegistryService(store).register_organisation(
+        {"name": "Rival", "jurisdiction": "DE"}, by=SUPERVISOR
+    )
+    service, rollouts, incidents = LicensingService(store), RolloutService(store), IncidentService(store)
+    licence = service.apply(application(world), by=SUPERVISOR)
+    service.decide(licence["id"], Transition.GRANT, {}, by=SUPERVISOR)
+    rollouts.plan(
+        licence["id"],
+        {
+            "stages": [
+                {"name": "pilot", "percentage": 5, "max_users": 500},
+                {"name": "all", "percentage": 100, "max_users": 10_000},
+            ]
+        },
+        by=SUPERVISOR,
+    )
+
+    def report(organisation: str) -> str:
+        reporter = Principal(f"actor-{organisation}", "reporter", Role.DEPLOYER, organisation, "DE")
+        content = {
+            "model_id": world["model"],
+            "severity": "serious",
+            "summary": "outage",
+            "occurred_at": "2026-03-01T09:00:00Z",
+        }
+        return str(incidents.report(content, by=reporter)["id"])
+
+    third_party = report(rival["id"])
+    assert rollouts.status(licence["id"])["gates_unmet"] == []  # a rival's word alone stops nobody
+    with pytest.raises(Forbidden):
+        incidents.confirm(third_party, "triaged", by=Principal("x", "x", Role.DEPLOYER, rival["id"], "DE"))
+    incidents.confirm(third_party, "triaged: the outage is real", by=SUPERVISOR)
+    with pytest.raises(Conflict, match="already confirmed"):
+        incidents.confirm(third_party, "again", by=SUPERVISOR)
+    assert rollouts.status(licence["id"])["gates_unmet"] == [
+        f"serious incident {third_party} about the model is open"
+    ]
+    incidents.close(third_party, "fixed", by=SUPERVISOR)
+    with pytest.raises(Conflict, match="already closed"):
+        incidents.confirm(third_party, "late", by=SUPERVISOR)
+
+    for answerable in (world["bank"], world["provider"]):  # the holder's own report, the provider's
+        own = report(answerable)
+        assert rollouts.status(licence["id"])["gates_unmet"] == [
+            f"serious incident {own} about the model is open"
+        ]
+        incidents.close(own, "fixed", by=SUPERVISOR)
     store.verify()
 
 

@@ -35,6 +35,7 @@ class Permission(StrEnum):
     DECISIONS_REQUEST = "licensing:decisions:request"
     INCIDENTS_REPORT = "oversight:incidents:report"
     INCIDENTS_CLOSE = "oversight:incidents:close"
+    INCIDENTS_CONFIRM = "oversight:incidents:confirm"
     RISK_READ = "risk:runs:read"
     RISK_RUN = "risk:runs:start"
     DASHBOARD_VIEW = "dashboard:pages:view"

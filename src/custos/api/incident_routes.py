@@ -1,4 +1,5 @@
-"""Incidents over HTTP: reported by providers, deployers and supervisors; closed by supervisors."""
+"""Incidents over HTTP: reported by providers, deployers and supervisors; confirmed and closed by
+supervisors."""
 
 from __future__ import annotations
 
@@ -33,3 +34,14 @@ def close_incident(
     who: Annotated[Principal, Depends(require(Permission.INCIDENTS_CLOSE))],
 ) -> dict[str, Any]:
     return IncidentService(request.app.state.store).close(incident_id, body.reason, by=who)
+
+
+@router.post("/{incident_id}/confirm", status_code=201)
+def confirm_incident(
+    incident_id: str,
+    body: Reasoned,
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.INCIDENTS_CONFIRM))],
+) -> dict[str, Any]:
+    """Confirm a third party's report after triage: a serious one then holds back rollouts of the model."""
+    return IncidentService(request.app.state.store).confirm(incident_id, body.reason, by=who)

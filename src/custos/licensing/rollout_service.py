@@ -26,6 +26,7 @@ from custos.oversight import open_serious_incidents
 from custos.registry.service import filing_jurisdiction
 from custos.store import Store
 from custos.store import licensing_views as lv
+from custos.store import registry_views as rv
 from custos.store.tables import filings
 
 
@@ -175,7 +176,7 @@ class RolloutService:
         if gates.no_serious_incident:
             unmet.extend(
                 f"serious incident {incident} about the model is open"
-                for incident in open_serious_incidents(conn, licence["model_id"])
+                for incident in open_serious_incidents(conn, licence["model_id"], _answerable(conn, licence))
             )
         if gates.metrics:
             unmet.extend(_metric_breaches(conn, licence["id"], rollout["filing_id"], gates.metrics))
@@ -193,3 +194,9 @@ class RolloutService:
             subject=licence["id"],
             clock=self.store.clock,
         )
+
+
+def _answerable(conn: Any, licence: dict[str, Any]) -> set[str]:
+    """Whose own incident reports hold the licence's rollout back: its holder and the model's provider."""
+    model = rv.model(conn, licence["model_id"])
+    return {licence["applicant_id"], *([model["provider_id"]] if model else [])}

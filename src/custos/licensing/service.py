@@ -61,6 +61,10 @@ class LicensingService:
                 raise NotFound(f"no organisation {applicant!r}")
             if by.role is Role.PROVIDER and model["provider_id"] != applicant:
                 raise Forbidden("a provider applies for licences for its own models")
+            if by.role is Role.DEPLOYER and not rv.deploys(uow.conn, applicant, model["id"]):
+                raise Forbidden(
+                    "a deployer applies for licences for models it deploys: register the deployment first"
+                )
             licence_id = new_id(self.store.clock)
             uow.file(
                 Filing.create(

@@ -1,27 +1,32 @@
-"""Incidents as filings: a report about a model with its severity, and its closing.
+"""Incidents as filings: a report about a model with its severity, its confirmation, its closing.
 
 An incident is open from its ``incident.reported`` filing until an ``incident.closed`` filing
-names it. An open serious incident holds back a rollout whose stage gates on it. The summary
-is confidential to the reporting organisation and supervisors; the model, the severity and the
-dates are public.
+names it. The summary is confidential to the reporting organisation and supervisors; the model,
+the severity and the dates are public.
+
+Anyone who uses models may report an incident about any of them, but a report does not by
+itself stop another firm's business: an open serious incident holds back a rollout only when it
+was reported by the licence holder or the model's provider, by a supervisor, or when a
+supervisor has confirmed a third party's report (``incident.confirmed``). Otherwise any
+competitor could freeze a rival's rollout until a supervisor found time to close the report.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Collection
 from enum import StrEnum
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from custos.access.model import OPERATOR_ID, Principal, Role
 from custos.core.errors import Conflict, Forbidden, NotFound
 from custos.filings import Filing, FilingKind, Visibility, register_kind
 from custos.registry.service import filing_jurisdiction
 from custos.store import Store
+from custos.store import oversight_views as ov
 from custos.store import registry_views as rv
-from custos.store.tables import filings
 
 PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
 
@@ -41,7 +46,9 @@ class IncidentReported(BaseModel):
     summary: str = Field(min_length=1, max_length=10_000)
 
 
-class IncidentClosed(BaseModel):
+class IncidentStep(BaseModel):
+    """A supervisor's step on an incident (confirming or closing it), with the reason on the record."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=1, max_length=2000, json_schema_extra=PUBLIC)
@@ -50,27 +57,36 @@ class IncidentClosed(BaseModel):
 INCIDENT_REPORTED = register_kind(
     FilingKind("incident.reported", IncidentReported, "An incident involving a model.")
 )
-INCIDENT_CLOSED = register_kind(FilingKind("incident.closed", IncidentClosed, "An incident is closed."))
-
-
-def open_serious_incidents(conn: Connection, model_id: str) -> list[str]:
-    """The ids of the serious incidents about the model that no closing filing names."""
-    reported = conn.execute(
-        select(filings.c.id, filings.c.document).where(
-            filings.c.kind == INCIDENT_REPORTED.name, filings.c.subject == model_id
-        )
-    ).all()
-    serious = [row.id for row in reported if json.loads(row.document)["content"]["severity"] == "serious"]
-    if not serious:
-        return []
-    closed = set(
-        conn.execute(
-            select(filings.c.subject).where(
-                filings.c.kind == INCIDENT_CLOSED.name, filings.c.subject.in_(serious)
-            )
-        ).scalars()
+INCIDENT_CLOSED = register_kind(FilingKind("incident.closed", IncidentStep, "An incident is closed."))
+INCIDENT_CONFIRMED = register_kind(
+    FilingKind(
+        "incident.confirmed",
+        IncidentStep,
+        "A supervisor confirms a third party's incident report: it holds rollouts back as the holder's does.",
     )
-    return [incident for incident in serious if incident not in closed]
+)
+
+
+def open_serious_incidents(conn: Connection, model_id: str, answerable: Collection[str]) -> list[str]:
+    """The open serious incidents about the model that hold back a rollout.
+
+    ``answerable`` are the organisations whose own reports count: the licence holder and the
+    model's provider. Reports by supervisors, and reports a supervisor confirmed, count too.
+    """
+    incidents = ov.incidents_about(
+        conn,
+        model_id,
+        reported=INCIDENT_REPORTED.name,
+        confirmed=INCIDENT_CONFIRMED.name,
+        closed=INCIDENT_CLOSED.name,
+    )
+    return [
+        incident.id
+        for incident in incidents
+        if incident.severity == Severity.SERIOUS
+        and not incident.closed
+        and (incident.by_supervisor or incident.confirmed or incident.organisation in answerable)
+    ]
 
 
 class IncidentService:
@@ -100,30 +116,34 @@ class IncidentService:
 
     def close(self, incident_id: str, reason: str, *, by: Principal) -> dict[str, Any]:
         """Close an open incident, with the reason (supervisors)."""
+        self._follow(incident_id, INCIDENT_CLOSED, reason, by)
+        return {"id": incident_id, "status": "closed", "reason": reason}
+
+    def confirm(self, incident_id: str, reason: str, *, by: Principal) -> dict[str, Any]:
+        """Confirm a third party's report after triage, so it holds back rollouts (supervisors)."""
+        self._follow(incident_id, INCIDENT_CONFIRMED, reason, by)
+        return {"id": incident_id, "status": "confirmed", "reason": reason}
+
+    def _follow(self, incident_id: str, kind: FilingKind, reason: str, by: Principal) -> None:
+        """File a supervisor's step on an open incident, once."""
         if not by.sees_everything:
-            raise Forbidden("only supervisors close incidents")
+            raise Forbidden("only supervisors confirm or close incidents")
         with self.store.transaction() as uow:
-            row = uow.conn.execute(
-                select(filings.c.organisation, filings.c.kind).where(filings.c.id == incident_id)
-            ).first()
-            if row is None or row.kind != INCIDENT_REPORTED.name:
+            organisation = ov.incident_reported(uow.conn, incident_id, INCIDENT_REPORTED.name)
+            if organisation is None:
                 raise NotFound(f"no incident {incident_id!r}")
-            already = uow.conn.execute(
-                select(filings.c.id).where(
-                    filings.c.kind == INCIDENT_CLOSED.name, filings.c.subject == incident_id
-                )
-            ).first()
-            if already is not None:
-                raise Conflict(f"incident {incident_id} is already closed ({already.id})")
+            if closed := ov.followed_by(uow.conn, incident_id, INCIDENT_CLOSED.name):
+                raise Conflict(f"incident {incident_id} is already closed ({closed})")
+            if already := ov.followed_by(uow.conn, incident_id, kind.name):
+                raise Conflict(f"incident {incident_id} is already {kind.name.split('.')[1]} ({already})")
             uow.file(
                 Filing.create(
-                    kind=INCIDENT_CLOSED,
+                    kind=kind,
                     content={"reason": reason},
                     actor=by.actor_id or OPERATOR_ID,
-                    organisation=row.organisation,
+                    organisation=organisation,
                     jurisdiction_code=filing_jurisdiction(by, None),
                     subject=incident_id,
                     clock=self.store.clock,
                 )
             )
-        return {"id": incident_id, "status": "closed", "reason": reason}

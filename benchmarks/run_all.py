@@ -12,6 +12,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.common import machine  # noqa: E402
 
 BENCHMARKS = [
+    "bench_cli_startup",
     "bench_ledger_append",
     "bench_ledger_proofs",
     "bench_registry",

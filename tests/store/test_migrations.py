@@ -58,3 +58,18 @@ def test_upgrading_an_old_schema_rebuilds_the_views_from_the_log(store: Store) -
         after = [dict(r) for r in conn.execute(select(organisations).order_by(organisations.c.id)).mappings()]
     reopened.close()
     assert after == before
+
+
+def test_the_quick_revision_checks_agree_with_alembic(store: Store) -> None:
+    from alembic.script import ScriptDirectory
+
+    from custos.store import migrate
+
+    assert (
+        migrate.head_revision()
+        == ScriptDirectory.from_config(migrate.alembic_config(store.engine)).get_current_head()
+    )
+    with store.engine.connect() as conn:
+        assert (
+            migrate.current_revision(store.engine) == MigrationContext.configure(conn).get_current_revision()
+        )

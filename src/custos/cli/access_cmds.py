@@ -6,13 +6,12 @@ import typer
 
 from custos.access import AccessService, Role, operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, console, emit
+from custos.cli.output import JsonOption, commands, console, emit
+from custos.cli.resolve import ORGANISATION, resolve
 from custos.registry import OrganisationKind, RegistryService
 
-actors = typer.Typer(help="Actors: people and systems with a role.", no_args_is_help=True)
-orgs = typer.Typer(
-    help="Registering organisations (list them with `custos registry orgs`).", no_args_is_help=True
-)
+actors = commands("Actors: people and systems with a role.")
+orgs = commands("Registering organisations (list them with `custos registry orgs`).")
 
 ACTOR_COLUMNS = ["id", "name", "role", "organisation_id", "jurisdiction"]
 
@@ -50,10 +49,8 @@ def add_actor(
 ) -> None:
     """Register an actor (a filing in the log)."""
     with open_store(ctx) as store:
-        emit(
-            AccessService(store).add_actor(name, role, organisation, jurisdiction, by=operator(store)),
-            as_json,
-        )
+        org_id = resolve(store, organisation, ORGANISATION)
+        emit(AccessService(store).add_actor(name, role, org_id, jurisdiction, by=operator(store)), as_json)
 
 
 @actors.command("list")

@@ -6,29 +6,61 @@ from pathlib import Path
 
 import typer
 
-from custos.cli import (
-    access_cmds,
-    db_cmds,
-    demo_cmd,
-    incident_cmds,
-    ledger_cmds,
-    licence_cmds,
-    policy_cmds,
-    registry_cmds,
-    risk_cmds,
-    rollout_cmds,
-    serve_cmds,
-)
 from custos.cli.context import CliState
-from custos.cli.errors import CustosGroup
+from custos.cli.lazy import Lazy, LazyGroup
 from custos.core.settings import load_settings
 
+#: Every command, in the order ``custos --help`` lists them; each is imported when it runs.
+COMMANDS = {
+    "init": Lazy(
+        "custos.cli.serve_cmds:init",
+        "Create the database, the log's signing key and an empty log, and register the authority.",
+    ),
+    "serve": Lazy(
+        "custos.cli.serve_cmds:serve", "Serve the dashboard, the REST API and the transparency log."
+    ),
+    "demo": Lazy(
+        "custos.cli.demo_cmd:demo",
+        "Set up the demonstration (once): Epoch AI's models, the policy packs, a synthetic financial "
+        "world, a stress test; then serve the dashboard and the API.",
+    ),
+    "db": Lazy("custos.cli.db_cmds:app", "The database: migrations and replay."),
+    "actors": Lazy("custos.cli.access_cmds:actors", "Actors: people and systems with a role."),
+    "orgs": Lazy(
+        "custos.cli.access_cmds:orgs", "Registering organisations (list them with `custos registry orgs`)."
+    ),
+    "ledger": Lazy("custos.cli.ledger_cmds:app", "The transparency log."),
+    "registry": Lazy(
+        "custos.cli.registry_cmds:app", "The registry of organisations, models, passports and deployments."
+    ),
+    "policy": Lazy("custos.cli.policy_cmds:app", "Policy packs and the obligations they attach."),
+    "licence": Lazy("custos.cli.licence_cmds:app", "Licences: applications, decisions, suspensions."),
+    "rollout": Lazy("custos.cli.rollout_cmds:app", "Phased rollouts of licensed models."),
+    "incident": Lazy("custos.cli.incident_cmds:app", "Incidents involving models."),
+    "risk": Lazy(
+        "custos.cli.risk_cmds:app",
+        "Systemic stress tests: dependency networks, correlated failures, contagion.",
+    ),
+    "decide": Lazy(
+        "custos.cli.licence_cmds:decision",
+        "May this deployer serve this request with this model, now? Exit code 1 when denied.",
+    ),
+}
+
+
+class Custos(LazyGroup):
+    """The root group: the error boundary, over commands imported on first use."""
+
+    lazy = COMMANDS
+
+
 app = typer.Typer(
-    cls=CustosGroup,
+    cls=Custos,
     help="Custos: supervisory infrastructure for systemic AI risk.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
 
 
@@ -41,21 +73,6 @@ def root(
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show tracebacks on errors."),
 ) -> None:
     ctx.obj = CliState(load_settings(home), verbose)
-
-
-serve_cmds.register(app)
-demo_cmd.register(app)
-app.add_typer(db_cmds.app, name="db")
-app.add_typer(access_cmds.actors, name="actors")
-app.add_typer(access_cmds.orgs, name="orgs")
-app.add_typer(ledger_cmds.app, name="ledger")
-app.add_typer(registry_cmds.app, name="registry")
-app.add_typer(policy_cmds.app, name="policy")
-app.add_typer(licence_cmds.app, name="licence")
-app.add_typer(rollout_cmds.app, name="rollout")
-app.add_typer(incident_cmds.app, name="incident")
-app.add_typer(risk_cmds.app, name="risk")
-app.command("decide")(licence_cmds.decision)
 
 
 def main() -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 
 from custos.core.settings import Settings
-from custos.store import Store
+
+if TYPE_CHECKING:
+    from custos.store import Store
 
 
 @dataclass
@@ -26,8 +29,18 @@ def state(ctx: typer.Context) -> CliState:
 
 @contextmanager
 def open_store(ctx: typer.Context) -> Iterator[Store]:
+    """The open store; if the command grew the log, a signed checkpoint of it when it finishes.
+
+    Without one, ``ledger status`` and anyone reading the log from outside would see the last
+    checkpoint the server or an earlier command signed, however much was filed since.
+    """
+    from custos.store import Store  # the store pulls in SQLAlchemy: only commands that need it pay
+
     store = Store.open(state(ctx).settings)
     try:
+        size = store.tiles.stored_size()
         yield store
+        if store.tiles.stored_size() > size:
+            store.publish_checkpoint()
     finally:
         store.close()

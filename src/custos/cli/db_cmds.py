@@ -5,10 +5,10 @@ from __future__ import annotations
 import typer
 
 from custos.cli.context import open_store, state
-from custos.cli.output import JsonOption, emit
+from custos.cli.output import JsonOption, commands, emit
 from custos.store import Store, migrate
 
-app = typer.Typer(help="The database: migrations and replay.", no_args_is_help=True)
+app = commands("The database: migrations and replay.")
 
 
 @app.command()

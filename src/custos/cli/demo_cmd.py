@@ -12,15 +12,12 @@ from custos.access import operator
 from custos.cli.context import state
 from custos.cli.output import console
 from custos.cli.serve_cmds import DEFAULT_ORIGIN, serve
+from custos.core import units
 from custos.demo import seed
 from custos.installation import create_installation
 from custos.store import Store
 
 TOKENS = "demo-tokens.json"
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(demo)
 
 
 def demo(
@@ -29,8 +26,8 @@ def demo(
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     no_serve: bool = typer.Option(False, "--no-serve", help="Set up and print, but do not serve."),
 ) -> None:
-    """Set up the demonstration (once): Epoch AI's models as passports, the policy packs, a synthetic
-    financial world with its deployments, a stress test; then serve the dashboard and the API."""
+    """Set up the demonstration (once): Epoch AI's models, the policy packs, a synthetic financial
+    world, a stress test; then serve the dashboard and the API."""
     settings = state(ctx).settings
     fresh = not (settings.home / "keys" / "log.key").exists()
     started = time.monotonic()
@@ -46,7 +43,7 @@ def demo(
         size, note = store.publish_checkpoint()
     finally:
         store.close()
-    console.print(f"\nSigned checkpoint of the log ({size:,} entries):", style="bold")
+    console.print(f"\nSigned checkpoint of the log ({units.count(size)} entries):", style="bold")
     typer.echo(note, nl=False)
     tokens_file = settings.home / TOKENS
     if tokens_file.exists():
@@ -55,7 +52,7 @@ def demo(
             typer.echo(f"  {role}: {token}")
     else:
         console.print("\nIssue a token to sign in with: custos actors token ACTOR_ID", highlight=False)
-    console.print(f"Ready in {time.monotonic() - started:.0f} s.", highlight=False)
+    console.print(f"Ready in {units.seconds(time.monotonic() - started)}.", highlight=False)
     if not no_serve:
         console.print(
             f"Dashboard: http://{host}:{port}/   public portal: http://{host}:{port}/portal", style="bold"
@@ -77,8 +74,8 @@ def _seed(store: Store) -> None:
         status = seed.run_stress_test(store, by)
     headline = status["headline"]
     console.print(
-        f"Stress test '{status['scenario']}': expected loss €{headline['expected_loss']:,.0f}, "
-        f"expected shortfall (99%) €{headline['expected_shortfall']['0.99']:,.0f}, "
-        f"expected defaults {headline['expected_defaults']:.2f}.",
+        f"Stress test '{status['scenario']}': expected loss {units.money(headline['expected_loss'], 'EUR')}, "
+        f"expected shortfall (99%) {units.money(headline['expected_shortfall']['0.99'], 'EUR')}, "
+        f"expected defaults {units.number(headline['expected_defaults'])}.",
         highlight=False,
     )

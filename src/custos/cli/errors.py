@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import traceback
 from typing import Any
 
-import sqlalchemy.exc
 import typer
 from typer.core import TyperGroup
 
@@ -21,13 +21,25 @@ class CustosGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except CustosError as exc:
-            _report(ctx, f"error: {exc.diagnostics()}")
-        except sqlalchemy.exc.SQLAlchemyError as exc:
-            _report(ctx, f"error: the database refused the operation: {getattr(exc, 'orig', None) or exc}")
-        except OSError as exc:
-            _report(ctx, f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+        except Exception as exc:
+            message = _message(exc)
+            if message is None:
+                raise
+            _report(ctx, message)
         raise typer.Exit(USAGE_EXIT)
+
+
+def _message(exc: Exception) -> str | None:
+    """The line for an error a person can act on; None for anything else (a bug, or click's own)."""
+    if isinstance(exc, CustosError):
+        return f"error: {exc.diagnostics()}"
+    # SQLAlchemy is imported by the commands that use the store; one that never did cannot fail in it.
+    database = sys.modules.get("sqlalchemy.exc")
+    if database is not None and isinstance(exc, database.SQLAlchemyError):
+        return f"error: the database refused the operation: {getattr(exc, 'orig', None) or exc}"
+    if isinstance(exc, OSError):
+        return f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    return None
 
 
 def _report(ctx: Any, message: str) -> None:

@@ -8,16 +8,17 @@ import typer
 
 from custos.access import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, ReasonOption, emit
+from custos.cli.output import JsonOption, ReasonOption, commands, emit
+from custos.cli.resolve import MODEL, resolve
 from custos.oversight import IncidentService, Severity
 
-app = typer.Typer(help="Incidents involving models.", no_args_is_help=True)
+app = commands("Incidents involving models.")
 
 
 @app.command()
 def report(
     ctx: typer.Context,
-    model: str = typer.Option(..., "--model"),
+    model: str = typer.Option(..., "--model", help="Model id or name."),
     severity: Severity = typer.Option(..., "--severity"),
     summary: str = typer.Option(..., "--summary"),
     occurred_at: datetime | None = typer.Option(None, "--occurred-at", help="UTC; now if not given."),
@@ -25,8 +26,9 @@ def report(
 ) -> None:
     """Report an incident; a serious one holds back rollouts that gate on it until closed."""
     when = (occurred_at or datetime.now(UTC)).replace(tzinfo=UTC)
-    content = {"model_id": model, "severity": severity.value, "summary": summary, "occurred_at": when}
     with open_store(ctx) as store:
+        model_id = resolve(store, model, MODEL)
+        content = {"model_id": model_id, "severity": severity.value, "summary": summary, "occurred_at": when}
         emit(IncidentService(store).report(content, by=operator(store)), as_json)
 
 
@@ -36,3 +38,12 @@ def close(
 ) -> None:
     with open_store(ctx) as store:
         emit(IncidentService(store).close(incident_id, reason, by=operator(store)), as_json)
+
+
+@app.command()
+def confirm(
+    ctx: typer.Context, incident_id: str, reason: str = ReasonOption, as_json: bool = JsonOption
+) -> None:
+    """Confirm a third party's report: a serious one then holds back rollouts of the model."""
+    with open_store(ctx) as store:
+        emit(IncidentService(store).confirm(incident_id, reason, by=operator(store)), as_json)

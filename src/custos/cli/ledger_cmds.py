@@ -9,22 +9,23 @@ import typer
 from rich.progress import Progress
 
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, console, emit
+from custos.cli.output import JsonOption, commands, console, emit
 from custos.core.errors import InvalidInput
 from custos.ledger import (
     ALG_COSIGNATURE_V1,
     FileWitnessState,
     Signer,
+    Verifier,
     Witness,
     open_checkpoint,
     verify_consistency,
     verify_inclusion,
 )
 from custos.store import ledger_sql
-from custos.store.keys import read_key, write_key
+from custos.store.keys import add_witness_key, read_key, write_key
 
-app = typer.Typer(help="The transparency log.", no_args_is_help=True)
-proof = typer.Typer(help="Inclusion and consistency proofs.", no_args_is_help=True)
+app = commands("The transparency log.")
+proof = commands("Inclusion and consistency proofs.")
 app.add_typer(proof, name="proof")
 
 APPEND_BATCH = 1000
@@ -36,15 +37,17 @@ def _b64(data: bytes) -> str:
 
 @app.command()
 def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
-    """Size of the log, its origin and key, and the newest checkpoint."""
+    """Size of the log, its origin and key, and the size of the newest signed checkpoint."""
     with open_store(ctx) as store, store.read() as conn:
         latest = ledger_sql.latest_checkpoint(conn)
-        data = {
+        data: dict[str, object] = {
             "origin": ledger_sql.origin(conn),
             "size": ledger_sql.tree_size(conn),
             "checkpoint_size": latest[1] if latest else None,
             "log_key": store.log_signer.verifier.vkey,
         }
+    if data["checkpoint_size"] != data["size"] and not as_json:
+        data["note"] = "the newest entries are not in a signed checkpoint yet: `custos ledger checkpoint`"
     emit(data, as_json)
 
 
@@ -150,12 +153,26 @@ def consistency(
 
 
 @app.command()
-def verify(ctx: typer.Context, as_json: bool = JsonOption) -> None:
-    """Recompute the whole log and check every tile, checkpoint and filing; name the first fault."""
+def verify(
+    ctx: typer.Context,
+    witness_keys: list[str] = typer.Option(
+        [], "--witness-key", help="A witness's verifier key, beside those recorded in the installation."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Recompute the whole log and check every tile, checkpoint, cosignature and filing; name the
+    first fault."""
+    witnesses = [Verifier.from_vkey(vkey) for vkey in witness_keys]
     with open_store(ctx) as store, console.status("verifying the log"):
-        report = store.verify()
+        report = store.verify(witnesses)
     emit(
-        {"ok": True, "size": report.size, "tiles": report.tiles, "checkpoints": report.checkpoints}
+        {
+            "ok": True,
+            "size": report.size,
+            "tiles": report.tiles,
+            "checkpoints": report.checkpoints,
+            "cosignatures": report.cosignatures,
+        }
         if as_json
         else report.summary(),
         as_json,
@@ -198,6 +215,7 @@ def witness(
             proof_path = store.tiles.reader.consistency_proof(previous.size, offered.size)
         line = Witness(signer, state).cosign(note, log_key, proof_path)
         if seq is not None:
+            add_witness_key(store.settings.keys_dir, signer.verifier)
             with store.transaction() as uow:
                 ledger_sql.add_cosignature(uow.conn, seq, signer.name, line)
     cosigned = note + line

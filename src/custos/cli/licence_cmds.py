@@ -10,22 +10,24 @@ import typer
 
 from custos.access import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, ReasonOption, emit
+from custos.cli.output import JsonOption, ReasonOption, commands, emit
+from custos.cli.resolve import MODEL, ORGANISATION, resolve, resolve_optional
+from custos.core import units
 from custos.core.errors import InvalidInput
-from custos.licensing import Context, DecisionPoint, LicensingService, Transition
+from custos.licensing import Context, DecisionPoint, LicenceStatus, LicensingService, Transition
 from custos.licensing.compliance import sweep
 from custos.licensing.recognition_service import RecognitionService
 from custos.registry import Sector
 
-app = typer.Typer(help="Licences: applications, decisions, suspensions.", no_args_is_help=True)
+app = commands("Licences: applications, decisions, suspensions.")
 COLUMNS = ["id", "status", "applicant_id", "model_id", "valid_until"]
 
 
 @app.command()
 def apply(
     ctx: typer.Context,
-    model: str = typer.Option(..., "--model"),
-    applicant: str = typer.Option(..., "--applicant", help="Applicant organisation id."),
+    model: str = typer.Option(..., "--model", help="Model id or name."),
+    applicant: str = typer.Option(..., "--applicant", help="Applicant organisation id or name."),
     jurisdiction: list[str] = typer.Option(..., "--jurisdiction", "-j", help="Repeat for several."),
     sector: list[Sector] = typer.Option([], "--sector", help="Repeat; none means every sector."),
     capability_class: list[str] = typer.Option([], "--class", help="Repeat; none means every class."),
@@ -34,18 +36,19 @@ def apply(
     as_json: bool = JsonOption,
 ) -> None:
     """Apply for a licence for a model (a filing in the log)."""
-    content = {
-        "applicant_id": applicant,
-        "model_id": model,
-        "scope": {
-            "jurisdictions": jurisdiction,
-            "sectors": [s.value for s in sector],
-            "capability_classes": capability_class,
-            "max_users": max_users,
-        },
-        "term_months": term_months,
+    scope = {
+        "jurisdictions": jurisdiction,
+        "sectors": [s.value for s in sector],
+        "capability_classes": capability_class,
+        "max_users": max_users,
     }
     with open_store(ctx) as store:
+        content = {
+            "applicant_id": resolve(store, applicant, ORGANISATION),
+            "model_id": resolve(store, model, MODEL),
+            "scope": scope,
+            "term_months": term_months,
+        }
         emit(LicensingService(store).apply(content, by=operator(store)), as_json)
 
 
@@ -109,16 +112,20 @@ def show(ctx: typer.Context, licence_id: str, as_json: bool = JsonOption) -> Non
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: str | None = typer.Option(None, "--status"),
-    model: str | None = typer.Option(None, "--model"),
+    status: LicenceStatus | None = typer.Option(None, "--status"),
+    model: str | None = typer.Option(None, "--model", help="Model id or name."),
     as_json: bool = JsonOption,
 ) -> None:
     with open_store(ctx) as store:
+        model_id = resolve_optional(store, model, MODEL)
         emit(
-            LicensingService(store).list(operator(store), status=status, model=model),
+            LicensingService(store).list(
+                operator(store), status=status.value if status else None, model=model_id
+            ),
             as_json,
             COLUMNS,
             "Licences",
+            {"valid_until": units.timestamp},
         )
 
 
@@ -173,8 +180,8 @@ def end_recognition(
 
 def decision(
     ctx: typer.Context,
-    deployer: str = typer.Option(..., "--deployer"),
-    model: str = typer.Option(..., "--model"),
+    deployer: str = typer.Option(..., "--deployer", help="Deployer organisation id or name."),
+    model: str = typer.Option(..., "--model", help="Model id or name."),
     jurisdiction: str = typer.Option(..., "--jurisdiction", "-j"),
     sector: str | None = typer.Option(None, "--sector"),
     users: int | None = typer.Option(None, "--users", min=0),
@@ -185,9 +192,10 @@ def decision(
     """May this deployer serve this request with this model, now? Exit code 1 when denied."""
     with open_store(ctx) as store:
         point = DecisionPoint(store)
-        point.require_known(deployer, model)
+        deployer_id, model_id = resolve(store, deployer, ORGANISATION), resolve(store, model, MODEL)
+        point.require_known(deployer_id, model_id)
         result = point.decide(
-            deployer, model, Context(jurisdiction.upper(), sector, users, capability_class, subject_key)
+            deployer_id, model_id, Context(jurisdiction.upper(), sector, users, capability_class, subject_key)
         )
     emit(result.as_dict(), as_json)
     if not result.allow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,25 @@ import typer
 
 from custos.access import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, ReasonOption, console, emit
+from custos.cli.output import JsonOption, ReasonOption, commands, console, emit
+from custos.cli.resolve import ORGANISATION, SUBJECT, resolve, resolve_optional
+from custos.core import units
 from custos.core.errors import InvalidInput
 from custos.policy import ObligationQuery, PolicyService
 from custos.policy.pack import BUILTIN
 
-app = typer.Typer(help="Policy packs and the obligations they attach.", no_args_is_help=True)
+app = commands("Policy packs and the obligations they attach.")
+
+
+class ObligationStatus(StrEnum):
+    """What ``--status`` filters on; overdue ones are open past their due date."""
+
+    OPEN = "open"
+    OVERDUE = "overdue"
+    UNDETERMINED = "undetermined"
+    DISCHARGED = "discharged"
+    WAIVED = "waived"
+    LAPSED = "lapsed"
 
 
 @app.command()
@@ -45,7 +59,8 @@ def load(
     for name in names:
         candidate = BUILTIN / f"{name}.yaml"
         if not candidate.exists():
-            raise InvalidInput(f"no built-in pack {name!r}")
+            known = ", ".join(sorted(p.stem for p in BUILTIN.glob("*.yaml")))
+            raise InvalidInput(f"no built-in pack {name!r}: use one of {known}, or all")
         files.append(candidate)
     if not files:
         raise InvalidInput("give a pack file or --builtin NAME")
@@ -62,45 +77,49 @@ def load(
 def evaluate(
     ctx: typer.Context,
     subject: list[str] = typer.Option(
-        [], "--subject", help="A model or deployment id; repeat. Default: all."
+        [], "--subject", help="A model or deployment, by id or name; repeat. Default: all."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Count what would change; file nothing."),
     as_json: bool = JsonOption,
 ) -> None:
     """Evaluate the active packs over the registry (or some subjects) and file the differences."""
-    with open_store(ctx) as store, console.status("evaluating"):
-        report = PolicyService(store).evaluate(
-            by=operator(store), subject_ids=subject or None, dry_run=dry_run
-        )
+    with open_store(ctx) as store:
+        subject_ids = [resolve(store, item, SUBJECT) for item in subject]
+        with console.status("evaluating"):
+            report = PolicyService(store).evaluate(
+                by=operator(store), subject_ids=subject_ids or None, dry_run=dry_run
+            )
     emit(report.summary(), as_json)
 
 
 @app.command()
 def obligations(
     ctx: typer.Context,
-    status: str | None = typer.Option(
-        None, "--status", help="open, overdue, undetermined, discharged, waived, lapsed"
-    ),
-    organisation: str | None = typer.Option(None, "--org"),
+    status: ObligationStatus | None = typer.Option(None, "--status"),
+    organisation: str | None = typer.Option(None, "--org", help="Organisation id or name."),
     pack: str | None = typer.Option(None, "--pack"),
-    subject: str | None = typer.Option(None, "--subject"),
+    subject: str | None = typer.Option(None, "--subject", help="Model or deployment id or name."),
     due_before: datetime | None = typer.Option(None, "--due-before", help="YYYY-MM-DD (UTC)"),
     limit: int = typer.Option(100, "--limit", min=1, max=100_000),
     as_json: bool = JsonOption,
 ) -> None:
     """List obligations by due date; overdue ones are open past their due date."""
-    if status and status not in ("open", "overdue", "undetermined", "discharged", "waived", "lapsed"):
-        raise InvalidInput(f"unknown status {status!r}")
     due = (
         due_before.replace(tzinfo=datetime.now().astimezone().tzinfo)
         if due_before and not due_before.tzinfo
         else due_before
     )
     with open_store(ctx) as store:
-        rows = PolicyService(store).obligations(
-            operator(store), ObligationQuery(status, organisation, pack, subject, due), limit=limit
+        query = ObligationQuery(
+            status.value if status else None,
+            resolve_optional(store, organisation, ORGANISATION),
+            pack,
+            resolve_optional(store, subject, SUBJECT),
+            due,
         )
-    emit(rows, as_json, ["id", "status", "due_at", "severity", "subject_id", "key"], "Obligations")
+        rows = PolicyService(store).obligations(operator(store), query, limit=limit)
+    columns = ["id", "status", "due_at", "severity", "subject_id", "key"]
+    emit(rows, as_json, columns, "Obligations", {"due_at": units.timestamp})
 
 
 @app.command()
@@ -127,7 +146,7 @@ def _value(text: str) -> Any:
 @app.command()
 def whatif(
     ctx: typer.Context,
-    subject: str,
+    subject: str = typer.Argument(..., metavar="SUBJECT", help="Model or deployment id or name."),
     facts: list[str] = typer.Option(..., "--set", help="FACT=VALUE, e.g. training_flop=2e26; repeat."),
     as_json: bool = JsonOption,
 ) -> None:
@@ -139,7 +158,7 @@ def whatif(
             raise InvalidInput(f"--set takes FACT=VALUE, got {item!r}")
         overrides[name.strip()] = _value(value)
     with open_store(ctx) as store:
-        found = PolicyService(store).whatif(operator(store), subject, overrides)
+        found = PolicyService(store).whatif(operator(store), resolve(store, subject, SUBJECT), overrides)
     if as_json:
         emit(found, True)
         return

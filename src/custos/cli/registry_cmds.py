@@ -11,8 +11,10 @@ from typing import Any
 import typer
 
 from custos.access import operator
-from custos.cli.context import open_store
-from custos.cli.output import JsonOption, console, emit
+from custos.cli.context import open_store, state
+from custos.cli.output import Format, JsonOption, commands, console, emit
+from custos.cli.resolve import ANY, MODEL, ORGANISATION, resolve, resolve_optional
+from custos.core import units
 from custos.core.errors import InvalidInput, NotFound
 from custos.registry import (
     Accessibility,
@@ -26,11 +28,10 @@ from custos.registry import (
 )
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
-from custos.registry.importers import ImportFormat, import_text
+from custos.registry.importers import ImportFormat, import_text, shipped
+from custos.registry.imports import ImportReport
 
-app = typer.Typer(
-    help="The registry of organisations, models, passports and deployments.", no_args_is_help=True
-)
+app = commands("The registry of organisations, models, passports and deployments.")
 
 Limit = typer.Option(50, "--limit", min=1, max=500)
 Cursor = typer.Option(None, "--cursor", help="The 'next' cursor of the previous page.")
@@ -38,11 +39,17 @@ Search = typer.Option(None, "--search", "-s", help="Part of the name, any case."
 Country = typer.Option(None, "--country", help="ISO 3166-1 alpha-2 code.")
 
 
-def _page(page: dict[str, Any], as_json: bool, columns: list[str], title: str) -> None:
+def _page(
+    page: dict[str, Any],
+    as_json: bool,
+    columns: list[str],
+    title: str,
+    formats: dict[str, Format] | None = None,
+) -> None:
     if as_json:
         emit(page, True)
         return
-    emit(page["items"], False, columns, title)
+    emit(page["items"], False, columns, title, formats)
     if page["next"]:
         console.print(f"more: --cursor {page['next']}", highlight=False)
 
@@ -51,21 +58,36 @@ def _page(page: dict[str, Any], as_json: bool, columns: list[str], title: str) -
 def import_(
     ctx: typer.Context,
     fmt: ImportFormat = typer.Argument(..., metavar="FORMAT", help="epoch, cyclonedx, spdx or hf"),
-    path: Path = typer.Argument(..., help="The file to import."),
+    path: Path | None = typer.Argument(
+        None, help="The file to import; without it, the shipped table (epoch: Epoch AI's 1,892 models)."
+    ),
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="Store the valid records, report the rest."
     ),
     organisation: str | None = typer.Option(
         None, "--org", help="hf: the provider, when the card names none."
     ),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="List every flagged record, skipped problem and note."
+    ),
+    report_file: Path | None = typer.Option(
+        None, "--report", help="Write every flag, skipped problem and note to this file, as JSON lines."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Import models and passports; nothing is stored if any record is invalid, unless --skip-invalid."""
+    """Import models and passports; nothing is stored if any record is invalid, unless --skip-invalid.
+
+    Slips of the source that can be repaired without guessing are kept and flagged on the
+    passport (data_quality); the summary counts them by problem.
+    """
+    if report_file is not None and not report_file.parent.is_dir():
+        raise InvalidInput(f"cannot write the report: no directory {report_file.parent}")
+    source = path if path is not None else shipped(fmt)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path} is not UTF-8 text: {exc}") from exc
-    with open_store(ctx) as store, console.status(f"importing {path.name}"):
+        raise InvalidInput(f"{source} is not UTF-8 text: {exc}") from exc
+    with open_store(ctx) as store, console.status(f"importing {source.name}"):
         report = import_text(
             RegistryService(store),
             fmt,
@@ -73,34 +95,67 @@ def import_(
             by=operator(store),
             skip_invalid=skip_invalid,
             organisation=organisation,
+            origin=source.name,
         )
-    summary = report.summary()
+    details = _import_details(report)
+    if report_file is not None:
+        report_file.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in details), "utf-8")
     if as_json:
-        emit(summary, True)
+        emit(report.summary(), True)
         return
-    console.print(
-        f"Imported {len(report.models)} model(s) of {report.records} record(s); "
-        f"{report.organisations_created} organisation(s) registered; "
-        f"{len(report.skipped)} problem(s) skipped.",
-        highlight=False,
-    )
-    for problem in report.skipped:
-        console.print(
-            f"  skipped {problem['record']}: {problem['path']}: {problem['reason']}", highlight=False
+    lines = [
+        f"Imported {units.count(len(report.models))} model(s) from {units.count(report.records)} "
+        f"record(s) of {source.name}; {units.count(report.organisations_created)} organisation(s) "
+        "registered."
+    ]
+    flagged = ", ".join(f"{units.count(n)} {p.replace('_', ' ')}" for p, n in report.flagged().items())
+    if flagged:
+        lines.append(f"Flagged on the passports (data_quality): {flagged}.")
+    if report.skipped:
+        lines.append(f"Skipped {units.count(len(report.skipped))} problem(s).")
+    if report.notes:
+        lines.append(f"{units.count(len(report.notes))} note(s).")
+    if verbose or state(ctx).verbose:
+        lines += [f"  {_detail_line(detail)}" for detail in details]
+    elif details:
+        lines.append("-v lists every flag, problem and note; --report FILE writes them as JSON lines.")
+    if report_file is not None:
+        lines.append(f"wrote {report_file}")
+    for line in lines:
+        console.print(line, highlight=False, soft_wrap=True)
+
+
+def _import_details(report: ImportReport) -> list[dict[str, Any]]:
+    """Every flag, skipped problem and note of an import, one record each, tagged by kind."""
+    return [
+        *({"kind": "flag", **note} for note in report.data_quality),
+        *({"kind": "skipped", **problem} for problem in report.skipped),
+        *({"kind": "note", "note": note} for note in report.notes),
+    ]
+
+
+def _detail_line(detail: dict[str, Any]) -> str:
+    if detail["kind"] == "flag":
+        original = "blank" if detail["original"] is None else repr(detail["original"])
+        return (
+            f"flagged {detail['record']}: {detail['field']}: {detail['problem'].replace('_', ' ')} "
+            f"(was {original}): {detail['action']}"
         )
-    for note in report.notes:
-        console.print(f"  note: {note}", highlight=False)
+    if detail["kind"] == "skipped":
+        return f"skipped {detail['record']}: {detail['path']}: {detail['reason']}"
+    return f"note: {detail['note']}"
 
 
 @app.command()
 def export(
     ctx: typer.Context,
-    model_id: str = typer.Argument(..., metavar="MODEL"),
+    model: str = typer.Argument(..., metavar="MODEL", help="Model id or name."),
     fmt: str = typer.Option("cyclonedx", "--format", "-f", help=" or ".join(EXPORT_FORMATS)),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of standard output."),
 ) -> None:
     """Export a model's passport as CycloneDX 1.6 (validated) or SPDX 3.0.1 JSON-LD."""
     with open_store(ctx) as store:
+        model_id = resolve(store, model, MODEL)
         text, _ = export_model(RegistryService(store), operator(store), model_id, fmt)
     if output is None:
         typer.echo(text)
@@ -129,7 +184,7 @@ def orgs(
 @app.command()
 def models(
     ctx: typer.Context,
-    organisation: str | None = typer.Option(None, "--org", help="Provider id."),
+    organisation: str | None = typer.Option(None, "--org", help="Provider id or name."),
     country: str | None = Country,
     accessibility: Accessibility | None = typer.Option(None, "--accessibility"),
     min_flop: float | None = typer.Option(
@@ -146,7 +201,7 @@ def models(
     """List models, with their training compute and passport completeness."""
     with open_store(ctx) as store:
         query = ModelQuery(
-            organisation=organisation,
+            organisation=resolve_optional(store, organisation, ORGANISATION),
             country=country.upper() if country else None,
             accessibility=accessibility,
             min_flop=min_flop,
@@ -154,14 +209,15 @@ def models(
             search=search,
         )
         page = RegistryService(store).models(operator(store), query, PageRequest(cursor, limit))
-    _page(page, as_json, ["id", "name", "accessibility", "training_flop", "completeness"], "Models")
+    columns = ["id", "name", "accessibility", "training_flop", "completeness"]
+    _page(page, as_json, columns, "Models", {"training_flop": units.flop, "completeness": units.percent})
 
 
 @app.command()
 def deployments(
     ctx: typer.Context,
-    organisation: str | None = typer.Option(None, "--org", help="Deployer id."),
-    model: str | None = typer.Option(None, "--model"),
+    organisation: str | None = typer.Option(None, "--org", help="Deployer id or name."),
+    model: str | None = typer.Option(None, "--model", help="Model id or name."),
     country: str | None = Country,
     sector: Sector | None = typer.Option(None, "--sector"),
     search: str | None = Search,
@@ -172,8 +228,8 @@ def deployments(
     """List deployments."""
     with open_store(ctx) as store:
         query = DeploymentQuery(
-            organisation=organisation,
-            model=model,
+            organisation=resolve_optional(store, organisation, ORGANISATION),
+            model=resolve_optional(store, model, MODEL),
             country=country.upper() if country else None,
             sector=sector,
             search=search,
@@ -184,10 +240,13 @@ def deployments(
 
 @app.command()
 def show(
-    ctx: typer.Context, entity_id: str = typer.Argument(..., metavar="ID"), as_json: bool = JsonOption
+    ctx: typer.Context,
+    reference: str = typer.Argument(..., metavar="ID_OR_NAME"),
+    as_json: bool = JsonOption,
 ) -> None:
-    """Show a model (with its passport), a deployment or an organisation."""
+    """Show a model (with its passport), a deployment or an organisation, by id or name."""
     with open_store(ctx) as store:
+        entity_id = resolve(store, reference, ANY)
         registry, who = RegistryService(store), operator(store)
         for lookup in (registry.model, registry.deployment, registry.organisation):
             try:
@@ -207,8 +266,8 @@ def show(
 def add_deployment(
     ctx: typer.Context,
     name: str = typer.Option(..., "--name"),
-    deployer: str = typer.Option(..., "--deployer", help="Deployer organisation id."),
-    model: str = typer.Option(..., "--model", help="Model id."),
+    deployer: str = typer.Option(..., "--deployer", help="Deployer organisation id or name."),
+    model: str = typer.Option(..., "--model", help="Model id or name."),
     sector: Sector = typer.Option(..., "--sector"),
     jurisdiction: list[str] = typer.Option(..., "--jurisdiction", "-j", help="Repeat for several."),
     decision_critical: bool = typer.Option(False, "--decision-critical"),
@@ -216,24 +275,24 @@ def add_deployment(
     currency: str = typer.Option("EUR", "--currency"),
     users: int | None = typer.Option(None, "--users", min=0),
     start: str | None = typer.Option(None, "--start", help="Start date, YYYY-MM-DD."),
-    fallback: list[str] = typer.Option([], "--fallback", help="Fallback model id; repeat for several."),
-    host: str | None = typer.Option(None, "--host", help="Hosting compute provider id."),
+    fallback: list[str] = typer.Option([], "--fallback", help="Fallback model id or name; repeat."),
+    host: str | None = typer.Option(None, "--host", help="Hosting compute provider id or name."),
     as_json: bool = JsonOption,
 ) -> None:
     """Register a deployment of a model (a filing in the log)."""
-    content: dict[str, Any] = {
-        "name": name,
-        "deployer_id": deployer,
-        "model_id": model,
-        "sector": sector.value,
-        "jurisdictions": jurisdiction,
-        "decision_critical": decision_critical,
-        "user_population": users,
-        "start_date": date.fromisoformat(start).isoformat() if start else None,
-        "fallback_model_ids": fallback,
-        "hosting_provider_id": host,
-    }
-    if exposure is not None:
-        content["economic_exposure"] = {"amount": str(exposure), "currency": currency.upper()}
     with open_store(ctx) as store:
+        content: dict[str, Any] = {
+            "name": name,
+            "deployer_id": resolve(store, deployer, ORGANISATION),
+            "model_id": resolve(store, model, MODEL),
+            "sector": sector.value,
+            "jurisdictions": jurisdiction,
+            "decision_critical": decision_critical,
+            "user_population": users,
+            "start_date": date.fromisoformat(start).isoformat() if start else None,
+            "fallback_model_ids": [resolve(store, item, MODEL) for item in fallback],
+            "hosting_provider_id": resolve_optional(store, host, ORGANISATION),
+        }
+        if exposure is not None:
+            content["economic_exposure"] = {"amount": str(exposure), "currency": currency.upper()}
         emit(RegistryService(store).register_deployment(content, by=operator(store)), as_json)

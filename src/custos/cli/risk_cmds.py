@@ -12,7 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from custos.access import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, console, emit, print_json, table
+from custos.cli.output import JsonOption, commands, console, emit, print_json, table
+from custos.core import units
 from custos.core.errors import InvalidInput
 from custos.risk.contagion import (
     clearing_exact,
@@ -20,11 +21,10 @@ from custos.risk.contagion import (
     debtrank_single_hit_exact,
 )
 from custos.risk.matrices import read_matrix, read_vector
+from custos.risk.scenario_files import scenario_file, scenario_network, shipped_examples
 from custos.risk.service import RiskService
 
-app = typer.Typer(
-    help="Systemic stress tests: dependency networks, correlated failures, contagion.", no_args_is_help=True
-)
+app = commands("Systemic stress tests: dependency networks, correlated failures, contagion.")
 
 
 class ClearingModel(StrEnum):
@@ -37,18 +37,27 @@ def _headline(status: dict[str, Any], results: dict[str, Any] | None = None) -> 
     console.print(
         f"[bold]{status['scenario']}[/bold]  run {status['id']}  ({status['state']})", highlight=False
     )
+    currency = (results or {}).get("network", {}).get("currency")
+
+    def amount(value: float) -> str:
+        return units.money(value, currency) if currency else units.number(value)
+
     if headline:
-        rows = [{"measure": "expected loss", "value": f"{headline['expected_loss']:,.2f}"}]
-        rows += [{"measure": f"VaR {k}", "value": f"{v:,.2f}"} for k, v in headline["value_at_risk"].items()]
+        rows = [{"measure": "expected loss", "value": amount(headline["expected_loss"])}]
         rows += [
-            {"measure": f"ES {k}", "value": f"{v:,.2f}"} for k, v in headline["expected_shortfall"].items()
+            {"measure": f"VaR {units.percent(float(k))}", "value": amount(v)}
+            for k, v in headline["value_at_risk"].items()
         ]
         rows += [
-            {"measure": "expected defaults", "value": f"{headline['expected_defaults']:.3f}"},
-            {"measure": "pool", "value": f"{headline['pool']:,.2f}"},
+            {"measure": f"ES {units.percent(float(k))}", "value": amount(v)}
+            for k, v in headline["expected_shortfall"].items()
+        ]
+        rows += [
+            {"measure": "expected defaults", "value": units.number(headline["expected_defaults"], 3)},
+            {"measure": "pool", "value": amount(headline["pool"])},
             {"measure": "uninsurable linchpins", "value": ", ".join(headline["linchpins"]) or "none"},
         ]
-        table(rows, ["measure", "value"])
+        table(rows, ["measure", "value"], formats={"value": str})
     if results is not None:
         top = sorted(results["providers"], key=lambda r: -r["expected_shortfall_contribution"])[:10]
         table(
@@ -56,23 +65,31 @@ def _headline(status: dict[str, Any], results: dict[str, Any] | None = None) -> 
                 {
                     "name": r["name"],
                     "layer": r["layer"],
-                    "ES contribution": f"{r['expected_shortfall_contribution']:,.2f}",
-                    "loss alone": f"{r['loss_alone']:,.2f}",
+                    "ES contribution": amount(r["expected_shortfall_contribution"]),
+                    "loss alone": amount(r["loss_alone"]),
                     "linchpin": "yes" if r["uninsurable_linchpin"] else "",
                 }
                 for r in top
             ],
             ["name", "layer", "ES contribution", "loss alone", "linchpin"],
             title="Systemic importance",
+            formats={"ES contribution": str, "loss alone": str},
         )
 
 
 @app.command()
 def run(
     ctx: typer.Context,
-    scenario: Path = typer.Argument(..., help="The scenario (YAML)."),
-    network: Path | None = typer.Option(
-        None, "--network", help="A network directory (manifest.yaml); without it, the registry's deployments."
+    scenario: str = typer.Argument(
+        ...,
+        metavar="SCENARIO",
+        help="A scenario file (YAML), or a shipped example's name (custos risk examples).",
+    ),
+    network: str | None = typer.Option(
+        None,
+        "--network",
+        help="Overrides the network the scenario names: a directory (manifest.yaml) or a network's name "
+        "(sample, registry, or one under <home>/networks). Without either, the registry's deployments.",
     ),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="'local' starts a Dask cluster here; tcp://host:port uses a running one."
@@ -80,11 +97,18 @@ def run(
     as_json: bool = JsonOption,
 ) -> None:
     """Run a stress test, file it in the log, and write its results and report."""
-    text = scenario.read_text(encoding="utf-8")
+    path = scenario_file(scenario)
+    text = path.read_text(encoding="utf-8")
     with open_store(ctx) as store:
         service = RiskService(store)
         by = operator(store)
-        submission = service.submit(text, network, by=by, origin=scenario.name)
+        if network is None:
+            directory = scenario_network(text, path.name, path.parent, service.network_directory)
+        elif "/" in network or Path(network).is_dir():
+            directory = Path(network)
+        else:
+            directory = service.network_directory(network)
+        submission = service.submit(text, directory, by=by, origin=path.name)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=True, disable=as_json) as progress:
             task = progress.add_task(f"{submission.scenario.draws:,} draws", total=None)
@@ -100,6 +124,13 @@ def run(
         return
     _headline(status, results)
     console.print(f"report: {submission.run.path / 'report.html'}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def examples(as_json: bool = JsonOption) -> None:
+    """The shipped example scenarios, each with the network it names: `custos risk run NAME` runs one."""
+    rows = [example.summary() for example in shipped_examples()]
+    emit(rows, as_json, ["name", "network", "title", "path"], "Example scenarios")
 
 
 @app.command()

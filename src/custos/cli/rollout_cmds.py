@@ -9,11 +9,11 @@ import typer
 
 from custos.access import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, ReasonOption, emit
+from custos.cli.output import JsonOption, ReasonOption, commands, emit
 from custos.core.errors import InvalidInput
 from custos.licensing.rollout_service import RolloutService
 
-app = typer.Typer(help="Phased rollouts of licensed models.", no_args_is_help=True)
+app = commands("Phased rollouts of licensed models.")
 
 
 @app.command()

@@ -6,15 +6,11 @@ import typer
 
 from custos.cli.context import open_store, state
 from custos.cli.output import JsonOption, console, emit
+from custos.core import units
 from custos.installation import create_installation
 from custos.store import ledger_sql
 
 DEFAULT_ORIGIN = "custos.local/log"
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(init)
-    app.command()(serve)
 
 
 def init(
@@ -70,7 +66,7 @@ def serve(
             size = ledger_sql.tree_size(conn)
         console.print(
             f"Custos on http://{host}:{port}/ (dashboard; public portal at /portal; API docs at /docs) — "
-            f"log of {size:,} entries",
+            f"log of {units.count(size)} entries",
             highlight=False,
         )
         uvicorn.run(

@@ -41,8 +41,8 @@ def _depth_checked(text: str) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                line = event.start_mark.line + 1
-                raise YamlTooLarge(f"line {line}: nested more than {MAX_DEPTH} levels deep")
+                where = f"line {event.start_mark.line + 1}: " if event.start_mark else ""
+                raise YamlTooLarge(f"{where}nested more than {MAX_DEPTH} levels deep")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 

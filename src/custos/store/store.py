@@ -40,7 +40,7 @@ class Store:
             raise NotFound(f"no Custos installation at {settings.home}: run `custos init` first")
         private.warn_if_exposed(settings)
         store = cls(settings, clock=clock)
-        current, head = migrate.current_revision(store.engine), migrate.head_revision(store.engine)
+        current, head = migrate.current_revision(store.engine), migrate.head_revision()
         if current != head:
             store.close()
             raise Unavailable(

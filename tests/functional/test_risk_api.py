@@ -64,6 +64,12 @@ def test_a_supervisor_starts_follows_and_reads_a_run(api: Api) -> None:
     )
     report = api.client.get(f"/v1/risk/runs/{run_id}/files/report.html", headers=headers)
     assert report.headers["content-type"].startswith("text/html") and report.text.count("<svg") == 4
+    spec = api.client.get(f"/v1/risk/runs/{run_id}/charts/network", headers=headers)
+    assert spec.headers["content-type"] == "application/json"
+    assert spec.json()["$schema"] == "https://vega.github.io/schema/vega-lite/v6.json"
+    image = api.client.get(f"/v1/risk/runs/{run_id}/charts/exceedance?format=svg", headers=headers)
+    assert image.headers["content-type"] == "image/svg+xml" and image.text.startswith("<svg")
+    assert "Probability of this loss or more" in image.text
     assert [run["id"] for run in api.client.get("/v1/risk/runs", headers=headers).json()] == [run_id]
 
 

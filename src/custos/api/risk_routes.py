@@ -11,12 +11,15 @@ import logging
 from concurrent.futures import Executor
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
+from custos.risk import charts
+from custos.risk.scenario_files import scenario_network
 from custos.risk.service import RiskService, Submission
 
 log = logging.getLogger("custos.api")
@@ -34,7 +37,11 @@ class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scenario: str = Field(min_length=1, max_length=1_000_000, description="The scenario, as YAML text")
-    network: str = Field("registry", description="A network from GET /v1/risk/networks")
+    network: str | None = Field(
+        None,
+        description="A network from GET /v1/risk/networks; by default the one the scenario names "
+        "(by name), else registry",
+    )
 
 
 def _service(request: Request) -> RiskService:
@@ -62,9 +69,11 @@ def start_run(
 ) -> dict[str, Any]:
     """Validate the scenario against the network, then run it in the background."""
     service = _service(request)
-    submission = service.submit(
-        body.scenario, service.network_directory(body.network), by=who, origin="scenario"
-    )
+    if body.network is None:
+        directory = scenario_network(body.scenario, "scenario", None, service.network_directory)
+    else:
+        directory = service.network_directory(body.network)
+    submission = service.submit(body.scenario, directory, by=who, origin="scenario")
     runner: Executor = request.app.state.risk_runner
     runner.submit(_execute, service, submission, who, request.app.state.risk_scheduler)
     return submission.run.status()
@@ -102,16 +111,22 @@ def run_results(
 @router.get(
     "/runs/{run_id}/charts/{name}",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}}},
+    responses={200: {"content": {"application/json": {}, "image/svg+xml": {}}}},
 )
 def run_chart(
     run_id: str,
     name: Literal["loss-distribution", "exceedance", "network", "contributors"],
     request: Request,
     _: Annotated[Principal, Depends(require(Permission.RISK_READ))],
+    format: Literal["vega-lite", "svg"] = "vega-lite",
 ) -> Response:
-    """A finished run's chart as SVG: loss distribution, exceedance curve, network or top contributors."""
-    return Response(_service(request).chart(run_id, name), media_type="image/svg+xml")
+    """A finished run's chart (loss distribution, exceedance curve, network or top contributors) as
+    a Vega-Lite specification with its data, which the dashboard draws; ``format=svg`` renders it
+    as the image the report embeds."""
+    spec = _service(request).chart(run_id, name)
+    if format == "svg":
+        return Response(charts.svg(spec), media_type="image/svg+xml")
+    return Response(orjson.dumps(spec, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
 
 
 @router.get("/runs/{run_id}/files/{name}")

@@ -29,7 +29,7 @@ from custos.core.errors import CustosError, Forbidden, InvalidInput, NotFound
 from custos.core.ids import new_id
 from custos.filings import Filing, FilingKind, Visibility, register_kind
 from custos.registry.service import filing_jurisdiction
-from custos.risk import charts
+from custos.risk import chart_specs
 from custos.risk.digests import network_digest, scenario_digest
 from custos.risk.engine import ENGINE_VERSION, run_stress_test
 from custos.risk.network import Network
@@ -39,13 +39,13 @@ from custos.risk.network_registry import registry_columns
 from custos.risk.plan import compile_plan
 from custos.risk.report import linchpin_names, render_report
 from custos.risk.runs import RunDirectory, list_runs, run_directory
-from custos.risk.scenario import Scenario, load_scenario, load_scenario_lines, located
+from custos.risk.scenario import Scenario, load_scenario_lines, located
+from custos.risk.scenario_files import EXAMPLES, read_examples, shipped_examples
 from custos.store import Store
 from custos.store import registry_views as rv
 
 PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
 SUPERVISORS: dict[str, JsonValue] = {"visibility": Visibility.SUPERVISORS.value}
-EXAMPLES = Path(__file__).resolve().parent / "examples"
 NETWORK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -148,21 +148,23 @@ class RiskService:
         return directory
 
     def examples(self) -> list[dict[str, str]]:
-        """Scenarios to start from, each with the network it was written for: the shipped ones
-        (for ``sample``) and those in ``<home>/networks/<name>/scenarios/``."""
-        found = [(path, "sample") for path in sorted((EXAMPLES / "scenarios").glob("*.yaml"))]
+        """Scenarios to start from, each with the network it was written for: the one it names,
+        else the registry for the shipped ones and its folder's network for those in
+        ``<home>/networks/<name>/scenarios/``."""
+        found = [(example, "registry") for example in shipped_examples()]
         for network in self.networks():
-            directory = self.store.settings.home / "networks" / network["name"] / "scenarios"
-            found += [(path, network["name"]) for path in sorted(directory.glob("*.yaml"))]
-        examples = []
-        for path, network_name in found:
-            try:
-                text = path.read_text(encoding="utf-8")
-                name = load_scenario(text, path.name).name
-            except (CustosError, OSError, UnicodeDecodeError):  # a broken example must not hide the others
-                continue
-            examples.append({"name": name, "network": network_name, "text": text})
-        return examples
+            folder = self.store.settings.home / "networks" / network["name"] / "scenarios"
+            found += [(example, network["name"]) for example in read_examples(folder)]
+        return [
+            {
+                "name": example.title,
+                "example": example.name,
+                "network": example.network or folder_network,
+                "description": example.description,
+                "text": example.text,
+            }
+            for example, folder_network in found
+        ]
 
     def load_network(self, directory: Path | None, currency: str = "EUR") -> Network:
         """From files alone when they hold deployments; otherwise the registry's layers, joined to
@@ -307,16 +309,11 @@ class RiskService:
     def file(self, run_id: str, name: str) -> Path:
         return run_directory(self.root, run_id).file(name)
 
-    def chart(self, run_id: str, name: str) -> str:
-        """One of a finished run's charts as SVG, drawn from its results files."""
+    def chart(self, run_id: str, name: str) -> dict[str, Any]:
+        """One of a finished run's charts as a Vega-Lite specification, drawn from its results files."""
         run = run_directory(self.root, run_id)
         metrics = run.results()
-        currency = metrics["network"]["currency"]
-        if name == "network":
-            return charts.network(metrics)
-        if name == "contributors":
-            return charts.top_contributors(metrics, currency)
-        system = pq.read_table(run.file("draws.parquet"), columns=["system_loss"]).column(0).to_numpy()
-        if name == "loss-distribution":
-            return charts.loss_distribution(system, metrics["system"], currency)
-        return charts.exceedance_curve(system, currency)
+        draws = None
+        if name in ("loss-distribution", "exceedance"):
+            draws = pq.read_table(run.file("draws.parquet"), columns=["system_loss"]).column(0).to_numpy()
+        return chart_specs.chart(name, metrics, draws)

@@ -1,13 +1,18 @@
 // Stress tests: start a run from a scenario, follow its progress, see its charts and buffers.
 import { ApiError } from "../api.js";
-import { badge, failure, field, h, image, money, notice, number, percent, table, tile, when } from "../ui.js";
+import { drawChart } from "../charts.js";
+import { count, money, number, percent, timestamp } from "../format.js";
+import { badge, failure, field, h, notice, table, tile } from "../ui.js";
 
+// [name, caption, wide]: the network and the contributors take the whole width.
 const CHARTS = [
-  ["loss-distribution", "Loss distribution of the system"],
-  ["exceedance", "Exceedance curve: the probability of a larger loss"],
-  ["network", "Dependency network coloured by systemic importance"],
-  ["contributors", "Top contributors to expected shortfall and capital"],
+  ["loss-distribution", "Loss distribution of the system: hover a bar for its draws", false],
+  ["exceedance", "Exceedance curve: the probability of this loss or more", false],
+  ["network", "Dependency network by share of expected shortfall: hover a node, drag to pan, " +
+    "scroll to zoom, double-click to reset, click a layer in the legend to show only it", true],
+  ["contributors", "Top contributors to expected shortfall and capital", true],
 ];
+const LAYERS = { compute: "compute providers", model: "models" };
 
 function problemText(error) {
   const problems = error.problem?.evidence?.problems;
@@ -61,19 +66,32 @@ export async function stressPage({ api, visitor }) {
   }
   sections.push(h("h2", {}, "Runs"), table("Stress-test runs, newest first", [
     ["Scenario", (r) => h("a", { href: `#/stress-run/${r.id}` }, r.scenario)],
+    ["Network", (r) => r.network?.name ?? "—"],
     ["State", (r) => badge(r.state)],
-    ["Draws", (r) => number(r.draws), { number: true }],
-    ["Submitted", (r) => when(r.submitted_at)],
+    ["Draws", (r) => count(r.draws), { number: true }],
+    ["Submitted", (r) => timestamp(r.submitted_at)],
   ], runs, "No run yet."));
   return sections;
 }
 
-async function charts(api, id) {
-  const figures = await Promise.all(CHARTS.map(async ([name, caption]) => {
-    const blob = await api(`/v1/risk/runs/${id}/charts/${name}`, { as: "blob" });
-    return h("figure", { id: `chart-${name}` }, image(blob, caption), h("figcaption", {}, caption));
-  }));
-  return h("section", { class: "charts", "aria-label": "Charts" }, figures);
+/** The charts' places, and a promise that they are drawn (or say why not). */
+function charts(api, id) {
+  const figures = CHARTS.map(([name, caption, wide]) => {
+    const place = h("div", { class: "chart", id: `chart-${name}-view`, "aria-busy": "true" }, "Drawing…");
+    // Focusable, so that a chart wider than a narrow screen can be scrolled with the keyboard.
+    const figure = h("figure", { id: `chart-${name}`, class: wide ? "wide" : null, tabindex: "0" },
+      place, h("figcaption", {}, caption));
+    const drawn = api(`/v1/risk/runs/${id}/charts/${name}`)
+      .then((spec) => {
+        place.replaceChildren();
+        return drawChart(place, spec);
+      })
+      .catch((error) => place.replaceChildren(failure(error)))
+      .finally(() => place.removeAttribute("aria-busy"));
+    return [figure, drawn];
+  });
+  const section = h("section", { class: "charts", "aria-label": "Charts" }, figures.map(([figure]) => figure));
+  return [section, Promise.all(figures.map(([, drawn]) => drawn))];
 }
 
 async function downloadLink(api, id) {
@@ -81,47 +99,59 @@ async function downloadLink(api, id) {
   return h("a", { href: URL.createObjectURL(blob), download: `stress-test-${id}.html` }, "Download the report (HTML)");
 }
 
+function linchpins(providers, layer) {
+  const names = providers.filter((r) => r.layer === layer && r.uninsurable_linchpin).map((r) => r.name);
+  return tile(`Uninsurable linchpins: ${LAYERS[layer]}`, names.length ? names.join(", ") : "none", `tile-linchpins-${layer}`);
+}
+
+/** The run's figures, tables and charts; the promise says when the charts are drawn. */
 async function results(api, id, status) {
   const data = await api(`/v1/risk/runs/${id}/results`);
   const system = data.system;
-  const top = (rows, key, count = 25) => [...rows].sort((a, b) => (b[key] ?? 0) - (a[key] ?? 0)).slice(0, count);
-  return [
+  const currency = data.network.currency;
+  const amount = (value) => money(value, currency);
+  const top = (rows, key, limit = 25) => [...rows].sort((a, b) => (b[key] ?? 0) - (a[key] ?? 0)).slice(0, limit);
+  const [chartSection, drawn] = charts(api, id);
+  const nodes = [
     h("section", { class: "tiles", "aria-label": "Headline figures" },
-      tile("Expected loss", money(system.expected_loss), "tile-expected-loss"),
-      ...Object.entries(system.value_at_risk).map(([level, value]) => tile(`VaR ${level}`, money(value))),
-      ...Object.entries(system.expected_shortfall).map(([level, value]) => tile(`Expected shortfall ${level}`, money(value))),
+      tile("Expected loss", amount(system.expected_loss), "tile-expected-loss"),
+      ...Object.entries(system.value_at_risk).map(([level, value]) => tile(`VaR ${percent(level)}`, amount(value))),
+      ...Object.entries(system.expected_shortfall).map(([level, value]) => tile(`Expected shortfall ${percent(level)}`, amount(value))),
       tile("Expected defaults", number(system.expected_defaults, 3)),
-      tile("Pool size", money(data.pool.size)),
-      tile("Uninsurable linchpins", status.headline.linchpins.length ? status.headline.linchpins.join(", ") : "none")),
-    h("p", {}, `${number(system.draws)} draws, seed ${data.seed}, contagion ${data.contagion.model}, engine ${data.engine}; `,
-      `filed as `, h("a", { href: `#/ledger?filing=${status.filing_id}` }, status.filing_id), ". ", await downloadLink(api, id)),
-    h("h2", {}, "Charts"), await charts(api, id),
+      tile("Pool size", amount(data.pool.size)),
+      linchpins(data.providers, "compute"),
+      linchpins(data.providers, "model")),
+    h("p", {}, `${count(system.draws)} draws, seed ${data.seed}, contagion ${data.contagion.model}, engine ${data.engine}, `,
+      `amounts in ${currency}; filed as `, h("a", { href: `#/ledger?filing=${status.filing_id}` }, status.filing_id), ". ",
+      await downloadLink(api, id)),
+    h("h2", {}, "Charts"), chartSection,
     h("h2", {}, "Systemic importance"), table("Providers and models", [
-      ["Name", (r) => r.name], ["Layer", (r) => r.layer],
-      ["Failure probability", (r) => percent(r.failure_probability, 2), { number: true }],
-      ["Loss given failure", (r) => money(r.expected_loss_given_failure), { number: true }],
-      ["ES contribution", (r) => money(r.expected_shortfall_contribution), { number: true }],
-      ["Loss alone", (r) => money(r.loss_alone), { number: true }],
+      ["Name", (r) => r.name], ["Layer", (r) => (r.layer === "compute" ? "Compute provider" : "Model")],
+      ["Failure probability", (r) => percent(r.failure_probability), { number: true }],
+      ["Loss given failure", (r) => amount(r.expected_loss_given_failure), { number: true }],
+      ["ES contribution", (r) => amount(r.expected_shortfall_contribution), { number: true }],
+      ["Loss alone", (r) => amount(r.loss_alone), { number: true }],
       ["Linchpin", (r) => (r.uninsurable_linchpin ? "yes" : "")],
     ], top(data.providers, "expected_shortfall_contribution")),
     h("h2", {}, "Buffers"), table("Institutions: capital, premium and pool contribution", [
-      ["Institution", (r) => r.name], ["Default probability", (r) => percent(r.default_probability, 2), { number: true }],
-      ["Expected loss", (r) => money(r.expected_loss), { number: true }], ["Capital", (r) => money(r.capital), { number: true }],
-      ["Premium", (r) => money(r.premium), { number: true }], ["Pool", (r) => money(r.pool_contribution), { number: true }],
+      ["Institution", (r) => r.name], ["Default probability", (r) => percent(r.default_probability), { number: true }],
+      ["Expected loss", (r) => amount(r.expected_loss), { number: true }], ["Capital", (r) => amount(r.capital), { number: true }],
+      ["Premium", (r) => amount(r.premium), { number: true }], ["Pool", (r) => amount(r.pool_contribution), { number: true }],
     ], top(data.institutions, "capital")),
     table("Deployments: capital, premium and pool contribution", [
       ["Deployment", (r) => r.name], ["Owner", (r) => r.owner],
-      ["Expected loss", (r) => money(r.expected_loss), { number: true }], ["Capital", (r) => money(r.capital), { number: true }],
-      ["Premium", (r) => money(r.premium), { number: true }], ["Pool", (r) => money(r.pool_contribution), { number: true }],
+      ["Expected loss", (r) => amount(r.expected_loss), { number: true }], ["Capital", (r) => amount(r.capital), { number: true }],
+      ["Premium", (r) => amount(r.premium), { number: true }], ["Pool", (r) => amount(r.pool_contribution), { number: true }],
     ], top(data.deployments, "capital")),
   ];
+  return [nodes, drawn];
 }
 
 export async function stressRunPage({ id, api }) {
   const heading = h("h1", {}, "Stress test");
   const progress = h("progress", { id: "run-progress", class: "meter", max: 1, value: 0, "aria-label": "Chunks done" });
   const state = h("p", { id: "run-state", role: "status" }, "Waiting…");
-  const body = h("div", {});
+  const body = h("div", { id: "run-results" });
   const page = [heading, state, progress, body];
   const here = location.hash;
   const follow = async () => {
@@ -136,10 +166,23 @@ export async function stressRunPage({ id, api }) {
     heading.textContent = `Stress test: ${status.scenario}`;
     progress.max = status.chunks || 1;
     progress.value = status.chunks_done ?? 0;
-    state.replaceChildren("State: ", badge(status.state), ` — ${status.chunks_done ?? 0} of ${status.chunks} chunks`);
+    const chunks = ` — ${count(status.chunks_done ?? 0)} of ${count(status.chunks)} chunks`;
+    state.replaceChildren("State: ", badge(status.state), chunks);
     if (status.state === "done") {
+      // Results and charts take a moment to arrive: say so until they are all on the page.
       progress.remove();
-      body.replaceChildren(...(await results(api, id, status)));
+      body.setAttribute("aria-busy", "true");
+      state.replaceChildren("State: ", badge(status.state), `${chunks}; loading the results and charts…`);
+      try {
+        const [nodes, drawn] = await results(api, id, status);
+        body.replaceChildren(...nodes);
+        await drawn;
+        state.replaceChildren("State: ", badge(status.state), chunks);
+      } catch (error) {
+        body.replaceChildren(failure(error));
+      } finally {
+        body.removeAttribute("aria-busy");
+      }
     } else if (status.state === "failed") {
       body.replaceChildren(notice(`The run failed: ${status.error}`, "bad"));
     } else setTimeout(follow, 400);

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx2 as httpx
+import httpx
 
 from benchmarks.common import row, scratch_store
 from custos.access import AccessService, Role, operator

@@ -61,6 +61,10 @@ def test_a_body_that_is_not_json_is_422(api: Api) -> None:
         ("/v1/ledger/proofs/consistency?old=9&size=3", 422),
         ("/v1/ledger/entries?start=10&end=5", 422),
         ("/v1/ledger/entries?start=0&end=5000", 422),
+        ("/v1/ledger/entries?start=99999999999999999999", 422),
+        ("/v1/ledger/entries?start=0&end=99999999999999999999", 422),
+        ("/v1/ledger/proofs/inclusion?index=0&size=99999999999999999999", 422),
+        ("/v1/ledger/proofs/consistency?old=99999999999999999999&size=1", 422),
         ("/v1/nowhere", 404),
     ],
 )
@@ -86,3 +90,23 @@ def test_issued_tokens_work_once_shown_and_are_stored_hashed(api: Api) -> None:
     with api.store.read() as conn:
         stored = conn.exec_driver_sql("SELECT token_hash FROM api_tokens").scalars().all()
     assert token not in stored and len(stored) == len(api.tokens) + 1
+
+
+def test_a_wrong_method_says_which_methods_the_route_takes(api: Api) -> None:
+    response = api.client.delete("/v1/ledger/entries")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_openapi_document_is_valid_and_documents_every_problem(api: Api) -> None:
+    from openapi_spec_validator import validate
+
+    document = api.client.get("/openapi.json").json()
+    validate(document)
+    assert set(document["components"]["schemas"]["Problem"]["required"]) == {"title", "status", "detail"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status in ("401", "403", "404", "409", "422"):
+                content = operation["responses"][status]["content"]
+                assert list(content) == ["application/problem+json"], (method, path, status)

@@ -17,6 +17,7 @@ from custos.store import Store, ledger_sql
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"])
 Reader = Annotated[Principal, Depends(require(Permission.LEDGER_READ))]
 Signer = Annotated[Principal, Depends(require(Permission.LEDGER_CHECKPOINT))]
+MAX_INDEX = 2**62  # far past any log, and within every database's 64-bit integers
 MAX_ENTRIES = 1000
 
 
@@ -87,9 +88,9 @@ def status(request: Request, _: Reader) -> Status:
 def entries(
     request: Request,
     _: Reader,
-    start: Annotated[int, Query(ge=0)] = 0,
+    start: Annotated[int, Query(ge=0, le=MAX_INDEX)] = 0,
     end: Annotated[
-        int | None, Query(ge=0, description=f"exclusive; at most {MAX_ENTRIES} past start")
+        int | None, Query(ge=0, le=MAX_INDEX, description=f"exclusive; at most {MAX_ENTRIES} past start")
     ] = None,
 ) -> list[Entry]:
     end = start + MAX_ENTRIES if end is None else end
@@ -107,7 +108,10 @@ def _reader(request: Request) -> tuple[LogReader, int]:
 
 @router.get("/proofs/inclusion", response_model=InclusionProof)
 def inclusion(
-    request: Request, _: Reader, index: Annotated[int, Query(ge=0)], size: Annotated[int, Query(ge=1)]
+    request: Request,
+    _: Reader,
+    index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+    size: Annotated[int, Query(ge=1, le=MAX_INDEX)],
 ) -> InclusionProof:
     reader, current = _reader(request)
     _check_size(current, size)
@@ -124,7 +128,10 @@ def inclusion(
 
 @router.get("/proofs/consistency", response_model=ConsistencyProof)
 def consistency(
-    request: Request, _: Reader, old: Annotated[int, Query(ge=0)], size: Annotated[int, Query(ge=0)]
+    request: Request,
+    _: Reader,
+    old: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+    size: Annotated[int, Query(ge=0, le=MAX_INDEX)],
 ) -> ConsistencyProof:
     reader, current = _reader(request)
     _check_size(current, size)

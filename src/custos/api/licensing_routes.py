@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
 from custos.api.bodies import Reasoned
 from custos.core.errors import InvalidInput, NotFound
-from custos.licensing import LicensingService, Transition
+from custos.licensing import LicenceStatus, LicensingService, Transition
 from custos.licensing.compliance import sweep
 from custos.licensing.recognition import RecognitionAgreed
 from custos.licensing.recognition_service import RecognitionService
@@ -40,12 +40,14 @@ def _visible(who: Principal, licence: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/licences")
 def list_licences(
-    request: Request, who: Reader, status: str | None = None, model: str | None = None, limit: int = 100
+    request: Request,
+    who: Reader,
+    status: LicenceStatus | None = None,
+    model: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     applicant = None if who.sees_everything else (who.organisation_id or "")
-    return _licensing(request).list(
-        who, status=status, model=model, applicant=applicant, limit=min(limit, 1000)
-    )
+    return _licensing(request).list(who, status=status, model=model, applicant=applicant, limit=limit)
 
 
 @router.post("/licences", status_code=201)

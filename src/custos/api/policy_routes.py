@@ -13,12 +13,14 @@ from custos.access import Permission, Principal
 from custos.api.auth import require
 from custos.api.bodies import Reasoned
 from custos.core.errors import InvalidInput
+from custos.core.jurisdictions import jurisdiction as jurisdiction_of
 from custos.policy import ObligationQuery, PolicyService
 
 router = APIRouter(prefix="/v1/policy", tags=["policy"])
 Reader = Annotated[Principal, Depends(require(Permission.OBLIGATIONS_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.OBLIGATIONS_WRITE))]
 Status = Literal["open", "overdue", "undetermined", "discharged", "waived", "lapsed"]
+PACK_ID = r"^[a-z0-9][a-z0-9-]*$"
 
 
 def _policy(request: Request) -> PolicyService:
@@ -74,22 +76,33 @@ def evaluate(body: Evaluation, request: Request, who: Writer) -> dict[str, Any]:
     return _policy(request).evaluate(by=who, subject_ids=body.subjects, dry_run=body.dry_run).summary()
 
 
-@router.get("/obligations")
+class Obligations(BaseModel):
+    items: list[dict[str, Any]]
+    total: int = Field(description="How many of the obligations the caller may see match the filters.")
+    next: int | None = Field(description="The offset of the next page; null on the last one.")
+
+
+@router.get("/obligations", response_model=Obligations)
 def obligations(
     request: Request,
     who: Reader,
     status: Status | None = None,
     organisation: str | None = None,
-    pack: str | None = None,
+    pack: Annotated[str | None, Query(pattern=PACK_ID, max_length=64, description="A pack's id")] = None,
+    jurisdiction: Annotated[
+        str | None, Query(max_length=16, description="The jurisdiction of the pack: EU, US-CA, ...")
+    ] = None,
     subject: str | None = None,
     due_before: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[dict[str, Any]]:
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """Obligations by due date (none last), a page at a time, with how many match in all."""
     if due_before is not None and due_before.tzinfo is None:
         raise InvalidInput("due_before must carry a time zone, e.g. 2026-12-01T00:00:00Z")
-    query = ObligationQuery(status, organisation, pack, subject, due_before)
-    return _policy(request).obligations(who, query, limit=limit, offset=offset)
+    code = None if jurisdiction is None else jurisdiction_of(jurisdiction).code
+    query = ObligationQuery(status, organisation, pack, subject, due_before, code)
+    return _policy(request).obligations_page(who, query, limit=limit, offset=offset)
 
 
 @router.get("/obligations/{obligation_id}/explanation")

@@ -6,7 +6,7 @@ names the ones withheld.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,7 +28,8 @@ from custos.registry import (
 )
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
-from custos.registry.importers import ImportFormat, import_text
+from custos.registry.importers import ImportFormat, import_shipped, import_text
+from custos.store.registry_views import ModelSort
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 Reader = Annotated[Principal, Depends(require(Permission.REGISTRY_READ))]
@@ -44,6 +45,7 @@ def _registry(request: Request) -> RegistryService:
 class Page(BaseModel):
     items: list[dict[str, Any]]
     next: str | None = Field(description="Cursor of the next page; null on the last one.")
+    total: int = Field(description="How many match the filters, counting only values the caller may see.")
 
 
 class Filed(BaseModel):
@@ -90,6 +92,13 @@ def list_models(
     min_flop: Annotated[float | None, Query(gt=0, description="Training compute at least, FLOP")] = None,
     max_flop: Annotated[float | None, Query(gt=0, description="Training compute at most, FLOP")] = None,
     q: Search = None,
+    sort: Annotated[
+        ModelSort,
+        Query(
+            description="name; compute: largest training compute first, then newest; newest: latest "
+            "release first. Only values the caller may see are sorted on; a cursor keeps its sort."
+        ),
+    ] = ModelSort.NAME,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> dict[str, Any]:
@@ -100,6 +109,7 @@ def list_models(
         min_flop=min_flop,
         max_flop=max_flop,
         search=q,
+        sort=sort,
     )
     return _registry(request).models(who, query, PageRequest(cursor, limit))
 
@@ -186,8 +196,9 @@ def get_deployment(deployment_id: str, request: Request, who: Reader) -> dict[st
     status_code=201,
     openapi_extra={
         "requestBody": {
-            "required": True,
-            "description": "The file's text: Epoch CSV, CycloneDX or SPDX JSON, or a model card's README.md",
+            "required": False,
+            "description": "The file's text: Epoch CSV, CycloneDX or SPDX JSON, or a model card's "
+            "README.md; none with source=shipped",
             "content": {"text/plain": {"schema": {"type": "string"}}},
         }
     },
@@ -200,11 +211,22 @@ async def import_document(
     organisation: Annotated[
         str | None, Query(description="hf only: the provider, when the card names none")
     ] = None,
+    source: Annotated[
+        Literal["body", "shipped"],
+        Query(description="shipped: the document shipped with Custos (epoch: Epoch AI's table), no body"),
+    ] = "body",
 ) -> dict[str, Any]:
     """Import a document: atomic unless ``skip_invalid``, which stores the valid records and
-    reports the rest."""
+    reports the rest. The response counts the data-quality flags filed on the passports by
+    problem (``flagged``) and lists them (``data_quality``)."""
+    body = await request.body()
+    if source == "shipped":
+        if body:
+            raise InvalidInput("source=shipped imports the shipped document: send no body")
+        report = await run_in_threadpool(import_shipped, _registry(request), fmt, by=who)
+        return report.summary()
     try:
-        text = (await request.body()).decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"the document is not UTF-8 text: {exc}") from exc
     report = await run_in_threadpool(

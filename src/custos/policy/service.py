@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -17,8 +17,8 @@ from custos.access.model import OPERATOR_ID, Principal
 from custos.core.clock import Clock, stored_utc
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.core.memory import collection_paused
-from custos.filings import Filing
-from custos.policy.deadlines import next_due
+from custos.filings import Filing, Visibility
+from custos.policy.deadlines import counted_from, explain_due, next_due, undone
 from custos.policy.evaluate import Evaluator, distances
 from custos.policy.model import OBLIGATION_DISCHARGED, OBLIGATION_WAIVED, PACK_LOADED
 from custos.policy.pack import Deadline, Pack, load_pack
@@ -181,6 +181,37 @@ class PolicyService:
             )
         return [self._render(row, now) for row in rows]
 
+    def obligations_page(
+        self, who: Principal, query: ObligationQuery = ObligationQuery(), *, limit: int = 100, offset: int = 0
+    ) -> dict[str, Any]:
+        """A page of obligations with how many match in all, the offset of the next page, and
+        each subject's name where the viewer may read it."""
+        now = self.store.clock.now()
+        organisation, everything = who.organisation_id, who.sees_everything
+        with self.store.read() as conn:
+            rows = pv.list_obligations(
+                conn,
+                query,
+                now,
+                viewer_organisation=organisation,
+                sees_everything=everything,
+                limit=limit,
+                offset=offset,
+            )
+            total = pv.count_obligations(
+                conn, query, now, viewer_organisation=organisation, sees_everything=everything
+            )
+            names = rv.names_of(conn, sorted({row["subject_id"] for row in rows}))
+        items = []
+        for row in rows:
+            item = self._render(row, now)
+            name = names.get(row["subject_id"])
+            shown = name is not None and who.can_see(Visibility(name["visibility"]), name["owner"])
+            item["subject_name"] = name["name"] if shown and name is not None else None
+            items.append(item)
+        following = offset + len(rows)
+        return {"items": items, "total": total, "next": following if following < total else None}
+
     def _render(self, row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         record = json.loads(row["record"])
         due = stored_utc(row["due_at"]) if row["due_at"] else None
@@ -191,6 +222,8 @@ class PolicyService:
             "subject_id": row["subject_id"],
             "subject_kind": row["subject_kind"],
             "owner_id": row["owner_id"],
+            "pack": row["pack"],
+            "jurisdiction": record["jurisdiction"],
             "title": row["title"],
             "severity": row["severity"],
             "status": status,
@@ -211,14 +244,20 @@ class PolicyService:
 
     def explain(self, who: Principal, row_id: str) -> dict[str, Any]:
         """Why the obligation applies: the clause that held, the facts and their values as
-        recorded, and how far the subject is from each threshold now."""
+        recorded, how far the subject is from each threshold now, and how its due date was
+        reached."""
         row = self._visible(who, row_id)
         record = json.loads(row["record"])
-        pack_id, rule_id, _ = row["key"].split("/")
+        pack_id, rule_id, obligation_id = row["key"].split("/")
         current = None
         with self.store.read() as conn:
             packs = [p for p in active_packs(conn) if p.document.id == pack_id]
             subjects = subjects_of(conn, [row["subject_id"]])
+            due = (
+                self._due(conn, row, record, packs[0].obligation(obligation_id).deadline, subjects)
+                if packs
+                else None
+            )
         if packs and subjects:
             subject = subjects[0]
             for outcome in Evaluator(packs).outcomes(subject.kind.value, subject.facts):
@@ -228,7 +267,44 @@ class PolicyService:
             "obligation": self._render(row, self.store.clock.now()),
             "explanation": record["explanation"],
             "now": current,
+            "due": due,
         }
+
+    def _due(
+        self,
+        conn: Connection,
+        row: Mapping[str, Any],
+        record: Mapping[str, Any],
+        deadline: Deadline,
+        subjects: Sequence[Subject],
+    ) -> dict[str, Any]:
+        """The due date's explanation: where its clock started (a date of the subject, the
+        triggering filing, the evaluation that attached it, or the previous period's due date)."""
+        due = stored_utc(row["due_at"]) if row["due_at"] else None
+        closed = json.loads(row["closed"]) if row["closed"] else {}
+        if closed.get("next_due_at") and row["status"] == "open":
+            return explain_due(
+                deadline, record["jurisdiction"], start=None, start_from="previous_due", due=due
+            )
+        dated = subjects[0].dates.get(deadline.start) if subjects and deadline.start != "trigger" else None
+        if dated:
+            midnight = datetime.combine(date.fromisoformat(dated), datetime.min.time(), UTC)
+            return explain_due(
+                deadline, record["jurisdiction"], start=midnight, start_from=deadline.start, due=due
+            )
+        if record.get("trigger"):
+            source, start_from = record["trigger"], "trigger"
+        elif closed:  # the row's filing is the closing one; the attaching evaluation's is not kept
+            source, start_from = None, "evaluation"
+        else:
+            source, start_from = row["filing_id"], "evaluation"
+        found = self.store.filing(conn, source) if source else None
+        start = found[0].filed_at if found else None
+        if due is not None and start_from == "evaluation":
+            start = counted_from(deadline, due, start) if start else undone(deadline, due)
+        return explain_due(
+            deadline, record["jurisdiction"], start=start, start_from=start_from, due=due, start_filing=source
+        )
 
     def whatif(self, who: Principal, subject_id: str, overrides: Mapping[str, Any]) -> dict[str, Any]:
         """Which obligations would appear, lapse or become unknown if some facts changed."""

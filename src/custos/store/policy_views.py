@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, insert, or_, select, update
 
 from custos.filings import Filing
 from custos.store.tables import filings, obligations, policy_packs
@@ -132,19 +132,14 @@ class ObligationQuery:
     pack: str | None = None
     subject: str | None = None
     due_before: datetime | None = None
+    jurisdiction: str | None = None
+    """The jurisdiction of the obligation's pack (EU, US-CA, ...)."""
 
 
-def list_obligations(
-    conn: Connection,
-    query: ObligationQuery,
-    now: datetime,
-    *,
-    viewer_organisation: str | None,
-    sees_everything: bool,
-    limit: int,
-    offset: int,
-) -> list[dict[str, Any]]:
-    conditions = []
+def _obligation_filter(
+    query: ObligationQuery, now: datetime, viewer_organisation: str | None, sees_everything: bool
+) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = []
     if query.status == "overdue":
         conditions += [obligations.c.status == "open", obligations.c.due_at < now]
     elif query.status == "open":
@@ -163,15 +158,45 @@ def list_obligations(
             conditions.append(column == value)
     if query.due_before is not None:
         conditions.append(obligations.c.due_at < query.due_before)
+    if query.jurisdiction:
+        packs_there = select(policy_packs.c.pack).where(policy_packs.c.jurisdiction == query.jurisdiction)
+        conditions.append(obligations.c.pack.in_(packs_there))
     if not sees_everything:
         conditions.append(obligations.c.owner_id == (viewer_organisation or ""))
-    statement = select(obligations).where(and_(*conditions)) if conditions else select(obligations)
+    return select(obligations).where(and_(*conditions)) if conditions else select(obligations)
+
+
+def list_obligations(
+    conn: Connection,
+    query: ObligationQuery,
+    now: datetime,
+    *,
+    viewer_organisation: str | None,
+    sees_everything: bool,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """A page of the obligations the viewer may see, soonest due first (those with no due date last)."""
+    statement = _obligation_filter(query, now, viewer_organisation, sees_everything)
     rows = conn.execute(
         statement.order_by(obligations.c.due_at.is_(None), obligations.c.due_at, obligations.c.id)
         .limit(limit)
         .offset(offset)
     )
     return [dict(r) for r in rows.mappings()]
+
+
+def count_obligations(
+    conn: Connection,
+    query: ObligationQuery,
+    now: datetime,
+    *,
+    viewer_organisation: str | None,
+    sees_everything: bool,
+) -> int:
+    """How many obligations the viewer may see match ``query``."""
+    statement = _obligation_filter(query, now, viewer_organisation, sees_everything)
+    return int(conn.execute(select(func.count()).select_from(statement.subquery())).scalar_one())
 
 
 def obligation(conn: Connection, row_id: str) -> dict[str, Any] | None:

@@ -2,8 +2,8 @@
 
 Every registry view keeps the filing's content as JSON with the visibility of each field, so
 reads can show each viewer only what it may see; the columns beside it exist to filter and sort.
-A filter on a field the viewer may not see would leak it, so the compute filter only considers
-figures the viewer may read.
+A filter, search, sort or count on a field the viewer may not see would leak it, so each of them
+only considers the values the viewer may read (``Viewer``, ``_visible``).
 """
 
 from __future__ import annotations
@@ -13,11 +13,26 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Select,
+    and_,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 
-from custos.filings import Filing
+from custos.core.errors import InvalidInput
+from custos.filings import Filing, Visibility
 from custos.passports import Passport, assess
 from custos.store.tables import deployments, models, organisation_kinds, organisations, passports
 from custos.store.unit_of_work import projects
@@ -155,43 +170,123 @@ def _deployment_registered(conn: Connection, filing: Filing) -> None:
 class Page:
     rows: list[dict[str, Any]]
     next_cursor: str | None
+    total: int
+    """How many rows match the filter, on every page."""
 
 
-def _cursor(name_key: str, row_id: str) -> str:
-    return base64.urlsafe_b64encode(_json([name_key, row_id]).encode()).decode()
+@dataclass(frozen=True)
+class Viewer:
+    """Whose eyes a list is read with: filters, sorts and counts consider only what they may see."""
+
+    organisation: str | None
+    sees_everything: bool
 
 
-def _after(cursor: str | None) -> tuple[str, str] | None:
+#: A sort key: an expression and whether it runs from the largest value down.
+SortKey = tuple[ColumnElement[Any], bool]
+
+
+class ModelSort(StrEnum):
+    """The orders a model list can be read in. Each ends in the name and the row id, so a
+    cursor is exact; values the viewer may not see sort last, as if missing."""
+
+    NAME = "name"
+    COMPUTE = "compute"
+    """Largest training compute first, then the newest."""
+    NEWEST = "newest"
+    """Latest release first, then the largest training compute."""
+
+
+#: What a withheld or missing value sorts as: after every real one in a descending order.
+_NO_FLOP = -1.0
+_NO_DATE = date(1, 1, 1)
+
+
+def _visible(table: Any, field: str, owner: ColumnElement[Any], viewer: Viewer) -> ColumnElement[bool]:
+    """Whether ``viewer`` may see ``field`` of a row, by the same rule as ``Principal.can_see``.
+
+    Rows keep each field's visibility as the canonical JSON ``_visibility`` writes, so a
+    field's entry is exactly the text ``"field":"visibility"``; a field with no entry is
+    treated as ``owner``'s, as reads do.
+    """
+    if viewer.sees_everything:
+        return true()
+    field_text = field.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+    def entry(visibility: Visibility) -> ColumnElement[bool]:
+        condition: ColumnElement[bool] = table.c.visibility.like(
+            f'%"{field_text}":"{visibility}"%', escape="\\"
+        )
+        return condition
+
+    public = entry(Visibility.PUBLIC)
+    if viewer.organisation is None:
+        return public
+    owned = and_(owner == viewer.organisation, ~entry(Visibility.SUPERVISORS))
+    return or_(public, owned)
+
+
+def _cursor(sort: str, values: Sequence[Any]) -> str:
+    encoded = [v.isoformat() if isinstance(v, date) else v for v in values]
+    return base64.urlsafe_b64encode(_json([sort, *encoded]).encode()).decode()
+
+
+def _after(cursor: str | None, sort: str, keys: Sequence[SortKey]) -> list[Any] | None:
+    """The sort values a cursor continues after; refused unless this server gave it for this sort."""
     if not cursor:
         return None
     try:
-        name_key, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return str(name_key), str(row_id)
+        given, *values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if given != sort or len(values) != len(keys):
+            raise ValueError("another sort's cursor")
+        return [
+            date.fromisoformat(v) if isinstance(key.type, Date) else v
+            for v, (key, _) in zip(values, keys, strict=True)
+        ]
     except (ValueError, TypeError) as exc:
-        from custos.core.errors import InvalidInput
-
-        raise InvalidInput("cursor is not one this server gave") from exc
+        raise InvalidInput(f"cursor is not one this server gave for sort {sort!r}") from exc
 
 
-def _page(conn: Connection, query: Select[Any], table: Any, request: PageRequest) -> Page:
-    after, limit = _after(request.cursor), request.limit
+def _beyond(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows after ``values`` in the order of ``keys``, whatever the direction of each key."""
+    branches = []
+    for k, (key, descending) in enumerate(keys):
+        ties = [earlier == value for (earlier, _), value in zip(keys[:k], values[:k], strict=True)]
+        step = key < values[k] if descending else key > values[k]
+        branches.append(and_(*ties, step))
+    return or_(*branches)
+
+
+def _page(
+    conn: Connection, query: Select[Any], keys: Sequence[SortKey], request: PageRequest, sort: str
+) -> Page:
+    total = int(conn.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+    after = _after(request.cursor, sort, keys)
     if after is not None:
-        query = query.where(tuple_(table.c.name_key, table.c.id) > after)
-    rows = [
-        dict(r)
-        for r in conn.execute(query.order_by(table.c.name_key, table.c.id).limit(limit + 1)).mappings()
-    ]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, _cursor(rows[-1]["name_key"], rows[-1]["id"]) if more and rows else None)
+        query = query.where(_beyond(keys, after))
+    labels = [f"sort_{k}" for k in range(len(keys))]
+    ordered = query.add_columns(*(key.label(label) for (key, _), label in zip(keys, labels, strict=True)))
+    ordered = ordered.order_by(*(key.desc() if descending else key.asc() for key, descending in keys))
+    rows = [dict(r) for r in conn.execute(ordered.limit(request.limit + 1)).mappings()]
+    more = len(rows) > request.limit
+    rows = rows[: request.limit]
+    cursor = _cursor(sort, [rows[-1][label] for label in labels]) if more and rows else None
+    return Page([{k: v for k, v in row.items() if k not in labels} for row in rows], cursor, total)
 
 
-def _search(table: Any, text: str | None) -> ColumnElement[bool] | None:
+def _name_order(table: Any, owner: ColumnElement[Any], viewer: Viewer) -> list[SortKey]:
+    """By name as the viewer sees it (a withheld name sorts first, as if empty), then by id."""
+    name = case((_visible(table, "name", owner, viewer), table.c.name_key), else_="")
+    return [(name, False), (table.c.id, False)]
+
+
+def _search(
+    table: Any, text: str | None, owner: ColumnElement[Any], viewer: Viewer
+) -> ColumnElement[bool] | None:
     if not text:
         return None
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    condition: ColumnElement[bool] = table.c.name_key.like(f"%{escaped}%", escape="\\")
-    return condition
+    return and_(table.c.name_key.like(f"%{escaped}%", escape="\\"), _visible(table, "name", owner, viewer))
 
 
 def _where(query: Select[Any], conditions: Sequence[ColumnElement[bool] | None]) -> Select[Any]:
@@ -214,6 +309,7 @@ class ModelQuery:
     min_flop: float | None = None
     max_flop: float | None = None
     search: str | None = None
+    sort: ModelSort = ModelSort.NAME
 
 
 @dataclass(frozen=True)
@@ -231,56 +327,104 @@ class PageRequest:
     limit: int = 50
 
 
-def _equals(column: Any, value: str | None) -> ColumnElement[bool] | None:
-    return None if not value else column == value
+def _equals(
+    table: Any, field: str, value: str | None, owner: ColumnElement[Any], viewer: Viewer
+) -> ColumnElement[bool] | None:
+    """``field`` equals ``value`` where the viewer may see the field (no filter without a value)."""
+    if not value:
+        return None
+    return and_(table.c[field] == value, _visible(table, field, owner, viewer))
 
 
-def list_organisations(conn: Connection, query: OrganisationQuery, page: PageRequest) -> Page:
+def _country(
+    table: Any, owner: ColumnElement[Any], value: str | None, viewer: Viewer, fallback: str | None = None
+) -> ColumnElement[bool] | None:
+    """The row's country is its organisation's, or else its own ``fallback`` field's first entry:
+    the filter only matches where the viewer may see the one it came from."""
+    if not value:
+        return None
+    organisation = select(organisations.c.id).where(organisations.c.id == owner)
+    from_organisation = organisation.where(
+        organisations.c.country.is_not(None), _visible(organisations, "country", organisations.c.id, viewer)
+    ).exists()
+    shown: ColumnElement[bool] = from_organisation
+    if fallback is not None:
+        from_row = and_(
+            ~organisation.where(organisations.c.country.is_not(None)).exists(),
+            _visible(table, fallback, owner, viewer),
+        )
+        shown = or_(from_organisation, from_row)
+    return and_(table.c.country == value, shown)
+
+
+def list_organisations(conn: Connection, query: OrganisationQuery, page: PageRequest, viewer: Viewer) -> Page:
+    owner = organisations.c.id
     kind_filter = None
     if query.kind:
-        kind_filter = organisations.c.id.in_(
-            select(organisation_kinds.c.organisation_id).where(organisation_kinds.c.kind == query.kind)
+        kind_filter = and_(
+            organisations.c.id.in_(
+                select(organisation_kinds.c.organisation_id).where(organisation_kinds.c.kind == query.kind)
+            ),
+            _visible(organisations, "kinds", owner, viewer),
         )
     conditions = [
         kind_filter,
-        _equals(organisations.c.country, query.country),
-        _search(organisations, query.search),
+        _equals(organisations, "country", query.country, owner, viewer),
+        _search(organisations, query.search, owner, viewer),
     ]
-    return _page(conn, _where(select(organisations), conditions), organisations, page)
+    keys = _name_order(organisations, owner, viewer)
+    return _page(conn, _where(select(organisations), conditions), keys, page, "name")
 
 
-def list_models(
-    conn: Connection,
-    query: ModelQuery,
-    page: PageRequest,
-    *,
-    viewer_organisation: str | None,
-    sees_everything: bool,
-) -> Page:
+def _model_order(sort: ModelSort, viewer: Viewer) -> list[SortKey]:
+    """The sort keys of a model list, built only from values the viewer may see."""
+    owner = models.c.provider_id
+    by_name = _name_order(models, owner, viewer)
+    if sort is ModelSort.NAME:
+        return by_name
+    compute_shown: ColumnElement[bool] = true()
+    if not viewer.sees_everything:
+        compute_shown = or_(models.c.compute_public, owner == (viewer.organisation or ""))
+    flop = func.coalesce(case((compute_shown, models.c.training_flop), else_=None), _NO_FLOP)
+    released = func.coalesce(
+        case((_visible(models, "release_date", owner, viewer), models.c.release_date), else_=None),
+        _NO_DATE,
+        type_=Date,
+    )
+    if sort is ModelSort.COMPUTE:
+        return [(flop, True), (released, True), *by_name]
+    return [(released, True), (flop, True), *by_name]
+
+
+def list_models(conn: Connection, query: ModelQuery, page: PageRequest, viewer: Viewer) -> Page:
+    owner = models.c.provider_id
     compute_visible: ColumnElement[bool] | None = None
-    if (query.min_flop is not None or query.max_flop is not None) and not sees_everything:
-        compute_visible = or_(models.c.compute_public, models.c.provider_id == (viewer_organisation or ""))
+    if (query.min_flop is not None or query.max_flop is not None) and not viewer.sees_everything:
+        compute_visible = or_(models.c.compute_public, owner == (viewer.organisation or ""))
     conditions = [
-        _equals(models.c.provider_id, query.organisation),
-        _equals(models.c.country, query.country),
-        _equals(models.c.accessibility, query.accessibility),
+        _equals(models, "provider_id", query.organisation, owner, viewer),
+        _country(models, owner, query.country, viewer, fallback="countries"),
+        _equals(models, "accessibility", query.accessibility, owner, viewer),
         models.c.training_flop >= query.min_flop if query.min_flop is not None else None,
         models.c.training_flop <= query.max_flop if query.max_flop is not None else None,
         compute_visible,
-        _search(models, query.search),
+        _search(models, query.search, owner, viewer),
     ]
-    return _page(conn, _where(select(models), conditions), models, page)
+    sort = ModelSort(query.sort)
+    return _page(conn, _where(select(models), conditions), _model_order(sort, viewer), page, sort.value)
 
 
-def list_deployments(conn: Connection, query: DeploymentQuery, page: PageRequest) -> Page:
+def list_deployments(conn: Connection, query: DeploymentQuery, page: PageRequest, viewer: Viewer) -> Page:
+    owner = deployments.c.deployer_id
     conditions = [
-        _equals(deployments.c.deployer_id, query.organisation),
-        _equals(deployments.c.model_id, query.model),
-        _equals(deployments.c.country, query.country),
-        _equals(deployments.c.sector, query.sector),
-        _search(deployments, query.search),
+        _equals(deployments, "deployer_id", query.organisation, owner, viewer),
+        _equals(deployments, "model_id", query.model, owner, viewer),
+        _country(deployments, owner, query.country, viewer),
+        _equals(deployments, "sector", query.sector, owner, viewer),
+        _search(deployments, query.search, owner, viewer),
     ]
-    return _page(conn, _where(select(deployments), conditions), deployments, page)
+    keys = _name_order(deployments, owner, viewer)
+    return _page(conn, _where(select(deployments), conditions), keys, page, "name")
 
 
 def _one(conn: Connection, table: Any, row_id: str) -> dict[str, Any] | None:
@@ -441,3 +585,54 @@ def largest_models(conn: Connection, accessibilities: Sequence[str], limit: int)
         .limit(limit)
     )
     return list(rows.scalars())
+
+
+def names_of(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The name of each of these models and deployments, with what deciding who may read it
+    needs: the name's visibility and the owning organisation."""
+    found: dict[str, dict[str, Any]] = {}
+    for table, owner in ((models, models.c.provider_id), (deployments, deployments.c.deployer_id)):
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(table.c.id, table.c.name, table.c.visibility, owner.label("owner")).where(
+                    table.c.id.in_(list(ids[start : start + 500]))
+                )
+            )
+            for row in rows:
+                visibility = json.loads(row.visibility).get("name", Visibility.OWNER.value)
+                found[row.id] = {"name": row.name, "visibility": visibility, "owner": row.owner}
+    return found
+
+
+#: The registry views a person names things in, by what they hold.
+NAMED_TABLES = {"organisation": organisations, "model": models, "deployment": deployments}
+
+
+def named_or_identified(conn: Connection, kind: str, reference: str, limit: int) -> list[dict[str, Any]]:
+    """The organisations, models or deployments whose id is ``reference`` or whose name is it in
+    any case, at most ``limit``: id, name, version and owner's name (models and deployments)."""
+    table = NAMED_TABLES[kind]
+    owner = {"model": models.c.provider_id, "deployment": deployments.c.deployer_id}.get(kind)
+    query = select(table.c.id, table.c.name)
+    if kind == "model":
+        query = query.add_columns(models.c.version)
+    if owner is not None:
+        query = query.add_columns(organisations.c.name.label("owner")).join(
+            organisations, organisations.c.id == owner
+        )
+    rows = conn.execute(
+        query.where(or_(table.c.id == reference, table.c.name_key == reference.lower()))
+        .order_by(table.c.id)
+        .limit(limit)
+    ).mappings()
+    return [{"kind": kind, **row} for row in rows]
+
+
+def deploys(conn: Connection, deployer_id: str, model_id: str) -> bool:
+    """Whether the organisation has registered a deployment of the model."""
+    found = conn.execute(
+        select(deployments.c.id)
+        .where(deployments.c.deployer_id == deployer_id, deployments.c.model_id == model_id)
+        .limit(1)
+    ).first()
+    return found is not None

@@ -1,6 +1,7 @@
 // Ledger: the signed checkpoint checked in this browser, and any filing's inclusion proof.
 import { openCheckpoint, verifyFiling, VerificationError } from "../../verify.js";
-import { facts, field, h, notice, number } from "../ui.js";
+import { count } from "../format.js";
+import { facts, field, h, notice } from "../ui.js";
 
 function disclosed(view) {
   const fields = Object.fromEntries(Object.entries(view.disclosed ?? {}).map(([key, item]) => [key, item.value]));
@@ -21,9 +22,9 @@ async function checkFiling(api, id, key, output) {
     output.replaceChildren(
       notice(`Verified in this browser: filing ${id} is entry ${result.index} of the log, included under the checkpoint of size ${result.size} signed by ${result.origin}.`, "good"),
       h("h3", {}, `${response.view.envelope?.kind ?? "Filing"}: what you may see`), disclosed(response.view),
-      response.view.withheld?.length
-        ? h("p", { class: "withheld" }, `${response.view.withheld.length} field(s) withheld from you: committed in the log, not shown.`)
-        : null,
+      ...(response.view.withheld?.length
+        ? [h("p", { class: "withheld" }, `${response.view.withheld.length} field(s) withheld from you: committed in the log, not shown.`)]
+        : []),
     );
   } catch (error) {
     const why = error instanceof VerificationError ? "The proof does not verify" : "This browser cannot check proofs";
@@ -35,8 +36,8 @@ export async function ledgerPage({ params, api }) {
   const status = await api("/v1/ledger/status");
   const note = await api("/checkpoint", { as: "text" }).catch(() => null);
   const sections = [h("h1", {}, "Ledger"), h("section", { class: "tiles", "aria-label": "Log" },
-    h("div", { class: "tile" }, h("span", { class: "label" }, "Entries"), h("span", { class: "figure", id: "ledger-size" }, number(status.size))),
-    h("div", { class: "tile" }, h("span", { class: "label" }, "Covered by the latest checkpoint"), h("span", { class: "figure" }, number(status.checkpoint_size))))];
+    h("div", { class: "tile" }, h("span", { class: "label" }, "Entries"), h("span", { class: "figure", id: "ledger-size" }, count(status.size))),
+    h("div", { class: "tile" }, h("span", { class: "label" }, "Covered by the latest checkpoint"), h("span", { class: "figure" }, count(status.checkpoint_size))))];
   sections.push(h("h2", {}, "Signed checkpoint"), h("p", {}, "The log's key: ", h("code", { id: "log-key" }, status.log_key),
     ". Compare it with the key the authority publishes elsewhere: a check against a key taken from this server only shows the server agrees with itself."));
   const verdict = h("div", { id: "checkpoint-verdict" });

@@ -17,13 +17,12 @@ from benchmarks.common import row, scratch_store
 from benchmarks.synthetic_registry import build
 from custos.access import operator
 from custos.core.memory import collection_paused
-from custos.passports.epoch import SHIPPED
 from custos.policy import PolicyService, builtin_packs
 from custos.policy.evaluate import Evaluator
 from custos.policy.pack import BUILTIN
 from custos.policy.service import subjects_of
 from custos.registry import ModelQuery, PageRequest, RegistryService
-from custos.registry.importers import import_text
+from custos.registry.importers import import_shipped
 from custos.store import Store, unit_of_work
 
 
@@ -61,7 +60,7 @@ def incremental(samples: int) -> None:
     store = scratch_store("policy-incremental")
     by = operator(store)
     registry = RegistryService(store)
-    import_text(registry, "epoch", SHIPPED.read_text(encoding="utf-8"), by=by, skip_invalid=True)
+    import_shipped(registry, "epoch", by=by)
     policy = PolicyService(store)
     for path in sorted(BUILTIN.glob("*.yaml")):
         policy.load(path.read_text(encoding="utf-8"), origin=path.name, by=by)

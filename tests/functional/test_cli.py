@@ -62,7 +62,7 @@ def test_actors_orgs_and_tokens(installed: Path) -> None:
     [
         (("orgs", "add", "X", "-j", "XX"), "unknown jurisdiction"),
         (("actors", "add", "X", "--role", "provider", "--org", "Nope"), "no organisation 'Nope'"),
-        (("actors", "add", "X", "--role", "public", "--org", "Nope"), "anonymous visitor"),
+        (("actors", "add", "X", "--role", "public", "--org", "Supervisory Authority"), "anonymous visitor"),
         (("actors", "token", "NOPE"), "no actor"),
         (("ledger", "proof", "inclusion", "--index", "5", "--size", "99"), "need index < size"),
         (("ledger", "append", "/no/such/file"), "No such file"),
@@ -231,7 +231,9 @@ def test_policy_load_obligations_explain_and_whatif(installed: Path, tmp_path: P
     explained = run_json(installed, "policy", "explain", first)
     assert explained["explanation"]["outcome"] == "unknown"  # type: ignore[index]
     assert run_json(installed, "policy", "evaluate", "--dry-run")["filed"] == {}  # type: ignore[index]
-    assert "unknown status" in run(installed, "policy", "obligations", "--status", "late", code=2)
+    assert "'late' is not one of 'open', 'overdue'" in run(
+        installed, "policy", "obligations", "--status", "late", code=2
+    )
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\n")
     assert "bad.yaml" in run(installed, "policy", "load", str(bad), code=2)

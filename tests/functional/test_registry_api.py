@@ -10,7 +10,7 @@ from custos.access import Role
 from custos.passports.cyclonedx import schema_problems
 from custos.store import ledger_sql
 from tests.functional.conftest import Api
-from tests.store.test_registry import epoch_sample
+from tests.store.test_registry import epoch_sample, spoiled_sample
 
 
 def size(api: Api) -> int:
@@ -77,7 +77,7 @@ def test_the_cyclonedx_export_validates_and_the_spdx_export_imports(api: Api) ->
 
 def test_a_bad_import_is_422_with_every_problem_and_stores_nothing(api: Api) -> None:
     before = size(api)
-    text = epoch_sample(10).replace("Mistral AI", "", 1)
+    text = spoiled_sample(10)
     response = api.client.post(
         "/v1/imports/epoch",
         content=text.encode(),
@@ -85,7 +85,7 @@ def test_a_bad_import_is_422_with_every_problem_and_stores_nothing(api: Api) -> 
     )
     assert response.status_code == 422
     problem = response.json()
-    assert problem["evidence"]["problems"][0]["path"] == "Organization"
+    assert problem["evidence"]["problems"][0]["path"] == "Training compute (FLOP)"
     assert size(api) == before
     accepted = api.client.post(
         "/v1/imports/epoch",

@@ -35,6 +35,18 @@ def epoch_sample(rows: int) -> str:
     return out.getvalue()
 
 
+def spoiled_sample(rows: int) -> str:
+    """The first rows of the shipped table, the first with a compute figure that is not a number."""
+    import csv
+    import io
+
+    records = list(csv.reader(io.StringIO(epoch_sample(rows), newline="")))
+    records[1][records[0].index("Training compute (FLOP)")] = "a lot"
+    out = io.StringIO()
+    csv.writer(out).writerows(records)
+    return out.getvalue()
+
+
 def size(store: Store) -> int:
     with store.read() as conn:
         return ledger_sql.tree_size(conn)
@@ -51,18 +63,51 @@ def item(name: str, org: str, **passport: object) -> ImportItem:
 
 def test_an_import_with_a_bad_record_stores_nothing(store: Store) -> None:
     before = size(store)
-    text = epoch_sample(30).replace("Mistral AI", "", 1)
-    with pytest.raises(InvalidInput, match="Organization") as refused:
-        import_text(RegistryService(store), "epoch", text, by=SUPERVISOR)
-    assert refused.value.evidence["problems"][0]["path"] == "Organization"
+    with pytest.raises(InvalidInput, match=r"mine\.csv:2 \(.*\): Training compute \(FLOP\)") as refused:
+        import_text(RegistryService(store), "epoch", spoiled_sample(30), by=SUPERVISOR, origin="mine.csv")
+    assert refused.value.evidence["problems"][0]["path"] == "Training compute (FLOP)"
     assert size(store) == before
 
 
 def test_skip_invalid_stores_the_rest_and_reports(store: Store) -> None:
-    text = epoch_sample(30).replace("Mistral AI", "", 1)
-    report = import_text(RegistryService(store), "epoch", text, by=SUPERVISOR, skip_invalid=True)
+    report = import_text(
+        RegistryService(store), "epoch", spoiled_sample(30), by=SUPERVISOR, skip_invalid=True
+    )
     assert len(report.models) == 29
-    assert [s["path"] for s in report.skipped] == ["Organization"]
+    assert [s["path"] for s in report.skipped] == ["Training compute (FLOP)"]
+    store.verify()
+
+
+def rows_named(*names: str) -> str:
+    """The header and every row of the shipped table whose model has one of these names."""
+    import csv
+    import io
+
+    records = list(csv.reader(io.StringIO(SHIPPED.read_text(encoding="utf-8"), newline="")))
+    out = io.StringIO()
+    csv.writer(out).writerows([records[0], *(r for r in records[1:] if r[0] in names)])
+    return out.getvalue()
+
+
+def test_flagged_rows_are_filed_with_their_notes_and_reimports_add_no_model(store: Store) -> None:
+    registry = RegistryService(store)
+    text = rows_named("P-LLama3", "NeuroChess", "GPT3-2.7B (FlashAttention-2)")
+    first = import_text(registry, "epoch", text, by=SUPERVISOR)
+    assert first.flagged() == {"duplicate_name": 2, "no_organisation": 1, "percentage": 1}
+    twins = [m["model_id"] for m in first.models if m["name"] == "P-LLama3"]
+    assert len(set(twins)) == 2
+    neuro = next(m["model_id"] for m in first.models if m["name"] == "NeuroChess")
+    shown = registry.model(PUBLIC, neuro)
+    assert registry.organisation(PUBLIC, shown["provider_id"])["name"] == "Unattributed (Epoch AI)"
+    assert shown["passport"]["flagged"] == ["provider"]
+    assert shown["passport"]["passport"]["data_quality"][0]["problem"] == "no_organisation"
+    again = import_text(registry, "epoch", text, by=SUPERVISOR)
+    assert {m["action"] for m in again.models} == {"new passport"}
+    assert [m["model_id"] for m in again.models] == [m["model_id"] for m in first.models]
+    assert again.organisations_created == 0
+    for model_id in twins:  # each twin keeps its own row's passport
+        history = registry.passport_history(SUPERVISOR, model_id)
+        assert history[0]["passport"] == history[1]["passport"]
     store.verify()
 
 

@@ -26,6 +26,7 @@ from custos.api import (
     risk_routes,
     transparency,
 )
+from custos.api.limits import BodyLimit
 from custos.dashboard import routes as dashboard_routes
 from custos.licensing import DecisionPoint
 from custos.licensing.compliance import sweep
@@ -95,6 +96,7 @@ def create_app(
     app.state.risk_scheduler = risk_scheduler  # where stress tests started over HTTP run
     app.state.access = AccessService(store)
     problems.install(app)
+    app.add_middleware(BodyLimit)
     app.include_router(decision_routes.router)  # first: the hot path is matched first
     app.include_router(transparency.router)
     app.include_router(ledger_routes.router)

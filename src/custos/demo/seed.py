@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from custos.access import AccessService, Principal, Role
+from custos.core import units
 from custos.demo.world import MODELS_IN_USE, SEED, World, generate
-from custos.passports.epoch import ATTRIBUTION, SHIPPED
+from custos.passports.epoch import ATTRIBUTION
 from custos.policy import PolicyService
 from custos.policy.pack import BUILTIN
 from custos.registry import OrganisationKind, RegistryService
-from custos.registry.importers import import_text
+from custos.registry.importers import import_shipped
 from custos.risk.compute_owners import compute_by_owner
 from custos.risk.service import RiskService
 from custos.store import Store
@@ -39,6 +40,7 @@ description: >
   Google's compute is unavailable for the horizon; other compute providers and the models in use
   fail at random, more often together when they share hosts or developers (Student-t copula);
   asset prices move; losses spread through interbank claims with Rogers–Veraart default costs.
+network: demo
 draws: 10000
 seed: 20261128
 outages:
@@ -59,11 +61,12 @@ buffers: {capital_level: 0.99, insurance_capacity: 500000000}
 
 def seed_registry(store: Store, by: Principal, say: Say) -> None:
     """Epoch AI's models as passports, and the built-in policy packs."""
-    registry = RegistryService(store)
-    report = import_text(registry, "epoch", SHIPPED.read_text(encoding="utf-8"), by=by, skip_invalid=True)
+    report = import_shipped(RegistryService(store), "epoch", by=by)
+    flagged = sum(report.flagged().values())
     say(
-        f"Imported {len(report.models)} models and {report.organisations_created} organisations from "
-        f"{ATTRIBUTION}; {len(report.skipped)} row problem(s) skipped."
+        f"Imported {units.count(len(report.models))} models and "
+        f"{units.count(report.organisations_created)} organisations from {ATTRIBUTION}; "
+        f"{units.count(flagged)} data-quality flag(s) recorded on the passports."
     )
     policy = PolicyService(store)
     for path in sorted(BUILTIN.glob("*.yaml")):

@@ -19,6 +19,7 @@ from cyclonedx.validation.json import JsonStrictValidator
 from jsonschema.exceptions import best_match
 from pydantic import ValidationError
 
+from custos.core import bounded_json
 from custos.core.errors import InvalidInput
 from custos.passports.model import Passport
 from custos.passports.properties import decode, encode, looks_like_url
@@ -290,7 +291,7 @@ def parse_cyclonedx(text: str) -> Parsed:
     """Read every ``machine-learning-model`` component of a CycloneDX 1.6 JSON document."""
     parsed = Parsed()
     try:
-        document = json.loads(text)
+        document = bounded_json.loads(text)
     except json.JSONDecodeError as exc:
         parsed.problems.append(
             Problem("document", f"line {exc.lineno} column {exc.colno}", f"not JSON: {exc.msg}")

@@ -1,9 +1,14 @@
 """Epoch AI's table of notable AI models (``ai_models.csv``) as registry records.
 
 Each row becomes its developers, a model and a passport with the row's compute figures,
-bounds, confidence, hardware, dates and country. Nothing is merged, dropped or invented:
-blank cells stay absent, a row that cannot be read is reported with every offending column,
-and names that repeat are imported as separate models and reported.
+bounds, confidence, hardware, dates and country. Nothing is merged, dropped or invented: blank
+cells stay absent, and a row that cannot be read is reported with its line and every offending
+column. Three slips of the source are kept rather than refused, each recorded on the passport as
+a :class:`~custos.passports.model.DataQualityNote` with the value as written: a row without an
+organisation is filed under :data:`UNATTRIBUTED`, a utilisation written as a percentage is
+divided by 100, and a bound that crosses the central estimate by less than
+:data:`BOUND_TOLERANCE` is moved onto it. Names that repeat are imported as separate models,
+each flagged.
 
 Source: Epoch AI, "Data on AI Models", https://epoch.ai/data/ai-models (CC BY 4.0).
 """
@@ -12,8 +17,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,14 +26,27 @@ from typing import Any
 import pycountry
 from pydantic import ValidationError
 
+from custos.core.units import percent
 from custos.filings import Visibility
-from custos.passports.model import Confidence, Passport
+from custos.passports.model import Confidence, DataProblem, DataQualityNote, Passport
 from custos.passports.records import ImportItem, OrganisationRef, Parsed, Problem, problems_of
 
 SHIPPED = Path(__file__).resolve().parent.parent / "registry" / "data" / "epoch_ai_models.csv"
 ATTRIBUTION = (
     'Epoch AI, "Data on AI Models" (snapshot of June 2025), CC BY 4.0, https://epoch.ai/data/ai-models'
 )
+
+#: The provider of the models Epoch lists without an organisation: every filing needs an owner,
+#: and a named stand-in keeps such models in the registry, listed and countable, while saying
+#: plainly that nobody is known to answer for them.
+UNATTRIBUTED = "Unattributed (Epoch AI)"
+#: A bound that crosses the central estimate by at most this share of the bound is a rounding
+#: slip, not a contradiction: Epoch writes estimates to about three significant figures, and its
+#: one such row (ConvS2S, 5.64e19 against a lower bound of 5.65e19) is 0.18 % apart. Further
+#: apart, the row contradicts itself and is refused.
+BOUND_TOLERANCE = 0.01
+#: A utilisation above 1 and at most this is a percentage (72 for 0.72); above it, an error.
+PERCENT_SCALE = 100.0
 
 #: Country names Epoch uses that ISO 3166 (as pycountry holds it) spells otherwise.
 COUNTRY_ALIASES = {
@@ -77,6 +95,10 @@ class _Row:
     def __init__(self, row: dict[str, str], label: str) -> None:
         self.row, self.label = row, label
         self.problems: list[Problem] = []
+        self.notes: list[DataQualityNote] = []
+
+    def flag(self, field: str, problem: DataProblem, original: str | None, action: str) -> None:
+        self.notes.append(DataQualityNote(field=field, problem=problem, original=original, action=action))
 
     def text(self, column: str) -> str | None:
         value = (self.row.get(column) or "").strip()
@@ -115,19 +137,13 @@ def _countries(row: _Row) -> list[str]:
     return codes
 
 
-def _item(raw: dict[str, str], label: str) -> tuple[ImportItem | None, list[Problem]]:
-    row = _Row(raw, label)
-    if not row.text("Model"):
-        return None, [Problem(label, "Model", "blank: a model needs a name")]
-    names = _split(row.text("Organization") or "")
+def _organisations(row: _Row, names: list[str], countries: list[str]) -> tuple[OrganisationRef, ...]:
     if not names:
-        return None, [
-            Problem(label, "Organization", "blank: a model needs the organisation that provides it")
-        ]
-    countries = _countries(row)
+        row.flag("provider", DataProblem.NO_ORGANISATION, None, f"filed under {UNATTRIBUTED!r}")
+        return (OrganisationRef(UNATTRIBUTED),)
     # A country belongs to an organisation only when the row leaves no doubt which one.
     single = len(names) == 1
-    organisations = tuple(
+    return tuple(
         OrganisationRef(
             name,
             countries[0] if single and len(countries) == 1 else None,
@@ -135,6 +151,55 @@ def _item(raw: dict[str, str], label: str) -> tuple[ImportItem | None, list[Prob
         )
         for name in names
     )
+
+
+def _utilisation(row: _Row) -> float | None:
+    value = row.number("Hardware utilization (MFU)")
+    if value is not None and 1 < value <= PERCENT_SCALE:
+        row.flag(
+            "compute.utilisation",
+            DataProblem.PERCENTAGE,
+            row.text("Hardware utilization (MFU)"),
+            f"written as a percentage: divided by 100, {value / PERCENT_SCALE:g}",
+        )
+        return value / PERCENT_SCALE
+    return value
+
+
+def _bounds(row: _Row, compute: dict[str, Any]) -> None:
+    """Move a bound onto the central estimate when it crosses it by a rounding slip only; a wider
+    crossing is left for the passport's own check to refuse."""
+    mid = compute["training_flop"]
+    if mid is None:
+        return
+    low, high = compute["training_flop_lower"], compute["training_flop_upper"]
+    if low is not None and mid < low:
+        _onto_estimate(row, compute, "training_flop_lower", "Training compute lower bound", "lowered")
+    if high is not None and mid > high:
+        _onto_estimate(row, compute, "training_flop_upper", "Training compute upper bound", "raised")
+
+
+def _onto_estimate(row: _Row, compute: dict[str, Any], key: str, column: str, verb: str) -> None:
+    bound, mid = compute[key], compute["training_flop"]
+    gap = abs(bound - mid) / bound
+    if gap > BOUND_TOLERANCE:
+        return
+    row.flag(
+        f"compute.{key}",
+        DataProblem.BOUND_CROSSES_ESTIMATE,
+        row.text(column),
+        f"{verb} to the central estimate {mid:g}, which it crossed by {percent(gap)}",
+    )
+    compute[key] = mid
+
+
+def _item(raw: dict[str, str], label: str) -> tuple[ImportItem | None, list[Problem]]:
+    row = _Row(raw, label)
+    if not row.text("Model"):
+        return None, [Problem(label, "Model", "blank: a model needs a name")]
+    names = _split(row.text("Organization") or "")
+    countries = _countries(row)
+    organisations = _organisations(row, names, countries)
     confidence_text = row.text("Confidence") or "Unknown"
     if confidence_text not in CONFIDENCE:
         row.problems.append(
@@ -166,7 +231,7 @@ def _item(raw: dict[str, str], label: str) -> tuple[ImportItem | None, list[Prob
         "hardware_type": row.text("Training hardware"),
         "hardware_quantity": row.number("Hardware quantity"),
         "training_time_hours": row.number("Training time (hours)"),
-        "utilisation": row.number("Hardware utilization (MFU)"),
+        "utilisation": _utilisation(row),
         "cloud_vendor": row.text("Training cloud compute vendor"),
         "data_centre": row.text("Training data center"),
         "power_draw_watts": row.number("Training power draw (W)"),
@@ -174,6 +239,7 @@ def _item(raw: dict[str, str], label: str) -> tuple[ImportItem | None, list[Prob
         "post_training_flop": row.number("Post-training compute (FLOP)"),
         "cost_usd_2023": row.dollars("Training compute cost (2023 USD)"),
     }
+    _bounds(row, compute)
     passport = {
         "description": row.text("Abstract"),
         "provenance": {
@@ -186,6 +252,7 @@ def _item(raw: dict[str, str], label: str) -> tuple[ImportItem | None, list[Prob
         },
         "datasets": [{"name": name} for name in _split(row.text("Training dataset") or "")],
         "compute": {key: value for key, value in compute.items() if value is not None},
+        "data_quality": row.notes,
     }
     try:
         checked = Passport.model_validate(passport).model_dump(mode="json", exclude_defaults=True)
@@ -205,25 +272,59 @@ def _item(raw: dict[str, str], label: str) -> tuple[ImportItem | None, list[Prob
     return item, []
 
 
-def parse_epoch(text: str) -> Parsed:
-    """Parse Epoch's CSV; problems name the row (its line in the file), the model and the column."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+def _flag_duplicates(parsed: Parsed, lines: list[int]) -> None:
+    """Flag every model whose name another row repeats: each is filed, none is chosen over another.
+
+    Which of two rows is right is the source's call; keeping both, flagged, leaves the question
+    visible instead of settling it silently.
+    """
+    rows: dict[str, list[int]] = {}
+    for index, item in enumerate(parsed.items):
+        rows.setdefault(item.model["name"], []).append(index)
+    for name, indices in sorted(rows.items()):
+        if len(indices) < 2:
+            continue
+        where = ", ".join(str(lines[i]) for i in indices)
+        parsed.notes.append(
+            f"{len(indices)} rows (lines {where}) name the model {name!r}: "
+            f"imported as {len(indices)} separate models"
+        )
+        for index in indices:
+            item = parsed.items[index]
+            note = DataQualityNote(
+                field="name",
+                problem=DataProblem.DUPLICATE_NAME,
+                original=name,
+                action=f"filed as one of {len(indices)} separate models; lines {where} name it",
+            )
+            notes = [*item.passport.get("data_quality", []), note.model_dump(mode="json")]
+            parsed.items[index] = replace(item, passport={**item.passport, "data_quality": notes})
+
+
+def parse_epoch(text: str, origin: str = "") -> Parsed:
+    """Parse Epoch's CSV; problems name the row by ``origin:line`` (where it starts), the model
+    and the column."""
+    records = csv.reader(io.StringIO(text, newline=""))
+    header = next(records, [])
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     parsed = Parsed()
     if missing:
         parsed.problems.append(
-            Problem("file", "columns", f"missing {', '.join(missing)}: not Epoch's model table")
+            Problem(origin or "file", "columns", f"missing {', '.join(missing)}: not Epoch's model table")
         )
         return parsed
-    names: Counter[str] = Counter()
-    for number, raw in enumerate(reader, start=2):
-        label = f"row {number} ({(raw.get('Model') or '').strip() or 'unnamed'})"
-        item, problems = _item(raw, label)
-        parsed.problems.extend(problems)
-        if item is not None:
-            parsed.items.append(item)
-            names[item.model["name"]] += 1
-    for name, count in sorted(names.items()):
-        if count > 1:
-            parsed.notes.append(f"{count} rows name the model {name!r}: imported as {count} separate models")
+    lines: list[int] = []
+    start = records.line_num + 1
+    for record in records:
+        if record:
+            raw = dict(zip(header, record, strict=False))
+            where = f"{origin}:{start}" if origin else f"line {start}"
+            label = f"{where} ({(raw.get('Model') or '').strip() or 'unnamed'})"
+            item, problems = _item(raw, label)
+            parsed.problems.extend(problems)
+            if item is not None:
+                parsed.items.append(item)
+                lines.append(start)
+        start = records.line_num + 1
+    _flag_duplicates(parsed, lines)
     return parsed

@@ -112,6 +112,28 @@ class Evaluation(_Section):
     source: str | None = None
 
 
+class DataProblem(StrEnum):
+    """What was wrong with a fact as its source gave it."""
+
+    NO_ORGANISATION = "no_organisation"
+    PERCENTAGE = "percentage"
+    BOUND_CROSSES_ESTIMATE = "bound_crosses_estimate"
+    DUPLICATE_NAME = "duplicate_name"
+
+
+class DataQualityNote(_Section):
+    """A fact the source left out or wrote inconsistently, and what the import did about it.
+
+    Kept on the passport so a reader can tell a repaired figure from a declared one and go back
+    to what the source wrote, instead of the record being refused or silently altered.
+    """
+
+    field: str = Field(min_length=1, description="The field concerned: compute.utilisation, provider, ...")
+    problem: DataProblem
+    original: str | None = Field(description="The value as the source wrote it; null when it was blank.")
+    action: str = Field(min_length=1, description="What the import did about it.")
+
+
 class Passport(_Section):
     """The content of one passport version."""
 
@@ -125,6 +147,8 @@ class Passport(_Section):
     intended_uses: tuple[str, ...] = Field((), json_schema_extra={"visibility": Visibility.PUBLIC})
     out_of_scope_uses: tuple[str, ...] = Field((), json_schema_extra={"visibility": Visibility.PUBLIC})
     evaluations: tuple[Evaluation, ...] = Field((), json_schema_extra={"visibility": Visibility.PUBLIC})
+    # Owner by default: a note quotes the figure it concerns, which may be a withheld compute figure.
+    data_quality: tuple[DataQualityNote, ...] = Field((), json_schema_extra={"visibility": Visibility.OWNER})
 
     @field_validator("known_limitations", "intended_uses", "out_of_scope_uses")
     @classmethod

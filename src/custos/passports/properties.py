@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from custos.core import bounded_json
+
 NAMESPACE = "custos:"
 
 
@@ -34,7 +36,7 @@ def decode(pairs: Iterable[tuple[str | None, str | None]]) -> dict[str, Any]:
         if not name or not name.startswith(NAMESPACE) or value is None:
             continue
         try:
-            found[name.removeprefix(NAMESPACE)] = json.loads(value)
+            found[name.removeprefix(NAMESPACE)] = bounded_json.loads(value)
         except json.JSONDecodeError as exc:
             raise ValueError(f"property {name!r} does not hold JSON: {exc.msg}") from exc
     return found

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from spdx_python_model import v3_0_1 as spdx
 
+from custos.core import bounded_json
 from custos.core.errors import InvalidInput
 from custos.passports.model import Passport
 from custos.passports.properties import decode, encode, looks_like_url
@@ -297,7 +298,7 @@ def parse_spdx(text: str) -> Parsed:
     """Read every model (root ``ai_AIPackage``) of an SPDX 3.0.1 JSON-LD document."""
     parsed = Parsed()
     try:
-        json.loads(text)
+        bounded_json.loads(text)
     except json.JSONDecodeError as exc:
         parsed.problems.append(
             Problem("document", f"line {exc.lineno} column {exc.colno}", f"not JSON: {exc.msg}")

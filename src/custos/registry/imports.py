@@ -2,11 +2,14 @@
 
 An import is atomic: when any record has a problem, nothing is stored and the error lists every
 problem by record and field path. With ``skip_invalid`` the valid records are stored and the
-problems come back in the report as what was skipped and why.
+problems come back in the report as what was skipped and why. What a parser kept but flagged
+(the passports' ``data_quality`` notes) comes back too, counted by problem and listed by record.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +20,7 @@ from custos.access.model import Principal, Role
 from custos.core.errors import InvalidInput
 from custos.core.ids import new_id
 from custos.filings import Filing
+from custos.passports.model import Passport
 from custos.passports.records import ImportItem, Parsed, problems_of
 from custos.registry.model import (
     MODEL_REGISTERED,
@@ -39,6 +43,12 @@ class ImportReport:
     models: list[dict[str, str]] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    data_quality: list[dict[str, Any]] = field(default_factory=list)
+    """Every data-quality note filed on a passport, with its record, model id and name."""
+
+    def flagged(self) -> dict[str, int]:
+        """How many notes of each problem, most frequent first."""
+        return dict(Counter(note["problem"] for note in self.data_quality).most_common())
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -46,6 +56,8 @@ class ImportReport:
             "records": self.records,
             "imported_models": len(self.models),
             "organisations_created": self.organisations_created,
+            "flagged": self.flagged(),
+            "data_quality": self.data_quality,
             "skipped": self.skipped,
             "notes": self.notes,
             "models": self.models,
@@ -129,6 +141,10 @@ def import_parsed(
             report.models.append(
                 {"record": item.label, "model_id": model_id, "name": item.model["name"], "action": action}
             )
+            report.data_quality += [
+                {"record": item.label, "model_id": model_id, "name": item.model["name"], **note}
+                for note in item.passport.get("data_quality", ())
+            ]
         uow.file(*org_filings, *model_filings, *passport_filings)
     return report
 
@@ -165,17 +181,55 @@ def _organisations(
 
 
 def _existing(conn: Any, items: Sequence[ImportItem], org_ids: dict[str, str]) -> list[str | None]:
-    """For each item, the one registered model with its provider, name and version, if any.
+    """For each item, the registered model with its provider, name and version, if any.
 
-    Such an import files a new passport version for that model instead of a second model.
+    Such an import files a new passport version for that model instead of a second model. When a
+    source lists the same model several times (duplicates kept as separate models) and as many
+    models are registered under that key, each record goes to the model whose current passport
+    it repeats, the rest in id order: re-importing the source then adds no model. Otherwise a
+    key with several models is ambiguous and its records are registered anew.
     """
     keyed = rv.models_keyed(conn, sorted({i.model["name"] for i in items}))
-    found = []
-    for item in items:
+    groups: dict[tuple[str, str, str | None], list[int]] = {}
+    for index, item in enumerate(items):
         key = (item.model["name"], org_ids[item.organisations[0].name], item.model.get("version"))
+        groups.setdefault(key, []).append(index)
+    found: list[str | None] = [None] * len(items)
+    for key, indices in groups.items():
         matches = keyed.get(key, [])
-        found.append(matches[0] if len(matches) == 1 else None)
+        if len(matches) == 1:
+            for index in indices:
+                found[index] = matches[0]
+        elif len(matches) > 1 and len(matches) == len(indices):
+            for index, model_id in _pair(conn, items, indices, sorted(matches)):
+                found[index] = model_id
     return found
+
+
+def _pair(
+    conn: Any, items: Sequence[ImportItem], indices: list[int], model_ids: list[str]
+) -> list[tuple[int, str]]:
+    """Records and models of one key, one to one: same passport first, then in order."""
+    current = {}
+    for model_id in model_ids:
+        row = rv.current_passport(conn, model_id)
+        current[model_id] = _canonical(json.loads(row["content"])) if row else None
+    free, pairs, unmatched = list(model_ids), [], []
+    for index in indices:
+        wanted = _canonical(items[index].passport)
+        same = next((m for m in free if current[m] == wanted), None)
+        if same is None:
+            unmatched.append(index)
+            continue
+        free.remove(same)
+        pairs.append((index, same))
+    return pairs + list(zip(unmatched, free, strict=True))
+
+
+def _canonical(passport: dict[str, Any]) -> dict[str, Any]:
+    """A passport's content in one form, defaults included, so two spellings compare equal."""
+    dumped: dict[str, Any] = Passport.model_validate(passport).model_dump(mode="json")
+    return dumped
 
 
 def _base_models(

@@ -47,6 +47,15 @@ def render(row: Mapping[str, Any], who: Principal, owner: str) -> dict[str, Any]
     return {"id": row["id"], **shown, "withheld": withheld, "filing_id": row["filing_id"]}
 
 
+def _viewer(who: Principal) -> rv.Viewer:
+    return rv.Viewer(who.organisation_id, who.sees_everything)
+
+
+def _listed(items: list[dict[str, Any]], found: rv.Page) -> dict[str, Any]:
+    """A page of a list: its items, the cursor of the next page, and how many match in all."""
+    return {"items": items, "next": found.next_cursor, "total": found.total}
+
+
 class RegistryService:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -194,8 +203,8 @@ class RegistryService:
         page: PageRequest = PageRequest(),
     ) -> dict[str, Any]:
         with self.store.read() as conn:
-            found = rv.list_organisations(conn, query, page)
-        return {"items": [render(r, who, r["id"]) for r in found.rows], "next": found.next_cursor}
+            found = rv.list_organisations(conn, query, page, _viewer(who))
+        return _listed([render(r, who, r["id"]) for r in found.rows], found)
 
     def organisation(self, who: Principal, org_id: str) -> dict[str, Any]:
         with self.store.read() as conn:
@@ -208,13 +217,7 @@ class RegistryService:
         self, who: Principal, query: ModelQuery = ModelQuery(), page: PageRequest = PageRequest()
     ) -> dict[str, Any]:
         with self.store.read() as conn:
-            found = rv.list_models(
-                conn,
-                query,
-                page,
-                viewer_organisation=who.organisation_id,
-                sees_everything=who.sees_everything,
-            )
+            found = rv.list_models(conn, query, page, _viewer(who))
         items = []
         for row in found.rows:
             item = render(row, who, row["provider_id"])
@@ -222,7 +225,7 @@ class RegistryService:
             if row["compute_public"] or who.can_see(Visibility.OWNER, row["provider_id"]):
                 item["training_flop"] = row["training_flop"]
             items.append(item)
-        return {"items": items, "next": found.next_cursor}
+        return _listed(items, found)
 
     def model(self, who: Principal, model_id: str) -> dict[str, Any]:
         """A model with its current passport, completeness, and the number of its deployments."""
@@ -248,8 +251,8 @@ class RegistryService:
         self, who: Principal, query: DeploymentQuery = DeploymentQuery(), page: PageRequest = PageRequest()
     ) -> dict[str, Any]:
         with self.store.read() as conn:
-            found = rv.list_deployments(conn, query, page)
-        return {"items": [render(r, who, r["deployer_id"]) for r in found.rows], "next": found.next_cursor}
+            found = rv.list_deployments(conn, query, page, _viewer(who))
+        return _listed([render(r, who, r["deployer_id"]) for r in found.rows], found)
 
     def deployment(self, who: Principal, deployment_id: str) -> dict[str, Any]:
         with self.store.read() as conn:
@@ -271,6 +274,9 @@ class RegistryService:
             "filed_at": stored_utc(row["filed_at"]).isoformat(),
             "completeness": row["completeness"],
             "missing": json.loads(row["missing"]),
+            # Present is not the same as as-declared: the fields an import repaired or questioned,
+            # from the notes the viewer may see.
+            "flagged": sorted({note["field"] for note in shown.get("data_quality", ())}),
             "passport": shown,
             "withheld": withheld,
         }

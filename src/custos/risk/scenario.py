@@ -3,7 +3,8 @@
 A scenario says what fails for certain (provider outages, compromised or mispricing models), what
 may fail at random and how those failures are correlated (a Gaussian or Student-t copula whose
 correlation follows shared dependencies, or a matrix given outright), which asset prices move,
-which contagion model spreads the losses, and how many reproducible draws to make.
+which contagion model spreads the losses, and how many reproducible draws to make. It may name
+the network it was written for, so it runs as written; a network given with the run overrides it.
 """
 
 from __future__ import annotations
@@ -119,6 +120,17 @@ class Buffers(_Strict):
 class Scenario(_Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
+    # Excluded from dumps, so from the scenario's digest: the run files the network's own digest,
+    # and where the network was found does not change what was computed.
+    network: str | None = Field(
+        None,
+        min_length=1,
+        max_length=1000,
+        exclude=True,
+        description="The network it was written for: a name (sample, registry, or one under "
+        "<home>/networks), or, when it holds a slash, a directory relative to the scenario's file "
+        "and inside its folder (./network). A network given with the run overrides it.",
+    )
     draws: int = Field(10_000, ge=1, le=100_000_000)
     seed: int = Field(ge=0, lt=2**63)
     chunk_size: int = Field(

@@ -109,6 +109,33 @@ def test_paging_keeps_the_sort_and_refuses_another_sorts_cursor(api: Api, regist
     assert other.status_code == 422 and "cursor" in other.json()["detail"]
 
 
+def test_cursors_are_sealed_and_carry_nothing_readable(api: Api, registry: dict[str, str]) -> None:
+    """Every cursor of a public walk by name, decoded every way a reader could, shows no name (the
+    withheld one least of all), and an altered cursor is refused."""
+    import base64
+    import binascii
+
+    cursors = []
+    params: dict[str, Any] = {"sort": "name", "limit": 1}
+    while True:
+        body = api.client.get("/v1/models", params=params).json()
+        if body["next"] is None:
+            break
+        cursors.append(body["next"])
+        params["cursor"] = body["next"]
+    assert len(cursors) >= len(registry) - 1
+    for cursor in cursors:
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        except binascii.Error:
+            raw = cursor.encode()
+        for name in ("codename falcon", "huge", "big new", "small"):
+            assert name.encode() not in raw.lower() and name not in cursor.lower()
+    altered = cursors[0][:-2] + ("A" if cursors[0][-2] != "A" else "B") + cursors[0][-1]
+    response = api.client.get("/v1/models", params={"sort": "name", "cursor": altered})
+    assert response.status_code == 422 and "cursor" in response.json()["detail"]
+
+
 @pytest.mark.parametrize(
     "params",
     [

@@ -3,6 +3,7 @@ as each viewer may see them."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -51,9 +52,9 @@ def _viewer(who: Principal) -> rv.Viewer:
     return rv.Viewer(who.organisation_id, who.sees_everything)
 
 
-def _listed(items: list[dict[str, Any]], found: rv.Page) -> dict[str, Any]:
-    """A page of a list: its items, the cursor of the next page, and how many match in all."""
-    return {"items": items, "next": found.next_cursor, "total": found.total}
+def _listed(items: list[dict[str, Any]], found: rv.Page, store: Store) -> dict[str, Any]:
+    """A page of a list: its items, the sealed cursor of the next page, and how many match in all."""
+    return {"items": items, "next": store.cursors.seal(found.next_cursor), "total": found.total}
 
 
 class RegistryService:
@@ -196,6 +197,9 @@ class RegistryService:
 
     # --- reading ---------------------------------------------------------------------------
 
+    def _opened(self, page: PageRequest) -> PageRequest:
+        return dataclasses.replace(page, cursor=self.store.cursors.open(page.cursor))
+
     def organisations(
         self,
         who: Principal,
@@ -203,8 +207,8 @@ class RegistryService:
         page: PageRequest = PageRequest(),
     ) -> dict[str, Any]:
         with self.store.read() as conn:
-            found = rv.list_organisations(conn, query, page, _viewer(who))
-        return _listed([render(r, who, r["id"]) for r in found.rows], found)
+            found = rv.list_organisations(conn, query, self._opened(page), _viewer(who))
+        return _listed([render(r, who, r["id"]) for r in found.rows], found, self.store)
 
     def organisation(self, who: Principal, org_id: str) -> dict[str, Any]:
         with self.store.read() as conn:
@@ -217,7 +221,7 @@ class RegistryService:
         self, who: Principal, query: ModelQuery = ModelQuery(), page: PageRequest = PageRequest()
     ) -> dict[str, Any]:
         with self.store.read() as conn:
-            found = rv.list_models(conn, query, page, _viewer(who))
+            found = rv.list_models(conn, query, self._opened(page), _viewer(who))
         items = []
         for row in found.rows:
             item = render(row, who, row["provider_id"])
@@ -225,7 +229,7 @@ class RegistryService:
             if row["compute_public"] or who.can_see(Visibility.OWNER, row["provider_id"]):
                 item["training_flop"] = row["training_flop"]
             items.append(item)
-        return _listed(items, found)
+        return _listed(items, found, self.store)
 
     def model(self, who: Principal, model_id: str) -> dict[str, Any]:
         """A model with its current passport, completeness, and the number of its deployments."""
@@ -251,8 +255,8 @@ class RegistryService:
         self, who: Principal, query: DeploymentQuery = DeploymentQuery(), page: PageRequest = PageRequest()
     ) -> dict[str, Any]:
         with self.store.read() as conn:
-            found = rv.list_deployments(conn, query, page, _viewer(who))
-        return _listed([render(r, who, r["deployer_id"]) for r in found.rows], found)
+            found = rv.list_deployments(conn, query, self._opened(page), _viewer(who))
+        return _listed([render(r, who, r["deployer_id"]) for r in found.rows], found, self.store)
 
     def deployment(self, who: Principal, deployment_id: str) -> dict[str, Any]:
         with self.store.read() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from custos.core.settings import Settings
 from custos.filings import Filing
 from custos.ledger import Signer, TileCache, VerificationReport, Verifier, verify_log
 from custos.store import keys, ledger_sql, migrate, private
+from custos.store.cursors import CursorSeal
 from custos.store.engine import WRITE_OPTION, create_store_engine
 from custos.store.ledger_sql import SqlTiles
 from custos.store.tables import VIEW_TABLES, filings, ledger_entries
@@ -55,6 +57,11 @@ class Store:
     @property
     def log_signer(self) -> Signer:
         return keys.load_log_key(self.settings.keys_dir)
+
+    @functools.cached_property
+    def cursors(self) -> CursorSeal:
+        """Seals list cursors with a key only this installation's processes can derive."""
+        return CursorSeal(self.log_signer.skey.encode())
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -75,6 +75,29 @@ def test_the_cyclonedx_export_validates_and_the_spdx_export_imports(api: Api) ->
     assert history[0]["passport"]["description"] == history[1]["passport"]["description"]
 
 
+@pytest.mark.parametrize("fmt", ["cyclonedx", "spdx"])
+def test_a_model_whose_name_is_withheld_exports_without_it(api: Api, fmt: str) -> None:
+    from custos.access import operator
+    from custos.filings import Visibility
+    from custos.registry import RegistryService
+
+    provider = api.organisations["provider"]["id"]
+    hidden = RegistryService(api.store).register_model(
+        {"name": "Codename Heron", "provider_id": provider},
+        by=operator(api.store),
+        visibility={"name": Visibility.SUPERVISORS},
+    )
+    public = api.client.get(f"/v1/models/{hidden['id']}/export", params={"format": fmt})
+    assert public.status_code == 200
+    assert "Codename Heron" not in public.text and f"withheld (model {hidden['id']})" in public.text
+    if fmt == "cyclonedx":
+        assert schema_problems(public.text) == []
+    supervisor = api.client.get(
+        f"/v1/models/{hidden['id']}/export", params={"format": fmt}, headers=api.headers(Role.SUPERVISOR)
+    )
+    assert "Codename Heron" in supervisor.text
+
+
 def test_a_bad_import_is_422_with_every_problem_and_stores_nothing(api: Api) -> None:
     before = size(api)
     text = spoiled_sample(10)

@@ -24,22 +24,28 @@ _IDS = {"provider_id", "developer_ids", "base_model_id", "base_model_name"}
 MODEL_FIELDS = [name for name in ModelRegistered.model_fields if name not in _IDS]
 
 
+def withheld(kind: str, record_id: str) -> str:
+    """The name a standard's document gives a record whose name the viewer may not see: the
+    formats require a name, and the id is public."""
+    return f"withheld ({kind} {record_id})"
+
+
 def model_item(registry: RegistryService, who: Principal, model_id: str) -> ImportItem:
     """A registered model as an :class:`ImportItem`, with only what ``who`` may see."""
     model = registry.model(who, model_id)
     organisations = []
     for org_id in model.get("developer_ids") or [model["provider_id"]]:
         org = registry.organisation(who, org_id)
-        organisations.append(
-            OrganisationRef(org["name"], org.get("country"), tuple(org.get("jurisdictions") or ()))
-        )
+        name = org.get("name") or withheld("organisation", org_id)
+        organisations.append(OrganisationRef(name, org.get("country"), tuple(org.get("jurisdictions") or ())))
     base_name = model.get("base_model_name")
     if not base_name and model.get("base_model_id"):
-        base_name = registry.model(who, model["base_model_id"])["name"]
+        base_name = registry.model(who, model["base_model_id"]).get("name")
     passport = (model.get("passport") or {}).get("passport") or {}
     if "provenance" not in passport:
         passport = {**passport, "provenance": {"source": "custos"}}
     content = {k: model[k] for k in MODEL_FIELDS if model.get(k) not in (None, [], False)}
+    content.setdefault("name", withheld("model", model_id))
     return ImportItem(
         label=f"model {model_id}",
         organisations=tuple(organisations),

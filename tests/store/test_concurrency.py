@@ -34,3 +34,27 @@ def test_eight_concurrent_writers_sequence_every_entry_once(store: Store) -> Non
         ]
     store.publish_checkpoint()
     assert store.verify().size == total
+
+
+def test_concurrent_imports_register_a_new_organisation_once(store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import select
+
+    from custos.registry import RegistryService
+    from custos.registry.importers import import_text
+    from custos.store.tables import organisations
+    from tests.store.test_registry import SUPERVISOR
+
+    card = "---\nlicense: mit\nmodel_name: Model {n}\n---\n# Model {n}\n"
+
+    def file(n: int) -> None:
+        import_text(
+            RegistryService(store), "hf", card.format(n=n), by=SUPERVISOR, organisation="Newcomer Labs"
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(file, range(8)))  # a refused import raises here
+    with store.read() as conn:
+        names = list(conn.execute(select(organisations.c.name)).scalars())
+    assert names.count("Newcomer Labs") == 1

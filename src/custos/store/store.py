@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import sqlalchemy.exc
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select, text
 
 from custos.core.clock import Clock, SystemClock
 from custos.core.errors import Conflict, IntegrityFailure, NotFound, Unavailable
@@ -21,6 +21,8 @@ from custos.store.engine import WRITE_OPTION, create_store_engine
 from custos.store.ledger_sql import SqlTiles
 from custos.store.tables import VIEW_TABLES, filings, ledger_entries
 from custos.store.unit_of_work import UnitOfWork, project
+
+WRITERS_LOCK = 0x637573746F73  # "custos": the advisory lock PostgreSQL writers queue on
 
 
 class Store:
@@ -71,9 +73,17 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
-        """A write transaction: commits on success, rolls back entirely on any error."""
+        """A write transaction: commits on success, rolls back entirely on any error.
+
+        Write transactions run one at a time from their first statement, on both databases
+        (SQLite by ``BEGIN IMMEDIATE``, PostgreSQL by a transaction-scoped advisory lock), so
+        what a writer reads before it files (is this organisation registered yet?) is still
+        true when it commits: two imports naming the same new organisation register it once.
+        """
         try:
             with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITERS_LOCK})
                 yield UnitOfWork(conn)
         except sqlalchemy.exc.IntegrityError as exc:
             raise Conflict(

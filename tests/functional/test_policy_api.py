@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from custos.access import Role
 from custos.store import ledger_sql
 from tests.functional.conftest import Api
@@ -73,3 +75,11 @@ def test_explanation_whatif_and_filters(api: Api) -> None:
     assert api.client.get("/v1/policy/obligations", params={"status": "waived"}, headers=supervisor).json()[
         "total"
     ]
+
+
+@pytest.mark.parametrize("due_before", ["0.5", "1767225600", "2026-12-01T00:00:00", "2026-13-01T00:00:00Z"])
+def test_due_before_must_be_a_time_with_its_zone(api: Api, due_before: str) -> None:
+    response = api.client.get(
+        "/v1/policy/obligations", params={"due_before": due_before}, headers=api.headers(Role.SUPERVISOR)
+    )
+    assert response.status_code == 422 and "due_before" in response.text

@@ -119,6 +119,19 @@ def test_a_bad_import_is_422_with_every_problem_and_stores_nothing(api: Api) -> 
     assert accepted.status_code == 201 and accepted.json()["imported_models"] == 9
 
 
+@pytest.mark.parametrize("text", ["", "Model,Organization\n", spoiled_sample(1)])
+def test_an_import_with_nothing_to_file_is_422_even_when_skipping(api: Api, text: str) -> None:
+    before = size(api)
+    response = api.client.post(
+        "/v1/imports/epoch",
+        params={"skip_invalid": True},
+        content=text.encode(),
+        headers={**api.headers(Role.SUPERVISOR), "content-type": "text/csv"},
+    )
+    assert response.status_code == 422, response.text
+    assert size(api) == before
+
+
 def test_providers_may_not_import_epochs_table(api: Api) -> None:
     response = api.client.post("/v1/imports/epoch", content=b"Model\n", headers=api.headers(Role.PROVIDER))
     assert response.status_code == 403

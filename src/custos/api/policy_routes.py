@@ -16,6 +16,9 @@ from custos.core.errors import InvalidInput
 from custos.core.jurisdictions import jurisdiction as jurisdiction_of
 from custos.policy import ObligationQuery, PolicyService
 
+ISO_MOMENT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+
+
 router = APIRouter(prefix="/v1/policy", tags=["policy"])
 Reader = Annotated[Principal, Depends(require(Permission.OBLIGATIONS_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.OBLIGATIONS_WRITE))]
@@ -93,16 +96,31 @@ def obligations(
         str | None, Query(max_length=16, description="The jurisdiction of the pack: EU, US-CA, ...")
     ] = None,
     subject: str | None = None,
-    due_before: datetime | None = None,
+    due_before: Annotated[
+        str | None,
+        Query(
+            pattern=ISO_MOMENT,
+            max_length=40,
+            description="An ISO 8601 time with its zone (2026-12-01T00:00:00Z); not a Unix time",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
     """Obligations by due date (none last), a page at a time, with how many match in all."""
-    if due_before is not None and due_before.tzinfo is None:
-        raise InvalidInput("due_before must carry a time zone, e.g. 2026-12-01T00:00:00Z")
+    due = None if due_before is None else _moment(due_before)
     code = None if jurisdiction is None else jurisdiction_of(jurisdiction).code
-    query = ObligationQuery(status, organisation, pack, subject, due_before, code)
+    query = ObligationQuery(status, organisation, pack, subject, due, code)
     return _policy(request).obligations_page(who, query, limit=limit, offset=offset)
+
+
+def _moment(text: str) -> datetime:
+    """An ISO 8601 time that names its zone: a bare number (read as a Unix time by some parsers)
+    or a local time would make a deadline filter silently mean something else."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(f"due_before is not a valid time: {text!r}") from exc
 
 
 @router.get("/obligations/{obligation_id}/explanation")

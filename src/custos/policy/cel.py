@@ -40,9 +40,16 @@ class _CompiledCondition:
     expression: Any
 
     def evaluate(self, facts: Mapping[str, Any]) -> bool | None:
-        value = self.expression.eval(data=facts)
+        try:
+            value = self.expression.eval(data=facts)
+        except RuntimeError as exc:  # the engine gave up (its iteration budget), not a CEL error value
+            raise CelError(f"the condition cannot be evaluated: {_reason(exc)}") from exc
         result = value.value()
         return result if isinstance(result, bool) else None
+
+
+def _reason(exc: RuntimeError) -> str:
+    return str(exc).split(": ", 1)[-1].replace(" [INTERNAL]", "").strip()
 
 
 class CelEngine:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from custos.policy.cel import CelError
 from custos.policy.pack import CompiledRule, Pack, parameter_values
 
 _COMPARISON = re.compile(r"\b(\w+)\s*(>=|>|<=|<)\s*(params\.\w+|-?\d[\d_]*\.?\d*(?:[eE][+-]?\d+)?)")
@@ -173,12 +174,22 @@ class Evaluator:
         self, compiled: CompiledRule, activation: Mapping[str, Any], key: OutcomeKey | None
     ) -> bool | None:
         if key is None:
-            return compiled.condition.evaluate(activation)
+            return _decided(compiled, activation)
         memo_key = (id(compiled), key(activation))
         value = self._memo.get(memo_key, _UNSEEN)
         if value is _UNSEEN:
-            value = self._memo[memo_key] = compiled.condition.evaluate(activation)
+            value = self._memo[memo_key] = _decided(compiled, activation)
         return value  # type: ignore[return-value]
+
+
+def _decided(compiled: CompiledRule, activation: Mapping[str, Any]) -> bool | None:
+    """The condition's value, or unknown when the engine cannot evaluate it for these facts (a
+    comprehension over a subject's long lists past the iteration budget): like any other error,
+    it leaves the outcome undetermined rather than failing the whole evaluation."""
+    try:
+        return compiled.condition.evaluate(activation)
+    except CelError:
+        return None
 
 
 _UNSEEN = object()

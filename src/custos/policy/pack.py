@@ -281,6 +281,10 @@ def _compile(
                 split_top_level(source) if len(split_top_level(source)) > 1 else split_top_level(source, "&&")
             )
             clauses = tuple((clause, engine.compile(clause)) for clause in parts)
+            # With no facts, a comprehension over literal lists runs in full: one that exceeds the
+            # engine's iteration budget is refused here, with its line, not met for the first time
+            # by every subject the pack is evaluated on.
+            condition.evaluate(parameter_values(document))
         except CelError as exc:
             problems.append(
                 problem(origin, lines, ("rules", index, "condition"), str(exc).replace("\n", " "))

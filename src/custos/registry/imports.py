@@ -95,15 +95,13 @@ def import_parsed(
 ) -> ImportReport:
     """File every parsed item; see the module docstring for atomicity."""
     parsed = _checked(parsed)
-    if parsed.problems and not skip_invalid:
-        raise _refuse(parsed)
-    if not parsed.items and not parsed.problems:
+    if parsed.problems and not (skip_invalid and parsed.items):
+        raise _refuse(parsed)  # skipping the invalid records still needs a valid one to file
+    if not parsed.items:
         raise InvalidInput(f"the {source} document describes no model")
     report = ImportReport(source, records=len(parsed.items) + len({p.label for p in parsed.problems}))
     report.skipped = [{"record": p.label, "path": p.path, "reason": p.reason} for p in parsed.problems]
     report.notes = list(parsed.notes)
-    if not parsed.items:
-        return report
     with registry.store.transaction() as uow:
         org_ids, org_filings = _organisations(registry, uow.conn, parsed.items, by)
         report.organisations_created = len(org_filings)

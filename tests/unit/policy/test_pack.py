@@ -33,6 +33,13 @@ rules:
 """
 
 
+# Four comprehensions over 200 items each: 1.6 billion iterations, past the engine's budget.
+_ITEMS = "[" + ",".join(["1"] * 200) + "]"
+NESTED_COMPREHENSION = (
+    f"{_ITEMS}.all(a, {_ITEMS}.all(b, {_ITEMS}.all(c, {_ITEMS}.all(d, a + b + c + d > 0))))"
+)
+
+
 def test_a_good_pack_compiles() -> None:
     pack = load_pack(GOOD, "good.yaml")
     assert pack.key == "test-pack@1.0.0"
@@ -88,6 +95,11 @@ def test_a_good_pack_compiles() -> None:
             ("    condition: training_flop > params.threshold", "    condition: training_flop + 1.0"),
             22,
             "must be a boolean",
+        ),
+        (
+            ("    condition: training_flop > params.threshold", f"    condition: '{NESTED_COMPREHENSION}'"),
+            22,
+            "Iteration budget exceeded",
         ),
     ],
 )

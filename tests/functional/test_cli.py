@@ -316,3 +316,19 @@ def _card(folder: Path) -> Path:
     card = folder / "lab-card.md"
     card.write_text("---\nlicense: mit\nmodel-index:\n- name: Lab/Model\n  results: []\n---\n# Model\n")
     return card
+
+
+def test_db_verify_names_a_view_row_edited_behind_the_logs_back(installed: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    from tests.store.test_registry import epoch_sample
+
+    table = tmp_path / "epoch.csv"
+    table.write_text(epoch_sample(5))
+    run(installed, "registry", "import", "epoch", str(table))
+    assert "view rows match the log" in run(installed, "db", "verify")
+    with sqlite3.connect(installed / "custos.db") as db:
+        model_id, filing_id = db.execute("SELECT id, filing_id FROM models ORDER BY id LIMIT 1").fetchone()
+        db.execute("UPDATE models SET training_flop = 1e30 WHERE id = ?", (model_id,))
+    out = run(installed, "db", "verify", code=2)
+    assert f"models {model_id} (filing {filing_id}): training_flop is 1e+30" in out

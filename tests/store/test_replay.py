@@ -65,3 +65,21 @@ def test_a_refused_filing_changes_neither_log_nor_views(populated: Store) -> Non
     with populated.read() as conn:
         assert ledger_sql.tree_size(conn) == size
     assert views_of(populated) == before
+
+
+def test_the_views_match_the_log_until_one_is_edited(populated: Store) -> None:
+    from custos.store.tables import organisations
+
+    clean = populated.verify_views()
+    assert clean.rows == 9 and clean.differences == []
+    with populated.transaction() as uow:
+        row = uow.conn.execute(select(organisations.c.id, organisations.c.filing_id)).first()
+        assert row is not None
+        uow.conn.execute(update(organisations).where(organisations.c.id == row.id).values(country="XX"))
+    before = views_of(populated)
+    report = populated.verify_views()
+    assert [(d.table, d.key, d.change, d.filing) for d in report.differences] == [
+        ("organisations", (row.id,), "altered", row.filing_id)
+    ]
+    assert report.differences[0].columns["country"][0] == "XX"
+    assert views_of(populated) == before  # checking changes nothing, not even the edited row

@@ -5,10 +5,11 @@ from __future__ import annotations
 import typer
 
 from custos.cli.context import open_store, state
-from custos.cli.output import JsonOption, commands, emit
+from custos.cli.output import JsonOption, commands, console, emit
+from custos.core.errors import IntegrityFailure
 from custos.store import Store, migrate
 
-app = commands("The database: migrations and replay.")
+app = commands("The database: migrations, replay and checking the views against the log.")
 
 
 @app.command()
@@ -39,3 +40,26 @@ def replay(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     with open_store(ctx) as store:
         count = store.replay()
     emit({"replayed_filings": count}, as_json)
+
+
+@app.command()
+def verify(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Rebuild every view from the log in a scratch transaction and report each row that differs.
+
+    ``custos ledger verify`` proves the log; this proves that what the API serves is what the log
+    says. Nothing is changed; a difference exits with code 2 after listing every one.
+    """
+    with open_store(ctx) as store, console.status("rebuilding the views from the log to compare"):
+        report = store.verify_views()
+    if report.differences:
+        described = [difference.describe() for difference in report.differences]
+        raise IntegrityFailure(
+            f"{len(described):,} view rows differ from the log: "
+            + "; ".join(described[:20])
+            + ("; …" if len(described) > 20 else ""),
+            evidence={"differences": described},
+        )
+    emit(
+        {"ok": True, "rows": report.rows} if as_json else f"all {report.rows:,} view rows match the log",
+        as_json,
+    )

@@ -21,6 +21,7 @@ from custos.store.engine import WRITE_OPTION, create_store_engine
 from custos.store.ledger_sql import SqlTiles
 from custos.store.tables import VIEW_TABLES, filings, ledger_entries
 from custos.store.unit_of_work import UnitOfWork, project
+from custos.store.view_check import ViewReport, check_views
 
 WRITERS_LOCK = 0x637573746F73  # "custos": the advisory lock PostgreSQL writers queue on
 
@@ -82,8 +83,7 @@ class Store:
         """
         try:
             with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
-                if conn.dialect.name == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITERS_LOCK})
+                _queue_writer(conn)
                 yield UnitOfWork(conn)
         except sqlalchemy.exc.IntegrityError as exc:
             raise Conflict(
@@ -140,19 +140,39 @@ class Store:
         Each filing is checked against its ledger entry first: a view is never rebuilt from a
         filing the log does not vouch for.
         """
-        count = 0
         with self.transaction() as uow:
-            for table in VIEW_TABLES:
-                uow.conn.execute(delete(table))
-            for filing, index, entry in _filings_with_entries(uow.conn):
-                if filing.ledger_entry() != entry:
-                    raise IntegrityFailure(
-                        f"filing {filing.id} does not match ledger entry {index}; nothing was replayed",
-                        evidence={"filing": filing.id, "entry": index},
-                    )
-                project(uow.conn, filing)
-                count += 1
-        return count
+            return _rebuild_views(uow.conn)
+
+    def verify_views(self) -> ViewReport:
+        """Every view row against what replaying the log gives, changing nothing (see view_check)."""
+        with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
+            transaction = conn.begin()
+            try:
+                _queue_writer(conn)
+                return check_views(conn, _rebuild_views)
+            finally:
+                transaction.rollback()
+
+
+def _queue_writer(conn: Connection) -> None:
+    """Wait for the writers before this one (SQLite's BEGIN IMMEDIATE already has)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITERS_LOCK})
+
+
+def _rebuild_views(conn: Connection) -> int:
+    for table in VIEW_TABLES:
+        conn.execute(delete(table))
+    count = 0
+    for filing, index, entry in _filings_with_entries(conn):
+        if filing.ledger_entry() != entry:
+            raise IntegrityFailure(
+                f"filing {filing.id} does not match ledger entry {index}; nothing was replayed",
+                evidence={"filing": filing.id, "entry": index},
+            )
+        project(conn, filing)
+        count += 1
+    return count
 
 
 def _filings_with_entries(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from custos.access import ROLE_PERMISSIONS, Permission, Role, operator
+from custos.access import REFUSED, ROLE_PERMISSIONS, AccessService, Permission, Role, operator
 from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout_service import RolloutService
 from custos.oversight import IncidentService
@@ -30,7 +30,11 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", "/v1/actors"): P.ACTORS_READ,
     ("POST", "/v1/actors"): P.ACTORS_WRITE,
     ("POST", "/v1/actors/{actor_id}/tokens"): P.TOKENS_ISSUE,
+    ("POST", "/v1/actors/{actor_id}/tokens/revoke"): P.TOKENS_REVOKE,
+    ("GET", "/v1/tokens"): P.TOKENS_READ,
+    ("POST", "/v1/tokens/{token_id}/revoke"): P.TOKENS_REVOKE,
     ("GET", "/v1/me"): P.SELF_READ,
+    ("POST", "/v1/me/token/revoke"): P.SELF_REVOKE,
     ("GET", "/v1/filings/{filing_id}"): P.FILINGS_READ,
     ("GET", "/v1/organisations/{organisation_id}"): P.REGISTRY_READ,
     ("GET", "/v1/models"): P.REGISTRY_READ,
@@ -74,6 +78,7 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", "/v1/overview"): P.REGISTRY_READ,
     ("GET", "/"): P.DASHBOARD_VIEW,
     ("GET", "/portal"): P.DASHBOARD_VIEW,
+    ("GET", "/favicon.ico"): P.DASHBOARD_VIEW,
     ("GET", "/static/{name:path}"): P.DASHBOARD_VIEW,
     ("POST", "/v1/risk/runs"): P.RISK_RUN,
     ("GET", "/v1/risk/runs"): P.RISK_READ,
@@ -174,7 +179,12 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             "/v1/actors",
             {"json": {"name": "New", "role": "auditor", "organisation": "Provider SA"}},
         ),
-        ("POST", "/v1/actors/{actor_id}/tokens"): (f"/v1/actors/{provider_actor}/tokens", {}),
+        ("POST", "/v1/actors/{actor_id}/tokens"): (
+            f"/v1/actors/{provider_actor}/tokens",
+            {"json": {"expires_in": "30d"}},
+        ),
+        ("POST", "/v1/actors/{actor_id}/tokens/revoke"): (f"/v1/actors/{provider_actor}/tokens/revoke", {}),
+        ("GET", "/v1/tokens"): ("/v1/tokens", {"params": {"actor": provider_actor}}),
         ("GET", "/v1/filings/{filing_id}"): (f"/v1/filings/{filing_id}", {}),
         ("GET", "/v1/organisations/{organisation_id}"): (f"/v1/organisations/{provider_org}", {}),
         ("POST", "/v1/models"): (
@@ -289,6 +299,9 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             {"content": SAMPLE_CARD.encode(), "headers": {"content-type": "text/plain"}},
         ),
     }
+    if path == "/v1/tokens/{token_id}/revoke":
+        spare = AccessService(api.store).issue(provider_actor)["id"]
+        samples[(method, path)] = (f"/v1/tokens/{spare}/revoke", {})
     if path.startswith("/v1/risk/runs/{run_id}"):
         run = _run(api)
         chart = path.endswith("/charts/{name}")
@@ -321,7 +334,7 @@ def test_every_route_admits_exactly_the_roles_holding_its_permission(
 def test_an_unknown_token_is_401_even_on_public_routes(api: Api) -> None:
     response = api.client.get("/v1/ledger/status", headers={"Authorization": "Bearer custos_nope"})
     assert response.status_code == 401
-    assert response.json()["detail"] == "unknown or revoked API token"
+    assert response.json()["detail"] == REFUSED
 
 
 def test_a_malformed_authorization_header_is_401(api: Api) -> None:

@@ -54,13 +54,17 @@ ACTOR_REGISTERED = register_kind(
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is asking: an actor with a role, or the anonymous public."""
+    """Who is asking: an actor with a role, or the anonymous public.
+
+    ``token_id`` names the API token the request came with, so the holder can revoke it.
+    """
 
     actor_id: str | None
     name: str
     role: Role
     organisation_id: str | None
     jurisdiction: str | None
+    token_id: str | None = None
 
     @property
     def is_public(self) -> bool:

@@ -19,7 +19,10 @@ class Permission(StrEnum):
     ACTORS_READ = "access:actors:read"
     ACTORS_WRITE = "access:actors:write"
     TOKENS_ISSUE = "access:tokens:issue"
+    TOKENS_READ = "access:tokens:read"
+    TOKENS_REVOKE = "access:tokens:revoke"
     SELF_READ = "access:self:read"
+    SELF_REVOKE = "access:self:revoke"
     FILINGS_READ = "filings:filing:read"
     REGISTRY_READ = "registry:registry:read"
     MODELS_WRITE = "registry:models:write"
@@ -48,7 +51,12 @@ _EVERYONE = {
     Permission.REGISTRY_READ,
 }
 _EVERYONE |= {Permission.POLICY_READ, Permission.DASHBOARD_VIEW}
-_SIGNED_IN = _EVERYONE | {Permission.SELF_READ, Permission.OBLIGATIONS_READ, Permission.LICENCES_READ}
+_SIGNED_IN = _EVERYONE | {
+    Permission.SELF_READ,
+    Permission.SELF_REVOKE,  # an actor may always end its own token
+    Permission.OBLIGATIONS_READ,
+    Permission.LICENCES_READ,
+}
 _USERS = {Permission.LICENCES_APPLY, Permission.DECISIONS_REQUEST, Permission.INCIDENTS_REPORT}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -1,11 +1,11 @@
-"""Registering organisations and actors, issuing tokens, and telling who a token belongs to."""
+"""Actors and their organisations; API tokens issued, listed, revoked and authenticated."""
 
 from __future__ import annotations
 
+import threading
 import time
+from datetime import datetime
 from typing import Any
-
-from sqlalchemy import insert, select, update
 
 from custos.access.model import (
     ACTOR_REGISTERED,
@@ -14,14 +14,14 @@ from custos.access.model import (
     Principal,
     Role,
 )
-from custos.access.tokens import new_token, token_hash
+from custos.access.tokens import duration, new_token, token_hash
 from custos.core.errors import InvalidInput, NotFound, Unauthenticated
 from custos.core.ids import new_id
 from custos.core.jurisdictions import jurisdiction
 from custos.filings import Filing
 from custos.store import Store, ledger_sql, views
 from custos.store import registry_views as rv
-from custos.store.tables import api_tokens
+from custos.store import tokens as stored
 
 
 def operator(store: Store) -> Principal:
@@ -31,14 +31,41 @@ def operator(store: Store) -> Principal:
     return Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, authority, code)
 
 
-#: How long an authenticated token is trusted without asking the database again.
+#: How long an authenticated token is trusted without asking the database again. A token
+#: revoked (or an actor's tokens revoked) in this process is refused at once; one revoked in
+#: another process (``custos tokens revoke`` beside ``custos serve``) at most this long after.
 TOKEN_CACHE_SECONDS = 5.0
+
+#: How often the API writes the last-used times it has seen. Authentication answers from memory
+#: thousands of times a second; writing on each would put the write lock every filing takes on
+#: the decision path. A token in use is looked up again every ``TOKEN_CACHE_SECONDS``, so its
+#: last use is known to within this interval plus that one, which is enough to tell a dormant
+#: token from a live one.
+LAST_USED_SECONDS = 60.0
+
+#: The one answer for a token that does not authenticate. Saying which of the three it is would
+#: tell whoever holds a leaked token that it was genuine, and whether its leak was noticed; the
+#: legitimate holder learns the reason from a supervisor (``custos tokens list``).
+REFUSED = "unknown, expired or revoked API token"
+
+
+def _status(token: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A token record with its ``status``: active, expired or revoked."""
+    if token["revoked_at"] is not None:
+        status = "revoked"
+    elif token["expires_at"] is not None and token["expires_at"] <= now:
+        status = "expired"
+    else:
+        status = "active"
+    return {**token, "status": status}
 
 
 class AccessService:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._cache: dict[str, tuple[Principal, float]] = {}
+        self._used: dict[str, datetime] = {}
+        self._used_lock = threading.Lock()
 
     def add_actor(
         self, name: str, role: Role, organisation: str, jurisdiction_code: str | None = None, *, by: Principal
@@ -73,31 +100,77 @@ class AccessService:
         assert result is not None
         return result
 
-    def issue_token(self, actor_id: str) -> str:
-        """A new token for the actor. It is returned once and never stored in clear."""
+    def issue(
+        self, actor_id: str, *, expires_in: str | None = None, expires_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """A new token for the actor, valid for ``expires_in`` (``90d``), until ``expires_at``, or
+        until revoked. The secret (``token``) is returned this once and never stored in clear."""
+        now = self.store.clock.now()
+        if expires_in is not None and expires_at is not None:
+            raise InvalidInput("give the expiry as a duration or as a moment, not both")
+        if expires_in is not None:
+            expires_at = now + duration(expires_in)
+        if expires_at is not None and expires_at <= now:
+            raise InvalidInput(f"the expiry {expires_at.isoformat()} has passed: give a later one")
+        token = new_token()
         with self.store.transaction() as uow:
             if views.actor(uow.conn, actor_id) is None:
-                raise NotFound(f"no actor {actor_id!r}")
-            token = new_token()
-            uow.conn.execute(
-                insert(api_tokens).values(
-                    id=new_id(self.store.clock),
-                    actor_id=actor_id,
-                    token_hash=token_hash(token),
-                    created_at=self.store.clock.now(),
-                )
+                raise NotFound(f"no actor {actor_id!r}: list them with `custos actors list`")
+            token_id = new_id(self.store.clock)
+            stored.add(
+                uow.conn,
+                token_id=token_id,
+                actor_id=actor_id,
+                token_hash=token_hash(token),
+                created_at=now,
+                expires_at=expires_at,
             )
-        return token
+        return {
+            "id": token_id,
+            "actor_id": actor_id,
+            "created_at": now,
+            "expires_at": expires_at,
+            "token": token,
+        }
 
-    def revoke_tokens(self, actor_id: str) -> int:
+    def issue_token(self, actor_id: str) -> str:
+        """The secret of a new token without expiry, for callers that only hand it on."""
+        return str(self.issue(actor_id)["token"])
+
+    def tokens(self, actor_id: str | None = None) -> list[dict[str, Any]]:
+        """Every token (or an actor's) with its status; never a secret or a hash."""
+        now = self.store.clock.now()
+        with self.store.read() as conn:
+            if actor_id is not None and views.actor(conn, actor_id) is None:
+                raise NotFound(f"no actor {actor_id!r}: list them with `custos actors list`")
+            return [_status(token, now) for token in stored.list_tokens(conn, actor_id)]
+
+    def revoke_token(self, token_id: str) -> dict[str, Any]:
+        """Revoke one token; revoking a revoked token changes nothing. The token as it now stands."""
+        now = self.store.clock.now()
         with self.store.transaction() as uow:
-            result = uow.conn.execute(
-                update(api_tokens)
-                .where(api_tokens.c.actor_id == actor_id, api_tokens.c.revoked_at.is_(None))
-                .values(revoked_at=self.store.clock.now())
-            )
+            if stored.token(uow.conn, token_id) is None:
+                raise NotFound(f"no token {token_id!r}: list them with `custos tokens list`")
+            stored.revoke(uow.conn, now, token_id=token_id)
+            token = stored.token(uow.conn, token_id)
         self._cache.clear()
-        return int(result.rowcount)
+        assert token is not None
+        return _status(token, now)
+
+    def revoke_tokens(self, actor_id: str) -> list[str]:
+        """Revoke every token of the actor that is not revoked yet; the ids revoked."""
+        with self.store.transaction() as uow:
+            if views.actor(uow.conn, actor_id) is None:
+                raise NotFound(f"no actor {actor_id!r}: list them with `custos actors list`")
+            revoked = stored.revoke(uow.conn, self.store.clock.now(), actor_id=actor_id)
+        self._cache.clear()
+        return revoked
+
+    def revoke_own(self, who: Principal) -> dict[str, Any]:
+        """Revoke the token ``who`` signed in with: an actor ends its own credential."""
+        if who.token_id is None:
+            raise InvalidInput("only a request made with an API token can revoke it")
+        return self.revoke_token(who.token_id)
 
     def cached(self, token: str) -> Principal | None:
         """The principal of a token authenticated in the last ``TOKEN_CACHE_SECONDS``, if any."""
@@ -109,27 +182,46 @@ class AccessService:
     def authenticate(self, token: str | None) -> Principal:
         """The principal a bearer token stands for; no token is the public.
 
-        Answers are cached for ``TOKEN_CACHE_SECONDS``: a revocation made in this process takes
-        effect at once, one made in another process within that time."""
+        Answers are cached for ``TOKEN_CACHE_SECONDS``, never past the token's expiry: a
+        revocation made in this process takes effect at once, one made in another process
+        within that time. The use is noted for :meth:`flush_last_used`."""
         if token is None:
             return PUBLIC
         cached = self.cached(token)
         if cached is not None:
             return cached
+        digest = token_hash(token)
         with self.store.read() as conn:
-            actor_id = conn.execute(
-                select(api_tokens.c.actor_id).where(
-                    api_tokens.c.token_hash == token_hash(token), api_tokens.c.revoked_at.is_(None)
-                )
-            ).scalar_one_or_none()
-            actor = views.actor(conn, actor_id) if actor_id else None
-        if actor is None:
-            raise Unauthenticated("unknown or revoked API token")
-        found = Principal(
-            actor["id"], actor["name"], Role(actor["role"]), actor["organisation_id"], actor["jurisdiction"]
+            found = stored.credential(conn, digest)
+        now = self.store.clock.now()
+        if found is None or _status(found, now)["status"] != "active":
+            raise Unauthenticated(REFUSED)
+        principal = Principal(
+            found["actor_id"],
+            found["name"],
+            Role(found["role"]),
+            found["organisation_id"],
+            found["jurisdiction"],
+            found["token_id"],
         )
-        self._cache[token_hash(token)] = (found, time.monotonic() + TOKEN_CACHE_SECONDS)
-        return found
+        trusted = TOKEN_CACHE_SECONDS
+        if found["expires_at"] is not None:
+            trusted = min(trusted, (found["expires_at"] - now).total_seconds())
+        self._cache[digest] = (principal, time.monotonic() + trusted)
+        with self._used_lock:
+            self._used[found["token_id"]] = now
+        return principal
+
+    def flush_last_used(self) -> None:
+        """Write the last-used times noted since the last flush, in one statement.
+
+        The API calls this every ``LAST_USED_SECONDS`` and when it stops. Times lost to a failed
+        write are noted again at the token's next lookup."""
+        with self._used_lock:
+            used, self._used = self._used, {}
+        if used:
+            with self.store.transaction() as uow:
+                stored.record_use(uow.conn, used)
 
     def list_actors(self) -> list[dict[str, Any]]:
         with self.store.read() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -40,7 +40,9 @@ async def principal(
 def require(permission: Permission) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """A dependency that admits callers whose role holds ``permission``, and records it on the route."""
 
-    async def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+    # The permission is the route's security scope, so the OpenAPI document names it (api.openapi).
+    # (a default, not an annotation: annotations are strings here, and cannot see ``permission``).
+    async def check(who: Principal = Security(principal, scopes=[permission.value])) -> Principal:
         if not allows(who.role, permission):
             if who.is_public:
                 raise Unauthenticated(f"sign in: {permission} is not open to the public")

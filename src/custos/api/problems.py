@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, JsonValue
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from custos.core.errors import CustosError
@@ -26,7 +26,7 @@ class Problem(BaseModel):
     title: str = Field(examples=["Invalid input"])
     status: int = Field(examples=[422])
     detail: str = Field(examples=["limit: Input should be less than or equal to 500"])
-    evidence: dict[str, JsonValue] | None = Field(None, description="What the refusal rests on.")
+    evidence: dict[str, Any] | None = Field(None, description="What the refusal rests on.")
     errors: list[dict[str, str]] | None = Field(None, description="Each invalid field (422 only).")
 
 
@@ -63,30 +63,32 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _document(app: FastAPI) -> None:
-    """Every operation lists the problems it may answer, with the Problem schema."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes
+def _allowed(request: Request, named: str | None) -> str:
+    """Every method the path takes. Starlette names only those of the first route that matched,
+    and a path's GET and POST are often two routes: the OpenAPI document knows them all. As
+    OpenAPI matches, a concrete path is taken before a templated one that would also match."""
+    table = getattr(request.app.state, "methods_by_path", None)
+    if table is None:
+        table = [
+            (
+                re.compile("^" + re.sub(r"\{[^}/]+\}", "[^/]+", path) + "$"),
+                path.count("{"),
+                {method.upper() for method in operations},
             )
-            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-            schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-            for operations in schema.get("paths", {}).values():
-                for operation in operations.values():
-                    responses = operation.setdefault("responses", {})
-                    responses.pop("422", None)  # FastAPI's own validation schema: ours is a Problem
-                    for status, response in ERROR_RESPONSES.items():
-                        responses.setdefault(str(status), response)
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+            for path, operations in request.app.openapi().get("paths", {}).items()
+        ]
+        request.app.state.methods_by_path = table
+    matching = [
+        (templated, methods) for pattern, templated, methods in table if pattern.match(request.url.path)
+    ]
+    fewest = min((templated for templated, _ in matching), default=0)
+    found = {method for templated, methods in matching if templated == fewest for method in methods}
+    if not found:  # a route outside the document (the pages): Starlette's own answer
+        found = {method.strip() for method in (named or "").split(",") if method.strip()}
+    return ", ".join(sorted(found))
 
 
 def install(app: FastAPI) -> None:
-    _document(app)
 
     @app.exception_handler(CustosError)
     async def _custos(_: Request, exc: CustosError) -> JSONResponse:
@@ -103,9 +105,12 @@ def install(app: FastAPI) -> None:
         return problem(422, "Invalid input", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 413: "Too large"}
-        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed(request, headers.get("Allow"))
+        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from custos.access import AccessService, Role, operator
+from custos.access.tokens import moment
 from custos.cli.context import open_store
 from custos.cli.output import JsonOption, commands, console, emit
 from custos.cli.resolve import ORGANISATION, resolve
+from custos.core import units
 from custos.registry import OrganisationKind, RegistryService
 
 actors = commands("Actors: people and systems with a role.")
@@ -60,12 +62,36 @@ def list_actors(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 
 
 @actors.command("token")
-def token(ctx: typer.Context, actor_id: str, as_json: bool = JsonOption) -> None:
+def token(
+    ctx: typer.Context,
+    actor_id: str,
+    expires_in: str | None = typer.Option(
+        None, "--expires-in", help="Valid for this long: 12h, 90d, 2w.", show_default=False
+    ),
+    expires_at: str | None = typer.Option(
+        None,
+        "--expires-at",
+        help="Valid until this date (its start, UTC) or time with zone.",
+        show_default=False,
+    ),
+    as_json: bool = JsonOption,
+) -> None:
     """Issue an API token for an actor. It is shown once; only its hash is stored."""
+    until = moment(expires_at) if expires_at is not None else None
     with open_store(ctx) as store:
-        value = AccessService(store).issue_token(actor_id)
+        issued = AccessService(store).issue(actor_id, expires_in=expires_in, expires_at=until)
     if as_json:
-        emit({"actor_id": actor_id, "token": value}, True)
-    else:
-        console.print("Token (shown once, store it now):", style="bold")
-        typer.echo(value)
+        emit(issued, True)
+        return
+    expiry = units.timestamp(issued["expires_at"]) if issued["expires_at"] else "never (until revoked)"
+    console.print(f"Token {issued['id']} for actor {actor_id}, expires {expiry}", highlight=False)
+    console.print("Token (shown once, store it now):", style="bold")
+    typer.echo(issued["token"])
+
+
+@actors.command("revoke")
+def revoke(ctx: typer.Context, actor_id: str, as_json: bool = JsonOption) -> None:
+    """Revoke every API token of an actor (a running server refuses them within seconds)."""
+    with open_store(ctx) as store:
+        revoked = AccessService(store).revoke_tokens(actor_id)
+    emit({"actor_id": actor_id, "revoked": revoked}, as_json)

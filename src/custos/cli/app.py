@@ -24,8 +24,13 @@ COMMANDS = {
         "Set up the demonstration (once): Epoch AI's models, the policy packs, a synthetic financial "
         "world, a stress test; then serve the dashboard and the API.",
     ),
-    "db": Lazy("custos.cli.db_cmds:app", "The database: migrations and replay."),
+    "db": Lazy(
+        "custos.cli.db_cmds:app", "The database: migrations, replay and checking the views against the log."
+    ),
     "actors": Lazy("custos.cli.access_cmds:actors", "Actors: people and systems with a role."),
+    "tokens": Lazy(
+        "custos.cli.token_cmds:app", "API tokens: list and revoke them (issue with `custos actors token`)."
+    ),
     "orgs": Lazy(
         "custos.cli.access_cmds:orgs", "Registering organisations (list them with `custos registry orgs`)."
     ),

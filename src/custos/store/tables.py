@@ -198,10 +198,13 @@ api_tokens = Table(
     "api_tokens",
     metadata,
     Column("id", String(32), primary_key=True),
-    Column("actor_id", String(32), nullable=False),
+    Column("actor_id", String(32), nullable=False, index=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    # Written at most once a minute per token and process (see ``custos.access.service``).
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
 )
 
 listing_indexes(deployments, "deployer_id", "model_id", "country", "sector")

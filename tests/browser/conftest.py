@@ -3,7 +3,7 @@
 The installation is the demonstration on a smaller registry (Epoch AI's models of 10^24 FLOP
 or more, so seeding takes seconds): the policy packs, the synthetic world with its deployments,
 a stress test, and a token per role. Screenshots of every page are kept in
-``tests/browser/artifacts/`` (not committed).
+``tests/browser/artifacts/`` (not committed), at desktop and at phone width.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from custos.access import AccessService, Role, operator
 from custos.api import create_app
@@ -39,6 +39,40 @@ from tests import prerequisites
 from tests.functional.test_serve import free_port
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+DESKTOP = ViewportSize(width=1280, height=900)
+PHONE = ViewportSize(width=390, height=844)
+ROLES = ["public", "supervisor", "provider", "deployer", "auditor"]
+# Counts the page's requests in flight, so a test can wait until a page has loaded all it shows
+# (after the first load, a page is a change of the address's hash, and Playwright's load states
+# are long settled).
+COUNT_FETCHES = """{
+  window.pendingFetches = 0;
+  const original = window.fetch;
+  window.fetch = (...args) => {
+    window.pendingFetches += 1;
+    return original(...args).finally(() => { window.pendingFetches -= 1; });
+  };
+}"""
+# Quiet for 300 ms: no request in flight, nothing in the page marked busy, every image loaded.
+QUIET = """() => new Promise((done) => {
+  const still = () => window.pendingFetches === 0 && !document.querySelector('#main [aria-busy]')
+    && [...document.images].every((image) => image.complete);
+  const until = Date.now() + 20000;
+  let calm = 0;
+  const tick = () => {
+    calm = still() ? calm + 1 : 0;
+    if (calm >= 3 || Date.now() > until) done(calm >= 3);
+    else setTimeout(tick, 100);
+  };
+  tick();
+})"""
+# Pages reached from a link on another page rather than from the navigation:
+# (the page holding the link, the link, the page it opens).
+DETAILS = [
+    ("registry", "#results a", "models"),
+    ("licences", "main table a", "licence"),
+    ("overview", 'a[href^="#/stress-run/"]', "stress-run"),
+]
 
 
 @dataclass
@@ -139,15 +173,27 @@ def browser(chromium: str) -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def _tab(browser: Browser, viewport: ViewportSize) -> Iterator[Page]:
+    """A fresh tab of ``viewport``'s size; any script error on it fails the test."""
+    context = browser.new_context(viewport=viewport)
+    context.add_init_script(COUNT_FETCHES)
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
     yield opened
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    yield from _tab(browser, DESKTOP)
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A tab the size of a phone held upright (390 × 844 CSS pixels)."""
+    yield from _tab(browser, PHONE)
 
 
 def sign_in(page: Page, site: Site, role: str) -> None:
@@ -159,3 +205,47 @@ def sign_in(page: Page, site: Site, role: str) -> None:
 
 def shoot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def visit(page: Page, url: str, route: str) -> None:
+    """Go to ``url`` and wait until the shell has shown the page ``route`` with all it loads."""
+    page.evaluate("document.getElementById('main')?.removeAttribute('data-route')")
+    page.goto(url)
+    shown(page, route)
+
+
+def shown(page: Page, route: str) -> None:
+    """Wait until the shell has shown the page ``route`` with everything it loads."""
+    expect(page.locator(f'#main[data-route="{route}"]:not([aria-busy])')).to_have_count(1)
+    assert page.evaluate(QUIET), f"the page {route} never stopped loading"
+
+
+def tour(page: Page, site: Site, role: str) -> Iterator[str]:
+    """Open, one after another, every page ``role`` can reach, then one it cannot.
+
+    The public visits the portal, the other roles sign in on the dashboard. Yields each page's
+    name once it is shown: the navigation's pages, the pages they link to (a passport, a
+    licence, a stress test run), then "closed" (the stress tests, for a role that may not see
+    them) or "not-found" (a page that does not exist, for a role that may see everything).
+    """
+    base = f"{site.url}/portal" if role == "public" else f"{site.url}/"
+    if role == "public":
+        page.goto(base)
+    else:
+        sign_in(page, site, role)
+    shown(page, "overview")
+    offered = page.locator("#nav a").evaluate_all("links => links.map((a) => a.hash.slice(2))")
+    for name in offered:
+        visit(page, f"{base}#/{name}", name)
+        yield name
+        for holder, link, detail in DETAILS:
+            if holder == name and page.locator(link).count():
+                page.locator(link).first.click()
+                shown(page, detail)
+                yield detail
+    if "stress" in offered:
+        visit(page, f"{base}#/nowhere", "nowhere")
+        yield "not-found"
+    else:
+        visit(page, f"{base}#/stress", "stress")
+        yield "closed"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from custos.access import AccessService, Role, operator
+from custos.access import ROLE_PERMISSIONS, AccessService, Role, operator
 from tests.functional.conftest import Api
 
 
@@ -15,6 +17,24 @@ def test_pages_carry_no_data_and_a_strict_content_security_policy(api: Api) -> N
         assert f'data-mode="{mode}"' in response.text
         assert "script-src 'self'" in response.headers["content-security-policy"]
         assert api.samples["model"] not in response.text
+
+
+def test_the_pages_offer_the_public_exactly_its_permissions(api: Api) -> None:
+    """The navigation for a visitor without a token is built from this, so it must be the API's own."""
+    for path in ("/", "/portal"):
+        declared = re.search(r'data-public-permissions="([^"]*)"', api.client.get(path).text)
+        assert declared is not None
+        assert set(declared.group(1).split()) == set(ROLE_PERMISSIONS[Role.PUBLIC])
+
+
+def test_the_icon_is_served_where_the_page_names_it_and_where_browsers_look(api: Api) -> None:
+    named = re.search(r'<link rel="icon" href="([^"]+)"', api.client.get("/portal").text)
+    assert named is not None
+    for path in (named.group(1), "/favicon.ico"):
+        response = api.client.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("image/svg+xml")
+        assert response.text.startswith("<svg")
 
 
 @pytest.mark.parametrize(

@@ -30,5 +30,17 @@ def overview(store: Store, who: Principal) -> dict[str, Any]:
             data["licences"] = ov.licence_counts(conn, own)
     if allows(who.role, Permission.RISK_READ):
         done = [run for run in RiskService(store).runs() if run["state"] == "done"]
-        data["stress_test"] = done[0] if done else None
+        data["stress_test"] = _headline(done[0]) if done else None
     return data
+
+
+def _headline(run: dict[str, Any]) -> dict[str, Any]:
+    """A finished run's headline figures with the currency they are in, so no amount goes out bare."""
+    return {
+        "id": run["id"],
+        "scenario": run["scenario"],
+        "finished_at": run["finished_at"],
+        "draws": run["draws"],
+        "currency": run["network"]["currency"],
+        "headline": run["headline"],
+    }

@@ -14,11 +14,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from custos.access import Permission, Principal
+from custos.access import ROLE_PERMISSIONS, Permission, Principal, Role
 from custos.api.auth import require
 from custos.core.errors import NotFound
 
 STATIC = Path(__file__).resolve().parent / "static"
+FAVICON = STATIC / "favicon.svg"
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -29,13 +30,17 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
+# What a visitor without a token may do: the pages build the public's navigation from it, so
+# the portal never offers a page the API would refuse, and there is no second list to drift.
+PUBLIC_PERMISSIONS = " ".join(sorted(ROLE_PERMISSIONS[Role.PUBLIC]))
 
 router = APIRouter(include_in_schema=False)
 Visitor = Annotated[Principal, Depends(require(Permission.DASHBOARD_VIEW))]
 
 
 def _page(mode: str) -> HTMLResponse:
-    html = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{mode}}", mode)
+    html = (STATIC / "index.html").read_text(encoding="utf-8")
+    html = html.replace("{{mode}}", mode).replace("{{public_permissions}}", PUBLIC_PERMISSIONS)
     return HTMLResponse(html, headers=SECURITY_HEADERS)
 
 
@@ -47,6 +52,12 @@ def dashboard(_: Visitor) -> HTMLResponse:
 @router.get("/portal")
 def portal(_: Visitor) -> HTMLResponse:
     return _page("portal")
+
+
+@router.get("/favicon.ico")
+def favicon(_: Visitor) -> FileResponse:
+    """The icon at the address browsers and feed readers try when a page names none."""
+    return FileResponse(FAVICON, media_type=MEDIA_TYPES[".svg"], headers=SECURITY_HEADERS)
 
 
 @router.get("/static/{name:path}")

@@ -37,13 +37,11 @@ export async function api(path, { method = "GET", body, as = "json" } = {}) {
   return response.json();
 }
 
-/** The signed-in actor with its permissions, or the public (whose permissions the page knows). */
+/** What a visitor without a token may do, as the server declares it in the page. */
+const PUBLIC_PERMISSIONS = (document.body.dataset.publicPermissions ?? "").split(" ").filter(Boolean);
+
+/** The signed-in actor with its permissions, or the public with the permissions the server gives it. */
 export async function whoAmI() {
   if (!token()) return { name: "the public", role: "public", permissions: PUBLIC_PERMISSIONS };
   return api("/v1/me");
 }
-
-export const PUBLIC_PERMISSIONS = [
-  "dashboard:pages:view", "ledger:log:read", "access:organisations:read", "filings:filing:read",
-  "registry:registry:read", "policy:packs:read",
-];

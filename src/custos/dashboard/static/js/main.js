@@ -1,6 +1,6 @@
 // The dashboard's shell: who is signed in, which pages they may open, and the hash router.
 import { api, ApiError, portal, setToken, token, whoAmI } from "./api.js";
-import { failure, field, h, notice } from "./ui.js";
+import { failure, field, h } from "./ui.js";
 import { overviewPage } from "./pages/overview.js";
 import { registryPage } from "./pages/registry.js";
 import { modelPage } from "./pages/model.js";
@@ -9,18 +9,21 @@ import { licencePage, licencesPage } from "./pages/licences.js";
 import { stressPage, stressRunPage } from "./pages/stress.js";
 import { ledgerPage } from "./pages/ledger.js";
 
-// [hash prefix, nav label or null, permission needed, page]
+// Every page with the permission it needs. `nav` pages are offered in the navigation to those
+// who hold it; the others are reached from a link (a model, a licence, a run). `title` names the
+// tab until the page's own heading is known.
 const PAGES = [
-  ["overview", "Overview", "registry:registry:read", overviewPage],
-  ["registry", "Registry", "registry:registry:read", registryPage],
-  ["models", null, "registry:registry:read", modelPage],
-  ["obligations", "Obligations", "policy:obligations:read", obligationsPage],
-  ["licences", "Licences", "licensing:licences:read", licencesPage],
-  ["licence", null, "licensing:licences:read", licencePage],
-  ["stress", "Stress tests", "risk:runs:read", stressPage],
-  ["stress-run", null, "risk:runs:read", stressRunPage],
-  ["ledger", "Ledger", "ledger:log:read", ledgerPage],
+  { name: "overview", title: "Overview", nav: true, permission: "registry:registry:read", render: overviewPage },
+  { name: "registry", title: "Registry", nav: true, permission: "registry:registry:read", render: registryPage },
+  { name: "models", title: "Model", permission: "registry:registry:read", render: modelPage },
+  { name: "obligations", title: "Obligations", nav: true, permission: "policy:obligations:read", render: obligationsPage },
+  { name: "licences", title: "Licences", nav: true, permission: "licensing:licences:read", render: licencesPage },
+  { name: "licence", title: "Licence", permission: "licensing:licences:read", render: licencePage },
+  { name: "stress", title: "Stress tests", nav: true, permission: "risk:runs:read", render: stressPage },
+  { name: "stress-run", title: "Stress test", permission: "risk:runs:read", render: stressRunPage },
+  { name: "ledger", title: "Ledger", nav: true, permission: "ledger:log:read", render: ledgerPage },
 ];
+const SITE = portal ? "Custos public portal" : "Custos";
 
 let visitor = null;
 
@@ -37,20 +40,22 @@ function route() {
   return { name, id: rest.map(decode).join("/"), params: new URLSearchParams(query) };
 }
 
+/** The pages the visitor may open and that the navigation offers, in order. */
+function openPages() {
+  return PAGES.filter((page) => page.nav && visitor.permissions.includes(page.permission));
+}
+
 function renderNav() {
-  const nav = document.getElementById("nav");
   const current = route().name;
-  nav.replaceChildren(
-    ...PAGES.filter(([, label, permission]) => label && visitor.permissions.includes(permission)).map(([name, label]) =>
-      h("li", {}, h("a", { href: `#/${name}`, "aria-current": name === current ? "page" : null }, label))),
-  );
+  document.getElementById("nav").replaceChildren(...openPages().map((page) =>
+    h("li", {}, h("a", { href: `#/${page.name}`, "aria-current": page.name === current ? "page" : null }, page.title))));
 }
 
 function renderSession() {
   const session = document.getElementById("session");
   document.getElementById("mode-label").textContent = portal ? "public portal" : "";
   if (portal) {
-    session.replaceChildren(h("span", {}, "Public fields only. No sign-in."));
+    session.replaceChildren(h("span", {}, "Public fields only, no sign-in. ", h("a", { href: "/" }, "Sign in on the dashboard")));
     return;
   }
   if (token()) {
@@ -62,7 +67,7 @@ function renderSession() {
   }
   const input = h("input", { type: "password", name: "token", autocomplete: "off", placeholder: "custos_…" });
   const tokenField = field("API token", input);
-  const form = h("form", { class: "inline", id: "sign-in", onsubmit: async (event) => {
+  const form = h("form", { class: "inline", id: "sign-in", "aria-label": "Sign in", onsubmit: async (event) => {
     event.preventDefault();
     if (!input.value.trim().startsWith("custos_")) {
       tokenField.showError("An API token starts with custos_.");
@@ -90,36 +95,97 @@ async function signIn(value) {
   }
   renderSession();
   await show();
+  document.getElementById("main").focus(); // the form that had the focus is gone
   return true;
+}
+
+/** Why a page the visitor cannot use is not open to them, and where to go instead. */
+function closed(page) {
+  const what = `The ${page.title.toLowerCase()} page`;
+  let reason;
+  if (portal) {
+    reason = [`${what} shows what only signed-in roles may read, so the public portal does not offer it. `,
+      h("a", { href: `/#/${page.name}` }, "Sign in on the dashboard"), " if you have an API token."];
+  } else if (!token()) {
+    reason = [`${what} needs a signed-in role: sign in above with your API token to open it.`];
+  } else {
+    reason = [`Your role cannot open this page: ${what.toLowerCase()} is not for the ${visitor.role} role.`];
+  }
+  return [h("h1", {}, "This page is not open to you"), h("p", { class: "notice" }, ...reason), ...elsewhere()];
+}
+
+function elsewhere() {
+  return [h("p", {}, "The pages you can open:"),
+    h("ul", {}, openPages().map((page) => h("li", {}, h("a", { href: `#/${page.name}` }, page.title))))];
+}
+
+function setTitle(text) {
+  document.title = `${text} — ${SITE}`;
 }
 
 async function show() {
   const main = document.getElementById("main");
+  const { name } = route();
+  main.setAttribute("aria-busy", "true");
+  await render(main);
+  main.dataset.route = name; // which page is shown, once it is (the browser tests wait on it)
+  main.removeAttribute("aria-busy");
+}
+
+async function render(main) {
   const { name, id, params } = route();
   renderNav();
-  const page = PAGES.find(([prefix]) => prefix === name);
+  const page = PAGES.find((candidate) => candidate.name === name);
   if (!page) {
-    main.replaceChildren(h("h1", {}, "Not found"), h("p", {}, "There is no such page."));
+    setTitle("Page not found");
+    main.replaceChildren(h("h1", {}, "Page not found"), h("p", {}, "There is no such page here."), ...elsewhere());
     return;
   }
-  const [, , permission, render] = page;
-  if (!visitor.permissions.includes(permission)) {
-    main.replaceChildren(h("h1", {}, "Sign in to see this page"),
-      notice(portal ? "The public portal shows the registry and the ledger." : "Your role cannot open this page."));
+  setTitle(page.title);
+  if (!visitor.permissions.includes(page.permission)) {
+    main.replaceChildren(...closed(page));
     return;
   }
   main.replaceChildren(h("p", { role: "status" }, "Loading…"));
   try {
-    const content = await render({ id, params, visitor, api });
+    const content = await page.render({ id, params, visitor, api });
     main.replaceChildren(...[content].flat());
   } catch (error) {
     main.replaceChildren(h("h1", {}, "Something went wrong"), failure(error));
   }
   const heading = main.querySelector("h1");
-  if (heading) document.title = `${heading.textContent} · Custos`;
+  if (heading && page.title !== heading.textContent) setTitle(heading.textContent);
 }
 
-window.addEventListener("hashchange", () => show());
+let scrollRegions = 0;
+
+/** Let a table scroll sideways in a region of its own, named by its caption, that the keyboard can reach. */
+function scrollable(table) {
+  if (table.parentElement?.classList.contains("table-scroll")) return;
+  scrollRegions += 1;
+  const caption = table.querySelector(":scope > caption");
+  if (caption) caption.id ||= `caption-${scrollRegions}`;
+  const region = h("div", { class: "table-scroll", role: "region", tabindex: "0",
+    "aria-labelledby": caption ? caption.id : null, "aria-label": caption ? null : "Table" });
+  table.replaceWith(region);
+  region.append(table);
+}
+
+// Pages build their tables as they please; the shell makes every one of them fit a phone.
+new MutationObserver(() => document.querySelectorAll("#main table").forEach(scrollable))
+  .observe(document.getElementById("main"), { childList: true, subtree: true });
+
+// The skip link moves the focus without touching the hash, which names the page.
+document.querySelector(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  document.getElementById("main").focus();
+});
+
+window.addEventListener("hashchange", async () => {
+  await show();
+  document.getElementById("main").focus({ preventScroll: true }); // a new page: reading starts at its top
+  window.scrollTo(0, 0);
+});
 visitor = await whoAmI().catch(() => { setToken(null); return whoAmI(); });
 renderSession();
 await show();

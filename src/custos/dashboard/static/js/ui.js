@@ -1,4 +1,5 @@
 // Small DOM helpers. Data only ever enters the page as text (textContent), never as markup.
+import * as format from "./format.js";
 
 /** Build an element: h("a", {href: "#/x"}, "text", child, ...). */
 export function h(tag, attributes = {}, ...children) {
@@ -16,23 +17,18 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+// Figures go through format.js, so every page writes them the same way (and as the Python side
+// does). These names stay for the pages that import them from here.
+export { percent, timestamp as when } from "./format.js";
+
+/** A plain figure, whole by default (a count): 1,871; 1.812 with three digits. */
 export function number(value, digits = 0) {
-  if (value === null || value === undefined) return "—";
-  return Number(value).toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return format.number(value, digits);
 }
 
-export function money(value) {
-  return number(value, 2);
-}
-
-export function percent(value, digits = 1) {
-  return value === null || value === undefined ? "—" : `${(100 * value).toFixed(digits)}%`;
-}
-
-export function when(text) {
-  if (!text) return "—";
-  const date = new Date(text);
-  return Number.isNaN(date.getTime()) ? text : date.toISOString().replace("T", " ").slice(0, 16) + " UTC";
+/** An amount with its currency and scale (EUR 1.77 bn); without a currency, the scaled figure alone. */
+export function money(amount, currency) {
+  return currency ? format.money(amount, currency) : format.money(amount, "").trim();
 }
 
 export function badge(status) {
@@ -107,7 +103,7 @@ function value(item) {
     return h("ol", {}, item.map((entry) => h("li", {}, value(entry))));
   }
   if (typeof item === "object") return facts(item);
-  if (typeof item === "number" && Math.abs(item) >= 1e6) return item.toExponential(3);
+  if (typeof item === "number" && Math.abs(item) >= 1e6) return format.scientific(item);
   return String(item);
 }
 

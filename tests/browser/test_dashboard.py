@@ -115,7 +115,7 @@ def test_forms_reject_bad_input_next_to_the_field(page: Page, site: Site) -> Non
     expect(token).to_have_attribute("aria-invalid", "true")
     token.fill("custos_not-a-token")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(f"#{token.get_attribute('id')}-error")).to_contain_text("unknown or revoked")
+    expect(page.locator(f"#{token.get_attribute('id')}-error")).to_contain_text("unknown, expired or revoked")
     sign_in(page, site, "supervisor")
     page.goto(f"{site.url}/#/registry")
     country = page.get_by_label("Country (ISO code)")

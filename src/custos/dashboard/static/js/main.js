@@ -76,7 +76,7 @@ function renderSession() {
     }
     const ok = await signIn(input.value.trim());
     if (!ok) {
-      tokenField.showError("This token is unknown or revoked.");
+      tokenField.showError("This token is unknown, expired or revoked.");
       input.focus();
     }
   } }, tokenField, h("button", { type: "submit" }, "Sign in"));

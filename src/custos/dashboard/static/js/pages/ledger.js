@@ -42,7 +42,7 @@ export async function ledgerPage({ params, api }) {
     ". Compare it with the key the authority publishes elsewhere: a check against a key taken from this server only shows the server agrees with itself."));
   const verdict = h("div", { id: "checkpoint-verdict" });
   if (note) {
-    sections.push(h("pre", { class: "note", "aria-label": "Signed checkpoint" }, note), verdict);
+    sections.push(h("pre", { class: "note" }, note), verdict);
     try {
       const checkpoint = await openCheckpoint(note, status.log_key);
       verdict.replaceChildren(notice(`Signature verified in this browser: ${checkpoint.origin} at size ${checkpoint.size}.`, "good"));

@@ -36,7 +36,7 @@ from custos.registry.importers import import_text
 from custos.store import Store
 from custos.store import registry_views as rv
 from tests import prerequisites
-from tests.functional.test_serve import free_port
+from tests.servers import free_port
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DESKTOP = ViewportSize(width=1280, height=900)

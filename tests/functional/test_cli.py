@@ -301,7 +301,10 @@ def _rollout_commands(home: Path, licence_id: str, model: str) -> None:
     incident = run_json(home, *report, "serious", "--occurred-at", "2026-11-01T10:00:00")
     assert incident["occurred_at"] == "2026-11-01T10:00:00Z"  # type: ignore[index]
     assert "is open" in run(home, "rollout", "promote", licence_id, "--reason", "go", code=2)
+    confirmed = run_json(home, "incident", "confirm", incident["id"], "--reason", "triaged")  # type: ignore[index]
+    assert confirmed["status"] == "confirmed"  # type: ignore[index]
     run(home, "incident", "close", incident["id"], "--reason", "fixed")  # type: ignore[index]
+    assert "already closed" in run(home, "incident", "confirm", incident["id"], "--reason", "x", code=2)  # type: ignore[index]
     promoted = run_json(home, "rollout", "promote", licence_id, "--reason", "pilot held")
     assert promoted["stage_name"] == "all"  # type: ignore[index]
     assert "earlier stage" in run(

@@ -18,14 +18,12 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.functional.test_serve import free_port
+from tests.servers import serving
 from tests.store.test_registry import epoch_sample
 
 
@@ -54,25 +52,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         _custos(home, "actors", "add", "Officer", "--role", "supervisor", "--org", "AI Office", "--json")
     )
     token = json.loads(_custos(home, "actors", "token", actor["id"], "--json"))["token"]
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "custos.cli", "--home", str(home), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{url}/v1/ledger/status", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving(home) as url:
         yield url, token
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_every_operation_keeps_the_documented_contract(served: tuple[str, str], tmp_path: Path) -> None:

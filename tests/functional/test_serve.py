@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,49 +13,15 @@ from typer.testing import CliRunner
 
 from custos.cli.app import app
 from custos.ledger import Verifier, open_checkpoint
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.servers import serving
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     home = tmp_path / "home"
     assert CliRunner().invoke(app, ["--home", str(home), "demo", "--no-serve"]).exit_code == 0
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "custos.cli",
-            "--home",
-            str(home),
-            "serve",
-            "--port",
-            str(port),
-            "--checkpoint-interval",
-            "0.2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/v1/ledger/status", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+    with serving(home, "--checkpoint-interval", "0.2") as base:
         yield base, home
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        assert process.stderr is not None
-        process.stderr.close()
 
 
 def test_served_log_publishes_new_checkpoints_by_itself(server: tuple[str, Path], tmp_path: Path) -> None:

@@ -4,8 +4,6 @@ by the holder or from the command line, and refused by another process's server 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -20,7 +18,7 @@ from custos.cli.app import app
 from custos.core.clock import FixedClock
 from custos.core.errors import Unauthenticated
 from tests.functional.conftest import Api
-from tests.functional.test_serve import free_port
+from tests.servers import serving
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -255,24 +253,8 @@ def test_bad_token_commands_are_one_line_and_exit_2(
 def served(installation: tuple[Path, str]) -> Iterator[tuple[str, Path, str]]:
     """``custos serve`` in its own process on the installation."""
     home, actor = installation
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "custos.cli", "--home", str(home), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            try:
-                httpx.get(f"{base}/v1/ledger/status", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+    with serving(home) as base:
         yield base, home, actor
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_a_server_in_another_process_refuses_a_revoked_token_within_the_cache_time(

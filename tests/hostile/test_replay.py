@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.functional.test_serve import free_port
 from tests.hostile.corpus import billion_laughs, huge_integer, nested_json, nested_yaml
+from tests.servers import serving
 
 MEMORY = 3 * 2**30  # address space for each process: Custos starts in about 1 GiB of it
 SECONDS = 60
@@ -53,8 +53,11 @@ LIMITED = (
 )
 
 
+CUSTOS = [sys.executable, "-c", LIMITED, str(MEMORY)]
+
+
 def _command(home: Path, *arguments: str) -> list[str]:
-    return [sys.executable, "-c", LIMITED, str(MEMORY), "--home", str(home), *arguments]
+    return [*CUSTOS, "--home", str(home), *arguments]
 
 
 def _custos(home: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -89,23 +92,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     token = _custos(home, "actors", "token", actor["id"], "--json")
     secret = json.loads(token.stdout)["token"]
-    port = free_port()
-    process = subprocess.Popen(
-        _command(home, "serve", "--port", str(port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            try:
-                httpx.get(f"{url}/v1/ledger/status", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, "the server did not start"
-                subprocess.run(["sleep", "0.05"], check=True)
+    with serving(home, command=CUSTOS) as url:
         yield Server(url, home, {"Authorization": f"Bearer {secret}"})
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 Request = tuple[str, str, Callable[[], str | bytes]]

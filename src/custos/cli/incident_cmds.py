@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import typer
 
@@ -13,6 +15,7 @@ from custos.cli.resolve import MODEL, resolve
 from custos.oversight import IncidentService, Severity
 
 app = commands("Incidents involving models.")
+Step = Callable[..., dict[str, Any]]  # a supervisor's step on an incident: confirm or close
 
 
 @app.command()
@@ -33,17 +36,21 @@ def report(
 
 
 @app.command()
-def close(
-    ctx: typer.Context, incident_id: str, reason: str = ReasonOption, as_json: bool = JsonOption
-) -> None:
-    with open_store(ctx) as store:
-        emit(IncidentService(store).close(incident_id, reason, by=operator(store)), as_json)
-
-
-@app.command()
 def confirm(
     ctx: typer.Context, incident_id: str, reason: str = ReasonOption, as_json: bool = JsonOption
 ) -> None:
     """Confirm a third party's report: a serious one then holds back rollouts of the model."""
+    _step(ctx, incident_id, reason, as_json, IncidentService.confirm)
+
+
+@app.command()
+def close(
+    ctx: typer.Context, incident_id: str, reason: str = ReasonOption, as_json: bool = JsonOption
+) -> None:
+    """Close an incident, with the reason (supervisors)."""
+    _step(ctx, incident_id, reason, as_json, IncidentService.close)
+
+
+def _step(ctx: typer.Context, incident_id: str, reason: str, as_json: bool, step: Step) -> None:
     with open_store(ctx) as store:
-        emit(IncidentService(store).confirm(incident_id, reason, by=operator(store)), as_json)
+        emit(step(IncidentService(store), incident_id, reason, by=operator(store)), as_json)

@@ -58,10 +58,13 @@ def test_a_supervisor_starts_follows_and_reads_a_run(api: Api) -> None:
     }
     draws = api.client.get(f"/v1/risk/runs/{run_id}/files/draws.parquet", headers=headers)
     table = pq.read_table(io.BytesIO(draws.content))
-    assert table.num_rows == 2000
-    assert sum(table.column("system_loss").to_pylist()) / 2000 == pytest.approx(
-        results["system"]["expected_loss"]
-    )
+    assert table.num_rows == 2000  # the sample is every draw up to 100,000
+    losses = table.column("system_loss").to_pylist()
+    assert sum(losses) / 2000 == pytest.approx(results["system"]["expected_loss"])
+    tail = api.client.get(f"/v1/risk/runs/{run_id}/files/tail.parquet", headers=headers)
+    largest = pq.read_table(io.BytesIO(tail.content)).column("system_loss").to_pylist()
+    assert largest == sorted(losses, reverse=True)[:100]  # the 5% tail of the lowest level, 0.95
+    assert largest[19] == results["system"]["value_at_risk"]["0.99"]
     report = api.client.get(f"/v1/risk/runs/{run_id}/files/report.html", headers=headers)
     assert report.headers["content-type"].startswith("text/html") and report.text.count("<svg") == 4
     spec = api.client.get(f"/v1/risk/runs/{run_id}/charts/network", headers=headers)
@@ -99,6 +102,7 @@ def test_the_filing_shows_digests_to_everyone_and_figures_to_supervisors(api: Ap
         ({"scenario": "name: [unclosed", "network": "sample"}, 422, "not YAML"),
         ({"scenario": "name: x\nseed: 1\n", "network": "nowhere"}, 404, "nowhere"),
         ({"scenario": "name: x\nseed: 1\n", "network": "../etc"}, 404, "../etc"),
+        ({"scenario": "name: x\nseed: 1\ndraws: 10000001\n", "network": "sample"}, 422, "10,000,000"),
     ],
 )
 def test_bad_runs_are_refused_with_the_reason_and_nothing_is_started(
@@ -151,3 +155,20 @@ def test_a_server_may_run_stress_tests_on_a_dask_cluster_with_the_same_numbers(a
         there = _finished(api, started["id"])
     assert here["state"] == there["state"] == "done"
     assert here["headline"] == there["headline"]
+
+
+def test_a_run_that_exceeds_its_memory_limit_fails_alone_and_the_server_keeps_answering(api: Api) -> None:
+    headers = api.headers(Role.SUPERVISOR)
+    # One chunk of a million draws needs about 700 MB of working arrays: far beyond half a GiB.
+    scenario = SCENARIO.replace("draws: 2000\nchunk_size: 500", "draws: 1000000\nchunk_size: 1000000")
+    with TestClient(create_app(api.store, checkpoint_interval=None, risk_memory_limit=2**29)) as client:
+        started = client.post(
+            "/v1/risk/runs", json={"scenario": scenario, "network": "sample"}, headers=headers
+        )
+        assert started.status_code == 202, started.text
+        status = _finished(api, started.json()["id"])
+        assert status["state"] == "failed", status
+        assert status["error"] == "the run exceeded its memory limit of 0.5 GiB"
+        assert "filing_id" not in status
+        assert client.get("/v1/risk/networks", headers=headers).status_code == 200
+        assert [run["state"] for run in client.get("/v1/risk/runs", headers=headers).json()] == ["failed"]

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import FastAPI
 
 import custos
-from custos.access import AccessService, operator
+from custos.access import LAST_USED_SECONDS, AccessService, operator
 from custos.api import (
     access_routes,
     decision_routes,
@@ -19,6 +19,7 @@ from custos.api import (
     incident_routes,
     ledger_routes,
     licensing_routes,
+    openapi,
     overview_routes,
     policy_routes,
     problems,
@@ -30,6 +31,7 @@ from custos.api.limits import BodyLimit
 from custos.dashboard import routes as dashboard_routes
 from custos.licensing import DecisionPoint
 from custos.licensing.compliance import sweep
+from custos.risk.worker import DEFAULT_MEMORY_LIMIT
 from custos.store import Store
 
 log = logging.getLogger("custos.api")
@@ -52,11 +54,14 @@ def create_app(
     compliance_interval: float | None = 60.0,
     decision_log_rate: float = 0.0,
     risk_scheduler: str | None = None,
+    risk_memory_limit: int = DEFAULT_MEMORY_LIMIT,
 ) -> FastAPI:
     """The app; while it runs it signs checkpoints when the log grew (batched publishing),
-    sweeps licence conditions, suspending licences whose lapsed conditions say so, and files the
-    share ``decision_log_rate`` of decisions it keeps for audit, every second."""
+    sweeps licence conditions, suspending licences whose lapsed conditions say so, files the
+    share ``decision_log_rate`` of decisions it keeps for audit, every second, and writes the
+    tokens' last-used times every minute."""
     decisions = DecisionPoint(store, log_rate=decision_log_rate)
+    access = AccessService(store)
     runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stress-test")
 
     @contextlib.asynccontextmanager
@@ -74,6 +79,9 @@ def create_app(
             )
         if decision_log_rate:
             tasks.append(asyncio.create_task(_every(1.0, decisions.flush, "decision log")))
+        tasks.append(
+            asyncio.create_task(_every(LAST_USED_SECONDS, access.flush_last_used, "token last-used times"))
+        )
         try:
             yield
         finally:
@@ -82,6 +90,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await asyncio.to_thread(decisions.flush)
+            await asyncio.to_thread(access.flush_last_used)
             runner.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
@@ -94,8 +103,10 @@ def create_app(
     app.state.decisions = decisions
     app.state.risk_runner = runner
     app.state.risk_scheduler = risk_scheduler  # where stress tests started over HTTP run
-    app.state.access = AccessService(store)
+    app.state.risk_memory_limit = risk_memory_limit  # the address space of each run's worker process
+    app.state.access = access
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(BodyLimit)
     app.include_router(decision_routes.router)  # first: the hot path is matched first
     app.include_router(transparency.router)

@@ -1,8 +1,9 @@
 """Stress tests over HTTP: start a run, follow it, read its results (supervisors only).
 
-A run is validated before the response (a bad scenario or network is a 422 with the reason and
-the offending entry) and then runs in the server's background worker; ``GET`` on the run
-reports its progress until its results are there.
+A run is validated before the response (a bad scenario or network, or more than ``MAX_DRAWS``
+draws, is a 422 with the reason and the offending entry) and then runs in a worker process of its
+own under the server's memory limit (see :mod:`custos.risk.worker`), one run at a time; ``GET`` on
+the run reports its progress until its results are there.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ from custos.risk.service import RiskService, Submission
 log = logging.getLogger("custos.api")
 
 router = APIRouter(prefix="/v1/risk", tags=["risk"])
+
+#: The most draws a run started over HTTP may make (the command line allows the schema's maximum):
+#: enough for a 0.999 level's tail of 10,000 draws, and its tail stays small beside the worker's
+#: memory limit.
+MAX_DRAWS = 10_000_000
 
 MEDIA_TYPES = {
     ".json": "application/json",
@@ -73,15 +79,18 @@ def start_run(
         directory = scenario_network(body.scenario, "scenario", None, service.network_directory)
     else:
         directory = service.network_directory(body.network)
-    submission = service.submit(body.scenario, directory, by=who, origin="scenario")
-    runner: Executor = request.app.state.risk_runner
-    runner.submit(_execute, service, submission, who, request.app.state.risk_scheduler)
+    submission = service.submit(body.scenario, directory, by=who, origin="scenario", max_draws=MAX_DRAWS)
+    state = request.app.state
+    runner: Executor = state.risk_runner
+    runner.submit(_execute, service, submission, who, state.risk_scheduler, state.risk_memory_limit)
     return submission.run.status()
 
 
-def _execute(service: RiskService, submission: Submission, who: Principal, scheduler: str | None) -> None:
+def _execute(
+    service: RiskService, submission: Submission, who: Principal, scheduler: str | None, memory_limit: int
+) -> None:
     try:
-        service.execute(submission, by=who, scheduler=scheduler)
+        service.execute(submission, by=who, scheduler=scheduler, memory_limit=memory_limit)
     except Exception:  # the run's status records it; the log keeps the trace for operators
         log.exception("stress-test run %s failed", submission.run.run_id)
 
@@ -135,6 +144,7 @@ def run_file(
     name: Literal[
         "results.json",
         "draws.parquet",
+        "tail.parquet",
         "institutions.parquet",
         "deployments.parquet",
         "providers.parquet",
@@ -143,6 +153,7 @@ def run_file(
     request: Request,
     _: Annotated[Principal, Depends(require(Permission.RISK_READ))],
 ) -> FileResponse:
-    """The run's results as JSON or Parquet, or its HTML report."""
+    """The run's results as JSON or Parquet (``draws.parquet`` is a uniform sample of at most 100,000
+    draws, ``tail.parquet`` the largest losses), or its HTML report."""
     path = _service(request).file(run_id, name)
     return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], filename=name)

@@ -57,7 +57,15 @@ def demo(
         console.print(
             f"Dashboard: http://{host}:{port}/   public portal: http://{host}:{port}/portal", style="bold"
         )
-        serve(ctx, host=host, port=port, checkpoint_interval=5.0, decision_log_rate=0.0, risk_scheduler=None)
+        serve(
+            ctx,
+            host=host,
+            port=port,
+            checkpoint_interval=5.0,
+            decision_log_rate=0.0,
+            risk_scheduler=None,
+            risk_memory_limit=4.0,
+        )
 
 
 def _seed(store: Store) -> None:

@@ -53,7 +53,14 @@ def serve(
         "--risk-scheduler",
         envvar="CUSTOS_RISK_SCHEDULER",
         help="Where stress tests started over HTTP run: 'local' (a Dask cluster here), tcp://host:port, "
-        "or in the server's process (default).",
+        "or in the server's worker process (default).",
+    ),
+    risk_memory_limit: float = typer.Option(
+        4.0,
+        "--risk-memory-limit",
+        envvar="CUSTOS_RISK_MEMORY_LIMIT",
+        min=0.5,
+        help="GiB of address space each stress test started over HTTP may use in its worker process.",
     ),
 ) -> None:
     """Serve the dashboard, the REST API and the transparency log."""
@@ -75,6 +82,7 @@ def serve(
                 checkpoint_interval=checkpoint_interval or None,
                 decision_log_rate=decision_log_rate,
                 risk_scheduler=risk_scheduler,
+                risk_memory_limit=int(risk_memory_limit * 2**30),
             ),
             host=host,
             port=port,

@@ -8,6 +8,10 @@ Figures follow ``custos.core.units``: tooltips and labels carry text formatted h
 99.9%), and money axes print plain figures in the scale their title names ("System loss (EUR m)"),
 which Vega's expression language can do on its own, in the browser and in the renderer alike.
 Specifications are plain dicts, so they serialise as they are and need no charting library here.
+
+The two distributions read ``Losses``: the run's uniform sample of draws (every draw when it has
+at most ``custos.risk.simulate.SAMPLE_SIZE``) and its exact largest losses, so the far end of the
+exceedance curve is exact however many draws there were.
 """
 
 from __future__ import annotations
@@ -20,6 +24,16 @@ import numpy as np
 from custos.core.units import SCALES, count, money, percent
 
 Spec = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Losses:
+    """What the loss distribution and the exceedance curve read of a run's system losses."""
+
+    draws: int  # the run's number of draws
+    sample: np.ndarray  # the system loss of each sampled draw (a uniform sample, or every draw)
+    largest: np.ndarray  # the exact largest system losses, largest first
+
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 CHARTS = ("loss-distribution", "exceedance", "network", "contributors")
@@ -101,22 +115,25 @@ def _levels(system: dict[str, Any], currency: str) -> list[dict[str, Any]]:
     ]
 
 
-def loss_distribution(draws: np.ndarray, system: dict[str, Any], currency: str) -> Spec:
+def loss_distribution(losses: Losses, system: dict[str, Any], currency: str) -> Spec:
     """A histogram of the system loss, with the value at risk and expected shortfall as rules.
 
+    The bars count the sample's draws, scaled to the run's (the same when the sample is every draw).
     The rules are named in a key below the plot, value at risk in one column and expected
     shortfall in the other, each line in its rule's colour and dash, so no label crosses a rule,
     a bar or anything above the plot.
     """
+    draws = losses.sample
     edges = np.histogram_bin_edges(draws, bins=min(80, max(10, int(np.sqrt(draws.size)))))
     counts, _ = np.histogram(draws, edges)
+    scale = losses.draws / draws.size
     bins = [
         {
             "start": float(start),
             "end": float(end),
-            "draws": int(n),
+            "draws": round(n * scale),
             "range": f"{money(start, currency)} to {money(end, currency)}",
-            "draws_text": count(n),
+            "draws_text": count(round(n * scale)),
             "share": percent(n / draws.size),
         }
         for start, end, n in zip(edges[:-1], edges[1:], counts, strict=True)
@@ -141,8 +158,8 @@ def loss_distribution(draws: np.ndarray, system: dict[str, Any], currency: str) 
     ]
     pixels = {"type": "quantitative", "scale": None}
     return _spec(
-        "Histogram of the system loss over all draws, with value at risk (dashed) and expected "
-        "shortfall (solid) at each level.",
+        "Histogram of the system loss over the draws (a uniform sample of them in a large run), with "
+        "value at risk (dashed) and expected shortfall (solid) at each level.",
         width=width,
         height=height,
         layer=[
@@ -209,24 +226,32 @@ def loss_distribution(draws: np.ndarray, system: dict[str, Any], currency: str) 
 # Exceedance curve --------------------------------------------------------------------------------
 
 
-def exceedance(draws: np.ndarray, currency: str, points: int = 240) -> Spec:
+def exceedance(losses: Losses, currency: str, points: int = 240) -> Spec:
     """The probability that the system loss reaches each amount, on a logarithmic scale.
 
     The k-th largest loss is reached with probability k/N; the curve keeps the points spread
-    evenly in log-probability, every one of the rarest draws among them.
+    evenly in log-probability, every one of the rarest draws among them. Those within the exact
+    largest losses are read there; the rest from the sample, at the same share of its draws.
     """
-    losses = np.sort(draws)[::-1]
-    total = losses.size
+    total = losses.draws
+    sample = np.sort(losses.sample)[::-1]
     ranks = np.unique(np.rint(np.logspace(0, np.log10(total), points)).astype(int))
+
+    def loss(k: int) -> float:
+        if k <= losses.largest.size:
+            return float(losses.largest[k - 1])
+        return float(sample[min(sample.size, -(-k * sample.size // total)) - 1])
+
     rows = [
         {
-            "loss": float(losses[k - 1]),
+            "loss": loss(k),
             "probability": k / total,
-            "loss_text": money(losses[k - 1], currency),
+            "loss_text": money(loss(k), currency),
             "probability_text": percent(k / total),
         }
         for k in ranks
     ]
+    widest = max(abs(losses.largest[0]), float(np.abs(sample).max(initial=0.0)))
     decades = [10.0**-e for e in range(int(np.ceil(np.log10(total))) + 1) if 10.0**-e >= 1 / total]
     return _spec(
         "The probability that the system loss reaches each amount; probabilities on a logarithmic scale.",
@@ -238,7 +263,7 @@ def exceedance(draws: np.ndarray, currency: str, points: int = 240) -> Spec:
             "x": {
                 "field": "loss",
                 "type": "quantitative",
-                "axis": money_axis("System loss", currency, float(np.abs(losses).max(initial=0.0))),
+                "axis": money_axis("System loss", currency, float(widest)),
             },
             "y": {
                 "field": "probability",
@@ -601,15 +626,15 @@ def contributors(metrics: dict[str, Any], currency: str, top: int = 10) -> Spec:
     )
 
 
-def chart(name: str, metrics: dict[str, Any], draws: np.ndarray | None) -> Spec:
-    """The named chart of a run (one of ``CHARTS``); the two distributions need the draws."""
+def chart(name: str, metrics: dict[str, Any], losses: Losses | None) -> Spec:
+    """The named chart of a run (one of ``CHARTS``); the two distributions need its losses."""
     currency = metrics["network"]["currency"]
     if name == "network":
         return network(metrics, currency)
     if name == "contributors":
         return contributors(metrics, currency)
-    if draws is None:
-        raise ValueError(f"the {name} chart needs the draws")
+    if losses is None:
+        raise ValueError(f"the {name} chart needs the run's losses")
     if name == "loss-distribution":
-        return loss_distribution(draws, metrics["system"], currency)
-    return exceedance(draws, currency)
+        return loss_distribution(losses, metrics["system"], currency)
+    return exceedance(losses, currency)

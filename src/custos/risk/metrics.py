@@ -1,4 +1,4 @@
-"""Risk measures of a merged run, and the buffers they imply.
+"""Risk measures of a run's folded chunks, and the buffers they imply.
 
 Expected shortfall at level α averages the ⌈(1 − α)·N⌉ largest system losses (ties broken by draw
 number); value at risk is the smallest of them. An entity's capital requirement is its Euler
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from custos.risk.montecarlo import Merged, tail_size
+from custos.risk.montecarlo import Aggregate, tail_size
 from custos.risk.network import Network
 from custos.risk.scenario import Scenario
 
@@ -27,9 +27,10 @@ class RiskMeasure:
     expected_shortfall: float
 
 
-def risk_measure(system: np.ndarray, level: float) -> RiskMeasure:
-    order = np.lexsort((np.arange(system.size), -system))
-    top = system[order[: tail_size(system.size, level)]]
+def risk_measure(largest: np.ndarray, draws: int, level: float) -> RiskMeasure:
+    """From the run's largest system losses (largest first, ties to the lower draw), which must
+    reach at least as far as the level's tail."""
+    top = largest[: tail_size(draws, level)]
     return RiskMeasure(level, float(top[-1]), float(top.mean()))
 
 
@@ -37,21 +38,23 @@ def _key(level: float) -> str:
     return f"{level:g}"
 
 
-def system_metrics(merged: Merged, scenario: Scenario) -> dict[str, Any]:
-    system = merged.system
-    measures = [risk_measure(system, level) for level in scenario.levels]
+def system_metrics(run: Aggregate, scenario: Scenario) -> dict[str, Any]:
+    draws = run.draws
+    measures = [risk_measure(run.tail_losses, draws, level) for level in scenario.levels]
+    defaults = run.default_counts
+    at_least = np.cumsum(defaults[::-1])[::-1]  # draws with k or more defaults, by k
     return {
-        "draws": int(system.size),
-        "expected_loss": float(system.mean()),
-        "standard_deviation": float(system.std()),
-        "max_loss": float(system.max()),
-        "expected_direct_loss": float(merged.direct.mean()),
-        "expected_real_economy_loss": float(merged.real_economy.mean()),
+        "draws": draws,
+        "expected_loss": run.system_sum / draws,
+        "standard_deviation": float(np.sqrt(run.system_squares / draws)),
+        "max_loss": run.max_loss,
+        "expected_direct_loss": run.direct_sum / draws,
+        "expected_real_economy_loss": run.real_economy_sum / draws,
         "value_at_risk": {_key(m.level): m.value_at_risk for m in measures},
         "expected_shortfall": {_key(m.level): m.expected_shortfall for m in measures},
-        "expected_defaults": float(merged.defaults.mean()),
+        "expected_defaults": int(defaults @ np.arange(defaults.size)) / draws,
         "probability_of_defaults": {
-            str(k): float((merged.defaults >= k).mean()) for k in scenario.default_counts
+            str(k): int(at_least[k]) / draws if k < at_least.size else 0.0 for k in scenario.default_counts
         },
     }
 
@@ -90,14 +93,14 @@ def _rows(ids: tuple[str, ...], values: Buffers, extra: dict[str, Any]) -> list[
     return rows
 
 
-def entity_metrics(merged: Merged, network: Network, scenario: Scenario) -> dict[str, Any]:
+def entity_metrics(run: Aggregate, network: Network, scenario: Scenario) -> dict[str, Any]:
     """Institutions' and deployments' buffers, and the pool they fund."""
-    draws = merged.system.size
+    draws = run.draws
     tail = tail_size(draws, scenario.buffers.capital_level)
-    pool_size = max(risk_measure(merged.system, scenario.buffers.pool_quantile).value_at_risk, 0.0)
+    pool_size = max(risk_measure(run.tail_losses, draws, scenario.buffers.pool_quantile).value_at_risk, 0.0)
     coc = scenario.buffers.cost_of_capital
-    institutions = buffers(merged.institution_loss / draws, merged.tail_institutions[:tail], pool_size, coc)
-    deployments = buffers(merged.deployment_loss / draws, merged.tail_deployments[:tail], pool_size, coc)
+    institutions = buffers(run.institution_loss / draws, run.tail_institutions[:tail], pool_size, coc)
+    deployments = buffers(run.deployment_loss / draws, run.tail_deployments[:tail], pool_size, coc)
     names = network.institutions.names
     return {
         "pool": {"quantile": scenario.buffers.pool_quantile, "size": pool_size},
@@ -108,7 +111,7 @@ def entity_metrics(merged: Merged, network: Network, scenario: Scenario) -> dict
                 "name": names,
                 "sector": [network.sectors[s] for s in network.institution_sector],
                 "equity": [float(v) for v in network.equity],
-                "default_probability": [float(v) for v in merged.institution_defaults / draws],
+                "default_probability": [float(v) for v in run.institution_defaults / draws],
             },
         ),
         "deployments": _rows(
@@ -124,21 +127,18 @@ def entity_metrics(merged: Merged, network: Network, scenario: Scenario) -> dict
 
 
 def importance_metrics(
-    merged: Merged, network: Network, scenario: Scenario, probability: np.ndarray, alone: np.ndarray
+    run: Aggregate, network: Network, scenario: Scenario, probability: np.ndarray, alone: np.ndarray
 ) -> list[dict[str, Any]]:
     """Each provider's and model's systemic importance: loss given its failure, its share of the
     expected shortfall, the loss its failure alone causes, and whether that is insurable."""
-    draws = merged.system.size
-    tail = tail_size(draws, scenario.buffers.capital_level)
-    contribution = (
-        merged.tail_causes[:tail].mean(axis=0) if merged.tail_causes.size else np.zeros(alone.size + 1)
-    )
+    tail = tail_size(run.draws, scenario.buffers.capital_level)
+    contribution = run.tail_causes[:tail].mean(axis=0) if run.tail_causes.size else np.zeros(alone.size + 1)
     capacity = scenario.buffers.insurance_capacity
     layers = ["compute"] * len(network.providers) + ["model"] * len(network.models)
     names = network.providers.names + network.models.names
     rows = []
     for unit, node in enumerate(network.failure_units):
-        failures = int(merged.unit_failures[unit])
+        failures = int(run.unit_failures[unit])
         rows.append(
             {
                 "id": node,
@@ -146,7 +146,7 @@ def importance_metrics(
                 "layer": layers[unit],
                 "failure_probability": float(probability[unit]),
                 "failures": failures,
-                "expected_loss_given_failure": float(merged.unit_failure_loss[unit] / failures)
+                "expected_loss_given_failure": float(run.unit_failure_loss[unit] / failures)
                 if failures
                 else None,
                 "expected_shortfall_contribution": float(contribution[unit]),

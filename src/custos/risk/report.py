@@ -12,10 +12,9 @@ from collections.abc import Callable
 from html import escape
 from typing import Any, Literal
 
-import numpy as np
-
 from custos.core.units import MISSING, count, money, number, percent
 from custos.risk import chart_specs, charts
+from custos.risk.chart_specs import Losses
 
 
 def linchpin_names(metrics: dict[str, Any]) -> list[str]:
@@ -127,16 +126,16 @@ figure{margin:1rem 0;overflow-x:auto}svg{max-width:100%;height:auto}
 """
 
 
-def _chart(name: str, title: str, metrics: dict[str, Any], system: np.ndarray) -> str:
-    image = charts.svg(chart_specs.chart(name, metrics, system), prefix=f"{name}-")
+def _chart(name: str, title: str, metrics: dict[str, Any], losses: Losses) -> str:
+    image = charts.svg(chart_specs.chart(name, metrics, losses), prefix=f"{name}-")
     return f"<h2>{escape(title)}</h2><figure>{image}</figure>"
 
 
-def render_report(metrics: dict[str, Any], system: np.ndarray, currency: str, run_id: str) -> str:
+def render_report(metrics: dict[str, Any], losses: Losses, currency: str, run_id: str) -> str:
     convergence = metrics["convergence"]
     title = f"Stress test {run_id}: {metrics['scenario']}"
     about = (
-        f"Run {run_id} · engine {metrics['engine']} · seed {metrics['seed']} · {count(system.size)} draws · "
+        f"Run {run_id} · engine {metrics['engine']} · seed {metrics['seed']} · {count(losses.draws)} draws · "
         f"contagion {metrics['contagion']['model']} · amounts in {currency}"
     )
     sections = [
@@ -144,10 +143,10 @@ def render_report(metrics: dict[str, Any], system: np.ndarray, currency: str, ru
         _headline(metrics, currency),
         "<p>Uninsurable linchpins (a lone failure costs more than the insurance capacity): "
         f"{escape(linchpins_by_layer(metrics))}.</p>",
-        _chart("loss-distribution", "Loss distribution", metrics, system),
-        _chart("exceedance", "Exceedance curve", metrics, system),
-        _chart("network", "Network, by share of expected shortfall", metrics, system),
-        _chart("contributors", "Top contributors", metrics, system),
+        _chart("loss-distribution", "Loss distribution", metrics, losses),
+        _chart("exceedance", "Exceedance curve", metrics, losses),
+        _chart("network", "Network, by share of expected shortfall", metrics, losses),
+        _chart("contributors", "Top contributors", metrics, losses),
         _table(
             "Providers and models",
             metrics["providers"],

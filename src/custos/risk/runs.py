@@ -4,7 +4,11 @@
         scenario.yaml        the scenario exactly as given
         status.json          state, chunks done, error, filing id (rewritten atomically)
         results.json         every metric
-        draws.parquet        one row per draw: system, direct and real-economy loss, defaults
+        draws.parquet        the run's sample of draws (every draw up to 100,000; beyond, every m-th
+                             draw, m = ceil(draws / 100,000)): number, system, direct and
+                             real-economy loss, defaults
+        tail.parquet         the largest system losses, largest first, with their draw numbers:
+                             as many as the lowest level's tail (value at risk, capital, pool)
         institutions.parquet, deployments.parquet, providers.parquet
         report.html          the report with its charts inline
 
@@ -27,13 +31,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from custos.core.errors import NotFound
-from custos.risk.montecarlo import Merged
+from custos.risk.chart_specs import Losses
+from custos.risk.montecarlo import Aggregate
 
 #: Tells this process from an earlier one with the same pid.
 PROCESS = secrets.token_hex(8)
 RUN_ID = re.compile(r"^[0-9A-Z]{26}$")
 TABLES = ("institutions", "deployments", "providers")
-FILES = ("results.json", "draws.parquet", "report.html", *(f"{table}.parquet" for table in TABLES))
+FILES = (
+    "results.json",
+    "draws.parquet",
+    "tail.parquet",
+    "report.html",
+    *(f"{table}.parquet" for table in TABLES),
+)
 
 
 def _orphaned(runner: dict[str, Any]) -> bool:
@@ -95,20 +106,23 @@ class RunDirectory:
         self.write_status(status)
         return status
 
-    def write_results(self, metrics: dict[str, Any], merged: Merged, report: str) -> bytes:
+    def write_results(self, metrics: dict[str, Any], aggregate: Aggregate, report: str) -> bytes:
         """Write every result file; return the bytes of results.json (whose digest is filed)."""
         results = json.dumps(metrics, indent=1, sort_keys=True).encode()
         _write_atomically(self.path / "results.json", results)
+        sample = aggregate.sample
         draws = pa.table(
             {
-                "draw": pa.array(range(merged.system.size), pa.int64()),
-                "system_loss": merged.system,
-                "direct_loss": merged.direct,
-                "real_economy_loss": merged.real_economy,
-                "defaults": merged.defaults.astype("int64"),
+                "draw": sample.draws,
+                "system_loss": sample.system,
+                "direct_loss": sample.direct,
+                "real_economy_loss": sample.real_economy,
+                "defaults": sample.defaults,
             }
         )
         pq.write_table(draws, self.path / "draws.parquet")
+        tail = pa.table({"draw": aggregate.tail_draws, "system_loss": aggregate.tail_losses})
+        pq.write_table(tail, self.path / "tail.parquet")
         for table in TABLES:
             pq.write_table(pa.Table.from_pylist(metrics[table]), self.path / f"{table}.parquet")
         _write_atomically(self.path / "report.html", report.encode())
@@ -120,6 +134,14 @@ class RunDirectory:
         except FileNotFoundError:
             raise NotFound(f"run {self.run_id} has no results yet", evidence=self.status()) from None
         return results
+
+    def losses(self) -> Losses:
+        """What the distribution charts read: the sample's and the tail's system losses."""
+        return Losses(
+            draws=self.results()["system"]["draws"],
+            sample=pq.read_table(self.file("draws.parquet"), columns=["system_loss"]).column(0).to_numpy(),
+            largest=pq.read_table(self.file("tail.parquet"), columns=["system_loss"]).column(0).to_numpy(),
+        )
 
     def file(self, name: str) -> Path:
         if name not in FILES or not (self.path / name).is_file():

@@ -9,38 +9,43 @@ per-institution results stay in the run's files, which only supervisors may read
 registered deployment in the run gets a ``stress_test.participated`` filing with its capital,
 premium and pool contribution, which its deployer may read and which discharges its
 stress-test obligation.
+
+The computation runs here (the command line) or, given a memory limit, in a worker process of its
+own (the server: see :mod:`custos.risk.worker`); either way it only writes the run's files, and
+the filing is made here from ``results.json``, so the store has one writer.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from custos.access.model import OPERATOR_ID, Principal
-from custos.core.errors import CustosError, Forbidden, InvalidInput, NotFound
+from custos.core.errors import Forbidden, InvalidInput, NotFound
 from custos.core.ids import new_id
 from custos.filings import Filing, FilingKind, Visibility, register_kind
 from custos.registry.service import filing_jurisdiction
 from custos.risk import chart_specs
 from custos.risk.digests import network_digest, scenario_digest
-from custos.risk.engine import ENGINE_VERSION, run_stress_test
+from custos.risk.engine import ENGINE_VERSION
+from custos.risk.montecarlo import check_tail_memory
 from custos.risk.network import Network
 from custos.risk.network_build import assemble
 from custos.risk.network_files import MANIFEST, read_columns
 from custos.risk.network_registry import registry_columns
 from custos.risk.plan import compile_plan
-from custos.risk.report import linchpin_names, render_report
+from custos.risk.report import linchpin_names
 from custos.risk.runs import RunDirectory, list_runs, run_directory
 from custos.risk.scenario import Scenario, load_scenario_lines, located
 from custos.risk.scenario_files import EXAMPLES, read_examples, shipped_examples
+from custos.risk.worker import RunFailed, produce, produce_isolated, record_failure
 from custos.store import Store
 from custos.store import registry_views as rv
 
@@ -180,14 +185,30 @@ class RiskService:
 
     # Runs ---------------------------------------------------------------------------------------
 
-    def submit(self, scenario_text: str, directory: Path | None, *, by: Principal, origin: str) -> Submission:
-        """Validate the scenario against the network and open the run's directory."""
+    def submit(
+        self,
+        scenario_text: str,
+        directory: Path | None,
+        *,
+        by: Principal,
+        origin: str,
+        max_draws: int | None = None,
+    ) -> Submission:
+        """Validate the scenario against the network (and, when given, ``max_draws``: what a run
+        started over HTTP may ask) and open the run's directory."""
         if not by.sees_everything:
             raise Forbidden("only supervisors run stress tests")
         scenario, lines = load_scenario_lines(scenario_text, origin)
         network = self.load_network(directory)
         try:
+            if max_draws is not None and scenario.draws > max_draws:
+                raise InvalidInput(
+                    f"a run started over HTTP may make at most {max_draws:,} draws; run larger ones with "
+                    "custos risk run",
+                    evidence={"entry": "draws", "draws": scenario.draws, "limit": max_draws},
+                )
             plan = compile_plan(network, scenario)
+            check_tail_memory(scenario, network)
         except InvalidInput as error:
             raise located(error, lines, origin) from error
         run = RunDirectory(self.root, new_id())
@@ -215,8 +236,11 @@ class RiskService:
         by: Principal,
         scheduler: str | None = None,
         progress: Callable[[int, int], None] | None = None,
+        memory_limit: int | None = None,
     ) -> dict[str, Any]:
-        """Run, write the results, file the run; a failure is recorded in the run's status."""
+        """Run, write the results, file the run; a failure is recorded in the run's status. With a
+        ``memory_limit`` (bytes of data) the run computes in a worker process of its own,
+        which reports progress through the run's status rather than to ``progress``."""
         run = submission.run
 
         def advance(done: int, total: int) -> None:
@@ -225,24 +249,24 @@ class RiskService:
                 progress(done, total)
 
         run.update(state="running", started_at=self.store.clock.now().isoformat())
+        network, scenario = submission.network, submission.scenario
         try:
-            result = run_stress_test(submission.network, submission.scenario, scheduler, advance)
-            report = render_report(
-                result.metrics, result.merged.system, submission.network.currency, run.run_id
-            )
-            results = run.write_results(result.metrics, result.merged, report)
-            filing_id = self._file(submission, result.metrics, results, by)
-        except CustosError as error:
-            run.update(state="failed", error=error.diagnostics(), evidence=error.evidence)
+            if memory_limit is None:
+                results = produce(run, network, scenario, scheduler, advance)
+            else:
+                results = produce_isolated(run, network, scenario, scheduler, memory_limit)
+            metrics = json.loads(results)
+            filing_id = self._file(submission, metrics, results, by)
+        except RunFailed:  # its status already says why
             raise
         except Exception as error:
-            run.update(state="failed", error=f"{type(error).__name__}: {error}", trace=traceback.format_exc())
+            record_failure(run, error)
             raise
         return run.update(
             state="done",
             filing_id=filing_id,
             finished_at=self.store.clock.now().isoformat(),
-            headline=headline(result.metrics),
+            headline=headline(metrics),
         )
 
     def _file(self, submission: Submission, metrics: dict[str, Any], results: bytes, by: Principal) -> str:
@@ -312,8 +336,5 @@ class RiskService:
     def chart(self, run_id: str, name: str) -> dict[str, Any]:
         """One of a finished run's charts as a Vega-Lite specification, drawn from its results files."""
         run = run_directory(self.root, run_id)
-        metrics = run.results()
-        draws = None
-        if name in ("loss-distribution", "exceedance"):
-            draws = pq.read_table(run.file("draws.parquet"), columns=["system_loss"]).column(0).to_numpy()
-        return chart_specs.chart(name, metrics, draws)
+        losses = run.losses() if name in ("loss-distribution", "exceedance") else None
+        return chart_specs.chart(name, run.results(), losses)

@@ -2,8 +2,9 @@
 
 A chunk is a pure function of the plan, the network and its own ``SeedSequence``: the same chunk
 gives the same numbers in this process, in a local cluster or on a remote Dask worker. What it
-returns is small (sums, and full detail only for the draws that could be in the tail), so chunks
-merge cheaply.
+returns is reduced to what the metrics need (sums, the count of draws with each number of
+defaults, its largest losses with the detail of those that could be in the capital level's tail,
+and its draws that belong to the run's sample), so a run's memory does not grow with its draws.
 """
 
 from __future__ import annotations
@@ -35,24 +36,51 @@ class Outcome:
     residual: float
 
 
+#: The run's sample of draws (for the loss distribution and ``draws.parquet``) holds at most this many.
+SAMPLE_SIZE = 100_000
+
+
+def sample_stride(draws: int) -> int:
+    """The sample is every m-th draw: draws are independent, so that is a uniform random sample, and
+    it needs no state shared between chunks. With at most ``SAMPLE_SIZE`` draws it is every draw."""
+    return -(-draws // SAMPLE_SIZE)
+
+
 @dataclass(frozen=True)
-class ChunkResult:
-    chunk: int
-    first_draw: int
+class Sample:
+    """Per draw of the sample: its number, system, direct and real-economy loss, and defaults."""
+
+    draws: np.ndarray
     system: np.ndarray
-    defaults: np.ndarray
     direct: np.ndarray
     real_economy: np.ndarray
+    defaults: np.ndarray
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """One chunk reduced to what the metrics need; its size does not depend on the run's draws
+    beyond the tail it is asked to keep."""
+
+    chunk: int
+    draws: int
+    system_sum: float
+    system_mean: float
+    system_squares: float  # sum of squared deviations from the chunk's mean
+    max_loss: float
+    direct_sum: float
+    real_economy_sum: float
+    default_counts: np.ndarray  # (institutions + 1,) draws with exactly k defaults
     unit_failures: np.ndarray  # (units,) draws in which each unit failed
     unit_failure_loss: np.ndarray  # (units,) system loss summed over those draws
     institution_loss: np.ndarray  # sums over draws
     institution_defaults: np.ndarray
     deployment_loss: np.ndarray
     cause_loss: np.ndarray
-    tail_draws: np.ndarray  # global draw numbers of the chunk's largest losses
-    tail_institutions: np.ndarray  # (tail, institutions)
-    tail_deployments: np.ndarray
-    tail_causes: np.ndarray
+    tail_losses: np.ndarray  # the chunk's largest system losses, largest first (ties: lower draw)
+    tail_draws: np.ndarray  # their global draw numbers
+    tail_detail: np.ndarray  # (detail, institutions + deployments + units + 1) for the first of them
+    sample: Sample
     iterations: int
     residual: float
 
@@ -106,31 +134,48 @@ def propagate(plan: Plan, network: Network, failed: np.ndarray, asset_move: np.n
 
 
 def simulate_chunk(
-    plan: Plan, network: Network, chunk: int, seed: np.random.SeedSequence, tail: int
+    plan: Plan, network: Network, chunk: int, seed: np.random.SeedSequence, tail: int, detail: int
 ) -> ChunkResult:
-    """Draw and propagate one chunk; keep full detail for its ``tail`` largest system losses."""
+    """Draw and propagate one chunk; keep its ``tail`` largest system losses, the losses of every
+    institution, deployment and cause in the first ``detail`` of them, and its sampled draws."""
     draws = plan.chunk_draws(chunk)
+    first = chunk * plan.chunk_size
     rng = np.random.Generator(np.random.PCG64(seed))
     failed, asset_move = draw_shocks(plan, network, rng, draws)
     outcome = propagate(plan, network, failed, asset_move)
-    keep = np.lexsort((np.arange(draws), -outcome.system))[: min(tail, draws)]
+    system = outcome.system
+    keep = np.lexsort((np.arange(draws), -system))[: min(tail, draws)]
+    kept = keep[: min(detail, draws)]
+    sampled = np.flatnonzero((first + np.arange(draws)) % sample_stride(plan.draws) == 0)
+    mean = system.mean()
     return ChunkResult(
         chunk=chunk,
-        first_draw=chunk * plan.chunk_size,
-        system=outcome.system,
-        defaults=outcome.defaults,
-        direct=outcome.direct,
-        real_economy=outcome.real_economy,
+        draws=draws,
+        system_sum=float(system.sum()),
+        system_mean=float(mean),
+        system_squares=float(np.square(system - mean).sum()),
+        max_loss=float(system.max()),
+        direct_sum=float(outcome.direct.sum()),
+        real_economy_sum=float(outcome.real_economy.sum()),
+        default_counts=np.bincount(outcome.defaults, minlength=len(network.institutions) + 1),
         unit_failures=failed.sum(axis=1),
-        unit_failure_loss=failed.astype(np.float64) @ outcome.system,
+        unit_failure_loss=failed.astype(np.float64) @ system,
         institution_loss=outcome.institutions.sum(axis=1),
         institution_defaults=outcome.defaulted.sum(axis=1),
         deployment_loss=outcome.deployments.sum(axis=1),
         cause_loss=outcome.causes.sum(axis=1),
-        tail_draws=chunk * plan.chunk_size + keep,
-        tail_institutions=outcome.institutions[:, keep].T,
-        tail_deployments=outcome.deployments[:, keep].T,
-        tail_causes=outcome.causes[:, keep].T,
+        tail_losses=system[keep],
+        tail_draws=first + keep,
+        tail_detail=np.vstack(
+            [outcome.institutions[:, kept], outcome.deployments[:, kept], outcome.causes[:, kept]]
+        ).T,
+        sample=Sample(
+            draws=first + sampled,
+            system=system[sampled],
+            direct=outcome.direct[sampled],
+            real_economy=outcome.real_economy[sampled],
+            defaults=outcome.defaults[sampled].astype(np.int64),
+        ),
         iterations=outcome.iterations,
         residual=outcome.residual,
     )

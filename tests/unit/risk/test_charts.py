@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import numpy as np
 import pytest
 
 from custos.risk import chart_specs, charts
-from custos.risk.chart_specs import COLUMNS, LABEL_FONT_SIZE, LABEL_GAP, LABEL_LIMIT, NODE_SPACING
+from custos.risk.chart_specs import COLUMNS, LABEL_FONT_SIZE, LABEL_GAP, LABEL_LIMIT, NODE_SPACING, Losses
 from custos.risk.engine import run_stress_test
 from custos.risk.report import render_report
 from tests.unit.risk.sample import sample_network, scenario
@@ -38,9 +37,10 @@ asset_shocks: [{sector: all, mean: -0.02, volatility: 0.05}]
 
 
 @functools.cache
-def _run() -> tuple[dict[str, Any], np.ndarray]:
+def _run() -> tuple[dict[str, Any], Losses]:
     result = run_stress_test(sample_network(), scenario(RANDOM))
-    return result.metrics, result.merged.system
+    run = result.aggregate
+    return result.metrics, Losses(run.draws, run.sample.system, run.tail_losses)
 
 
 @functools.cache

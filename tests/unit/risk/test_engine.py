@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from custos.core.errors import InvalidInput
+from custos.risk.chart_specs import Losses
 from custos.risk.engine import run_stress_test
 from custos.risk.metrics import risk_measure
-from custos.risk.montecarlo import run_chunks, tail_size
+from custos.risk.montecarlo import Tails, run_chunks, tail_size
 from custos.risk.network_files import load_network
 from custos.risk.plan import compile_plan
 from custos.risk.report import render_report
@@ -66,15 +67,16 @@ def random_run():  # type: ignore[no-untyped-def]
 
 
 def test_allocations_add_up_to_the_system_loss(random_run) -> None:  # type: ignore[no-untyped-def]
-    merged, metrics = random_run.merged, random_run.metrics
-    causes = merged.tail_causes.sum(axis=1)
-    tail = tail_size(merged.system.size, 0.99)
-    assert np.allclose(causes, np.sort(merged.system)[::-1][: causes.size], rtol=1e-9, atol=1e-9)
+    run, metrics = random_run.aggregate, random_run.metrics
+    causes = run.tail_causes.sum(axis=1)
+    tail = tail_size(run.draws, 0.99)
+    sample = run.sample  # every draw: the run has fewer than the sample holds
+    assert np.allclose(causes, np.sort(sample.system)[::-1][: causes.size], rtol=1e-9, atol=1e-9)
     es = metrics["system"]["expected_shortfall"]["0.99"]
-    asset_share = merged.tail_causes[:tail, -1].mean()
+    asset_share = run.tail_causes[:tail, -1].mean()
     deployments = sum(row["capital"] for row in metrics["deployments"])
     assert deployments + asset_share == pytest.approx(es, rel=1e-9)
-    real = merged.real_economy[np.lexsort((np.arange(merged.system.size), -merged.system))[:tail]].mean()
+    real = sample.real_economy[np.lexsort((sample.draws, -sample.system))[:tail]].mean()
     institutions = sum(row["capital"] for row in metrics["institutions"])
     assert institutions + real == pytest.approx(es, rel=1e-9)
     pool = sum(row["pool_contribution"] for row in metrics["institutions"])
@@ -101,28 +103,29 @@ def test_default_costs_make_losses_larger_than_eisenberg_noe() -> None:
             + "contagion: {model: rogers-veraart, alpha: 0.5, beta: 0.5}\n"
         ),
     )
-    assert np.allclose(en.merged.system, en.merged.direct, rtol=1e-9)  # conservation of value
-    assert np.all(rv.merged.system >= en.merged.system - 1e-9)
+    assert np.allclose(en.aggregate.sample.system, en.aggregate.sample.direct, rtol=1e-9)  # conservation
+    assert np.all(rv.aggregate.sample.system >= en.aggregate.sample.system - 1e-9)
 
 
 def test_the_same_seed_gives_the_same_numbers_whatever_the_chunking_of_work() -> None:
     network = sample_network()
     plan = compile_plan(network, scenario(RANDOM))
-    first = run_chunks(plan, network, 30)
-    again = run_chunks(plan, network, 30)
-    assert np.array_equal(first.system, again.system)
+    tails = Tails(30, 30)
+    first = run_chunks(plan, network, tails)
+    again = run_chunks(plan, network, tails)
+    assert np.array_equal(first.sample.system, again.sample.system)
     assert np.array_equal(first.tail_draws, again.tail_draws)
     other_seed = run_chunks(
-        compile_plan(network, scenario(RANDOM).model_copy(update={"seed": 2})), network, 30
+        compile_plan(network, scenario(RANDOM).model_copy(update={"seed": 2})), network, tails
     )
-    assert not np.array_equal(first.system, other_seed.system)
+    assert not np.array_equal(first.sample.system, other_seed.sample.system)
 
 
 def test_value_at_risk_and_expected_shortfall_of_a_known_sample() -> None:
-    losses = np.arange(1.0, 101.0)[::-1].copy()
-    measure = risk_measure(losses, 0.95)
+    largest = np.arange(1.0, 101.0)[::-1].copy()
+    measure = risk_measure(largest, 100, 0.95)
     assert measure.value_at_risk == 96 and measure.expected_shortfall == 98
-    assert risk_measure(losses, 0.999).expected_shortfall == 100
+    assert risk_measure(largest, 100, 0.999).expected_shortfall == 100
 
 
 def test_a_lone_failure_above_the_insurance_capacity_is_a_linchpin() -> None:
@@ -147,7 +150,7 @@ def test_every_contagion_model_runs_and_losses_stay_within_equity_and_shock(mode
     )
     network = sample_network()
     per_draw_cap = network.equity.sum() + network.external_liabilities.sum()
-    assert np.all(result.merged.system <= per_draw_cap + 90)
+    assert np.all(result.aggregate.sample.system <= per_draw_cap + 90)
     assert result.metrics["system"]["expected_loss"] >= 0
 
 
@@ -205,7 +208,9 @@ def test_names_with_dollar_signs_are_text_in_the_charts(tmp_path: Path) -> None:
     table = directory / "providers.csv"
     table.write_text(table.read_text().replace("North Cloud", "US$ Cloud $\\x$"))
     result = run_stress_test(load_network(directory), scenario(NORTH_OUTAGE))
-    assert "<svg" in render_report(result.metrics, result.merged.system, "EUR", "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    run = result.aggregate
+    losses = Losses(run.draws, run.sample.system, run.tail_losses)
+    assert "<svg" in render_report(result.metrics, losses, "EUR", "01ARZ3NDEKTSV4RRFFQ69G5FAV")
 
 
 def test_the_tail_is_exact_at_a_hundred_million_draws() -> None:

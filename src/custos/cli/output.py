@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.tree import Tree
 
 from custos.core import units
 
@@ -82,6 +84,87 @@ def table(
     console.print(view)
 
 
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+SHARES = ("completeness", "share", "rate", "probability", "percentage_of")
+PLAIN = ("year", "version", "line", "port")  # integers people write without separators
+
+
+def _empty(value: Any) -> bool:
+    """Nothing to show: no value, or a record or list holding only empty values."""
+    if isinstance(value, Mapping):
+        return all(_empty(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return all(_empty(item) for item in value)
+    return value is None or value == ""
+
+
+def _scalar(key: str, value: Any) -> str:
+    """One value as a person writes it, guessing the unit from the field's name."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return units.timestamp(value) if ISO_MOMENT.match(value) else value
+    if not _is_number(value):
+        return str(value)
+    if "flop" in key:
+        return units.flop(value)
+    if any(word in key for word in SHARES) and 0 <= float(value) <= 1:
+        return units.percent(value)
+    if isinstance(value, int):
+        return str(value) if any(word in key for word in PLAIN) else units.count(value)
+    figure = float(value)
+    return units.scientific(figure) if figure and not 1e-3 <= abs(figure) < 1e6 else units.number(figure)
+
+
+def _grow(tree: Tree, key: str, value: Any) -> None:
+    label = f"[bold]{escape(key)}[/bold]"
+    if isinstance(value, Mapping) and set(value) >= {"amount", "currency"}:
+        tree.add(f"{label}: {escape(units.money(value['amount'], value['currency']))}")
+    elif isinstance(value, Mapping):
+        branch = tree.add(label)
+        for name, item in value.items():
+            if not _empty(item):
+                _grow(branch, str(name), item)
+    elif isinstance(value, list | tuple) and any(isinstance(item, Mapping) for item in value):
+        branch = tree.add(label)
+        for position, item in enumerate(value, start=1):
+            _grow(branch, str(position), item)
+    elif isinstance(value, list | tuple):
+        tree.add(f"{label}: {escape(', '.join(_scalar(key, item) for item in value))}")
+    else:
+        tree.add(f"{label}: {escape(_scalar(key, value))}")
+
+
+def _nested(value: Any) -> bool:
+    """A value shown as an indented outline: a record (but not an amount), or a list of them."""
+    if isinstance(value, Mapping):
+        return not set(value) >= {"amount", "currency"}
+    return isinstance(value, list | tuple) and any(isinstance(item, Mapping) for item in value)
+
+
+def describe(data: Mapping[str, Any], formats: Mapping[str, Format] | None = None) -> None:
+    """Print a record as an outline a person reads: nested fields indented, empty ones left out,
+    and each figure with its unit (money with its currency and scale, shares as percentages,
+    compute in FLOP, times in UTC); ``formats`` override the guess for top-level fields. A line
+    of one field is never cut or folded by the printer (the terminal wraps it), so what it says
+    can be copied whole."""
+    for key, value in data.items():
+        if _empty(value):
+            continue
+        if formats and key in formats:
+            line = f"[bold]{escape(key)}[/bold]: {escape(formats[key](value))}"
+        elif _nested(value):
+            tree = Tree("", hide_root=True, guide_style="dim")
+            _grow(tree, key, value)
+            console.print(tree, highlight=False)
+            continue
+        else:
+            outline = Tree("", hide_root=True)
+            _grow(outline, key, value)
+            line = str(outline.children[0].label)
+        console.print(line, highlight=False, soft_wrap=True)
+
+
 def emit(
     data: Any,
     as_json: bool,
@@ -98,10 +181,7 @@ def emit(
         print_json(data)
     elif columns is not None:
         table(data, columns, title, formats)
-    elif isinstance(data, dict):
-        formats = formats or {}
-        for key, value in data.items():
-            text = _text(value, formats.get(key))
-            console.print(f"[bold]{key}[/bold]: {escape(text)}", highlight=False, soft_wrap=True)
+    elif isinstance(data, Mapping):
+        describe(data, formats)
     else:
         console.print(data, highlight=False, soft_wrap=True)

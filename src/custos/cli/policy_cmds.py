@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -127,10 +126,7 @@ def explain(ctx: typer.Context, obligation_id: str, as_json: bool = JsonOption) 
     """Why an obligation applies: the clause that held, the facts and values, the distance to thresholds."""
     with open_store(ctx) as store:
         found = PolicyService(store).explain(operator(store), obligation_id)
-    if as_json:
-        emit(found, True)
-    else:
-        console.print_json(json.dumps(found, default=str))
+    emit(found, as_json)
 
 
 def _value(text: str) -> Any:

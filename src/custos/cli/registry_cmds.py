@@ -256,10 +256,7 @@ def show(
                 continue
         else:
             raise NotFound(f"no model, deployment or organisation {entity_id!r}")
-    if as_json:
-        emit(found, True)
-    else:
-        console.print_json(json.dumps(found, default=str))
+    emit(found, as_json)
 
 
 @app.command("add-deployment")

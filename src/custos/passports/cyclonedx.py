@@ -12,11 +12,8 @@ import json
 import uuid
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
-from jsonschema.exceptions import best_match
 from pydantic import ValidationError
 
 from custos.core import bounded_json
@@ -45,13 +42,24 @@ DATASET_FIELDS_AS_PROPERTIES = (
 )
 
 
+if TYPE_CHECKING:
+    from cyclonedx.validation.json import JsonStrictValidator
+
+
 @cache
 def _validator() -> JsonStrictValidator:
+    # Imported here: the validator's format checkers build a grammar on import (about 2 s), which
+    # every command that merely lists the registry would otherwise pay.
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
     return JsonStrictValidator(SchemaVersion.V1_6)
 
 
 def schema_problems(text: str, label: str = "document") -> list[Problem]:
     """Every violation of the CycloneDX 1.6 schema, each with its JSON path."""
+    from jsonschema.exceptions import best_match
+
     errors = _validator().validate_str(text, all_errors=True)
     problems = []
     for error in list(errors or []):

@@ -12,26 +12,32 @@ import pytest
 from typer.testing import CliRunner
 
 from custos.cli.app import app
+from custos.core.settings import load_settings
 from custos.ledger import Verifier, open_checkpoint
+from custos.store import Store
 from tests.servers import serving
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    home = tmp_path / "home"
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The demo, seeded once for the module (the seeding is most of the time these tests take)."""
+    home = tmp_path_factory.mktemp("serve") / "home"
     assert CliRunner().invoke(app, ["--home", str(home), "demo", "--no-serve"]).exit_code == 0
     with serving(home, "--checkpoint-interval", "0.2") as base:
         yield base, home
 
 
-def test_served_log_publishes_new_checkpoints_by_itself(server: tuple[str, Path], tmp_path: Path) -> None:
+def test_served_log_publishes_new_checkpoints_by_itself(server: tuple[str, Path]) -> None:
     base, home = server
     status = httpx.get(f"{base}/v1/ledger/status").json()
     log_key = Verifier.from_vkey(status["log_key"])
     before, _ = open_checkpoint(httpx.get(f"{base}/checkpoint").text, log_key)
-    lines = tmp_path / "lines.txt"
-    lines.write_text("one\ntwo\nthree\n")
-    assert CliRunner().invoke(app, ["--home", str(home), "ledger", "append", str(lines)]).exit_code == 0
+    store = Store.open(load_settings(home))  # another writer that appends and publishes nothing
+    try:
+        with store.transaction() as uow:
+            uow.append_entries([b"one", b"two", b"three"])
+    finally:
+        store.close()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         after, _ = open_checkpoint(httpx.get(f"{base}/checkpoint").text, log_key)

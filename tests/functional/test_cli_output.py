@@ -103,3 +103,18 @@ def test_ledger_status_says_how_to_publish_what_no_checkpoint_covers(home: Path)
     assert "size: 2" in shown and "checkpoint_size: 1" in shown and "custos ledger checkpoint" in shown
     run(home, "ledger", "checkpoint")
     assert "checkpoint_size: 2" in run(home, "ledger", "status")
+
+
+@pytest.mark.parametrize("command", [("serve",), ("demo",)])
+def test_a_port_in_use_is_refused_before_anything_is_said_to_be_served(
+    home: Path, command: tuple[str, ...]
+) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = run(home, *command, "--port", str(port), code=2)
+    assert f"cannot serve on 127.0.0.1:{port}" in out and "--port" in out
+    assert "Dashboard:" not in out and "Custos on" not in out

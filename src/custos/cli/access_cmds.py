@@ -57,6 +57,7 @@ def add_actor(
 
 @actors.command("list")
 def list_actors(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Every actor with its role and organisation."""
     with open_store(ctx) as store:
         emit(AccessService(store).list_actors(), as_json, ACTOR_COLUMNS)
 

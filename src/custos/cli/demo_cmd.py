@@ -11,7 +11,7 @@ import typer
 from custos.access import operator
 from custos.cli.context import state
 from custos.cli.output import console
-from custos.cli.serve_cmds import DEFAULT_ORIGIN, serve
+from custos.cli.serve_cmds import DEFAULT_ORIGIN, port_free, serve
 from custos.core import units
 from custos.demo import seed
 from custos.installation import create_installation
@@ -29,6 +29,8 @@ def demo(
     """Set up the demonstration (once): Epoch AI's models, the policy packs, a synthetic financial
     world, a stress test; then serve the dashboard and the API."""
     settings = state(ctx).settings
+    if not no_serve:
+        port_free(host, port)  # before a minute of seeding, not after it
     fresh = not (settings.home / "keys" / "log.key").exists()
     started = time.monotonic()
     if fresh:

@@ -105,6 +105,7 @@ for _transition in (Transition.SUSPEND, Transition.REINSTATE, Transition.REVOKE)
 
 @app.command()
 def show(ctx: typer.Context, licence_id: str, as_json: bool = JsonOption) -> None:
+    """A licence: its scope, status, conditions and their state, and its history."""
     with open_store(ctx) as store:
         emit(LicensingService(store).show(operator(store), licence_id), as_json)
 
@@ -116,6 +117,7 @@ def list_(
     model: str | None = typer.Option(None, "--model", help="Model id or name."),
     as_json: bool = JsonOption,
 ) -> None:
+    """Licences, newest change first, by status or model."""
     with open_store(ctx) as store:
         model_id = resolve_optional(store, model, MODEL)
         emit(

@@ -67,6 +67,7 @@ def hold(
     reason: str = ReasonOption,
     as_json: bool = JsonOption,
 ) -> None:
+    """Hold the rollout in its stage (a filing): it is not promoted until the supervisor moves it."""
     with open_store(ctx) as store:
         emit(RolloutService(store).hold(licence_id, reason, by=operator(store)), as_json)
 
@@ -79,11 +80,13 @@ def rollback(
     reason: str = ReasonOption,
     as_json: bool = JsonOption,
 ) -> None:
+    """Move the rollout back to an earlier stage (a filing), with the reason."""
     with open_store(ctx) as store:
         emit(RolloutService(store).rollback(licence_id, stage, reason, by=operator(store)), as_json)
 
 
 @app.command()
 def status(ctx: typer.Context, licence_id: str, as_json: bool = JsonOption) -> None:
+    """The rollout's stage, since when, its gates and which of them are not yet met."""
     with open_store(ctx) as store:
         emit(RolloutService(store).status(licence_id), as_json)

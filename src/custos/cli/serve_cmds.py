@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+
 import typer
 
 from custos.cli.context import open_store, state
 from custos.cli.output import JsonOption, console, emit
 from custos.core import units
+from custos.core.errors import InvalidInput
 from custos.installation import create_installation
 from custos.store import ledger_sql
 
@@ -68,6 +71,7 @@ def serve(
 
     from custos.api import create_app
 
+    port_free(host, port)
     with open_store(ctx) as store:
         with store.read() as conn:
             size = ledger_sql.tree_size(conn)
@@ -88,3 +92,14 @@ def serve(
             port=port,
             log_level="warning",
         )
+
+
+def port_free(host: str, port: int) -> None:
+    """Refuse a port another program holds before saying anything is served on it."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise InvalidInput(
+                f"cannot serve on {host}:{port} ({exc.strerror}): choose another with --port"
+            ) from exc

@@ -1,7 +1,7 @@
 """Schemathesis against a real ``custos serve``: the OpenAPI document is the contract, and every
 answer keeps it (no server error, no undocumented status, content type, header or schema).
 
-Bounded: five examples per operation with a fixed seed, the examples, coverage and fuzzing
+Bounded: three examples per operation with a fixed seed, the examples, coverage and fuzzing
 phases, every check but one. Left out, each for a stated reason:
 
 - the ``positive_data_acceptance`` check: a schema cannot say every rule (a string may name no
@@ -75,7 +75,7 @@ def test_every_operation_keeps_the_documented_contract(served: tuple[str, str], 
             "--phases",
             "examples,coverage,fuzzing",
             "--max-examples",
-            "5",
+            "3",
             "--seed",
             "1",
             "--workers",

@@ -35,9 +35,12 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+TEST_NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+
+
 @pytest.fixture
 def clock() -> FixedClock:
-    return FixedClock(datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
+    return FixedClock(TEST_NOW)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from custos.licensing import LicensingService, Transition
 from custos.policy import ObligationQuery, PolicyService
 from custos.registry import RegistryService
 from custos.store import Store
+from tests.conftest import TEST_NOW
 from tests.unit.policy.test_pack import GOOD
 
 
@@ -33,8 +35,17 @@ class Api:
         return {} if role is Role.PUBLIC else {"Authorization": f"Bearer {self.tokens[role]}"}
 
 
-@pytest.fixture
-def api(sqlite_settings: Settings, clock: FixedClock) -> Iterator[Api]:
+@dataclass
+class Seeded:
+    """What an installation seeded for the API tests holds, beside its files."""
+
+    tokens: dict[Role, str]
+    actors: dict[Role, dict[str, str]]
+    organisations: dict[str, dict[str, str]]
+    samples: dict[str, str]
+
+
+def _seed(sqlite_settings: Settings, clock: FixedClock) -> Seeded:
     store = create_installation(
         sqlite_settings, origin="test.custos/log", authority="Authority", jurisdiction_code="EU", clock=clock
     )
@@ -92,6 +103,27 @@ def api(sqlite_settings: Settings, clock: FixedClock) -> Iterator[Api]:
         "passport_filing": passport["filing_id"],
         "licence": licence["id"],
     }
+    store.close()
+    return Seeded(tokens, actors, organisations, samples)
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Seeded]:
+    """One seeded installation for the session; each test gets a copy of its files (seeding it
+    afresh for each of several hundred tests was most of their time)."""
+    root = tmp_path_factory.mktemp("api-template")
+    settings = Settings(home=root / "home", database_url=f"sqlite:///{root / 'custos.db'}")
+    return settings, _seed(settings, FixedClock(TEST_NOW))
+
+
+@pytest.fixture
+def api(sqlite_settings: Settings, clock: FixedClock, seeded: tuple[Settings, Seeded]) -> Iterator[Api]:
+    template, state = seeded
+    shutil.copytree(template.home, sqlite_settings.home)
+    for database in template.home.parent.glob("custos.db*"):  # with any write-ahead log left
+        shutil.copy2(database, sqlite_settings.home.parent / database.name)
+    store = Store.open(sqlite_settings, clock=clock)
+    tokens, actors, organisations, samples = state.tokens, state.actors, state.organisations, state.samples
     with TestClient(create_app(store, checkpoint_interval=None), raise_server_exceptions=False) as client:
         yield Api(client, store, tokens, actors, organisations, samples)
     store.close()

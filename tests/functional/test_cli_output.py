@@ -118,3 +118,9 @@ def test_a_port_in_use_is_refused_before_anything_is_said_to_be_served(
         out = run(home, *command, "--port", str(port), code=2)
     assert f"cannot serve on 127.0.0.1:{port}" in out and "--port" in out
     assert "Dashboard:" not in out and "Custos on" not in out
+
+
+def test_an_unknown_pack_is_refused_rather_than_listing_nothing(home: Path) -> None:
+    run(home, "policy", "load", "--builtin", "eu-ai-act")
+    out = run(home, "policy", "obligations", "--pack", "eu", code=2)
+    assert "no pack 'eu' is loaded; loaded packs: eu-ai-act" in out

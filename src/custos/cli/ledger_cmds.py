@@ -222,4 +222,5 @@ def witness(
     if as_json:
         emit({"witness": signer.verifier.vkey, "size": offered.size, "checkpoint": cosigned}, True)
     else:
-        typer.echo(cosigned, nl=False)
+        typer.echo(cosigned, nl=False)  # the note alone on standard output, to be piped on
+        typer.echo(f"witness key: {signer.verifier.vkey}", err=True)

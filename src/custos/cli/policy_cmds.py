@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from custos.core import units
 from custos.core.errors import InvalidInput
 from custos.policy import ObligationQuery, PolicyService
 from custos.policy.pack import BUILTIN
+from custos.store import Store
 
 app = commands("Policy packs and the obligations they attach.")
 
@@ -103,12 +104,9 @@ def obligations(
     as_json: bool = JsonOption,
 ) -> None:
     """List obligations by due date; overdue ones are open past their due date."""
-    due = (
-        due_before.replace(tzinfo=datetime.now().astimezone().tzinfo)
-        if due_before and not due_before.tzinfo
-        else due_before
-    )
+    due = due_before.replace(tzinfo=UTC) if due_before and not due_before.tzinfo else due_before
     with open_store(ctx) as store:
+        _known_pack(store, pack)
         query = ObligationQuery(
             status.value if status else None,
             resolve_optional(store, organisation, ORGANISATION),
@@ -119,6 +117,15 @@ def obligations(
         rows = PolicyService(store).obligations(operator(store), query, limit=limit)
     columns = ["id", "status", "due_at", "severity", "subject_id", "key"]
     emit(rows, as_json, columns, "Obligations", {"due_at": units.timestamp})
+
+
+def _known_pack(store: Store, pack: str | None) -> None:
+    """An unknown pack would just give an empty list: say which packs there are instead."""
+    if pack is None:
+        return
+    loaded = sorted({row["pack"] for row in PolicyService(store).packs()})
+    if pack not in loaded:
+        raise InvalidInput(f"no pack {pack!r} is loaded; loaded packs: {', '.join(loaded) or 'none'}")
 
 
 @app.command()

@@ -4,7 +4,7 @@
     python3 dev.py demo    # seed a demo installation and serve it
     python3 dev.py test    # lint and run the whole test suite
     python3 dev.py bench   # run every benchmark and print the figures
-    python3 dev.py lint    # ruff and mypy only
+    python3 dev.py lint    # ruff, mypy and the import layers only
     python3 dev.py custos ARGS...   # the custos command, from .venv
 
 The test job installs Debian's chromium for the browser tests when it is missing and this user
@@ -97,6 +97,7 @@ def lint() -> None:
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "mypy", "--strict", "src/custos")
+    run(BIN / "lint-imports")
 
 
 def main() -> None:

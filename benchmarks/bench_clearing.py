@@ -45,7 +45,7 @@ import scipy.sparse as sp
 from numba import njit, prange
 
 from benchmarks.common import row
-from custos.risk.contagion import BatchClearing, clearing_batched, clearing_picard_scipy
+from custos.risk.engine.contagion import BatchClearing, clearing_batched, clearing_picard_scipy
 
 DEGREE = 10
 SCENARIOS = 1_000

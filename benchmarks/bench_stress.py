@@ -1,6 +1,6 @@
 """Whole stress-test runs: draws per second through every layer, in-process and on Dask.
 
-The network is the documented synthetic generator's (``custos.risk.synthetic``): 1,000
+The network is the documented synthetic generator's (``custos.risk.engine.synthetic``): 1,000
 institutions with about 10 interbank lenders each, 20 compute providers, 200 models and 5,000
 deployments. The scenario draws correlated provider and model failures (Student-t copula) and
 asset moves, and spreads losses by Rogers–Veraart clearing. Numba compilation is excluded (one
@@ -22,12 +22,15 @@ from multiprocessing import get_context
 import numpy as np
 
 from benchmarks.common import row
-from custos.risk.engine import run_stress_test
-from custos.risk.network_build import assemble
-from custos.risk.network_files import load_network
-from custos.risk.scenario import load_scenario
-from custos.risk.scenario_files import EXAMPLES
-from custos.risk.synthetic import synthetic_columns
+from custos.risk import (
+    EXAMPLES,
+    assemble,
+    chunk_runner,
+    load_network,
+    load_scenario,
+    run_stress_test,
+    synthetic_columns,
+)
 
 SCENARIO = """
 name: benchmark
@@ -79,7 +82,7 @@ def main() -> None:
     label = "stress run, 1,000 institutions, 5,000 deployments"
     row(f"{label}, in-process", f"{draws / elapsed:,.0f} draws/s ({draws:,} in {elapsed:.2f} s)")
     start = time.perf_counter()
-    remote = run_stress_test(network, scenario, scheduler="local")
+    remote = run_stress_test(network, scenario, chunks=chunk_runner("local"))
     elapsed = time.perf_counter() - start
     same = local.metrics == remote.metrics and np.array_equal(
         local.aggregate.tail_losses, remote.aggregate.tail_losses

@@ -18,7 +18,7 @@ from rich.progress import Progress
 from benchmarks.common import WORK
 from custos.access import operator
 from custos.core.settings import Settings
-from custos.installation import create_installation
+from custos.installation import COMPOSITION, create_installation
 from custos.registry import RegistryService, Sector
 from custos.registry.model import (
     DEPLOYMENT_REGISTERED,
@@ -60,7 +60,7 @@ def build(models: int, deployments: int, seed: int = 20261128) -> Settings:
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'custos.db'}")
     marker = home / "built.json"
     if marker.exists():
-        store = Store(settings)  # a registry built by an older schema gains the new tables
+        store = Store(settings, COMPOSITION)  # a registry built by an older schema gains the new tables
         try:
             migrate.upgrade(store.engine)
         finally:

@@ -1,15 +1,67 @@
-"""Creating an installation: the store and its log, then the authority that runs it."""
+"""An installation: what it is composed of, creating one, and opening its store.
+
+Every domain package declares its contribution in one place; this module composes them, in the
+order the command line lists their commands. Nothing is wired by importing a package.
+"""
 
 from __future__ import annotations
 
-import custos.policy  # noqa: F401  (every write path runs the policy engine's re-evaluation)
+from custos.access.contribution import CONTRIBUTION as ACCESS
 from custos.access.model import OPERATOR_ID, Principal, Role
 from custos.core.clock import Clock
 from custos.core.jurisdictions import jurisdiction
 from custos.core.settings import Settings
+from custos.licensing.contribution import CONTRIBUTION as LICENSING
+from custos.oversight.contribution import CONTRIBUTION as OVERSIGHT
+from custos.policy.contribution import CONTRIBUTION as POLICY
+from custos.registry.contribution import CONTRIBUTION as REGISTRY
 from custos.registry.model import OrganisationKind
 from custos.registry.service import RegistryService
-from custos.store import Store, initialise_installation, ledger_sql
+from custos.risk.contribution import CONTRIBUTION as RISK
+from custos.store import Command, Composition, Contribution, Store, initialise_installation, ledger_sql
+
+#: The installation's own part: the log, the database, serving, the demo, the overview and the pages.
+INSTALLATION = Contribution(
+    name="installation",
+    routers=(
+        "custos.api.transparency:router",
+        "custos.api.ledger_routes:router",
+        "custos.api.filings_routes:router",
+        "custos.api.overview_routes:router",
+        "custos.dashboard.routes:router",
+    ),
+    commands=(
+        Command(
+            "init",
+            "custos.cli.serve_cmds:init",
+            "Create the database, the log's signing key and an empty log, and register the authority.",
+        ),
+        Command(
+            "serve",
+            "custos.cli.serve_cmds:serve",
+            "Serve the dashboard, the REST API and the transparency log.",
+        ),
+        Command(
+            "demo",
+            "custos.cli.demo_cmd:demo",
+            "Set up the demonstration (once): Epoch AI's models, the policy packs, a synthetic financial "
+            "world, a stress test; then serve the dashboard and the API.",
+        ),
+        Command(
+            "db",
+            "custos.cli.db_cmds:app",
+            "The database: migrations, replay and checking the views against the log.",
+        ),
+        Command("ledger", "custos.cli.ledger_cmds:app", "The transparency log."),
+    ),
+)
+
+COMPOSITION = Composition(INSTALLATION, ACCESS, REGISTRY, POLICY, LICENSING, OVERSIGHT, RISK)
+
+
+def open_store(settings: Settings, *, clock: Clock | None = None) -> Store:
+    """Open an existing installation with every contribution."""
+    return Store.open(settings, COMPOSITION, clock=clock)
 
 
 def create_installation(
@@ -20,7 +72,7 @@ def create_installation(
     The authority is the first filing; the local operator acts for it from then on.
     """
     code = jurisdiction(jurisdiction_code).code
-    store = initialise_installation(settings, origin, clock=clock)
+    store = initialise_installation(settings, origin, COMPOSITION, clock=clock)
     try:
         founder = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, code)
         org = RegistryService(store).register_organisation(

@@ -13,7 +13,7 @@ from custos.access import ACTOR_ROLES, AccessService, Role, operator
 from custos.api import create_app
 from custos.core.clock import FixedClock
 from custos.core.settings import Settings
-from custos.installation import create_installation
+from custos.installation import COMPOSITION, create_installation
 from custos.licensing import LicensingService, Transition
 from custos.policy import ObligationQuery, PolicyService
 from custos.registry import RegistryService
@@ -122,7 +122,7 @@ def api(sqlite_settings: Settings, clock: FixedClock, seeded: tuple[Settings, Se
     shutil.copytree(template.home, sqlite_settings.home)
     for database in template.home.parent.glob("custos.db*"):  # with any write-ahead log left
         shutil.copy2(database, sqlite_settings.home.parent / database.name)
-    store = Store.open(sqlite_settings, clock=clock)
+    store = Store.open(sqlite_settings, COMPOSITION, clock=clock)
     tokens, actors, organisations, samples = state.tokens, state.actors, state.organisations, state.samples
     with TestClient(create_app(store, checkpoint_interval=None), raise_server_exceptions=False) as client:
         yield Api(client, store, tokens, actors, organisations, samples)

@@ -13,7 +13,15 @@ from typer.testing import CliRunner
 from custos.cli.app import COMMANDS, app
 
 #: Modules a simple command must not pay for.
-HEAVY = ("custos.demo", "custos.risk", "custos.passports.cyclonedx", "rfc3987_syntax", "numpy", "fastapi")
+HEAVY = (
+    "custos.demo",
+    "custos.risk.engine",
+    "custos.risk.adapters",
+    "custos.passports.cyclonedx",
+    "rfc3987_syntax",
+    "numpy",
+    "fastapi",
+)
 
 
 def imported_after(*args: str, home: Path) -> set[str]:
@@ -72,3 +80,12 @@ def test_no_help_page_gives_a_flag_a_value_type() -> None:
     for command, output in pages:
         assert "<bool>" not in output and "BOOLEAN" not in output, (command, output)
     assert "  --json  " in dict(pages)["ledger status"]
+
+
+def test_the_command_table_is_the_one_the_contributions_declare() -> None:
+    """The root lists commands from its own table (importing the contributions would cost
+    ``--help`` the store); it must say exactly what the installation's contributions declare."""
+    from custos.installation import COMPOSITION
+
+    declared = [(c.name, c.target, c.help) for c in COMPOSITION.commands()]
+    assert declared == [(name, entry.target, entry.help) for name, entry in COMMANDS.items()]

@@ -146,7 +146,7 @@ def test_a_server_may_run_stress_tests_on_a_dask_cluster_with_the_same_numbers(a
     body = {"scenario": SCENARIO, "network": "sample"}
     here = _finished(api, api.client.post("/v1/risk/runs", json=body, headers=headers).json()["id"])
     with (
-        LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster,
         TestClient(
             create_app(api.store, checkpoint_interval=None, risk_scheduler=cluster.scheduler_address)
         ) as client,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from distributed import LocalCluster
 
-from custos.risk.service import EXAMPLES
+from custos.risk import EXAMPLES
 from tests.functional.test_cli import run, run_json
 
 # FinNetValu's replication of Rogers and Veraart (2013): three banks.
@@ -86,7 +86,7 @@ def test_a_run_is_filed_reported_and_the_same_on_local_and_remote_dask_clusters(
     network = str(EXAMPLES / "sample-network")
     here = run_json(home, "risk", "run", str(scenario), "--network", network)
     there = run_json(home, "risk", "run", str(scenario), "--network", network, "--scheduler", "local")
-    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0") as cluster:
         remote = run_json(
             home, "risk", "run", str(scenario), "--network", network, "--scheduler", cluster.scheduler_address
         )

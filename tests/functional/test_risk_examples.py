@@ -10,9 +10,8 @@ import pytest
 import yaml
 
 from custos.access import Role
-from custos.risk.digests import scenario_digest
-from custos.risk.scenario import load_scenario
-from custos.risk.scenario_files import EXAMPLES
+from custos.risk import EXAMPLES, load_scenario
+from custos.risk.engine.digests import scenario_digest
 from tests.functional.conftest import Api
 from tests.functional.test_cli import run, run_json
 

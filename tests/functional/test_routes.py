@@ -11,7 +11,7 @@ from custos.access import REFUSED, ROLE_PERMISSIONS, AccessService, Permission, 
 from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout_service import RolloutService
 from custos.oversight import IncidentService
-from custos.risk.service import EXAMPLES, RiskService
+from custos.risk import EXAMPLES, RiskService
 from tests.functional.conftest import Api
 from tests.unit.policy.test_pack import GOOD
 

@@ -43,7 +43,7 @@ def test_concurrent_imports_register_a_new_organisation_once(store: Store) -> No
 
     from custos.registry import RegistryService
     from custos.registry.importers import import_text
-    from custos.store.tables import organisations
+    from custos.store._tables import organisations
     from tests.store.test_registry import SUPERVISOR
 
     card = "---\nlicense: mit\nmodel_name: Model {n}\n---\n# Model {n}\n"

@@ -13,7 +13,7 @@ from custos.ledger import (
     verify_inclusion,
 )
 from custos.store import Store, ledger_sql
-from custos.store.tables import ledger_entries
+from custos.store._tables import ledger_entries
 
 
 def entries(start: int, count: int) -> list[bytes]:

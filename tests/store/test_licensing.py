@@ -360,7 +360,7 @@ def test_a_lapsed_condition_suspends_the_licence_when_it_says_so(
 def test_decisions_kept_for_audit_are_filed_in_batches(store: Store, world: dict[str, str]) -> None:
     from sqlalchemy import func, select
 
-    from custos.store.tables import filings
+    from custos.store._tables import filings
 
     point = DecisionPoint(store, log_rate=1.0)
     for _ in range(5):

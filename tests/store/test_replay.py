@@ -9,7 +9,7 @@ from custos.access import OPERATOR_ID, AccessService, Principal, Role
 from custos.core import Conflict, IntegrityFailure
 from custos.registry import RegistryService
 from custos.store import Store, ledger_sql
-from custos.store.tables import VIEW_TABLES, filings
+from custos.store._tables import VIEW_TABLES, filings
 
 OPERATOR = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, "EU")
 
@@ -68,7 +68,7 @@ def test_a_refused_filing_changes_neither_log_nor_views(populated: Store) -> Non
 
 
 def test_the_views_match_the_log_until_one_is_edited(populated: Store) -> None:
-    from custos.store.tables import organisations
+    from custos.store._tables import organisations
 
     clean = populated.verify_views()
     assert clean.rows == 9 and clean.differences == []

@@ -12,8 +12,7 @@ from custos.core import FixedClock
 from custos.policy import ObligationQuery, PolicyService
 from custos.policy.pack import BUILTIN
 from custos.registry import RegistryService
-from custos.risk.network_registry import network_from_registry
-from custos.risk.service import RiskService
+from custos.risk import RiskService, network_from_registry
 from custos.store import Store
 from tests.store.test_registry import SUPERVISOR
 

@@ -13,8 +13,14 @@ from custos.core import IntegrityFailure
 from custos.ledger import ALG_COSIGNATURE_V1, MemoryTiles, Note, Signer, leaf_hashes
 from custos.registry import RegistryService
 from custos.store import Store, ledger_sql
+from custos.store._tables import (
+    filings,
+    ledger_checkpoints,
+    ledger_cosignatures,
+    ledger_entries,
+    ledger_tiles,
+)
 from custos.store.keys import add_witness_key
-from custos.store.tables import filings, ledger_checkpoints, ledger_cosignatures, ledger_entries, ledger_tiles
 
 OPERATOR = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, "EU")
 

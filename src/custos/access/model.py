@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from custos.core.jurisdictions import jurisdiction
-from custos.filings import FilingKind, Visibility, register_kind
+from custos.filings import PUBLIC_FIELD, SUPERVISORS_FIELD, FilingKind, Visibility
 
 
 class Role(StrEnum):
@@ -32,10 +32,10 @@ def _jurisdiction_code(value: str) -> str:
 class ActorRegistered(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=255, json_schema_extra={"visibility": Visibility.SUPERVISORS})
-    role: Role = Field(json_schema_extra={"visibility": Visibility.PUBLIC})
-    organisation_id: str = Field(min_length=1, json_schema_extra={"visibility": Visibility.PUBLIC})
-    jurisdiction: str = Field(json_schema_extra={"visibility": Visibility.PUBLIC})
+    name: str = Field(min_length=1, max_length=255, json_schema_extra=SUPERVISORS_FIELD)
+    role: Role = Field(json_schema_extra=PUBLIC_FIELD)
+    organisation_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
+    jurisdiction: str = Field(json_schema_extra=PUBLIC_FIELD)
 
     _check_jurisdiction = field_validator("jurisdiction")(_jurisdiction_code)
 
@@ -47,8 +47,8 @@ class ActorRegistered(BaseModel):
         return value
 
 
-ACTOR_REGISTERED = register_kind(
-    FilingKind("actor.registered", ActorRegistered, "A person or system is given a role for an organisation.")
+ACTOR_REGISTERED = FilingKind(
+    "actor.registered", ActorRegistered, "A person or system is given a role for an organisation."
 )
 
 
@@ -100,3 +100,11 @@ PUBLIC = Principal(None, "public", Role.PUBLIC, None, None)
 
 #: The local operator: whoever runs the CLI on the installation's own files.
 OPERATOR_ID = "operator"
+
+
+def system(actor_id: str, name: str) -> Principal:
+    """A part of the installation that files by itself (the policy engine, the decision point).
+
+    It acts with the authority's reach but for no organisation of its own, and names the
+    jurisdiction of each filing it makes."""
+    return Principal(actor_id, name, Role.SUPERVISOR, None, None)

@@ -7,6 +7,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from custos.access.filer import file_as
 from custos.access.model import (
     ACTOR_REGISTERED,
     OPERATOR_ID,
@@ -18,7 +19,6 @@ from custos.access.tokens import duration, new_token, token_hash
 from custos.core.errors import InvalidInput, NotFound, Unauthenticated
 from custos.core.ids import new_id
 from custos.core.jurisdictions import jurisdiction
-from custos.filings import Filing
 from custos.store import Store, ledger_sql, views
 from custos.store import registry_views as rv
 from custos.store import tokens as stored
@@ -81,19 +81,14 @@ class AccessService:
             if not (jurisdiction_code or org["jurisdiction"]):
                 raise InvalidInput(f"organisation {org['name']!r} has no jurisdiction: give the actor's")
             code = jurisdiction(jurisdiction_code or org["jurisdiction"]).code
-            filing = Filing.create(
-                kind=ACTOR_REGISTERED,
-                content={
-                    "name": name,
-                    "role": role.value,
-                    "organisation_id": org["id"],
-                    "jurisdiction": code,
-                },
-                actor=by.actor_id or OPERATOR_ID,
-                organisation=org["id"],
-                jurisdiction_code=code,
+            filing = file_as(
+                by,
+                ACTOR_REGISTERED,
+                {"name": name, "role": role.value, "organisation_id": org["id"], "jurisdiction": code},
+                owner=org["id"],
                 subject=actor_id,
                 clock=self.store.clock,
+                jurisdiction=code,
             )
             uow.file(filing)
             result = views.actor(uow.conn, actor_id)

@@ -4,34 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 import custos
 from custos.access import LAST_USED_SECONDS, AccessService, operator
-from custos.api import (
-    access_routes,
-    decision_routes,
-    filings_routes,
-    incident_routes,
-    ledger_routes,
-    licensing_routes,
-    openapi,
-    overview_routes,
-    policy_routes,
-    problems,
-    registry_routes,
-    risk_routes,
-    transparency,
-)
+from custos.api import openapi, problems
 from custos.api.limits import BodyLimit
-from custos.dashboard import routes as dashboard_routes
 from custos.licensing import DecisionPoint
 from custos.licensing.compliance import sweep
-from custos.risk.worker import DEFAULT_MEMORY_LIMIT
+from custos.risk.adapters.worker import DEFAULT_MEMORY_LIMIT
 from custos.store import Store
 
 log = logging.getLogger("custos.api")
@@ -108,16 +94,15 @@ def create_app(
     problems.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimit)
-    app.include_router(decision_routes.router)  # first: the hot path is matched first
-    app.include_router(transparency.router)
-    app.include_router(ledger_routes.router)
-    app.include_router(access_routes.router)
-    app.include_router(filings_routes.router)
-    app.include_router(registry_routes.router)
-    app.include_router(policy_routes.router)
-    app.include_router(licensing_routes.router)
-    app.include_router(incident_routes.router)
-    app.include_router(risk_routes.router)
-    app.include_router(overview_routes.router)
-    app.include_router(dashboard_routes.router)
+    for reference in store.composition.routers():  # the hot path first: routes match in order
+        app.include_router(_router(reference))
     return app
+
+
+def _router(reference: str) -> APIRouter:
+    """A router a contribution names by ``module:attribute``."""
+    module, _, attribute = reference.partition(":")
+    router = getattr(importlib.import_module(module), attribute)
+    if not isinstance(router, APIRouter):
+        raise TypeError(f"{reference} is not a router")
+    return router

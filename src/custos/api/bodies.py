@@ -1,8 +1,35 @@
-"""Request bodies several routers share."""
+"""Request bodies: each names its filing's payload model, so the OpenAPI document carries the
+schema a firm needs to generate a client. Pydantic only (no FastAPI), so the Python client
+builds its requests from the same models.
+
+Where a service fills a field the payload requires (the provider of a model, the deployer of a
+deployment, the applicant of a licence: the caller's own organisation), the body's content model
+derives from the payload with that field optional, so the API accepts what it always accepted.
+The routes hand the services ``model_dump(mode="json", exclude_unset=True)``: what the caller
+sent, validated, without defaults the service would fill itself.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any, Generic, TypeVar
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from custos.api import examples
+from custos.filings import PUBLIC_FIELD, Visibility
+from custos.licensing.model import Condition, LicenceApplied, Scope
+from custos.passports.model import Passport
+from custos.registry.model import (
+    DeploymentRegistered,
+    ModelRegistered,
+    OrganisationRegistered,
+)
+
+Content = TypeVar("Content", bound=BaseModel)
+
+#: The largest batch of decisions one request may ask.
+MAX_BATCH = 1000
 
 
 class Reasoned(BaseModel):
@@ -11,3 +38,125 @@ class Reasoned(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1)
+
+
+def content(body: BaseModel) -> dict[str, Any]:
+    """What a service receives of a validated body: the fields the caller sent, in JSON form."""
+    dumped: dict[str, Any] = body.model_dump(mode="json", exclude_unset=True)
+    return dumped
+
+
+# --- the registry -----------------------------------------------------------------------------
+
+
+class ModelRegistration(ModelRegistered):
+    """A model to register; its provider is the caller's organisation unless named."""
+
+    provider_id: str | None = Field(  # type: ignore[assignment]
+        None,
+        json_schema_extra=PUBLIC_FIELD,
+        description="The provider; the caller's organisation when absent.",
+    )
+
+
+class DeploymentRegistration(DeploymentRegistered):
+    """A deployment to register; its deployer is the caller's organisation unless named."""
+
+    deployer_id: str | None = Field(  # type: ignore[assignment]
+        None,
+        json_schema_extra=PUBLIC_FIELD,
+        description="The deployer; the caller's organisation when absent.",
+    )
+
+
+class Filed(BaseModel, Generic[Content]):
+    """A new registry filing: its content, and visibilities that override the defaults per field."""
+
+    model_config = ConfigDict(extra="forbid")
+    content: Content
+    visibility: dict[str, Visibility] | None = Field(
+        None,
+        description="Who may read each named top-level field (public, supervisors, owner), "
+        "overriding the visibility the payload declares for it.",
+    )
+
+
+class OrganisationFiling(Filed[OrganisationRegistered]):
+    """Register an organisation (supervisors)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.ORGANISATION]})
+
+
+class ModelFiling(Filed[ModelRegistration]):
+    """Register a model (its provider, or a supervisor)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.MODEL]})
+
+
+class PassportFiling(Filed[Passport]):
+    """File a new version of a model's passport; it supersedes the current one."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PASSPORT]})
+
+
+class DeploymentFiling(Filed[DeploymentRegistration]):
+    """Register a deployment (its deployer, or a supervisor)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.DEPLOYMENT]})
+
+
+# --- licensing --------------------------------------------------------------------------------
+
+
+class LicenceApplication(LicenceApplied):
+    """An application for a licence; the applicant is the caller's organisation unless named."""
+
+    applicant_id: str | None = Field(  # type: ignore[assignment]
+        None,
+        json_schema_extra=PUBLIC_FIELD,
+        description="The applicant; the caller's organisation when absent.",
+    )
+
+
+class LicenceApplicationFiling(BaseModel):
+    """Apply for a licence for one model (its provider, a deployer of it, or a supervisor)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.LICENCE_APPLICATION]})
+    content: LicenceApplication
+
+
+class LicenceStep(BaseModel):
+    """A supervisor's decision on a licence. ``grant``: conditions, a narrower scope, and
+    ``valid_from`` and ``valid_until`` (by default from today for the term applied for);
+    ``vary``: the reason and any of conditions, scope and ``valid_until``; ``refuse``,
+    ``suspend``, ``reinstate``, ``revoke`` and ``expire``: the reason."""
+
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [examples.LICENCE_GRANT]}
+    )
+    conditions: tuple[Condition, ...] | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    scope: Scope | None = Field(None, description="Never wider than applied for.")
+    reason: str | None = Field(None, min_length=1)
+
+
+# --- the decision point -----------------------------------------------------------------------
+
+
+class DecisionRequest(BaseModel):
+    """May ``deployer`` serve this request with ``model``, now?"""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [examples.DECISION]})
+    deployer: str = Field(min_length=1, description="The deployer's organisation id: the caller's own.")
+    model: str = Field(min_length=1, description="The model's id.")
+    jurisdiction: str = Field(min_length=2, max_length=16, description="Where the request is served.")
+    sector: str | None = None
+    users: int | None = Field(None, ge=0, description="The users the deployment serves.")
+    capability_class: str | None = None
+    subject_key: str | None = Field(None, description="Who the request is for, for a staged rollout.")
+
+
+class DecisionBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    requests: list[DecisionRequest] = Field(min_length=1, max_length=MAX_BATCH)

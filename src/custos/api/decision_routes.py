@@ -8,43 +8,17 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
+from custos.api.bodies import DecisionBatch, DecisionRequest
 from custos.core.jurisdictions import jurisdiction
 from custos.licensing import Context, DecisionPoint
 from custos.licensing.service import check_requester
+from custos.licensing.views import DecisionView
 
 router = APIRouter(prefix="/v1", tags=["licensing"])
 Asker = Annotated[Principal, Depends(require(Permission.DECISIONS_REQUEST))]
-MAX_BATCH = 1000
-
-
-class DecisionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    deployer: str = Field(min_length=1)
-    model: str = Field(min_length=1)
-    jurisdiction: str = Field(min_length=2, max_length=16)
-    sector: str | None = None
-    users: int | None = Field(None, ge=0)
-    capability_class: str | None = None
-    subject_key: str | None = None
-
-
-class DecisionBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    requests: list[DecisionRequest] = Field(min_length=1, max_length=MAX_BATCH)
-
-
-class DecisionOut(BaseModel):
-    """What the decision point answers; declared for the OpenAPI document."""
-
-    allow: bool
-    reasons: list[str]
-    licence_id: str | None
-    stage: str | None
-    obligations: list[str]
 
 
 def _decision_point(request: Request) -> DecisionPoint:
@@ -68,7 +42,9 @@ def _json(content: Any) -> Response:
     return Response(orjson.dumps(content), media_type="application/json")
 
 
-@router.post("/decisions", response_model=DecisionOut)
+# The answers are written by orjson straight from the decision point: the response models only
+# document them (a Response is returned as it is, never validated again on the hot path).
+@router.post("/decisions", response_model=DecisionView)
 async def decision(body: DecisionRequest, request: Request, who: Asker) -> Response:
     """May this deployer serve this request with this model, now? Allow or deny, with reasons.
 
@@ -76,7 +52,7 @@ async def decision(body: DecisionRequest, request: Request, who: Asker) -> Respo
     return _json(_decide(_decision_point(request), who, body))
 
 
-@router.post("/decisions/batch", response_model=list[DecisionOut])
+@router.post("/decisions/batch", response_model=list[DecisionView])
 async def decisions(body: DecisionBatch, request: Request, who: Asker) -> Response:
     point = _decision_point(request)
     return _json([_decide(point, who, item) for item in body.requests])

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Depends, Request
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
-from custos.api.bodies import Reasoned
 from custos.oversight import IncidentService
-from custos.oversight.incidents import IncidentReported
+from custos.oversight.incidents import IncidentReported, IncidentStep
+from custos.oversight.views import IncidentView
 
 router = APIRouter(prefix="/v1/incidents", tags=["oversight"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=IncidentView, response_model_exclude_unset=True)
 def report_incident(
     body: IncidentReported,
     request: Request,
@@ -26,20 +26,24 @@ def report_incident(
     return IncidentService(request.app.state.store).report(body.model_dump(mode="json"), by=who)
 
 
-@router.post("/{incident_id}/close", status_code=201)
+@router.post(
+    "/{incident_id}/close", status_code=201, response_model=IncidentView, response_model_exclude_unset=True
+)
 def close_incident(
     incident_id: str,
-    body: Reasoned,
+    body: IncidentStep,
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.INCIDENTS_CLOSE))],
 ) -> dict[str, Any]:
     return IncidentService(request.app.state.store).close(incident_id, body.reason, by=who)
 
 
-@router.post("/{incident_id}/confirm", status_code=201)
+@router.post(
+    "/{incident_id}/confirm", status_code=201, response_model=IncidentView, response_model_exclude_unset=True
+)
 def confirm_incident(
     incident_id: str,
-    body: Reasoned,
+    body: IncidentStep,
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.INCIDENTS_CONFIRM))],
 ) -> dict[str, Any]:

@@ -9,14 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
-from custos.api.bodies import Reasoned
+from custos.api.bodies import LicenceApplicationFiling, LicenceStep, content
 from custos.core.errors import InvalidInput, NotFound
 from custos.licensing import LicenceStatus, LicensingService, Transition
 from custos.licensing.compliance import sweep
-from custos.licensing.recognition import RecognitionAgreed
+from custos.licensing.recognition import RecognitionAgreed, RecognitionEnded
 from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout import MetricsReported, RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
+from custos.licensing.views import ConditionCheck, LicenceView, RecognitionView, RolloutView
 
 router = APIRouter(prefix="/v1", tags=["licensing"])
 Reader = Annotated[Principal, Depends(require(Permission.LICENCES_READ))]
@@ -27,18 +28,13 @@ def _licensing(request: Request) -> LicensingService:
     return LicensingService(request.app.state.store)
 
 
-class Application(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    content: dict[str, Any]
-
-
 def _visible(who: Principal, licence: dict[str, Any]) -> dict[str, Any]:
     if not (who.sees_everything or who.organisation_id == licence["applicant_id"]):
         raise NotFound(f"no licence {licence['id']!r}")
     return licence
 
 
-@router.get("/licences")
+@router.get("/licences", response_model=list[LicenceView])
 def list_licences(
     request: Request,
     who: Reader,
@@ -50,22 +46,22 @@ def list_licences(
     return _licensing(request).list(who, status=status, model=model, applicant=applicant, limit=limit)
 
 
-@router.post("/licences", status_code=201)
+@router.post("/licences", status_code=201, response_model=LicenceView)
 def apply(
-    body: Application,
+    body: LicenceApplicationFiling,
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.LICENCES_APPLY))],
 ) -> dict[str, Any]:
-    return _licensing(request).apply(body.content, by=who)
+    return _licensing(request).apply(content(body.content), by=who)
 
 
-@router.post("/licences/sweep")
+@router.post("/licences/sweep", response_model=list[ConditionCheck])
 def sweep_licences(request: Request, who: Decider) -> list[dict[str, Any]]:
     """Check every granted licence's conditions now; suspend those whose lapsed conditions say so."""
     return sweep(request.app.state.store, by=who)
 
 
-@router.get("/licences/{licence_id}")
+@router.get("/licences/{licence_id}", response_model=LicenceView)
 def show(licence_id: str, request: Request, who: Reader) -> dict[str, Any]:
     return _visible(who, _licensing(request).show(who, licence_id))
 
@@ -76,7 +72,7 @@ class Move(BaseModel):
     stage: int | None = Field(None, ge=0, description="rollback: the stage to go back to")
 
 
-@router.post("/licences/{licence_id}/rollout", status_code=201)
+@router.post("/licences/{licence_id}/rollout", status_code=201, response_model=RolloutView)
 def plan_rollout(
     licence_id: str,
     body: RolloutPlanned,
@@ -87,13 +83,13 @@ def plan_rollout(
     return RolloutService(request.app.state.store).plan(licence_id, body.model_dump(mode="json"), by=who)
 
 
-@router.get("/licences/{licence_id}/rollout")
+@router.get("/licences/{licence_id}/rollout", response_model=RolloutView)
 def rollout_status(licence_id: str, request: Request, who: Reader) -> dict[str, Any]:
     _visible(who, _licensing(request).show(who, licence_id))
     return RolloutService(request.app.state.store).status(licence_id)
 
 
-@router.post("/licences/{licence_id}/rollout/metrics", status_code=201)
+@router.post("/licences/{licence_id}/rollout/metrics", status_code=201, response_model=RolloutView)
 def report_rollout_metrics(
     licence_id: str,
     body: MetricsReported,
@@ -105,7 +101,7 @@ def report_rollout_metrics(
     return service.report_metrics(licence_id, body.model_dump(mode="json", exclude_none=True), by=who)
 
 
-@router.post("/licences/{licence_id}/rollout/{move}", status_code=201)
+@router.post("/licences/{licence_id}/rollout/{move}", status_code=201, response_model=RolloutView)
 def move_rollout(
     licence_id: str, move: Literal["promote", "hold", "rollback"], body: Move, request: Request, who: Decider
 ) -> dict[str, Any]:
@@ -119,25 +115,27 @@ def move_rollout(
     return service.rollback(licence_id, body.stage, body.reason, by=who)
 
 
-@router.post("/licences/{licence_id}/{transition}", status_code=201)
+@router.post("/licences/{licence_id}/{transition}", status_code=201, response_model=LicenceView)
 def decide_licence(
-    licence_id: str, transition: Transition, body: dict[str, Any], request: Request, who: Decider
+    licence_id: str, transition: Transition, body: LicenceStep, request: Request, who: Decider
 ) -> dict[str, Any]:
     """Grant (with conditions), refuse, suspend, reinstate, vary, revoke or expire a licence."""
-    return _licensing(request).decide(licence_id, transition, body, by=who)
+    return _licensing(request).decide(licence_id, transition, content(body), by=who)
 
 
-@router.get("/recognitions")
+@router.get("/recognitions", response_model=list[RecognitionView])
 def recognitions(request: Request, _: Reader) -> list[dict[str, Any]]:
     return RecognitionService(request.app.state.store).list()
 
 
-@router.post("/recognitions", status_code=201)
+@router.post("/recognitions", status_code=201, response_model=RecognitionView)
 def recognise(body: RecognitionAgreed, request: Request, who: Decider) -> dict[str, Any]:
     """Recognise another jurisdiction's licences (for some sectors and classes, with extra conditions)."""
     return RecognitionService(request.app.state.store).agree(body.model_dump(mode="json"), by=who)
 
 
-@router.post("/recognitions/{agreement_id}/end", status_code=201)
-def end_recognition(agreement_id: str, body: Reasoned, request: Request, who: Decider) -> dict[str, Any]:
+@router.post("/recognitions/{agreement_id}/end", status_code=201, response_model=RecognitionView)
+def end_recognition(
+    agreement_id: str, body: RecognitionEnded, request: Request, who: Decider
+) -> dict[str, Any]:
     return RecognitionService(request.app.state.store).end(agreement_id, body.reason, by=who)

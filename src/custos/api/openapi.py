@@ -33,11 +33,21 @@ def install(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
+        # One schema per model for requests and answers alike: a client generator then meets one
+        # ``Money``, not a ``Money-Input`` and a ``Money-Output`` that differ only in how an
+        # amount may be written. Answers omit what they do not carry (``exclude_unset``), which
+        # is what a field's default says in the validation schema.
         schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            separate_input_output_schemas=False,
         )
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422, replaced below
+            schemas.pop(unused, None)
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})

@@ -15,6 +15,15 @@ from custos.api.bodies import Reasoned
 from custos.core.errors import InvalidInput
 from custos.core.jurisdictions import jurisdiction as jurisdiction_of
 from custos.policy import ObligationQuery, PolicyService
+from custos.policy.views import (
+    EvaluationSummary,
+    ObligationExplanation,
+    ObligationPage,
+    ObligationView,
+    PackLoad,
+    PackVersion,
+    WhatIfAnswer,
+)
 
 ISO_MOMENT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
 
@@ -30,7 +39,9 @@ def _policy(request: Request) -> PolicyService:
     return PolicyService(request.app.state.store)
 
 
-class Evaluation(BaseModel):
+class EvaluationRequest(BaseModel):
+    """Which subjects to evaluate the active packs over, and whether to file what changes."""
+
     model_config = ConfigDict(extra="forbid")
     subjects: list[str] | None = Field(
         None, description="Model or deployment ids; the whole registry when absent."
@@ -39,6 +50,8 @@ class Evaluation(BaseModel):
 
 
 class WhatIf(BaseModel):
+    """Facts of a model or deployment to suppose, by name."""
+
     model_config = ConfigDict(extra="forbid")
     subject: str
     facts: dict[str, float | bool | str | list[str]] = Field(min_length=1)
@@ -49,7 +62,7 @@ class Discharge(BaseModel):
     evidence: str = Field(min_length=1, description="The id of the filing that discharges the obligation.")
 
 
-@router.get("/packs")
+@router.get("/packs", response_model=list[PackVersion])
 def packs(
     request: Request, _: Annotated[Principal, Depends(require(Permission.POLICY_READ))]
 ) -> list[dict[str, Any]]:
@@ -59,6 +72,8 @@ def packs(
 @router.post(
     "/packs",
     status_code=201,
+    response_model=PackLoad,
+    response_model_exclude_unset=True,
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/yaml": {"schema": {"type": "string"}}}}
     },
@@ -74,18 +89,12 @@ async def load(
     return await run_in_threadpool(_policy(request).load, text, origin="request body", by=who)
 
 
-@router.post("/evaluate")
-def evaluate(body: Evaluation, request: Request, who: Writer) -> dict[str, Any]:
+@router.post("/evaluate", response_model=EvaluationSummary)
+def evaluate(body: EvaluationRequest, request: Request, who: Writer) -> dict[str, Any]:
     return _policy(request).evaluate(by=who, subject_ids=body.subjects, dry_run=body.dry_run).summary()
 
 
-class Obligations(BaseModel):
-    items: list[dict[str, Any]]
-    total: int = Field(description="How many of the obligations the caller may see match the filters.")
-    next: int | None = Field(description="The offset of the next page; null on the last one.")
-
-
-@router.get("/obligations", response_model=Obligations)
+@router.get("/obligations", response_model=ObligationPage, response_model_exclude_unset=True)
 def obligations(
     request: Request,
     who: Reader,
@@ -123,21 +132,35 @@ def _moment(text: str) -> datetime:
         raise InvalidInput(f"due_before is not a valid time: {text!r}") from exc
 
 
-@router.get("/obligations/{obligation_id}/explanation")
+@router.get(
+    "/obligations/{obligation_id}/explanation",
+    response_model=ObligationExplanation,
+    response_model_exclude_unset=True,
+)
 def explain(obligation_id: str, request: Request, who: Reader) -> dict[str, Any]:
     return _policy(request).explain(who, obligation_id)
 
 
-@router.post("/whatif")
+@router.post("/whatif", response_model=WhatIfAnswer)
 def whatif(body: WhatIf, request: Request, who: Reader) -> dict[str, Any]:
     return _policy(request).whatif(who, body.subject, body.facts)
 
 
-@router.post("/obligations/{obligation_id}/waiver", status_code=201)
+@router.post(
+    "/obligations/{obligation_id}/waiver",
+    status_code=201,
+    response_model=ObligationView,
+    response_model_exclude_unset=True,
+)
 def waive(obligation_id: str, body: Reasoned, request: Request, who: Writer) -> dict[str, Any]:
     return _policy(request).waive(obligation_id, body.reason, by=who)
 
 
-@router.post("/obligations/{obligation_id}/discharge", status_code=201)
+@router.post(
+    "/obligations/{obligation_id}/discharge",
+    status_code=201,
+    response_model=ObligationView,
+    response_model_exclude_unset=True,
+)
 def discharge(obligation_id: str, body: Discharge, request: Request, who: Writer) -> dict[str, Any]:
     return _policy(request).discharge(obligation_id, body.evidence, by=who)

@@ -1,7 +1,8 @@
 """The registry over HTTP: organisations, models, passports, deployments, imports and exports.
 
 Lists are paged by an opaque cursor; every item shows only the fields the caller may see and
-names the ones withheld.
+names the ones withheld. A withheld field is absent from the answer, never null: the read models
+write only what the service put in (``response_model_exclude_unset``).
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
+from custos.api.bodies import DeploymentFiling, ModelFiling, OrganisationFiling, PassportFiling, content
+from custos.api.envelopes import DeploymentPage, ModelPage, OrganisationPage
 from custos.core.errors import InvalidInput
-from custos.filings import Visibility
 from custos.registry import (
     Accessibility,
     DeploymentQuery,
@@ -29,6 +30,14 @@ from custos.registry import (
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_shipped, import_text
+from custos.registry.views import (
+    DeploymentView,
+    ImportSummary,
+    ModelDetail,
+    ModelView,
+    OrganisationView,
+    PassportVersion,
+)
 from custos.store.registry_views import ModelSort
 
 router = APIRouter(prefix="/v1", tags=["registry"])
@@ -42,21 +51,7 @@ def _registry(request: Request) -> RegistryService:
     return RegistryService(request.app.state.store)
 
 
-class Page(BaseModel):
-    items: list[dict[str, Any]]
-    next: str | None = Field(description="Cursor of the next page; null on the last one.")
-    total: int = Field(description="How many match the filters, counting only values the caller may see.")
-
-
-class Filed(BaseModel):
-    """A new registry filing: its content, and visibilities that override the defaults per field."""
-
-    model_config = ConfigDict(extra="forbid")
-    content: dict[str, Any]
-    visibility: dict[str, Visibility] | None = None
-
-
-@router.get("/organisations", response_model=Page)
+@router.get("/organisations", response_model=OrganisationPage, response_model_exclude_unset=True)
 def list_organisations(
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.ORGANISATIONS_READ))],
@@ -70,19 +65,25 @@ def list_organisations(
     return _registry(request).organisations(who, query, PageRequest(cursor, limit))
 
 
-@router.post("/organisations", status_code=201)
+@router.post(
+    "/organisations", status_code=201, response_model=OrganisationView, response_model_exclude_unset=True
+)
 def register_organisation(
-    body: Filed, request: Request, who: Annotated[Principal, Depends(require(Permission.ORGANISATIONS_WRITE))]
+    body: OrganisationFiling,
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.ORGANISATIONS_WRITE))],
 ) -> dict[str, Any]:
-    return _registry(request).register_organisation(body.content, by=who, visibility=body.visibility)
+    return _registry(request).register_organisation(content(body.content), by=who, visibility=body.visibility)
 
 
-@router.get("/organisations/{organisation_id}")
+@router.get(
+    "/organisations/{organisation_id}", response_model=OrganisationView, response_model_exclude_unset=True
+)
 def get_organisation(organisation_id: str, request: Request, who: Reader) -> dict[str, Any]:
     return _registry(request).organisation(who, organisation_id)
 
 
-@router.get("/models", response_model=Page)
+@router.get("/models", response_model=ModelPage, response_model_exclude_unset=True)
 def list_models(
     request: Request,
     who: Reader,
@@ -114,31 +115,43 @@ def list_models(
     return _registry(request).models(who, query, PageRequest(cursor, limit))
 
 
-@router.post("/models", status_code=201)
+@router.post("/models", status_code=201, response_model=ModelView, response_model_exclude_unset=True)
 def register_model(
-    body: Filed, request: Request, who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))]
+    body: ModelFiling, request: Request, who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))]
 ) -> dict[str, Any]:
-    return _registry(request).register_model(body.content, by=who, visibility=body.visibility)
+    return _registry(request).register_model(content(body.content), by=who, visibility=body.visibility)
 
 
-@router.get("/models/{model_id}")
+@router.get("/models/{model_id}", response_model=ModelDetail, response_model_exclude_unset=True)
 def get_model(model_id: str, request: Request, who: Reader) -> dict[str, Any]:
+    """The model with its current passport (null when none was filed) and its deployments' count."""
     return _registry(request).model(who, model_id)
 
 
-@router.get("/models/{model_id}/passports")
+@router.get(
+    "/models/{model_id}/passports", response_model=list[PassportVersion], response_model_exclude_unset=True
+)
 def passport_history(model_id: str, request: Request, who: Reader) -> list[dict[str, Any]]:
+    """Every version of the model's passport, newest first."""
     return _registry(request).passport_history(who, model_id)
 
 
-@router.post("/models/{model_id}/passports", status_code=201)
+@router.post(
+    "/models/{model_id}/passports",
+    status_code=201,
+    response_model=PassportVersion,
+    response_model_exclude_unset=True,
+)
 def file_passport(
     model_id: str,
-    body: Filed,
+    body: PassportFiling,
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))],
 ) -> dict[str, Any]:
-    return _registry(request).file_passport(model_id, body.content, by=who, visibility=body.visibility)
+    """File a new version of the model's passport; it supersedes the current one."""
+    return _registry(request).file_passport(
+        model_id, content(body.content), by=who, visibility=body.visibility
+    )
 
 
 @router.get(
@@ -157,7 +170,7 @@ def export(
     return Response(text, media_type=media_type)
 
 
-@router.get("/deployments", response_model=Page)
+@router.get("/deployments", response_model=DeploymentPage, response_model_exclude_unset=True)
 def list_deployments(
     request: Request,
     who: Reader,
@@ -179,14 +192,18 @@ def list_deployments(
     return _registry(request).deployments(who, query, PageRequest(cursor, limit))
 
 
-@router.post("/deployments", status_code=201)
+@router.post(
+    "/deployments", status_code=201, response_model=DeploymentView, response_model_exclude_unset=True
+)
 def register_deployment(
-    body: Filed, request: Request, who: Annotated[Principal, Depends(require(Permission.DEPLOYMENTS_WRITE))]
+    body: DeploymentFiling,
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.DEPLOYMENTS_WRITE))],
 ) -> dict[str, Any]:
-    return _registry(request).register_deployment(body.content, by=who, visibility=body.visibility)
+    return _registry(request).register_deployment(content(body.content), by=who, visibility=body.visibility)
 
 
-@router.get("/deployments/{deployment_id}")
+@router.get("/deployments/{deployment_id}", response_model=DeploymentView, response_model_exclude_unset=True)
 def get_deployment(deployment_id: str, request: Request, who: Reader) -> dict[str, Any]:
     return _registry(request).deployment(who, deployment_id)
 
@@ -194,6 +211,7 @@ def get_deployment(deployment_id: str, request: Request, who: Reader) -> dict[st
 @router.post(
     "/imports/{fmt}",
     status_code=201,
+    response_model=ImportSummary,
     openapi_extra={
         "requestBody": {
             "required": False,

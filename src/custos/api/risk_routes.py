@@ -2,8 +2,8 @@
 
 A run is validated before the response (a bad scenario or network, or more than ``MAX_DRAWS``
 draws, is a 422 with the reason and the offending entry) and then runs in a worker process of its
-own under the server's memory limit (see :mod:`custos.risk.worker`), one run at a time; ``GET`` on
-the run reports its progress until its results are there.
+own under the server's memory limit (see :mod:`custos.risk.adapters.worker`), one run at a time;
+``GET`` on the run reports its progress until its results are there.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
-from custos.risk import charts
-from custos.risk.scenario_files import scenario_network
-from custos.risk.service import RiskService, Submission
+from custos.risk import RiskService, Submission, scenario_network
+from custos.risk.adapters import charts
 
 log = logging.getLogger("custos.api")
 

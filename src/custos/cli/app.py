@@ -10,7 +10,10 @@ from custos.cli.context import CliState
 from custos.cli.lazy import Lazy, LazyGroup
 from custos.core.settings import load_settings
 
-#: Every command, in the order ``custos --help`` lists them; each is imported when it runs.
+#: Every command, in the order ``custos --help`` lists them; each is imported when it runs. The
+#: contributions declare them (``custos.installation``); importing those to list them would cost
+#: ``--help`` the store and every payload model, so this table mirrors them, and a test holds
+#: the two equal.
 COMMANDS = {
     "init": Lazy(
         "custos.cli.serve_cmds:init",
@@ -27,6 +30,7 @@ COMMANDS = {
     "db": Lazy(
         "custos.cli.db_cmds:app", "The database: migrations, replay and checking the views against the log."
     ),
+    "ledger": Lazy("custos.cli.ledger_cmds:app", "The transparency log."),
     "actors": Lazy("custos.cli.access_cmds:actors", "Actors: people and systems with a role."),
     "tokens": Lazy(
         "custos.cli.token_cmds:app", "API tokens: list and revoke them (issue with `custos actors token`)."
@@ -34,21 +38,20 @@ COMMANDS = {
     "orgs": Lazy(
         "custos.cli.access_cmds:orgs", "Registering organisations (list them with `custos registry orgs`)."
     ),
-    "ledger": Lazy("custos.cli.ledger_cmds:app", "The transparency log."),
     "registry": Lazy(
         "custos.cli.registry_cmds:app", "The registry of organisations, models, passports and deployments."
     ),
     "policy": Lazy("custos.cli.policy_cmds:app", "Policy packs and the obligations they attach."),
     "licence": Lazy("custos.cli.licence_cmds:app", "Licences: applications, decisions, suspensions."),
     "rollout": Lazy("custos.cli.rollout_cmds:app", "Phased rollouts of licensed models."),
+    "decide": Lazy(
+        "custos.cli.licence_cmds:decision",
+        "May this deployer serve this request with this model, now? Exit code 1 when denied.",
+    ),
     "incident": Lazy("custos.cli.incident_cmds:app", "Incidents involving models."),
     "risk": Lazy(
         "custos.cli.risk_cmds:app",
         "Systemic stress tests: dependency networks, correlated failures, contagion.",
-    ),
-    "decide": Lazy(
-        "custos.cli.licence_cmds:decision",
-        "May this deployer serve this request with this model, now? Exit code 1 when denied.",
     ),
 }
 

@@ -34,9 +34,9 @@ def open_store(ctx: typer.Context) -> Iterator[Store]:
     Without one, ``ledger status`` and anyone reading the log from outside would see the last
     checkpoint the server or an earlier command signed, however much was filed since.
     """
-    from custos.store import Store  # the store pulls in SQLAlchemy: only commands that need it pay
+    from custos.installation import open_store as open_installation  # only commands that need it pay
 
-    store = Store.open(state(ctx).settings)
+    store = open_installation(state(ctx).settings)
     try:
         size = store.tiles.stored_size()
         yield store

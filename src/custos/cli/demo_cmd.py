@@ -14,7 +14,7 @@ from custos.cli.output import console
 from custos.cli.serve_cmds import DEFAULT_ORIGIN, port_free, serve
 from custos.core import units
 from custos.demo import seed
-from custos.installation import create_installation
+from custos.installation import create_installation, open_store
 from custos.store import Store
 
 TOKENS = "demo-tokens.json"
@@ -38,7 +38,7 @@ def demo(
             settings, origin=DEFAULT_ORIGIN, authority="European AI Office", jurisdiction_code="EU"
         )
     else:
-        store = Store.open(settings)
+        store = open_store(settings)
     try:
         if fresh:
             _seed(store)

@@ -15,14 +15,17 @@ from custos.cli.context import open_store
 from custos.cli.output import JsonOption, commands, console, emit, print_json, table
 from custos.core import units
 from custos.core.errors import InvalidInput
-from custos.risk.contagion import (
+from custos.risk import (
+    RiskService,
     clearing_exact,
     debtrank_exact,
     debtrank_single_hit_exact,
+    read_matrix,
+    read_vector,
+    scenario_file,
+    scenario_network,
+    shipped_examples,
 )
-from custos.risk.matrices import read_matrix, read_vector
-from custos.risk.scenario_files import scenario_file, scenario_network, shipped_examples
-from custos.risk.service import RiskService
 
 app = commands("Systemic stress tests: dependency networks, correlated failures, contagion.")
 

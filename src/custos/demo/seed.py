@@ -18,8 +18,7 @@ from custos.policy import PolicyService
 from custos.policy.pack import BUILTIN
 from custos.registry import OrganisationKind, RegistryService
 from custos.registry.importers import import_shipped
-from custos.risk.compute_owners import compute_by_owner
-from custos.risk.service import RiskService
+from custos.risk import RiskService, compute_by_owner
 from custos.store import Store
 from custos.store import registry_views as rv
 

@@ -5,7 +5,7 @@ Synthetic, from a fixed seed (``SEED``), but plausible:
 
 - **Institutions**: 40 financial institutions in EU countries (banks 60%, insurers 25%, asset
   managers 15%) with heavy-tailed balance sheets and a core-periphery interbank network
-  (:func:`custos.risk.synthetic.balance_sheets`, average of 6 lenders each), sized in euros
+  (:func:`custos.risk.engine.synthetic.balance_sheets`, average of 6 lenders each), sized in euros
   (median external assets about €400 million, the largest tens of billions), plus six
   non-financial firms whose losses stay in the real economy.
 - **Models in use**: the 30 largest models by training compute that can be used by others (API,
@@ -15,7 +15,7 @@ Synthetic, from a fixed seed (``SEED``), but plausible:
   fitting its sector (credit scoring and underwriting are decision-critical), putting 0.5–5% of
   its owner's external assets at risk (log-uniform); 30% name a fallback model.
 - **Hosts**: each deployment's compute host is drawn in proportion to the owner's estimated AI
-  compute (:func:`custos.risk.compute_owners.compute_by_owner`).
+  compute (:func:`custos.risk.adapters.compute_owners.compute_by_owner`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from custos.risk.synthetic import balance_sheets, zipf_weights
+from custos.risk import balance_sheets, zipf_weights
 
 SEED = 20261128
 INSTITUTIONS = 40

@@ -7,15 +7,25 @@ fields of a filing (with their salts) and the digests of the rest can check it a
 """
 
 from custos.filings.commitment import FilingView, field_digest, verify_view
-from custos.filings.model import Filing, FilingKind, Visibility, kind_named, register_kind
+from custos.filings.model import (
+    OWNER_FIELD,
+    PUBLIC_FIELD,
+    SUPERVISORS_FIELD,
+    Filing,
+    FilingKind,
+    Visibility,
+    shown_to,
+)
 
 __all__ = [
+    "OWNER_FIELD",
+    "PUBLIC_FIELD",
+    "SUPERVISORS_FIELD",
     "Filing",
     "FilingKind",
     "FilingView",
     "Visibility",
     "field_digest",
-    "kind_named",
-    "register_kind",
+    "shown_to",
     "verify_view",
 ]

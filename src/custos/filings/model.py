@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from custos.core.canonical import canonical_json
 from custos.core.clock import Clock
@@ -29,6 +29,17 @@ class Visibility(StrEnum):
     PUBLIC = "public"
     SUPERVISORS = "supervisors"
     OWNER = "owner"
+
+
+def shown_to(visibility: Visibility) -> dict[str, JsonValue]:
+    """A payload field's declaration of who may read it: ``Field(json_schema_extra=shown_to(...))``."""
+    return {"visibility": visibility.value}
+
+
+#: The declarations every payload model uses; a field without one is ``owner``.
+PUBLIC_FIELD = shown_to(Visibility.PUBLIC)
+SUPERVISORS_FIELD = shown_to(Visibility.SUPERVISORS)
+OWNER_FIELD = shown_to(Visibility.OWNER)
 
 
 def visibility_of(model: type[BaseModel], field: str) -> Visibility:
@@ -59,24 +70,6 @@ class FilingKind:
             raise InvalidInput(f"invalid {self.name} filing: {problems}") from exc
         dumped: dict[str, Any] = parsed.model_dump(mode="json")
         return dumped
-
-
-_KINDS: dict[str, FilingKind] = {}
-
-
-def register_kind(kind: FilingKind) -> FilingKind:
-    """Make a kind known; a second, different kind of the same name is a programming error."""
-    existing = _KINDS.setdefault(kind.name, kind)
-    if existing is not kind:
-        raise ValueError(f"filing kind {kind.name!r} is registered twice")
-    return kind
-
-
-def kind_named(name: str) -> FilingKind:
-    try:
-        return _KINDS[name]
-    except KeyError:
-        raise InvalidInput(f"unknown filing kind {name!r}") from None
 
 
 def _salt() -> str:

@@ -13,15 +13,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
-
 from custos.access.model import Principal
 from custos.core.clock import stored_utc
 from custos.licensing.model import Transition
 from custos.licensing.service import LicensingService
-from custos.store import Store
+from custos.store import Connection, Store
+from custos.store import filing_views as fv
 from custos.store import licensing_views as lv
-from custos.store.tables import filings, obligations
+from custos.store import policy_views as pv
 
 
 def lapsed_conditions(conn: Connection, licence: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
@@ -29,31 +28,18 @@ def lapsed_conditions(conn: Connection, licence: dict[str, Any], now: datetime) 
     lapsed = []
     for condition in json.loads(licence["conditions"]):
         if condition.get("obligation"):
-            row = conn.execute(
-                select(obligations.c.status, obligations.c.due_at).where(
-                    obligations.c.key == condition["obligation"],
-                    obligations.c.subject_id == licence["model_id"],
-                )
-            ).first()
-            if (
-                row is not None
-                and row.status == "open"
-                and row.due_at is not None
-                and stored_utc(row.due_at) < now
-            ):
-                due = stored_utc(row.due_at).date().isoformat()
+            state = pv.obligation_state(conn, condition["obligation"], licence["model_id"])
+            status, due_at = state if state is not None else (None, None)
+            if status == "open" and due_at is not None and stored_utc(due_at) < now:
+                due = stored_utc(due_at).date().isoformat()
                 lapsed.append(
                     {**condition, "why": f"obligation {condition['obligation']} is overdue since {due}"}
                 )
-        elif condition.get("evidence"):
-            found = conn.execute(
-                select(filings.c.id).where(
-                    filings.c.kind == condition["evidence"],
-                    filings.c.subject.in_([licence["model_id"], licence["id"]]),
-                )
-            ).first()
-            if found is None:
-                lapsed.append({**condition, "why": f"no {condition['evidence']} filing is on file"})
+        elif (
+            condition.get("evidence")
+            and fv.first_of_kind(conn, condition["evidence"], [licence["model_id"], licence["id"]]) is None
+        ):
+            lapsed.append({**condition, "why": f"no {condition['evidence']} filing is on file"})
     return lapsed
 
 

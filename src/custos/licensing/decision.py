@@ -18,24 +18,26 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
+from custos.access.filer import file_as
+from custos.access.model import system
 from custos.core.clock import Clock
 from custos.core.errors import NotFound
 from custos.core.jurisdictions import covers
-from custos.filings import Filing, FilingKind, register_kind
+from custos.filings import Filing, FilingKind
 from custos.licensing.rollout import included
-from custos.store import Store, UnitOfWork, after_filing, ledger_sql
+from custos.store import Store, UnitOfWork, ledger_sql
 from custos.store import licensing_views as lv
-from custos.store.tables import models, obligations, organisations
+from custos.store import policy_views as pv
+from custos.store import registry_views as rv
 
+DECISION_POINT = system("decision-point", "decision point")
 _GENERATION = [0]  # bumped by licence filings in this process
 
 
-@after_filing
-def _licences_changed(_: UnitOfWork, batch: Sequence[Filing]) -> None:
-    if any(f.kind.startswith(("licence.", "rollout.", "recognition.")) for f in batch):
-        _GENERATION[0] += 1
+def licences_changed(_: UnitOfWork, batch: Sequence[Filing]) -> None:
+    """After licence, rollout or recognition filings: this process's indexes are out of date."""
+    _GENERATION[0] += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +124,8 @@ class DecisionLogged(BaseModel):
     decided_at: str
 
 
-DECISION_LOGGED = register_kind(
-    FilingKind("decision.logged", DecisionLogged, "A decision of the decision point, kept for audit.")
+DECISION_LOGGED = FilingKind(
+    "decision.logged", DecisionLogged, "A decision of the decision point, kept for audit."
 )
 LOG_BATCH = 1000
 
@@ -161,11 +163,11 @@ class DecisionPoint:
 
         Registered ids are remembered, since nothing leaves the registry: only a question about
         an unknown id reads the database, so the answer stays a lookup in memory."""
-        for table, kind, key in ((organisations, "organisation", deployer), (models, "model", model)):
+        for kind, key in (("organisation", deployer), ("model", model)):
             if key in self._known:
                 continue
             with self.store.read() as conn:
-                if conn.execute(select(table.c.id).where(table.c.id == key)).first() is None:
+                if not rv.is_registered(conn, kind, key):
                     raise NotFound(f"no {kind} {key!r} in the registry")
             self._known.add(key)
 
@@ -213,20 +215,8 @@ class DecisionPoint:
                         )
                     )
                 ids = list(index.by_model)
-                for start in range(0, len(ids), 500):
-                    chunk = ids[start : start + 500]
-                    for model_id, provider in conn.execute(
-                        select(models.c.id, models.c.provider_id).where(models.c.id.in_(chunk))
-                    ):
-                        index.providers[model_id] = provider
-                    found: dict[str, list[str]] = {}
-                    for subject, key in conn.execute(
-                        select(obligations.c.subject_id, obligations.c.key).where(
-                            obligations.c.subject_id.in_(chunk), obligations.c.status == "open"
-                        )
-                    ):
-                        found.setdefault(subject, []).append(key)
-                    index.open_obligations.update({k: tuple(sorted(v)) for k, v in found.items()})
+                index.providers.update(rv.providers_of(conn, ids))
+                index.open_obligations.update(pv.open_obligation_keys(conn, ids))
             self._index, self._size, self._generation = index, size, generation
 
     def decide(self, deployer: str, model: str, context: Context) -> Decision:
@@ -247,14 +237,14 @@ class DecisionPoint:
             "stage": decision.stage,
             "decided_at": now.isoformat(),
         }
-        filing = Filing.create(
-            kind=DECISION_LOGGED,
-            content=content,
-            actor="decision-point",
-            organisation=deployer,
-            jurisdiction_code=context.jurisdiction,
+        filing = file_as(
+            DECISION_POINT,
+            DECISION_LOGGED,
+            content,
+            owner=deployer,
             subject=model,
             clock=self.clock,
+            jurisdiction=context.jurisdiction,
         )
         with self._lock:
             self._pending.append(filing)

@@ -12,13 +12,11 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from custos.core.jurisdictions import jurisdiction
-from custos.filings import FilingKind, Visibility, register_kind
+from custos.filings import PUBLIC_FIELD, FilingKind
 from custos.registry.model import Sector
-
-PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
 
 
 class LicenceStatus(StrEnum):
@@ -68,12 +66,14 @@ class _Payload(BaseModel):
 
 
 class Scope(_Payload):
-    jurisdictions: tuple[str, ...] = Field(min_length=1, json_schema_extra=PUBLIC)
-    sectors: tuple[Sector, ...] = Field((), description="Empty: every sector.", json_schema_extra=PUBLIC)
-    capability_classes: tuple[str, ...] = Field(
-        (), description="Empty: every class.", json_schema_extra=PUBLIC
+    jurisdictions: tuple[str, ...] = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
+    sectors: tuple[Sector, ...] = Field(
+        (), description="Empty: every sector.", json_schema_extra=PUBLIC_FIELD
     )
-    max_users: int | None = Field(None, ge=1, json_schema_extra=PUBLIC)
+    capability_classes: tuple[str, ...] = Field(
+        (), description="Empty: every class.", json_schema_extra=PUBLIC_FIELD
+    )
+    max_users: int | None = Field(None, ge=1, json_schema_extra=PUBLIC_FIELD)
 
     @field_validator("jurisdictions")
     @classmethod
@@ -101,19 +101,19 @@ class Condition(_Payload):
 
 
 class LicenceApplied(_Payload):
-    applicant_id: str = Field(min_length=1, json_schema_extra=PUBLIC)
-    model_id: str = Field(min_length=1, json_schema_extra=PUBLIC)
-    scope: Scope = Field(json_schema_extra=PUBLIC)
-    term_months: int = Field(ge=1, le=120, json_schema_extra=PUBLIC)
+    applicant_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
+    model_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
+    scope: Scope = Field(json_schema_extra=PUBLIC_FIELD)
+    term_months: int = Field(ge=1, le=120, json_schema_extra=PUBLIC_FIELD)
     purpose: str | None = Field(None, max_length=2000)
 
 
 class LicenceGranted(_Payload):
-    conditions: tuple[Condition, ...] = Field((), json_schema_extra=PUBLIC)
-    valid_from: date = Field(json_schema_extra=PUBLIC)
-    valid_until: date = Field(json_schema_extra=PUBLIC)
+    conditions: tuple[Condition, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
+    valid_from: date = Field(json_schema_extra=PUBLIC_FIELD)
+    valid_until: date = Field(json_schema_extra=PUBLIC_FIELD)
     scope: Scope | None = Field(
-        None, description="Narrower than applied for, when so.", json_schema_extra=PUBLIC
+        None, description="Narrower than applied for, when so.", json_schema_extra=PUBLIC_FIELD
     )
 
     @model_validator(mode="after")
@@ -124,42 +124,28 @@ class LicenceGranted(_Payload):
 
 
 class LicenceVaried(_Payload):
-    conditions: tuple[Condition, ...] | None = Field(None, json_schema_extra=PUBLIC)
-    scope: Scope | None = Field(None, json_schema_extra=PUBLIC)
-    valid_until: date | None = Field(None, json_schema_extra=PUBLIC)
-    reason: str = Field(min_length=1, json_schema_extra=PUBLIC)
+    conditions: tuple[Condition, ...] | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    scope: Scope | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    valid_until: date | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    reason: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
 
 
 class LicenceDecided(_Payload):
     """A refusal, suspension, reinstatement, revocation or expiry, and why."""
 
-    reason: str = Field(min_length=1, json_schema_extra=PUBLIC)
+    reason: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
     automatic: bool = Field(
-        False, description="Taken by the engine when a condition lapsed.", json_schema_extra=PUBLIC
+        False, description="Taken by the engine when a condition lapsed.", json_schema_extra=PUBLIC_FIELD
     )
 
 
 KINDS = {
-    Transition.GRANT: register_kind(
-        FilingKind("licence.granted", LicenceGranted, "A supervisor grants a licence.")
-    ),
-    Transition.REFUSE: register_kind(
-        FilingKind("licence.refused", LicenceDecided, "A supervisor refuses a licence.")
-    ),
-    Transition.SUSPEND: register_kind(
-        FilingKind("licence.suspended", LicenceDecided, "A licence is suspended.")
-    ),
-    Transition.REINSTATE: register_kind(
-        FilingKind("licence.reinstated", LicenceDecided, "A licence is reinstated.")
-    ),
-    Transition.VARY: register_kind(
-        FilingKind("licence.varied", LicenceVaried, "A licence's terms are varied.")
-    ),
-    Transition.REVOKE: register_kind(FilingKind("licence.revoked", LicenceDecided, "A licence is revoked.")),
-    Transition.EXPIRE: register_kind(
-        FilingKind("licence.expired", LicenceDecided, "A licence reaches its end.")
-    ),
+    Transition.GRANT: FilingKind("licence.granted", LicenceGranted, "A supervisor grants a licence."),
+    Transition.REFUSE: FilingKind("licence.refused", LicenceDecided, "A supervisor refuses a licence."),
+    Transition.SUSPEND: FilingKind("licence.suspended", LicenceDecided, "A licence is suspended."),
+    Transition.REINSTATE: FilingKind("licence.reinstated", LicenceDecided, "A licence is reinstated."),
+    Transition.VARY: FilingKind("licence.varied", LicenceVaried, "A licence's terms are varied."),
+    Transition.REVOKE: FilingKind("licence.revoked", LicenceDecided, "A licence is revoked."),
+    Transition.EXPIRE: FilingKind("licence.expired", LicenceDecided, "A licence reaches its end."),
 }
-LICENCE_APPLIED = register_kind(
-    FilingKind("licence.applied", LicenceApplied, "A provider or deployer applies.")
-)
+LICENCE_APPLIED = FilingKind("licence.applied", LicenceApplied, "A provider or deployer applies.")

@@ -8,26 +8,28 @@ as it is now.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from custos.core.jurisdictions import jurisdiction
-from custos.filings import FilingKind, Visibility, register_kind
+from custos.filings import PUBLIC_FIELD, FilingKind
 from custos.licensing.model import Condition
 from custos.registry.model import Sector
-
-PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
 
 
 class RecognitionAgreed(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    recognising: str = Field(json_schema_extra=PUBLIC, description="The jurisdiction that recognises (A).")
-    recognised: str = Field(
-        json_schema_extra=PUBLIC, description="The jurisdiction whose licences count (B)."
+    recognising: str = Field(
+        json_schema_extra=PUBLIC_FIELD, description="The jurisdiction that recognises (A)."
     )
-    sectors: tuple[Sector, ...] = Field((), json_schema_extra=PUBLIC, description="Empty: every sector.")
-    capability_classes: tuple[str, ...] = Field((), json_schema_extra=PUBLIC)
-    extra_conditions: tuple[Condition, ...] = Field((), json_schema_extra=PUBLIC)
+    recognised: str = Field(
+        json_schema_extra=PUBLIC_FIELD, description="The jurisdiction whose licences count (B)."
+    )
+    sectors: tuple[Sector, ...] = Field(
+        (), json_schema_extra=PUBLIC_FIELD, description="Empty: every sector."
+    )
+    capability_classes: tuple[str, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
+    extra_conditions: tuple[Condition, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
 
     @field_validator("recognising", "recognised")
     @classmethod
@@ -37,12 +39,10 @@ class RecognitionAgreed(BaseModel):
 
 class RecognitionEnded(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    reason: str = Field(min_length=1, json_schema_extra=PUBLIC)
+    reason: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
 
 
-RECOGNITION_AGREED = register_kind(
-    FilingKind("recognition.agreed", RecognitionAgreed, "A jurisdiction recognises another's licences.")
+RECOGNITION_AGREED = FilingKind(
+    "recognition.agreed", RecognitionAgreed, "A jurisdiction recognises another's licences."
 )
-RECOGNITION_ENDED = register_kind(
-    FilingKind("recognition.ended", RecognitionEnded, "A recognition agreement ends.")
-)
+RECOGNITION_ENDED = FilingKind("recognition.ended", RecognitionEnded, "A recognition agreement ends.")

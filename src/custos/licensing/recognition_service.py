@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from custos.access.filer import file_as
 from custos.access.model import OPERATOR_ID, Principal
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.core.ids import new_id
@@ -64,12 +65,12 @@ class RecognitionService:
             return [render(row) for row in lv.list_recognitions(conn)]
 
     def _filing(self, kind: Any, content: dict[str, Any], subject: str, by: Principal, where: str) -> Filing:
-        return Filing.create(
-            kind=kind,
-            content=content,
-            actor=by.actor_id or OPERATOR_ID,
-            organisation=by.organisation_id or OPERATOR_ID,
-            jurisdiction_code=where or by.jurisdiction or "EU",
+        return file_as(
+            by,
+            kind,
+            content,
+            owner=by.organisation_id or OPERATOR_ID,
             subject=subject,
             clock=self.store.clock,
+            jurisdiction=where,
         )

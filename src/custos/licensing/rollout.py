@@ -15,12 +15,10 @@ from itertools import pairwise
 from typing import Annotated
 
 import mmh3
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from custos.filings import FilingKind, Visibility, register_kind
+from custos.filings import PUBLIC_FIELD, FilingKind
 from custos.registry.model import Sector
-
-PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
 
 
 def bucket(group: str, key: str) -> int:
@@ -81,9 +79,9 @@ class Stage(_Payload):
 
 
 class RolloutPlanned(_Payload):
-    stages: tuple[Stage, ...] = Field(min_length=1, json_schema_extra=PUBLIC)
+    stages: tuple[Stage, ...] = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
     group: str | None = Field(
-        None, description="Bucketing group; the licence id by default.", json_schema_extra=PUBLIC
+        None, description="Bucketing group; the licence id by default.", json_schema_extra=PUBLIC_FIELD
     )
 
     @model_validator(mode="after")
@@ -98,30 +96,24 @@ class RolloutPlanned(_Payload):
 class MetricsReported(_Payload):
     """Monitoring figures for the rollout's current stage (error rates, complaints, overrides...)."""
 
-    values: dict[MetricName, float] = Field(min_length=1, json_schema_extra=PUBLIC)
-    note: str | None = Field(None, max_length=2000, json_schema_extra=PUBLIC)
+    values: dict[MetricName, float] = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
+    note: str | None = Field(None, max_length=2000, json_schema_extra=PUBLIC_FIELD)
 
 
 class RolloutMoved(_Payload):
-    stage: int = Field(ge=0, json_schema_extra=PUBLIC)
-    reason: str = Field(min_length=1, json_schema_extra=PUBLIC)
+    stage: int = Field(ge=0, json_schema_extra=PUBLIC_FIELD)
+    reason: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
 
 
-ROLLOUT_PLANNED = register_kind(
-    FilingKind("rollout.planned", RolloutPlanned, "A licence's phased rollout plan.")
+ROLLOUT_PLANNED = FilingKind("rollout.planned", RolloutPlanned, "A licence's phased rollout plan.")
+ROLLOUT_PROMOTED = FilingKind("rollout.promoted", RolloutMoved, "A rollout moves to its next stage.")
+ROLLOUT_ROLLED_BACK = FilingKind(
+    "rollout.rolled_back", RolloutMoved, "A rollout moves back to an earlier stage."
 )
-ROLLOUT_PROMOTED = register_kind(
-    FilingKind("rollout.promoted", RolloutMoved, "A rollout moves to its next stage.")
+ROLLOUT_METRICS = FilingKind(
+    "rollout.metrics_reported", MetricsReported, "Monitoring figures for a rollout's current stage."
 )
-ROLLOUT_ROLLED_BACK = register_kind(
-    FilingKind("rollout.rolled_back", RolloutMoved, "A rollout moves back to an earlier stage.")
-)
-ROLLOUT_METRICS = register_kind(
-    FilingKind(
-        "rollout.metrics_reported", MetricsReported, "Monitoring figures for a rollout's current stage."
-    )
-)
-ROLLOUT_HELD = register_kind(FilingKind("rollout.held", RolloutMoved, "A rollout is held at its stage."))
+ROLLOUT_HELD = FilingKind("rollout.held", RolloutMoved, "A rollout is held at its stage.")
 
 
 def stage_since(moved_at: datetime, now: datetime) -> float:

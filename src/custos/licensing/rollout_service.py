@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
-
-from custos.access.model import OPERATOR_ID, Principal
+from custos.access.filer import file_as
+from custos.access.model import Principal
 from custos.core.clock import stored_utc
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.filings import Filing, FilingKind
@@ -23,11 +22,10 @@ from custos.licensing.rollout import (
     stage_since,
 )
 from custos.oversight import open_serious_incidents
-from custos.registry.service import filing_jurisdiction
-from custos.store import Store
+from custos.store import Connection, Store
+from custos.store import filing_views as fv
 from custos.store import licensing_views as lv
 from custos.store import registry_views as rv
-from custos.store.tables import filings
 
 
 def _contradictions(plan: RolloutPlanned, scope: Scope) -> list[str]:
@@ -51,21 +49,12 @@ def _contradictions(plan: RolloutPlanned, scope: Scope) -> list[str]:
     return found
 
 
-def _metric_breaches(conn: Any, licence_id: str, since: str, bounds: dict[str, Bounds]) -> list[str]:
+def _metric_breaches(conn: Connection, licence_id: str, since: str, bounds: dict[str, Bounds]) -> list[str]:
     """The bounded figures that the stage's latest report lacks or holds out of bounds."""
-    latest = conn.execute(
-        select(filings.c.document)
-        .where(
-            filings.c.subject == licence_id,
-            filings.c.kind == ROLLOUT_METRICS.name,
-            filings.c.id > since,
-        )
-        .order_by(filings.c.id.desc())
-        .limit(1)
-    ).scalar()
+    latest = fv.latest_content(conn, licence_id, ROLLOUT_METRICS.name, after=since)
     if latest is None:
         return ["no monitoring figures were reported in this stage"]
-    values = json.loads(latest)["content"]["values"]
+    values = latest["values"]
     breaches = []
     for name, bound in bounds.items():
         if name not in values:
@@ -185,14 +174,8 @@ class RolloutService:
     def _filing(
         self, kind: FilingKind, content: dict[str, Any], licence: dict[str, Any], by: Principal
     ) -> Filing:
-        return Filing.create(
-            kind=kind,
-            content=content,
-            actor=by.actor_id or OPERATOR_ID,
-            organisation=licence["applicant_id"],
-            jurisdiction_code=filing_jurisdiction(by, None),
-            subject=licence["id"],
-            clock=self.store.clock,
+        return file_as(
+            by, kind, content, owner=licence["applicant_id"], subject=licence["id"], clock=self.store.clock
         )
 
 

@@ -7,12 +7,11 @@ from calendar import monthrange
 from datetime import date
 from typing import Any
 
-from custos.access.model import OPERATOR_ID, Principal, Role
+from custos.access.filer import file_as
+from custos.access.model import Principal, Role
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.core.ids import new_id
-from custos.filings import Filing
 from custos.licensing.model import KINDS, LICENCE_APPLIED, LIFECYCLE, LicenceStatus, Scope, Transition
-from custos.registry.service import filing_jurisdiction
 from custos.store import Store
 from custos.store import licensing_views as lv
 from custos.store import registry_views as rv
@@ -67,14 +66,8 @@ class LicensingService:
                 )
             licence_id = new_id(self.store.clock)
             uow.file(
-                Filing.create(
-                    kind=LICENCE_APPLIED,
-                    content=content,
-                    actor=by.actor_id or OPERATOR_ID,
-                    organisation=applicant,
-                    jurisdiction_code=filing_jurisdiction(by, None),
-                    subject=licence_id,
-                    clock=self.store.clock,
+                file_as(
+                    by, LICENCE_APPLIED, content, owner=applicant, subject=licence_id, clock=self.store.clock
                 )
             )
             row = lv.licence(uow.conn, licence_id)
@@ -114,12 +107,11 @@ class LicensingService:
                     Scope.model_validate(json.loads(row["scope"])), Scope.model_validate(payload["scope"])
                 )
             uow.file(
-                Filing.create(
-                    kind=KINDS[transition],
-                    content=payload,
-                    actor=by.actor_id or OPERATOR_ID,
-                    organisation=row["applicant_id"],
-                    jurisdiction_code=filing_jurisdiction(by, None),
+                file_as(
+                    by,
+                    KINDS[transition],
+                    payload,
+                    owner=row["applicant_id"],
                     subject=licence_id,
                     clock=self.store.clock,
                 )
@@ -149,9 +141,10 @@ class LicensingService:
             raise InvalidInput(f"the scope allows more users than the {applied.max_users} applied for")
 
     def show(self, who: Principal, licence_id: str) -> dict[str, Any]:
+        """A licence, to a supervisor or its holder; to anyone else it does not exist."""
         with self.store.read() as conn:
             row = lv.licence(conn, licence_id)
-        if row is None:
+        if row is None or not (who.sees_everything or who.organisation_id == row["applicant_id"]):
             raise NotFound(f"no licence {licence_id!r}")
         return render(row)
 
@@ -165,6 +158,9 @@ class LicensingService:
         limit: int = 100,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
+        """Licences, filtered; a holder sees only its own, whatever ``applicant`` it names."""
+        if not who.sees_everything:
+            applicant = who.organisation_id or ""
         with self.store.read() as conn:
             rows = lv.list_licences(
                 conn, status=status, model=model, applicant=applicant, limit=limit, offset=offset

@@ -17,18 +17,15 @@ from collections.abc import Collection
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
-from sqlalchemy import Connection
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from custos.access.model import OPERATOR_ID, Principal, Role
+from custos.access.filer import file_as
+from custos.access.model import Principal, Role
 from custos.core.errors import Conflict, Forbidden, NotFound
-from custos.filings import Filing, FilingKind, Visibility, register_kind
-from custos.registry.service import filing_jurisdiction
-from custos.store import Store
+from custos.filings import PUBLIC_FIELD, FilingKind
+from custos.store import Connection, Store
 from custos.store import oversight_views as ov
 from custos.store import registry_views as rv
-
-PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
 
 
 class Severity(StrEnum):
@@ -40,9 +37,9 @@ class Severity(StrEnum):
 class IncidentReported(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    model_id: str = Field(min_length=1, json_schema_extra=PUBLIC)
-    severity: Severity = Field(json_schema_extra=PUBLIC)
-    occurred_at: AwareDatetime = Field(json_schema_extra=PUBLIC)
+    model_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
+    severity: Severity = Field(json_schema_extra=PUBLIC_FIELD)
+    occurred_at: AwareDatetime = Field(json_schema_extra=PUBLIC_FIELD)
     summary: str = Field(min_length=1, max_length=10_000)
 
 
@@ -51,19 +48,15 @@ class IncidentStep(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    reason: str = Field(min_length=1, max_length=2000, json_schema_extra=PUBLIC)
+    reason: str = Field(min_length=1, max_length=2000, json_schema_extra=PUBLIC_FIELD)
 
 
-INCIDENT_REPORTED = register_kind(
-    FilingKind("incident.reported", IncidentReported, "An incident involving a model.")
-)
-INCIDENT_CLOSED = register_kind(FilingKind("incident.closed", IncidentStep, "An incident is closed."))
-INCIDENT_CONFIRMED = register_kind(
-    FilingKind(
-        "incident.confirmed",
-        IncidentStep,
-        "A supervisor confirms a third party's incident report: it holds rollouts back as the holder's does.",
-    )
+INCIDENT_REPORTED = FilingKind("incident.reported", IncidentReported, "An incident involving a model.")
+INCIDENT_CLOSED = FilingKind("incident.closed", IncidentStep, "An incident is closed.")
+INCIDENT_CONFIRMED = FilingKind(
+    "incident.confirmed",
+    IncidentStep,
+    "A supervisor confirms a third party's incident report: it holds rollouts back as the holder's does.",
 )
 
 
@@ -102,12 +95,11 @@ class IncidentService:
             model = rv.model(uow.conn, payload["model_id"])
             if model is None:
                 raise NotFound(f"no model {payload['model_id']!r} in the registry")
-            filing = Filing.create(
-                kind=INCIDENT_REPORTED,
-                content=payload,
-                actor=by.actor_id or OPERATOR_ID,
-                organisation=by.organisation_id or model["provider_id"],
-                jurisdiction_code=filing_jurisdiction(by, None),
+            filing = file_as(
+                by,
+                INCIDENT_REPORTED,
+                payload,
+                owner=by.organisation_id or model["provider_id"],
                 subject=model["id"],
                 clock=self.store.clock,
             )
@@ -137,12 +129,11 @@ class IncidentService:
             if already := ov.followed_by(uow.conn, incident_id, kind.name):
                 raise Conflict(f"incident {incident_id} is already {kind.name.split('.')[1]} ({already})")
             uow.file(
-                Filing.create(
-                    kind=kind,
-                    content={"reason": reason},
-                    actor=by.actor_id or OPERATOR_ID,
-                    organisation=organisation,
-                    jurisdiction_code=filing_jurisdiction(by, None),
+                file_as(
+                    by,
+                    kind,
+                    {"reason": reason},
+                    owner=organisation,
                     subject=incident_id,
                     clock=self.store.clock,
                 )

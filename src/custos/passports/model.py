@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from custos.filings import Visibility
+from custos.filings import OWNER_FIELD, PUBLIC_FIELD
 
 
 class Confidence(StrEnum):
@@ -137,18 +137,18 @@ class DataQualityNote(_Section):
 class Passport(_Section):
     """The content of one passport version."""
 
-    description: str | None = Field(None, json_schema_extra={"visibility": Visibility.PUBLIC})
-    provenance: Provenance = Field(json_schema_extra={"visibility": Visibility.PUBLIC})
-    licence: str | None = Field(None, json_schema_extra={"visibility": Visibility.PUBLIC})
-    datasets: tuple[Dataset, ...] = Field((), json_schema_extra={"visibility": Visibility.PUBLIC})
-    compute: Compute = Field(default_factory=Compute, json_schema_extra={"visibility": Visibility.OWNER})
-    energy: Energy = Field(default_factory=Energy, json_schema_extra={"visibility": Visibility.OWNER})
-    known_limitations: tuple[str, ...] = Field((), json_schema_extra={"visibility": Visibility.PUBLIC})
-    intended_uses: tuple[str, ...] = Field((), json_schema_extra={"visibility": Visibility.PUBLIC})
-    out_of_scope_uses: tuple[str, ...] = Field((), json_schema_extra={"visibility": Visibility.PUBLIC})
-    evaluations: tuple[Evaluation, ...] = Field((), json_schema_extra={"visibility": Visibility.PUBLIC})
+    description: str | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    provenance: Provenance = Field(json_schema_extra=PUBLIC_FIELD)
+    licence: str | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    datasets: tuple[Dataset, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
+    compute: Compute = Field(default_factory=Compute, json_schema_extra=OWNER_FIELD)
+    energy: Energy = Field(default_factory=Energy, json_schema_extra=OWNER_FIELD)
+    known_limitations: tuple[str, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
+    intended_uses: tuple[str, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
+    out_of_scope_uses: tuple[str, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
+    evaluations: tuple[Evaluation, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
     # Owner by default: a note quotes the figure it concerns, which may be a withheld compute figure.
-    data_quality: tuple[DataQualityNote, ...] = Field((), json_schema_extra={"visibility": Visibility.OWNER})
+    data_quality: tuple[DataQualityNote, ...] = Field((), json_schema_extra=OWNER_FIELD)
 
     @field_validator("known_limitations", "intended_uses", "out_of_scope_uses")
     @classmethod

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field
 
-from custos.filings import FilingKind, Visibility, register_kind
-
-PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
+from custos.filings import PUBLIC_FIELD, FilingKind
 
 
 class _Payload(BaseModel):
@@ -18,11 +16,11 @@ class _Payload(BaseModel):
 
 
 class PackLoaded(_Payload):
-    pack: str = Field(json_schema_extra=PUBLIC)
-    version: str = Field(json_schema_extra=PUBLIC)
-    title: str = Field(json_schema_extra=PUBLIC)
-    jurisdiction: str = Field(json_schema_extra=PUBLIC)
-    text: str = Field(json_schema_extra=PUBLIC, description="The pack's YAML, as loaded.")
+    pack: str = Field(json_schema_extra=PUBLIC_FIELD)
+    version: str = Field(json_schema_extra=PUBLIC_FIELD)
+    title: str = Field(json_schema_extra=PUBLIC_FIELD)
+    jurisdiction: str = Field(json_schema_extra=PUBLIC_FIELD)
+    text: str = Field(json_schema_extra=PUBLIC_FIELD, description="The pack's YAML, as loaded.")
 
 
 class ObligationRecord(_Payload):
@@ -50,23 +48,21 @@ class ObligationClosed(_Payload):
     next_due_at: str | None = None
 
 
-PACK_LOADED = register_kind(
-    FilingKind("policy.pack_loaded", PackLoaded, "A policy pack version becomes active.")
+PACK_LOADED = FilingKind("policy.pack_loaded", PackLoaded, "A policy pack version becomes active.")
+OBLIGATION_ATTACHED = FilingKind(
+    "obligation.attached", ObligationRecord, "A rule holds for a subject: the obligation applies."
 )
-OBLIGATION_ATTACHED = register_kind(
-    FilingKind("obligation.attached", ObligationRecord, "A rule holds for a subject: the obligation applies.")
+OBLIGATION_UNDETERMINED = FilingKind(
+    "obligation.undetermined", ObligationRecord, "A rule cannot be decided: facts are missing."
 )
-OBLIGATION_UNDETERMINED = register_kind(
-    FilingKind("obligation.undetermined", ObligationRecord, "A rule cannot be decided: facts are missing.")
+OBLIGATION_LAPSED = FilingKind(
+    "obligation.lapsed", ObligationClosed, "A rule no longer holds for the subject."
 )
-OBLIGATION_LAPSED = register_kind(
-    FilingKind("obligation.lapsed", ObligationClosed, "A rule no longer holds for the subject.")
+OBLIGATION_DISCHARGED = FilingKind(
+    "obligation.discharged", ObligationClosed, "The subject filed what discharges the obligation."
 )
-OBLIGATION_DISCHARGED = register_kind(
-    FilingKind("obligation.discharged", ObligationClosed, "The subject filed what discharges the obligation.")
-)
-OBLIGATION_WAIVED = register_kind(
-    FilingKind("obligation.waived", ObligationClosed, "A supervisor waived the obligation, with a reason.")
+OBLIGATION_WAIVED = FilingKind(
+    "obligation.waived", ObligationClosed, "A supervisor waived the obligation, with a reason."
 )
 POLICY_KINDS = {
     k.name

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from custos.access.filer import file_as
+from custos.access.model import system
 from custos.core.clock import Clock
 from custos.filings import Filing
 from custos.policy.deadlines import due_at
@@ -20,7 +22,7 @@ from custos.policy.model import OBLIGATION_ATTACHED, OBLIGATION_LAPSED, OBLIGATI
 from custos.policy.pack import Pack
 from custos.policy.subjects import Subject
 
-ENGINE_ACTOR = "policy-engine"
+ENGINE = system("policy-engine", "policy engine")
 
 
 def _start(outcome: Outcome, subject: Subject, spec_start: str, trigger_time: datetime) -> datetime:
@@ -132,24 +134,24 @@ def _file(kind: Any, record: dict[str, Any], subject: Subject, pack: Pack, clock
         return _lapse(
             record["key"], subject, "the rule no longer holds for the subject", clock, record["jurisdiction"]
         )
-    return Filing.create(
-        kind=kind,
-        content=record,
-        actor=ENGINE_ACTOR,
-        organisation=subject.owner,
-        jurisdiction_code=pack.document.jurisdiction,
+    return file_as(
+        ENGINE,
+        kind,
+        record,
+        owner=subject.owner,
         subject=subject.id,
         clock=clock,
+        jurisdiction=pack.document.jurisdiction,
     )
 
 
 def _lapse(key: str, subject: Subject, reason: str, clock: Clock, jurisdiction: str) -> Filing:
-    return Filing.create(
-        kind=OBLIGATION_LAPSED,
-        content={"key": key, "reason": reason},
-        actor=ENGINE_ACTOR,
-        organisation=subject.owner,
-        jurisdiction_code=jurisdiction,
+    return file_as(
+        ENGINE,
+        OBLIGATION_LAPSED,
+        {"key": key, "reason": reason},
+        owner=subject.owner,
         subject=subject.id,
         clock=clock,
+        jurisdiction=jurisdiction,
     )

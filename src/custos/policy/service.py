@@ -8,50 +8,24 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection
-
+from custos.access.filer import file_as
 from custos.access.model import OPERATOR_ID, Principal
-from custos.core.clock import Clock, stored_utc
+from custos.core.clock import stored_utc
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.core.memory import collection_paused
-from custos.filings import Filing, Visibility
-from custos.policy.deadlines import counted_from, explain_due, next_due, undone
+from custos.filings import Filing, FilingKind, Visibility
+from custos.policy.deadlines import counted_from, explain_due, undone
+from custos.policy.engine import PolicyEngine, active_packs, closing_filing, subjects_of
 from custos.policy.evaluate import Evaluator, distances
 from custos.policy.model import OBLIGATION_DISCHARGED, OBLIGATION_WAIVED, PACK_LOADED
-from custos.policy.pack import Deadline, Pack, load_pack
-from custos.policy.reconcile import ENGINE_ACTOR, reconcile
-from custos.policy.subjects import Computes, Subject, deployment_subjects, model_subjects
-from custos.store import Store, UnitOfWork
+from custos.policy.pack import Deadline, load_pack
+from custos.policy.subjects import Subject
+from custos.store import Connection, Store
 from custos.store import policy_views as pv
 from custos.store import registry_views as rv
 from custos.store.policy_views import ObligationQuery
-
-
-@lru_cache(maxsize=64)
-def compiled(text: str, origin: str = "<pack>") -> Pack:
-    """Packs compile once per process; the text is the key, so a new version compiles anew."""
-    return load_pack(text, origin)
-
-
-def active_packs(conn: Connection) -> list[Pack]:
-    return [compiled(row["text"], f"{row['pack']}@{row['version']}") for row in pv.active_packs(conn)]
-
-
-def subjects_of(
-    conn: Connection, ids: Sequence[str] | None = None, facts: set[str] | None = None
-) -> list[Subject]:
-    """Models and deployments among ``ids`` (all of them when None), with the ``facts`` given
-    (all when None)."""
-    computes = Computes(conn)
-    if ids is None:
-        return model_subjects(conn, None, facts, computes) + deployment_subjects(conn, None, facts, computes)
-    models = set(rv.existing_models(conn, ids))
-    return model_subjects(conn, sorted(models), facts, computes) + deployment_subjects(
-        conn, [i for i in ids if i not in models], facts, computes
-    )
 
 
 @dataclass(frozen=True)
@@ -100,25 +74,23 @@ class PolicyService:
                         return {"pack": pack.key, "loaded": False, "reason": "this version is already loaded"}
                     raise Conflict(f"{pack.key} is already loaded with different text: give it a new version")
             uow.file(
-                Filing.create(
-                    kind=PACK_LOADED,
-                    content={
+                file_as(
+                    by,
+                    PACK_LOADED,
+                    {
                         "pack": document.id,
                         "version": document.version,
                         "title": document.title,
                         "jurisdiction": document.jurisdiction,
                         "text": text,
                     },
-                    actor=by.actor_id or OPERATOR_ID,
-                    organisation=by.organisation_id or OPERATOR_ID,
-                    jurisdiction_code=document.jurisdiction,
+                    owner=by.organisation_id or OPERATOR_ID,
                     subject=document.id,
                     clock=self.store.clock,
+                    jurisdiction=document.jurisdiction,
                 )
             )
-            filings = self._reconcile(uow.conn, None)
-            uow.file(*filings)
-            filings += discharge_pass(uow, None, self.store.clock)
+            filings = PolicyEngine(uow, self.store.clock).run(None).filings
         return {"pack": pack.key, "loaded": True, "filed": _counts(filings)}
 
     def packs(self) -> list[dict[str, Any]]:
@@ -128,14 +100,6 @@ class PolicyService:
 
     # --- evaluation ----------------------------------------------------------------------
 
-    def _reconcile(self, conn: Connection, ids: Sequence[str] | None) -> list[Filing]:
-        evaluator = Evaluator(active_packs(conn))
-        subjects = subjects_of(conn, ids, evaluator.reads())
-        existing = (
-            pv.all_obligations(conn) if ids is None else pv.obligations_of(conn, [s.id for s in subjects])
-        )
-        return reconcile(evaluator.packs, subjects, existing, clock=self.store.clock, evaluator=evaluator)
-
     def evaluate(
         self, *, by: Principal, subject_ids: Sequence[str] | None = None, dry_run: bool = False
     ) -> EvaluationReport:
@@ -143,25 +107,12 @@ class PolicyService:
         differences, or with ``dry_run`` only count them."""
         if not by.sees_everything:
             raise Forbidden("only supervisors run a bulk evaluation")
+        tally: Counter[bool | None] = Counter()
         with self.store.transaction() as uow, collection_paused():
-            packs = active_packs(uow.conn)
-            evaluator = Evaluator(packs)
-            subjects = subjects_of(uow.conn, subject_ids, evaluator.reads())
-            if subject_ids is not None and not subjects:
-                raise NotFound(f"no model or deployment among {list(subject_ids)}")
-            tally: Counter[bool | None] = Counter()
-            existing = (
-                pv.all_obligations(uow.conn)
-                if subject_ids is None
-                else pv.obligations_of(uow.conn, [s.id for s in subjects])
+            run = PolicyEngine(uow, self.store.clock).run(
+                subject_ids, tally=tally, dry_run=dry_run, must_exist=subject_ids is not None
             )
-            filings = reconcile(
-                packs, subjects, existing, clock=self.store.clock, evaluator=evaluator, tally=tally
-            )
-            if not dry_run:
-                uow.file(*filings)
-                filings += discharge_pass(uow, subject_ids, self.store.clock)
-        return EvaluationReport(len(subjects), tally[True], tally[None], _counts(filings))
+        return EvaluationReport(run.subjects, tally[True], tally[None], _counts(run.filings))
 
     # --- obligations ---------------------------------------------------------------------
 
@@ -366,59 +317,14 @@ class PolicyService:
             row_id, OBLIGATION_DISCHARGED, {"reason": "discharged by evidence", "evidence": evidence}, by
         )
 
-    def _close(self, row_id: str, kind: Any, content: dict[str, Any], by: Principal) -> dict[str, Any]:
+    def _close(self, row_id: str, kind: FilingKind, content: dict[str, Any], by: Principal) -> dict[str, Any]:
         with self.store.transaction() as uow:
             row = pv.obligation(uow.conn, row_id)
             if row is None:
                 raise NotFound(f"no obligation {row_id!r}")
             if row["status"] not in ("open", "undetermined"):
                 raise Conflict(f"the obligation is {row['status']}, not open")
-            uow.file(closing_filing(row, kind, content, by.actor_id or OPERATOR_ID, self.store.clock))
+            uow.file(closing_filing(row, kind, content, by, self.store.clock))
             updated = pv.obligation(uow.conn, row_id)
         assert updated is not None
         return self._render(updated, self.store.clock.now())
-
-
-def closing_filing(
-    row: Mapping[str, Any], kind: Any, content: dict[str, Any], actor: str, clock: Clock
-) -> Filing:
-    """A discharge or waiver; a recurring obligation discharged starts its next period."""
-    record = json.loads(row["record"])
-    payload = {"key": row["key"], **content}
-    if kind is OBLIGATION_DISCHARGED and record.get("recurring") and row["due_at"] is not None:
-        following = next_due(Deadline(recurring=record["recurring"]), stored_utc(row["due_at"]))
-        payload["next_due_at"] = following.isoformat() if following else None
-    return Filing.create(
-        kind=kind,
-        content=payload,
-        actor=actor,
-        organisation=row["owner_id"],
-        jurisdiction_code=record["jurisdiction"],
-        subject=row["subject_id"],
-        clock=clock,
-    )
-
-
-def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Clock) -> list[Filing]:
-    """Discharge the open obligations of these subjects (all when None) for which a filing of a
-    discharging kind exists: any such filing for a one-off duty, one filed since the current
-    period began for a recurring one. Files and returns the discharges."""
-    rows = pv.open_obligations(uow.conn, subject_ids)
-    wanted = {kind for row in rows for kind in json.loads(row["record"]).get("discharged_by", [])}
-    if not wanted:
-        return []
-    evidence = pv.latest_filings(uow.conn, sorted({row["subject_id"] for row in rows}), sorted(wanted))
-    filings = []
-    for row in rows:
-        record = json.loads(row["record"])
-        found = [
-            filing_id
-            for kind in record.get("discharged_by", [])
-            if (filing_id := evidence.get((row["subject_id"], kind))) is not None
-            and (not record.get("recurring") or filing_id > row["filing_id"])
-        ]
-        if found:
-            content = {"reason": "discharged by a filing of the subject", "evidence": max(found)}
-            filings.append(closing_filing(row, OBLIGATION_DISCHARGED, content, ENGINE_ACTOR, clock))
-    uow.file(*filings)
-    return filings

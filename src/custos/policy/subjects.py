@@ -1,5 +1,5 @@
-"""Reading subjects' facts from the registry views: the adapter between the store and the
-pure evaluator. Works on one subject or on the whole registry in a few queries."""
+"""Subjects' facts from the registry's rows: the adapter between the store's queries
+(``store.subject_views``) and the pure evaluator. Works on one subject or on the whole registry."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, func, select
 
 from custos.policy.compute_estimate import estimate
 from custos.policy.facts import COMPUTE_FACTS, SubjectKind, derivations, derive_with
-from custos.store.tables import deployments, models, organisations, passports
-
-CHUNK = 900  # under SQLite's limit on bound parameters
+from custos.store import Connection
+from custos.store import subject_views as sv
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +45,6 @@ def _resolved(compute: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {"central": compute, "upper_bound": {**compute, "training_flop": compute["training_flop_upper"]}}
 
 
-def _in_chunks(conn: Connection, statement_for: Any, ids: Sequence[str] | None) -> list[Any]:
-    if ids is None:
-        return list(conn.execute(statement_for(None)).all())
-    rows: list[Any] = []
-    for start in range(0, len(ids), CHUNK):
-        rows += conn.execute(statement_for(list(ids[start : start + CHUNK]))).all()
-    return rows
-
-
 class Computes:
     """Each model's resolved compute figures, read from its current passport once and shared by
     the model's subject and its deployments' (a bulk evaluation would otherwise parse every
@@ -73,12 +62,7 @@ class Computes:
         wanted = None if model_ids is None else [m for m in model_ids if m not in self._figures]
         if wanted == []:
             return
-
-        def statement(ids: list[str] | None) -> Any:
-            query = select(passports.c.model_id, passports.c.content).where(passports.c.current)
-            return query if ids is None else query.where(passports.c.model_id.in_(ids))
-
-        for model_id, content in _in_chunks(self.conn, statement, wanted):
+        for model_id, content in sv.current_passports(self.conn, wanted):
             self._figures[model_id] = _resolved(orjson.loads(content).get("compute") or {})
         self._all = model_ids is None
 
@@ -90,19 +74,6 @@ class Computes:
         return figures
 
 
-def _organisations(conn: Connection, ids: set[str]) -> dict[str, dict[str, Any]]:
-    found = {}
-    id_list = sorted(ids)
-    for start in range(0, len(id_list), CHUNK):
-        rows = conn.execute(
-            select(organisations.c.id, organisations.c.content).where(
-                organisations.c.id.in_(id_list[start : start + CHUNK])
-            )
-        )
-        found.update({org_id: orjson.loads(content) for org_id, content in rows})
-    return found
-
-
 def model_subjects(
     conn: Connection,
     model_ids: Sequence[str] | None = None,
@@ -112,21 +83,11 @@ def model_subjects(
     """Models (all when ``model_ids`` is None) with their facts (only ``facts`` when given)."""
     plan = derivations(SubjectKind.MODEL, facts)
     compute_plan = [(name, derive) for name, derive in plan if name in COMPUTE_FACTS]
-
-    def statement(ids: list[str] | None) -> Any:
-        query = select(models.c.id, models.c.provider_id, models.c.content)
-        return query if ids is None else query.where(models.c.id.in_(ids))
-
-    rows = _in_chunks(conn, statement, model_ids)
+    rows = sv.model_rows(conn, model_ids)
     computes = computes or Computes(conn)
     computes.load(model_ids)
-    providers = _organisations(conn, {provider for _, provider, _ in rows})
-
-    def counts(ids: list[str] | None) -> Any:
-        query = select(deployments.c.model_id, func.count()).group_by(deployments.c.model_id)
-        return query if ids is None else query.where(deployments.c.model_id.in_(ids))
-
-    deployment_counts = dict(_in_chunks(conn, counts, model_ids))
+    providers = sv.organisation_contents(conn, {provider for _, provider, _ in rows})
+    deployment_counts = sv.deployment_counts(conn, model_ids)
     subjects = []
     for model_id, provider, content in rows:
         model = orjson.loads(content)
@@ -158,14 +119,7 @@ def deployment_subjects(
 ) -> list[Subject]:
     """Deployments (all when ``deployment_ids`` is None) with their facts."""
     plan = derivations(SubjectKind.DEPLOYMENT, facts)
-
-    def statement(ids: list[str] | None) -> Any:
-        query = select(
-            deployments.c.id, deployments.c.deployer_id, deployments.c.model_id, deployments.c.content
-        )
-        return query if ids is None else query.where(deployments.c.id.in_(ids))
-
-    rows = _in_chunks(conn, statement, deployment_ids)
+    rows = sv.deployment_rows(conn, deployment_ids)
     model_ids = sorted({model_id for _, _, model_id, _ in rows})
     computes = computes or Computes(conn)
     computes.load(model_ids if deployment_ids is not None else None)
@@ -184,24 +138,3 @@ def deployment_subjects(
             )
         )
     return subjects
-
-
-def deployments_of(conn: Connection, model_ids: Sequence[str]) -> list[str]:
-    found: list[str] = []
-    for start in range(0, len(model_ids), CHUNK):
-        found += (
-            conn.execute(
-                select(deployments.c.id).where(
-                    deployments.c.model_id.in_(list(model_ids[start : start + CHUNK]))
-                )
-            )
-            .scalars()
-            .all()
-        )
-    return found
-
-
-def models_of(conn: Connection, provider_ids: Sequence[str]) -> list[str]:
-    return list(
-        conn.execute(select(models.c.id).where(models.c.provider_id.in_(list(provider_ids)))).scalars()
-    )

@@ -5,17 +5,14 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from custos.core.jurisdictions import jurisdiction
-from custos.filings import FilingKind, Visibility, register_kind
+from custos.filings import OWNER_FIELD, PUBLIC_FIELD, FilingKind
 from custos.passports.model import Money, Passport
 
 #: Release dates before this year are typing errors, not models (Epoch's oldest entries are from the 1950s).
 EARLIEST_YEAR = 1900
-
-PUBLIC: dict[str, JsonValue] = {"visibility": Visibility.PUBLIC.value}
-OWNER: dict[str, JsonValue] = {"visibility": Visibility.OWNER.value}
 
 
 class OrganisationKind(StrEnum):
@@ -90,12 +87,14 @@ class _Payload(BaseModel):
 
 
 class OrganisationRegistered(_Payload):
-    name: str = Field(min_length=1, max_length=255, json_schema_extra=PUBLIC)
-    jurisdiction: str | None = Field(None, json_schema_extra=PUBLIC, description="Where it is established")
-    kinds: tuple[OrganisationKind, ...] = Field((), json_schema_extra=PUBLIC)
-    country: str | None = Field(None, json_schema_extra=PUBLIC, description="ISO 3166-1 alpha-2")
-    jurisdictions: tuple[str, ...] = Field((), json_schema_extra=PUBLIC)
-    annual_revenue: Money | None = Field(None, json_schema_extra=OWNER)
+    name: str = Field(min_length=1, max_length=255, json_schema_extra=PUBLIC_FIELD)
+    jurisdiction: str | None = Field(
+        None, json_schema_extra=PUBLIC_FIELD, description="Where it is established"
+    )
+    kinds: tuple[OrganisationKind, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
+    country: str | None = Field(None, json_schema_extra=PUBLIC_FIELD, description="ISO 3166-1 alpha-2")
+    jurisdictions: tuple[str, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
+    annual_revenue: Money | None = Field(None, json_schema_extra=OWNER_FIELD)
 
     @field_validator("jurisdiction")
     @classmethod
@@ -119,19 +118,21 @@ class OrganisationRegistered(_Payload):
 
 
 class ModelRegistered(_Payload):
-    name: str = Field(min_length=1, max_length=255, json_schema_extra=PUBLIC)
-    version: str | None = Field(None, max_length=64, json_schema_extra=PUBLIC)
-    provider_id: str = Field(min_length=1, json_schema_extra=PUBLIC)
-    developer_ids: tuple[str, ...] = Field((), json_schema_extra=PUBLIC)
-    base_model_id: str | None = Field(None, json_schema_extra=PUBLIC)
-    base_model_name: str | None = Field(None, json_schema_extra=PUBLIC)
-    lineage: Lineage | None = Field(None, json_schema_extra=PUBLIC)
-    accessibility: Accessibility = Field(Accessibility.UNKNOWN, json_schema_extra=PUBLIC)
-    public_interest: bool = Field(False, json_schema_extra=PUBLIC)
-    release_date: date | None = Field(None, json_schema_extra=PUBLIC)
-    domain: str | None = Field(None, json_schema_extra=PUBLIC)
-    task: str | None = Field(None, json_schema_extra=PUBLIC)
-    countries: tuple[str, ...] = Field((), json_schema_extra=PUBLIC, description="Developers' countries")
+    name: str = Field(min_length=1, max_length=255, json_schema_extra=PUBLIC_FIELD)
+    version: str | None = Field(None, max_length=64, json_schema_extra=PUBLIC_FIELD)
+    provider_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
+    developer_ids: tuple[str, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
+    base_model_id: str | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    base_model_name: str | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    lineage: Lineage | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    accessibility: Accessibility = Field(Accessibility.UNKNOWN, json_schema_extra=PUBLIC_FIELD)
+    public_interest: bool = Field(False, json_schema_extra=PUBLIC_FIELD)
+    release_date: date | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    domain: str | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    task: str | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    countries: tuple[str, ...] = Field(
+        (), json_schema_extra=PUBLIC_FIELD, description="Developers' countries"
+    )
 
     @field_validator("release_date")
     @classmethod
@@ -147,17 +148,17 @@ class ModelRegistered(_Payload):
 
 
 class DeploymentRegistered(_Payload):
-    name: str = Field(min_length=1, max_length=255, json_schema_extra=PUBLIC)
-    deployer_id: str = Field(min_length=1, json_schema_extra=PUBLIC)
-    model_id: str = Field(min_length=1, json_schema_extra=PUBLIC)
-    jurisdictions: tuple[str, ...] = Field(min_length=1, json_schema_extra=PUBLIC)
-    sector: Sector = Field(json_schema_extra=PUBLIC)
-    decision_critical: bool = Field(False, json_schema_extra=PUBLIC)
-    economic_exposure: Money | None = Field(None, json_schema_extra=OWNER)
-    user_population: int | None = Field(None, ge=0, json_schema_extra=OWNER)
-    start_date: date | None = Field(None, json_schema_extra=PUBLIC)
-    fallback_model_ids: tuple[str, ...] = Field((), json_schema_extra=PUBLIC)
-    hosting_provider_id: str | None = Field(None, json_schema_extra=PUBLIC)
+    name: str = Field(min_length=1, max_length=255, json_schema_extra=PUBLIC_FIELD)
+    deployer_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
+    model_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
+    jurisdictions: tuple[str, ...] = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
+    sector: Sector = Field(json_schema_extra=PUBLIC_FIELD)
+    decision_critical: bool = Field(False, json_schema_extra=PUBLIC_FIELD)
+    economic_exposure: Money | None = Field(None, json_schema_extra=OWNER_FIELD)
+    user_population: int | None = Field(None, ge=0, json_schema_extra=OWNER_FIELD)
+    start_date: date | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    fallback_model_ids: tuple[str, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
+    hosting_provider_id: str | None = Field(None, json_schema_extra=PUBLIC_FIELD)
 
     @field_validator("jurisdictions")
     @classmethod
@@ -165,17 +166,13 @@ class DeploymentRegistered(_Payload):
         return _codes(values)
 
 
-ORGANISATION_REGISTERED = register_kind(
-    FilingKind("organisation.registered", OrganisationRegistered, "An organisation enters the registry.")
+ORGANISATION_REGISTERED = FilingKind(
+    "organisation.registered", OrganisationRegistered, "An organisation enters the registry."
 )
-MODEL_REGISTERED = register_kind(
-    FilingKind("model.registered", ModelRegistered, "A model enters the registry.")
+MODEL_REGISTERED = FilingKind("model.registered", ModelRegistered, "A model enters the registry.")
+PASSPORT_FILED = FilingKind(
+    "passport.filed", Passport, "A new version of a model's passport; it supersedes the previous one."
 )
-PASSPORT_FILED = register_kind(
-    FilingKind(
-        "passport.filed", Passport, "A new version of a model's passport; it supersedes the previous one."
-    )
-)
-DEPLOYMENT_REGISTERED = register_kind(
-    FilingKind("deployment.registered", DeploymentRegistered, "A deployer puts a model to use.")
+DEPLOYMENT_REGISTERED = FilingKind(
+    "deployment.registered", DeploymentRegistered, "A deployer puts a model to use."
 )

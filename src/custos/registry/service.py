@@ -8,30 +8,21 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection
-
-from custos.access.model import OPERATOR_ID, Principal, Role
+from custos.access.filer import file_as
+from custos.access.model import Principal, Role
 from custos.core.clock import stored_utc
-from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from custos.core.errors import Conflict, Forbidden, NotFound
 from custos.core.ids import new_id
-from custos.filings import Filing, Visibility
+from custos.filings import Filing, FilingKind, Visibility
 from custos.registry.model import (
     DEPLOYMENT_REGISTERED,
     MODEL_REGISTERED,
     ORGANISATION_REGISTERED,
     PASSPORT_FILED,
 )
-from custos.store import Store
+from custos.store import Connection, Store
 from custos.store import registry_views as rv
 from custos.store.registry_views import DeploymentQuery, ModelQuery, OrganisationQuery, PageRequest
-
-
-def filing_jurisdiction(by: Principal, fallback: str | None) -> str:
-    """A filing is made in its filer's jurisdiction; the operator files in the authority's."""
-    code = by.jurisdiction or fallback
-    if code is None:
-        raise InvalidInput("the filer has no jurisdiction to file in")
-    return code
 
 
 def acting_for(by: Principal, organisation_id: str, roles: tuple[Role, ...]) -> None:
@@ -65,7 +56,7 @@ class RegistryService:
 
     def new_filing(
         self,
-        kind: Any,
+        kind: FilingKind,
         content: dict[str, Any],
         *,
         by: Principal,
@@ -74,16 +65,16 @@ class RegistryService:
         visibility: dict[str, Visibility] | None = None,
         supersedes: str | None = None,
     ) -> Filing:
-        return Filing.create(
-            kind=kind,
-            content=content,
-            actor=by.actor_id or OPERATOR_ID,
-            organisation=owner,
-            jurisdiction_code=filing_jurisdiction(by, content.get("jurisdiction")),
+        return file_as(
+            by,
+            kind,
+            content,
+            owner=owner,
             subject=subject,
             clock=self.store.clock,
-            supersedes=supersedes,
+            fallback_jurisdiction=content.get("jurisdiction"),
             visibility=visibility,
+            supersedes=supersedes,
         )
 
     def register_organisation(

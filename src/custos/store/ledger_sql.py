@@ -24,7 +24,7 @@ from custos.ledger import (
     plan_append,
 )
 from custos.ledger.tiles import TileId
-from custos.store.tables import (
+from custos.store._tables import (
     ledger_checkpoints,
     ledger_cosignatures,
     ledger_entries,

@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from custos.filings import Filing
-from custos.store.tables import licences, recognitions, rollouts
-from custos.store.unit_of_work import projects
+from custos.store._tables import licences, recognitions, rollouts
 
 #: The status each decision leaves a licence in.
 STATUS = {
@@ -23,8 +22,7 @@ STATUS = {
 }
 
 
-@projects("licence.applied")
-def _applied(conn: Connection, filing: Filing) -> None:
+def licence_applied(conn: Connection, filing: Filing) -> None:
     content = filing.content
     conn.execute(
         insert(licences),
@@ -42,7 +40,8 @@ def _applied(conn: Connection, filing: Filing) -> None:
     )
 
 
-def _decided(conn: Connection, filing: Filing) -> None:
+def licence_decided(conn: Connection, filing: Filing) -> None:
+    """A decision on a licence (grant, refusal, suspension, reinstatement, revocation, expiry)."""
     content = filing.content
     values: dict[str, Any] = dict(status=STATUS[filing.kind], updated_at=filing.filed_at, filing_id=filing.id)
     if filing.kind == "licence.granted":
@@ -59,8 +58,7 @@ def _decided(conn: Connection, filing: Filing) -> None:
     conn.execute(update(licences).where(licences.c.id == filing.subject).values(**values))
 
 
-@projects("licence.varied")
-def _varied(conn: Connection, filing: Filing) -> None:
+def licence_varied(conn: Connection, filing: Filing) -> None:
     content = filing.content
     values: dict[str, Any] = dict(updated_at=filing.filed_at, filing_id=filing.id, reason=content["reason"])
     if content.get("conditions") is not None:
@@ -70,10 +68,6 @@ def _varied(conn: Connection, filing: Filing) -> None:
     if content.get("valid_until") is not None:
         values["valid_until"] = date.fromisoformat(content["valid_until"])
     conn.execute(update(licences).where(licences.c.id == filing.subject).values(**values))
-
-
-for _kind in STATUS:
-    projects(_kind)(_decided)
 
 
 def licence(conn: Connection, licence_id: str) -> dict[str, Any] | None:
@@ -104,8 +98,7 @@ def in_force(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in rows.mappings()]
 
 
-@projects("rollout.planned")
-def _planned(conn: Connection, filing: Filing) -> None:
+def rollout_planned(conn: Connection, filing: Filing) -> None:
     values = dict(
         plan=json.dumps(filing.content, sort_keys=True),
         stage=0,
@@ -120,7 +113,8 @@ def _planned(conn: Connection, filing: Filing) -> None:
         conn.execute(update(rollouts).where(rollouts.c.licence_id == filing.subject).values(**values))
 
 
-def _moved(conn: Connection, filing: Filing) -> None:
+def rollout_moved(conn: Connection, filing: Filing) -> None:
+    """A rollout promoted, rolled back or held."""
     status = "held" if filing.kind == "rollout.held" else "active"
     conn.execute(
         update(rollouts)
@@ -135,10 +129,6 @@ def _moved(conn: Connection, filing: Filing) -> None:
     )
 
 
-for _kind in ("rollout.promoted", "rollout.rolled_back", "rollout.held"):
-    projects(_kind)(_moved)
-
-
 def rollout(conn: Connection, licence_id: str) -> dict[str, Any] | None:
     row = conn.execute(select(rollouts).where(rollouts.c.licence_id == licence_id)).mappings().first()
     return dict(row) if row else None
@@ -148,8 +138,7 @@ def all_rollouts(conn: Connection) -> dict[str, dict[str, Any]]:
     return {row["licence_id"]: dict(row) for row in conn.execute(select(rollouts)).mappings()}
 
 
-@projects("recognition.agreed")
-def _agreed(conn: Connection, filing: Filing) -> None:
+def recognition_agreed(conn: Connection, filing: Filing) -> None:
     content = filing.content
     conn.execute(
         insert(recognitions),
@@ -164,8 +153,7 @@ def _agreed(conn: Connection, filing: Filing) -> None:
     )
 
 
-@projects("recognition.ended")
-def _ended(conn: Connection, filing: Filing) -> None:
+def recognition_ended(conn: Connection, filing: Filing) -> None:
     conn.execute(
         update(recognitions)
         .where(recognitions.c.id == filing.subject)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from custos.store.tables import actors, filings
+from custos.store._tables import actors, filings
 
 OPERATOR_ACTOR = "operator"  # the installation's own supervisor, filing from the command line
 

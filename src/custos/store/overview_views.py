@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select
 
-from custos.store.tables import deployments, licences, models, obligations, organisations
+from custos.store._tables import deployments, licences, models, obligations, organisations
 
 
 def registry_counts(conn: Connection) -> dict[str, int]:

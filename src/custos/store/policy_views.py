@@ -12,8 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, insert, or_, select, update
 
 from custos.filings import Filing
-from custos.store.tables import filings, obligations, policy_packs
-from custos.store.unit_of_work import projects
+from custos.store._tables import filings, obligations, policy_packs
 
 STATUS = {
     "obligation.attached": "open",
@@ -33,8 +32,7 @@ def _when(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-@projects("policy.pack_loaded")
-def _pack_loaded(conn: Connection, filing: Filing) -> None:
+def pack_loaded(conn: Connection, filing: Filing) -> None:
     content = filing.content
     conn.execute(update(policy_packs).where(policy_packs.c.pack == content["pack"]).values(active=False))
     conn.execute(
@@ -52,7 +50,8 @@ def _pack_loaded(conn: Connection, filing: Filing) -> None:
     )
 
 
-def _record(conn: Connection, filing: Filing) -> None:
+def obligation_recorded(conn: Connection, filing: Filing) -> None:
+    """An obligation attached or undetermined: its row holds the current record."""
     content = filing.content
     row_id = obligation_id(content["key"], filing.subject)
     values = dict(
@@ -76,7 +75,8 @@ def _record(conn: Connection, filing: Filing) -> None:
         conn.execute(update(obligations).where(obligations.c.id == row_id).values(**values))
 
 
-def _closed(conn: Connection, filing: Filing) -> None:
+def obligation_closed(conn: Connection, filing: Filing) -> None:
+    """An obligation lapsed, discharged or waived (a recurring one opens its next period)."""
     content = filing.content
     row_id = obligation_id(content["key"], filing.subject)
     values: dict[str, Any] = dict(
@@ -88,12 +88,6 @@ def _closed(conn: Connection, filing: Filing) -> None:
     if content.get("next_due_at"):  # a recurring obligation starts its next period
         values.update(status="open", due_at=_when(content["next_due_at"]))
     conn.execute(update(obligations).where(obligations.c.id == row_id).values(**values))
-
-
-for _kind in ("obligation.attached", "obligation.undetermined"):
-    projects(_kind)(_record)
-for _kind in ("obligation.lapsed", "obligation.discharged", "obligation.waived"):
-    projects(_kind)(_closed)
 
 
 def active_packs(conn: Connection) -> list[dict[str, Any]]:
@@ -232,3 +226,28 @@ def latest_filings(
         )
         found.update({(subject, kind): filing_id for subject, kind, filing_id in rows})
     return found
+
+
+def open_obligation_keys(conn: Connection, subject_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The keys of each subject's open obligations, sorted (subjects without any are absent)."""
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(subject_ids), 500):
+        chunk = list(subject_ids[start : start + 500])
+        rows = conn.execute(
+            select(obligations.c.subject_id, obligations.c.key).where(
+                obligations.c.subject_id.in_(chunk), obligations.c.status == "open"
+            )
+        )
+        for subject, key in rows:
+            found.setdefault(subject, []).append(key)
+    return {subject: tuple(sorted(keys)) for subject, keys in found.items()}
+
+
+def obligation_state(conn: Connection, key: str, subject_id: str) -> tuple[str, datetime | None] | None:
+    """The status and due date of one obligation of one subject, if it was ever attached."""
+    row = conn.execute(
+        select(obligations.c.status, obligations.c.due_at).where(
+            obligations.c.key == key, obligations.c.subject_id == subject_id
+        )
+    ).first()
+    return None if row is None else (str(row.status), row.due_at)

@@ -33,9 +33,7 @@ from sqlalchemy import (
 
 from custos.core.errors import InvalidInput
 from custos.filings import Filing, Visibility
-from custos.passports import Passport, assess
-from custos.store.tables import deployments, models, organisation_kinds, organisations, passports
-from custos.store.unit_of_work import projects
+from custos.store._tables import deployments, models, organisation_kinds, organisations, passports
 
 MAX_PAGE = 500
 
@@ -59,8 +57,7 @@ def _country_of(conn: Connection, organisation_id: str) -> str | None:
     return None if country is None else str(country)
 
 
-@projects("organisation.registered")
-def _organisation_registered(conn: Connection, filing: Filing) -> None:
+def organisation_registered(conn: Connection, filing: Filing) -> None:
     content = filing.content
     conn.execute(
         insert(organisations),
@@ -82,8 +79,7 @@ def _organisation_registered(conn: Connection, filing: Filing) -> None:
         )
 
 
-@projects("model.registered")
-def _model_registered(conn: Connection, filing: Filing) -> None:
+def model_registered(conn: Connection, filing: Filing) -> None:
     content = filing.content
     # The provider's own country when known, else the first country the developers are in.
     country = _country_of(conn, content["provider_id"]) or next(iter(content.get("countries") or []), None)
@@ -107,15 +103,20 @@ def _model_registered(conn: Connection, filing: Filing) -> None:
     )
 
 
-@projects("passport.filed")
-def _passport_filed(conn: Connection, filing: Filing) -> None:
+def passport_filed(
+    conn: Connection,
+    filing: Filing,
+    *,
+    training_flop: float | None,
+    completeness: float,
+    missing: Sequence[str],
+) -> None:
+    """Make the filed passport its model's current one, with the figures the registry assessed."""
     model_id = filing.subject
     previous = conn.execute(
         select(func.max(passports.c.version)).where(passports.c.model_id == model_id)
     ).scalar_one_or_none()
     conn.execute(update(passports).where(passports.c.model_id == model_id).values(current=False))
-    passport = Passport.model_validate(filing.content)
-    completeness = assess(passport)
     conn.execute(
         insert(passports),
         dict(
@@ -125,8 +126,8 @@ def _passport_filed(conn: Connection, filing: Filing) -> None:
             current=True,
             owner_id=filing.organisation,
             filed_at=filing.filed_at,
-            completeness=completeness.score,
-            missing=_json(list(completeness.missing)),
+            completeness=completeness,
+            missing=_json(list(missing)),
             content=_json(filing.content),
             visibility=_visibility(filing),
         ),
@@ -135,15 +136,14 @@ def _passport_filed(conn: Connection, filing: Filing) -> None:
         update(models)
         .where(models.c.id == model_id)
         .values(
-            training_flop=passport.compute.training_flop,
+            training_flop=training_flop,
             compute_public=filing.visibility.get("compute") == "public",
-            completeness=completeness.score,
+            completeness=completeness,
         )
     )
 
 
-@projects("deployment.registered")
-def _deployment_registered(conn: Connection, filing: Filing) -> None:
+def deployment_registered(conn: Connection, filing: Filing) -> None:
     content = filing.content
     country = _country_of(conn, content["deployer_id"])
     conn.execute(
@@ -636,3 +636,19 @@ def deploys(conn: Connection, deployer_id: str, model_id: str) -> bool:
         .limit(1)
     ).first()
     return found is not None
+
+
+def is_registered(conn: Connection, kind: str, record_id: str) -> bool:
+    """Whether an organisation, model or deployment with this id is in the registry."""
+    table = NAMED_TABLES[kind]
+    return conn.execute(select(table.c.id).where(table.c.id == record_id)).first() is not None
+
+
+def providers_of(conn: Connection, model_ids: Sequence[str]) -> dict[str, str]:
+    """Each model's provider."""
+    found: dict[str, str] = {}
+    for start in range(0, len(model_ids), 500):
+        chunk = list(model_ids[start : start + 500])
+        rows = conn.execute(select(models.c.id, models.c.provider_id).where(models.c.id.in_(chunk)))
+        found.update({str(model_id): str(provider) for model_id, provider in rows})
+    return found

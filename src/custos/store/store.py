@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import sqlalchemy.exc
@@ -16,35 +16,44 @@ from custos.core.settings import Settings
 from custos.filings import Filing
 from custos.ledger import Signer, TileCache, VerificationReport, Verifier, verify_log
 from custos.store import keys, ledger_sql, migrate, private
+from custos.store._tables import VIEW_TABLES, filings, ledger_entries
+from custos.store.composition import Composition, DerivedWork
 from custos.store.cursors import CursorSeal
 from custos.store.engine import WRITE_OPTION, create_store_engine
 from custos.store.ledger_sql import SqlTiles
-from custos.store.tables import VIEW_TABLES, filings, ledger_entries
 from custos.store.unit_of_work import UnitOfWork, project
 from custos.store.view_check import ViewReport, check_views
 
 WRITERS_LOCK = 0x637573746F73  # "custos": the advisory lock PostgreSQL writers queue on
+DERIVED_WORK = "derived_work"  # the meta key recording which hooks run after which kinds
 
 
 class Store:
-    """An open installation: engine, log key, tile reader and clock."""
+    """An open installation: engine, log key, tile reader, clock, and what it is composed of."""
 
     def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None
+        self,
+        settings: Settings,
+        composition: Composition,
+        *,
+        clock: Clock | None = None,
+        engine: Engine | None = None,
     ) -> None:
         self.settings = settings
+        self.composition = composition
         self.clock: Clock = clock or SystemClock()
         self.engine = engine or create_store_engine(settings.database_url)
         self.tiles = SqlTiles(self.engine, TileCache())
+        self._derived_work: DerivedWork | None = None
 
     @classmethod
-    def open(cls, settings: Settings, *, clock: Clock | None = None) -> Store:
+    def open(cls, settings: Settings, composition: Composition, *, clock: Clock | None = None) -> Store:
         """Open an existing installation; refuse a database whose schema is not current."""
         database = private.sqlite_file(settings)
         if database is not None and not database.exists():
             raise NotFound(f"no Custos installation at {settings.home}: run `custos init` first")
         private.warn_if_exposed(settings)
-        store = cls(settings, clock=clock)
+        store = cls(settings, composition, clock=clock)
         current, head = migrate.current_revision(store.engine), migrate.head_revision()
         if current != head:
             store.close()
@@ -84,7 +93,7 @@ class Store:
         try:
             with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
                 _queue_writer(conn)
-                yield UnitOfWork(conn)
+                yield UnitOfWork(conn, self.composition, self._recorded_work(conn))
         except sqlalchemy.exc.IntegrityError as exc:
             raise Conflict(
                 f"the write conflicts with what is stored; nothing was changed ({exc.orig})"
@@ -93,6 +102,15 @@ class Store:
             raise Unavailable(
                 f"the database is busy or unreachable; nothing was changed ({exc.orig})"
             ) from exc
+
+    def _recorded_work(self, conn: Connection) -> DerivedWork:
+        """The derived work the installation recorded when it was created (it never changes)."""
+        if self._derived_work is None:
+            recorded = ledger_sql.meta(conn, DERIVED_WORK)
+            if recorded is None:  # the installation is being created
+                return {}
+            self._derived_work = json.loads(recorded)
+        return self._derived_work
 
     def publish_checkpoint(self) -> tuple[int, str]:
         """Sign the current tree head (if it moved) and return (size, note)."""
@@ -141,7 +159,7 @@ class Store:
         filing the log does not vouch for.
         """
         with self.transaction() as uow:
-            return _rebuild_views(uow.conn)
+            return self._rebuild_views(uow.conn)
 
     def verify_views(self) -> ViewReport:
         """Every view row against what replaying the log gives, changing nothing (see view_check)."""
@@ -149,9 +167,12 @@ class Store:
             transaction = conn.begin()
             try:
                 _queue_writer(conn)
-                return check_views(conn, _rebuild_views)
+                return check_views(conn, self._rebuild_views)
             finally:
                 transaction.rollback()
+
+    def _rebuild_views(self, conn: Connection) -> int:
+        return _rebuild_views(conn, functools.partial(project, conn, self.composition))
 
 
 def _queue_writer(conn: Connection) -> None:
@@ -160,7 +181,7 @@ def _queue_writer(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITERS_LOCK})
 
 
-def _rebuild_views(conn: Connection) -> int:
+def _rebuild_views(conn: Connection, project_one: Callable[[Filing], None]) -> int:
     for table in VIEW_TABLES:
         conn.execute(delete(table))
     count = 0
@@ -170,7 +191,7 @@ def _rebuild_views(conn: Connection) -> int:
                 f"filing {filing.id} does not match ledger entry {index}; nothing was replayed",
                 evidence={"filing": filing.id, "entry": index},
             )
-        project(conn, filing)
+        project_one(filing)
         count += 1
     return count
 
@@ -189,17 +210,24 @@ def _filings_with_entries(
         yield Filing.model_validate(json.loads(document)), int(index), bytes(entry)
 
 
-def initialise_installation(settings: Settings, origin: str, *, clock: Clock | None = None) -> Store:
+def initialise_installation(
+    settings: Settings, origin: str, composition: Composition, *, clock: Clock | None = None
+) -> Store:
     """Create the data directory, the schema, the log key and an empty log with its first checkpoint.
 
-    Refuses to touch an installation that already has a log or a key.
+    The installation records the derived work its composition runs after filings, so a store
+    later composed without it refuses to file what would need it. Refuses to touch an
+    installation that already has a log or a key.
     """
     private.create_private(settings)
-    store = Store(settings, clock=clock)
+    store = Store(settings, composition, clock=clock)
     try:
         migrate.upgrade(store.engine)
         with store.transaction() as uow:
             ledger_sql.initialise(uow.conn, origin)
+            ledger_sql.set_meta(
+                uow.conn, DERIVED_WORK, json.dumps(composition.derived_work(), sort_keys=True)
+            )
             keys.create_log_key(settings.keys_dir, origin)
         store.publish_checkpoint()
     except BaseException:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, RowMapping, bindparam, insert, or_, select, update
 
 from custos.core.clock import stored_utc
-from custos.store.tables import actors, api_tokens
+from custos.store._tables import actors, api_tokens
 
 _TIMES = ("created_at", "expires_at", "last_used_at", "revoked_at")
 _LISTED = (

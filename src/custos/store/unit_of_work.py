@@ -3,56 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import Connection, insert, select
 
 from custos.core.errors import Conflict
 from custos.filings import Filing
 from custos.store import ledger_sql
-from custos.store.tables import filings
-
-#: A projection writes the views one filing kind implies; it runs inside the unit of work.
-Projection = Callable[[Connection, Filing], None]
-
-_PROJECTIONS: dict[str, Projection] = {}
-
-
-def projects(kind: str) -> Callable[[Projection], Projection]:
-    """Register the projection of a filing kind (one per kind)."""
-
-    def register(function: Projection) -> Projection:
-        if kind in _PROJECTIONS:
-            raise ValueError(f"filing kind {kind!r} already has a projection")
-        _PROJECTIONS[kind] = function
-        return function
-
-    return register
-
-
-#: Derived work run after filings are projected, in the same transaction (the policy engine
-#: re-evaluates the subjects a filing changes). A hook may file more filings through the unit.
-AfterFiling = Callable[["UnitOfWork", Sequence[Filing]], None]
-_AFTER_FILING: list[AfterFiling] = []
-
-
-def after_filing(hook: AfterFiling) -> AfterFiling:
-    """Register derived work to run after every batch of filings."""
-    _AFTER_FILING.append(hook)
-    return hook
-
-
-def project(conn: Connection, filing: Filing) -> None:
-    projection = _PROJECTIONS.get(filing.kind)
-    if projection is not None:
-        projection(conn, filing)
+from custos.store._tables import filings
+from custos.store.composition import Composition, DerivedWork
 
 
 class UnitOfWork:
-    """One write transaction. Everything appended or filed through it commits atomically."""
+    """One write transaction. Everything appended or filed through it commits atomically.
 
-    def __init__(self, conn: Connection) -> None:
+    It files only the kinds its composition declares, projects each with the projection the
+    composition gives it, and then runs the composition's hooks that observe the batch.
+    """
+
+    def __init__(self, conn: Connection, composition: Composition, derived_work: DerivedWork) -> None:
         self.conn = conn
+        self.composition = composition
+        self._derived_work = derived_work
 
     def append_entries(self, entries: Sequence[bytes]) -> int:
         """Append raw entries (no filing behind them); return the first index."""
@@ -62,6 +34,7 @@ class UnitOfWork:
         """Append each filing's entry, store the filing, and apply its projection, in order."""
         if not batch:
             return []
+        self.composition.check(batch, self._derived_work)
         ids = [f.id for f in batch]
         if (
             len(set(ids)) != len(ids)
@@ -84,7 +57,14 @@ class UnitOfWork:
             ],
         )
         for f in batch:
-            project(self.conn, f)
-        for hook in _AFTER_FILING:
-            hook(self, batch)
+            project(self.conn, self.composition, f)
+        for hook in self.composition.hooks_after(batch):
+            hook.run(self, batch)
         return [first + offset for offset in range(len(batch))]
+
+
+def project(conn: Connection, composition: Composition, filing: Filing) -> None:
+    """Apply a filing's projection, if its kind has one (some kinds only enter the log)."""
+    projection = composition.projection(filing.kind)
+    if projection is not None:
+        projection(conn, filing)

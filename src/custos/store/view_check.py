@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
-from custos.store.tables import VIEW_TABLES
+from custos.store._tables import VIEW_TABLES
 
 Rows = dict[tuple[Any, ...], dict[str, Any]]
 

@@ -1,7 +1,7 @@
 """Projections of the actor filings into views, and the queries that read them.
 
-Projections take the filing's validated JSON content, so the store depends on filing kinds by
-name only and never on the domain packages that define them.
+Projections take the filing's validated JSON content, so the store never depends on the domain
+packages that define the kinds; each package's contribution pairs its kinds with these.
 """
 
 from __future__ import annotations
@@ -11,12 +11,10 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from custos.filings import Filing
-from custos.store.tables import actors
-from custos.store.unit_of_work import projects
+from custos.store._tables import actors
 
 
-@projects("actor.registered")
-def _actor_registered(conn: Connection, filing: Filing) -> None:
+def actor_registered(conn: Connection, filing: Filing) -> None:
     conn.execute(
         insert(actors),
         dict(

@@ -38,7 +38,7 @@ from custos.ledger import (
 )
 from custos.registry import RegistryService
 from custos.store import Store, ledger_sql
-from custos.store.tables import filings
+from custos.store._tables import filings
 from tests import prerequisites
 from tests.installations import sqlite_installation
 from tests.unit.ledger.vectors import CT_INCLUSION, CT_LEAVES, CT_ROOTS, GO_NOTE, GO_VKEY

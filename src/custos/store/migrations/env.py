@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from custos.store.tables import metadata
+from custos.store._tables import metadata
 
 engine = context.config.attributes["engine"]
 

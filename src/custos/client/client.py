@@ -1,0 +1,308 @@
+"""``CustosClient``: the REST API from Python, with the API's own models on both sides.
+
+A provider or deployer runs this in its own process, so it imports httpx, pydantic and the
+payload and read-model modules only: never FastAPI, the store or SQLAlchemy of its own accord.
+Requests are built from the filings' payload models (what the caller set, in JSON form, as the
+API hands the services); answers are parsed into the read models the API documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+import custos
+from custos.api.envelopes import ModelPage
+from custos.client.errors import CustosApiError, CustosConnectionError, problem_error
+from custos.filings import Visibility
+from custos.licensing.model import LicenceApplied, LicenceStatus, Transition
+from custos.licensing.views import DecisionView, LicenceView
+from custos.passports.model import Passport
+from custos.policy.views import ObligationPage, ObligationView
+from custos.registry.model import (
+    Accessibility,
+    DeploymentRegistered,
+    ModelRegistered,
+    OrganisationRegistered,
+)
+from custos.registry.views import (
+    DeploymentView,
+    ModelDetail,
+    ModelSummary,
+    ModelView,
+    OrganisationView,
+    PassportVersion,
+)
+
+View = TypeVar("View", bound=BaseModel)
+Visibilities = Mapping[str, Visibility | str]
+
+#: Items per request when following a list (the most the API allows for models).
+MODEL_PAGE = 500
+OBLIGATION_PAGE = 1000
+
+
+def _payload(model: BaseModel) -> dict[str, Any]:
+    """A payload as the API reads it: the fields the caller set, in JSON form. Unset fields are
+    left to the server, which fills them as it always has (the caller's organisation, defaults)."""
+    dumped: dict[str, Any] = model.model_dump(mode="json", exclude_unset=True)
+    return dumped
+
+
+def _filing(content: BaseModel, visibility: Visibilities | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"content": _payload(content)}
+    if visibility is not None:
+        body["visibility"] = {name: str(value) for name, value in visibility.items()}
+    return body
+
+
+def _query(**values: Any) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+class CustosClient:
+    """A session with one Custos server, as one actor (``token``) or as the public (no token).
+
+    Use it as a context manager, or call :meth:`close`. Every error the server answers is raised
+    as a :class:`~custos.client.errors.CustosApiError`; no answer at all as a
+    :class:`~custos.client.errors.CustosConnectionError`.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        headers = {"Accept": "application/json", "User-Agent": f"custos-client/{custos.__version__}"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+        )
+
+    def __enter__(self) -> CustosClient:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- the wire -------------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        try:
+            response = self._http.request(method, path, json=json, params=params)
+        except httpx.HTTPError as exc:  # refused, reset, timed out: nothing was answered
+            raise CustosConnectionError(f"{method} {path}: no answer from the server: {exc}") from exc
+        if response.is_error:
+            raise problem_error(response)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise CustosApiError(
+                response.status_code, "Unexpected answer", f"{method} {path} did not answer JSON"
+            ) from exc
+
+    def _read(self, view: type[View], answer: Any) -> View:
+        try:
+            return view.model_validate(answer)
+        except ValidationError as exc:
+            raise CustosApiError(
+                200, "Unexpected answer", f"the answer does not read as {view.__name__}: {exc}"
+            ) from exc
+
+    def _read_list(self, view: type[View], answer: Any) -> list[View]:
+        try:
+            return TypeAdapter(list[view]).validate_python(answer)  # type: ignore[valid-type]
+        except ValidationError as exc:
+            raise CustosApiError(
+                200, "Unexpected answer", f"the answer does not read as a list of {view.__name__}: {exc}"
+            ) from exc
+
+    # --- the registry ---------------------------------------------------------------------------
+
+    def register_organisation(
+        self, organisation: OrganisationRegistered, *, visibility: Visibilities | None = None
+    ) -> OrganisationView:
+        """Register an organisation (supervisors)."""
+        answer = self._call("POST", "/v1/organisations", json=_filing(organisation, visibility))
+        return self._read(OrganisationView, answer)
+
+    def organisation(self, organisation_id: str) -> OrganisationView:
+        return self._read(OrganisationView, self._call("GET", f"/v1/organisations/{organisation_id}"))
+
+    def register_model(self, model: ModelRegistered, *, visibility: Visibilities | None = None) -> ModelView:
+        """Register a model. A ``custos.api.bodies.ModelRegistration`` may leave out the provider,
+        which is then the caller's organisation."""
+        return self._read(ModelView, self._call("POST", "/v1/models", json=_filing(model, visibility)))
+
+    def file_passport(
+        self, model_id: str, passport: Passport, *, visibility: Visibilities | None = None
+    ) -> PassportVersion:
+        """File a new version of the model's passport; it supersedes the current one. Sections
+        are public except ``compute``, ``energy`` and ``data_quality`` (the owner's and the
+        supervisors'), unless ``visibility`` says otherwise."""
+        answer = self._call("POST", f"/v1/models/{model_id}/passports", json=_filing(passport, visibility))
+        return self._read(PassportVersion, answer)
+
+    def model(self, model_id: str) -> ModelDetail:
+        """A model with its current passport, as far as this caller may see them."""
+        return self._read(ModelDetail, self._call("GET", f"/v1/models/{model_id}"))
+
+    def passports(self, model_id: str) -> list[PassportVersion]:
+        """Every version of the model's passport, newest first."""
+        return self._read_list(PassportVersion, self._call("GET", f"/v1/models/{model_id}/passports"))
+
+    def model_pages(
+        self,
+        *,
+        organisation: str | None = None,
+        country: str | None = None,
+        accessibility: Accessibility | str | None = None,
+        min_flop: float | None = None,
+        max_flop: float | None = None,
+        q: str | None = None,
+        sort: str | None = None,
+        page_size: int = MODEL_PAGE,
+    ) -> Iterator[ModelPage]:
+        """Pages of models matching the filters, following each page's ``next`` cursor."""
+        params = _query(
+            organisation=organisation,
+            country=country,
+            accessibility=None if accessibility is None else str(accessibility),
+            min_flop=min_flop,
+            max_flop=max_flop,
+            q=q,
+            sort=sort,
+            limit=page_size,
+        )
+        cursor: str | None = None
+        while True:
+            page = self._read(
+                ModelPage, self._call("GET", "/v1/models", params=_query(**params, cursor=cursor))
+            )
+            yield page
+            if page.next is None:
+                return
+            cursor = page.next
+
+    def models(self, **filters: Any) -> Iterator[ModelSummary]:
+        """Every model matching the filters (those of :meth:`model_pages`), a page at a time."""
+        for page in self.model_pages(**filters):
+            yield from page.items
+
+    def register_deployment(
+        self, deployment: DeploymentRegistered, *, visibility: Visibilities | None = None
+    ) -> DeploymentView:
+        """Register a deployment. A ``custos.api.bodies.DeploymentRegistration`` may leave out the
+        deployer, which is then the caller's organisation."""
+        answer = self._call("POST", "/v1/deployments", json=_filing(deployment, visibility))
+        return self._read(DeploymentView, answer)
+
+    def deployment(self, deployment_id: str) -> DeploymentView:
+        return self._read(DeploymentView, self._call("GET", f"/v1/deployments/{deployment_id}"))
+
+    # --- the decision point ---------------------------------------------------------------------
+
+    def decide(
+        self,
+        deployer: str,
+        model: str,
+        jurisdiction: str,
+        *,
+        sector: str | None = None,
+        users: int | None = None,
+        capability_class: str | None = None,
+        subject_key: str | None = None,
+    ) -> DecisionView:
+        """May ``deployer`` (the caller's organisation) serve this request with ``model``, now?
+        The body is ``custos.api.bodies.DecisionRequest``; the server judges it."""
+        body = _query(
+            deployer=deployer,
+            model=model,
+            jurisdiction=jurisdiction,
+            sector=sector,
+            users=users,
+            capability_class=capability_class,
+            subject_key=subject_key,
+        )
+        return self._read(DecisionView, self._call("POST", "/v1/decisions", json=body))
+
+    # --- obligations ----------------------------------------------------------------------------
+
+    def obligations(
+        self,
+        *,
+        status: str | None = None,
+        organisation: str | None = None,
+        pack: str | None = None,
+        jurisdiction: str | None = None,
+        subject: str | None = None,
+        due_before: datetime | None = None,
+        page_size: int = OBLIGATION_PAGE,
+    ) -> Iterator[ObligationView]:
+        """The caller's obligations (a supervisor's: all) by due date, following the pages."""
+        if due_before is not None and due_before.tzinfo is None:
+            raise ValueError("due_before must carry its time zone")
+        params = _query(
+            status=status,
+            organisation=organisation,
+            pack=pack,
+            jurisdiction=jurisdiction,
+            subject=subject,
+            due_before=None if due_before is None else due_before.isoformat(),
+            limit=page_size,
+        )
+        offset: int | None = 0
+        while offset is not None:
+            answer = self._call("GET", "/v1/policy/obligations", params={**params, "offset": offset})
+            page = self._read(ObligationPage, answer)
+            yield from page.items
+            offset = page.next
+
+    # --- licences -------------------------------------------------------------------------------
+
+    def apply_for_licence(self, application: LicenceApplied) -> LicenceView:
+        """Apply for a licence for a model. A ``custos.api.bodies.LicenceApplication`` may leave
+        out the applicant, which is then the caller's organisation."""
+        answer = self._call("POST", "/v1/licences", json={"content": _payload(application)})
+        return self._read(LicenceView, answer)
+
+    def licence(self, licence_id: str) -> LicenceView:
+        return self._read(LicenceView, self._call("GET", f"/v1/licences/{licence_id}"))
+
+    def licences(self, *, status: LicenceStatus | str | None = None, limit: int = 1000) -> list[LicenceView]:
+        """The caller's organisation's licences (a supervisor's: all)."""
+        params = _query(status=None if status is None else str(status), limit=limit)
+        return self._read_list(LicenceView, self._call("GET", "/v1/licences", params=params))
+
+    def decide_licence(
+        self, licence_id: str, transition: Transition | str, step: BaseModel | None = None
+    ) -> LicenceView:
+        """Grant, refuse, suspend, reinstate, vary, revoke or expire a licence (supervisors);
+        ``step`` is a ``custos.api.bodies.LicenceStep`` (none for a grant on the terms applied for)."""
+        body = {} if step is None else _payload(step)
+        answer = self._call("POST", f"/v1/licences/{licence_id}/{Transition(transition).value}", json=body)
+        return self._read(LicenceView, answer)

@@ -1,0 +1,154 @@
+"""The policy engine: the one pipeline from the active packs to the filings they imply.
+
+active packs → evaluator → subjects and their facts → their existing obligations → reconcile
+(obligations that appear, become unknown or lapse) → file → discharges. The after-filing hook,
+loading a pack and evaluating the whole registry all run it; none writes it out again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from custos.access.filer import file_as
+from custos.access.model import Principal
+from custos.core.clock import Clock, stored_utc
+from custos.core.errors import NotFound
+from custos.filings import Filing, FilingKind
+from custos.policy.deadlines import next_due
+from custos.policy.evaluate import Evaluator
+from custos.policy.model import OBLIGATION_DISCHARGED
+from custos.policy.pack import Deadline, Pack, load_pack
+from custos.policy.reconcile import ENGINE, reconcile
+from custos.policy.subjects import Computes, Subject, deployment_subjects, model_subjects
+from custos.store import Connection, UnitOfWork
+from custos.store import policy_views as pv
+from custos.store import registry_views as rv
+
+
+@lru_cache(maxsize=64)
+def compiled(text: str, origin: str = "<pack>") -> Pack:
+    """Packs compile once per process; the text is the key, so a new version compiles anew."""
+    return load_pack(text, origin)
+
+
+def active_packs(conn: Connection) -> list[Pack]:
+    return [compiled(row["text"], f"{row['pack']}@{row['version']}") for row in pv.active_packs(conn)]
+
+
+def subjects_of(
+    conn: Connection, ids: Sequence[str] | None = None, facts: set[str] | None = None
+) -> list[Subject]:
+    """Models and deployments among ``ids`` (all of them when None), with the ``facts`` given
+    (all when None)."""
+    computes = Computes(conn)
+    if ids is None:
+        return model_subjects(conn, None, facts, computes) + deployment_subjects(conn, None, facts, computes)
+    models = set(rv.existing_models(conn, ids))
+    return model_subjects(conn, sorted(models), facts, computes) + deployment_subjects(
+        conn, [i for i in ids if i not in models], facts, computes
+    )
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    """What one run of the engine saw and filed (or, in a dry run, would file)."""
+
+    subjects: int
+    filings: list[Filing]
+
+
+class PolicyEngine:
+    """Runs the pipeline inside one unit of work, at the time ``clock`` gives."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self.uow = uow
+        self.clock = clock
+
+    def run(
+        self,
+        subject_ids: Sequence[str] | None,
+        *,
+        triggers: Mapping[str, Filing] | None = None,
+        discharge: Sequence[str] | None = None,
+        tally: Counter[bool | None] | None = None,
+        dry_run: bool = False,
+        must_exist: bool = False,
+        idle_without_packs: bool = False,
+    ) -> EngineRun:
+        """Reconcile the obligations of ``subject_ids`` (every subject when None) with the
+        active packs, file the differences, then the discharges of ``discharge`` (the same
+        subjects when None). ``triggers`` name the filing that changed each subject, where
+        deadlines count from it. With ``must_exist``, naming no existing subject is refused.
+        With ``idle_without_packs`` (after every filing), no active pack means nothing to read.
+        A dry run files nothing."""
+        conn = self.uow.conn
+        packs = active_packs(conn)
+        if idle_without_packs and not packs:
+            return EngineRun(0, [])
+        evaluator = Evaluator(packs)
+        subjects = subjects_of(conn, subject_ids, evaluator.reads())
+        if must_exist and subject_ids is not None and not subjects:
+            raise NotFound(f"no model or deployment among {list(subject_ids)}")
+        existing = (
+            pv.all_obligations(conn)
+            if subject_ids is None
+            else pv.obligations_of(conn, [s.id for s in subjects])
+        )
+        filings = reconcile(
+            packs, subjects, existing, clock=self.clock, triggers=triggers, evaluator=evaluator, tally=tally
+        )
+        if dry_run:
+            return EngineRun(len(subjects), filings)
+        self.uow.file(*filings)
+        filings += discharge_pass(self.uow, subject_ids if discharge is None else discharge, self.clock)
+        return EngineRun(len(subjects), filings)
+
+
+def closing_filing(
+    row: Mapping[str, Any], kind: FilingKind, content: dict[str, Any], by: Principal, clock: Clock
+) -> Filing:
+    """A discharge or waiver; a recurring obligation discharged starts its next period."""
+    record = json.loads(row["record"])
+    payload = {"key": row["key"], **content}
+    if kind is OBLIGATION_DISCHARGED and record.get("recurring") and row["due_at"] is not None:
+        following = next_due(Deadline(recurring=record["recurring"]), stored_utc(row["due_at"]))
+        payload["next_due_at"] = following.isoformat() if following else None
+    return file_as(
+        by,
+        kind,
+        payload,
+        owner=row["owner_id"],
+        subject=row["subject_id"],
+        clock=clock,
+        jurisdiction=record["jurisdiction"],
+    )
+
+
+def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Clock) -> list[Filing]:
+    """Discharge the open obligations of these subjects (all when None) for which a filing of a
+    discharging kind exists: any such filing for a one-off duty, one filed since the current
+    period began for a recurring one. Files and returns the discharges."""
+    rows = pv.open_obligations(uow.conn, subject_ids)
+    wanted = {kind for row in rows for kind in json.loads(row["record"]).get("discharged_by", [])}
+    if not wanted:
+        return []
+    evidence = pv.latest_filings(uow.conn, sorted({row["subject_id"] for row in rows}), sorted(wanted))
+    filings = []
+    for row in rows:
+        record = json.loads(row["record"])
+        found = [
+            filing_id
+            for kind in record.get("discharged_by", [])
+            if (filing_id := evidence.get((row["subject_id"], kind))) is not None
+            and (not record.get("recurring") or filing_id > row["filing_id"])
+        ]
+        if found:
+            content = {"reason": "discharged by a filing of the subject", "evidence": max(found)}
+            filings.append(closing_filing(row, OBLIGATION_DISCHARGED, content, ENGINE, clock))
+    uow.file(*filings)
+    return filings

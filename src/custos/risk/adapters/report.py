@@ -1,0 +1,179 @@
+"""The run's HTML report: headline figures, the four charts, and the tables of buffers.
+
+One self-contained file (charts as inline SVG, no scripts, no fonts or styles from elsewhere), so
+it opens offline and can be attached to a supervisory letter as it is. The charts are rendered
+from the same Vega-Lite specifications the dashboard draws, and every figure is written by
+``custos.core.units`` (EUR 1.77 bn, VaR 99%), as on the pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+from typing import Any, Literal
+
+from custos.core.units import MISSING, count, money, number, percent
+from custos.risk.adapters import charts
+from custos.risk.engine import chart_specs
+from custos.risk.engine.chart_specs import Losses
+
+
+def linchpin_names(metrics: dict[str, Any]) -> list[str]:
+    """The uninsurable linchpins by name: ids mean little to a reader when they come from the registry."""
+    return [row["name"] for row in metrics["providers"] if row["uninsurable_linchpin"]]
+
+
+LAYERS = {"compute": "Compute provider", "model": "Model"}
+
+
+def linchpins_by_layer(metrics: dict[str, Any]) -> str:
+    """The linchpins, each named with its layer: a provider and a model may share a name."""
+    names = [
+        f"{row['name']} ({LAYERS.get(row['layer'], row['layer']).lower()})"
+        for row in metrics["providers"]
+        if row["uninsurable_linchpin"]
+    ]
+    return ", ".join(names) or "none"
+
+
+#: How a column's values are written.
+Kind = Literal["text", "layer", "money", "percent", "flag"]
+Columns = list[tuple[str, str, Kind]]
+
+PROVIDER_COLUMNS: Columns = [
+    ("name", "Name", "text"),
+    ("layer", "Layer", "layer"),
+    ("failure_probability", "Failure probability", "percent"),
+    ("expected_loss_given_failure", "Loss given failure", "money"),
+    ("expected_shortfall_contribution", "ES contribution", "money"),
+    ("loss_alone", "Loss alone", "money"),
+    ("uninsurable_linchpin", "Linchpin", "flag"),
+]
+INSTITUTION_COLUMNS: Columns = [
+    ("name", "Name", "text"),
+    ("sector", "Sector", "text"),
+    ("equity", "Equity", "money"),
+    ("default_probability", "Default probability", "percent"),
+    ("expected_loss", "Expected loss", "money"),
+    ("capital", "Capital", "money"),
+    ("premium", "Premium", "money"),
+    ("pool_contribution", "Pool", "money"),
+]
+DEPLOYMENT_COLUMNS: Columns = [
+    ("name", "Name", "text"),
+    ("owner", "Owner", "text"),
+    ("model", "Model", "text"),
+    ("expected_loss", "Expected loss", "money"),
+    ("capital", "Capital", "money"),
+    ("premium", "Premium", "money"),
+    ("pool_contribution", "Pool", "money"),
+]
+
+
+def _writers(currency: str) -> dict[Kind, Callable[[Any], str]]:
+    return {
+        "text": lambda value: MISSING if value is None else str(value),
+        "layer": lambda value: LAYERS.get(value, str(value)),
+        "money": lambda value: money(value, currency),
+        "percent": percent,
+        "flag": lambda value: "yes" if value else "",
+    }
+
+
+def _table(
+    caption: str, rows: list[dict[str, Any]], columns: Columns, key: str, currency: str, limit: int = 50
+) -> str:
+    ordered = sorted(rows, key=lambda row: -(row[key] or 0.0))
+    write = _writers(currency)
+    head = "".join(f'<th scope="col">{escape(label)}</th>' for _, label, _ in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(write[kind](row.get(c)))}</td>" for c, _, kind in columns) + "</tr>"
+        for row in ordered[:limit]
+    )
+    more = f"<p>{count(len(rows) - limit)} more rows in the Parquet file.</p>" if len(rows) > limit else ""
+    return (
+        f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>{more}"
+    )
+
+
+def _headline(metrics: dict[str, Any], currency: str) -> str:
+    system = metrics["system"]
+    figures = [
+        ("Expected loss", money(system["expected_loss"], currency)),
+        *((f"VaR {percent(k)}", money(v, currency)) for k, v in system["value_at_risk"].items()),
+        *(
+            (f"Expected shortfall {percent(k)}", money(v, currency))
+            for k, v in system["expected_shortfall"].items()
+        ),
+        ("Expected defaults", number(system["expected_defaults"], 3)),
+        ("Pool size", money(metrics["pool"]["size"], currency)),
+    ]
+    tiles = "".join(
+        f'<div class="figure">{escape(label)}<b>{escape(value)}</b></div>' for label, value in figures
+    )
+    return f'<section class="figures" aria-label="Headline figures">{tiles}</section>'
+
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#1b1b1b;line-height:1.45}
+table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
+caption{text-align:left;font-weight:600;padding:.3rem 0}
+th,td{border-bottom:1px solid #ccc;padding:.25rem .6rem;text-align:right}
+th:first-child,td:first-child{text-align:left}
+.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.8rem}
+.figure{border:1px solid #ccc;border-radius:.4rem;padding:.6rem}.figure b{display:block;font-size:1.3rem}
+figure{margin:1rem 0;overflow-x:auto}svg{max-width:100%;height:auto}
+"""
+
+
+def _chart(name: str, title: str, metrics: dict[str, Any], losses: Losses) -> str:
+    image = charts.svg(chart_specs.chart(name, metrics, losses), prefix=f"{name}-")
+    return f"<h2>{escape(title)}</h2><figure>{image}</figure>"
+
+
+def render_report(metrics: dict[str, Any], losses: Losses, currency: str, run_id: str) -> str:
+    convergence = metrics["convergence"]
+    title = f"Stress test {run_id}: {metrics['scenario']}"
+    about = (
+        f"Run {run_id} · engine {metrics['engine']} · seed {metrics['seed']} · {count(losses.draws)} draws · "
+        f"contagion {metrics['contagion']['model']} · amounts in {currency}"
+    )
+    sections = [
+        f"<h1>{escape(metrics['scenario'])}</h1><p>{escape(about)}</p>",
+        _headline(metrics, currency),
+        "<p>Uninsurable linchpins (a lone failure costs more than the insurance capacity): "
+        f"{escape(linchpins_by_layer(metrics))}.</p>",
+        _chart("loss-distribution", "Loss distribution", metrics, losses),
+        _chart("exceedance", "Exceedance curve", metrics, losses),
+        _chart("network", "Network, by share of expected shortfall", metrics, losses),
+        _chart("contributors", "Top contributors", metrics, losses),
+        _table(
+            "Providers and models",
+            metrics["providers"],
+            PROVIDER_COLUMNS,
+            "expected_shortfall_contribution",
+            currency,
+        ),
+        _table(
+            "Institutions: capital, premium and pool",
+            metrics["institutions"],
+            INSTITUTION_COLUMNS,
+            "capital",
+            currency,
+        ),
+        _table(
+            "Deployments: capital, premium and pool",
+            metrics["deployments"],
+            DEPLOYMENT_COLUMNS,
+            "capital",
+            currency,
+        ),
+        f"<p>Contagion converged in at most {count(convergence['iterations'])} iterations "
+        f"(residual {convergence['residual']:.3g}, tolerance {convergence['tolerance']:.3g}).</p>",
+    ]
+    body = "\n".join(sections)
+    return (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
+    )

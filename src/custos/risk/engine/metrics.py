@@ -1,0 +1,157 @@
+"""Risk measures of a run's folded chunks, and the buffers they imply.
+
+Expected shortfall at level α averages the ⌈(1 − α)·N⌉ largest system losses (ties broken by draw
+number); value at risk is the smallest of them. An entity's capital requirement is its Euler
+contribution to the expected shortfall at the capital level, E[Lᵢ | tail], so the contributions
+add up to the system's expected shortfall. Its insurance premium is its expected loss plus the
+cost of capital on the capital it needs beyond that; the pool is the value at risk at the pool's
+quantile, shared out in proportion to capital.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from custos.risk.engine.montecarlo import Aggregate, tail_size
+from custos.risk.engine.network import Network
+from custos.risk.engine.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class RiskMeasure:
+    level: float
+    value_at_risk: float
+    expected_shortfall: float
+
+
+def risk_measure(largest: np.ndarray, draws: int, level: float) -> RiskMeasure:
+    """From the run's largest system losses (largest first, ties to the lower draw), which must
+    reach at least as far as the level's tail."""
+    top = largest[: tail_size(draws, level)]
+    return RiskMeasure(level, float(top[-1]), float(top.mean()))
+
+
+def _key(level: float) -> str:
+    return f"{level:g}"
+
+
+def system_metrics(run: Aggregate, scenario: Scenario) -> dict[str, Any]:
+    draws = run.draws
+    measures = [risk_measure(run.tail_losses, draws, level) for level in scenario.levels]
+    defaults = run.default_counts
+    at_least = np.cumsum(defaults[::-1])[::-1]  # draws with k or more defaults, by k
+    return {
+        "draws": draws,
+        "expected_loss": run.system_sum / draws,
+        "standard_deviation": float(np.sqrt(run.system_squares / draws)),
+        "max_loss": run.max_loss,
+        "expected_direct_loss": run.direct_sum / draws,
+        "expected_real_economy_loss": run.real_economy_sum / draws,
+        "value_at_risk": {_key(m.level): m.value_at_risk for m in measures},
+        "expected_shortfall": {_key(m.level): m.expected_shortfall for m in measures},
+        "expected_defaults": int(defaults @ np.arange(defaults.size)) / draws,
+        "probability_of_defaults": {
+            str(k): int(at_least[k]) / draws if k < at_least.size else 0.0 for k in scenario.default_counts
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Buffers:
+    """Per entity: expected loss, Euler capital, premium and pool contribution."""
+
+    expected_loss: np.ndarray
+    capital: np.ndarray
+    premium: np.ndarray
+    pool: np.ndarray
+
+
+def buffers(mean_loss: np.ndarray, tail: np.ndarray, pool_size: float, cost_of_capital: float) -> Buffers:
+    """``tail`` holds the entities' losses in the capital level's tail draws (draws × entities)."""
+    capital = tail.mean(axis=0) if tail.size else np.zeros_like(mean_loss)
+    premium = mean_loss + cost_of_capital * np.maximum(capital - mean_loss, 0.0)
+    weights = np.maximum(capital, 0.0)
+    total = weights.sum()
+    pool = pool_size * weights / total if total > 0 else np.zeros_like(capital)
+    return Buffers(mean_loss, capital, premium, pool)
+
+
+def _rows(ids: tuple[str, ...], values: Buffers, extra: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for k, node in enumerate(ids):
+        row = {"id": node, **{name: column[k] for name, column in extra.items()}}
+        row.update(
+            expected_loss=float(values.expected_loss[k]),
+            capital=float(values.capital[k]),
+            premium=float(values.premium[k]),
+            pool_contribution=float(values.pool[k]),
+        )
+        rows.append(row)
+    return rows
+
+
+def entity_metrics(run: Aggregate, network: Network, scenario: Scenario) -> dict[str, Any]:
+    """Institutions' and deployments' buffers, and the pool they fund."""
+    draws = run.draws
+    tail = tail_size(draws, scenario.buffers.capital_level)
+    pool_size = max(risk_measure(run.tail_losses, draws, scenario.buffers.pool_quantile).value_at_risk, 0.0)
+    coc = scenario.buffers.cost_of_capital
+    institutions = buffers(run.institution_loss / draws, run.tail_institutions[:tail], pool_size, coc)
+    deployments = buffers(run.deployment_loss / draws, run.tail_deployments[:tail], pool_size, coc)
+    names = network.institutions.names
+    return {
+        "pool": {"quantile": scenario.buffers.pool_quantile, "size": pool_size},
+        "institutions": _rows(
+            network.institutions.ids,
+            institutions,
+            {
+                "name": names,
+                "sector": [network.sectors[s] for s in network.institution_sector],
+                "equity": [float(v) for v in network.equity],
+                "default_probability": [float(v) for v in run.institution_defaults / draws],
+            },
+        ),
+        "deployments": _rows(
+            network.deployments.ids,
+            deployments,
+            {
+                "name": network.deployments.names,
+                "owner": network.deployment_owners,
+                "model": [network.models.ids[m] for m in network.deployment_model],
+            },
+        ),
+    }
+
+
+def importance_metrics(
+    run: Aggregate, network: Network, scenario: Scenario, probability: np.ndarray, alone: np.ndarray
+) -> list[dict[str, Any]]:
+    """Each provider's and model's systemic importance: loss given its failure, its share of the
+    expected shortfall, the loss its failure alone causes, and whether that is insurable."""
+    tail = tail_size(run.draws, scenario.buffers.capital_level)
+    contribution = run.tail_causes[:tail].mean(axis=0) if run.tail_causes.size else np.zeros(alone.size + 1)
+    capacity = scenario.buffers.insurance_capacity
+    layers = ["compute"] * len(network.providers) + ["model"] * len(network.models)
+    names = network.providers.names + network.models.names
+    rows = []
+    for unit, node in enumerate(network.failure_units):
+        failures = int(run.unit_failures[unit])
+        rows.append(
+            {
+                "id": node,
+                "name": names[unit],
+                "layer": layers[unit],
+                "failure_probability": float(probability[unit]),
+                "failures": failures,
+                "expected_loss_given_failure": float(run.unit_failure_loss[unit] / failures)
+                if failures
+                else None,
+                "expected_shortfall_contribution": float(contribution[unit]),
+                "loss_alone": float(alone[unit]),
+                "uninsurable_linchpin": bool(capacity is not None and alone[unit] > capacity),
+            }
+        )
+    return rows

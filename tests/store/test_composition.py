@@ -1,0 +1,89 @@
+"""A store runs exactly the contributions it is composed of, and refuses what it cannot finish."""
+
+from __future__ import annotations
+
+import pytest
+
+from custos.access import OPERATOR_ID, Principal, Role
+from custos.access.contribution import CONTRIBUTION as ACCESS
+from custos.installation import COMPOSITION, INSTALLATION, create_installation
+from custos.policy import PolicyService, builtin_packs
+from custos.registry import RegistryService
+from custos.registry.contribution import CONTRIBUTION as REGISTRY
+from custos.store import Composition, CompositionError, Store, ledger_sql
+from custos.store import policy_views as pv
+
+SUPERVISOR = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, "EU")
+PROVIDER = {"name": "Provider Ltd", "jurisdiction": "EU", "country": "FR", "kinds": ["model_provider"]}
+
+
+def _size(store: Store) -> int:
+    with store.read() as conn:
+        return ledger_sql.tree_size(conn)
+
+
+@pytest.fixture
+def installation(settings, clock):  # type: ignore[no-untyped-def]
+    store = create_installation(
+        settings, origin="test.custos/log", authority="Authority", jurisdiction_code="EU", clock=clock
+    )
+    pack = next(p for p in builtin_packs() if p.document.id == "eu-ai-act")
+    PolicyService(store).load(pack.text, origin="eu-ai-act.yaml", by=SUPERVISOR)
+    yield store
+    store.close()
+
+
+def test_an_installation_records_the_policy_engine_as_derived_work(installation: Store) -> None:
+    with installation.read() as conn:
+        assert ledger_sql.meta(conn, "derived_work") == '{"policy.re_evaluate": "*"}'
+
+
+def test_a_store_composed_without_policy_refuses_a_registry_filing_and_stores_nothing(
+    installation: Store,
+) -> None:
+    partial = Store.open(installation.settings, Composition(INSTALLATION, ACCESS, REGISTRY))
+    try:
+        before = _size(partial)
+        refused = r"policy\.re_evaluate after every organisation\.registered"
+        with pytest.raises(CompositionError, match=refused):
+            RegistryService(partial).register_organisation(PROVIDER, by=SUPERVISOR)
+        assert _size(partial) == before
+    finally:
+        partial.close()
+    # The fully composed store files it, and the engine runs after it.
+    organisation = RegistryService(installation).register_organisation(PROVIDER, by=SUPERVISOR)
+    assert organisation["name"] == "Provider Ltd"
+
+
+def test_a_store_refuses_a_kind_no_contribution_declares(installation: Store) -> None:
+    bare = Store.open(installation.settings, Composition(INSTALLATION, ACCESS))
+    try:
+        with pytest.raises(CompositionError, match="no contribution of this store declares"):
+            RegistryService(bare).register_organisation(PROVIDER, by=SUPERVISOR)
+    finally:
+        bare.close()
+
+
+def test_the_policy_engine_runs_after_a_passport_filed_through_the_composed_store(
+    installation: Store,
+) -> None:
+    registry = RegistryService(installation)
+    provider = registry.register_organisation(PROVIDER, by=SUPERVISOR)
+    model = registry.register_model(
+        {"name": "Frontier", "provider_id": provider["id"], "accessibility": "api"},
+        by=SUPERVISOR,
+    )
+    registry.file_passport(
+        model["id"],
+        {"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25, "confidence": "confident"}},
+        by=SUPERVISOR,
+    )
+    with installation.read() as conn:
+        keys = {key for key, _ in pv.obligations_of(conn, [model["id"]])}
+    assert any(key.startswith("eu-ai-act/") for key in keys), keys
+
+
+def test_every_kind_of_the_installation_is_declared_once_and_projected_by_its_own_package() -> None:
+    names = [kind.name for kind in COMPOSITION.kinds()]
+    assert len(names) == len(set(names))
+    assert COMPOSITION.projection("passport.filed") is REGISTRY.projections[REGISTRY.kinds[2]]

@@ -1,0 +1,143 @@
+"""The registry's payload validators: plausible release dates, countries and jurisdictions as ISO
+codes, and the EU AI Act Annex III areas the sectors cite.
+
+The truths here come from the standards and the law, not from the code: ISO 3166-1 alpha-2
+names countries (``FR``), ISO 3166-2 their subdivisions (``US-CA``), and neither the EU nor a
+subdivision is a country; Annex III of Regulation (EU) 2024/1689 lists eight high-risk areas
+in a fixed order.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from custos.core import InvalidInput
+from custos.registry.model import (
+    ANNEX_III,
+    DEPLOYMENT_REGISTERED,
+    MODEL_REGISTERED,
+    ORGANISATION_REGISTERED,
+    DeploymentRegistered,
+    ModelRegistered,
+    OrganisationRegistered,
+    Sector,
+)
+
+MODEL = {"name": "M", "provider_id": "P"}
+
+
+@given(day=st.dates(min_value=date(1, 1, 1), max_value=date(1899, 12, 31)))
+def test_a_release_before_1900_is_refused(day: date) -> None:
+    """Epoch's oldest notable systems are from the 1950s; a date before 1900 is a typing slip."""
+    with pytest.raises(ValidationError, match="not plausible"):
+        ModelRegistered.model_validate({**MODEL, "release_date": day.isoformat()})
+
+
+@given(day=st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
+def test_a_release_from_1900_on_is_kept_as_given(day: date) -> None:
+    assert ModelRegistered.model_validate({**MODEL, "release_date": day.isoformat()}).release_date == day
+
+
+def test_the_first_plausible_day_is_the_first_of_1900() -> None:
+    assert ModelRegistered.model_validate({**MODEL, "release_date": "1900-01-01"}).release_date == date(
+        1900, 1, 1
+    )
+    with pytest.raises(InvalidInput, match=r"release_date: .*not plausible"):
+        MODEL_REGISTERED.validate({**MODEL, "release_date": "1899-12-31"})
+
+
+def test_countries_are_normalised_and_deduplicated_in_order() -> None:
+    """Codes are read case-insensitively and kept once each, in the order first given."""
+    model = ModelRegistered.model_validate({**MODEL, "countries": ["de", "FR", " De ", "fr", "us"]})
+    assert model.countries == ("DE", "FR", "US")
+
+
+@pytest.mark.parametrize("code", ["XX", "FRA", "US-ZZ", "Europe"])
+def test_an_unknown_country_is_refused(code: str) -> None:
+    with pytest.raises((InvalidInput, ValidationError), match="unknown jurisdiction"):
+        MODEL_REGISTERED.validate({**MODEL, "countries": [code]})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "ModelRegistered.countries ('Developers' countries') accepts any jurisdiction code: 'EU' and "
+        "subdivisions such as 'US-CA' become the model's country (a subdivision then never matches "
+        "the API's two-letter country filter), while OrganisationRegistered.country refuses both"
+    ),
+)
+@pytest.mark.parametrize("code", ["EU", "US-CA"])
+def test_a_developers_country_is_a_country(code: str) -> None:
+    """A country is an ISO 3166-1 alpha-2 code, for a model's developers as for an organisation."""
+    with pytest.raises((InvalidInput, ValidationError)):
+        MODEL_REGISTERED.validate({**MODEL, "countries": [code]})
+
+
+@pytest.mark.parametrize("code", ["EU", "US-CA", "DE-BY"])
+def test_an_organisations_country_is_an_iso_country_not_a_union_or_a_region(code: str) -> None:
+    with pytest.raises(ValidationError, match="ISO 3166-1 alpha-2"):
+        OrganisationRegistered.model_validate({"name": "O", "country": code})
+
+
+def test_an_organisation_may_be_established_in_the_eu_and_active_in_regions() -> None:
+    """Its jurisdiction and jurisdictions are places where law applies: the EU and subdivisions
+    are such places, unlike for its country."""
+    org = OrganisationRegistered.model_validate(
+        {"name": "O", "country": "fr", "jurisdiction": "eu", "jurisdictions": ["us-ca", "US-CA", "de"]}
+    )
+    assert (org.country, org.jurisdiction, org.jurisdictions) == ("FR", "EU", ("US-CA", "DE"))
+
+
+@pytest.mark.parametrize(
+    "money",
+    [
+        {"amount": "-1", "currency": "EUR"},
+        {"amount": "10", "currency": "eur"},
+        {"amount": "10", "currency": "EURO"},
+    ],
+)
+def test_revenue_is_a_non_negative_amount_in_an_iso_4217_currency(money: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInput, match="annual_revenue"):
+        ORGANISATION_REGISTERED.validate({"name": "O", "annual_revenue": money})
+
+
+def test_a_deployment_is_somewhere_in_a_known_sector_with_a_countable_population() -> None:
+    base = {"name": "D", "deployer_id": "X", "model_id": "M", "jurisdictions": ["fr"], "sector": "health"}
+    assert DeploymentRegistered.model_validate(base).jurisdictions == ("FR",)
+    changes: list[tuple[dict[str, Any], str]] = [
+        ({"jurisdictions": []}, "jurisdictions"),
+        ({"sector": "casinos"}, "sector"),
+        ({"user_population": -1}, "user_population"),
+    ]
+    for change, field in changes:
+        with pytest.raises(InvalidInput, match=field):
+            DEPLOYMENT_REGISTERED.validate({**base, **change})
+
+
+def test_payloads_refuse_fields_they_do_not_define() -> None:
+    with pytest.raises(InvalidInput, match="colour"):
+        MODEL_REGISTERED.validate({**MODEL, "colour": "blue"})
+
+
+def test_the_sectors_cite_the_annex_iii_areas_in_the_regulations_order() -> None:
+    """Annex III of the AI Act: 1 biometrics, 2 critical infrastructure, 3 education and
+    vocational training, 4 employment, 5 essential private and public services, 6 law
+    enforcement, 7 migration, asylum and border control, 8 administration of justice and
+    democratic processes. The systemic sectors (finance, health, ...) are not Annex III areas."""
+    assert ANNEX_III == {
+        Sector.BIOMETRICS: "1",
+        Sector.CRITICAL_INFRASTRUCTURE: "2",
+        Sector.EDUCATION: "3",
+        Sector.EMPLOYMENT: "4",
+        Sector.ESSENTIAL_SERVICES: "5",
+        Sector.LAW_ENFORCEMENT: "6",
+        Sector.MIGRATION: "7",
+        Sector.JUSTICE_AND_DEMOCRACY: "8",
+    }
+    assert {Sector.FINANCE, Sector.HEALTH, Sector.ENERGY, Sector.TELECOMS, Sector.OTHER}.isdisjoint(ANNEX_III)

@@ -22,6 +22,7 @@ from custos.client import CustosApiError, CustosClient, CustosConnectionError
 from custos.client.errors import InvalidInputError, NotFoundError, UnauthenticatedError
 from custos.core.errors import InvalidInput, NotFound
 from custos.licensing.model import LicenceStatus, Scope, Transition
+from custos.licensing.views import DecisionView
 from custos.passports.model import Compute, Confidence, Dataset, Passport, Provenance
 from custos.registry.model import Accessibility, Sector
 from tests.servers import free_port, serving
@@ -151,8 +152,13 @@ def test_a_deployer_is_denied_without_a_licence_and_allowed_with_one(
             )
         )
         assert deployment.deployer_id == served.deployer_org
-        ask = {"sector": "finance", "subject_key": "customer-4711"}
-        denied = deployer.decide(served.deployer_org, model_id, "DE", **ask)
+
+        def ask() -> DecisionView:
+            return deployer.decide(
+                served.deployer_org, model_id, "DE", sector="finance", subject_key="customer-4711"
+            )
+
+        denied = ask()
         assert denied.allow is False and denied.reasons and denied.licence_id is None
 
         applied = deployer.apply_for_licence(
@@ -166,13 +172,13 @@ def test_a_deployer_is_denied_without_a_licence_and_allowed_with_one(
         granted = supervisor.decide_licence(applied.id, Transition.GRANT)
         assert granted.status is LicenceStatus.GRANTED and granted.valid_until is not None
 
-        allowed = deployer.decide(served.deployer_org, model_id, "DE", **ask)
+        allowed = ask()
         assert allowed.allow is True and allowed.licence_id == applied.id
         assert deployer.licence(applied.id).status is LicenceStatus.GRANTED
 
         suspended = supervisor.decide_licence(applied.id, "suspend", LicenceStep(reason="audit overdue"))
         assert suspended.status is LicenceStatus.SUSPENDED and suspended.reason == "audit overdue"
-        assert deployer.decide(served.deployer_org, model_id, "DE", **ask).allow is False
+        assert ask().allow is False
 
 
 def test_obligations_are_listed_page_by_page(served: Installation, model_id: str) -> None:
@@ -210,9 +216,9 @@ def test_other_problems_keep_their_status_title_and_detail(served: Installation)
 
 
 def test_no_answer_is_a_connection_error_not_an_httpx_one() -> None:
-    with CustosClient(f"http://127.0.0.1:{free_port()}", timeout=2) as nowhere:
-        with pytest.raises(CustosConnectionError) as raised:
-            nowhere.model("NOPE")
+    nowhere = CustosClient(f"http://127.0.0.1:{free_port()}", timeout=2)
+    with nowhere, pytest.raises(CustosConnectionError) as raised:
+        nowhere.model("NOPE")
     assert raised.value.status == 503
 
 

@@ -161,9 +161,9 @@ def test_every_body_is_typed(document: dict[str, Any]) -> None:
                 # An optional body (a token's expiry) is its schema or nothing.
                 for part in schema.get("anyOf", [schema]):
                     if part != {"type": "null"}:
-                        part = resolve(document, part)
-                        assert part.get("properties"), (method, path)
-                        assert part.get("additionalProperties") is not True, (method, path)
+                        typed = resolve(document, part)
+                        assert typed.get("properties"), (method, path)
+                        assert typed.get("additionalProperties") is not True, (method, path)
     assert bodies_seen > 20
 
 

@@ -153,6 +153,9 @@ def test_a_rollout_admits_its_stages_share_and_promotes_through_its_gates(
             {"stages": [{"name": "pilot", "percentage": 5, "max_users": 50_000}]},
             by=SUPERVISOR,
         )
+    falling = {"stages": [{"name": "a", "percentage": 50}, {"name": "b", "percentage": 5}]}
+    with pytest.raises(InvalidInput, match=r"invalid rollout plan: .*percentages must rise"):
+        rollouts.plan(licence["id"], falling, by=SUPERVISOR)
     plan = {
         "stages": [
             {"name": "pilot", "percentage": 5, "max_users": 1000, "gates": {"min_days": 30}},

@@ -14,6 +14,7 @@ from custos.filings.model import (
     Filing,
     FilingKind,
     Visibility,
+    parse,
     shown_to,
 )
 
@@ -26,6 +27,7 @@ __all__ = [
     "FilingView",
     "Visibility",
     "field_digest",
+    "parse",
     "shown_to",
     "verify_view",
 ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
@@ -19,6 +19,8 @@ from custos.core.errors import InvalidInput
 from custos.core.ids import new_id
 from custos.core.jurisdictions import jurisdiction
 from custos.filings.commitment import Disclosure, FilingView, field_digest, filing_digest
+
+M = TypeVar("M", bound=BaseModel)
 
 ENTRY_MEDIA_TYPE = "application/vnd.custos.ledger-entry.v1+json"
 
@@ -60,16 +62,19 @@ class FilingKind:
 
     def validate(self, content: dict[str, Any]) -> dict[str, Any]:
         """Validate content against the payload model; return it in JSON form."""
-        try:
-            parsed = self.payload.model_validate(content)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in error['loc']) or '(root)'}: {error['msg']}"
-                for error in exc.errors()
-            )
-            raise InvalidInput(f"invalid {self.name} filing: {problems}") from exc
-        dumped: dict[str, Any] = parsed.model_dump(mode="json")
+        dumped: dict[str, Any] = parse(self.payload, content, f"{self.name} filing").model_dump(mode="json")
         return dumped
+
+
+def parse(model: type[M], data: Any, what: str) -> M:
+    """``data`` as ``model``, or InvalidInput naming every offending field (never a raw pydantic error)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or '(root)'}: {error['msg']}" for error in exc.errors()
+        )
+        raise InvalidInput(f"invalid {what}: {problems}") from exc
 
 
 def _salt() -> str:

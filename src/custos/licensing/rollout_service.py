@@ -9,7 +9,7 @@ from custos.access.filer import file_as
 from custos.access.model import Principal
 from custos.core.clock import stored_utc
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from custos.filings import Filing, FilingKind
+from custos.filings import Filing, FilingKind, parse
 from custos.licensing.model import Scope
 from custos.licensing.rollout import (
     ROLLOUT_HELD,
@@ -76,7 +76,7 @@ class RolloutService:
                 raise NotFound(f"no licence {licence_id!r}")
             if not (by.sees_everything or by.organisation_id == licence["applicant_id"]):
                 raise Forbidden("only the licence holder or a supervisor plans its rollout")
-            plan = RolloutPlanned.model_validate(content) if isinstance(content, dict) else content
+            plan = parse(RolloutPlanned, content, "rollout plan") if isinstance(content, dict) else content
             problems = _contradictions(plan, Scope.model_validate(json.loads(licence["scope"])))
             if problems:
                 raise InvalidInput("the plan contradicts the licence: " + "; ".join(problems))

@@ -11,6 +11,7 @@ from custos.access.filer import file_as
 from custos.access.model import Principal, Role
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.core.ids import new_id
+from custos.filings import parse
 from custos.licensing.model import KINDS, LICENCE_APPLIED, LIFECYCLE, LicenceStatus, Scope, Transition
 from custos.store import Store
 from custos.store import licensing_views as lv
@@ -104,7 +105,7 @@ class LicensingService:
                 payload = {"reason": payload.get("reason"), "automatic": automatic}
             if transition in (Transition.GRANT, Transition.VARY) and payload.get("scope"):
                 self._within(
-                    Scope.model_validate(json.loads(row["scope"])), Scope.model_validate(payload["scope"])
+                    Scope.model_validate(json.loads(row["scope"])), parse(Scope, payload["scope"], "scope")
                 )
             uow.file(
                 file_as(

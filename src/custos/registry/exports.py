@@ -24,6 +24,10 @@ _IDS = {"provider_id", "developer_ids", "base_model_id", "base_model_name"}
 MODEL_FIELDS = [name for name in ModelRegistered.model_fields if name not in _IDS]
 
 
+#: The supplier of an exported model whose provider the reader may not know.
+WITHHELD_PROVIDER = "withheld (provider)"
+
+
 def withheld(kind: str, record_id: str) -> str:
     """The name a standard's document gives a record whose name the viewer may not see: the
     formats require a name, and the id is public."""
@@ -34,10 +38,12 @@ def model_item(registry: RegistryService, who: Principal, model_id: str) -> Impo
     """A registered model as an :class:`ImportItem`, with only what ``who`` may see."""
     model = registry.model(who, model_id)
     organisations = []
-    for org_id in model.get("developer_ids") or [model["provider_id"]]:
+    for org_id in model.get("developer_ids") or ([model["provider_id"]] if "provider_id" in model else []):
         org = registry.organisation(who, org_id)
         name = org.get("name") or withheld("organisation", org_id)
         organisations.append(OrganisationRef(name, org.get("country"), tuple(org.get("jurisdictions") or ())))
+    if not organisations:  # the provider itself is withheld from the reader: say so, name no one
+        organisations.append(OrganisationRef(WITHHELD_PROVIDER, None, ()))
     base_name = model.get("base_model_name")
     if not base_name and model.get("base_model_id"):
         base_name = registry.model(who, model["base_model_id"]).get("name")

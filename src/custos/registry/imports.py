@@ -21,13 +21,14 @@ from custos.core.errors import InvalidInput
 from custos.core.ids import new_id
 from custos.filings import Filing
 from custos.passports.model import Passport
-from custos.passports.records import ImportItem, Parsed, problems_of
+from custos.passports.records import ImportItem, Parsed, Problem, problems_of
 from custos.registry.model import (
     MODEL_REGISTERED,
     ORGANISATION_REGISTERED,
     PASSPORT_FILED,
     ModelRegistered,
     OrganisationKind,
+    OrganisationRegistered,
 )
 from custos.registry.service import RegistryService, acting_for
 from custos.store import registry_views as rv
@@ -78,16 +79,31 @@ def _refuse(parsed: Parsed) -> InvalidInput:
 
 
 def _checked(parsed: Parsed) -> Parsed:
-    """Move items whose model fields the registry would refuse to the problems, by record and path."""
+    """Move items whose model or organisations the registry would refuse to the problems, by
+    record and path."""
     checked = Parsed(problems=list(parsed.problems), notes=list(parsed.notes))
     for item in parsed.items:
-        try:
-            ModelRegistered.model_validate({**item.model, "provider_id": "checked"})
-        except ValidationError as exc:
-            checked.problems.extend(problems_of(item.label, exc, "model"))
-            continue
-        checked.items.append(item)
+        problems = _refusals(item)
+        if problems:
+            checked.problems.extend(problems)
+        else:
+            checked.items.append(item)
     return checked
+
+
+def _refusals(item: ImportItem) -> list[Problem]:
+    """What the registry would refuse of an item's model and of its organisations' countries."""
+    try:
+        ModelRegistered.model_validate({**item.model, "provider_id": "checked"})
+    except ValidationError as exc:
+        return problems_of(item.label, exc, "model")
+    for index, ref in enumerate(item.organisations):
+        if ref.country:
+            try:
+                OrganisationRegistered.model_validate({"name": ref.name, "country": ref.country})
+            except ValidationError as exc:
+                return problems_of(item.label, exc, f"organisations.{index}")
+    return []
 
 
 def import_parsed(

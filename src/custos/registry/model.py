@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from custos.core.errors import InvalidInput
 from custos.core.jurisdictions import jurisdiction
 from custos.filings import OWNER_FIELD, PUBLIC_FIELD, FilingKind
 from custos.passports.model import Money, Passport
@@ -78,8 +79,24 @@ ANNEX_III = {
 }
 
 
+def _code(value: str) -> str:
+    """A jurisdiction's code; an unknown one is a ValueError, so pydantic reports it per field."""
+    try:
+        return jurisdiction(value).code
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
+
+
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(jurisdiction(v).code for v in values))
+    return tuple(dict.fromkeys(_code(v) for v in values))
+
+
+def _country(value: str) -> str:
+    """An ISO 3166-1 alpha-2 country: not the EU, not a subdivision."""
+    code = _code(value)
+    if len(code) != 2 or code == "EU":
+        raise ValueError("country must be an ISO 3166-1 alpha-2 code")
+    return code
 
 
 class _Payload(BaseModel):
@@ -99,17 +116,12 @@ class OrganisationRegistered(_Payload):
     @field_validator("jurisdiction")
     @classmethod
     def _jurisdiction(cls, value: str | None) -> str | None:
-        return None if value is None else jurisdiction(value).code
+        return None if value is None else _code(value)
 
     @field_validator("country")
     @classmethod
     def _country(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        code = jurisdiction(value).code
-        if len(code) != 2 or code == "EU":
-            raise ValueError("country must be an ISO 3166-1 alpha-2 code")
-        return code
+        return None if value is None else _country(value)
 
     @field_validator("jurisdictions")
     @classmethod
@@ -144,7 +156,7 @@ class ModelRegistered(_Payload):
     @field_validator("countries")
     @classmethod
     def _countries(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        return _codes(values)
+        return tuple(dict.fromkeys(_country(v) for v in values))
 
 
 class DeploymentRegistered(_Payload):

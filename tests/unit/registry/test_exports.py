@@ -179,14 +179,6 @@ def test_names_the_reader_may_not_see_are_withheld_by_id(
     assert [o.name for o in inside.organisations] == [f"withheld (organisation {quiet['id']})"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "registry.exports.model_item reads model['provider_id'] when developer_ids is empty, but a "
-        "reader from whom provider_id is withheld (a visibility override the API accepts) has no "
-        "such key: the export raises KeyError instead of exporting without the provider"
-    ),
-)
 @pytest.mark.parametrize("fmt", READERS)
 def test_a_model_whose_provider_is_withheld_still_exports(
     registry: RegistryService, world: Parties, fmt: str

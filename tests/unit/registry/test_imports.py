@@ -239,16 +239,6 @@ def test_a_document_without_a_model_is_refused(
         import_parsed(registry, Parsed(), source="test", by=world.supervisor)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "an unknown country code raises InvalidInput from inside the pydantic validators "
-        "(core.jurisdictions.jurisdiction), which pydantic does not turn into a ValidationError: "
-        "imports._checked misses it for a model's countries (and never checks an organisation's "
-        "country, which fails only when filed), so skip_invalid refuses the whole import with a "
-        "message that names no record, instead of skipping the record"
-    ),
-)
 @pytest.mark.parametrize(
     "bad",
     [item("Bad", "Org B", countries=["XX"]), item("Bad", "Org B", country="XX")],

@@ -64,14 +64,6 @@ def test_an_unknown_country_is_refused(code: str) -> None:
         MODEL_REGISTERED.validate({**MODEL, "countries": [code]})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "ModelRegistered.countries ('Developers' countries') accepts any jurisdiction code: 'EU' and "
-        "subdivisions such as 'US-CA' become the model's country (a subdivision then never matches "
-        "the API's two-letter country filter), while OrganisationRegistered.country refuses both"
-    ),
-)
 @pytest.mark.parametrize("code", ["EU", "US-CA"])
 def test_a_developers_country_is_a_country(code: str) -> None:
     """A country is an ISO 3166-1 alpha-2 code, for a model's developers as for an organisation."""

@@ -247,7 +247,7 @@ def test_importing_the_client_loads_neither_the_store_nor_sqlalchemy() -> None:
 
 #: What the client's modules may import: the standard library's typing helpers, httpx, pydantic,
 #: and the modules that define the payloads, the read models and the errors.
-ALLOWED_PACKAGES = {"__future__", "collections", "datetime", "types", "typing", "httpx", "pydantic"}
+ALLOWED_PACKAGES = {"__future__", "collections", "datetime", "types", "typing", "urllib", "httpx", "pydantic"}
 ALLOWED_MODULES = {
     "custos",  # the package root, for its version
     "custos.api.bodies",

@@ -3,18 +3,33 @@ can generate a client from it; and the read models keep up with the payloads the
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 import pytest
 from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, TypeAdapter
 
+from custos.access import Role
 from custos.api import bodies, create_app, examples
-from custos.licensing.model import LicenceApplied
+from custos.api.json_types import json_types
+from custos.filings import FilingKind
+from custos.licensing.model import LICENCE_APPLIED, LicenceApplied
 from custos.passports.model import Passport
-from custos.registry.model import DeploymentRegistered, ModelRegistered, OrganisationRegistered
+from custos.registry.model import (
+    DEPLOYMENT_REGISTERED,
+    MODEL_REGISTERED,
+    ORGANISATION_REGISTERED,
+    PASSPORT_FILED,
+    DeploymentRegistered,
+    ModelRegistered,
+    OrganisationRegistered,
+)
 from custos.registry.views import DeploymentView, ModelView, OrganisationView, PassportView
+from custos.store import ledger_sql
+from tests.functional.conftest import Api
+from tests.functional.test_routes import api_routes
 from tests.installations import sqlite_installation
 
 SCHEMAS = "#/components/schemas/"
@@ -223,3 +238,72 @@ def test_the_read_models_show_every_field_of_their_payload(
     shown = set(view.model_fields) - {"id", "withheld", "filing_id"}
     assert shown == set(payload.model_fields)
     assert all(not view.model_fields[name].is_required() for name in shown)
+
+
+def test_every_json_body_refuses_values_of_a_type_its_schema_does_not_admit(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    store = sqlite_installation(tmp_path_factory.mktemp("routes"))
+    try:
+        routes = api_routes(create_app(store, checkpoint_interval=None, compliance_interval=None).routes)
+    finally:
+        store.close()
+    with_bodies = [route for route in routes if route.body_field is not None]
+    assert len(with_bodies) > 20
+    for route in with_bodies:
+        assert route.body_field is not None
+        checks = [m for m in route.body_field.field_info.metadata if isinstance(m, BeforeValidator)]
+        assert checks, route.path
+
+
+def test_a_value_of_another_json_type_is_refused_with_its_field_named(api: Api) -> None:
+    """Pydantic alone would read 0 as false and "3e25" as a number; the document says neither."""
+    with api.store.read() as conn:
+        before = ledger_sql.tree_size(conn)
+    passport = {
+        "provenance": {"source": "manual"},
+        "evaluations": [{"metric": "accuracy", "value": 0.9, "verified": 0}],
+        "compute": {"training_flop": "3e25"},
+    }
+    response = api.client.post(
+        f"/v1/models/{api.samples['model']}/passports",
+        json={"content": passport},
+        headers=api.headers(Role.SUPERVISOR),
+    )
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert [(e["location"], e["reason"]) for e in response.json()["errors"]] == [
+        ("body.content.evaluations.0.verified", "Input should be a valid boolean or null"),
+        ("body.content.compute.training_flop", "Input should be a valid number or null"),
+    ]
+    with api.store.read() as conn:
+        assert ledger_sql.tree_size(conn) == before
+    # Python callers' own values (dates, models) are the models' to judge, not refused as "not JSON".
+    step = TypeAdapter(Annotated[bodies.LicenceStep, json_types(bodies.LicenceStep)])
+    assert step.validate_python({"valid_from": date(2026, 1, 1)}).valid_from == date(2026, 1, 1)
+
+
+PROVIDER = "01JAZ0Q5V8M3K7T2W9X4C6B1DE"
+SAME_CONTENT = [
+    (bodies.OrganisationFiling, ORGANISATION_REGISTERED, examples.ORGANISATION["content"]),
+    (bodies.OrganisationFiling, ORGANISATION_REGISTERED, {"name": " Bank AG ", "jurisdiction": "de"}),
+    (bodies.ModelFiling, MODEL_REGISTERED, {**examples.MODEL["content"], "version": None}),
+    (bodies.ModelFiling, MODEL_REGISTERED, {"name": "Tiny", "provider_id": PROVIDER, "countries": ["fr"]}),
+    (bodies.PassportFiling, PASSPORT_FILED, examples.PASSPORT["content"]),
+    (
+        bodies.PassportFiling,
+        PASSPORT_FILED,
+        {"provenance": {"source": "manual"}, "known_limitations": ["", " a "]},
+    ),
+    (bodies.DeploymentFiling, DEPLOYMENT_REGISTERED, examples.DEPLOYMENT["content"]),
+    (bodies.LicenceApplicationFiling, LICENCE_APPLIED, examples.LICENCE_APPLICATION["content"]),
+]
+
+
+@pytest.mark.parametrize(("body", "kind", "sent"), SAME_CONTENT)
+def test_a_service_files_what_it_filed_before_the_bodies_were_typed(
+    body: type[BaseModel], kind: FilingKind, sent: dict[str, Any]
+) -> None:
+    """The routes hand the services the validated body's fields as sent (``exclude_unset``); the
+    filing made of it is the one the raw content made, defaults, normalisation and nulls alike."""
+    read = body.model_validate({"content": sent})
+    assert kind.validate(bodies.content(read.content)) == kind.validate(sent)  # type: ignore[attr-defined]

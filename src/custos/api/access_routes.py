@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from custos.access import ROLE_PERMISSIONS, AccessService, Permission, Principal, Role
 from custos.api.auth import access_service, require
+from custos.api.json_types import json_types
 
 router = APIRouter(prefix="/v1", tags=["access"])
 Service = Annotated[AccessService, Depends(access_service)]
@@ -85,7 +86,9 @@ def list_actors(
 
 @router.post("/actors", response_model=Actor, status_code=201)
 def add_actor(
-    body: NewActor, service: Service, who: Annotated[Principal, Depends(require(Permission.ACTORS_WRITE))]
+    body: Annotated[NewActor, json_types(NewActor)],
+    service: Service,
+    who: Annotated[Principal, Depends(require(Permission.ACTORS_WRITE))],
 ) -> Actor:
     return Actor(**service.add_actor(body.name, body.role, body.organisation, body.jurisdiction, by=who))
 
@@ -95,7 +98,7 @@ def issue_token(
     actor_id: str,
     service: Service,
     _: Annotated[Principal, Depends(require(Permission.TOKENS_ISSUE))],
-    body: TokenRequest | None = None,
+    body: Annotated[TokenRequest | None, json_types(TokenRequest)] = None,
 ) -> IssuedToken:
     """A new token for the actor; without a body it lasts until revoked."""
     expiry = body or TokenRequest()

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from custos.access import Permission, Principal
 from custos.api.auth import require
 from custos.api.bodies import DecisionBatch, DecisionRequest
+from custos.api.json_types import json_types
 from custos.core.jurisdictions import jurisdiction
 from custos.licensing import Context, DecisionPoint
 from custos.licensing.service import check_requester
@@ -45,7 +46,9 @@ def _json(content: Any) -> Response:
 # The answers are written by orjson straight from the decision point: the response models only
 # document them (a Response is returned as it is, never validated again on the hot path).
 @router.post("/decisions", response_model=DecisionView)
-async def decision(body: DecisionRequest, request: Request, who: Asker) -> Response:
+async def decision(
+    body: Annotated[DecisionRequest, json_types(DecisionRequest)], request: Request, who: Asker
+) -> Response:
     """May this deployer serve this request with this model, now? Allow or deny, with reasons.
 
     Answered on the event loop from the decision point's memory: no database, no thread."""
@@ -53,6 +56,8 @@ async def decision(body: DecisionRequest, request: Request, who: Asker) -> Respo
 
 
 @router.post("/decisions/batch", response_model=list[DecisionView])
-async def decisions(body: DecisionBatch, request: Request, who: Asker) -> Response:
+async def decisions(
+    body: Annotated[DecisionBatch, json_types(DecisionBatch)], request: Request, who: Asker
+) -> Response:
     point = _decision_point(request)
     return _json([_decide(point, who, item) for item in body.requests])

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
+from custos.api.json_types import json_types
 from custos.oversight import IncidentService
 from custos.oversight.incidents import IncidentReported, IncidentStep
 from custos.oversight.views import IncidentView
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/v1/incidents", tags=["oversight"])
 
 @router.post("", status_code=201, response_model=IncidentView, response_model_exclude_unset=True)
 def report_incident(
-    body: IncidentReported,
+    body: Annotated[IncidentReported, json_types(IncidentReported)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.INCIDENTS_REPORT))],
 ) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def report_incident(
 )
 def close_incident(
     incident_id: str,
-    body: IncidentStep,
+    body: Annotated[IncidentStep, json_types(IncidentStep)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.INCIDENTS_CLOSE))],
 ) -> dict[str, Any]:
@@ -43,7 +44,7 @@ def close_incident(
 )
 def confirm_incident(
     incident_id: str,
-    body: IncidentStep,
+    body: Annotated[IncidentStep, json_types(IncidentStep)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.INCIDENTS_CONFIRM))],
 ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from custos.access import Permission, Principal
 from custos.api.auth import require
 from custos.api.bodies import LicenceApplicationFiling, LicenceStep, content
+from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput, NotFound
 from custos.licensing import LicenceStatus, LicensingService, Transition
 from custos.licensing.compliance import sweep
@@ -48,7 +49,7 @@ def list_licences(
 
 @router.post("/licences", status_code=201, response_model=LicenceView)
 def apply(
-    body: LicenceApplicationFiling,
+    body: Annotated[LicenceApplicationFiling, json_types(LicenceApplicationFiling)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.LICENCES_APPLY))],
 ) -> dict[str, Any]:
@@ -75,7 +76,7 @@ class Move(BaseModel):
 @router.post("/licences/{licence_id}/rollout", status_code=201, response_model=RolloutView)
 def plan_rollout(
     licence_id: str,
-    body: RolloutPlanned,
+    body: Annotated[RolloutPlanned, json_types(RolloutPlanned)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.LICENCES_APPLY))],
 ) -> dict[str, Any]:
@@ -92,7 +93,7 @@ def rollout_status(licence_id: str, request: Request, who: Reader) -> dict[str, 
 @router.post("/licences/{licence_id}/rollout/metrics", status_code=201, response_model=RolloutView)
 def report_rollout_metrics(
     licence_id: str,
-    body: MetricsReported,
+    body: Annotated[MetricsReported, json_types(MetricsReported)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.LICENCES_APPLY))],
 ) -> dict[str, Any]:
@@ -103,7 +104,11 @@ def report_rollout_metrics(
 
 @router.post("/licences/{licence_id}/rollout/{move}", status_code=201, response_model=RolloutView)
 def move_rollout(
-    licence_id: str, move: Literal["promote", "hold", "rollback"], body: Move, request: Request, who: Decider
+    licence_id: str,
+    move: Literal["promote", "hold", "rollback"],
+    body: Annotated[Move, json_types(Move)],
+    request: Request,
+    who: Decider,
 ) -> dict[str, Any]:
     service = RolloutService(request.app.state.store)
     if move == "promote":
@@ -117,7 +122,11 @@ def move_rollout(
 
 @router.post("/licences/{licence_id}/{transition}", status_code=201, response_model=LicenceView)
 def decide_licence(
-    licence_id: str, transition: Transition, body: LicenceStep, request: Request, who: Decider
+    licence_id: str,
+    transition: Transition,
+    body: Annotated[LicenceStep, json_types(LicenceStep)],
+    request: Request,
+    who: Decider,
 ) -> dict[str, Any]:
     """Grant (with conditions), refuse, suspend, reinstate, vary, revoke or expire a licence."""
     return _licensing(request).decide(licence_id, transition, content(body), by=who)
@@ -129,13 +138,18 @@ def recognitions(request: Request, _: Reader) -> list[dict[str, Any]]:
 
 
 @router.post("/recognitions", status_code=201, response_model=RecognitionView)
-def recognise(body: RecognitionAgreed, request: Request, who: Decider) -> dict[str, Any]:
+def recognise(
+    body: Annotated[RecognitionAgreed, json_types(RecognitionAgreed)], request: Request, who: Decider
+) -> dict[str, Any]:
     """Recognise another jurisdiction's licences (for some sectors and classes, with extra conditions)."""
     return RecognitionService(request.app.state.store).agree(body.model_dump(mode="json"), by=who)
 
 
 @router.post("/recognitions/{agreement_id}/end", status_code=201, response_model=RecognitionView)
 def end_recognition(
-    agreement_id: str, body: RecognitionEnded, request: Request, who: Decider
+    agreement_id: str,
+    body: Annotated[RecognitionEnded, json_types(RecognitionEnded)],
+    request: Request,
+    who: Decider,
 ) -> dict[str, Any]:
     return RecognitionService(request.app.state.store).end(agreement_id, body.reason, by=who)

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from custos.access import Permission, Principal
 from custos.api.auth import require
 from custos.api.bodies import Reasoned
+from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput
 from custos.core.jurisdictions import jurisdiction as jurisdiction_of
 from custos.policy import ObligationQuery, PolicyService
@@ -90,7 +91,9 @@ async def load(
 
 
 @router.post("/evaluate", response_model=EvaluationSummary)
-def evaluate(body: EvaluationRequest, request: Request, who: Writer) -> dict[str, Any]:
+def evaluate(
+    body: Annotated[EvaluationRequest, json_types(EvaluationRequest)], request: Request, who: Writer
+) -> dict[str, Any]:
     return _policy(request).evaluate(by=who, subject_ids=body.subjects, dry_run=body.dry_run).summary()
 
 
@@ -142,7 +145,7 @@ def explain(obligation_id: str, request: Request, who: Reader) -> dict[str, Any]
 
 
 @router.post("/whatif", response_model=WhatIfAnswer)
-def whatif(body: WhatIf, request: Request, who: Reader) -> dict[str, Any]:
+def whatif(body: Annotated[WhatIf, json_types(WhatIf)], request: Request, who: Reader) -> dict[str, Any]:
     return _policy(request).whatif(who, body.subject, body.facts)
 
 
@@ -152,7 +155,9 @@ def whatif(body: WhatIf, request: Request, who: Reader) -> dict[str, Any]:
     response_model=ObligationView,
     response_model_exclude_unset=True,
 )
-def waive(obligation_id: str, body: Reasoned, request: Request, who: Writer) -> dict[str, Any]:
+def waive(
+    obligation_id: str, body: Annotated[Reasoned, json_types(Reasoned)], request: Request, who: Writer
+) -> dict[str, Any]:
     return _policy(request).waive(obligation_id, body.reason, by=who)
 
 
@@ -162,5 +167,7 @@ def waive(obligation_id: str, body: Reasoned, request: Request, who: Writer) -> 
     response_model=ObligationView,
     response_model_exclude_unset=True,
 )
-def discharge(obligation_id: str, body: Discharge, request: Request, who: Writer) -> dict[str, Any]:
+def discharge(
+    obligation_id: str, body: Annotated[Discharge, json_types(Discharge)], request: Request, who: Writer
+) -> dict[str, Any]:
     return _policy(request).discharge(obligation_id, body.evidence, by=who)

@@ -16,6 +16,7 @@ from custos.access import Permission, Principal
 from custos.api.auth import require
 from custos.api.bodies import DeploymentFiling, ModelFiling, OrganisationFiling, PassportFiling, content
 from custos.api.envelopes import DeploymentPage, ModelPage, OrganisationPage
+from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput
 from custos.registry import (
     Accessibility,
@@ -69,7 +70,7 @@ def list_organisations(
     "/organisations", status_code=201, response_model=OrganisationView, response_model_exclude_unset=True
 )
 def register_organisation(
-    body: OrganisationFiling,
+    body: Annotated[OrganisationFiling, json_types(OrganisationFiling)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.ORGANISATIONS_WRITE))],
 ) -> dict[str, Any]:
@@ -117,7 +118,9 @@ def list_models(
 
 @router.post("/models", status_code=201, response_model=ModelView, response_model_exclude_unset=True)
 def register_model(
-    body: ModelFiling, request: Request, who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))]
+    body: Annotated[ModelFiling, json_types(ModelFiling)],
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))],
 ) -> dict[str, Any]:
     return _registry(request).register_model(content(body.content), by=who, visibility=body.visibility)
 
@@ -144,7 +147,7 @@ def passport_history(model_id: str, request: Request, who: Reader) -> list[dict[
 )
 def file_passport(
     model_id: str,
-    body: PassportFiling,
+    body: Annotated[PassportFiling, json_types(PassportFiling)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))],
 ) -> dict[str, Any]:
@@ -157,7 +160,14 @@ def file_passport(
 @router.get(
     "/models/{model_id}/export",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}}},
+    responses={
+        200: {
+            "description": "The CycloneDX or SPDX document (JSON)",
+            "content": {
+                media_type: {"schema": {"type": "object"}} for _, media_type in EXPORT_FORMATS.values()
+            },
+        }
+    },
 )
 def export(
     model_id: str,
@@ -196,7 +206,7 @@ def list_deployments(
     "/deployments", status_code=201, response_model=DeploymentView, response_model_exclude_unset=True
 )
 def register_deployment(
-    body: DeploymentFiling,
+    body: Annotated[DeploymentFiling, json_types(DeploymentFiling)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.DEPLOYMENTS_WRITE))],
 ) -> dict[str, Any]:

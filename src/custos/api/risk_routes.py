@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access import Permission, Principal
 from custos.api.auth import require
+from custos.api.json_types import json_types
 from custos.risk import RiskService, Submission, scenario_network
 from custos.risk.adapters import charts
 
@@ -70,7 +71,9 @@ def list_examples(
 
 @router.post("/runs", status_code=202)
 def start_run(
-    body: RunRequest, request: Request, who: Annotated[Principal, Depends(require(Permission.RISK_RUN))]
+    body: Annotated[RunRequest, json_types(RunRequest)],
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.RISK_RUN))],
 ) -> dict[str, Any]:
     """Validate the scenario against the network, then run it in the background."""
     service = _service(request)

@@ -12,11 +12,13 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import custos
+from custos.api.bodies import LicenceStep
 from custos.api.envelopes import ModelPage
 from custos.client.errors import CustosApiError, CustosConnectionError, problem_error
 from custos.filings import Visibility
@@ -59,6 +61,11 @@ def _filing(content: BaseModel, visibility: Visibilities | None) -> dict[str, An
     if visibility is not None:
         body["visibility"] = {name: str(value) for name, value in visibility.items()}
     return body
+
+
+def _id(value: str) -> str:
+    """An id as one path segment: whatever it holds, it cannot reach another route."""
+    return quote(value, safe="")
 
 
 def _query(**values: Any) -> dict[str, Any]:
@@ -151,7 +158,7 @@ class CustosClient:
         return self._read(OrganisationView, answer)
 
     def organisation(self, organisation_id: str) -> OrganisationView:
-        return self._read(OrganisationView, self._call("GET", f"/v1/organisations/{organisation_id}"))
+        return self._read(OrganisationView, self._call("GET", f"/v1/organisations/{_id(organisation_id)}"))
 
     def register_model(self, model: ModelRegistered, *, visibility: Visibilities | None = None) -> ModelView:
         """Register a model. A ``custos.api.bodies.ModelRegistration`` may leave out the provider,
@@ -164,16 +171,18 @@ class CustosClient:
         """File a new version of the model's passport; it supersedes the current one. Sections
         are public except ``compute``, ``energy`` and ``data_quality`` (the owner's and the
         supervisors'), unless ``visibility`` says otherwise."""
-        answer = self._call("POST", f"/v1/models/{model_id}/passports", json=_filing(passport, visibility))
+        answer = self._call(
+            "POST", f"/v1/models/{_id(model_id)}/passports", json=_filing(passport, visibility)
+        )
         return self._read(PassportVersion, answer)
 
     def model(self, model_id: str) -> ModelDetail:
         """A model with its current passport, as far as this caller may see them."""
-        return self._read(ModelDetail, self._call("GET", f"/v1/models/{model_id}"))
+        return self._read(ModelDetail, self._call("GET", f"/v1/models/{_id(model_id)}"))
 
     def passports(self, model_id: str) -> list[PassportVersion]:
         """Every version of the model's passport, newest first."""
-        return self._read_list(PassportVersion, self._call("GET", f"/v1/models/{model_id}/passports"))
+        return self._read_list(PassportVersion, self._call("GET", f"/v1/models/{_id(model_id)}/passports"))
 
     def model_pages(
         self,
@@ -222,7 +231,7 @@ class CustosClient:
         return self._read(DeploymentView, answer)
 
     def deployment(self, deployment_id: str) -> DeploymentView:
-        return self._read(DeploymentView, self._call("GET", f"/v1/deployments/{deployment_id}"))
+        return self._read(DeploymentView, self._call("GET", f"/v1/deployments/{_id(deployment_id)}"))
 
     # --- the decision point ---------------------------------------------------------------------
 
@@ -291,7 +300,7 @@ class CustosClient:
         return self._read(LicenceView, answer)
 
     def licence(self, licence_id: str) -> LicenceView:
-        return self._read(LicenceView, self._call("GET", f"/v1/licences/{licence_id}"))
+        return self._read(LicenceView, self._call("GET", f"/v1/licences/{_id(licence_id)}"))
 
     def licences(self, *, status: LicenceStatus | str | None = None, limit: int = 1000) -> list[LicenceView]:
         """The caller's organisation's licences (a supervisor's: all)."""
@@ -299,10 +308,12 @@ class CustosClient:
         return self._read_list(LicenceView, self._call("GET", "/v1/licences", params=params))
 
     def decide_licence(
-        self, licence_id: str, transition: Transition | str, step: BaseModel | None = None
+        self, licence_id: str, transition: Transition | str, step: LicenceStep | None = None
     ) -> LicenceView:
         """Grant, refuse, suspend, reinstate, vary, revoke or expire a licence (supervisors);
-        ``step`` is a ``custos.api.bodies.LicenceStep`` (none for a grant on the terms applied for)."""
+        without a ``step``, a grant is on the terms applied for."""
         body = {} if step is None else _payload(step)
-        answer = self._call("POST", f"/v1/licences/{licence_id}/{Transition(transition).value}", json=body)
+        answer = self._call(
+            "POST", f"/v1/licences/{_id(licence_id)}/{Transition(transition).value}", json=body
+        )
         return self._read(LicenceView, answer)

@@ -13,8 +13,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
+from custos.core.clock import stored_utc
 from custos.passports.model import (
     Compute,
     DataQualityNote,
@@ -26,9 +27,14 @@ from custos.passports.model import (
 )
 from custos.registry.model import Accessibility, Lineage, OrganisationKind, Sector
 
-#: A moment the services render with ``isoformat()``: parsed as a datetime, written back as it came
-#: (``+00:00``, not pydantic's ``Z``), so an answer reads the same through a response model.
-Moment = Annotated[datetime, PlainSerializer(lambda moment: moment.isoformat(), return_type=str)]
+#: A moment as the services render it (``isoformat()``): parsed as a datetime and written back the
+#: same way (``+00:00``, not pydantic's ``Z``), so an answer reads the same through a response
+#: model. A time without its zone is one SQLite gave back, stored in UTC: it is given its zone.
+Moment = Annotated[
+    datetime,
+    AfterValidator(stored_utc),
+    PlainSerializer(lambda moment: moment.isoformat(), return_type=str),
+]
 
 WITHHELD = "Fields of the record the reader may not see: their values are never sent."
 

@@ -11,9 +11,11 @@ import random
 import time
 
 from benchmarks.common import row, scratch_store
-from custos.access import operator
-from custos.licensing import Context, DecisionPoint, LicensingService, Transition
-from custos.registry import RegistryService
+from custos.access.service import operator
+from custos.licensing.decision import Context, DecisionPoint
+from custos.licensing.model import Transition
+from custos.licensing.service import LicensingService
+from custos.registry.service import RegistryService
 
 
 def main() -> None:

@@ -20,9 +20,11 @@ from pathlib import Path
 import httpx
 
 from benchmarks.common import row, scratch_store
-from custos.access import AccessService, Role, operator
-from custos.licensing import LicensingService, Transition
-from custos.registry import RegistryService
+from custos.access.model import Role
+from custos.access.service import AccessService, operator
+from custos.licensing.model import Transition
+from custos.licensing.service import LicensingService
+from custos.registry.service import RegistryService
 
 LUA = """
 wrk.method = "POST"

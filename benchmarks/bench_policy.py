@@ -16,16 +16,17 @@ from dataclasses import replace
 
 from benchmarks.common import row, scratch_store
 from benchmarks.synthetic_registry import build
-from custos.access import operator
+from custos.access.service import operator
 from custos.core.memory import collection_paused
 from custos.installation import COMPOSITION
-from custos.policy import PolicyService, builtin_packs
 from custos.policy.engine import subjects_of
 from custos.policy.evaluate import Evaluator
-from custos.policy.pack import BUILTIN
-from custos.registry import ModelQuery, PageRequest, RegistryService
+from custos.policy.pack import BUILTIN, builtin_packs
+from custos.policy.service import PolicyService
 from custos.registry.importers import import_shipped
+from custos.registry.service import RegistryService
 from custos.store import Composition, Hook, Store
+from custos.store.registry_views import ModelQuery, PageRequest
 
 
 def bulk(models: int, deployments: int) -> None:

@@ -19,10 +19,10 @@ import httpx
 
 from benchmarks.common import row, scratch_store
 from benchmarks.synthetic_registry import WORDS, build
-from custos.access import operator
+from custos.access.service import operator
 from custos.passports.epoch import SHIPPED
-from custos.registry import RegistryService
 from custos.registry.importers import import_text
+from custos.registry.service import RegistryService
 
 
 def epoch_import() -> None:

@@ -16,16 +16,17 @@ from pathlib import Path
 from rich.progress import Progress
 
 from benchmarks.common import WORK
-from custos.access import operator
+from custos.access.service import operator
 from custos.core.settings import Settings
 from custos.installation import COMPOSITION, create_installation
-from custos.registry import RegistryService, Sector
 from custos.registry.model import (
     DEPLOYMENT_REGISTERED,
     MODEL_REGISTERED,
     ORGANISATION_REGISTERED,
     PASSPORT_FILED,
+    Sector,
 )
+from custos.registry.service import RegistryService
 from custos.store import Store, migrate
 
 COUNTRIES = ["US", "CN", "GB", "FR", "DE", "CA", "JP", "KR", "IN", "IL", "CH", "NL", "SE", "SG", "AE"]

@@ -20,19 +20,21 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
-from custos.access import AccessService, Role, operator
+from custos.access.model import Role
+from custos.access.service import AccessService, operator
 from custos.api import create_app
 from custos.core.settings import Settings
 from custos.demo import seed
 from custos.demo.world import World
 from custos.installation import create_installation
-from custos.licensing import LicensingService, Transition
+from custos.licensing.model import Transition
 from custos.licensing.rollout_service import RolloutService
+from custos.licensing.service import LicensingService
 from custos.passports.epoch import SHIPPED
-from custos.policy import PolicyService
 from custos.policy.pack import BUILTIN
-from custos.registry import RegistryService
+from custos.policy.service import PolicyService
 from custos.registry.importers import import_text
+from custos.registry.service import RegistryService
 from custos.store import Store
 from custos.store import registry_views as rv
 from tests import prerequisites

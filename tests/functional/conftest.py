@@ -9,15 +9,18 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
-from custos.access import ACTOR_ROLES, AccessService, Role, operator
+from custos.access.model import ACTOR_ROLES, Role
+from custos.access.service import AccessService, operator
 from custos.api import create_app
 from custos.core.clock import FixedClock
 from custos.core.settings import Settings
 from custos.installation import COMPOSITION, create_installation
-from custos.licensing import LicensingService, Transition
-from custos.policy import ObligationQuery, PolicyService
-from custos.registry import RegistryService
+from custos.licensing.model import Transition
+from custos.licensing.service import LicensingService
+from custos.policy.service import PolicyService
+from custos.registry.service import RegistryService
 from custos.store import Store
+from custos.store.policy_views import ObligationQuery
 from tests.conftest import TEST_NOW
 from tests.unit.policy.test_pack import GOOD
 

@@ -236,11 +236,6 @@ def test_importing_the_client_loads_no_web_framework() -> None:
     assert not [m for m in loaded if m.startswith(("fastapi", "starlette", "uvicorn", "custos.api.app"))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the payload models live in packages (custos.registry, custos.licensing, custos.oversight) "
-    "whose __init__ imports their services, and so the store; the client names none of them itself",
-)
 def test_importing_the_client_loads_neither_the_store_nor_sqlalchemy() -> None:
     assert _loaded_by_importing_the_client() == []
 

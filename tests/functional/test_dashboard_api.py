@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from custos.access import ROLE_PERMISSIONS, AccessService, Role, operator
+from custos.access.model import Role
+from custos.access.permissions import ROLE_PERMISSIONS
+from custos.access.service import AccessService, operator
 from tests.functional.conftest import Api
 
 

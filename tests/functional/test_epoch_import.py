@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from custos.access import Role
+from custos.access.model import Role
 from custos.core.settings import load_settings
 from custos.installation import COMPOSITION
 from custos.passports.epoch import SHIPPED

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from custos.access import Role
+from custos.access.model import Role
 from custos.filings import FilingView, verify_view
 from custos.ledger import Verifier, leaf_hash, open_checkpoint, verify_inclusion
 from tests.functional.conftest import Api

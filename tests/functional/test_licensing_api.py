@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from custos.access import Role
+from custos.access.model import Role
 from tests.functional.conftest import Api
 from tests.functional.test_registry_api import provider_elsewhere
 

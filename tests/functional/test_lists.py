@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from custos.access import Role, operator
+from custos.access.model import Role
+from custos.access.service import operator
 from custos.filings import Visibility
-from custos.policy import PolicyService
-from custos.registry import RegistryService
+from custos.policy.service import PolicyService
+from custos.registry.service import RegistryService
 from tests.functional.conftest import Api
 from tests.unit.policy.test_pack import GOOD
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
 from pydantic import BaseModel, BeforeValidator, TypeAdapter
 
-from custos.access import Role
+from custos.access.model import Role
 from custos.api import bodies, create_app, examples
 from custos.api.json_types import json_types
 from custos.filings import FilingKind

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custos.access import Role
+from custos.access.model import Role
 from custos.store import ledger_sql
 from tests.functional.conftest import Api
 from tests.functional.test_registry_api import provider_elsewhere

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from custos.access import Role
+from custos.access.model import Role
 from custos.passports.cyclonedx import schema_problems
 from custos.store import ledger_sql
 from tests.functional.conftest import Api
@@ -77,9 +77,9 @@ def test_the_cyclonedx_export_validates_and_the_spdx_export_imports(api: Api) ->
 
 @pytest.mark.parametrize("fmt", ["cyclonedx", "spdx"])
 def test_a_model_whose_name_is_withheld_exports_without_it(api: Api, fmt: str) -> None:
-    from custos.access import operator
+    from custos.access.service import operator
     from custos.filings import Visibility
-    from custos.registry import RegistryService
+    from custos.registry.service import RegistryService
 
     provider = api.organisations["provider"]["id"]
     hidden = RegistryService(api.store).register_model(

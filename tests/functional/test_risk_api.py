@@ -11,7 +11,7 @@ import pytest
 from distributed import LocalCluster
 from fastapi.testclient import TestClient
 
-from custos.access import Role
+from custos.access.model import Role
 from custos.api import create_app
 from custos.filings import FilingView
 from tests.functional.conftest import Api

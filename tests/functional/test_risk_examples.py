@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from custos.access import Role
+from custos.access.model import Role
 from custos.risk import EXAMPLES, load_scenario
 from custos.risk.engine.digests import scenario_digest
 from tests.functional.conftest import Api

@@ -7,10 +7,12 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from custos.access import REFUSED, ROLE_PERMISSIONS, AccessService, Permission, Role, operator
+from custos.access.model import Role
+from custos.access.permissions import ROLE_PERMISSIONS, Permission
+from custos.access.service import REFUSED, AccessService, operator
 from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout_service import RolloutService
-from custos.oversight import IncidentService
+from custos.oversight.incidents import IncidentService
 from custos.risk import EXAMPLES, RiskService
 from tests.functional.conftest import Api
 from tests.unit.policy.test_pack import GOOD

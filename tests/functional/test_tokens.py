@@ -13,7 +13,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from custos.access import REFUSED, TOKEN_CACHE_SECONDS, AccessService, Role
+from custos.access.model import Role
+from custos.access.service import REFUSED, TOKEN_CACHE_SECONDS, AccessService
 from custos.cli.app import app
 from custos.core.clock import FixedClock
 from custos.core.errors import Unauthenticated

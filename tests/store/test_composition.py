@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from custos.access import OPERATOR_ID, Principal, Role
 from custos.access.contribution import CONTRIBUTION as ACCESS
+from custos.access.model import OPERATOR_ID, Principal, Role
 from custos.installation import COMPOSITION, INSTALLATION, create_installation
-from custos.policy import PolicyService, builtin_packs
-from custos.registry import RegistryService
+from custos.policy.pack import builtin_packs
+from custos.policy.service import PolicyService
 from custos.registry.contribution import CONTRIBUTION as REGISTRY
+from custos.registry.service import RegistryService
 from custos.store import Composition, CompositionError, Store, ledger_sql
 from custos.store import policy_views as pv
 

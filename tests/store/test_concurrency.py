@@ -41,8 +41,8 @@ def test_concurrent_imports_register_a_new_organisation_once(store: Store) -> No
 
     from sqlalchemy import select
 
-    from custos.registry import RegistryService
     from custos.registry.importers import import_text
+    from custos.registry.service import RegistryService
     from custos.store._tables import organisations
     from tests.store.test_registry import SUPERVISOR
 

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from custos.access import Principal, Role
+from custos.access.model import Principal, Role
 from custos.core import Conflict, FixedClock, Forbidden, InvalidInput, NotFound
-from custos.licensing import Context, DecisionPoint, LicensingService, Transition
-from custos.registry import RegistryService
+from custos.licensing.decision import Context, DecisionPoint
+from custos.licensing.model import Transition
+from custos.licensing.service import LicensingService
+from custos.registry.service import RegistryService
 from custos.store import Store
 from tests.store.test_registry import SUPERVISOR
 
@@ -194,7 +196,7 @@ def test_an_open_serious_incident_holds_a_rollout_back_until_it_is_closed(
     store: Store, world: dict[str, str]
 ) -> None:
     from custos.licensing.rollout_service import RolloutService
-    from custos.oversight import IncidentService
+    from custos.oversight.incidents import IncidentService
 
     service, rollouts, incidents = LicensingService(store), RolloutService(store), IncidentService(store)
     licence = service.apply(application(world), by=SUPERVISOR)
@@ -233,7 +235,7 @@ def test_only_answerable_or_confirmed_reports_hold_a_rollout_back(
     store: Store, world: dict[str, str]
 ) -> None:
     from custos.licensing.rollout_service import RolloutService
-    from custos.oversight import IncidentService
+    from custos.oversight.incidents import IncidentService
 
     rival = RegistryService(store).register_organisation(
         {"name": "Rival", "jurisdiction": "DE"}, by=SUPERVISOR
@@ -325,7 +327,7 @@ def test_a_lapsed_condition_suspends_the_licence_when_it_says_so(
 ) -> None:
     import custos.policy  # noqa: F401
     from custos.licensing.compliance import sweep
-    from custos.policy import PolicyService
+    from custos.policy.service import PolicyService
     from tests.unit.policy.test_pack import GOOD
 
     RegistryService(store).file_passport(

@@ -32,7 +32,7 @@ def test_upgrading_an_old_schema_rebuilds_the_views_from_the_log(store: Store) -
     from typer.testing import CliRunner
 
     from custos.cli.app import app
-    from custos.registry import RegistryService
+    from custos.registry.service import RegistryService
     from custos.store import migrate
     from custos.store._tables import organisations
     from tests.store.test_registry import SUPERVISOR

@@ -12,11 +12,12 @@ import pytest
 import custos.policy  # noqa: F401  (registers the re-evaluation after filings)
 from custos.core import Conflict, FixedClock, InvalidInput
 from custos.passports.epoch import SHIPPED, UNATTRIBUTED
-from custos.policy import ObligationQuery, PackError, PolicyService
-from custos.policy.pack import BUILTIN
-from custos.registry import RegistryService
+from custos.policy.pack import BUILTIN, PackError
+from custos.policy.service import PolicyService
 from custos.registry.importers import import_shipped
+from custos.registry.service import RegistryService
 from custos.store import Store, ledger_sql
+from custos.store.policy_views import ObligationQuery
 from tests.store.test_registry import SUPERVISOR
 from tests.unit.policy.test_pack import GOOD
 

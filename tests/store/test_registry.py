@@ -6,15 +6,16 @@ import json
 
 import pytest
 
-from custos.access import OPERATOR_ID, Principal, Role
+from custos.access.model import OPERATOR_ID, Principal, Role
 from custos.core import Forbidden, InvalidInput
 from custos.passports.cyclonedx import to_cyclonedx
 from custos.passports.epoch import SHIPPED
 from custos.passports.records import ImportItem, OrganisationRef
-from custos.registry import ModelQuery, PageRequest, RegistryService
 from custos.registry.exports import model_item
 from custos.registry.importers import import_text
+from custos.registry.service import RegistryService
 from custos.store import Store, ledger_sql
+from custos.store.registry_views import ModelQuery, PageRequest
 
 SUPERVISOR = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, "EU")
 PUBLIC = Principal(None, "public", Role.PUBLIC, None, None)

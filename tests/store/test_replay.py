@@ -5,9 +5,10 @@ import json
 import pytest
 from sqlalchemy import select, update
 
-from custos.access import OPERATOR_ID, AccessService, Principal, Role
+from custos.access.model import OPERATOR_ID, Principal, Role
+from custos.access.service import AccessService
 from custos.core import Conflict, IntegrityFailure
-from custos.registry import RegistryService
+from custos.registry.service import RegistryService
 from custos.store import Store, ledger_sql
 from custos.store._tables import VIEW_TABLES, filings
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from custos.core import FixedClock
-from custos.policy import ObligationQuery, PolicyService
 from custos.policy.pack import BUILTIN
-from custos.registry import RegistryService
+from custos.policy.service import PolicyService
+from custos.registry.service import RegistryService
 from custos.risk import RiskService, network_from_registry
 from custos.store import Store
+from custos.store.policy_views import ObligationQuery
 from tests.store.test_registry import SUPERVISOR
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from custos.access import OPERATOR_ID, Principal, Role
+from custos.access.model import OPERATOR_ID, Principal, Role
 from custos.core import IntegrityFailure
 from custos.ledger import ALG_COSIGNATURE_V1, MemoryTiles, Note, Signer, leaf_hashes
-from custos.registry import RegistryService
+from custos.registry.service import RegistryService
 from custos.store import Store, ledger_sql
 from custos.store._tables import (
     filings,

@@ -8,7 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from custos.access import ROLE_PERMISSIONS, AccessService, Permission, Principal, Role
+from custos.access.model import Principal, Role
+from custos.access.permissions import ROLE_PERMISSIONS, Permission
+from custos.access.service import AccessService
 from custos.api.auth import access_service, require
 from custos.api.json_types import json_types
 

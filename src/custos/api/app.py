@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import APIRouter, FastAPI
 
 import custos
-from custos.access import LAST_USED_SECONDS, AccessService, operator
+from custos.access.service import LAST_USED_SECONDS, AccessService, operator
 from custos.api import openapi, problems
 from custos.api.limits import BodyLimit
-from custos.licensing import DecisionPoint
 from custos.licensing.compliance import sweep
+from custos.licensing.decision import DecisionPoint
 from custos.risk.adapters.worker import DEFAULT_MEMORY_LIMIT
 from custos.store import Store
 

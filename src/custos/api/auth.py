@@ -9,7 +9,9 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from custos.access import PUBLIC, AccessService, Permission, Principal, allows
+from custos.access.model import PUBLIC, Principal
+from custos.access.permissions import Permission, allows
+from custos.access.service import AccessService
 from custos.core.errors import Forbidden, Unauthenticated
 
 _bearer = HTTPBearer(auto_error=False, description="An API token issued with `custos actors token`.")

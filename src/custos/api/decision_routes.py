@@ -9,12 +9,13 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from custos.access import Permission, Principal
+from custos.access.model import Principal
+from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.api.bodies import DecisionBatch, DecisionRequest
 from custos.api.json_types import json_types
 from custos.core.jurisdictions import jurisdiction
-from custos.licensing import Context, DecisionPoint
+from custos.licensing.decision import Context, DecisionPoint
 from custos.licensing.service import check_requester
 from custos.licensing.views import DecisionView
 

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from custos.access import Permission, Principal
+from custos.access.model import Principal
+from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.api.json_types import json_types
-from custos.oversight import IncidentService
-from custos.oversight.incidents import IncidentReported, IncidentStep
+from custos.oversight.incidents import IncidentReported, IncidentService, IncidentStep
 from custos.oversight.views import IncidentView
 
 router = APIRouter(prefix="/v1/incidents", tags=["oversight"])

@@ -7,17 +7,19 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from custos.access import Permission, Principal
+from custos.access.model import Principal
+from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.api.bodies import LicenceApplicationFiling, LicenceStep, content
 from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput, NotFound
-from custos.licensing import LicenceStatus, LicensingService, Transition
 from custos.licensing.compliance import sweep
+from custos.licensing.model import LicenceStatus, Transition
 from custos.licensing.recognition import RecognitionAgreed, RecognitionEnded
 from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout import MetricsReported, RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
+from custos.licensing.service import LicensingService
 from custos.licensing.views import ConditionCheck, LicenceView, RecognitionView, RolloutView
 
 router = APIRouter(prefix="/v1", tags=["licensing"])

@@ -13,7 +13,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from custos.access import Permission, Role, allows
+from custos.access.model import Role
+from custos.access.permissions import Permission, allows
 from custos.api.problems import ERROR_RESPONSES, Problem
 
 BEARER = "HTTPBearer"

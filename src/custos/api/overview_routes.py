@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from custos.access import Permission, Principal, allows
+from custos.access.model import Principal
+from custos.access.permissions import Permission, allows
 from custos.api.auth import require
 from custos.risk import RiskService
 from custos.store import Store, ledger_sql

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from custos.access import Permission, Principal
+from custos.access.model import Principal
+from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.api.bodies import Reasoned
 from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput
 from custos.core.jurisdictions import jurisdiction as jurisdiction_of
-from custos.policy import ObligationQuery, PolicyService
+from custos.policy.service import PolicyService
 from custos.policy.views import (
     EvaluationSummary,
     ObligationExplanation,
@@ -25,6 +26,7 @@ from custos.policy.views import (
     PackVersion,
     WhatIfAnswer,
 )
+from custos.store.policy_views import ObligationQuery
 
 ISO_MOMENT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
 

@@ -12,25 +12,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from custos.access import Permission, Principal
+from custos.access.model import Principal
+from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.api.bodies import DeploymentFiling, ModelFiling, OrganisationFiling, PassportFiling, content
 from custos.api.envelopes import DeploymentPage, ModelPage, OrganisationPage
 from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput
-from custos.registry import (
-    Accessibility,
-    DeploymentQuery,
-    ModelQuery,
-    OrganisationKind,
-    OrganisationQuery,
-    PageRequest,
-    RegistryService,
-    Sector,
-)
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_shipped, import_text
+from custos.registry.model import Accessibility, OrganisationKind, Sector
+from custos.registry.service import RegistryService
 from custos.registry.views import (
     DeploymentView,
     ImportSummary,
@@ -39,7 +32,7 @@ from custos.registry.views import (
     OrganisationView,
     PassportVersion,
 )
-from custos.store.registry_views import ModelSort
+from custos.store.registry_views import DeploymentQuery, ModelQuery, ModelSort, OrganisationQuery, PageRequest
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 Reader = Annotated[Principal, Depends(require(Permission.REGISTRY_READ))]

@@ -17,7 +17,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from custos.access import Permission, Principal
+from custos.access.model import Principal
+from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.api.json_types import json_types
 from custos.risk import RiskService, Submission, scenario_network

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from custos.access import Permission, Principal
+from custos.access.model import Principal
+from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.core.errors import NotFound
 from custos.ledger import TILE_WIDTH, encode_bundle, parse_tile_path

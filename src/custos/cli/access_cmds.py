@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from custos.access import AccessService, Role, operator
+from custos.access.model import Role
+from custos.access.service import AccessService, operator
 from custos.access.tokens import moment
 from custos.cli.context import open_store
 from custos.cli.output import JsonOption, commands, console, emit
 from custos.cli.resolve import ORGANISATION, resolve
 from custos.core import units
-from custos.registry import OrganisationKind, RegistryService
+from custos.registry.model import OrganisationKind
+from custos.registry.service import RegistryService
 
 actors = commands("Actors: people and systems with a role.")
 orgs = commands("Registering organisations (list them with `custos registry orgs`).")

@@ -8,7 +8,7 @@ import time
 
 import typer
 
-from custos.access import operator
+from custos.access.service import operator
 from custos.cli.context import state
 from custos.cli.output import console
 from custos.cli.serve_cmds import DEFAULT_ORIGIN, port_free, serve

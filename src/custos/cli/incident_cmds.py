@@ -8,11 +8,11 @@ from typing import Any
 
 import typer
 
-from custos.access import operator
+from custos.access.service import operator
 from custos.cli.context import open_store
 from custos.cli.output import JsonOption, ReasonOption, commands, emit
 from custos.cli.resolve import MODEL, resolve
-from custos.oversight import IncidentService, Severity
+from custos.oversight.incidents import IncidentService, Severity
 
 app = commands("Incidents involving models.")
 Step = Callable[..., dict[str, Any]]  # a supervisor's step on an incident: confirm or close

@@ -8,16 +8,18 @@ from typing import Any
 
 import typer
 
-from custos.access import operator
+from custos.access.service import operator
 from custos.cli.context import open_store
 from custos.cli.output import JsonOption, ReasonOption, commands, emit
 from custos.cli.resolve import MODEL, ORGANISATION, resolve, resolve_optional
 from custos.core import units
 from custos.core.errors import InvalidInput
-from custos.licensing import Context, DecisionPoint, LicenceStatus, LicensingService, Transition
 from custos.licensing.compliance import sweep
+from custos.licensing.decision import Context, DecisionPoint
+from custos.licensing.model import LicenceStatus, Transition
 from custos.licensing.recognition_service import RecognitionService
-from custos.registry import Sector
+from custos.licensing.service import LicensingService
+from custos.registry.model import Sector
 
 app = commands("Licences: applications, decisions, suspensions.")
 COLUMNS = ["id", "status", "applicant_id", "model_id", "valid_until"]

@@ -9,15 +9,16 @@ from typing import Any
 
 import typer
 
-from custos.access import operator
+from custos.access.service import operator
 from custos.cli.context import open_store
 from custos.cli.output import JsonOption, ReasonOption, commands, console, emit
 from custos.cli.resolve import ORGANISATION, SUBJECT, resolve, resolve_optional
 from custos.core import units
 from custos.core.errors import InvalidInput
-from custos.policy import ObligationQuery, PolicyService
 from custos.policy.pack import BUILTIN
+from custos.policy.service import PolicyService
 from custos.store import Store
+from custos.store.policy_views import ObligationQuery
 
 app = commands("Policy packs and the obligations they attach.")
 

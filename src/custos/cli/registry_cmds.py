@@ -10,26 +10,19 @@ from typing import Any
 
 import typer
 
-from custos.access import operator
+from custos.access.service import operator
 from custos.cli.context import open_store, state
 from custos.cli.output import Format, JsonOption, commands, console, emit
 from custos.cli.resolve import ANY, MODEL, ORGANISATION, resolve, resolve_optional
 from custos.core import units
 from custos.core.errors import InvalidInput, NotFound
-from custos.registry import (
-    Accessibility,
-    DeploymentQuery,
-    ModelQuery,
-    OrganisationKind,
-    OrganisationQuery,
-    PageRequest,
-    RegistryService,
-    Sector,
-)
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_text, shipped
 from custos.registry.imports import ImportReport
+from custos.registry.model import Accessibility, OrganisationKind, Sector
+from custos.registry.service import RegistryService
+from custos.store.registry_views import DeploymentQuery, ModelQuery, OrganisationQuery, PageRequest
 
 app = commands("The registry of organisations, models, passports and deployments.")
 

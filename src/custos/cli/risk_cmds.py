@@ -10,7 +10,7 @@ import numpy as np
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from custos.access import operator
+from custos.access.service import operator
 from custos.cli.context import open_store
 from custos.cli.output import JsonOption, commands, console, emit, print_json, table
 from custos.core import units

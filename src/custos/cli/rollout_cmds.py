@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from custos.access import operator
+from custos.access.service import operator
 from custos.cli.context import open_store
 from custos.cli.output import JsonOption, ReasonOption, commands, emit
 from custos.core.errors import InvalidInput

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from custos.access import TOKEN_CACHE_SECONDS, AccessService
+from custos.access.service import TOKEN_CACHE_SECONDS, AccessService
 from custos.cli.context import open_store
 from custos.cli.output import JsonOption, commands, emit
 from custos.core import units

@@ -14,7 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from custos.access import ROLE_PERMISSIONS, Permission, Principal, Role
+from custos.access.model import Principal, Role
+from custos.access.permissions import ROLE_PERMISSIONS, Permission
 from custos.api.auth import require
 from custos.core.errors import NotFound
 

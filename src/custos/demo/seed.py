@@ -10,14 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from custos.access import AccessService, Principal, Role
+from custos.access.model import Principal, Role
+from custos.access.service import AccessService
 from custos.core import units
 from custos.demo.world import MODELS_IN_USE, SEED, World, generate
 from custos.passports.epoch import ATTRIBUTION
-from custos.policy import PolicyService
 from custos.policy.pack import BUILTIN
-from custos.registry import OrganisationKind, RegistryService
+from custos.policy.service import PolicyService
 from custos.registry.importers import import_shipped
+from custos.registry.model import OrganisationKind
+from custos.registry.service import RegistryService
 from custos.risk import RiskService, compute_by_owner
 from custos.store import Store
 from custos.store import registry_views as rv

@@ -1,7 +1,10 @@
-"""Conditional licensing and the decision point."""
+"""Conditional licensing and the decision point.
 
-from custos.licensing.decision import Context, Decision, DecisionPoint
+The namespace holds the licence vocabulary (no store); the services are
+``custos.licensing.service``, ``rollout_service`` and ``recognition_service``, and the decision
+point ``custos.licensing.decision``.
+"""
+
 from custos.licensing.model import LicenceStatus, Transition
-from custos.licensing.service import LicensingService
 
-__all__ = ["Context", "Decision", "DecisionPoint", "LicenceStatus", "LicensingService", "Transition"]
+__all__ = ["LicenceStatus", "Transition"]

@@ -21,7 +21,7 @@ from custos.licensing.rollout import (
     RolloutPlanned,
     stage_since,
 )
-from custos.oversight import open_serious_incidents
+from custos.oversight.incidents import open_serious_incidents
 from custos.store import Connection, Store
 from custos.store import filing_views as fv
 from custos.store import licensing_views as lv

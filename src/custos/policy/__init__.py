@@ -2,18 +2,10 @@
 
 Its contribution (``custos.policy.contribution``) declares its filing kinds, their projections
 and the re-evaluation that runs after other packages' filings; the installation composes it.
+The namespace holds the packs (no store); the service is ``custos.policy.service`` and the
+pipeline ``custos.policy.engine``.
 """
 
 from custos.policy.pack import Pack, PackError, builtin_packs, load_pack
-from custos.policy.service import EvaluationReport, PolicyService
-from custos.store.policy_views import ObligationQuery
 
-__all__ = [
-    "EvaluationReport",
-    "ObligationQuery",
-    "Pack",
-    "PackError",
-    "PolicyService",
-    "builtin_packs",
-    "load_pack",
-]
+__all__ = ["Pack", "PackError", "builtin_packs", "load_pack"]

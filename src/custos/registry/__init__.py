@@ -1,22 +1,10 @@
-"""The registry of organisations, models, passports and deployments: the system of record."""
+"""The registry of organisations, models, passports and deployments: the system of record.
 
-from custos.registry.model import (
-    Accessibility,
-    Lineage,
-    OrganisationKind,
-    Sector,
-)
-from custos.registry.service import RegistryService
-from custos.store.registry_views import DeploymentQuery, ModelQuery, OrganisationQuery, PageRequest
+The package's own namespace holds only its payload vocabulary, so a program that files with
+these models (the Python client, a provider's tooling) loads no store. The service is
+``custos.registry.service``; what the package adds to an installation is its ``contribution``.
+"""
 
-__all__ = [
-    "Accessibility",
-    "DeploymentQuery",
-    "Lineage",
-    "ModelQuery",
-    "OrganisationKind",
-    "OrganisationQuery",
-    "PageRequest",
-    "RegistryService",
-    "Sector",
-]
+from custos.registry.model import Accessibility, Lineage, OrganisationKind, Sector
+
+__all__ = ["Accessibility", "Lineage", "OrganisationKind", "Sector"]

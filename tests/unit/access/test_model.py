@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from custos.access import ROLE_PERMISSIONS, Permission, Principal, Role
+from custos.access.model import Principal, Role
+from custos.access.permissions import ROLE_PERMISSIONS, Permission
 from custos.filings import Visibility
 
 

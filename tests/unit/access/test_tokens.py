@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from custos.access import ROLE_PERMISSIONS, Permission, Role
+from custos.access.model import Role
+from custos.access.permissions import ROLE_PERMISSIONS, Permission
 from custos.access.tokens import duration, moment
 from custos.core.errors import InvalidInput
 

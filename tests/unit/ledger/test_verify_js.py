@@ -23,7 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from custos.access import operator
+from custos.access.service import operator
 from custos.api import create_app
 from custos.core.errors import CustosError, InvalidInput
 from custos.ledger import (
@@ -36,7 +36,7 @@ from custos.ledger import (
     open_checkpoint,
     verify_inclusion,
 )
-from custos.registry import RegistryService
+from custos.registry.service import RegistryService
 from custos.store import Store, ledger_sql
 from custos.store._tables import filings
 from tests import prerequisites

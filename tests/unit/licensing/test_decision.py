@@ -32,12 +32,14 @@ from sqlalchemy import select
 from custos.core import FixedClock, NotFound
 from custos.core.settings import Settings
 from custos.installation import COMPOSITION
-from custos.licensing import Context, DecisionPoint, LicensingService, Transition
 from custos.licensing import decision as decision_module
+from custos.licensing.decision import Context, DecisionPoint
+from custos.licensing.model import Transition
 from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout_service import RolloutService
-from custos.policy import PolicyService
-from custos.registry import RegistryService
+from custos.licensing.service import LicensingService
+from custos.policy.service import PolicyService
+from custos.registry.service import RegistryService
 from custos.store import Composition, Store
 from custos.store._tables import filings
 from tests.unit.registry.world import Parties, installation, throwaway

@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from custos.core import Conflict
-from custos.licensing import Transition
-from custos.licensing.model import LIFECYCLE, LicenceStatus
+from custos.licensing.model import LIFECYCLE, LicenceStatus, Transition
 from tests.store.test_registry import SUPERVISOR
 from tests.unit.licensing.world import applied_licence
 

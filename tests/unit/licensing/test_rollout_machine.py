@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from custos.core import Conflict
-from custos.licensing import Context, DecisionPoint, Transition
+from custos.licensing.decision import Context, DecisionPoint
+from custos.licensing.model import Transition
 from custos.licensing.rollout import included
 from custos.licensing.rollout_service import RolloutService
 from tests.store.test_registry import SUPERVISOR

@@ -6,8 +6,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from custos.licensing import LicensingService
-from custos.registry import RegistryService
+from custos.licensing.service import LicensingService
+from custos.registry.service import RegistryService
 from custos.store import Store
 from tests.installations import sqlite_installation
 from tests.store.test_registry import SUPERVISOR

@@ -20,12 +20,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custos.access import PUBLIC, AccessService, Principal, Role
+from custos.access.model import PUBLIC, Principal, Role
+from custos.access.service import AccessService
 from custos.core import Conflict, FixedClock, Forbidden, InvalidInput, NotFound
 from custos.core.settings import Settings
 from custos.filings import Visibility
-from custos.oversight import IncidentService, Severity, open_serious_incidents
-from custos.registry import RegistryService
+from custos.oversight.incidents import IncidentService, Severity, open_serious_incidents
+from custos.registry.service import RegistryService
 from custos.store import Store
 from tests.unit.registry.world import Parties, acting, installation, log_size, throwaway
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from custos.access import PUBLIC, Role
+from custos.access.model import PUBLIC, Role
 from custos.core import FixedClock, InvalidInput
 from custos.core.settings import Settings
 from custos.filings import Visibility
@@ -25,9 +25,9 @@ from custos.passports.cyclonedx import parse_cyclonedx, schema_problems
 from custos.passports.records import Parsed
 from custos.passports.spdx import MEDIA_TYPE as SPDX
 from custos.passports.spdx import parse_spdx
-from custos.registry import RegistryService
 from custos.registry.exports import export_model
 from custos.registry.importers import import_text
+from custos.registry.service import RegistryService
 from custos.store import Store
 from tests.unit.registry.world import Parties, acting, installation
 

@@ -19,16 +19,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custos.access import Role
+from custos.access.model import Role
 from custos.core import FixedClock, Forbidden, InvalidInput
 from custos.core.settings import Settings
 from custos.passports.cyclonedx import to_cyclonedx
 from custos.passports.epoch import SHIPPED
 from custos.passports.records import ImportItem, OrganisationRef, Parsed
-from custos.registry import ModelQuery, PageRequest, RegistryService
 from custos.registry.importers import import_shipped, import_text, shipped
 from custos.registry.imports import import_parsed
+from custos.registry.service import RegistryService
 from custos.store import Store
+from custos.store.registry_views import ModelQuery, PageRequest
 from tests.unit.registry.world import Parties, acting, installation, log_size, throwaway
 
 SAMPLE_ROWS = 12

@@ -14,11 +14,17 @@ from typing import Any
 
 import pytest
 
-from custos.access import PUBLIC, Principal, Role
+from custos.access.model import PUBLIC, Principal, Role
 from custos.core import Conflict, FixedClock, Forbidden, InvalidInput, NotFound
 from custos.core.settings import Settings
 from custos.filings import Visibility
-from custos.registry import DeploymentQuery, ModelQuery, OrganisationQuery, PageRequest, RegistryService
+from custos.registry.service import (
+    DeploymentQuery,
+    ModelQuery,
+    OrganisationQuery,
+    PageRequest,
+    RegistryService,
+)
 from custos.store import Store
 from tests.unit.registry.world import Parties, acting, installation, log_size
 

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from custos.access import Principal, Role, operator
+from custos.access.model import Principal, Role
+from custos.access.service import operator
 from custos.core.clock import Clock, FixedClock
 from custos.core.settings import Settings
 from custos.installation import COMPOSITION, create_installation
-from custos.registry import RegistryService
+from custos.registry.service import RegistryService
 from custos.store import Store, ledger_sql
 from tests.conftest import TEST_NOW
 

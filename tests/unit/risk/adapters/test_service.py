@@ -19,7 +19,7 @@ import rfc8785
 from sqlalchemy import text
 
 from custos.core.errors import CustosError, Forbidden, InvalidInput, NotFound
-from custos.registry import RegistryService
+from custos.registry.service import RegistryService
 from custos.risk.adapters.network_files import load_network
 from custos.risk.adapters.scenario_files import EXAMPLES
 from custos.risk.adapters.scenario_yaml import load_scenario

@@ -18,7 +18,7 @@ from benchmarks.common import row, scratch_store
 from benchmarks.synthetic_registry import build
 from custos.access.service import operator
 from custos.core.memory import collection_paused
-from custos.installation import COMPOSITION
+from custos.installation import composition
 from custos.policy.engine import subjects_of
 from custos.policy.evaluate import Evaluator
 from custos.policy.pack import BUILTIN, builtin_packs
@@ -31,7 +31,7 @@ from custos.store.registry_views import ModelQuery, PageRequest
 
 def bulk(models: int, deployments: int) -> None:
     settings = build(models, deployments)
-    store = Store.open(settings, COMPOSITION)
+    store = Store.open(settings, composition())
     packs = builtin_packs()
     try:
         started = time.perf_counter()
@@ -78,7 +78,7 @@ def incremental(samples: int) -> None:
 
         return hook
 
-    models = registry.models(by, ModelQuery(min_flop=1e20), PageRequest(limit=samples))["items"]
+    models = registry.models(by, ModelQuery(min_flop=1e20), PageRequest(limit=samples)).items
     composed = store.composition
     store.composition = Composition(
         *(
@@ -90,11 +90,13 @@ def incremental(samples: int) -> None:
         for label, flop in (("no obligation changes", None), ("crosses 10^25 FLOP", 3e25)):
             timings.clear()
             for model in models:
-                current = registry.model(by, model["id"])["passport"]["passport"]
+                filed = registry.model(by, model.id).passport
+                assert filed is not None  # every model above the threshold has a passport
+                current = filed.passport.model_dump(mode="json", exclude_unset=True)
                 compute = (
                     {"training_flop": flop, "confidence": "likely"} if flop else current.get("compute", {})
                 )
-                registry.file_passport(model["id"], dict(current, compute=compute), by=by)
+                registry.file_passport(model.id, dict(current, compute=compute), by=by)
             timings.sort()
             row(
                 f"re-evaluation after one filing, {label} (4 packs, 1,871 models)",

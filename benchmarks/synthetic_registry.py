@@ -18,7 +18,7 @@ from rich.progress import Progress
 from benchmarks.common import WORK
 from custos.access.service import operator
 from custos.core.settings import Settings
-from custos.installation import COMPOSITION, create_installation
+from custos.installation import composition, create_installation
 from custos.registry.model import (
     DEPLOYMENT_REGISTERED,
     MODEL_REGISTERED,
@@ -61,7 +61,7 @@ def build(models: int, deployments: int, seed: int = 20261128) -> Settings:
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'custos.db'}")
     marker = home / "built.json"
     if marker.exists():
-        store = Store(settings, COMPOSITION)  # a registry built by an older schema gains the new tables
+        store = Store(settings, composition())  # a registry built by an older schema gains the new tables
         try:
             migrate.upgrade(store.engine)
         finally:

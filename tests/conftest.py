@@ -16,7 +16,7 @@ from sqlalchemy import MetaData, create_engine
 
 from custos.core.clock import FixedClock
 from custos.core.settings import Settings
-from custos.installation import COMPOSITION
+from custos.installation import composition
 from custos.store import Store, initialise_installation
 from custos.store.engine import normalise_url
 from tests import prerequisites
@@ -61,7 +61,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 @pytest.fixture
 def store(settings: Settings, clock: FixedClock) -> Iterator[Store]:
     """An initialised installation with an empty log and its first checkpoint."""
-    opened = initialise_installation(settings, "test.custos/log", COMPOSITION, clock=clock)
+    opened = initialise_installation(settings, "test.custos/log", composition, clock=clock)
     yield opened
     opened.close()
 

@@ -1,23 +1,19 @@
 """An installation: what it is composed of, creating one, and opening its store.
 
-Every domain package declares its contribution in one place; this module composes them, in the
-order the command line lists their commands. Nothing is wired by importing a package.
+Every domain package declares its contribution in one place; ``composition()`` composes them, in
+the order the command line lists their commands. Nothing is wired by importing a package. The
+contributions are imported when a store first needs them, so a command that only reads the log
+pays for none of the domains' payload models.
 """
 
 from __future__ import annotations
 
-from custos.access.contribution import CONTRIBUTION as ACCESS
+import functools
+
 from custos.access.model import OPERATOR_ID, Principal, Role
 from custos.core.clock import Clock
 from custos.core.jurisdictions import jurisdiction
 from custos.core.settings import Settings
-from custos.licensing.contribution import CONTRIBUTION as LICENSING
-from custos.oversight.contribution import CONTRIBUTION as OVERSIGHT
-from custos.policy.contribution import CONTRIBUTION as POLICY
-from custos.registry.contribution import CONTRIBUTION as REGISTRY
-from custos.registry.model import OrganisationKind
-from custos.registry.service import RegistryService
-from custos.risk.contribution import CONTRIBUTION as RISK
 from custos.store import Command, Composition, Contribution, Store, initialise_installation, ledger_sql
 
 #: The installation's own part: the log, the database, serving, the demo, the overview and the pages.
@@ -56,12 +52,23 @@ INSTALLATION = Contribution(
     ),
 )
 
-COMPOSITION = Composition(INSTALLATION, ACCESS, REGISTRY, POLICY, LICENSING, OVERSIGHT, RISK)
+
+@functools.cache
+def composition() -> Composition:
+    """Every contribution of an installation."""
+    from custos.access.contribution import CONTRIBUTION as ACCESS
+    from custos.licensing.contribution import CONTRIBUTION as LICENSING
+    from custos.oversight.contribution import CONTRIBUTION as OVERSIGHT
+    from custos.policy.contribution import CONTRIBUTION as POLICY
+    from custos.registry.contribution import CONTRIBUTION as REGISTRY
+    from custos.risk.contribution import CONTRIBUTION as RISK
+
+    return Composition(INSTALLATION, ACCESS, REGISTRY, POLICY, LICENSING, OVERSIGHT, RISK)
 
 
 def open_store(settings: Settings, *, clock: Clock | None = None) -> Store:
-    """Open an existing installation with every contribution."""
-    return Store.open(settings, COMPOSITION, clock=clock)
+    """Open an existing installation with every contribution (composed when first needed)."""
+    return Store.open(settings, composition, clock=clock)
 
 
 def create_installation(
@@ -71,8 +78,11 @@ def create_installation(
 
     The authority is the first filing; the local operator acts for it from then on.
     """
+    from custos.registry.model import OrganisationKind
+    from custos.registry.service import RegistryService
+
     code = jurisdiction(jurisdiction_code).code
-    store = initialise_installation(settings, origin, COMPOSITION, clock=clock)
+    store = initialise_installation(settings, origin, composition, clock=clock)
     try:
         founder = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, code)
         org = RegistryService(store).register_organisation(

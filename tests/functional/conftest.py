@@ -14,7 +14,7 @@ from custos.access.service import AccessService, operator
 from custos.api import create_app
 from custos.core.clock import FixedClock
 from custos.core.settings import Settings
-from custos.installation import COMPOSITION, create_installation
+from custos.installation import composition, create_installation
 from custos.licensing.model import Transition
 from custos.licensing.service import LicensingService
 from custos.policy.service import PolicyService
@@ -54,7 +54,9 @@ def _seed(sqlite_settings: Settings, clock: FixedClock) -> Seeded:
     )
     access, registry, by = AccessService(store), RegistryService(store), operator(store)
     organisations = {
-        "authority": registry.organisation(by, by.organisation_id or ""),
+        "authority": registry.organisation(by, by.organisation_id or "").model_dump(
+            mode="json", exclude_unset=True
+        ),
         "provider": registry.register_organisation(
             {"name": "Provider SA", "jurisdiction": "FR", "country": "FR", "kinds": ["model_provider"]}, by=by
         ),
@@ -125,7 +127,7 @@ def api(sqlite_settings: Settings, clock: FixedClock, seeded: tuple[Settings, Se
     shutil.copytree(template.home, sqlite_settings.home)
     for database in template.home.parent.glob("custos.db*"):  # with any write-ahead log left
         shutil.copy2(database, sqlite_settings.home.parent / database.name)
-    store = Store.open(sqlite_settings, COMPOSITION, clock=clock)
+    store = Store.open(sqlite_settings, composition, clock=clock)
     tokens, actors, organisations, samples = state.tokens, state.actors, state.organisations, state.samples
     with TestClient(create_app(store, checkpoint_interval=None), raise_server_exceptions=False) as client:
         yield Api(client, store, tokens, actors, organisations, samples)

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from custos.cli.app import app
 from custos.core import units
 from custos.core.settings import Settings
-from custos.installation import COMPOSITION
+from custos.installation import composition
 from custos.store import Store
 
 
@@ -94,7 +94,7 @@ def test_commands_that_file_publish_a_checkpoint_of_what_they_filed(home: Path) 
 
 
 def test_ledger_status_says_how_to_publish_what_no_checkpoint_covers(home: Path) -> None:
-    store = Store.open(Settings(home=home, database_url=f"sqlite:///{home / 'custos.db'}"), COMPOSITION)
+    store = Store.open(Settings(home=home, database_url=f"sqlite:///{home / 'custos.db'}"), composition())
     try:
         with store.transaction() as uow:
             uow.append_entries([b"an entry appended by another process"])

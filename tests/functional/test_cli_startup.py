@@ -85,7 +85,7 @@ def test_no_help_page_gives_a_flag_a_value_type() -> None:
 def test_the_command_table_is_the_one_the_contributions_declare() -> None:
     """The root lists commands from its own table (importing the contributions would cost
     ``--help`` the store); it must say exactly what the installation's contributions declare."""
-    from custos.installation import COMPOSITION
+    from custos.installation import composition
 
-    declared = [(c.name, c.target, c.help) for c in COMPOSITION.commands()]
+    declared = [(c.name, c.target, c.help) for c in composition().commands()]
     assert declared == [(name, entry.target, entry.help) for name, entry in COMMANDS.items()]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from custos.access.model import Role
 from custos.core.settings import load_settings
-from custos.installation import COMPOSITION
+from custos.installation import composition
 from custos.passports.epoch import SHIPPED
 from custos.store import Store, ledger_sql
 from tests.functional.conftest import Api
@@ -69,7 +69,7 @@ def test_cli_imports_the_shipped_table_by_name_with_a_short_summary(tmp_path: Pa
     assert not [d for d in details if d["kind"] == "skipped"]
     assert Counter(d["kind"] for d in details)["note"] > 0
 
-    store = Store.open(load_settings(home), COMPOSITION)
+    store = Store.open(load_settings(home), composition())
     with store.read() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM models").scalar_one() == 1892
     store.close()

@@ -38,6 +38,12 @@ def test_a_suspension_takes_effect_on_the_next_decision(api: Api) -> None:
     assert ask(api, deployer).json()["allow"] is True  # type: ignore[attr-defined]
 
 
+def test_a_jurisdiction_is_read_as_its_code_whatever_its_case_and_spaces(api: Api) -> None:
+    """' fr ' names France as 'FR' does, so the licence for France covers it."""
+    deployer = api.headers(Role.DEPLOYER)
+    assert ask(api, deployer, jurisdiction=" fr ").json()["allow"] is True  # type: ignore[attr-defined]
+
+
 def test_deployers_ask_for_themselves_only_and_bad_requests_are_problems(api: Api) -> None:
     other = provider_elsewhere(api)
     assert ask(api, other).status_code == 403  # type: ignore[attr-defined]

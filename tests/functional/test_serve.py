@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from custos.cli.app import app
 from custos.core.settings import load_settings
-from custos.installation import COMPOSITION
+from custos.installation import composition
 from custos.ledger import Verifier, open_checkpoint
 from custos.store import Store
 from tests.servers import serving
@@ -33,7 +33,9 @@ def test_served_log_publishes_new_checkpoints_by_itself(server: tuple[str, Path]
     status = httpx.get(f"{base}/v1/ledger/status").json()
     log_key = Verifier.from_vkey(status["log_key"])
     before, _ = open_checkpoint(httpx.get(f"{base}/checkpoint").text, log_key)
-    store = Store.open(load_settings(home), COMPOSITION)  # another writer that appends and publishes nothing
+    store = Store.open(
+        load_settings(home), composition()
+    )  # another writer that appends and publishes nothing
     try:
         with store.transaction() as uow:
             uow.append_entries([b"one", b"two", b"three"])

@@ -6,7 +6,7 @@ import pytest
 
 from custos.access.contribution import CONTRIBUTION as ACCESS
 from custos.access.model import OPERATOR_ID, Principal, Role
-from custos.installation import COMPOSITION, INSTALLATION, create_installation
+from custos.installation import INSTALLATION, composition, create_installation
 from custos.policy.pack import builtin_packs
 from custos.policy.service import PolicyService
 from custos.registry.contribution import CONTRIBUTION as REGISTRY
@@ -85,6 +85,6 @@ def test_the_policy_engine_runs_after_a_passport_filed_through_the_composed_stor
 
 
 def test_every_kind_of_the_installation_is_declared_once_and_projected_by_its_own_package() -> None:
-    names = [kind.name for kind in COMPOSITION.kinds()]
+    names = [kind.name for kind in composition().kinds()]
     assert len(names) == len(set(names))
-    assert COMPOSITION.projection("passport.filed") is REGISTRY.projections[REGISTRY.kinds[2]]
+    assert composition().projection("passport.filed") is REGISTRY.projections[REGISTRY.kinds[2]]

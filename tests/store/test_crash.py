@@ -10,7 +10,7 @@ import time
 import pytest
 
 from custos.core.settings import Settings
-from custos.installation import COMPOSITION
+from custos.installation import composition
 from custos.store import Store, ledger_sql
 from tests.store.processes import acknowledged, start_writer
 
@@ -40,7 +40,7 @@ def test_sigkill_during_appends_loses_no_acknowledged_entry(store: Store) -> Non
         assert acks, "the writer was killed before acknowledging anything"
         all_acks += acks
 
-    reopened = Store.open(settings, COMPOSITION)
+    reopened = Store.open(settings, composition())
     try:
         with reopened.read() as conn:
             size = ledger_sql.tree_size(conn)

@@ -6,7 +6,7 @@ from alembic.runtime.migration import MigrationContext
 
 from custos.core import Unavailable
 from custos.core.settings import Settings
-from custos.installation import COMPOSITION
+from custos.installation import composition
 from custos.store import Store
 from custos.store._tables import metadata
 
@@ -18,12 +18,12 @@ def test_migrations_and_models_agree(store: Store) -> None:
 
 
 def test_an_unmigrated_database_is_refused_with_the_fix(settings: Settings) -> None:
-    empty = Store(settings, COMPOSITION)
+    empty = Store(settings, composition())
     with empty.engine.connect():  # creates an empty SQLite file; PostgreSQL's database exists already
         pass
     empty.close()
     with pytest.raises(Unavailable, match="custos db upgrade"):
-        Store.open(settings, COMPOSITION)
+        Store.open(settings, composition())
 
 
 def test_upgrading_an_old_schema_rebuilds_the_views_from_the_log(store: Store) -> None:
@@ -54,7 +54,7 @@ def test_upgrading_an_old_schema_rebuilds_the_views_from_the_log(store: Store) -
     )
     assert result.exit_code == 0, result.output
     assert '"replayed_filings": 1' in result.output
-    reopened = Store.open(store.settings, COMPOSITION)
+    reopened = Store.open(store.settings, composition())
     with reopened.read() as conn:
         after = [dict(r) for r in conn.execute(select(organisations).order_by(organisations.c.id)).mappings()]
     reopened.close()

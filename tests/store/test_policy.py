@@ -133,7 +133,8 @@ def test_on_epochs_table_the_presumption_attaches_to_exactly_the_models_above_1e
     found = set()
     for obligation in notify:
         shown = registry.model(SUPERVISOR, obligation["subject_id"])
-        provider = registry.organisation(SUPERVISOR, shown["provider_id"])["name"]
+        assert shown.provider_id is not None
+        provider = registry.organisation(SUPERVISOR, shown.provider_id).name
         found.add((names[obligation["subject_id"]], provider))
     assert found == expected
     assert len(found) == 24

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from custos.core.settings import Settings
-from custos.installation import COMPOSITION
+from custos.installation import composition
 from custos.store import Store, initialise_installation
 
 
@@ -26,7 +26,7 @@ def settings(tmp_path: Path) -> Settings:
 def test_init_creates_the_home_and_the_database_for_the_owner_only(settings: Settings) -> None:
     old = os.umask(0o022)  # the usual umask, which would leave a new file world-readable
     try:
-        store = initialise_installation(settings, "private.test/log", COMPOSITION)
+        store = initialise_installation(settings, "private.test/log", composition())
         store.close()
     finally:
         os.umask(old)
@@ -40,12 +40,12 @@ def test_init_creates_the_home_and_the_database_for_the_owner_only(settings: Set
 def test_opening_an_exposed_installation_warns_with_the_fix(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    initialise_installation(settings, "private.test/log", COMPOSITION).close()
+    initialise_installation(settings, "private.test/log", composition()).close()
     database = settings.home / "custos.db"
     os.chmod(database, 0o644)
-    Store.open(settings, COMPOSITION).close()
+    Store.open(settings, composition()).close()
     assert f"{database} is open to others (mode 644): chmod 600 {database}" in caplog.text
     os.chmod(database, 0o600)
     caplog.clear()
-    Store.open(settings, COMPOSITION).close()
+    Store.open(settings, composition()).close()
     assert "open to others" not in caplog.text

@@ -14,6 +14,7 @@ from custos.passports.records import ImportItem, OrganisationRef
 from custos.registry.exports import model_item
 from custos.registry.importers import import_text
 from custos.registry.service import RegistryService
+from custos.registry.views import ModelSummary
 from custos.store import Store, ledger_sql
 from custos.store.registry_views import ModelQuery, PageRequest
 
@@ -99,16 +100,18 @@ def test_flagged_rows_are_filed_with_their_notes_and_reimports_add_no_model(stor
     assert len(set(twins)) == 2
     neuro = next(m["model_id"] for m in first.models if m["name"] == "NeuroChess")
     shown = registry.model(PUBLIC, neuro)
-    assert registry.organisation(PUBLIC, shown["provider_id"])["name"] == "Unattributed (Epoch AI)"
-    assert shown["passport"]["flagged"] == ["provider"]
-    assert shown["passport"]["passport"]["data_quality"][0]["problem"] == "no_organisation"
+    assert shown.provider_id is not None and shown.passport is not None
+    assert registry.organisation(PUBLIC, shown.provider_id).name == "Unattributed (Epoch AI)"
+    assert shown.passport.flagged == ("provider",)
+    assert shown.passport.passport.data_quality is not None
+    assert shown.passport.passport.data_quality[0].problem == "no_organisation"
     again = import_text(registry, "epoch", text, by=SUPERVISOR)
     assert {m["action"] for m in again.models} == {"new passport"}
     assert [m["model_id"] for m in again.models] == [m["model_id"] for m in first.models]
     assert again.organisations_created == 0
     for model_id in twins:  # each twin keeps its own row's passport
         history = registry.passport_history(SUPERVISOR, model_id)
-        assert history[0]["passport"] == history[1]["passport"]
+        assert history[0].passport == history[1].passport
     store.verify()
 
 
@@ -121,7 +124,7 @@ def test_reimporting_files_new_passport_versions(store: Store) -> None:
     model_id = first.models[0]["model_id"]
     assert [m["model_id"] for m in second.models] == [m["model_id"] for m in first.models]
     history = registry.passport_history(SUPERVISOR, model_id)
-    assert [(p["version"], p["current"]) for p in history] == [(2, True), (1, False)]
+    assert [(p.version, p.current) for p in history] == [(2, True), (1, False)]
 
 
 def test_visibility_of_passport_sections(store: Store) -> None:
@@ -129,15 +132,16 @@ def test_visibility_of_passport_sections(store: Store) -> None:
     document = json.dumps(to_cyclonedx(item("Secret model", "Provider SA", compute={"training_flop": 2e25})))
     report = import_text(registry, "cyclonedx", document, by=SUPERVISOR)
     model_id = report.models[0]["model_id"]
-    provider_id = registry.model(SUPERVISOR, model_id)["provider_id"]
+    provider_id = registry.model(SUPERVISOR, model_id).provider_id
     owner = Principal("p", "p", Role.PROVIDER, provider_id, "FR")
     other = Principal("o", "o", Role.PROVIDER, "SOMEONE-ELSE", "FR")
     for who, sees in [(SUPERVISOR, True), (owner, True), (other, False), (PUBLIC, False)]:
-        shown = registry.model(who, model_id)["passport"]
-        assert ("compute" in shown["passport"]) is sees
-        assert ("compute" in shown["withheld"]) is not sees
-        listed = registry.models(who, ModelQuery(min_flop=1e25))["items"]
-        assert [m["id"] for m in listed] == ([model_id] if sees else [])
+        shown = registry.model(who, model_id).passport
+        assert shown is not None
+        assert ("compute" in shown.passport.model_fields_set) is sees
+        assert ("compute" in shown.withheld) is not sees
+        listed = registry.models(who, ModelQuery(min_flop=1e25)).items
+        assert [m.id for m in listed] == ([model_id] if sees else [])
         exported = json.dumps(to_cyclonedx(model_item(registry, who, model_id)))
         assert ("2e+25" in exported) is sees
 
@@ -145,23 +149,22 @@ def test_visibility_of_passport_sections(store: Store) -> None:
 def test_filters_and_paging(store: Store) -> None:
     registry = RegistryService(store)
     import_text(registry, "epoch", epoch_sample(60), by=SUPERVISOR)
-    everything, cursor = [], None
+    everything: list[ModelSummary] = []
+    cursor: str | None = None
     while True:
         page = registry.models(SUPERVISOR, page=PageRequest(cursor, 7))
-        everything += page["items"]
-        cursor = page["next"]
+        everything += page.items
+        cursor = page.next
         if cursor is None:
             break
-    assert len(everything) == 60 and len({m["id"] for m in everything}) == 60
-    names = [m["name"].lower() for m in everything]
+    assert len(everything) == 60 and len({m.id for m in everything}) == 60
+    names = [(m.name or "").lower() for m in everything]
     assert names == sorted(names)
-    chinese = registry.models(SUPERVISOR, ModelQuery(country="CN"), PageRequest(limit=500))["items"]
-    assert chinese and all("CN" in (m.get("countries") or []) for m in chinese)
-    big = registry.models(SUPERVISOR, ModelQuery(min_flop=1e24, max_flop=1e26), PageRequest(limit=500))[
-        "items"
-    ]
-    assert big and all(1e24 <= m["training_flop"] <= 1e26 for m in big)
-    assert registry.models(SUPERVISOR, ModelQuery(search="%"))["items"] == []
+    chinese = registry.models(SUPERVISOR, ModelQuery(country="CN"), PageRequest(limit=500)).items
+    assert chinese and all("CN" in (m.countries or ()) for m in chinese)
+    big = registry.models(SUPERVISOR, ModelQuery(min_flop=1e24, max_flop=1e26), PageRequest(limit=500)).items
+    assert big and all(m.training_flop is not None and 1e24 <= m.training_flop <= 1e26 for m in big)
+    assert registry.models(SUPERVISOR, ModelQuery(search="%")).items == []
 
 
 def test_only_the_provider_or_a_supervisor_files_for_a_model(store: Store) -> None:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from custos.core.settings import Settings
-from custos.installation import COMPOSITION
+from custos.installation import composition
 from custos.store import Store
 
 
@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=100)
     args = parser.parse_args()
-    store = Store.open(Settings(home=Path(args.home), database_url=args.url), COMPOSITION)
+    store = Store.open(Settings(home=Path(args.home), database_url=args.url), composition())
     print("ready", flush=True)
     for batch in range(args.batches):
         entries = [entry(args.writer, batch, i) for i in range(args.batch_size)]

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from custos.core.jurisdictions import jurisdiction
+from custos.core.jurisdictions import jurisdiction_code
 from custos.filings import PUBLIC_FIELD, SUPERVISORS_FIELD, FilingKind, Visibility
 
 
@@ -25,10 +25,6 @@ class Role(StrEnum):
 ACTOR_ROLES = tuple(role for role in Role if role is not Role.PUBLIC)
 
 
-def _jurisdiction_code(value: str) -> str:
-    return jurisdiction(value).code
-
-
 class ActorRegistered(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -37,7 +33,7 @@ class ActorRegistered(BaseModel):
     organisation_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
     jurisdiction: str = Field(json_schema_extra=PUBLIC_FIELD)
 
-    _check_jurisdiction = field_validator("jurisdiction")(_jurisdiction_code)
+    _check_jurisdiction = field_validator("jurisdiction")(jurisdiction_code)
 
     @field_validator("role")
     @classmethod

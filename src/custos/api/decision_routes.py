@@ -30,11 +30,9 @@ def _decision_point(request: Request) -> DecisionPoint:
 
 def _decide(point: DecisionPoint, who: Principal, body: DecisionRequest) -> dict[str, Any]:
     check_requester(who, body.deployer)
-    jurisdiction(body.jurisdiction)  # an unknown code is a 422, not a silent deny
+    code = jurisdiction(body.jurisdiction).code  # an unknown code is a 422, not a silent deny
     point.require_known(body.deployer, body.model)  # and an unknown model or deployer a 404
-    context = Context(
-        body.jurisdiction.upper(), body.sector, body.users, body.capability_class, body.subject_key
-    )
+    context = Context(code, body.sector, body.users, body.capability_class, body.subject_key)
     return point.decide(body.deployer, body.model, context).as_dict()
 
 

@@ -54,7 +54,7 @@ def list_organisations(
     q: Search = None,
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> dict[str, Any]:
+) -> OrganisationPage:
     query = OrganisationQuery(kind=kind, country=country.upper() if country else None, search=q)
     return _registry(request).organisations(who, query, PageRequest(cursor, limit))
 
@@ -73,7 +73,7 @@ def register_organisation(
 @router.get(
     "/organisations/{organisation_id}", response_model=OrganisationView, response_model_exclude_unset=True
 )
-def get_organisation(organisation_id: str, request: Request, who: Reader) -> dict[str, Any]:
+def get_organisation(organisation_id: str, request: Request, who: Reader) -> OrganisationView:
     return _registry(request).organisation(who, organisation_id)
 
 
@@ -96,7 +96,7 @@ def list_models(
     ] = ModelSort.NAME,
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> dict[str, Any]:
+) -> ModelPage:
     query = ModelQuery(
         organisation=organisation,
         country=country.upper() if country else None,
@@ -119,7 +119,7 @@ def register_model(
 
 
 @router.get("/models/{model_id}", response_model=ModelDetail, response_model_exclude_unset=True)
-def get_model(model_id: str, request: Request, who: Reader) -> dict[str, Any]:
+def get_model(model_id: str, request: Request, who: Reader) -> ModelDetail:
     """The model with its current passport (null when none was filed) and its deployments' count."""
     return _registry(request).model(who, model_id)
 
@@ -127,7 +127,7 @@ def get_model(model_id: str, request: Request, who: Reader) -> dict[str, Any]:
 @router.get(
     "/models/{model_id}/passports", response_model=list[PassportVersion], response_model_exclude_unset=True
 )
-def passport_history(model_id: str, request: Request, who: Reader) -> list[dict[str, Any]]:
+def passport_history(model_id: str, request: Request, who: Reader) -> list[PassportVersion]:
     """Every version of the model's passport, newest first."""
     return _registry(request).passport_history(who, model_id)
 
@@ -184,7 +184,7 @@ def list_deployments(
     q: Search = None,
     cursor: Cursor = None,
     limit: Limit = 50,
-) -> dict[str, Any]:
+) -> DeploymentPage:
     query = DeploymentQuery(
         organisation=organisation,
         model=model,
@@ -207,7 +207,7 @@ def register_deployment(
 
 
 @router.get("/deployments/{deployment_id}", response_model=DeploymentView, response_model_exclude_unset=True)
-def get_deployment(deployment_id: str, request: Request, who: Reader) -> dict[str, Any]:
+def get_deployment(deployment_id: str, request: Request, who: Reader) -> DeploymentView:
     return _registry(request).deployment(who, deployment_id)
 
 

@@ -7,7 +7,7 @@ import typer
 from custos.cli.context import open_store, state
 from custos.cli.output import JsonOption, commands, console, emit
 from custos.core.errors import IntegrityFailure
-from custos.installation import COMPOSITION
+from custos.installation import composition
 from custos.store import Store, migrate
 
 app = commands("The database: migrations, replay and checking the views against the log.")
@@ -24,7 +24,7 @@ def upgrade(
     Views are projections: rebuilding them after a schema change guarantees they hold what the
     current projections derive from the filings, whatever shape the old views had.
     """
-    store = Store(state(ctx).settings, COMPOSITION)
+    store = Store(state(ctx).settings, composition())
     try:
         before = migrate.current_revision(store.engine)
         migrate.upgrade(store.engine)

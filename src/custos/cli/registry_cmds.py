@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import BaseModel
 
 from custos.access.service import operator
 from custos.cli.context import open_store, state
@@ -22,6 +23,7 @@ from custos.registry.importers import ImportFormat, import_text, shipped
 from custos.registry.imports import ImportReport
 from custos.registry.model import Accessibility, OrganisationKind, Sector
 from custos.registry.service import RegistryService
+from custos.registry.views import Page
 from custos.store.registry_views import DeploymentQuery, ModelQuery, OrganisationQuery, PageRequest
 
 app = commands("The registry of organisations, models, passports and deployments.")
@@ -33,18 +35,23 @@ Country = typer.Option(None, "--country", help="ISO 3166-1 alpha-2 code.")
 
 
 def _page(
-    page: dict[str, Any],
+    page: Page[Any],
     as_json: bool,
     columns: list[str],
     title: str,
     formats: dict[str, Format] | None = None,
 ) -> None:
     if as_json:
-        emit(page, True)
+        emit(_plain(page), True)
         return
-    emit(page["items"], False, columns, title, formats)
-    if page["next"]:
-        console.print(f"more: --cursor {page['next']}", highlight=False)
+    emit(_plain(page)["items"], False, columns, title, formats)
+    if page.next:
+        console.print(f"more: --cursor {page.next}", highlight=False)
+
+
+def _plain(view: BaseModel) -> dict[str, Any]:
+    """A read model as the API writes it: a withheld field is absent, not null."""
+    return view.model_dump(mode="json", exclude_unset=True)
 
 
 @app.command("import")
@@ -249,7 +256,7 @@ def show(
                 continue
         else:
             raise NotFound(f"no model, deployment or organisation {entity_id!r}")
-    emit(found, as_json)
+    emit(_plain(found), as_json)
 
 
 @app.command("add-deployment")

@@ -56,3 +56,12 @@ def jurisdiction(code: str) -> Jurisdiction:
         f"unknown jurisdiction {code!r}: use an ISO 3166-1 alpha-2 country (DE), "
         "an ISO 3166-2 subdivision (US-CA) or EU"
     )
+
+
+def jurisdiction_code(value: str) -> str:
+    """A jurisdiction's code, for a payload model's validator: an unknown one is a ValueError, so
+    pydantic reports it as a fault of the field, beside any other field's."""
+    try:
+        return jurisdiction(value).code
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None

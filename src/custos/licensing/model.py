@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from custos.core.jurisdictions import jurisdiction
+from custos.core.jurisdictions import jurisdiction_code
 from custos.filings import PUBLIC_FIELD, FilingKind
 from custos.registry.model import Sector
 
@@ -78,7 +78,7 @@ class Scope(_Payload):
     @field_validator("jurisdictions")
     @classmethod
     def _codes(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(jurisdiction(v).code for v in values))
+        return tuple(dict.fromkeys(jurisdiction_code(v) for v in values))
 
 
 class Condition(_Payload):

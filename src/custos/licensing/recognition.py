@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from custos.core.jurisdictions import jurisdiction
+from custos.core.jurisdictions import jurisdiction_code
 from custos.filings import PUBLIC_FIELD, FilingKind
 from custos.licensing.model import Condition
 from custos.registry.model import Sector
@@ -34,7 +34,7 @@ class RecognitionAgreed(BaseModel):
     @field_validator("recognising", "recognised")
     @classmethod
     def _code(cls, value: str) -> str:
-        return jurisdiction(value).code
+        return jurisdiction_code(value)
 
 
 class RecognitionEnded(BaseModel):

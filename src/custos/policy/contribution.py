@@ -7,6 +7,7 @@ contribution refuses to file what it would have to re-evaluate.
 
 from custos.policy.hook import re_evaluate
 from custos.policy.model import (
+    KINDS,
     OBLIGATION_ATTACHED,
     OBLIGATION_DISCHARGED,
     OBLIGATION_LAPSED,
@@ -19,14 +20,7 @@ from custos.store import policy_views as pv
 
 CONTRIBUTION = Contribution(
     name="policy",
-    kinds=(
-        PACK_LOADED,
-        OBLIGATION_ATTACHED,
-        OBLIGATION_UNDETERMINED,
-        OBLIGATION_LAPSED,
-        OBLIGATION_DISCHARGED,
-        OBLIGATION_WAIVED,
-    ),
+    kinds=KINDS,
     projections={
         PACK_LOADED: pv.pack_loaded,
         OBLIGATION_ATTACHED: pv.obligation_recorded,

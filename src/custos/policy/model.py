@@ -64,14 +64,13 @@ OBLIGATION_DISCHARGED = FilingKind(
 OBLIGATION_WAIVED = FilingKind(
     "obligation.waived", ObligationClosed, "A supervisor waived the obligation, with a reason."
 )
-POLICY_KINDS = {
-    k.name
-    for k in (
-        PACK_LOADED,
-        OBLIGATION_ATTACHED,
-        OBLIGATION_UNDETERMINED,
-        OBLIGATION_LAPSED,
-        OBLIGATION_DISCHARGED,
-        OBLIGATION_WAIVED,
-    )
-}
+#: Every kind the policy package files; the engine never re-evaluates after its own.
+KINDS = (
+    PACK_LOADED,
+    OBLIGATION_ATTACHED,
+    OBLIGATION_UNDETERMINED,
+    OBLIGATION_LAPSED,
+    OBLIGATION_DISCHARGED,
+    OBLIGATION_WAIVED,
+)
+POLICY_KINDS = {kind.name for kind in KINDS}

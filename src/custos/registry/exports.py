@@ -36,17 +36,19 @@ def withheld(kind: str, record_id: str) -> str:
 
 def model_item(registry: RegistryService, who: Principal, model_id: str) -> ImportItem:
     """A registered model as an :class:`ImportItem`, with only what ``who`` may see."""
-    model = registry.model(who, model_id)
+    # The standards' builders read plain JSON: the model as the API would send it, withheld fields
+    # absent.
+    model = registry.model(who, model_id).model_dump(mode="json", exclude_unset=True)
     organisations = []
     for org_id in model.get("developer_ids") or ([model["provider_id"]] if "provider_id" in model else []):
         org = registry.organisation(who, org_id)
-        name = org.get("name") or withheld("organisation", org_id)
-        organisations.append(OrganisationRef(name, org.get("country"), tuple(org.get("jurisdictions") or ())))
+        name = org.name or withheld("organisation", org_id)
+        organisations.append(OrganisationRef(name, org.country, tuple(org.jurisdictions or ())))
     if not organisations:  # the provider itself is withheld from the reader: say so, name no one
         organisations.append(OrganisationRef(WITHHELD_PROVIDER, None, ()))
     base_name = model.get("base_model_name")
     if not base_name and model.get("base_model_id"):
-        base_name = registry.model(who, model["base_model_id"]).get("name")
+        base_name = registry.model(who, model["base_model_id"]).name
     passport = (model.get("passport") or {}).get("passport") or {}
     if "provenance" not in passport:
         passport = {**passport, "provenance": {"source": "custos"}}

@@ -7,8 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from custos.core.errors import InvalidInput
-from custos.core.jurisdictions import jurisdiction
+from custos.core.jurisdictions import jurisdiction_code as _code
 from custos.filings import OWNER_FIELD, PUBLIC_FIELD, FilingKind
 from custos.passports.model import Money, Passport
 
@@ -77,14 +76,6 @@ ANNEX_III = {
     Sector.MIGRATION: "7",
     Sector.JUSTICE_AND_DEMOCRACY: "8",
 }
-
-
-def _code(value: str) -> str:
-    """A jurisdiction's code; an unknown one is a ValueError, so pydantic reports it per field."""
-    try:
-        return jurisdiction(value).code
-    except InvalidInput as exc:
-        raise ValueError(exc.message) from None
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:

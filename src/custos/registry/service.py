@@ -1,5 +1,9 @@
 """The registry: filing organisations, models, passports and deployments, and reading them back
-as each viewer may see them."""
+as each viewer may see them.
+
+Reads return the frozen read models of :mod:`custos.registry.views`, validated from what the viewer
+may see: a withheld field is never set, so a caller that dumps with ``exclude_unset`` (the API, the
+command line) writes it absent rather than null."""
 
 from __future__ import annotations
 
@@ -19,6 +23,15 @@ from custos.registry.model import (
     MODEL_REGISTERED,
     ORGANISATION_REGISTERED,
     PASSPORT_FILED,
+)
+from custos.registry.views import (
+    DeploymentPage,
+    DeploymentView,
+    ModelDetail,
+    ModelPage,
+    OrganisationPage,
+    OrganisationView,
+    PassportVersion,
 )
 from custos.store import Connection, Store
 from custos.store import registry_views as rv
@@ -44,7 +57,10 @@ def _viewer(who: Principal) -> rv.Viewer:
 
 
 def _listed(items: list[dict[str, Any]], found: rv.Page, store: Store) -> dict[str, Any]:
-    """A page of a list: its items, the sealed cursor of the next page, and how many match in all."""
+    """A page of a list: its items, the sealed cursor of the next page, and how many match in all.
+
+    A mapping the page's read model is validated from, so each item's withheld fields stay unset
+    (absent on the wire) rather than null."""
     return {"items": items, "next": store.cursors.seal(found.next_cursor), "total": found.total}
 
 
@@ -150,7 +166,7 @@ class RegistryService:
             )
             row = rv.current_passport(uow.conn, model_id)
         assert row is not None
-        return self._render_passport(row, by)
+        return _passport(row, by)
 
     def register_deployment(
         self, content: dict[str, Any], *, by: Principal, visibility: dict[str, Visibility] | None = None
@@ -196,21 +212,22 @@ class RegistryService:
         who: Principal,
         query: OrganisationQuery = OrganisationQuery(),
         page: PageRequest = PageRequest(),
-    ) -> dict[str, Any]:
+    ) -> OrganisationPage:
         with self.store.read() as conn:
             found = rv.list_organisations(conn, query, self._opened(page), _viewer(who))
-        return _listed([render(r, who, r["id"]) for r in found.rows], found, self.store)
+        items = [render(r, who, r["id"]) for r in found.rows]
+        return OrganisationPage.model_validate(_listed(items, found, self.store))
 
-    def organisation(self, who: Principal, org_id: str) -> dict[str, Any]:
+    def organisation(self, who: Principal, org_id: str) -> OrganisationView:
         with self.store.read() as conn:
             row = rv.organisation(conn, id=org_id)
         if row is None:
             raise NotFound(f"no organisation {org_id!r}")
-        return render(row, who, row["id"])
+        return OrganisationView.model_validate(render(row, who, row["id"]))
 
     def models(
         self, who: Principal, query: ModelQuery = ModelQuery(), page: PageRequest = PageRequest()
-    ) -> dict[str, Any]:
+    ) -> ModelPage:
         with self.store.read() as conn:
             found = rv.list_models(conn, query, self._opened(page), _viewer(who))
         items = []
@@ -220,9 +237,9 @@ class RegistryService:
             if row["compute_public"] or who.can_see(Visibility.OWNER, row["provider_id"]):
                 item["training_flop"] = row["training_flop"]
             items.append(item)
-        return _listed(items, found, self.store)
+        return ModelPage.model_validate(_listed(items, found, self.store))
 
-    def model(self, who: Principal, model_id: str) -> dict[str, Any]:
+    def model(self, who: Principal, model_id: str) -> ModelDetail:
         """A model with its current passport, completeness, and the number of its deployments."""
         with self.store.read() as conn:
             row = rv.model(conn, model_id)
@@ -231,47 +248,49 @@ class RegistryService:
             passport = rv.current_passport(conn, model_id)
             deployments = rv.count_deployments(conn, model_id)
         result = render(row, who, row["provider_id"])
-        result["passport"] = self._render_passport(passport, who) if passport else None
+        result["passport"] = _passport(passport, who) if passport else None
         result["deployments"] = deployments
-        return result
+        return ModelDetail.model_validate(result)
 
-    def passport_history(self, who: Principal, model_id: str) -> list[dict[str, Any]]:
+    def passport_history(self, who: Principal, model_id: str) -> list[PassportVersion]:
+        """Every version of the model's passport, newest first."""
         with self.store.read() as conn:
             if rv.model(conn, model_id) is None:
                 raise NotFound(f"no model {model_id!r}")
             rows = rv.passport_history(conn, model_id)
-        return [self._render_passport(r, who) for r in rows]
+        return [PassportVersion.model_validate(_passport(r, who)) for r in rows]
 
     def deployments(
         self, who: Principal, query: DeploymentQuery = DeploymentQuery(), page: PageRequest = PageRequest()
-    ) -> dict[str, Any]:
+    ) -> DeploymentPage:
         with self.store.read() as conn:
             found = rv.list_deployments(conn, query, self._opened(page), _viewer(who))
-        return _listed([render(r, who, r["deployer_id"]) for r in found.rows], found, self.store)
+        items = [render(r, who, r["deployer_id"]) for r in found.rows]
+        return DeploymentPage.model_validate(_listed(items, found, self.store))
 
-    def deployment(self, who: Principal, deployment_id: str) -> dict[str, Any]:
+    def deployment(self, who: Principal, deployment_id: str) -> DeploymentView:
         with self.store.read() as conn:
             row = rv.deployment(conn, deployment_id)
         if row is None:
             raise NotFound(f"no deployment {deployment_id!r}")
-        return render(row, who, row["deployer_id"])
+        return DeploymentView.model_validate(render(row, who, row["deployer_id"]))
 
-    @staticmethod
-    def _render_passport(row: Mapping[str, Any], who: Principal) -> dict[str, Any]:
-        shown, withheld = who.redact(
-            json.loads(row["content"]), json.loads(row["visibility"]), row["owner_id"]
-        )
-        return {
-            "filing_id": row["filing_id"],
-            "model_id": row["model_id"],
-            "version": row["version"],
-            "current": row["current"],
-            "filed_at": stored_utc(row["filed_at"]).isoformat(),
-            "completeness": row["completeness"],
-            "missing": json.loads(row["missing"]),
-            # Present is not the same as as-declared: the fields an import repaired or questioned,
-            # from the notes the viewer may see.
-            "flagged": sorted({note["field"] for note in shown.get("data_quality", ())}),
-            "passport": shown,
-            "withheld": withheld,
-        }
+
+def _passport(row: Mapping[str, Any], who: Principal) -> dict[str, Any]:
+    """A passport version as ``who`` may see it, as the mapping :class:`PassportVersion` is
+    validated from (only what is shown is set)."""
+    shown, withheld = who.redact(json.loads(row["content"]), json.loads(row["visibility"]), row["owner_id"])
+    return {
+        "filing_id": row["filing_id"],
+        "model_id": row["model_id"],
+        "version": row["version"],
+        "current": row["current"],
+        "filed_at": stored_utc(row["filed_at"]).isoformat(),
+        "completeness": row["completeness"],
+        "missing": json.loads(row["missing"]),
+        # Present is not the same as as-declared: the fields an import repaired or questioned,
+        # from the notes the viewer may see.
+        "flagged": sorted({note["field"] for note in shown.get("data_quality", ())}),
+        "passport": shown,
+        "withheld": withheld,
+    }

@@ -1,17 +1,18 @@
 """Registry records as a reader receives them: the fields the reader may see, and the names of the
 rest in ``withheld``.
 
-These are the API's response models and what the Python client parses answers into. Any field
-of a record's content may be withheld from some reader (a provider may file even a model's name
-for supervisors only), so every content field is optional, and a withheld field is absent from
-the answer, never null: the API serialises these with ``exclude_unset``. Unknown keys are kept
+These are what the registry service's reads return, the API's response models, and what the
+Python client parses answers into. Any field of a record's content may be withheld from some
+reader (a provider may file even a model's name for supervisors only), so every content field is
+optional, and a withheld field is absent from the answer, never null: the API serialises these
+with ``exclude_unset``. Unknown keys are kept
 (``extra="allow"``), so a reader built on these models keeps what a newer server sends.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -143,6 +144,33 @@ class DeploymentView(_Read):
     hosting_provider_id: str | None = None
     withheld: tuple[str, ...] = Field(description=WITHHELD)
     filing_id: str = Field(description="The filing that registered it.")
+
+
+Item = TypeVar("Item")
+
+
+class Page(BaseModel, Generic[Item]):
+    """A page of a list and the cursor of the next one; follow ``next`` until it is null.
+
+    Here rather than in the API, so the service hands the API and the CLI the very page they send."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[Item]
+    next: str | None = Field(description="Cursor of the next page; null on the last one.")
+    total: int = Field(description="How many match the filters, counting only values the caller may see.")
+
+
+class OrganisationPage(Page[OrganisationView]):
+    """A page of organisations."""
+
+
+class ModelPage(Page[ModelSummary]):
+    """A page of models."""
+
+
+class DeploymentPage(Page[DeploymentView]):
+    """A page of deployments."""
 
 
 class ImportSummary(_Read):

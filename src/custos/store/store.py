@@ -24,6 +24,9 @@ from custos.store.ledger_sql import SqlTiles
 from custos.store.unit_of_work import UnitOfWork, project
 from custos.store.view_check import ViewReport, check_views
 
+#: A composition, or what makes one when the store first needs it.
+Composed = Composition | Callable[[], Composition]
+
 WRITERS_LOCK = 0x637573746F73  # "custos": the advisory lock PostgreSQL writers queue on
 DERIVED_WORK = "derived_work"  # the meta key recording which hooks run after which kinds
 
@@ -34,20 +37,20 @@ class Store:
     def __init__(
         self,
         settings: Settings,
-        composition: Composition,
+        composition: Composed,
         *,
         clock: Clock | None = None,
         engine: Engine | None = None,
     ) -> None:
         self.settings = settings
-        self.composition = composition
+        self._composition = composition
         self.clock: Clock = clock or SystemClock()
         self.engine = engine or create_store_engine(settings.database_url)
         self.tiles = SqlTiles(self.engine, TileCache())
         self._derived_work: DerivedWork | None = None
 
     @classmethod
-    def open(cls, settings: Settings, composition: Composition, *, clock: Clock | None = None) -> Store:
+    def open(cls, settings: Settings, composition: Composed, *, clock: Clock | None = None) -> Store:
         """Open an existing installation; refuse a database whose schema is not current."""
         database = private.sqlite_file(settings)
         if database is not None and not database.exists():
@@ -62,6 +65,18 @@ class Store:
                 "run `custos init` for a new installation or `custos db upgrade` for an existing one"
             )
         return store
+
+    @property
+    def composition(self) -> Composition:
+        """What this store files, projects and runs; composed on first use, so a command that
+        only reads (``custos ledger status``) never imports the domains' payload models."""
+        if not isinstance(self._composition, Composition):
+            self._composition = self._composition()
+        return self._composition
+
+    @composition.setter
+    def composition(self, composition: Composition) -> None:
+        self._composition = composition
 
     def close(self) -> None:
         self.engine.dispose()
@@ -211,7 +226,7 @@ def _filings_with_entries(
 
 
 def initialise_installation(
-    settings: Settings, origin: str, composition: Composition, *, clock: Clock | None = None
+    settings: Settings, origin: str, composition: Composed, *, clock: Clock | None = None
 ) -> Store:
     """Create the data directory, the schema, the log key and an empty log with its first checkpoint.
 
@@ -226,7 +241,7 @@ def initialise_installation(
         with store.transaction() as uow:
             ledger_sql.initialise(uow.conn, origin)
             ledger_sql.set_meta(
-                uow.conn, DERIVED_WORK, json.dumps(composition.derived_work(), sort_keys=True)
+                uow.conn, DERIVED_WORK, json.dumps(store.composition.derived_work(), sort_keys=True)
             )
             keys.create_log_key(settings.keys_dir, origin)
         store.publish_checkpoint()

@@ -1,8 +1,9 @@
 """The registry rows the policy engine reads facts from, for a few subjects or for all of them.
 
-Contents come back as the stored JSON text: the engine parses only what it evaluates, and a
-bulk evaluation reads the whole registry in a handful of queries (chunked under SQLite's limit
-on bound parameters).
+Contents come back as the stored JSON text in the database's own row tuples: the engine parses
+only what it evaluates, and a bulk evaluation reads the whole registry (hundreds of thousands of
+rows) in a handful of queries (chunked under SQLite's limit on bound parameters) without copying
+a row.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def current_passports(conn: Connection, model_ids: Sequence[str] | None) -> list
         query = select(passports.c.model_id, passports.c.content).where(passports.c.current)
         return query if ids is None else query.where(passports.c.model_id.in_(ids))
 
-    return [(str(m), str(c)) for m, c in _in_chunks(conn, statement, model_ids)]
+    return _in_chunks(conn, statement, model_ids)
 
 
 def organisation_contents(conn: Connection, ids: set[str]) -> dict[str, dict[str, Any]]:
@@ -55,7 +56,7 @@ def model_rows(conn: Connection, model_ids: Sequence[str] | None) -> list[tuple[
         query = select(models.c.id, models.c.provider_id, models.c.content)
         return query if ids is None else query.where(models.c.id.in_(ids))
 
-    return [tuple(row) for row in _in_chunks(conn, statement, model_ids)]
+    return _in_chunks(conn, statement, model_ids)
 
 
 def deployment_counts(conn: Connection, model_ids: Sequence[str] | None) -> dict[str, int]:
@@ -65,7 +66,7 @@ def deployment_counts(conn: Connection, model_ids: Sequence[str] | None) -> dict
         query = select(deployments.c.model_id, func.count()).group_by(deployments.c.model_id)
         return query if ids is None else query.where(deployments.c.model_id.in_(ids))
 
-    return {str(model_id): int(count) for model_id, count in _in_chunks(conn, statement, model_ids)}
+    return dict(_in_chunks(conn, statement, model_ids))
 
 
 def deployment_rows(
@@ -79,7 +80,7 @@ def deployment_rows(
         )
         return query if ids is None else query.where(deployments.c.id.in_(ids))
 
-    return [tuple(row) for row in _in_chunks(conn, statement, deployment_ids)]
+    return _in_chunks(conn, statement, deployment_ids)
 
 
 def deployments_of(conn: Connection, model_ids: Sequence[str]) -> list[str]:
@@ -88,7 +89,7 @@ def deployments_of(conn: Connection, model_ids: Sequence[str]) -> list[str]:
     def statement(ids: list[str] | None) -> Select[Any]:
         return select(deployments.c.id).where(deployments.c.model_id.in_(ids or []))
 
-    return [str(row[0]) for row in _in_chunks(conn, statement, model_ids)]
+    return [row[0] for row in _in_chunks(conn, statement, model_ids)]
 
 
 def models_of(conn: Connection, provider_ids: Sequence[str]) -> list[str]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +30,7 @@ from sqlalchemy import select
 
 from custos.core import FixedClock, NotFound
 from custos.core.settings import Settings
-from custos.installation import COMPOSITION
+from custos.installation import composition
 from custos.licensing import decision as decision_module
 from custos.licensing.decision import Context, DecisionPoint
 from custos.licensing.model import Transition
@@ -42,26 +41,9 @@ from custos.policy.service import PolicyService
 from custos.registry.service import RegistryService
 from custos.store import Composition, Store
 from custos.store._tables import filings
-from tests.unit.registry.world import Parties, installation, throwaway
+from tests.unit.registry.world import Parties, throwaway
 
 IN_SCOPE = Context(jurisdiction="DE", sector="finance", users=500, capability_class="general-purpose")
-
-
-@pytest.fixture
-def installed(sqlite_settings: Settings, clock: FixedClock) -> Iterator[tuple[Store, Parties]]:
-    store, registered = installation(sqlite_settings, clock)
-    yield store, registered
-    store.close()
-
-
-@pytest.fixture
-def store(installed: tuple[Store, Parties]) -> Store:
-    return installed[0]
-
-
-@pytest.fixture
-def world(installed: tuple[Store, Parties]) -> Parties:
-    return installed[1]
 
 
 @pytest.fixture
@@ -584,7 +566,10 @@ def other_process() -> Composition:
     """The installation's composition as another process holds it: its licence filings bump
     that process's index generation, not this one's."""
     return Composition(
-        *(dataclasses.replace(c, hooks=()) if c.name == "licensing" else c for c in COMPOSITION.contributions)
+        *(
+            dataclasses.replace(c, hooks=()) if c.name == "licensing" else c
+            for c in composition().contributions
+        )
     )
 
 

@@ -11,7 +11,6 @@ so that a competitor's word alone freezes nobody's rollout.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -22,13 +21,12 @@ from hypothesis import strategies as st
 
 from custos.access.model import PUBLIC, Principal, Role
 from custos.access.service import AccessService
-from custos.core import Conflict, FixedClock, Forbidden, InvalidInput, NotFound
-from custos.core.settings import Settings
+from custos.core import Conflict, Forbidden, InvalidInput, NotFound
 from custos.filings import Visibility
 from custos.oversight.incidents import IncidentService, Severity, open_serious_incidents
 from custos.registry.service import RegistryService
 from custos.store import Store
-from tests.unit.registry.world import Parties, acting, installation, log_size, throwaway
+from tests.unit.registry.world import Parties, acting, log_size, throwaway
 
 
 def incident(model: str, severity: str = "serious", **changes: Any) -> dict[str, Any]:
@@ -39,23 +37,6 @@ def incident(model: str, severity: str = "serious", **changes: Any) -> dict[str,
         "summary": "Credit decisions reversed for 4,000 customers",
         **changes,
     }
-
-
-@pytest.fixture
-def installed(sqlite_settings: Settings, clock: FixedClock) -> Iterator[tuple[Store, Parties]]:
-    store, registered = installation(sqlite_settings, clock)
-    yield store, registered
-    store.close()
-
-
-@pytest.fixture
-def store(installed: tuple[Store, Parties]) -> Store:
-    return installed[0]
-
-
-@pytest.fixture
-def world(installed: tuple[Store, Parties]) -> Parties:
-    return installed[1]
 
 
 @pytest.fixture
@@ -183,7 +164,7 @@ def test_steps_on_something_that_is_not_an_incident_are_not_found(
 ) -> None:
     """Neither an unknown id nor the id of another kind of filing (here, the model's own
     registration) is an incident."""
-    registration = RegistryService(store).model(world.supervisor, world.model)["filing_id"]
+    registration = RegistryService(store).model(world.supervisor, world.model).filing_id
     for unknown in ("NO-SUCH-INCIDENT", registration):
         with pytest.raises(NotFound, match=f"no incident '{unknown}'"):
             incidents.close(unknown, "fixed", by=world.supervisor)

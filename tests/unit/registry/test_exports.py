@@ -10,7 +10,7 @@ a name, and ids are public.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,18 +55,6 @@ OWNER_SECTIONS = {
     "compute": {"training_flop": 3.2e25, "parameters": 7e10, "confidence": "likely"},
     "energy": {"training_energy_kwh": 1.2e7},
 }
-
-
-@pytest.fixture
-def installed(sqlite_settings: Settings, clock: FixedClock) -> Iterator[tuple[Store, Parties]]:
-    store, registered = installation(sqlite_settings, clock)
-    yield store, registered
-    store.close()
-
-
-@pytest.fixture
-def world(installed: tuple[Store, Parties]) -> Parties:
-    return installed[1]
 
 
 @pytest.fixture
@@ -129,9 +117,11 @@ def test_an_export_imports_into_another_registry_as_the_same_model(
         there = elsewhere.model(others.supervisor, imported["model_id"])
         here = registry.model(world.supervisor, atlas)
         for field in (*MODEL, "lineage", "public_interest"):
-            assert there[field] == here[field], field
-        assert elsewhere.organisation(others.supervisor, there["provider_id"])["name"] == "Lab SA"
-        assert there["passport"]["passport"] == here["passport"]["passport"]
+            assert getattr(there, field) == getattr(here, field), field
+        assert there.provider_id is not None
+        assert elsewhere.organisation(others.supervisor, there.provider_id).name == "Lab SA"
+        assert there.passport is not None and here.passport is not None
+        assert there.passport.passport == here.passport.passport
     finally:
         other.close()
 

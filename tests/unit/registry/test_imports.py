@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,17 +21,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from custos.access.model import Role
-from custos.core import FixedClock, Forbidden, InvalidInput
-from custos.core.settings import Settings
+from custos.core import Forbidden, InvalidInput
 from custos.passports.cyclonedx import to_cyclonedx
 from custos.passports.epoch import SHIPPED
+from custos.passports.model import Compute
 from custos.passports.records import ImportItem, OrganisationRef, Parsed
 from custos.registry.importers import import_shipped, import_text, shipped
 from custos.registry.imports import import_parsed
 from custos.registry.service import RegistryService
+from custos.registry.views import ModelSummary
 from custos.store import Store
 from custos.store.registry_views import ModelQuery, PageRequest
-from tests.unit.registry.world import Parties, acting, installation, log_size, throwaway
+from tests.unit.registry.world import Parties, acting, log_size, throwaway
 
 SAMPLE_ROWS = 12
 NUMERIC_COLUMNS = (
@@ -90,30 +92,20 @@ def cyclonedx(*items: ImportItem) -> str:
 
 
 @pytest.fixture
-def installed(sqlite_settings: Settings, clock: FixedClock) -> Iterator[tuple[Store, Parties]]:
-    store, registered = installation(sqlite_settings, clock)
-    yield store, registered
-    store.close()
-
-
-@pytest.fixture
-def store(installed: tuple[Store, Parties]) -> Store:
-    return installed[0]
-
-
-@pytest.fixture
-def world(installed: tuple[Store, Parties]) -> Parties:
-    return installed[1]
-
-
-@pytest.fixture
 def registry(store: Store) -> RegistryService:
     return RegistryService(store)
 
 
-def models_named(registry: RegistryService, world: Parties, name: str) -> list[dict[str, Any]]:
-    found = registry.models(world.supervisor, ModelQuery(search=name), PageRequest(limit=50))["items"]
-    return [m for m in found if m["name"] == name]
+def models_named(registry: RegistryService, world: Parties, name: str) -> list[ModelSummary]:
+    found = registry.models(world.supervisor, ModelQuery(search=name), PageRequest(limit=50)).items
+    return [m for m in found if m.name == name]
+
+
+def compute_of(registry: RegistryService, world: Parties, model_id: str) -> Compute:
+    """The compute section of a model's current passport, as a supervisor reads it."""
+    current = registry.model(world.supervisor, model_id).passport
+    assert current is not None and current.passport.compute is not None
+    return current.passport.compute
 
 
 # --- a good import ------------------------------------------------------------------------
@@ -124,31 +116,33 @@ def test_the_epoch_sample_is_filed_with_the_tables_own_figures(
 ) -> None:
     """Twelve rows make twelve models and thirteen organisations (Anthropic, Google DeepMind and
     Typhoon each have two rows; Boltz-2 names four developers, Apriel Nemotron two)."""
-    before = registry.models(world.supervisor)["total"]
+    before = registry.models(world.supervisor).total
     report = import_text(registry, "epoch", sample(), by=world.supervisor, origin="sample.csv")
     assert (report.records, len(report.models), report.organisations_created) == (12, 12, 13)
     assert report.skipped == [] and {m["action"] for m in report.models} == {"registered"}
-    assert registry.models(world.supervisor)["total"] == before + 12
+    assert registry.models(world.supervisor).total == before + 12
 
     (marin,) = models_named(registry, world, "Marin 8B")
-    assert marin["release_date"] == "2025-05-19" and marin["accessibility"] == "open_weights_unrestricted"
-    assert marin["countries"] == ["US"] and marin["training_flop"] == 6.12e23
-    assert registry.organisation(world.supervisor, marin["provider_id"])["name"] == "Marin"
-    compute = registry.model(world.supervisor, marin["id"])["passport"]["passport"]["compute"]
-    assert (compute["parameters"], compute["confidence"]) == (8e9, "confident")
+    assert marin.release_date == date(2025, 5, 19) and marin.accessibility == "open_weights_unrestricted"
+    assert marin.countries == ("US",) and marin.training_flop == 6.12e23
+    assert marin.provider_id is not None
+    assert registry.organisation(world.supervisor, marin.provider_id).name == "Marin"
+    compute = compute_of(registry, world, marin.id)
+    assert (compute.parameters, compute.confidence) == (8e9, "confident")
 
     (pangu,) = models_named(registry, world, "Pangu Ultra MoE")
-    pangu_compute = registry.model(world.supervisor, pangu["id"])["passport"]["passport"]["compute"]
-    assert pangu["accessibility"] == "hosted" and pangu["countries"] == ["CN"]
-    assert (pangu_compute["training_flop"], pangu_compute["utilisation"]) == (3.0888e24, 0.3)
+    pangu_compute = compute_of(registry, world, pangu.id)
+    assert pangu.accessibility == "hosted" and pangu.countries == ("CN",)
+    assert (pangu_compute.training_flop, pangu_compute.utilisation) == (3.0888e24, 0.3)
 
     (apriel,) = models_named(registry, world, "Apriel Nemotron 15B")
-    developers = [registry.organisation(world.supervisor, o)["name"] for o in apriel["developer_ids"]]
-    assert developers == ["NVIDIA", "ServiceNow"] and apriel["countries"] == ["US"]
-    assert registry.organisation(world.supervisor, apriel["provider_id"])["name"] == "NVIDIA"
+    developers = [registry.organisation(world.supervisor, o).name for o in apriel.developer_ids or ()]
+    assert developers == ["NVIDIA", "ServiceNow"] and apriel.countries == ("US",)
+    assert apriel.provider_id is not None
+    assert registry.organisation(world.supervisor, apriel.provider_id).name == "NVIDIA"
 
     opus, sonnet = (models_named(registry, world, n)[0] for n in ("Claude Opus 4", "Claude Sonnet 4"))
-    assert opus["provider_id"] == sonnet["provider_id"]
+    assert opus.provider_id == sonnet.provider_id
     store.verify()
 
 
@@ -156,8 +150,9 @@ def test_epochs_public_data_is_filed_public(registry: RegistryService, world: Pa
     """Epoch publishes its figures, so an imported passport withholds nothing from the public."""
     import_text(registry, "epoch", sample(8), by=world.supervisor)
     (marin,) = models_named(registry, world, "Marin 8B")
-    shown = registry.model(acting(Role.PROVIDER, world.rival), marin["id"])["passport"]
-    assert shown["withheld"] == [] and shown["passport"]["compute"]["training_flop"] == 6.12e23
+    shown = registry.model(acting(Role.PROVIDER, world.rival), marin.id).passport
+    assert shown is not None and shown.withheld == () and shown.passport.compute is not None
+    assert shown.passport.compute.training_flop == 6.12e23
 
 
 # --- atomicity ----------------------------------------------------------------------------
@@ -184,7 +179,7 @@ def test_any_bad_row_refuses_the_whole_import_and_names_it() -> None:
 
     try:
         check()
-        assert registry.models(world.supervisor)["total"] == 1
+        assert registry.models(world.supervisor).total == 1
     finally:
         store.close()
 
@@ -264,20 +259,20 @@ def test_reimporting_adds_no_model_and_files_a_new_passport_version(
     """A model is known by its name, provider and version: importing the same rows again files
     the next passport version of each model, superseding the first, and registers nothing new."""
     first = import_text(registry, "epoch", sample(6), by=world.supervisor)
-    total = registry.models(world.supervisor)["total"]
-    organisations = registry.organisations(world.supervisor)["total"]
+    total = registry.models(world.supervisor).total
+    organisations = registry.organisations(world.supervisor).total
     again = import_text(registry, "epoch", sample(6), by=world.supervisor)
     assert [m["model_id"] for m in again.models] == [m["model_id"] for m in first.models]
     assert {m["action"] for m in again.models} == {"new passport"} and again.organisations_created == 0
-    assert registry.models(world.supervisor)["total"] == total
-    assert registry.organisations(world.supervisor)["total"] == organisations
+    assert registry.models(world.supervisor).total == total
+    assert registry.organisations(world.supervisor).total == organisations
     for entry in first.models:
         newer, older = registry.passport_history(world.supervisor, entry["model_id"])
-        assert (newer["version"], newer["current"], older["version"], older["current"]) == (2, True, 1, False)
-        assert newer["passport"] == older["passport"]
+        assert (newer.version, newer.current, older.version, older.current) == (2, True, 1, False)
+        assert newer.passport == older.passport
         with store.read() as conn:
-            found = store.filing(conn, newer["filing_id"])
-        assert found is not None and found[0].supersedes == older["filing_id"]
+            found = store.filing(conn, newer.filing_id)
+        assert found is not None and found[0].supersedes == older.filing_id
 
 
 # --- who may import what -------------------------------------------------------------------
@@ -314,7 +309,7 @@ def test_a_provider_imports_documents_about_its_own_models_only(
     assert log_size(store) == before
     report = import_text(registry, "cyclonedx", cyclonedx(item("Mine", "Lab SA")), by=world.provider_actor)
     (mine,) = report.models
-    assert registry.model(world.supervisor, mine["model_id"])["provider_id"] == world.provider
+    assert registry.model(world.supervisor, mine["model_id"]).provider_id == world.provider
 
 
 def test_unknown_formats_and_unshipped_documents_are_refused(
@@ -355,9 +350,9 @@ def test_base_models_are_linked_by_a_unique_name(registry: RegistryService, worl
     child, tuned, orphan, cousin = (
         registry.model(world.supervisor, ids[n]) for n in ("Child", "Tuned", "Orphan", "Cousin")
     )
-    assert child["base_model_id"] == ids["Base"] and tuned["base_model_id"] == world.model
-    assert (orphan["base_model_id"], orphan["base_model_name"]) == (None, "Nowhere")
-    assert (cousin["base_model_id"], cousin["base_model_name"]) == (None, "Twin")
+    assert child.base_model_id == ids["Base"] and tuned.base_model_id == world.model
+    assert (orphan.base_model_id, orphan.base_model_name) == (None, "Nowhere")
+    assert (cousin.base_model_id, cousin.base_model_name) == (None, "Twin")
     assert report.notes == [
         "r4: base model 'Nowhere' kept as a name: no registered model has that name",
         "r5: base model 'Twin' kept as a name: 2 models have that name",

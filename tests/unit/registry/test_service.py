@@ -9,15 +9,15 @@ owning organisation's own actors; a reader is told the names of what it does not
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from custos.access.model import PUBLIC, Principal, Role
-from custos.core import Conflict, FixedClock, Forbidden, InvalidInput, NotFound
-from custos.core.settings import Settings
+from custos.core import Conflict, Forbidden, InvalidInput, NotFound
 from custos.filings import Visibility
+from custos.passports.model import Money
 from custos.registry.service import (
     DeploymentQuery,
     ModelQuery,
@@ -26,26 +26,9 @@ from custos.registry.service import (
     RegistryService,
 )
 from custos.store import Store
-from tests.unit.registry.world import Parties, acting, installation, log_size
+from tests.unit.registry.world import Parties, acting, log_size
 
 MANUAL = {"provenance": {"source": "manual"}}
-
-
-@pytest.fixture
-def installed(sqlite_settings: Settings, clock: FixedClock) -> Iterator[tuple[Store, Parties]]:
-    store, registered = installation(sqlite_settings, clock)
-    yield store, registered
-    store.close()
-
-
-@pytest.fixture
-def store(installed: tuple[Store, Parties]) -> Store:
-    return installed[0]
-
-
-@pytest.fixture
-def world(installed: tuple[Store, Parties]) -> Parties:
-    return installed[1]
 
 
 @pytest.fixture
@@ -83,7 +66,7 @@ def test_only_supervisors_register_organisations(
     with pytest.raises(Forbidden):
         registry.register_organisation({"name": "Newco", "jurisdiction": "FR"}, by=PUBLIC)
     assert log_size(store) == before
-    assert registry.organisations(world.supervisor, OrganisationQuery(search="Newco"))["total"] == 0
+    assert registry.organisations(world.supervisor, OrganisationQuery(search="Newco")).total == 0
 
 
 def test_an_organisation_name_is_registered_once(
@@ -95,7 +78,7 @@ def test_an_organisation_name_is_registered_once(
     with pytest.raises(Conflict, match="'Lab SA' is already registered"):
         registry.register_organisation({"name": "  Lab SA "}, by=world.supervisor)
     assert log_size(store) == before
-    assert registry.organisations(world.supervisor, OrganisationQuery(search="Lab SA"))["total"] == 1
+    assert registry.organisations(world.supervisor, OrganisationQuery(search="Lab SA")).total == 1
 
 
 def test_a_provider_registers_models_for_itself_only(
@@ -159,7 +142,7 @@ def test_a_deployer_registers_deployments_for_itself_only(
         with pytest.raises(Forbidden):
             registry.register_deployment(deployment(world), by=by)
     assert log_size(store) == before
-    assert registry.model(world.supervisor, world.model)["deployments"] == 1
+    assert registry.model(world.supervisor, world.model).deployments == 1
 
 
 @pytest.mark.parametrize(
@@ -204,7 +187,7 @@ def test_passport_versions_supersede_each_other(
     third = registry.file_passport(world.model, {**MANUAL, "description": "v3"}, by=world.provider_actor)
     assert [p["version"] for p in (first, second, third)] == [1, 2, 3]
     history = registry.passport_history(world.supervisor, world.model)
-    assert [(p["version"], p["current"], p["passport"]["description"]) for p in history] == [
+    assert [(p.version, p.current, p.passport.description) for p in history] == [
         (3, True, "v3"),
         (2, False, "v2"),
         (1, False, "v1"),
@@ -213,8 +196,8 @@ def test_passport_versions_supersede_each_other(
         chain = [store.filing(conn, p["filing_id"]) for p in (first, second, third)]
     supersedes = [found[0].supersedes if found else "missing" for found in chain]
     assert supersedes == [None, first["filing_id"], second["filing_id"]]
-    current = registry.model(PUBLIC, world.model)["passport"]
-    assert current["version"] == 3 and current["passport"]["description"] == "v3"
+    current = registry.model(PUBLIC, world.model).passport
+    assert current is not None and current.version == 3 and current.passport.description == "v3"
 
 
 def test_only_the_provider_or_a_supervisor_files_a_passport(
@@ -245,13 +228,13 @@ def test_owner_fields_are_seen_by_the_owner_and_supervisors_only(
     confidential = ["economic_exposure", "user_population"]
     for who in (world.supervisor, world.deployer_actor):
         shown = registry.deployment(who, filed["id"])
-        assert shown["user_population"] == 120_000 and shown["withheld"] == []
-        assert shown["economic_exposure"] == {"amount": "2500000.00", "currency": "EUR"}
+        assert shown.user_population == 120_000 and shown.withheld == ()
+        assert shown.economic_exposure == Money(amount=Decimal("2500000.00"), currency="EUR")
     for who in (PUBLIC, world.rival_actor, world.provider_actor):
         shown = registry.deployment(who, filed["id"])
-        assert sorted(shown["withheld"]) == confidential
-        assert not set(confidential) & set(shown)
-        assert shown["name"] == "Credit scoring" and shown["sector"] == "finance"
+        assert sorted(shown.withheld) == confidential
+        assert not set(confidential) & shown.model_fields_set
+        assert shown.name == "Credit scoring" and shown.sector == "finance"
 
 
 def test_an_organisations_revenue_is_its_own_and_the_supervisors(
@@ -263,12 +246,12 @@ def test_an_organisations_revenue_is_its_own_and_the_supervisors(
         by=world.supervisor,
     )
     insider = acting(Role.PROVIDER, firm["id"], "IE")
-    assert registry.organisation(insider, firm["id"])["annual_revenue"] == revenue
-    assert registry.organisation(world.supervisor, firm["id"])["annual_revenue"] == revenue
+    assert registry.organisation(insider, firm["id"]).annual_revenue == Money.model_validate(revenue)
+    assert registry.organisation(world.supervisor, firm["id"]).annual_revenue == Money.model_validate(revenue)
     for who in (PUBLIC, world.rival_actor):
         shown = registry.organisation(who, firm["id"])
-        assert "annual_revenue" not in shown and shown["withheld"] == ["annual_revenue"]
-        assert shown["name"] == "Revenue Ltd" and shown["country"] == "IE"
+        assert "annual_revenue" not in shown.model_fields_set and shown.withheld == ("annual_revenue",)
+        assert shown.name == "Revenue Ltd" and shown.country == "IE"
 
 
 def test_a_passports_compute_energy_and_notes_are_withheld_from_others(
@@ -284,12 +267,14 @@ def test_a_passports_compute_energy_and_notes_are_withheld_from_others(
     }
     registry.file_passport(world.model, passport, by=world.provider_actor)
     for who in (world.supervisor, world.provider_actor):
-        shown = registry.model(who, world.model)["passport"]
-        assert shown["passport"]["compute"]["training_flop"] == 3e25 and shown["withheld"] == []
+        shown = registry.model(who, world.model).passport
+        assert shown is not None and shown.passport.compute is not None
+        assert shown.passport.compute.training_flop == 3e25 and shown.withheld == ()
     for who in (PUBLIC, world.deployer_actor):
-        shown = registry.model(who, world.model)["passport"]
-        assert sorted(shown["withheld"]) == ["compute", "data_quality", "energy"]
-        assert "compute" not in shown["passport"] and shown["passport"]["description"] == "A frontier model"
+        shown = registry.model(who, world.model).passport
+        assert shown is not None and sorted(shown.withheld) == ["compute", "data_quality", "energy"]
+        assert "compute" not in shown.passport.model_fields_set
+        assert shown.passport.description == "A frontier model"
 
 
 def test_a_supervisors_only_field_is_hidden_from_its_own_owner(
@@ -300,10 +285,10 @@ def test_a_supervisors_only_field_is_hidden_from_its_own_owner(
     filed = registry.register_deployment(
         deployment(world), by=world.supervisor, visibility={"sector": Visibility.SUPERVISORS}
     )
-    assert registry.deployment(world.supervisor, filed["id"])["sector"] == "finance"
+    assert registry.deployment(world.supervisor, filed["id"]).sector == "finance"
     for who in (world.deployer_actor, world.rival_actor, PUBLIC):
         shown = registry.deployment(who, filed["id"])
-        assert "sector" not in shown and "sector" in shown["withheld"]
+        assert "sector" not in shown.model_fields_set and "sector" in shown.withheld
 
 
 def test_an_override_can_publish_an_owner_field(registry: RegistryService, world: Parties) -> None:
@@ -315,11 +300,12 @@ def test_an_override_can_publish_an_owner_field(registry: RegistryService, world
         by=world.provider_actor,
         visibility={"compute": Visibility.PUBLIC},
     )
-    shown = registry.model(PUBLIC, world.model)["passport"]
-    assert shown["passport"]["compute"]["training_flop"] == 2e25
-    assert sorted(shown["withheld"]) == ["data_quality", "energy"]
-    listed = registry.models(PUBLIC, ModelQuery(min_flop=1e25))["items"]
-    assert [(m["id"], m["training_flop"]) for m in listed] == [(world.model, 2e25)]
+    shown = registry.model(PUBLIC, world.model).passport
+    assert shown is not None and shown.passport.compute is not None
+    assert shown.passport.compute.training_flop == 2e25
+    assert sorted(shown.withheld) == ["data_quality", "energy"]
+    listed = registry.models(PUBLIC, ModelQuery(min_flop=1e25)).items
+    assert [(m.id, m.training_flop) for m in listed] == [(world.model, 2e25)]
 
 
 def test_an_override_for_a_field_the_filing_lacks_is_refused(
@@ -342,13 +328,13 @@ def test_a_withheld_compute_figure_never_answers_a_filter_or_shows_in_a_list(
     own 3e25 model above 1e25, the public and a rival find nothing (and no figure)."""
     registry.file_passport(world.model, {**MANUAL, "compute": {"training_flop": 3e25}}, by=world.supervisor)
     query = ModelQuery(min_flop=1e25)
-    assert [m["id"] for m in registry.models(world.provider_actor, query)["items"]] == [world.model]
-    assert [m["id"] for m in registry.models(world.supervisor, query)["items"]] == [world.model]
+    assert [m.id for m in registry.models(world.provider_actor, query).items] == [world.model]
+    assert [m.id for m in registry.models(world.supervisor, query).items] == [world.model]
     for who in (PUBLIC, world.rival_actor):
         found = registry.models(who, query)
-        assert found["items"] == [] and found["total"] == 0
-        (everything,) = registry.models(who)["items"]
-        assert "training_flop" not in everything
+        assert found.items == [] and found.total == 0
+        (everything,) = registry.models(who).items
+        assert "training_flop" not in everything.model_fields_set
 
 
 def test_a_withheld_value_never_answers_a_filter_or_a_search(
@@ -370,12 +356,12 @@ def test_a_withheld_value_never_answers_a_filter_or_a_search(
     by_name = OrganisationQuery(search="quiet")
     by_country = ModelQuery(country="LU")
     for who in (PUBLIC, world.rival_actor, world.deployer_actor):
-        assert registry.deployments(who, by_sector)["total"] == 0
-        assert registry.organisations(who, by_name)["total"] == 0
-        assert registry.models(who, by_country)["total"] == 0
-    assert registry.deployments(world.supervisor, by_sector)["total"] == 1
-    assert registry.organisations(world.supervisor, by_name)["total"] == 1
-    assert registry.models(world.supervisor, by_country)["total"] == 1
+        assert registry.deployments(who, by_sector).total == 0
+        assert registry.organisations(who, by_name).total == 0
+        assert registry.models(who, by_country).total == 0
+    assert registry.deployments(world.supervisor, by_sector).total == 1
+    assert registry.organisations(world.supervisor, by_name).total == 1
+    assert registry.models(world.supervisor, by_country).total == 1
 
 
 def test_a_withheld_name_sorts_as_if_absent(registry: RegistryService, world: Parties) -> None:
@@ -387,13 +373,13 @@ def test_a_withheld_name_sorts_as_if_absent(registry: RegistryService, world: Pa
         visibility={"name": Visibility.OWNER},
     )
     page = PageRequest(limit=100)
-    public_order = [o["id"] for o in registry.organisations(PUBLIC, page=page)["items"]]
-    supervisor_order = [o["id"] for o in registry.organisations(world.supervisor, page=page)["items"]]
+    public_order = [o.id for o in registry.organisations(PUBLIC, page=page).items]
+    supervisor_order = [o.id for o in registry.organisations(world.supervisor, page=page).items]
     assert public_order[0] == zeta["id"] and supervisor_order[-1] == zeta["id"]
-    first = registry.organisations(PUBLIC, page=page)["items"][0]
-    assert "name" not in first and first["withheld"] == ["annual_revenue", "name"]
+    first = registry.organisations(PUBLIC, page=page).items[0]
+    assert "name" not in first.model_fields_set and first.withheld == ("annual_revenue", "name")
     insider = acting(Role.DEPLOYER, zeta["id"], "NL")
-    assert registry.organisations(insider, page=page)["items"][-1]["name"] == "Zeta Holdings"
+    assert registry.organisations(insider, page=page).items[-1].name == "Zeta Holdings"
 
 
 def test_unknown_records_are_not_found(registry: RegistryService, world: Parties) -> None:

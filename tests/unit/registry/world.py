@@ -13,15 +13,18 @@ from __future__ import annotations
 import atexit
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+import pytest
 
 from custos.access.model import Principal, Role
 from custos.access.service import operator
 from custos.core.clock import Clock, FixedClock
 from custos.core.settings import Settings
-from custos.installation import COMPOSITION, create_installation
+from custos.installation import composition, create_installation
 from custos.registry.service import RegistryService
 from custos.store import Store, ledger_sql
 from tests.conftest import TEST_NOW
@@ -113,7 +116,7 @@ def installation(settings: Settings, clock: Clock) -> tuple[Store, Parties]:
     target = Path(settings.database_url.removeprefix("sqlite:///"))
     for database in source.parent.glob(f"{source.name}*"):  # with any write-ahead log left
         shutil.copy2(database, target.with_name(target.name + database.name.removeprefix(source.name)))
-    return Store.open(settings, COMPOSITION, clock=clock), registered
+    return Store.open(settings, composition, clock=clock), registered
 
 
 def throwaway(clock: Clock | None = None) -> tuple[Store, Parties]:
@@ -122,3 +125,22 @@ def throwaway(clock: Clock | None = None) -> tuple[Store, Parties]:
     root = Path(tempfile.mkdtemp(prefix="custos-unit-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     return installation(_settings(root), clock or FixedClock(TEST_NOW))
+
+
+@pytest.fixture
+def installed(sqlite_settings: Settings, clock: FixedClock) -> Iterator[tuple[Store, Parties]]:
+    """A copy of the parties' installation, closed after the test."""
+    store, registered = installation(sqlite_settings, clock)
+    yield store, registered
+    store.close()
+
+
+@pytest.fixture
+def store(installed: tuple[Store, Parties]) -> Store:
+    """The parties' store (on SQLite only, unlike the root fixture of the same name)."""
+    return installed[0]
+
+
+@pytest.fixture
+def world(installed: tuple[Store, Parties]) -> Parties:
+    return installed[1]

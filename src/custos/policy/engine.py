@@ -78,18 +78,16 @@ class PolicyEngine:
         tally: Counter[bool | None] | None = None,
         dry_run: bool = False,
         must_exist: bool = False,
-        idle_without_packs: bool = False,
+        packs: Sequence[Pack] | None = None,
     ) -> EngineRun:
         """Reconcile the obligations of ``subject_ids`` (every subject when None) with the
         active packs, file the differences, then the discharges of ``discharge`` (the same
         subjects when None). ``triggers`` name the filing that changed each subject, where
         deadlines count from it. With ``must_exist``, naming no existing subject is refused.
-        With ``idle_without_packs`` (after every filing), no active pack means nothing to read.
-        A dry run files nothing."""
+        ``packs`` are the active packs when the caller has read them already. A dry run files
+        nothing."""
         conn = self.uow.conn
-        packs = active_packs(conn)
-        if idle_without_packs and not packs:
-            return EngineRun(0, [])
+        packs = active_packs(conn) if packs is None else list(packs)
         evaluator = Evaluator(packs)
         subjects = subjects_of(conn, subject_ids, evaluator.reads())
         if must_exist and subject_ids is not None and not subjects:

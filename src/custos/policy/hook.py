@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from custos.filings import Filing
-from custos.policy.engine import PolicyEngine
+from custos.policy.engine import PolicyEngine, active_packs
 from custos.policy.model import POLICY_KINDS
 from custos.store import UnitOfWork
 from custos.store import subject_views as sv
@@ -38,12 +38,15 @@ def re_evaluate(uow: UnitOfWork, batch: Sequence[Filing]) -> None:
     relevant = [f for f in batch if f.kind not in POLICY_KINDS]
     if not relevant:
         return
+    packs = active_packs(uow.conn)
+    if not packs:  # nothing to evaluate: read no subject (an import before any pack is loaded)
+        return
     triggers = _affected(uow, relevant)
     PolicyEngine(uow, _FilingClock(relevant)).run(
         sorted(triggers),
         triggers=triggers,
         discharge=sorted({f.subject for f in relevant} | set(triggers)),
-        idle_without_packs=True,
+        packs=packs,
     )
 
 

@@ -3,7 +3,7 @@
 Pinned from src/custos/policy/engine.py and docs/architecture.md ("The walk of a passport
 filing", step 6): the engine files only differences (a second run over an unchanged registry
 files nothing); a dry run files nothing and returns what it would file; ``must_exist`` refuses a
-run naming no existing subject; ``idle_without_packs`` reads nothing when no pack is active; a
+run naming no existing subject; packs the caller already read are the ones evaluated; a
 deadline counts from the filing that triggered the evaluation (else from the run's time); an
 open obligation is discharged by a filing of a kind in its ``discharged_by``, any such filing for
 a one-off duty, only one made since the period began for a recurring one, whose discharge opens
@@ -172,13 +172,14 @@ def test_must_exist_accepts_one_existing_subject_among_unknown_ids(store: Store,
     assert (result.subjects, kinds(result)) == (1, ["obligation.undetermined"])
 
 
-def test_idle_without_packs_reads_nothing(store: Store, world: Parties) -> None:
-    """With no active pack the run is idle when asked to be; otherwise it still counts the one
-    registered model (and files nothing, as there is no rule)."""
-    assert run(store, None, idle_without_packs=True) == EngineRun(0, [])
+def test_the_packs_a_caller_read_are_the_ones_evaluated(store: Store, world: Parties) -> None:
+    """With no active pack a run counts the one registered model and files nothing (there is no
+    rule); packs the caller already read replace reading them again, so an empty list files
+    nothing even once a pack is active, and the active pack applies when none are given."""
     assert run(store, None) == EngineRun(1, [])
     activate(store, world, UNDISCHARGED)
-    result = run(store, None, idle_without_packs=True)
+    assert run(store, None, packs=[]) == EngineRun(1, [])
+    result = run(store, None)
     assert (result.subjects, kinds(result)) == (1, ["obligation.undetermined"])
 
 

@@ -61,9 +61,12 @@ def build(models: int, deployments: int, seed: int = 20261128) -> Settings:
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'custos.db'}")
     marker = home / "built.json"
     if marker.exists():
-        store = Store(settings, composition())  # a registry built by an older schema gains the new tables
-        try:
+        store = Store(settings, composition)  # a registry built by an older schema is upgraded,
+        try:  # and its views rebuilt, as `custos db upgrade` does
+            before = migrate.current_revision(store.engine)
             migrate.upgrade(store.engine)
+            if migrate.current_revision(store.engine) != before:
+                store.replay()
         finally:
             store.close()
         return settings

@@ -101,6 +101,7 @@ organisations = Table(
     Column("jurisdiction", String(16), nullable=True),
     Column("filing_id", String(32), nullable=False),
     Column("name_key", String(255), nullable=False, server_default=""),
+    Column("public_name_key", String(255), nullable=False, server_default=""),
     Column("country", String(2), nullable=True),
     Column("content", Text, nullable=False, server_default="{}"),
     Column("visibility", Text, nullable=False, server_default="{}"),
@@ -117,10 +118,13 @@ Index("ix_organisation_kinds_kind", organisation_kinds.c.kind)
 
 def listing_indexes(table: Table, *filters: str) -> None:
     """Indexes that serve a list in name order, alone or after an equality filter, without sorting:
-    (name_key, id), and (filter, name_key, id) for each filter column."""
-    Index(f"ix_{table.name}_listing", table.c.name_key, table.c.id)
-    for column in filters:
-        Index(f"ix_{table.name}_{column}_listing", table.c[column], table.c.name_key, table.c.id)
+    (name_key, id), and (filter, name_key, id) for each filter column; and the same over
+    ``public_name_key`` (the name where it is public, else empty), the order the public reads in."""
+    for key in ("name_key", "public_name_key"):
+        prefix = "" if key == "name_key" else "public_"
+        Index(f"ix_{table.name}_{prefix}listing", table.c[key], table.c.id)
+        for column in filters:
+            Index(f"ix_{table.name}_{column}_{prefix}listing", table.c[column], table.c[key], table.c.id)
 
 
 listing_indexes(organisations, "country")
@@ -133,6 +137,7 @@ models = Table(
     Column("id", String(32), primary_key=True),
     Column("name", String(255), nullable=False),
     Column("name_key", String(255), nullable=False),
+    Column("public_name_key", String(255), nullable=False, server_default=""),
     Column("version", String(64), nullable=True),
     Column("provider_id", String(32), ForeignKey("organisations.id"), nullable=False),
     Column("country", String(2), nullable=True),
@@ -171,6 +176,7 @@ deployments = Table(
     Column("id", String(32), primary_key=True),
     Column("name", String(255), nullable=False),
     Column("name_key", String(255), nullable=False),
+    Column("public_name_key", String(255), nullable=False, server_default=""),
     Column("deployer_id", String(32), ForeignKey("organisations.id"), nullable=False),
     Column("model_id", String(32), ForeignKey("models.id"), nullable=False),
     Column("country", String(2), nullable=True),

@@ -46,6 +46,11 @@ def _visibility(filing: Filing) -> str:
     return _json({name: str(v) for name, v in filing.visibility.items()})
 
 
+def _public_name_key(filing: Filing) -> str:
+    """The name as the public sorts by it: the name where it is public, else empty (first)."""
+    return filing.content["name"].lower() if filing.visibility.get("name") == Visibility.PUBLIC else ""
+
+
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
@@ -65,6 +70,7 @@ def organisation_registered(conn: Connection, filing: Filing) -> None:
             id=filing.subject,
             name=content["name"],
             name_key=content["name"].lower(),
+            public_name_key=_public_name_key(filing),
             jurisdiction=content["jurisdiction"],
             country=content.get("country"),
             content=_json(content),
@@ -89,6 +95,7 @@ def model_registered(conn: Connection, filing: Filing) -> None:
             id=filing.subject,
             name=content["name"],
             name_key=content["name"].lower(),
+            public_name_key=_public_name_key(filing),
             version=content.get("version"),
             provider_id=content["provider_id"],
             country=country,
@@ -152,6 +159,7 @@ def deployment_registered(conn: Connection, filing: Filing) -> None:
             id=filing.subject,
             name=content["name"],
             name_key=content["name"].lower(),
+            public_name_key=_public_name_key(filing),
             deployer_id=content["deployer_id"],
             model_id=content["model_id"],
             country=country,
@@ -275,8 +283,16 @@ def _page(
 
 
 def _name_order(table: Any, owner: ColumnElement[Any], viewer: Viewer) -> list[SortKey]:
-    """By name as the viewer sees it (a withheld name sorts first, as if empty), then by id."""
-    name = case((_visible(table, "name", owner, viewer), table.c.name_key), else_="")
+    """By name as the viewer sees it (a withheld name sorts first, as if empty), then by id.
+
+    Supervisors and the public read in the order of a column (``name_key``, ``public_name_key``),
+    so their pages walk an index; an organisation's own names are worked out row by row."""
+    if viewer.sees_everything:
+        name: ColumnElement[Any] = table.c.name_key
+    elif viewer.organisation is None:
+        name = table.c.public_name_key
+    else:
+        name = case((_visible(table, "name", owner, viewer), table.c.name_key), else_=table.c.public_name_key)
     return [(name, False), (table.c.id, False)]
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Page, Response, Route, expect
 
-from tests.browser.conftest import Site, shoot, sign_in
+from tests.browser.conftest import Site, shoot, sign_in, visit
 
 PUBLIC_PAGES = ["overview", "registry", "ledger"]
 
@@ -64,12 +64,35 @@ def test_filter_the_registry_and_open_a_passport(page: Page, site: Site) -> None
 
 def test_see_why_an_obligation_applies(page: Page, site: Site) -> None:
     sign_in(page, site, "supervisor")
-    page.goto(f"{site.url}/#/obligations")
+    visit(page, f"{site.url}/#/obligations", "obligations")
     button = page.get_by_role("button", name="Explain").first
     button.click()
     expect(button).to_have_attribute("aria-expanded", "true")
     expect(page.locator(".explanation").first).to_contain_text("Condition")
     shoot(page, "obligations")
+
+
+def test_a_page_whose_answer_comes_late_never_replaces_the_next_one(page: Page, site: Site) -> None:
+    """The overview's figures are held back while the visitor goes on to the obligations; when
+    they arrive, the obligations stay on screen (a slow server must not show the wrong page)."""
+    sign_in(page, site, "supervisor")
+    visit(page, f"{site.url}/#/ledger", "ledger")
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route("**/v1/overview", hold)
+    page.evaluate("location.hash = '#/overview'")
+    page.wait_for_function("document.getElementById('main').getAttribute('aria-busy') === 'true'")
+    page.evaluate("location.hash = '#/obligations'")
+    expect(page.locator('#main[data-route="obligations"]:not([aria-busy])')).to_have_count(1)
+    assert held, "the overview's request was never made"
+    for route in held:
+        route.continue_()
+    page.wait_for_timeout(500)
+    expect(page.locator("#main")).to_have_attribute("data-route", "obligations")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Obligations")
 
 
 def test_licences_and_their_rollout_stages(page: Page, site: Site) -> None:

@@ -302,7 +302,12 @@ def _search(
     if not text:
         return None
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return and_(table.c.name_key.like(f"%{escaped}%", escape="\\"), _visible(table, "name", owner, viewer))
+    pattern = f"%{escaped}%"
+    if viewer.sees_everything:
+        return table.c.name_key.like(pattern, escape="\\")
+    if viewer.organisation is None:  # empty where the name is not public, so never a match there
+        return table.c.public_name_key.like(pattern, escape="\\")
+    return and_(table.c.name_key.like(pattern, escape="\\"), _visible(table, "name", owner, viewer))
 
 
 def _where(query: Select[Any], conditions: Sequence[ColumnElement[bool] | None]) -> Select[Any]:

@@ -123,16 +123,22 @@ function setTitle(text) {
   document.title = `${text} — ${SITE}`;
 }
 
+/** How many pages were asked for: a page whose data arrives after a newer one was asked for is
+ * dropped, so a slow answer never replaces the page the visitor went on to. */
+let requested = 0;
+
 async function show() {
   const main = document.getElementById("main");
   const { name } = route();
+  const request = ++requested;
   main.setAttribute("aria-busy", "true");
-  await render(main);
+  await render(main, () => request === requested);
+  if (request !== requested) return;
   main.dataset.route = name; // which page is shown, once it is (the browser tests wait on it)
   main.removeAttribute("aria-busy");
 }
 
-async function render(main) {
+async function render(main, current) {
   const { name, id, params } = route();
   renderNav();
   const page = PAGES.find((candidate) => candidate.name === name);
@@ -149,8 +155,10 @@ async function render(main) {
   main.replaceChildren(h("p", { role: "status" }, "Loading…"));
   try {
     const content = await page.render({ id, params, visitor, api });
+    if (!current()) return;
     main.replaceChildren(...[content].flat());
   } catch (error) {
+    if (!current()) return;
     main.replaceChildren(h("h1", {}, "Something went wrong"), failure(error));
   }
   const heading = main.querySelector("h1");

@@ -303,11 +303,12 @@ def _search(
         return None
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
-    if viewer.sees_everything:
-        return table.c.name_key.like(pattern, escape="\\")
-    if viewer.organisation is None:  # empty where the name is not public, so never a match there
-        return table.c.public_name_key.like(pattern, escape="\\")
-    return and_(table.c.name_key.like(pattern, escape="\\"), _visible(table, "name", owner, viewer))
+    if viewer.organisation is None and not viewer.sees_everything:
+        # empty where the name is not public, so never a match there
+        public: ColumnElement[bool] = table.c.public_name_key.like(pattern, escape="\\")
+        return public
+    named: ColumnElement[bool] = table.c.name_key.like(pattern, escape="\\")
+    return named if viewer.sees_everything else and_(named, _visible(table, "name", owner, viewer))
 
 
 def _where(query: Select[Any], conditions: Sequence[ColumnElement[bool] | None]) -> Select[Any]:

@@ -30,34 +30,13 @@ from custos.registry.service import RegistryService
 from custos.store import Store
 from custos.store import licensing_views as lv
 from custos.store._tables import filings
+from tests.unit.policy.unit_pack import unit_pack
 from tests.unit.registry.world import Parties
 
 KEY = "unit-pack/big-model/notify"
 DUE = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 
-PACK = """\
-id: unit-pack
-version: 1.0.0
-title: A pack for the compliance sweep
-jurisdiction: EU
-effective:
-  from: 2026-01-01
-sources:
-  law: {document: The Unit Act}
-facts: [training_flop]
-obligations:
-  notify:
-    title: Notify the authority
-    cite: {source: law, article: "Art. 1"}
-    deadline: {within: 14}
-rules:
-  - id: big-model
-    title: A model trained with more than 1e25 FLOP
-    subject: model
-    cite: {source: law, article: "Art. 3"}
-    condition: training_flop > 1e25
-    obligations: [notify]
-"""
+PACK = unit_pack("unit-pack", "A pack for the compliance sweep")
 
 ON_TIME: dict[str, Any] = {"id": "notify-on-time", "description": "Notify on time", "obligation": KEY}
 PASSPORT: dict[str, Any] = {

@@ -33,34 +33,12 @@ from custos.registry.service import RegistryService
 from custos.store import Store
 from custos.store import policy_views as pv
 from tests.conftest import TEST_NOW
+from tests.unit.policy.unit_pack import unit_pack
 from tests.unit.registry.world import Parties, log_size
 
 KEY = "unit-engine/big-model/notify"
 
-PACK = """\
-id: unit-engine
-version: 1.0.0
-title: A pack for the engine's tests
-jurisdiction: EU
-effective:
-  from: 2026-01-01
-sources:
-  law: {document: The Unit Act}
-facts: [training_flop]
-obligations:
-  notify:
-    title: Notify the authority
-    cite: {source: law, article: "Art. 1"}
-    discharged_by: [passport.filed]
-    deadline: {within: 14}
-rules:
-  - id: big-model
-    title: A model trained with more than 1e25 FLOP
-    subject: model
-    cite: {source: law, article: "Art. 3"}
-    condition: training_flop > 1e25
-    obligations: [notify]
-"""
+PACK = unit_pack("unit-engine", "A pack for the engine's tests", discharged_by="passport.filed")
 
 #: The same duty, falling due 30 days after it attaches and again every year once discharged.
 YEARLY = PACK.replace("deadline: {within: 14}", "deadline: {within: 30, recurring: yearly}")

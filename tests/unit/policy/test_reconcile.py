@@ -36,33 +36,12 @@ from custos.policy.model import OBLIGATION_ATTACHED
 from custos.policy.pack import Pack, load_pack
 from custos.policy.reconcile import reconcile
 from custos.policy.subjects import Subject
+from tests.unit.policy.unit_pack import unit_pack
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 KEY = "unit-pack/big-model/notify"
 
-PACK = """\
-id: unit-pack
-version: 1.0.0
-title: A pack for reconciliation
-jurisdiction: EU
-effective:
-  from: 2026-01-01
-sources:
-  law: {document: The Unit Act}
-facts: [training_flop]
-obligations:
-  notify:
-    title: Notify the authority
-    cite: {source: law, article: "Art. 1"}
-    deadline: {within: 14}
-rules:
-  - id: big-model
-    title: A model trained with more than 1e25 FLOP
-    subject: model
-    cite: {source: law, article: "Art. 3"}
-    condition: training_flop > 1e25
-    obligations: [notify]
-"""
+PACK = unit_pack("unit-pack", "A pack for reconciliation")
 
 #: The facts that make the rule hold, fail, or stay unknown (no compute figure).
 FACTS: dict[bool | None, dict[str, Any]] = {

@@ -12,16 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from custos.access.model import OPERATOR_ID, Principal
 from custos.core.clock import Clock
 from custos.core.errors import InvalidInput
-from custos.filings import Filing, FilingKind, Visibility
+from custos.filings import Filing, FilingKind, Visibility, sent
 
 
 def file_as(
     by: Principal,
     kind: FilingKind,
-    content: Mapping[str, Any],
+    content: BaseModel | Mapping[str, Any],
     *,
     owner: str,
     subject: str,
@@ -31,13 +33,15 @@ def file_as(
     visibility: dict[str, Visibility] | None = None,
     supersedes: str | None = None,
 ) -> Filing:
-    """Validate ``content`` for ``kind`` and seal it as a filing by ``by`` on behalf of ``owner``."""
+    """Validate ``content`` for ``kind`` and seal it as a filing by ``by`` on behalf of ``owner``.
+
+    A payload model is filed as :func:`custos.filings.sent` gives it: what its author set."""
     code = jurisdiction or by.jurisdiction or fallback_jurisdiction
     if not code:
         raise InvalidInput("the filer has no jurisdiction to file in")
     return Filing.create(
         kind=kind,
-        content=dict(content),
+        content=sent(content) if isinstance(content, BaseModel) else dict(content),
         actor=by.actor_id or OPERATOR_ID,
         organisation=owner,
         jurisdiction_code=code,

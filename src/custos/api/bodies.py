@@ -12,7 +12,7 @@ sent, validated, without defaults the service would fill itself.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,12 +38,6 @@ class Reasoned(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1)
-
-
-def content(body: BaseModel) -> dict[str, Any]:
-    """What a service receives of a validated body: the fields the caller sent, in JSON form."""
-    dumped: dict[str, Any] = body.model_dump(mode="json", exclude_unset=True)
-    return dumped
 
 
 # --- the registry -----------------------------------------------------------------------------

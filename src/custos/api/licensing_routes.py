@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from custos.access.model import Principal
 from custos.access.permissions import Permission
 from custos.api.auth import require
-from custos.api.bodies import LicenceApplicationFiling, LicenceStep, content
+from custos.api.bodies import LicenceApplicationFiling, LicenceStep
 from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput
+from custos.filings import sent as content
 from custos.licensing.compliance import sweep
 from custos.licensing.model import LicenceStatus, Transition
 from custos.licensing.recognition import RecognitionAgreed, RecognitionEnded

@@ -15,10 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from custos.access.model import Principal
 from custos.access.permissions import Permission
 from custos.api.auth import require
-from custos.api.bodies import DeploymentFiling, ModelFiling, OrganisationFiling, PassportFiling, content
+from custos.api.bodies import DeploymentFiling, ModelFiling, OrganisationFiling, PassportFiling
 from custos.api.envelopes import DeploymentPage, ModelPage, OrganisationPage
 from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput
+from custos.filings import sent as content
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_shipped, import_text

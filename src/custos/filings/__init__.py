@@ -15,6 +15,7 @@ from custos.filings.model import (
     FilingKind,
     Visibility,
     parse,
+    sent,
     shown_to,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "Visibility",
     "field_digest",
     "parse",
+    "sent",
     "shown_to",
     "verify_view",
 ]

@@ -77,6 +77,15 @@ def parse(model: type[M], data: Any, what: str) -> M:
         raise InvalidInput(f"invalid {what}: {problems}") from exc
 
 
+def sent(payload: BaseModel) -> dict[str, Any]:
+    """What a validated payload says, in JSON form: the fields its author set, without the
+    defaults a service would fill itself. This is what a service files for a payload model it
+    was handed, so a body from the API, a file from the command line and a client's request
+    of the same content make the same filing."""
+    dumped: dict[str, Any] = payload.model_dump(mode="json", exclude_unset=True)
+    return dumped
+
+
 def _salt() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode()
 

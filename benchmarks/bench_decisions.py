@@ -13,8 +13,9 @@ import time
 from benchmarks.common import row, scratch_store
 from custos.access.service import operator
 from custos.licensing.decision import Context, DecisionPoint
-from custos.licensing.model import Transition
+from custos.licensing.model import LicenceApplication, LicenceStep, Transition
 from custos.licensing.service import LicensingService
+from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 
 
@@ -28,19 +29,21 @@ def main() -> None:
     registry, licensing = RegistryService(store), LicensingService(store)
     pairs = []
     for index in range(args.models):
-        org = registry.register_organisation({"name": f"Provider {index}", "jurisdiction": "FR"}, by=by)
-        model = registry.register_model({"name": f"Model {index}", "provider_id": org["id"]}, by=by)
-        licence = licensing.apply(
-            {
-                "applicant_id": org["id"],
-                "model_id": model["id"],
-                "term_months": 12,
-                "scope": {"jurisdictions": ["EU"], "sectors": ["finance"], "max_users": 1_000_000},
-            },
-            by=by,
+        org = registry.register_organisation(
+            OrganisationRegistered.model_validate({"name": f"Provider {index}", "jurisdiction": "FR"}), by=by
         )
-        licensing.decide(licence["id"], Transition.GRANT, {}, by=by)
-        pairs.append((org["id"], model["id"]))
+        model_id = registry.register_model(
+            ModelRegistration.model_validate({"name": f"Model {index}", "provider_id": org.id}), by=by
+        ).id
+        application = {
+            "applicant_id": org.id,
+            "model_id": model_id,
+            "term_months": 12,
+            "scope": {"jurisdictions": ["EU"], "sectors": ["finance"], "max_users": 1_000_000},
+        }
+        licence = licensing.apply(LicenceApplication.model_validate(application), by=by)
+        licensing.decide(licence.id, Transition.GRANT, LicenceStep(), by=by)
+        pairs.append((org.id, model_id))
     point = DecisionPoint(store, refresh_interval=0.1)
     chance = random.Random(3)
     contexts = [Context("DE", "finance", 500), Context("US", "finance", 5), Context("FR", "health", 5)]

@@ -22,8 +22,9 @@ import httpx
 from benchmarks.common import row, scratch_store
 from custos.access.model import Role
 from custos.access.service import AccessService, operator
-from custos.licensing.model import Transition
+from custos.licensing.model import LicenceApplication, LicenceStep, Transition
 from custos.licensing.service import LicensingService
+from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 
 LUA = """
@@ -55,29 +56,33 @@ def main() -> None:
     store = scratch_store("decisions-http")
     by = operator(store)
     registry, licensing, access = RegistryService(store), LicensingService(store), AccessService(store)
-    bank = registry.register_organisation({"name": "Bank", "jurisdiction": "DE", "country": "DE"}, by=by)
-    actor = access.add_actor("Decision client", Role.DEPLOYER, bank["id"], by=by)
-    token = access.issue_token(actor["id"])
+    bank = registry.register_organisation(
+        OrganisationRegistered.model_validate({"name": "Bank", "jurisdiction": "DE", "country": "DE"}), by=by
+    )
+    actor = access.add_actor("Decision client", Role.DEPLOYER, bank.id, by=by)
+    token = access.issue_token(actor.id)
     bodies = []
     for index in range(100):
-        lab = registry.register_organisation({"name": f"Lab {index}", "jurisdiction": "FR"}, by=by)
-        model = registry.register_model({"name": f"Model {index}", "provider_id": lab["id"]}, by=by)
-        licence = licensing.apply(
-            {
-                "applicant_id": bank["id"],
-                "model_id": model["id"],
-                "term_months": 12,
-                "scope": {"jurisdictions": ["EU"], "sectors": ["finance"]},
-            },
-            by=by,
+        lab = registry.register_organisation(
+            OrganisationRegistered.model_validate({"name": f"Lab {index}", "jurisdiction": "FR"}), by=by
         )
-        licensing.decide(licence["id"], Transition.GRANT, {}, by=by)
+        model = registry.register_model(
+            ModelRegistration.model_validate({"name": f"Model {index}", "provider_id": lab.id}), by=by
+        )
+        application = {
+            "applicant_id": bank.id,
+            "model_id": model.id,
+            "term_months": 12,
+            "scope": {"jurisdictions": ["EU"], "sectors": ["finance"]},
+        }
+        licence = licensing.apply(LicenceApplication.model_validate(application), by=by)
+        licensing.decide(licence.id, Transition.GRANT, LicenceStep(), by=by)
         for jurisdiction in ("DE", "US"):
             bodies.append(
                 json.dumps(
                     {
-                        "deployer": bank["id"],
-                        "model": model["id"],
+                        "deployer": bank.id,
+                        "model": model.id,
                         "jurisdiction": jurisdiction,
                         "sector": "finance",
                         "users": 10,

@@ -19,6 +19,7 @@ from benchmarks.synthetic_registry import build
 from custos.access.service import operator
 from custos.core.memory import collection_paused
 from custos.installation import composition
+from custos.passports.model import Passport
 from custos.policy.engine import subjects_of
 from custos.policy.evaluate import Evaluator
 from custos.policy.pack import BUILTIN, builtin_packs
@@ -96,7 +97,9 @@ def incremental(samples: int) -> None:
                 compute = (
                     {"training_flop": flop, "confidence": "likely"} if flop else current.get("compute", {})
                 )
-                registry.file_passport(model.id, dict(current, compute=compute), by=by)
+                registry.file_passport(
+                    model.id, Passport.model_validate(dict(current, compute=compute)), by=by
+                )
             timings.sort()
             row(
                 f"re-evaluation after one filing, {label} (4 packs, 1,871 models)",

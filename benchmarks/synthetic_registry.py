@@ -18,12 +18,17 @@ from rich.progress import Progress
 from benchmarks.common import WORK
 from custos.access.service import operator
 from custos.core.settings import Settings
+from custos.filings import Visibility
 from custos.installation import composition, create_installation
+from custos.passports.model import Passport
 from custos.registry.model import (
     DEPLOYMENT_REGISTERED,
     MODEL_REGISTERED,
     ORGANISATION_REGISTERED,
     PASSPORT_FILED,
+    DeploymentRegistered,
+    ModelRegistered,
+    OrganisationRegistered,
     Sector,
 )
 from custos.registry.service import RegistryService
@@ -108,14 +113,20 @@ def _fill(store: Store, models: int, deployments: int, chance: random.Random) ->
             org_id = f"ORG{index:09d}"
             country = chance.choice(COUNTRIES)
             kind = "model_provider" if index < providers else "financial_institution"
-            content = {
+            content: dict[str, object] = {
                 "name": f"{chance.choice(WORDS).title()} {kind.split('_', maxsplit=1)[0].title()} {index}",
                 "country": country,
                 "jurisdiction": country,
                 "kinds": [kind],
             }
             pending.append(
-                registry.new_filing(ORGANISATION_REGISTERED, content, by=by, owner=org_id, subject=org_id)
+                registry.new_filing(
+                    ORGANISATION_REGISTERED,
+                    OrganisationRegistered.model_validate(content),
+                    by=by,
+                    owner=org_id,
+                    subject=org_id,
+                )
             )
             org_ids.append(org_id)
             if len(pending) == BATCH:
@@ -135,18 +146,24 @@ def _fill(store: Store, models: int, deployments: int, chance: random.Random) ->
                 "compute": {"training_flop": flop, "confidence": "likely"},
             }
             pending.append(
-                registry.new_filing(MODEL_REGISTERED, content, by=by, owner=provider, subject=model_id)
+                registry.new_filing(
+                    MODEL_REGISTERED,
+                    ModelRegistered.model_validate(content),
+                    by=by,
+                    owner=provider,
+                    subject=model_id,
+                )
             )
             pending.append(
                 registry.new_filing(
                     PASSPORT_FILED,
-                    passport,
+                    Passport.model_validate(passport),
                     by=by,
                     owner=provider,
                     subject=model_id,
-                    visibility={"compute": "public"},
+                    visibility={"compute": Visibility.PUBLIC},
                 )
-            )  # type: ignore[dict-item]
+            )
             if len(pending) >= BATCH:
                 file(pending)
                 pending = []
@@ -166,7 +183,11 @@ def _fill(store: Store, models: int, deployments: int, chance: random.Random) ->
             }
             pending.append(
                 registry.new_filing(
-                    DEPLOYMENT_REGISTERED, content, by=by, owner=deployer, subject=f"DEP{index:09d}"
+                    DEPLOYMENT_REGISTERED,
+                    DeploymentRegistered.model_validate(content),
+                    by=by,
+                    owner=deployer,
+                    subject=f"DEP{index:09d}",
                 )
             )
             if len(pending) == BATCH:

@@ -78,7 +78,7 @@ def create_installation(
 
     The authority is the first filing; the local operator acts for it from then on.
     """
-    from custos.registry.model import OrganisationKind
+    from custos.registry.model import OrganisationKind, OrganisationRegistered
     from custos.registry.service import RegistryService
 
     code = jurisdiction(jurisdiction_code).code
@@ -86,16 +86,16 @@ def create_installation(
     try:
         founder = Principal(OPERATOR_ID, "operator", Role.SUPERVISOR, None, code)
         org = RegistryService(store).register_organisation(
-            {
-                "name": authority,
-                "jurisdiction": code,
-                "kinds": [OrganisationKind.SUPERVISORY_AUTHORITY],
-                "jurisdictions": [code],
-            },
+            OrganisationRegistered(
+                name=authority,
+                jurisdiction=code,
+                kinds=(OrganisationKind.SUPERVISORY_AUTHORITY,),
+                jurisdictions=(code,),
+            ),
             by=founder,
         )
         with store.transaction() as uow:
-            ledger_sql.set_meta(uow.conn, "authority_id", org["id"])
+            ledger_sql.set_meta(uow.conn, "authority_id", org.id)
             ledger_sql.set_meta(uow.conn, "jurisdiction", code)
         store.publish_checkpoint()
     except BaseException:

@@ -27,7 +27,8 @@ from custos.core.settings import Settings
 from custos.demo import seed
 from custos.demo.world import World
 from custos.installation import create_installation
-from custos.licensing.model import Transition
+from custos.licensing.model import LicenceApplication, LicenceStep, Transition
+from custos.licensing.rollout import RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
 from custos.licensing.service import LicensingService
 from custos.passports.epoch import SHIPPED
@@ -101,21 +102,23 @@ def _licence_with_rollout(store: Store, world: World) -> None:
         applicant = rv.organisations_named(conn, [deployment.deployer])[deployment.deployer]
     licensing = LicensingService(store)
     licence = licensing.apply(
-        {
-            "applicant_id": applicant,
-            "model_id": deployment.model_id,
-            "scope": {"jurisdictions": ["EU"], "sectors": ["finance"]},
-            "term_months": 12,
-        },
+        LicenceApplication.model_validate(
+            {
+                "applicant_id": applicant,
+                "model_id": deployment.model_id,
+                "scope": {"jurisdictions": ["EU"], "sectors": ["finance"]},
+                "term_months": 12,
+            }
+        ),
         by=by,
     )
-    licensing.decide(licence["id"], Transition.GRANT, {}, by=by)
+    licensing.decide(licence.id, Transition.GRANT, LicenceStep(), by=by)
     stages = [
         {"name": "pilot", "percentage": 5, "gates": {"min_days": 14}},
         {"name": "wider", "percentage": 25, "gates": {"min_days": 30}},
         {"name": "all", "percentage": 100},
     ]
-    RolloutService(store).plan(licence["id"], {"stages": stages}, by=by)
+    RolloutService(store).plan(licence.id, RolloutPlanned.model_validate({"stages": stages}), by=by)
 
 
 @pytest.fixture(scope="session")
@@ -136,7 +139,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tokens = seed.issue_tokens(store, by, world)
     seed.run_stress_test(store, by)
     auditor = AccessService(store).add_actor("Auditor", Role.AUDITOR, by.organisation_id or "", by=by)
-    tokens["auditor"] = AccessService(store).issue_token(auditor["id"])
+    tokens["auditor"] = AccessService(store).issue_token(auditor.id)
     _licence_with_rollout(store, world)
     store.publish_checkpoint()
     confidential = [f"{d.exposure:.2f}" for d in world.deployments[:20]]

@@ -15,9 +15,11 @@ from custos.api import create_app
 from custos.core.clock import FixedClock
 from custos.core.settings import Settings
 from custos.installation import composition, create_installation
-from custos.licensing.model import Transition
+from custos.licensing.model import LicenceApplication, LicenceStep, Transition
 from custos.licensing.service import LicensingService
+from custos.passports.model import Passport
 from custos.policy.service import PolicyService
+from custos.registry.model import DeploymentRegistration, ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store
 from custos.store.policy_views import ObligationQuery
@@ -58,55 +60,76 @@ def _seed(sqlite_settings: Settings, clock: FixedClock) -> Seeded:
             mode="json", exclude_unset=True
         ),
         "provider": registry.register_organisation(
-            {"name": "Provider SA", "jurisdiction": "FR", "country": "FR", "kinds": ["model_provider"]}, by=by
-        ),
+            OrganisationRegistered.model_validate(
+                {"name": "Provider SA", "jurisdiction": "FR", "country": "FR", "kinds": ["model_provider"]}
+            ),
+            by=by,
+        ).model_dump(mode="json", exclude_unset=True),
         "other": registry.register_organisation(
-            {"name": "Other Corp", "jurisdiction": "DE", "country": "DE", "kinds": ["deployer"]}, by=by
-        ),
+            OrganisationRegistered.model_validate(
+                {"name": "Other Corp", "jurisdiction": "DE", "country": "DE", "kinds": ["deployer"]}
+            ),
+            by=by,
+        ).model_dump(mode="json", exclude_unset=True),
     }
     actors, tokens = {}, {}
     for role in ACTOR_ROLES:
         org = organisations["authority" if role is Role.SUPERVISOR else "provider"]
-        actors[role] = access.add_actor(f"{role.value} person", role, org["id"], by=by)
+        actors[role] = access.add_actor(f"{role.value} person", role, org["id"], by=by).model_dump(
+            mode="json"
+        )
         tokens[role] = access.issue_token(actors[role]["id"])
     model = registry.register_model(
-        {"name": "Sample model", "provider_id": organisations["provider"]["id"]}, by=by
+        ModelRegistration.model_validate(
+            {"name": "Sample model", "provider_id": organisations["provider"]["id"]}
+        ),
+        by=by,
     )
     passport = registry.file_passport(
-        model["id"],
-        {"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}, "description": "A sample"},
+        model.id,
+        Passport.model_validate(
+            {
+                "provenance": {"source": "manual"},
+                "compute": {"training_flop": 3e25},
+                "description": "A sample",
+            }
+        ),
         by=by,
     )
     deployment = registry.register_deployment(
-        {
-            "name": "Sample deployment",
-            "deployer_id": organisations["provider"]["id"],
-            "model_id": model["id"],
-            "jurisdictions": ["FR"],
-            "sector": "finance",
-            "economic_exposure": {"amount": "1000000", "currency": "EUR"},
-        },
+        DeploymentRegistration.model_validate(
+            {
+                "name": "Sample deployment",
+                "deployer_id": organisations["provider"]["id"],
+                "model_id": model.id,
+                "jurisdictions": ["FR"],
+                "sector": "finance",
+                "economic_exposure": {"amount": "1000000", "currency": "EUR"},
+            }
+        ),
         by=by,
     )
     PolicyService(store).load(GOOD, origin="test-pack.yaml", by=by)
     (obligation,) = PolicyService(store).obligations(by, ObligationQuery(pack="test-pack"))
     licence = LicensingService(store).apply(
-        {
-            "applicant_id": organisations["provider"]["id"],
-            "model_id": model["id"],
-            "scope": {"jurisdictions": ["EU"], "sectors": ["finance"]},
-            "term_months": 12,
-        },
+        LicenceApplication.model_validate(
+            {
+                "applicant_id": organisations["provider"]["id"],
+                "model_id": model.id,
+                "scope": {"jurisdictions": ["EU"], "sectors": ["finance"]},
+                "term_months": 12,
+            }
+        ),
         by=by,
     )
-    LicensingService(store).decide(licence["id"], Transition.GRANT, {}, by=by)
+    LicensingService(store).decide(licence.id, Transition.GRANT, LicenceStep(), by=by)
     store.publish_checkpoint()
     samples = {
-        "model": model["id"],
-        "deployment": deployment["id"],
-        "obligation": obligation["id"],
-        "passport_filing": passport["filing_id"],
-        "licence": licence["id"],
+        "model": model.id,
+        "deployment": deployment.id,
+        "obligation": obligation.id,
+        "passport_filing": passport.filing_id,
+        "licence": licence.id,
     }
     store.close()
     return Seeded(tokens, actors, organisations, samples)

@@ -266,6 +266,14 @@ def test_licence_apply_grant_decide_suspend(installed: Path) -> None:
     assert json.loads(run(installed, *args, code=1))["allow"] is False
     assert "give the --reason" in run(installed, "licence", "decide", licence["id"], "revoke", code=2)  # type: ignore[index]
     assert "cannot grant" in run(installed, "licence", "decide", licence["id"], "grant", code=2)  # type: ignore[index]
+    terms = installed.parent / "terms.json"
+    terms.write_text(json.dumps({"valid_until": "someday", "scope": {"jurisdictions": []}}))
+    refused = run(
+        installed, "licence", "decide", licence["id"], "vary", "--terms", str(terms), "--reason", "x", code=2
+    )  # type: ignore[index]
+    assert (
+        "invalid licence terms" in refused and "valid_until" in refused and "scope.jurisdictions" in refused
+    )
     _rollout_commands(installed, licence["id"], model)  # type: ignore[index]
 
 
@@ -288,6 +296,12 @@ def _rollout_commands(home: Path, licence_id: str, model: str) -> None:
             }
         )
     )
+    falling = home.parent / "falling.json"
+    falling.write_text(
+        json.dumps({"stages": [{"name": "a", "percentage": 50}, {"name": "b", "percentage": 0}]})
+    )
+    refused = run(home, "rollout", "plan", licence_id, str(falling), code=2)
+    assert "invalid rollout plan" in refused and "stages.1.percentage" in refused
     assert run_json(home, "rollout", "plan", licence_id, str(plan))["stage_name"] == "pilot"  # type: ignore[index]
     assert "no monitoring figures" in run(home, "rollout", "promote", licence_id, "--reason", "go", code=2)
     assert "NAME=NUMBER" in run(

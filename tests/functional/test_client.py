@@ -16,12 +16,12 @@ import pytest
 from typer.testing import CliRunner
 
 import custos.client
-from custos.api.bodies import DeploymentRegistration, LicenceApplication, LicenceStep, ModelRegistration
+from custos.api.bodies import DeploymentRegistration, ModelRegistration
 from custos.cli.app import app
 from custos.client import CustosApiError, CustosClient, CustosConnectionError
 from custos.client.errors import InvalidInputError, NotFoundError, UnauthenticatedError
 from custos.core.errors import InvalidInput, NotFound
-from custos.licensing.model import LicenceStatus, Scope, Transition
+from custos.licensing.model import LicenceApplication, LicenceStatus, LicenceStep, Scope, Transition
 from custos.licensing.views import DecisionView
 from custos.passports.model import Compute, Confidence, Dataset, Passport, Provenance
 from custos.registry.model import Accessibility, Sector

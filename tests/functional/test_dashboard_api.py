@@ -71,7 +71,7 @@ def test_the_overview_shows_each_role_only_what_it_may_read(api: Api, role: Role
 def test_obligation_and_licence_counts_are_the_viewers_own(api: Api) -> None:
     access, by = AccessService(api.store), operator(api.store)
     outsider = access.add_actor("Outsider", Role.DEPLOYER, api.organisations["other"]["id"], by=by)
-    headers = {"Authorization": f"Bearer {access.issue_token(outsider['id'])}"}
+    headers = {"Authorization": f"Bearer {access.issue_token(outsider.id)}"}
     owner = api.client.get("/v1/overview", headers=api.headers(Role.PROVIDER)).json()
     other = api.client.get("/v1/overview", headers=headers).json()
     assert sum(v for k, v in owner["obligations"].items() if k.startswith("status_")) >= 1

@@ -10,7 +10,9 @@ import pytest
 from custos.access.model import Role
 from custos.access.service import operator
 from custos.filings import Visibility
+from custos.passports.model import Passport
 from custos.policy.service import PolicyService
+from custos.registry.model import ModelRegistration
 from custos.registry.service import RegistryService
 from tests.functional.conftest import Api
 from tests.unit.policy.test_pack import GOOD
@@ -43,15 +45,17 @@ def registry(api: Api) -> dict[str, str]:
         content: dict[str, Any] = {"name": name, "provider_id": owner, "accessibility": "api"}
         if released:
             content["release_date"] = released
-        found = service.register_model(content, by=by, visibility=hidden)
+        found = service.register_model(ModelRegistration.model_validate(content), by=by, visibility=hidden)
         if flop is not None:
             service.file_passport(
-                found["id"],
-                {"provenance": {"source": "manual"}, "compute": {"training_flop": flop}},
+                found.id,
+                Passport.model_validate(
+                    {"provenance": {"source": "manual"}, "compute": {"training_flop": flop}}
+                ),
                 by=by,
                 visibility={"compute": compute},
             )
-        return str(found["id"])
+        return str(found.id)
 
     return {
         "huge": model("Huge", 5e26, "2025-01-01"),
@@ -241,14 +245,18 @@ def test_bad_obligation_filters_are_422(api: Api, params: dict[str, Any]) -> Non
 def test_a_withheld_subject_name_is_not_given(api: Api, two_packs: None) -> None:
     service, by = RegistryService(api.store), operator(api.store)
     hidden = service.register_model(
-        {"name": "Codename Heron", "provider_id": api.organisations["provider"]["id"]},
+        ModelRegistration.model_validate(
+            {"name": "Codename Heron", "provider_id": api.organisations["provider"]["id"]}
+        ),
         by=by,
         visibility={"name": Visibility.SUPERVISORS},
     )
     service.file_passport(
-        hidden["id"], {"provenance": {"source": "manual"}, "compute": {"training_flop": 2e25}}, by=by
+        hidden.id,
+        Passport.model_validate({"provenance": {"source": "manual"}, "compute": {"training_flop": 2e25}}),
+        by=by,
     )
-    params = {"subject": hidden["id"]}
+    params = {"subject": hidden.id}
     owner = api.client.get("/v1/policy/obligations", params=params, headers=api.headers(Role.PROVIDER)).json()
     assert owner["total"] == 2 and {o["subject_name"] for o in owner["items"]} == {None}
     supervisor = api.client.get("/v1/policy/obligations", params=params, headers=api.headers(Role.SUPERVISOR))

@@ -8,6 +8,7 @@ import pytest
 
 from custos.access.model import Role
 from custos.passports.cyclonedx import schema_problems
+from custos.registry.model import ModelRegistration
 from custos.store import ledger_sql
 from tests.functional.conftest import Api
 from tests.store.test_registry import epoch_sample, spoiled_sample
@@ -83,17 +84,17 @@ def test_a_model_whose_name_is_withheld_exports_without_it(api: Api, fmt: str) -
 
     provider = api.organisations["provider"]["id"]
     hidden = RegistryService(api.store).register_model(
-        {"name": "Codename Heron", "provider_id": provider},
+        ModelRegistration.model_validate({"name": "Codename Heron", "provider_id": provider}),
         by=operator(api.store),
         visibility={"name": Visibility.SUPERVISORS},
     )
-    public = api.client.get(f"/v1/models/{hidden['id']}/export", params={"format": fmt})
+    public = api.client.get(f"/v1/models/{hidden.id}/export", params={"format": fmt})
     assert public.status_code == 200
-    assert "Codename Heron" not in public.text and f"withheld (model {hidden['id']})" in public.text
+    assert "Codename Heron" not in public.text and f"withheld (model {hidden.id})" in public.text
     if fmt == "cyclonedx":
         assert schema_problems(public.text) == []
     supervisor = api.client.get(
-        f"/v1/models/{hidden['id']}/export", params={"format": fmt}, headers=api.headers(Role.SUPERVISOR)
+        f"/v1/models/{hidden.id}/export", params={"format": fmt}, headers=api.headers(Role.SUPERVISOR)
     )
     assert "Codename Heron" in supervisor.text
 

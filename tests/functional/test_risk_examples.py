@@ -71,6 +71,9 @@ def test_an_unknown_example_or_network_is_one_line_and_exit_2(home: Path, tmp_pa
     scenario.write_text("name: x\nseed: 1\ndraws: 10\nnetwork: atlantis\n")
     out = run(home, "risk", "run", str(scenario), code=2)
     assert out.startswith("error: s.yaml:4: network: no network named 'atlantis'") and out.count("\n") == 1
+    scenario.write_text("")
+    out = run(home, "risk", "run", str(scenario), code=2)
+    assert out.startswith("error: invalid stress-test run of s.yaml: scenario: ") and out.count("\n") == 1
 
 
 def test_a_network_beside_the_scenario_runs_and_one_outside_its_folder_is_refused(

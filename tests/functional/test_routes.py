@@ -10,10 +10,14 @@ from fastapi.routing import APIRoute
 from custos.access.model import Role
 from custos.access.permissions import ROLE_PERMISSIONS, Permission
 from custos.access.service import REFUSED, AccessService, operator
+from custos.licensing.recognition import RecognitionAgreed
 from custos.licensing.recognition_service import RecognitionService
+from custos.licensing.rollout import RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
 from custos.oversight.incidents import IncidentService
-from custos.risk import EXAMPLES, RiskService
+from custos.oversight.model import IncidentReported
+from custos.risk import RiskService
+from custos.risk.requests import RunRequest
 from tests.functional.conftest import Api
 from tests.unit.policy.test_pack import GOOD
 
@@ -126,30 +130,32 @@ def test_route_table_is_pinned(api: Api) -> None:
 
 def _agreement(api: Api) -> str:
     agreement = RecognitionService(api.store).agree(
-        {"recognising": "CH", "recognised": "EU"}, by=operator(api.store)
+        RecognitionAgreed(recognising="CH", recognised="EU"), by=operator(api.store)
     )
-    return str(agreement["id"])
+    return agreement.id
 
 
 def _incident(api: Api) -> str:
     incident = IncidentService(api.store).report(
-        {
-            "model_id": api.samples["model"],
-            "severity": "minor",
-            "summary": "test",
-            "occurred_at": "2026-01-01T00:00:00Z",
-        },
+        IncidentReported.model_validate(
+            {
+                "model_id": api.samples["model"],
+                "severity": "minor",
+                "summary": "test",
+                "occurred_at": "2026-01-01T00:00:00Z",
+            }
+        ),
         by=operator(api.store),
     )
-    return str(incident["id"])
+    return incident.id
 
 
 def _run(api: Api) -> str:
     """A finished stress test on the shipped sample network."""
     service = RiskService(api.store)
     by = operator(api.store)
-    submission = service.submit(SMALL_SCENARIO, EXAMPLES / "sample-network", by=by, origin="test")
-    return str(service.execute(submission, by=by)["id"])
+    submission = service.submit(RunRequest(scenario=SMALL_SCENARIO, network="sample"), by=by, origin="test")
+    return service.execute(submission, by=by).id
 
 
 def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any]]:
@@ -302,7 +308,7 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         ),
     }
     if path == "/v1/tokens/{token_id}/revoke":
-        spare = AccessService(api.store).issue(provider_actor)["id"]
+        spare = AccessService(api.store).issue(provider_actor).id
         samples[(method, path)] = (f"/v1/tokens/{spare}/revoke", {})
     if path.startswith("/v1/risk/runs/{run_id}"):
         run = _run(api)
@@ -314,7 +320,8 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         samples[(method, path)] = (f"/v1/incidents/{_incident(api)}/{action}", {"json": {"reason": "test"}})
     if path.startswith("/v1/licences/{licence_id}/rollout"):
         plan = {"stages": [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]}
-        RolloutService(api.store).plan(api.samples["licence"], plan, by=operator(api.store))
+        rollout = RolloutPlanned.model_validate(plan)
+        RolloutService(api.store).plan(api.samples["licence"], rollout, by=operator(api.store))
     return samples.get((method, path), (path, {}))
 
 

@@ -56,12 +56,12 @@ def test_a_token_issued_with_an_expiry_works_until_then_and_is_refused_after(
 def test_a_cached_token_is_not_trusted_past_its_expiry(api: Api, clock: FixedClock) -> None:
     access = AccessService(api.store)
     issued = access.issue(api.actors[Role.AUDITOR]["id"], expires_at=clock.now() + timedelta(seconds=1))
-    assert access.authenticate(issued["token"]).token_id == issued["id"]
+    assert access.authenticate(issued.token).token_id == issued.id
     time.sleep(1.1)
     clock.advance(timedelta(seconds=2))
-    assert access.cached(issued["token"]) is None
+    assert access.cached(issued.token) is None
     with pytest.raises(Unauthenticated, match=REFUSED):
-        access.authenticate(issued["token"])
+        access.authenticate(issued.token)
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,11 @@ import pytest
 from custos.access.contribution import CONTRIBUTION as ACCESS
 from custos.access.model import OPERATOR_ID, Principal, Role
 from custos.installation import INSTALLATION, composition, create_installation
+from custos.passports.model import Passport
 from custos.policy.pack import builtin_packs
 from custos.policy.service import PolicyService
 from custos.registry.contribution import CONTRIBUTION as REGISTRY
+from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Composition, CompositionError, Store, ledger_sql
 from custos.store import policy_views as pv
@@ -47,20 +49,26 @@ def test_a_store_composed_without_policy_refuses_a_registry_filing_and_stores_no
         before = _size(partial)
         refused = r"policy\.re_evaluate after every organisation\.registered"
         with pytest.raises(CompositionError, match=refused):
-            RegistryService(partial).register_organisation(PROVIDER, by=SUPERVISOR)
+            RegistryService(partial).register_organisation(
+                OrganisationRegistered.model_validate(PROVIDER), by=SUPERVISOR
+            )
         assert _size(partial) == before
     finally:
         partial.close()
     # The fully composed store files it, and the engine runs after it.
-    organisation = RegistryService(installation).register_organisation(PROVIDER, by=SUPERVISOR)
-    assert organisation["name"] == "Provider Ltd"
+    organisation = RegistryService(installation).register_organisation(
+        OrganisationRegistered.model_validate(PROVIDER), by=SUPERVISOR
+    )
+    assert organisation.name == "Provider Ltd"
 
 
 def test_a_store_refuses_a_kind_no_contribution_declares(installation: Store) -> None:
     bare = Store.open(installation.settings, Composition(INSTALLATION, ACCESS))
     try:
         with pytest.raises(CompositionError, match="no contribution of this store declares"):
-            RegistryService(bare).register_organisation(PROVIDER, by=SUPERVISOR)
+            RegistryService(bare).register_organisation(
+                OrganisationRegistered.model_validate(PROVIDER), by=SUPERVISOR
+            )
     finally:
         bare.close()
 
@@ -69,18 +77,25 @@ def test_the_policy_engine_runs_after_a_passport_filed_through_the_composed_stor
     installation: Store,
 ) -> None:
     registry = RegistryService(installation)
-    provider = registry.register_organisation(PROVIDER, by=SUPERVISOR)
+    provider = registry.register_organisation(OrganisationRegistered.model_validate(PROVIDER), by=SUPERVISOR)
     model = registry.register_model(
-        {"name": "Frontier", "provider_id": provider["id"], "accessibility": "api"},
+        ModelRegistration.model_validate(
+            {"name": "Frontier", "provider_id": provider.id, "accessibility": "api"}
+        ),
         by=SUPERVISOR,
     )
     registry.file_passport(
-        model["id"],
-        {"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25, "confidence": "confident"}},
+        model.id,
+        Passport.model_validate(
+            {
+                "provenance": {"source": "manual"},
+                "compute": {"training_flop": 3e25, "confidence": "confident"},
+            }
+        ),
         by=SUPERVISOR,
     )
     with installation.read() as conn:
-        keys = {key for key, _ in pv.obligations_of(conn, [model["id"]])}
+        keys = {key for key, _ in pv.obligations_of(conn, [model.id])}
     assert any(key.startswith("eu-ai-act/") for key in keys), keys
 
 

@@ -7,6 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from custos.core import Unavailable
 from custos.core.settings import Settings
 from custos.installation import composition
+from custos.registry.model import OrganisationRegistered
 from custos.store import Store
 from custos.store._tables import metadata
 
@@ -38,7 +39,9 @@ def test_upgrading_an_old_schema_rebuilds_the_views_from_the_log(store: Store) -
     from tests.store.test_registry import SUPERVISOR
 
     RegistryService(store).register_organisation(
-        {"name": "Bank AG", "jurisdiction": "DE", "country": "DE", "kinds": ["financial_institution"]},
+        OrganisationRegistered.model_validate(
+            {"name": "Bank AG", "jurisdiction": "DE", "country": "DE", "kinds": ["financial_institution"]}
+        ),
         by=SUPERVISOR,
     )
     with store.read() as conn:

@@ -12,10 +12,14 @@ import pytest
 import custos.policy  # noqa: F401  (registers the re-evaluation after filings)
 from custos.core import Conflict, FixedClock, InvalidInput
 from custos.passports.epoch import SHIPPED, UNATTRIBUTED
+from custos.passports.model import Passport
 from custos.policy.pack import BUILTIN, PackError
 from custos.policy.service import PolicyService
+from custos.policy.views import ObligationView
 from custos.registry.importers import import_shipped
+from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
+from custos.registry.views import ModelView
 from custos.store import Store, ledger_sql
 from custos.store.policy_views import ObligationQuery
 from tests.store.test_registry import SUPERVISOR
@@ -30,71 +34,73 @@ def size(store: Store) -> int:
 
 
 @pytest.fixture
-def model(store: Store) -> dict[str, str]:
+def model(store: Store) -> ModelView:
     registry = RegistryService(store)
     org = registry.register_organisation(
-        {"name": "Frontier Lab", "jurisdiction": "FR", "country": "FR"}, by=SUPERVISOR
-    )
-    return registry.register_model(
-        {"name": "Big", "provider_id": org["id"], "domain": "Language", "release_date": "2026-01-15"},
+        OrganisationRegistered.model_validate(
+            {"name": "Frontier Lab", "jurisdiction": "FR", "country": "FR"}
+        ),
         by=SUPERVISOR,
     )
+    registration = {"name": "Big", "provider_id": org.id, "domain": "Language", "release_date": "2026-01-15"}
+    return registry.register_model(ModelRegistration.model_validate(registration), by=SUPERVISOR)
 
 
-def obligations(store: Store, **query: str) -> dict[str, dict[str, object]]:
+def obligations(store: Store, **query: str) -> dict[str, ObligationView]:
     rows = PolicyService(store).obligations(SUPERVISOR, ObligationQuery(**query), limit=1000)  # type: ignore[arg-type]
-    return {row["key"]: row for row in rows}
+    return {row.key: row for row in rows}
 
 
-def passport(flop: float | None) -> dict[str, object]:
+def passport(flop: float | None) -> Passport:
     compute = {} if flop is None else {"training_flop": flop}
-    return {"provenance": {"source": "manual"}, "compute": compute}
+    return Passport.model_validate({"provenance": {"source": "manual"}, "compute": compute})
 
 
-def test_obligations_follow_the_filings(store: Store, model: dict[str, str], clock: FixedClock) -> None:
+def test_obligations_follow_the_filings(store: Store, model: ModelView, clock: FixedClock) -> None:
     service, registry = PolicyService(store), RegistryService(store)
     service.load(EU, origin="eu-ai-act.yaml", by=SUPERVISOR)
     found = obligations(store)
-    assert found["eu-ai-act/systemic-risk-presumption/notify-commission"]["status"] == "undetermined"
-    assert found["eu-ai-act/systemic-risk-presumption/notify-commission"]["missing"] == ["training_flop"]
+    assert found["eu-ai-act/systemic-risk-presumption/notify-commission"].status == "undetermined"
+    assert found["eu-ai-act/systemic-risk-presumption/notify-commission"].missing == ["training_flop"]
 
-    filed = registry.file_passport(model["id"], passport(3e25), by=SUPERVISOR)
+    filed = registry.file_passport(model.id, Passport.model_validate(passport(3e25)), by=SUPERVISOR)
     notify = obligations(store)["eu-ai-act/systemic-risk-presumption/notify-commission"]
-    assert notify["status"] == "open"
-    assert notify["due_at"] == (clock.now() + timedelta(days=14)).isoformat()
-    assert filed["filing_id"]
+    assert notify.status == "open"
+    assert notify.due_at == clock.now() + timedelta(days=14)
+    assert filed.filing_id
 
     clock.advance(timedelta(days=15))
-    assert obligations(store)["eu-ai-act/systemic-risk-presumption/notify-commission"]["status"] == "overdue"
+    assert obligations(store)["eu-ai-act/systemic-risk-presumption/notify-commission"].status == "overdue"
     assert "eu-ai-act/systemic-risk-presumption/notify-commission" in obligations(store, status="overdue")
 
-    registry.file_passport(model["id"], passport(5e24), by=SUPERVISOR)
+    registry.file_passport(model.id, Passport.model_validate(passport(5e24)), by=SUPERVISOR)
     after = obligations(store)
-    assert after["eu-ai-act/systemic-risk-presumption/notify-commission"]["status"] == "lapsed"
-    assert after["eu-ai-act/general-purpose-model/technical-documentation"]["status"] == "discharged"
+    assert after["eu-ai-act/systemic-risk-presumption/notify-commission"].status == "lapsed"
+    assert after["eu-ai-act/general-purpose-model/technical-documentation"].status == "discharged"
     store.verify()
 
 
-def test_a_waiver_needs_a_reason_and_is_filed(store: Store, model: dict[str, str]) -> None:
+def test_a_waiver_needs_a_reason_and_is_filed(store: Store, model: ModelView) -> None:
     service = PolicyService(store)
     service.load(EU, origin="eu-ai-act.yaml", by=SUPERVISOR)
-    RegistryService(store).file_passport(model["id"], passport(3e25), by=SUPERVISOR)
+    RegistryService(store).file_passport(model.id, Passport.model_validate(passport(3e25)), by=SUPERVISOR)
     target = obligations(store)["eu-ai-act/systemic-risk-presumption/cybersecurity"]
     with pytest.raises(InvalidInput, match="reason"):
-        service.waive(str(target["id"]), "  ", by=SUPERVISOR)
-    waived = service.waive(str(target["id"]), "covered by the sectoral regime", by=SUPERVISOR)
-    assert waived["status"] == "waived" and waived["closed"]["reason"] == "covered by the sectoral regime"
+        service.waive(target.id, "  ", by=SUPERVISOR)
+    waived = service.waive(target.id, "covered by the sectoral regime", by=SUPERVISOR)
+    assert waived.status == "waived" and waived.closed is not None
+    assert (waived.closed["key"], waived.closed["reason"]) == (target.key, "covered by the sectoral regime")
     with pytest.raises(Conflict):
-        service.waive(str(target["id"]), "again", by=SUPERVISOR)
+        service.waive(target.id, "again", by=SUPERVISOR)
 
 
 def test_a_new_pack_version_files_the_difference_and_a_bad_one_changes_nothing(
-    store: Store, model: dict[str, str]
+    store: Store, model: ModelView
 ) -> None:
     service = PolicyService(store)
-    RegistryService(store).file_passport(model["id"], passport(2e25), by=SUPERVISOR)
+    RegistryService(store).file_passport(model.id, Passport.model_validate(passport(2e25)), by=SUPERVISOR)
     service.load(GOOD, origin="v1", by=SUPERVISOR)
-    assert obligations(store)["test-pack/big-model/notify"]["status"] == "open"
+    assert obligations(store)["test-pack/big-model/notify"].status == "open"
     before = size(store)
     with pytest.raises(PackError):
         service.load(
@@ -103,12 +109,12 @@ def test_a_new_pack_version_files_the_difference_and_a_bad_one_changes_nothing(
             by=SUPERVISOR,
         )
     assert size(store) == before
-    assert [p["version"] for p in service.packs() if p["active"]] == ["1.0.0"]
+    assert [p.version for p in service.packs() if p.active] == ["1.0.0"]
 
     raised = GOOD.replace("1.0.0", "2.0.0").replace("threshold: 1e25", "threshold: 1e26")
     report = service.load(raised, origin="v2", by=SUPERVISOR)
-    assert report["filed"] == {"obligation.lapsed": 1}
-    assert obligations(store)["test-pack/big-model/notify"]["status"] == "lapsed"
+    assert report.filed == {"obligation.lapsed": 1}
+    assert obligations(store)["test-pack/big-model/notify"].status == "lapsed"
     with pytest.raises(Conflict, match="new version"):
         service.load(raised.replace("Notify", "Tell"), origin="v2b", by=SUPERVISOR)
     assert service.evaluate(by=SUPERVISOR, dry_run=True).filed == {}
@@ -126,15 +132,13 @@ def test_on_epochs_table_the_presumption_attaches_to_exactly_the_models_above_1e
     report = import_shipped(registry, "epoch", by=SUPERVISOR)
     PolicyService(store).load(EU, origin="eu-ai-act.yaml", by=SUPERVISOR)
     attached = PolicyService(store).obligations(SUPERVISOR, ObligationQuery(pack="eu-ai-act"), limit=100_000)
-    notify = [
-        o for o in attached if o["key"].endswith("/notify-commission") and o["status"] in ("open", "overdue")
-    ]
+    notify = [o for o in attached if o.key.endswith("/notify-commission") and o.status in ("open", "overdue")]
     names = {m["model_id"]: m["name"] for m in report.models}
     found = set()
     for obligation in notify:
-        shown = registry.model(SUPERVISOR, obligation["subject_id"])
+        shown = registry.model(SUPERVISOR, obligation.subject_id)
         assert shown.provider_id is not None
         provider = registry.organisation(SUPERVISOR, shown.provider_id).name
-        found.add((names[obligation["subject_id"]], provider))
+        found.add((names[obligation.subject_id], provider))
     assert found == expected
     assert len(found) == 24

@@ -10,9 +10,11 @@ from custos.access.model import OPERATOR_ID, Principal, Role
 from custos.core import Forbidden, InvalidInput
 from custos.passports.cyclonedx import to_cyclonedx
 from custos.passports.epoch import SHIPPED
+from custos.passports.model import Passport
 from custos.passports.records import ImportItem, OrganisationRef
 from custos.registry.exports import model_item
 from custos.registry.importers import import_text
+from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.registry.views import ModelSummary
 from custos.store import Store, ledger_sql
@@ -95,7 +97,7 @@ def test_flagged_rows_are_filed_with_their_notes_and_reimports_add_no_model(stor
     registry = RegistryService(store)
     text = rows_named("P-LLama3", "NeuroChess", "GPT3-2.7B (FlashAttention-2)")
     first = import_text(registry, "epoch", text, by=SUPERVISOR)
-    assert first.flagged() == {"duplicate_name": 2, "no_organisation": 1, "percentage": 1}
+    assert first.flagged == {"duplicate_name": 2, "no_organisation": 1, "percentage": 1}
     twins = [m["model_id"] for m in first.models if m["name"] == "P-LLama3"]
     assert len(set(twins)) == 2
     neuro = next(m["model_id"] for m in first.models if m["name"] == "NeuroChess")
@@ -169,16 +171,22 @@ def test_filters_and_paging(store: Store) -> None:
 
 def test_only_the_provider_or_a_supervisor_files_for_a_model(store: Store) -> None:
     registry = RegistryService(store)
-    org = registry.register_organisation({"name": "Provider SA", "jurisdiction": "FR"}, by=SUPERVISOR)
-    model = registry.register_model({"name": "M", "provider_id": org["id"]}, by=SUPERVISOR)
+    org = registry.register_organisation(
+        OrganisationRegistered.model_validate({"name": "Provider SA", "jurisdiction": "FR"}), by=SUPERVISOR
+    )
+    model = registry.register_model(
+        ModelRegistration.model_validate({"name": "M", "provider_id": org.id}), by=SUPERVISOR
+    )
     stranger = Principal("s", "s", Role.PROVIDER, "OTHER", "FR")
     with pytest.raises(Forbidden):
-        registry.file_passport(model["id"], {"provenance": {"source": "manual"}}, by=stranger)
-    owner = Principal("p", "p", Role.PROVIDER, org["id"], "FR")
+        registry.file_passport(
+            model.id, Passport.model_validate({"provenance": {"source": "manual"}}), by=stranger
+        )
+    owner = Principal("p", "p", Role.PROVIDER, org.id, "FR")
     filed = registry.file_passport(
-        model["id"], {"provenance": {"source": "manual"}, "description": "x"}, by=owner
+        model.id, Passport.model_validate({"provenance": {"source": "manual"}, "description": "x"}), by=owner
     )
-    assert filed["version"] == 1 and filed["completeness"] > 0
+    assert filed.version == 1 and filed.completeness > 0
 
 
 def test_mutated_documents_import_whole_or_not_at_all(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from custos.access.model import OPERATOR_ID, Principal, Role
 from custos.access.service import AccessService
 from custos.core import Conflict, IntegrityFailure
+from custos.registry.model import OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store, ledger_sql
 from custos.store._tables import VIEW_TABLES, filings
@@ -28,9 +29,12 @@ def populated(store: Store) -> Store:
     access, registry = AccessService(store), RegistryService(store)
     for name, code in (("Authority", "EU"), ("Provider SA", "FR"), ("Bank AG", "DE")):
         org = registry.register_organisation(
-            {"name": name, "jurisdiction": code, "kinds": ["deployer"]}, by=OPERATOR
+            OrganisationRegistered.model_validate(
+                {"name": name, "jurisdiction": code, "kinds": ["deployer"]}
+            ),
+            by=OPERATOR,
         )
-        access.add_actor(f"{name} officer", Role.PROVIDER, org["id"], by=OPERATOR)
+        access.add_actor(f"{name} officer", Role.PROVIDER, org.id, by=OPERATOR)
     return store
 
 
@@ -61,7 +65,7 @@ def test_a_refused_filing_changes_neither_log_nor_views(populated: Store) -> Non
     before = views_of(populated)
     with pytest.raises(Conflict, match="already registered"):
         RegistryService(populated).register_organisation(
-            {"name": "Bank AG", "jurisdiction": "DE"}, by=OPERATOR
+            OrganisationRegistered.model_validate({"name": "Bank AG", "jurisdiction": "DE"}), by=OPERATOR
         )
     with populated.read() as conn:
         assert ledger_sql.tree_size(conn) == size

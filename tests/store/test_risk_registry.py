@@ -11,8 +11,10 @@ import pytest
 from custos.core import FixedClock
 from custos.policy.pack import BUILTIN
 from custos.policy.service import PolicyService
+from custos.registry.model import DeploymentRegistration, ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.risk import RiskService, network_from_registry
+from custos.risk.requests import RunRequest
 from custos.store import Store
 from custos.store.policy_views import ObligationQuery
 from tests.store.test_registry import SUPERVISOR
@@ -21,10 +23,18 @@ from tests.store.test_registry import SUPERVISOR
 @pytest.fixture
 def registry(store: Store) -> dict[str, str]:
     service = RegistryService(store)
-    org = {name: service.register_organisation({"name": name, "jurisdiction": "FR"}, by=SUPERVISOR)["id"]
-           for name in ("Lab", "Cloud", "Bank One", "Bank Two", "Shop")}  # fmt: skip
-    model = service.register_model({"name": "Scorer", "provider_id": org["Lab"]}, by=SUPERVISOR)["id"]
-    backup = service.register_model({"name": "Backup", "provider_id": org["Lab"]}, by=SUPERVISOR)["id"]
+    org = {
+        name: service.register_organisation(
+            OrganisationRegistered(name=name, jurisdiction="FR"), by=SUPERVISOR
+        ).id
+        for name in ("Lab", "Cloud", "Bank One", "Bank Two", "Shop")
+    }
+    model = service.register_model(
+        ModelRegistration.model_validate({"name": "Scorer", "provider_id": org["Lab"]}), by=SUPERVISOR
+    ).id
+    backup = service.register_model(
+        ModelRegistration.model_validate({"name": "Backup", "provider_id": org["Lab"]}), by=SUPERVISOR
+    ).id
 
     def deploy(name: str, deployer: str, amount: str, host: str | None, fallback: str | None = None) -> str:
         content = {
@@ -37,7 +47,9 @@ def registry(store: Store) -> dict[str, str]:
             "hosting_provider_id": org[host] if host else None,
             "fallback_model_ids": [fallback] if fallback else [],
         }
-        return str(service.register_deployment(content, by=SUPERVISOR)["id"])
+        return str(
+            service.register_deployment(DeploymentRegistration.model_validate(content), by=SUPERVISOR).id
+        )
 
     deploy("one", "Bank One", "300", "Cloud", backup)
     deploy("two", "Bank Two", "100", None)
@@ -76,13 +88,14 @@ def test_a_financial_layer_joins_deployers_by_name(
         f"name: cloud\nseed: 1\ndraws: 1\noutages: [{{provider: {registry['Cloud']}, loss_rate: 0.5}}]\n"
         "buffers: {insurance_capacity: 1}\n"
     )
-    submission = service.submit(scenario, tmp_path, by=SUPERVISOR, origin="test")
+    request = RunRequest(scenario=scenario, network=str(tmp_path))  # a directory on this machine
+    submission = service.submit(request, by=SUPERVISOR, origin="test", folder=tmp_path)
     status = service.execute(submission, by=SUPERVISOR)
-    assert status["headline"]["linchpins"] == ["Cloud"]  # by name, not by registry id
-    results = service.results(status["id"])
+    assert status.headline is not None and status.headline.linchpins == ("Cloud",)  # by name, not by id
+    results = service.results(status.id)
     # Each deployment depends on its own host: one and the shop run on the cloud and lose half,
     # one less what its working backup recovers (80%); bank two's runs at the lab and loses nothing.
-    by_name = {row["name"]: row["expected_loss"] for row in results["deployments"]}
+    by_name = {row.name: row.expected_loss for row in results.deployments}
     assert by_name == pytest.approx({"one": 300 * 0.5 * 0.2, "two": 0.0, "shop": 100 * 0.5})
 
 
@@ -93,9 +106,7 @@ def test_each_registered_deployment_learns_its_part_and_its_stress_test_obligati
     PolicyService(store).load(pack, origin="custos-baseline.yaml", by=SUPERVISOR)
     finance = ObligationQuery(status="open", pack="custos-baseline")
     due = [
-        o
-        for o in PolicyService(store).obligations(SUPERVISOR, finance, limit=100)
-        if "stress-test" in o["key"]
+        o for o in PolicyService(store).obligations(SUPERVISOR, finance, limit=100) if "stress-test" in o.key
     ]
     assert len(due) == 3  # one per finance deployment
     clock.advance(timedelta(days=1))  # a recurring duty is discharged by what is filed after it arose
@@ -103,8 +114,9 @@ def test_each_registered_deployment_learns_its_part_and_its_stress_test_obligati
     scenario = (
         f"name: cloud\nseed: 1\ndraws: 1\noutages: [{{provider: {registry['Cloud']}, loss_rate: 0.5}}]\n"
     )
-    status = service.execute(service.submit(scenario, None, by=SUPERVISOR, origin="test"), by=SUPERVISOR)
-    results = {row["id"]: row for row in service.results(status["id"])["deployments"]}
+    request = RunRequest(scenario=scenario)  # names no network: the registry's
+    status = service.execute(service.submit(request, by=SUPERVISOR, origin="test"), by=SUPERVISOR)
+    results = {row.id: row for row in service.results(status.id).deployments}
     with store.read() as conn:
         parts = conn.exec_driver_sql(
             "SELECT subject, organisation, document, id FROM filings WHERE kind = 'stress_test.participated'"
@@ -112,8 +124,8 @@ def test_each_registered_deployment_learns_its_part_and_its_stress_test_obligati
     assert {part[0] for part in parts} == set(results)
     for subject, organisation, document, _ in parts:
         content = json.loads(document)["content"]
-        assert content["run_filing_id"] == status["filing_id"]
-        assert content["capital"] == pytest.approx(results[subject]["capital"])
+        assert content["run_filing_id"] == status.filing_id
+        assert content["capital"] == pytest.approx(results[subject].capital)
         assert organisation in {registry["Bank One"], registry["Bank Two"], registry["Shop"]}
     with store.read() as conn:
         discharged = conn.exec_driver_sql(
@@ -124,8 +136,6 @@ def test_each_registered_deployment_learns_its_part_and_its_stress_test_obligati
     assert evidence == {part[3] for part in parts}  # each by its own participation filing
     # the duty is yearly: it is open again, for the next period
     again = [
-        o
-        for o in PolicyService(store).obligations(SUPERVISOR, finance, limit=100)
-        if "stress-test" in o["key"]
+        o for o in PolicyService(store).obligations(SUPERVISOR, finance, limit=100) if "stress-test" in o.key
     ]
-    assert len(again) == 3 and all(o["due_at"] > due[0]["due_at"] for o in again)
+    assert len(again) == 3 and all(o.due_at and due[0].due_at and o.due_at > due[0].due_at for o in again)

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from custos.access.model import OPERATOR_ID, Principal, Role
 from custos.core import IntegrityFailure
 from custos.ledger import ALG_COSIGNATURE_V1, MemoryTiles, Note, Signer, leaf_hashes
+from custos.registry.model import OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store, ledger_sql
 from custos.store._tables import (
@@ -114,7 +115,10 @@ def test_a_rewritten_entry_with_recomputed_tiles_is_bracketed_by_the_checkpoints
 def test_the_filings_name_the_rewritten_entry(store: Store) -> None:
     registry = RegistryService(store)
     for number in range(6):
-        registry.register_organisation({"name": f"Firm {number}", "jurisdiction": "DE"}, by=OPERATOR)
+        registry.register_organisation(
+            OrganisationRegistered.model_validate({"name": f"Firm {number}", "jurisdiction": "DE"}),
+            by=OPERATOR,
+        )
         store.publish_checkpoint()
     with store.read() as conn:
         index, entry = conn.execute(

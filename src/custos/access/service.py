@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from custos.access.model import (
     Role,
 )
 from custos.access.tokens import duration, new_token, token_hash
+from custos.access.views import Actor, IssuedToken, RevokedTokens, Token, TokenStatus
 from custos.core.errors import InvalidInput, NotFound, Unauthenticated
 from custos.core.ids import new_id
 from custos.core.jurisdictions import jurisdiction
@@ -49,15 +51,18 @@ LAST_USED_SECONDS = 60.0
 REFUSED = "unknown, expired or revoked API token"
 
 
-def _status(token: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """A token record with its ``status``: active, expired or revoked."""
+def _status(token: Mapping[str, Any], now: datetime) -> TokenStatus:
+    """Where a token record stands at ``now``: revoked, expired or active."""
     if token["revoked_at"] is not None:
-        status = "revoked"
-    elif token["expires_at"] is not None and token["expires_at"] <= now:
-        status = "expired"
-    else:
-        status = "active"
-    return {**token, "status": status}
+        return "revoked"
+    if token["expires_at"] is not None and token["expires_at"] <= now:
+        return "expired"
+    return "active"
+
+
+def _token(record: Mapping[str, Any], now: datetime) -> Token:
+    """A stored token as supervisors see it, with its status at ``now``."""
+    return Token.model_validate({**record, "status": _status(record, now)})
 
 
 class AccessService:
@@ -69,7 +74,7 @@ class AccessService:
 
     def add_actor(
         self, name: str, role: Role, organisation: str, jurisdiction_code: str | None = None, *, by: Principal
-    ) -> dict[str, Any]:
+    ) -> Actor:
         """Register an actor for an organisation, given by id or by name."""
         if role is Role.PUBLIC:
             raise InvalidInput("'public' is the anonymous visitor, not a role an actor can hold")
@@ -93,11 +98,11 @@ class AccessService:
             uow.file(filing)
             result = views.actor(uow.conn, actor_id)
         assert result is not None
-        return result
+        return Actor.model_validate(result)
 
     def issue(
         self, actor_id: str, *, expires_in: str | None = None, expires_at: datetime | None = None
-    ) -> dict[str, Any]:
+    ) -> IssuedToken:
         """A new token for the actor, valid for ``expires_in`` (``90d``), until ``expires_at``, or
         until revoked. The secret (``token``) is returned this once and never stored in clear."""
         now = self.store.clock.now()
@@ -120,27 +125,29 @@ class AccessService:
                 created_at=now,
                 expires_at=expires_at,
             )
-        return {
-            "id": token_id,
-            "actor_id": actor_id,
-            "created_at": now,
-            "expires_at": expires_at,
-            "token": token,
-        }
+        return IssuedToken.model_validate(
+            {
+                "id": token_id,
+                "actor_id": actor_id,
+                "created_at": now,
+                "expires_at": expires_at,
+                "token": token,
+            }
+        )
 
     def issue_token(self, actor_id: str) -> str:
         """The secret of a new token without expiry, for callers that only hand it on."""
-        return str(self.issue(actor_id)["token"])
+        return self.issue(actor_id).token
 
-    def tokens(self, actor_id: str | None = None) -> list[dict[str, Any]]:
+    def tokens(self, actor_id: str | None = None) -> list[Token]:
         """Every token (or an actor's) with its status; never a secret or a hash."""
         now = self.store.clock.now()
         with self.store.read() as conn:
             if actor_id is not None and views.actor(conn, actor_id) is None:
                 raise NotFound(f"no actor {actor_id!r}: list them with `custos actors list`")
-            return [_status(token, now) for token in stored.list_tokens(conn, actor_id)]
+            return [_token(record, now) for record in stored.list_tokens(conn, actor_id)]
 
-    def revoke_token(self, token_id: str) -> dict[str, Any]:
+    def revoke_token(self, token_id: str) -> Token:
         """Revoke one token; revoking a revoked token changes nothing. The token as it now stands."""
         now = self.store.clock.now()
         with self.store.transaction() as uow:
@@ -150,18 +157,18 @@ class AccessService:
             token = stored.token(uow.conn, token_id)
         self._cache.clear()
         assert token is not None
-        return _status(token, now)
+        return _token(token, now)
 
-    def revoke_tokens(self, actor_id: str) -> list[str]:
+    def revoke_tokens(self, actor_id: str) -> RevokedTokens:
         """Revoke every token of the actor that is not revoked yet; the ids revoked."""
         with self.store.transaction() as uow:
             if views.actor(uow.conn, actor_id) is None:
                 raise NotFound(f"no actor {actor_id!r}: list them with `custos actors list`")
             revoked = stored.revoke(uow.conn, self.store.clock.now(), actor_id=actor_id)
         self._cache.clear()
-        return revoked
+        return RevokedTokens.model_validate({"actor_id": actor_id, "revoked": revoked})
 
-    def revoke_own(self, who: Principal) -> dict[str, Any]:
+    def revoke_own(self, who: Principal) -> Token:
         """Revoke the token ``who`` signed in with: an actor ends its own credential."""
         if who.token_id is None:
             raise InvalidInput("only a request made with an API token can revoke it")
@@ -189,7 +196,7 @@ class AccessService:
         with self.store.read() as conn:
             found = stored.credential(conn, digest)
         now = self.store.clock.now()
-        if found is None or _status(found, now)["status"] != "active":
+        if found is None or _status(found, now) != "active":
             raise Unauthenticated(REFUSED)
         principal = Principal(
             found["actor_id"],
@@ -218,6 +225,7 @@ class AccessService:
             with self.store.transaction() as uow:
                 stored.record_use(uow.conn, used)
 
-    def list_actors(self) -> list[dict[str, Any]]:
+    def list_actors(self) -> list[Actor]:
+        """Every actor, by name."""
         with self.store.read() as conn:
-            return views.list_actors(conn)
+            return [Actor.model_validate(actor) for actor in views.list_actors(conn)]

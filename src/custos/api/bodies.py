@@ -2,27 +2,27 @@
 schema a firm needs to generate a client. Pydantic only (no FastAPI), so the Python client
 builds its requests from the same models.
 
-Where a service fills a field the payload requires (the provider of a model, the deployer of a
-deployment, the applicant of a licence: the caller's own organisation), the body's content model
-derives from the payload with that field optional, so the API accepts what it always accepted.
-The routes hand the services ``model_dump(mode="json", exclude_unset=True)``: what the caller
-sent, validated, without defaults the service would fill itself.
+The models a service takes live in its domain package (where a service fills a field the
+payload requires, such as the provider of a model or the applicant of a licence, that package
+has a request model with the field optional); this module wraps them in the envelopes the routes
+read (content with visibility overrides, batches) and adds the examples. Routes hand services
+the validated models; services file what their authors set (``custos.filings.sent``).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from custos.api import examples
-from custos.filings import PUBLIC_FIELD, Visibility
-from custos.licensing.model import Condition, LicenceApplied, Scope
+from custos.filings import Visibility
+from custos.licensing.model import LicenceApplication
+from custos.licensing.model import LicenceStep as LicenceTerms
 from custos.passports.model import Passport
 from custos.registry.model import (
-    DeploymentRegistered,
-    ModelRegistered,
+    DeploymentRegistration,
+    ModelRegistration,
     OrganisationRegistered,
 )
 
@@ -41,26 +41,6 @@ class Reasoned(BaseModel):
 
 
 # --- the registry -----------------------------------------------------------------------------
-
-
-class ModelRegistration(ModelRegistered):
-    """A model to register; its provider is the caller's organisation unless named."""
-
-    provider_id: str | None = Field(  # type: ignore[assignment]
-        None,
-        json_schema_extra=PUBLIC_FIELD,
-        description="The provider; the caller's organisation when absent.",
-    )
-
-
-class DeploymentRegistration(DeploymentRegistered):
-    """A deployment to register; its deployer is the caller's organisation unless named."""
-
-    deployer_id: str | None = Field(  # type: ignore[assignment]
-        None,
-        json_schema_extra=PUBLIC_FIELD,
-        description="The deployer; the caller's organisation when absent.",
-    )
 
 
 class Filed(BaseModel, Generic[Content]):
@@ -102,16 +82,6 @@ class DeploymentFiling(Filed[DeploymentRegistration]):
 # --- licensing --------------------------------------------------------------------------------
 
 
-class LicenceApplication(LicenceApplied):
-    """An application for a licence; the applicant is the caller's organisation unless named."""
-
-    applicant_id: str | None = Field(  # type: ignore[assignment]
-        None,
-        json_schema_extra=PUBLIC_FIELD,
-        description="The applicant; the caller's organisation when absent.",
-    )
-
-
 class LicenceApplicationFiling(BaseModel):
     """Apply for a licence for one model (its provider, a deployer of it, or a supervisor)."""
 
@@ -119,20 +89,13 @@ class LicenceApplicationFiling(BaseModel):
     content: LicenceApplication
 
 
-class LicenceStep(BaseModel):
+class LicenceStep(LicenceTerms):
     """A supervisor's decision on a licence. ``grant``: conditions, a narrower scope, and
     ``valid_from`` and ``valid_until`` (by default from today for the term applied for);
     ``vary``: the reason and any of conditions, scope and ``valid_until``; ``refuse``,
     ``suspend``, ``reinstate``, ``revoke`` and ``expire``: the reason."""
 
-    model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [examples.LICENCE_GRANT]}
-    )
-    conditions: tuple[Condition, ...] | None = None
-    valid_from: date | None = None
-    valid_until: date | None = None
-    scope: Scope | None = Field(None, description="Never wider than applied for.")
-    reason: str | None = Field(None, min_length=1)
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.LICENCE_GRANT]})
 
 
 # --- the decision point -----------------------------------------------------------------------

@@ -3,7 +3,7 @@ decision is matched before the other routes are tried."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -15,7 +15,7 @@ from custos.api.auth import require
 from custos.api.bodies import DecisionBatch, DecisionRequest
 from custos.api.json_types import json_types
 from custos.core.jurisdictions import jurisdiction
-from custos.licensing.decision import Context, DecisionPoint
+from custos.licensing.decision import Context, Decision, DecisionPoint
 from custos.licensing.service import check_requester
 from custos.licensing.views import DecisionView
 
@@ -28,17 +28,18 @@ def _decision_point(request: Request) -> DecisionPoint:
     return point
 
 
-def _decide(point: DecisionPoint, who: Principal, body: DecisionRequest) -> dict[str, Any]:
+def _decide(point: DecisionPoint, who: Principal, body: DecisionRequest) -> Decision:
     check_requester(who, body.deployer)
     code = jurisdiction(body.jurisdiction).code  # an unknown code is a 422, not a silent deny
     point.require_known(body.deployer, body.model)  # and an unknown model or deployer a 404
     context = Context(code, body.sector, body.users, body.capability_class, body.subject_key)
-    return point.decide(body.deployer, body.model, context).as_dict()
+    return point.decide(body.deployer, body.model, context)
 
 
-def _json(content: Any) -> Response:
+def _json(content: Decision | list[Decision]) -> Response:
     """Serialise with orjson straight to bytes: FastAPI's own encoder walks every value in
-    Python first."""
+    Python first, and orjson writes the decision point's dataclasses natively, in the shape of
+    :class:`DecisionView`."""
     return Response(orjson.dumps(content), media_type="application/json")
 
 

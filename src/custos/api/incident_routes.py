@@ -3,7 +3,7 @@ supervisors."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
@@ -11,7 +11,8 @@ from custos.access.model import Principal
 from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.api.json_types import json_types
-from custos.oversight.incidents import IncidentReported, IncidentService, IncidentStep
+from custos.oversight.incidents import IncidentService
+from custos.oversight.model import IncidentReported, IncidentStep
 from custos.oversight.views import IncidentView
 
 router = APIRouter(prefix="/v1/incidents", tags=["oversight"])
@@ -22,9 +23,9 @@ def report_incident(
     body: Annotated[IncidentReported, json_types(IncidentReported)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.INCIDENTS_REPORT))],
-) -> dict[str, Any]:
+) -> IncidentView:
     """Report an incident involving a registered model; a serious one holds back rollouts that gate on it."""
-    return IncidentService(request.app.state.store).report(body.model_dump(mode="json"), by=who)
+    return IncidentService(request.app.state.store).report(body, by=who)
 
 
 @router.post(
@@ -35,7 +36,7 @@ def close_incident(
     body: Annotated[IncidentStep, json_types(IncidentStep)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.INCIDENTS_CLOSE))],
-) -> dict[str, Any]:
+) -> IncidentView:
     return IncidentService(request.app.state.store).close(incident_id, body.reason, by=who)
 
 
@@ -47,6 +48,6 @@ def confirm_incident(
     body: Annotated[IncidentStep, json_types(IncidentStep)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.INCIDENTS_CONFIRM))],
-) -> dict[str, Any]:
+) -> IncidentView:
     """Confirm a third party's report after triage: a serious one then holds back rollouts of the model."""
     return IncidentService(request.app.state.store).confirm(incident_id, body.reason, by=who)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,7 +13,6 @@ from custos.api.auth import require
 from custos.api.bodies import LicenceApplicationFiling, LicenceStep
 from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput
-from custos.filings import sent as content
 from custos.licensing.compliance import sweep
 from custos.licensing.model import LicenceStatus, Transition
 from custos.licensing.recognition import RecognitionAgreed, RecognitionEnded
@@ -39,7 +38,7 @@ def list_licences(
     status: LicenceStatus | None = None,
     model: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
+) -> list[LicenceView]:
     return _licensing(request).list(who, status=status, model=model, limit=limit)
 
 
@@ -48,18 +47,18 @@ def apply(
     body: Annotated[LicenceApplicationFiling, json_types(LicenceApplicationFiling)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.LICENCES_APPLY))],
-) -> dict[str, Any]:
-    return _licensing(request).apply(content(body.content), by=who)
+) -> LicenceView:
+    return _licensing(request).apply(body.content, by=who)
 
 
 @router.post("/licences/sweep", response_model=list[ConditionCheck])
-def sweep_licences(request: Request, who: Decider) -> list[dict[str, Any]]:
+def sweep_licences(request: Request, who: Decider) -> list[ConditionCheck]:
     """Check every granted licence's conditions now; suspend those whose lapsed conditions say so."""
     return sweep(request.app.state.store, by=who)
 
 
 @router.get("/licences/{licence_id}", response_model=LicenceView)
-def show(licence_id: str, request: Request, who: Reader) -> dict[str, Any]:
+def show(licence_id: str, request: Request, who: Reader) -> LicenceView:
     return _licensing(request).show(who, licence_id)
 
 
@@ -75,13 +74,13 @@ def plan_rollout(
     body: Annotated[RolloutPlanned, json_types(RolloutPlanned)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.LICENCES_APPLY))],
-) -> dict[str, Any]:
+) -> RolloutView:
     """File a phased rollout plan (percentages must rise; caps within the licence)."""
-    return RolloutService(request.app.state.store).plan(licence_id, body.model_dump(mode="json"), by=who)
+    return RolloutService(request.app.state.store).plan(licence_id, body, by=who)
 
 
 @router.get("/licences/{licence_id}/rollout", response_model=RolloutView)
-def rollout_status(licence_id: str, request: Request, who: Reader) -> dict[str, Any]:
+def rollout_status(licence_id: str, request: Request, who: Reader) -> RolloutView:
     _licensing(request).show(who, licence_id)  # a licence the reader may not see does not exist
     return RolloutService(request.app.state.store).status(licence_id)
 
@@ -92,10 +91,9 @@ def report_rollout_metrics(
     body: Annotated[MetricsReported, json_types(MetricsReported)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.LICENCES_APPLY))],
-) -> dict[str, Any]:
+) -> RolloutView:
     """File monitoring figures for the rollout's current stage (the licence holder or a supervisor)."""
-    service = RolloutService(request.app.state.store)
-    return service.report_metrics(licence_id, body.model_dump(mode="json", exclude_none=True), by=who)
+    return RolloutService(request.app.state.store).report_metrics(licence_id, body, by=who)
 
 
 @router.post("/licences/{licence_id}/rollout/{move}", status_code=201, response_model=RolloutView)
@@ -105,7 +103,7 @@ def move_rollout(
     body: Annotated[Move, json_types(Move)],
     request: Request,
     who: Decider,
-) -> dict[str, Any]:
+) -> RolloutView:
     service = RolloutService(request.app.state.store)
     if move == "promote":
         return service.promote(licence_id, body.reason, by=who)
@@ -123,22 +121,22 @@ def decide_licence(
     body: Annotated[LicenceStep, json_types(LicenceStep)],
     request: Request,
     who: Decider,
-) -> dict[str, Any]:
+) -> LicenceView:
     """Grant (with conditions), refuse, suspend, reinstate, vary, revoke or expire a licence."""
-    return _licensing(request).decide(licence_id, transition, content(body), by=who)
+    return _licensing(request).decide(licence_id, transition, body, by=who)
 
 
 @router.get("/recognitions", response_model=list[RecognitionView])
-def recognitions(request: Request, _: Reader) -> list[dict[str, Any]]:
+def recognitions(request: Request, _: Reader) -> list[RecognitionView]:
     return RecognitionService(request.app.state.store).list()
 
 
 @router.post("/recognitions", status_code=201, response_model=RecognitionView)
 def recognise(
     body: Annotated[RecognitionAgreed, json_types(RecognitionAgreed)], request: Request, who: Decider
-) -> dict[str, Any]:
+) -> RecognitionView:
     """Recognise another jurisdiction's licences (for some sectors and classes, with extra conditions)."""
-    return RecognitionService(request.app.state.store).agree(body.model_dump(mode="json"), by=who)
+    return RecognitionService(request.app.state.store).agree(body, by=who)
 
 
 @router.post("/recognitions/{agreement_id}/end", status_code=201, response_model=RecognitionView)
@@ -147,5 +145,5 @@ def end_recognition(
     body: Annotated[RecognitionEnded, json_types(RecognitionEnded)],
     request: Request,
     who: Decider,
-) -> dict[str, Any]:
+) -> RecognitionView:
     return RecognitionService(request.app.state.store).end(agreement_id, body.reason, by=who)

@@ -12,6 +12,7 @@ from custos.access.model import Principal
 from custos.access.permissions import Permission, allows
 from custos.api.auth import require
 from custos.risk import RiskService
+from custos.risk.views import RunStatus
 from custos.store import Store, ledger_sql
 from custos.store import overview_views as ov
 
@@ -44,18 +45,12 @@ def overview(store: Store, who: Principal) -> dict[str, Any]:
         if allows(who.role, Permission.LICENCES_READ):
             data["licences"] = ov.licence_counts(conn, own)
     if allows(who.role, Permission.RISK_READ):
-        done = [run for run in RiskService(store).runs() if run["state"] == "done"]
+        done = [run for run in RiskService(store).runs() if run.state == "done"]
         data["stress_test"] = _headline(done[0]) if done else None
     return data
 
 
-def _headline(run: dict[str, Any]) -> dict[str, Any]:
+def _headline(run: RunStatus) -> dict[str, Any]:
     """A finished run's headline figures with the currency they are in, so no amount goes out bare."""
-    return {
-        "id": run["id"],
-        "scenario": run["scenario"],
-        "finished_at": run["finished_at"],
-        "draws": run["draws"],
-        "currency": run["network"]["currency"],
-        "headline": run["headline"],
-    }
+    figures = run.model_dump(mode="json", include={"id", "scenario", "finished_at", "draws", "headline"})
+    return {**figures, "currency": run.network.currency}

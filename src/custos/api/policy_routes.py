@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +16,7 @@ from custos.api.bodies import Reasoned
 from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput
 from custos.core.jurisdictions import jurisdiction as jurisdiction_of
+from custos.policy.requests import WhatIf
 from custos.policy.service import PolicyService
 from custos.policy.views import (
     EvaluationSummary,
@@ -52,14 +53,6 @@ class EvaluationRequest(BaseModel):
     dry_run: bool = False
 
 
-class WhatIf(BaseModel):
-    """Facts of a model or deployment to suppose, by name."""
-
-    model_config = ConfigDict(extra="forbid")
-    subject: str
-    facts: dict[str, float | bool | str | list[str]] = Field(min_length=1)
-
-
 class Discharge(BaseModel):
     model_config = ConfigDict(extra="forbid")
     evidence: str = Field(min_length=1, description="The id of the filing that discharges the obligation.")
@@ -68,7 +61,7 @@ class Discharge(BaseModel):
 @router.get("/packs", response_model=list[PackVersion])
 def packs(
     request: Request, _: Annotated[Principal, Depends(require(Permission.POLICY_READ))]
-) -> list[dict[str, Any]]:
+) -> list[PackVersion]:
     return _policy(request).packs()
 
 
@@ -83,7 +76,7 @@ def packs(
 )
 async def load(
     request: Request, who: Annotated[Principal, Depends(require(Permission.POLICY_WRITE))]
-) -> dict[str, Any]:
+) -> PackLoad:
     """Load a pack (YAML body). A pack that does not load is refused, with the line and the reason."""
     try:
         text = (await request.body()).decode("utf-8")
@@ -95,8 +88,8 @@ async def load(
 @router.post("/evaluate", response_model=EvaluationSummary)
 def evaluate(
     body: Annotated[EvaluationRequest, json_types(EvaluationRequest)], request: Request, who: Writer
-) -> dict[str, Any]:
-    return _policy(request).evaluate(by=who, subject_ids=body.subjects, dry_run=body.dry_run).summary()
+) -> EvaluationSummary:
+    return _policy(request).evaluate(by=who, subject_ids=body.subjects, dry_run=body.dry_run)
 
 
 @router.get("/obligations", response_model=ObligationPage, response_model_exclude_unset=True)
@@ -120,7 +113,7 @@ def obligations(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> dict[str, Any]:
+) -> ObligationPage:
     """Obligations by due date (none last), a page at a time, with how many match in all."""
     due = None if due_before is None else _moment(due_before)
     code = None if jurisdiction is None else jurisdiction_of(jurisdiction).code
@@ -142,13 +135,13 @@ def _moment(text: str) -> datetime:
     response_model=ObligationExplanation,
     response_model_exclude_unset=True,
 )
-def explain(obligation_id: str, request: Request, who: Reader) -> dict[str, Any]:
+def explain(obligation_id: str, request: Request, who: Reader) -> ObligationExplanation:
     return _policy(request).explain(who, obligation_id)
 
 
 @router.post("/whatif", response_model=WhatIfAnswer)
-def whatif(body: Annotated[WhatIf, json_types(WhatIf)], request: Request, who: Reader) -> dict[str, Any]:
-    return _policy(request).whatif(who, body.subject, body.facts)
+def whatif(body: Annotated[WhatIf, json_types(WhatIf)], request: Request, who: Reader) -> WhatIfAnswer:
+    return _policy(request).whatif(who, body)
 
 
 @router.post(
@@ -159,7 +152,7 @@ def whatif(body: Annotated[WhatIf, json_types(WhatIf)], request: Request, who: R
 )
 def waive(
     obligation_id: str, body: Annotated[Reasoned, json_types(Reasoned)], request: Request, who: Writer
-) -> dict[str, Any]:
+) -> ObligationView:
     return _policy(request).waive(obligation_id, body.reason, by=who)
 
 
@@ -171,5 +164,5 @@ def waive(
 )
 def discharge(
     obligation_id: str, body: Annotated[Discharge, json_types(Discharge)], request: Request, who: Writer
-) -> dict[str, Any]:
+) -> ObligationView:
     return _policy(request).discharge(obligation_id, body.evidence, by=who)

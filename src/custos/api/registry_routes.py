@@ -7,7 +7,7 @@ write only what the service put in (``response_model_exclude_unset``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +19,6 @@ from custos.api.bodies import DeploymentFiling, ModelFiling, OrganisationFiling,
 from custos.api.envelopes import DeploymentPage, ModelPage, OrganisationPage
 from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput
-from custos.filings import sent as content
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_shipped, import_text
@@ -67,8 +66,8 @@ def register_organisation(
     body: Annotated[OrganisationFiling, json_types(OrganisationFiling)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.ORGANISATIONS_WRITE))],
-) -> dict[str, Any]:
-    return _registry(request).register_organisation(content(body.content), by=who, visibility=body.visibility)
+) -> OrganisationView:
+    return _registry(request).register_organisation(body.content, by=who, visibility=body.visibility)
 
 
 @router.get(
@@ -115,8 +114,8 @@ def register_model(
     body: Annotated[ModelFiling, json_types(ModelFiling)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))],
-) -> dict[str, Any]:
-    return _registry(request).register_model(content(body.content), by=who, visibility=body.visibility)
+) -> ModelView:
+    return _registry(request).register_model(body.content, by=who, visibility=body.visibility)
 
 
 @router.get("/models/{model_id}", response_model=ModelDetail, response_model_exclude_unset=True)
@@ -144,11 +143,9 @@ def file_passport(
     body: Annotated[PassportFiling, json_types(PassportFiling)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))],
-) -> dict[str, Any]:
+) -> PassportVersion:
     """File a new version of the model's passport; it supersedes the current one."""
-    return _registry(request).file_passport(
-        model_id, content(body.content), by=who, visibility=body.visibility
-    )
+    return _registry(request).file_passport(model_id, body.content, by=who, visibility=body.visibility)
 
 
 @router.get(
@@ -203,8 +200,8 @@ def register_deployment(
     body: Annotated[DeploymentFiling, json_types(DeploymentFiling)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.DEPLOYMENTS_WRITE))],
-) -> dict[str, Any]:
-    return _registry(request).register_deployment(content(body.content), by=who, visibility=body.visibility)
+) -> DeploymentView:
+    return _registry(request).register_deployment(body.content, by=who, visibility=body.visibility)
 
 
 @router.get("/deployments/{deployment_id}", response_model=DeploymentView, response_model_exclude_unset=True)
@@ -237,7 +234,7 @@ async def import_document(
         Literal["body", "shipped"],
         Query(description="shipped: the document shipped with Custos (epoch: Epoch AI's table), no body"),
     ] = "body",
-) -> dict[str, Any]:
+) -> ImportSummary:
     """Import a document: atomic unless ``skip_invalid``, which stores the valid records and
     reports the rest. The response counts the data-quality flags filed on the passports by
     problem (``flagged``) and lists them (``data_quality``)."""
@@ -245,13 +242,12 @@ async def import_document(
     if source == "shipped":
         if body:
             raise InvalidInput("source=shipped imports the shipped document: send no body")
-        report = await run_in_threadpool(import_shipped, _registry(request), fmt, by=who)
-        return report.summary()
+        return await run_in_threadpool(import_shipped, _registry(request), fmt, by=who)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"the document is not UTF-8 text: {exc}") from exc
-    report = await run_in_threadpool(
+    return await run_in_threadpool(
         import_text,
         _registry(request),
         fmt,
@@ -260,4 +256,3 @@ async def import_document(
         skip_invalid=skip_invalid,
         organisation=organisation,
     )
-    return report.summary()

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access.model import Principal
 from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.api.json_types import json_types
-from custos.risk import RiskService, Submission, scenario_network
+from custos.risk import RiskService, Submission
 from custos.risk.adapters import charts
+from custos.risk.requests import RunRequest
+from custos.risk.views import ExampleView, NetworkListing, RunResults, RunStatus
 
 log = logging.getLogger("custos.api")
 
@@ -40,53 +41,38 @@ MEDIA_TYPES = {
 }
 
 
-class RunRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    scenario: str = Field(min_length=1, max_length=1_000_000, description="The scenario, as YAML text")
-    network: str | None = Field(
-        None,
-        description="A network from GET /v1/risk/networks; by default the one the scenario names "
-        "(by name), else registry",
-    )
-
-
 def _service(request: Request) -> RiskService:
     return RiskService(request.app.state.store)
 
 
-@router.get("/networks")
+@router.get("/networks", response_model=list[NetworkListing])
 def list_networks(
     request: Request, _: Annotated[Principal, Depends(require(Permission.RISK_READ))]
-) -> list[dict[str, str]]:
+) -> list[NetworkListing]:
     return _service(request).networks()
 
 
-@router.get("/examples")
+@router.get("/examples", response_model=list[ExampleView])
 def list_examples(
     request: Request, _: Annotated[Principal, Depends(require(Permission.RISK_READ))]
-) -> list[dict[str, str]]:
+) -> list[ExampleView]:
     """Scenarios to start from, each with the network it was written for."""
     return _service(request).examples()
 
 
-@router.post("/runs", status_code=202)
+@router.post("/runs", status_code=202, response_model=RunStatus, response_model_exclude_unset=True)
 def start_run(
     body: Annotated[RunRequest, json_types(RunRequest)],
     request: Request,
     who: Annotated[Principal, Depends(require(Permission.RISK_RUN))],
-) -> dict[str, Any]:
+) -> RunStatus:
     """Validate the scenario against the network, then run it in the background."""
     service = _service(request)
-    if body.network is None:
-        directory = scenario_network(body.scenario, "scenario", None, service.network_directory)
-    else:
-        directory = service.network_directory(body.network)
-    submission = service.submit(body.scenario, directory, by=who, origin="scenario", max_draws=MAX_DRAWS)
+    submission = service.submit(body, by=who, max_draws=MAX_DRAWS)
     state = request.app.state
     runner: Executor = state.risk_runner
     runner.submit(_execute, service, submission, who, state.risk_scheduler, state.risk_memory_limit)
-    return submission.run.status()
+    return service.status(submission.run.run_id)
 
 
 def _execute(
@@ -98,25 +84,26 @@ def _execute(
         log.exception("stress-test run %s failed", submission.run.run_id)
 
 
-@router.get("/runs")
+@router.get("/runs", response_model=list[RunStatus], response_model_exclude_unset=True)
 def list_runs(
     request: Request, _: Annotated[Principal, Depends(require(Permission.RISK_READ))]
-) -> list[dict[str, Any]]:
+) -> list[RunStatus]:
     return _service(request).runs()
 
 
-@router.get("/runs/{run_id}")
+@router.get("/runs/{run_id}", response_model=RunStatus, response_model_exclude_unset=True)
 def run_status(
     run_id: str, request: Request, _: Annotated[Principal, Depends(require(Permission.RISK_READ))]
-) -> dict[str, Any]:
+) -> RunStatus:
     """State (queued, running, done, failed), chunks done, and the headline figures when done."""
     return _service(request).status(run_id)
 
 
-@router.get("/runs/{run_id}/results")
+@router.get("/runs/{run_id}/results", response_model=RunResults, response_model_exclude_unset=True)
 def run_results(
     run_id: str, request: Request, _: Annotated[Principal, Depends(require(Permission.RISK_READ))]
-) -> dict[str, Any]:
+) -> RunResults:
+    """Every figure of a finished run; a run still going (or failed) has none (404)."""
     return _service(request).results(run_id)
 
 
@@ -138,7 +125,7 @@ def run_chart(
     spec = _service(request).chart(run_id, name)
     if format == "svg":
         return Response(charts.svg(spec), media_type="image/svg+xml")
-    return Response(orjson.dumps(spec, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
+    return Response(orjson.dumps(spec), media_type="application/json")
 
 
 @router.get("/runs/{run_id}/files/{name}")

@@ -8,10 +8,11 @@ from custos.access.model import Role
 from custos.access.service import AccessService, operator
 from custos.access.tokens import moment
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, commands, console, emit
+from custos.cli.output import JsonOption, commands, console, emit, plain
 from custos.cli.resolve import ORGANISATION, resolve
 from custos.core import units
-from custos.registry.model import OrganisationKind
+from custos.filings import parse
+from custos.registry.model import OrganisationKind, OrganisationRegistered
 from custos.registry.service import RegistryService
 
 actors = commands("Actors: people and systems with a role.")
@@ -36,8 +37,10 @@ def add_org(
         "kinds": [k.value for k in kind],
         "country": country,
     }
+    organisation = parse(OrganisationRegistered, content, "organisation")
     with open_store(ctx) as store:
-        emit(RegistryService(store).register_organisation(content, by=operator(store)), as_json)
+        registered = RegistryService(store).register_organisation(organisation, by=operator(store))
+    emit(plain(registered), as_json)
 
 
 @actors.command("add")
@@ -54,14 +57,16 @@ def add_actor(
     """Register an actor (a filing in the log)."""
     with open_store(ctx) as store:
         org_id = resolve(store, organisation, ORGANISATION)
-        emit(AccessService(store).add_actor(name, role, org_id, jurisdiction, by=operator(store)), as_json)
+        actor = AccessService(store).add_actor(name, role, org_id, jurisdiction, by=operator(store))
+    emit(actor.model_dump(), as_json)
 
 
 @actors.command("list")
 def list_actors(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Every actor with its role and organisation."""
     with open_store(ctx) as store:
-        emit(AccessService(store).list_actors(), as_json, ACTOR_COLUMNS)
+        listed = AccessService(store).list_actors()
+    emit([actor.model_dump() for actor in listed], as_json, ACTOR_COLUMNS)
 
 
 @actors.command("token")
@@ -84,12 +89,12 @@ def token(
     with open_store(ctx) as store:
         issued = AccessService(store).issue(actor_id, expires_in=expires_in, expires_at=until)
     if as_json:
-        emit(issued, True)
+        emit(issued.model_dump(), True)
         return
-    expiry = units.timestamp(issued["expires_at"]) if issued["expires_at"] else "never (until revoked)"
-    console.print(f"Token {issued['id']} for actor {actor_id}, expires {expiry}", highlight=False)
+    expiry = units.timestamp(issued.expires_at) if issued.expires_at else "never (until revoked)"
+    console.print(f"Token {issued.id} for actor {actor_id}, expires {expiry}", highlight=False)
     console.print("Token (shown once, store it now):", style="bold")
-    typer.echo(issued["token"])
+    typer.echo(issued.token)
 
 
 @actors.command("revoke")
@@ -97,4 +102,4 @@ def revoke(ctx: typer.Context, actor_id: str, as_json: bool = JsonOption) -> Non
     """Revoke every API token of an actor (a running server refuses them within seconds)."""
     with open_store(ctx) as store:
         revoked = AccessService(store).revoke_tokens(actor_id)
-    emit({"actor_id": actor_id, "revoked": revoked}, as_json)
+    emit(revoked.model_dump(), as_json)

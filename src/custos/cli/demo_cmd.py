@@ -82,10 +82,11 @@ def _seed(store: Store) -> None:
     os.chmod(path, 0o600)
     with console.status("running the stress test"):
         status = seed.run_stress_test(store, by)
-    headline = status["headline"]
+    headline = status.headline
+    assert headline is not None  # a finished run has its figures
     console.print(
-        f"Stress test '{status['scenario']}': expected loss {units.money(headline['expected_loss'], 'EUR')}, "
-        f"expected shortfall (99%) {units.money(headline['expected_shortfall']['0.99'], 'EUR')}, "
-        f"expected defaults {units.number(headline['expected_defaults'])}.",
+        f"Stress test '{status.scenario}': expected loss {units.money(headline.expected_loss, 'EUR')}, "
+        f"expected shortfall (99%) {units.money(headline.expected_shortfall['0.99'], 'EUR')}, "
+        f"expected defaults {units.number(headline.expected_defaults)}.",
         highlight=False,
     )

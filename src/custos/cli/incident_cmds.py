@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import typer
 
 from custos.access.service import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, ReasonOption, commands, emit
+from custos.cli.output import JsonOption, ReasonOption, commands, emit, plain
 from custos.cli.resolve import MODEL, resolve
-from custos.oversight.incidents import IncidentService, Severity
+from custos.filings import parse
+from custos.oversight.incidents import IncidentService
+from custos.oversight.model import IncidentReported, Severity
+from custos.oversight.views import IncidentView
 
 app = commands("Incidents involving models.")
-Step = Callable[..., dict[str, Any]]  # a supervisor's step on an incident: confirm or close
+Step = Callable[..., IncidentView]  # a supervisor's step on an incident: confirm or close
 
 
 @app.command()
@@ -32,7 +34,10 @@ def report(
     with open_store(ctx) as store:
         model_id = resolve(store, model, MODEL)
         content = {"model_id": model_id, "severity": severity.value, "summary": summary, "occurred_at": when}
-        emit(IncidentService(store).report(content, by=operator(store)), as_json)
+        reported = IncidentService(store).report(
+            parse(IncidentReported, content, "incident"), by=operator(store)
+        )
+    _emit(reported, as_json)
 
 
 @app.command()
@@ -53,4 +58,10 @@ def close(
 
 def _step(ctx: typer.Context, incident_id: str, reason: str, as_json: bool, step: Step) -> None:
     with open_store(ctx) as store:
-        emit(step(IncidentService(store), incident_id, reason, by=operator(store)), as_json)
+        taken = step(IncidentService(store), incident_id, reason, by=operator(store))
+    _emit(taken, as_json)
+
+
+def _emit(incident: IncidentView, as_json: bool) -> None:
+    """The incident as the API answers it: what the step carries, nothing null in its place."""
+    emit(plain(incident), as_json)

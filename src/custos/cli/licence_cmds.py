@@ -10,15 +10,18 @@ import typer
 
 from custos.access.service import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, ReasonOption, commands, emit
+from custos.cli.output import JsonOption, ReasonOption, commands, emit, plain
 from custos.cli.resolve import MODEL, ORGANISATION, resolve, resolve_optional
 from custos.core import units
 from custos.core.errors import InvalidInput
+from custos.filings import parse
 from custos.licensing.compliance import sweep
 from custos.licensing.decision import Context, DecisionPoint
-from custos.licensing.model import LicenceStatus, Transition
+from custos.licensing.model import LicenceApplication, LicenceStatus, LicenceStep, Transition
+from custos.licensing.recognition import RecognitionAgreed
 from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.service import LicensingService
+from custos.licensing.views import DecisionView
 from custos.registry.model import Sector
 
 app = commands("Licences: applications, decisions, suspensions.")
@@ -51,7 +54,8 @@ def apply(
             "scope": scope,
             "term_months": term_months,
         }
-        emit(LicensingService(store).apply(content, by=operator(store)), as_json)
+        application = parse(LicenceApplication, content, "licence application")
+        emit(plain(LicensingService(store).apply(application, by=operator(store))), as_json)
 
 
 @app.command()
@@ -78,8 +82,9 @@ def decide(
         content["reason"] = reason
     if transition not in (Transition.GRANT,) and not content.get("reason"):
         raise InvalidInput(f"give the --reason to {transition.value} a licence")
+    step = parse(LicenceStep, content, "licence terms")
     with open_store(ctx) as store:
-        emit(LicensingService(store).decide(licence_id, transition, content, by=operator(store)), as_json)
+        emit(plain(LicensingService(store).decide(licence_id, transition, step, by=operator(store))), as_json)
 
 
 def _shortcut(transition: Transition) -> None:
@@ -89,11 +94,10 @@ def _shortcut(transition: Transition) -> None:
         reason: str = ReasonOption,
         as_json: bool = JsonOption,
     ) -> None:
+        step = parse(LicenceStep, {"reason": reason}, "licence terms")
         with open_store(ctx) as store:
             emit(
-                LicensingService(store).decide(
-                    licence_id, transition, {"reason": reason}, by=operator(store)
-                ),
+                plain(LicensingService(store).decide(licence_id, transition, step, by=operator(store))),
                 as_json,
             )
 
@@ -109,7 +113,7 @@ for _transition in (Transition.SUSPEND, Transition.REINSTATE, Transition.REVOKE)
 def show(ctx: typer.Context, licence_id: str, as_json: bool = JsonOption) -> None:
     """A licence: its scope, status, conditions and their state, and its history."""
     with open_store(ctx) as store:
-        emit(LicensingService(store).show(operator(store), licence_id), as_json)
+        emit(plain(LicensingService(store).show(operator(store), licence_id)), as_json)
 
 
 @app.command("list")
@@ -123,8 +127,10 @@ def list_(
     with open_store(ctx) as store:
         model_id = resolve_optional(store, model, MODEL)
         emit(
-            LicensingService(store).list(
-                operator(store), status=status.value if status else None, model=model_id
+            plain(
+                LicensingService(store).list(
+                    operator(store), status=status.value if status else None, model=model_id
+                )
             ),
             as_json,
             COLUMNS,
@@ -137,7 +143,7 @@ def list_(
 def sweep_command(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Check every granted licence's conditions; suspend those whose lapsed conditions say so."""
     with open_store(ctx) as store:
-        emit(sweep(store, by=operator(store)), as_json)
+        emit(plain(sweep(store, by=operator(store))), as_json)
 
 
 @app.command()
@@ -156,15 +162,16 @@ def recognise(
         "sectors": [s.value for s in sector],
         "capability_classes": capability_class,
     }
+    agreement = parse(RecognitionAgreed, content, "recognition agreement")
     with open_store(ctx) as store:
-        emit(RecognitionService(store).agree(content, by=operator(store)), as_json)
+        emit(plain(RecognitionService(store).agree(agreement, by=operator(store))), as_json)
 
 
 @app.command()
 def recognitions(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     with open_store(ctx) as store:
         emit(
-            RecognitionService(store).list(),
+            plain(RecognitionService(store).list()),
             as_json,
             ["id", "status", "recognising", "recognised"],
             "Recognitions",
@@ -179,7 +186,7 @@ def end_recognition(
     as_json: bool = JsonOption,
 ) -> None:
     with open_store(ctx) as store:
-        emit(RecognitionService(store).end(agreement_id, reason, by=operator(store)), as_json)
+        emit(plain(RecognitionService(store).end(agreement_id, reason, by=operator(store))), as_json)
 
 
 def decision(
@@ -201,6 +208,6 @@ def decision(
         result = point.decide(
             deployer_id, model_id, Context(jurisdiction.upper(), sector, users, capability_class, subject_key)
         )
-    emit(result.as_dict(), as_json)
+    emit(plain(DecisionView.model_validate(result, from_attributes=True)), as_json)
     if not result.allow:
         raise typer.Exit(1)

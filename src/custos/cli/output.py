@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich import box
@@ -16,6 +16,9 @@ from rich.table import Table
 from rich.tree import Tree
 
 from custos.core import units
+
+if TYPE_CHECKING:  # pydantic stays out of `custos --help`, which imports this module
+    from pydantic import BaseModel
 
 console = Console()
 errors = Console(stderr=True)
@@ -37,6 +40,14 @@ def commands(help: str) -> typer.Typer:
 
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def plain(found: BaseModel | Sequence[BaseModel]) -> Any:
+    """A read model, or a list of them, in the JSON form the API writes: a field withheld from
+    the viewer is absent, never null."""
+    if isinstance(found, Sequence):
+        return [plain(item) for item in found]
+    return found.model_dump(mode="json", exclude_unset=True)
 
 
 def _is_number(value: Any) -> bool:

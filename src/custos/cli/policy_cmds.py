@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from custos.access.service import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, ReasonOption, commands, console, emit
+from custos.cli.output import JsonOption, ReasonOption, commands, console, emit, plain
 from custos.cli.resolve import ORGANISATION, SUBJECT, resolve, resolve_optional
 from custos.core import units
 from custos.core.errors import InvalidInput
+from custos.filings import parse
 from custos.policy.pack import BUILTIN
+from custos.policy.requests import FactValue, WhatIf
 from custos.policy.service import PolicyService
 from custos.store import Store
 from custos.store.policy_views import ObligationQuery
@@ -38,7 +39,7 @@ class ObligationStatus(StrEnum):
 def packs(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Loaded pack versions (the active one of each pack is marked), and the built-in packs."""
     with open_store(ctx) as store:
-        loaded = PolicyService(store).packs()
+        loaded = [plain(version) for version in PolicyService(store).packs()]
     builtin = sorted(path.stem for path in BUILTIN.glob("*.yaml"))
     if as_json:
         emit({"loaded": loaded, "builtin": builtin}, True)
@@ -70,7 +71,8 @@ def load(
         service, who = PolicyService(store), operator(store)
         for file in files:
             with console.status(f"loading {file.name}"):
-                results.append(service.load(file.read_text(encoding="utf-8"), origin=str(file), by=who))
+                loaded = service.load(file.read_text(encoding="utf-8"), origin=str(file), by=who)
+                results.append(plain(loaded))
     emit(results, as_json, ["pack", "loaded", "filed"] if not as_json else None)
 
 
@@ -87,10 +89,10 @@ def evaluate(
     with open_store(ctx) as store:
         subject_ids = [resolve(store, item, SUBJECT) for item in subject]
         with console.status("evaluating"):
-            report = PolicyService(store).evaluate(
+            summary = PolicyService(store).evaluate(
                 by=operator(store), subject_ids=subject_ids or None, dry_run=dry_run
             )
-    emit(report.summary(), as_json)
+    emit(plain(summary), as_json)
 
 
 @app.command()
@@ -115,7 +117,7 @@ def obligations(
             resolve_optional(store, subject, SUBJECT),
             due,
         )
-        rows = PolicyService(store).obligations(operator(store), query, limit=limit)
+        rows = [plain(row) for row in PolicyService(store).obligations(operator(store), query, limit=limit)]
     columns = ["id", "status", "due_at", "severity", "subject_id", "key"]
     emit(rows, as_json, columns, "Obligations", {"due_at": units.timestamp})
 
@@ -124,7 +126,7 @@ def _known_pack(store: Store, pack: str | None) -> None:
     """An unknown pack would just give an empty list: say which packs there are instead."""
     if pack is None:
         return
-    loaded = sorted({row["pack"] for row in PolicyService(store).packs()})
+    loaded = sorted({version.pack for version in PolicyService(store).packs()})
     if pack not in loaded:
         raise InvalidInput(f"no pack {pack!r} is loaded; loaded packs: {', '.join(loaded) or 'none'}")
 
@@ -134,10 +136,10 @@ def explain(ctx: typer.Context, obligation_id: str, as_json: bool = JsonOption) 
     """Why an obligation applies: the clause that held, the facts and values, the distance to thresholds."""
     with open_store(ctx) as store:
         found = PolicyService(store).explain(operator(store), obligation_id)
-    emit(found, as_json)
+    emit(plain(found), as_json)
 
 
-def _value(text: str) -> Any:
+def _value(text: str) -> FactValue:
     lowered = text.strip().lower()
     if lowered in ("true", "false"):
         return lowered == "true"
@@ -155,23 +157,26 @@ def whatif(
     as_json: bool = JsonOption,
 ) -> None:
     """Which obligations would change if facts of a subject changed; how far each threshold is."""
-    overrides = {}
+    overrides: dict[str, FactValue] = {}
     for item in facts:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise InvalidInput(f"--set takes FACT=VALUE, got {item!r}")
         overrides[name.strip()] = _value(value)
     with open_store(ctx) as store:
-        found = PolicyService(store).whatif(operator(store), resolve(store, subject, SUBJECT), overrides)
+        supposition = parse(
+            WhatIf, {"subject": resolve(store, subject, SUBJECT), "facts": overrides}, "what-if"
+        )
+        found = PolicyService(store).whatif(operator(store), supposition)
     if as_json:
-        emit(found, True)
+        emit(plain(found), True)
         return
-    if not found["changes"]:
+    if not found.changes:
         console.print("No obligation would change.", highlight=False)
-    for change in found["changes"]:
+    for change in found.changes:
         console.print(
-            f"{change['pack']} {change['rule']}: {change['now']} -> {change['would_be']} "
-            f"({', '.join(change['obligations'])})",
+            f"{change.pack} {change.rule}: {change.now} -> {change.would_be} "
+            f"({', '.join(change.obligations)})",
             highlight=False,
         )
 
@@ -185,7 +190,7 @@ def waive(
 ) -> None:
     """Waive an obligation, with the reason (a filing in the log)."""
     with open_store(ctx) as store:
-        emit(PolicyService(store).waive(obligation_id, reason, by=operator(store)), as_json)
+        emit(plain(PolicyService(store).waive(obligation_id, reason, by=operator(store))), as_json)
 
 
 @app.command()
@@ -197,4 +202,4 @@ def discharge(
 ) -> None:
     """Record that a filing discharges an obligation."""
     with open_store(ctx) as store:
-        emit(PolicyService(store).discharge(obligation_id, evidence, by=operator(store)), as_json)
+        emit(plain(PolicyService(store).discharge(obligation_id, evidence, by=operator(store))), as_json)

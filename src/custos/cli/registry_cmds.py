@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import typer
-from pydantic import BaseModel
 
 from custos.access.service import operator
 from custos.cli.context import open_store, state
-from custos.cli.output import Format, JsonOption, commands, console, emit
+from custos.cli.output import Format, JsonOption, commands, console, emit, plain
 from custos.cli.resolve import ANY, MODEL, ORGANISATION, resolve, resolve_optional
 from custos.core import units
 from custos.core.errors import InvalidInput, NotFound
+from custos.filings import parse
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_text, shipped
-from custos.registry.imports import ImportReport
-from custos.registry.model import Accessibility, OrganisationKind, Sector
+from custos.registry.model import Accessibility, DeploymentRegistration, OrganisationKind, Sector
 from custos.registry.service import RegistryService
-from custos.registry.views import Page
+from custos.registry.views import ImportSummary, Page
 from custos.store.registry_views import DeploymentQuery, ModelQuery, OrganisationQuery, PageRequest
 
 app = commands("The registry of organisations, models, passports and deployments.")
@@ -42,16 +40,11 @@ def _page(
     formats: dict[str, Format] | None = None,
 ) -> None:
     if as_json:
-        emit(_plain(page), True)
+        emit(plain(page), True)
         return
-    emit(_plain(page)["items"], False, columns, title, formats)
+    emit(plain(page)["items"], False, columns, title, formats)
     if page.next:
         console.print(f"more: --cursor {page.next}", highlight=False)
-
-
-def _plain(view: BaseModel) -> dict[str, Any]:
-    """A read model as the API writes it: a withheld field is absent, not null."""
-    return view.model_dump(mode="json", exclude_unset=True)
 
 
 @app.command("import")
@@ -101,14 +94,14 @@ def import_(
     if report_file is not None:
         report_file.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in details), "utf-8")
     if as_json:
-        emit(report.summary(), True)
+        emit(plain(report), True)
         return
     lines = [
         f"Imported {units.count(len(report.models))} model(s) from {units.count(report.records)} "
         f"record(s) of {source.name}; {units.count(report.organisations_created)} organisation(s) "
         "registered."
     ]
-    flagged = ", ".join(f"{units.count(n)} {p.replace('_', ' ')}" for p, n in report.flagged().items())
+    flagged = ", ".join(f"{units.count(n)} {p.replace('_', ' ')}" for p, n in report.flagged.items())
     if flagged:
         lines.append(f"Flagged on the passports (data_quality): {flagged}.")
     if report.skipped:
@@ -125,7 +118,7 @@ def import_(
         console.print(line, highlight=False, soft_wrap=True)
 
 
-def _import_details(report: ImportReport) -> list[dict[str, Any]]:
+def _import_details(report: ImportSummary) -> list[dict[str, Any]]:
     """Every flag, skipped problem and note of an import, one record each, tagged by kind."""
     return [
         *({"kind": "flag", **note} for note in report.data_quality),
@@ -256,7 +249,7 @@ def show(
                 continue
         else:
             raise NotFound(f"no model, deployment or organisation {entity_id!r}")
-    emit(_plain(found), as_json)
+    emit(plain(found), as_json)
 
 
 @app.command("add-deployment")
@@ -286,10 +279,11 @@ def add_deployment(
             "jurisdictions": jurisdiction,
             "decision_critical": decision_critical,
             "user_population": users,
-            "start_date": date.fromisoformat(start).isoformat() if start else None,
+            "start_date": start,
             "fallback_model_ids": [resolve(store, item, MODEL) for item in fallback],
             "hosting_provider_id": resolve_optional(store, host, ORGANISATION),
         }
         if exposure is not None:
             content["economic_exposure"] = {"amount": str(exposure), "currency": currency.upper()}
-        emit(RegistryService(store).register_deployment(content, by=operator(store)), as_json)
+        registration = parse(DeploymentRegistration, content, "deployment")
+        emit(plain(RegistryService(store).register_deployment(registration, by=operator(store))), as_json)

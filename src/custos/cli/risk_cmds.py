@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import typer
@@ -12,9 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from custos.access.service import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, commands, console, emit, print_json, table
+from custos.cli.output import JsonOption, commands, console, emit, plain, print_json, table
 from custos.core import units
 from custos.core.errors import InvalidInput
+from custos.filings import parse
 from custos.risk import (
     RiskService,
     clearing_exact,
@@ -23,9 +23,10 @@ from custos.risk import (
     read_matrix,
     read_vector,
     scenario_file,
-    scenario_network,
     shipped_examples,
 )
+from custos.risk.requests import RunRequest
+from custos.risk.views import RunResults, RunStatus
 
 app = commands("Systemic stress tests: dependency networks, correlated failures, contagion.")
 
@@ -35,42 +36,40 @@ class ClearingModel(StrEnum):
     RV = "rv"
 
 
-def _headline(status: dict[str, Any], results: dict[str, Any] | None = None) -> None:
-    headline = status.get("headline", {})
-    console.print(
-        f"[bold]{status['scenario']}[/bold]  run {status['id']}  ({status['state']})", highlight=False
-    )
-    currency = (results or {}).get("network", {}).get("currency")
+def _headline(status: RunStatus, results: RunResults | None = None) -> None:
+    headline = status.headline
+    console.print(f"[bold]{status.scenario}[/bold]  run {status.id}  ({status.state})", highlight=False)
+    currency = results.network.currency if results is not None else None
 
     def amount(value: float) -> str:
         return units.money(value, currency) if currency else units.number(value)
 
-    if headline:
-        rows = [{"measure": "expected loss", "value": amount(headline["expected_loss"])}]
+    if headline is not None:
+        rows = [{"measure": "expected loss", "value": amount(headline.expected_loss)}]
         rows += [
             {"measure": f"VaR {units.percent(float(k))}", "value": amount(v)}
-            for k, v in headline["value_at_risk"].items()
+            for k, v in headline.value_at_risk.items()
         ]
         rows += [
             {"measure": f"ES {units.percent(float(k))}", "value": amount(v)}
-            for k, v in headline["expected_shortfall"].items()
+            for k, v in headline.expected_shortfall.items()
         ]
         rows += [
-            {"measure": "expected defaults", "value": units.number(headline["expected_defaults"], 3)},
-            {"measure": "pool", "value": amount(headline["pool"])},
-            {"measure": "uninsurable linchpins", "value": ", ".join(headline["linchpins"]) or "none"},
+            {"measure": "expected defaults", "value": units.number(headline.expected_defaults, 3)},
+            {"measure": "pool", "value": amount(headline.pool)},
+            {"measure": "uninsurable linchpins", "value": ", ".join(headline.linchpins) or "none"},
         ]
         table(rows, ["measure", "value"], formats={"value": str})
     if results is not None:
-        top = sorted(results["providers"], key=lambda r: -r["expected_shortfall_contribution"])[:10]
+        top = sorted(results.providers, key=lambda r: -r.expected_shortfall_contribution)[:10]
         table(
             [
                 {
-                    "name": r["name"],
-                    "layer": r["layer"],
-                    "ES contribution": amount(r["expected_shortfall_contribution"]),
-                    "loss alone": amount(r["loss_alone"]),
-                    "linchpin": "yes" if r["uninsurable_linchpin"] else "",
+                    "name": r.name,
+                    "layer": r.layer,
+                    "ES contribution": amount(r.expected_shortfall_contribution),
+                    "loss alone": amount(r.loss_alone),
+                    "linchpin": "yes" if r.uninsurable_linchpin else "",
                 }
                 for r in top
             ],
@@ -78,6 +77,16 @@ def _headline(status: dict[str, Any], results: dict[str, Any] | None = None) -> 
             title="Systemic importance",
             formats={"ES contribution": str, "loss alone": str},
         )
+
+
+def _print_run(status: RunStatus, results: RunResults | None) -> None:
+    """A run as ``--json`` prints it: its status and its results (null until it is done)."""
+    print_json(
+        {
+            "status": plain(status),
+            "results": plain(results) if results is not None else None,
+        }
+    )
 
 
 @app.command()
@@ -102,16 +111,11 @@ def run(
     """Run a stress test, file it in the log, and write its results and report."""
     path = scenario_file(scenario)
     text = path.read_text(encoding="utf-8")
+    request = parse(RunRequest, {"scenario": text, "network": network}, f"stress-test run of {path.name}")
     with open_store(ctx) as store:
         service = RiskService(store)
         by = operator(store)
-        if network is None:
-            directory = scenario_network(text, path.name, path.parent, service.network_directory)
-        elif "/" in network or Path(network).is_dir():
-            directory = Path(network)
-        else:
-            directory = service.network_directory(network)
-        submission = service.submit(text, directory, by=by, origin=path.name)
+        submission = service.submit(request, by=by, origin=path.name, folder=path.parent)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=True, disable=as_json) as progress:
             task = progress.add_task(f"{submission.scenario.draws:,} draws", total=None)
@@ -121,9 +125,9 @@ def run(
                 scheduler=scheduler,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
-        results = service.results(status["id"])
+        results = service.results(status.id)
     if as_json:
-        print_json({"status": status, "results": results})
+        _print_run(status, results)
         return
     _headline(status, results)
     console.print(f"report: {submission.run.path / 'report.html'}", highlight=False, soft_wrap=True)
@@ -144,10 +148,10 @@ def report(
     with open_store(ctx) as store:
         service = RiskService(store)
         status = service.status(run_id)
-        results = service.results(run_id) if status["state"] == "done" else None
+        results = service.results(run_id) if status.state == "done" else None
         path = service.file(run_id, "report.html") if results is not None else None
     if as_json:
-        print_json({"status": status, "results": results})
+        _print_run(status, results)
         return
     _headline(status, results)
     if path is not None:
@@ -158,7 +162,7 @@ def report(
 def runs(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Every stress-test run, newest first."""
     with open_store(ctx) as store:
-        rows = RiskService(store).runs()
+        rows = [plain(status) for status in RiskService(store).runs()]
     emit(rows, as_json, ["id", "scenario", "state", "chunks_done", "chunks", "draws"])
 
 

@@ -9,11 +9,19 @@ import typer
 
 from custos.access.service import operator
 from custos.cli.context import open_store
-from custos.cli.output import JsonOption, ReasonOption, commands, emit
+from custos.cli.output import JsonOption, ReasonOption, commands, emit, plain
 from custos.core.errors import InvalidInput
+from custos.filings import parse
+from custos.licensing.rollout import MetricsReported, RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
+from custos.licensing.views import RolloutView
 
 app = commands("Phased rollouts of licensed models.")
+
+
+def _report(rollout: RolloutView, as_json: bool) -> None:
+    """Print where the rollout stands, as the API writes it."""
+    emit(plain(rollout), as_json)
 
 
 @app.command()
@@ -23,8 +31,9 @@ def plan(ctx: typer.Context, licence_id: str, file: Path, as_json: bool = JsonOp
         content = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{file} is not JSON: {exc}") from exc
+    rollout = parse(RolloutPlanned, content, "rollout plan")
     with open_store(ctx) as store:
-        emit(RolloutService(store).plan(licence_id, content, by=operator(store)), as_json)
+        _report(RolloutService(store).plan(licence_id, rollout, by=operator(store)), as_json)
 
 
 @app.command()
@@ -36,7 +45,7 @@ def promote(
 ) -> None:
     """Move to the next stage if its gates pass."""
     with open_store(ctx) as store:
-        emit(RolloutService(store).promote(licence_id, reason, by=operator(store)), as_json)
+        _report(RolloutService(store).promote(licence_id, reason, by=operator(store)), as_json)
 
 
 @app.command()
@@ -55,9 +64,9 @@ def report(
             values[name.strip()] = float(value)
         except ValueError as exc:
             raise InvalidInput(f"--metric {item!r} is not NAME=NUMBER") from exc
-    content = {"values": values, **({"note": note} if note else {})}
+    figures = parse(MetricsReported, {"values": values, **({"note": note} if note else {})}, "figures")
     with open_store(ctx) as store:
-        emit(RolloutService(store).report_metrics(licence_id, content, by=operator(store)), as_json)
+        _report(RolloutService(store).report_metrics(licence_id, figures, by=operator(store)), as_json)
 
 
 @app.command()
@@ -69,7 +78,7 @@ def hold(
 ) -> None:
     """Hold the rollout in its stage (a filing): it is not promoted until the supervisor moves it."""
     with open_store(ctx) as store:
-        emit(RolloutService(store).hold(licence_id, reason, by=operator(store)), as_json)
+        _report(RolloutService(store).hold(licence_id, reason, by=operator(store)), as_json)
 
 
 @app.command()
@@ -82,11 +91,11 @@ def rollback(
 ) -> None:
     """Move the rollout back to an earlier stage (a filing), with the reason."""
     with open_store(ctx) as store:
-        emit(RolloutService(store).rollback(licence_id, stage, reason, by=operator(store)), as_json)
+        _report(RolloutService(store).rollback(licence_id, stage, reason, by=operator(store)), as_json)
 
 
 @app.command()
 def status(ctx: typer.Context, licence_id: str, as_json: bool = JsonOption) -> None:
     """The rollout's stage, since when, its gates and which of them are not yet met."""
     with open_store(ctx) as store:
-        emit(RolloutService(store).status(licence_id), as_json)
+        _report(RolloutService(store).status(licence_id), as_json)

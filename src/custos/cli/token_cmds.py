@@ -16,6 +16,8 @@ app = commands("API tokens: list and revoke them (issue with `custos actors toke
 
 COLUMNS = ["id", "actor_name", "status", "expires_at", "last_used_at"]
 TIMES = {name: units.timestamp for name in ("created_at", "expires_at", "last_used_at", "revoked_at")}
+# Tokens and actors are printed from their Python dump (``model_dump()``), so ``--json`` writes
+# their times as it always has (``2099-12-31 00:00:00+00:00``) and tables format them.
 
 
 @app.command("list")
@@ -27,7 +29,8 @@ def list_tokens(
     """Every token with its actor, status, expiry and last use; never a secret (``--json`` adds
     the actor's id and when each was created and revoked)."""
     with open_store(ctx) as store:
-        emit(AccessService(store).tokens(actor), as_json, COLUMNS, formats=TIMES)
+        tokens = AccessService(store).tokens(actor)
+    emit([token.model_dump() for token in tokens], as_json, COLUMNS, formats=TIMES)
 
 
 @app.command(
@@ -35,4 +38,5 @@ def list_tokens(
 )
 def revoke(ctx: typer.Context, token_id: str, as_json: bool = JsonOption) -> None:
     with open_store(ctx) as store:
-        emit(AccessService(store).revoke_token(token_id), as_json, formats=TIMES)
+        revoked = AccessService(store).revoke_token(token_id)
+    emit(revoked.model_dump(), as_json, formats=TIMES)

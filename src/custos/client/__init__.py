@@ -6,14 +6,10 @@ code and the server agree on every field. Problem documents become
 :class:`~custos.client.errors.CustosApiError`; see ``docs/client.md``.
 """
 
-from custos.api.bodies import (
-    DeploymentRegistration,
-    LicenceApplication,
-    LicenceStep,
-    ModelRegistration,
-)
 from custos.client.client import CustosClient
 from custos.client.errors import CustosApiError, CustosConnectionError
+from custos.licensing.model import LicenceApplication, LicenceStep
+from custos.registry.model import DeploymentRegistration, ModelRegistration
 
 __all__ = [
     "CustosApiError",

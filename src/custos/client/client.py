@@ -18,11 +18,10 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import custos
-from custos.api.bodies import LicenceStep
 from custos.api.envelopes import ModelPage
 from custos.client.errors import CustosApiError, CustosConnectionError, problem_error
 from custos.filings import Visibility
-from custos.licensing.model import LicenceApplied, LicenceStatus, Transition
+from custos.licensing.model import LicenceApplied, LicenceStatus, LicenceStep, Transition
 from custos.licensing.views import DecisionView, LicenceView
 from custos.passports.model import Passport
 from custos.policy.views import ObligationPage, ObligationView
@@ -161,7 +160,7 @@ class CustosClient:
         return self._read(OrganisationView, self._call("GET", f"/v1/organisations/{_id(organisation_id)}"))
 
     def register_model(self, model: ModelRegistered, *, visibility: Visibilities | None = None) -> ModelView:
-        """Register a model. A ``custos.api.bodies.ModelRegistration`` may leave out the provider,
+        """Register a model. A ``custos.registry.model.ModelRegistration`` may leave out the provider,
         which is then the caller's organisation."""
         return self._read(ModelView, self._call("POST", "/v1/models", json=_filing(model, visibility)))
 
@@ -225,7 +224,7 @@ class CustosClient:
     def register_deployment(
         self, deployment: DeploymentRegistered, *, visibility: Visibilities | None = None
     ) -> DeploymentView:
-        """Register a deployment. A ``custos.api.bodies.DeploymentRegistration`` may leave out the
+        """Register a deployment. A ``custos.registry.model.DeploymentRegistration`` may leave out the
         deployer, which is then the caller's organisation."""
         answer = self._call("POST", "/v1/deployments", json=_filing(deployment, visibility))
         return self._read(DeploymentView, answer)
@@ -294,7 +293,7 @@ class CustosClient:
     # --- licences -------------------------------------------------------------------------------
 
     def apply_for_licence(self, application: LicenceApplied) -> LicenceView:
-        """Apply for a licence for a model. A ``custos.api.bodies.LicenceApplication`` may leave
+        """Apply for a licence for a model. A ``custos.licensing.model.LicenceApplication`` may leave
         out the applicant, which is then the caller's organisation."""
         answer = self._call("POST", "/v1/licences", json={"content": _payload(application)})
         return self._read(LicenceView, answer)

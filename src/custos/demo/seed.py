@@ -7,20 +7,23 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from custos.access.model import Principal, Role
 from custos.access.service import AccessService
 from custos.core import units
 from custos.demo.world import MODELS_IN_USE, SEED, World, generate
 from custos.passports.epoch import ATTRIBUTION
+from custos.passports.model import Money
 from custos.policy.pack import BUILTIN
 from custos.policy.service import PolicyService
 from custos.registry.importers import import_shipped
-from custos.registry.model import OrganisationKind
+from custos.registry.model import DeploymentRegistration, OrganisationKind, OrganisationRegistered, Sector
 from custos.registry.service import RegistryService
 from custos.risk import RiskService, compute_by_owner
+from custos.risk.requests import RunRequest
+from custos.risk.views import RunStatus
 from custos.store import Store
 from custos.store import registry_views as rv
 
@@ -63,9 +66,9 @@ buffers: {capital_level: 0.99, insurance_capacity: 500000000}
 def seed_registry(store: Store, by: Principal, say: Say) -> None:
     """Epoch AI's models as passports, and the built-in policy packs."""
     report = import_shipped(RegistryService(store), "epoch", by=by)
-    flagged = sum(report.flagged().values())
+    flagged = sum(report.flagged.values())
     say(
-        f"Imported {units.count(len(report.models))} models and "
+        f"Imported {units.count(report.imported_models)} models and "
         f"{units.count(report.organisations_created)} organisations from {ATTRIBUTION}; "
         f"{units.count(flagged)} data-quality flag(s) recorded on the passports."
     )
@@ -79,10 +82,10 @@ def _organisation(registry: RegistryService, by: Principal, name: str, country: 
         existing = rv.organisations_named(conn, [name])
     if name in existing:
         return existing[name]
-    content: dict[str, Any] = {"name": name, "kinds": [kind]}
-    if country:
-        content |= {"jurisdiction": country, "country": country}
-    return str(registry.register_organisation(content, by=by)["id"])
+    organisation = OrganisationRegistered(
+        name=name, kinds=(OrganisationKind(kind),), jurisdiction=country, country=country
+    )
+    return registry.register_organisation(organisation, by=by).id
 
 
 def seed_world(store: Store, by: Principal, say: Say) -> World:
@@ -104,17 +107,17 @@ def seed_world(store: Store, by: Principal, say: Say) -> World:
     financial = {institution.name for institution in world.institutions}
     for deployment in world.deployments:
         registry.register_deployment(
-            {
-                "name": deployment.name,
-                "deployer_id": ids[deployment.deployer],
-                "model_id": deployment.model_id,
-                "jurisdictions": [deployment.country],
-                "sector": "finance" if deployment.deployer in financial else "other",
-                "decision_critical": deployment.decision_critical,
-                "economic_exposure": {"amount": f"{deployment.exposure:.2f}", "currency": "EUR"},
-                "hosting_provider_id": ids[deployment.host],
-                "fallback_model_ids": [deployment.fallback_model_id] if deployment.fallback_model_id else [],
-            },
+            DeploymentRegistration(
+                name=deployment.name,
+                deployer_id=ids[deployment.deployer],
+                model_id=deployment.model_id,
+                jurisdictions=(deployment.country,),
+                sector=Sector.FINANCE if deployment.deployer in financial else Sector.OTHER,
+                decision_critical=deployment.decision_critical,
+                economic_exposure=Money(amount=Decimal(f"{deployment.exposure:.2f}"), currency="EUR"),
+                hosting_provider_id=ids[deployment.host],
+                fallback_model_ids=(deployment.fallback_model_id,) if deployment.fallback_model_id else (),
+            ),
             by=by,
         )
     write_financial_layer(store.settings.home / "networks" / NETWORK, world)
@@ -151,11 +154,10 @@ def write_financial_layer(directory: Path, world: World) -> None:
     (directory / "scenarios" / "largest-provider-down.yaml").write_text(SCENARIO, encoding="utf-8")
 
 
-def run_stress_test(store: Store, by: Principal) -> dict[str, Any]:
+def run_stress_test(store: Store, by: Principal) -> RunStatus:
     service = RiskService(store)
-    directory = service.network_directory(NETWORK)
-    assert directory is not None  # a named directory, not the bare registry
-    submission = service.submit(SCENARIO, directory, by=by, origin="largest-provider-down.yaml")
+    request = RunRequest(scenario=SCENARIO, network=NETWORK)
+    submission = service.submit(request, by=by, origin="largest-provider-down.yaml")
     return service.execute(submission, by=by)
 
 
@@ -174,5 +176,5 @@ def issue_tokens(store: Store, by: Principal, world: World) -> dict[str, str]:
     tokens = {}
     for key, name, role, organisation in actors:
         actor = access.add_actor(name, role, organisation, by=by)
-        tokens[key] = access.issue_token(actor["id"])
+        tokens[key] = access.issue_token(actor.id)
     return tokens

@@ -51,20 +51,16 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """An answer of the decision point. A slotted dataclass, not a read model: it is made on the
+    hot path, and orjson writes it as it is in the shape of
+    :class:`~custos.licensing.views.DecisionView` (its fields, in its order), which the command
+    line makes of it with ``DecisionView.model_validate(decision, from_attributes=True)``."""
+
     allow: bool
     reasons: tuple[str, ...]
     licence_id: str | None = None
     stage: str | None = None
     obligations: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "allow": self.allow,
-            "reasons": list(self.reasons),
-            "licence_id": self.licence_id,
-            "stage": self.stage,
-            "obligations": list(self.obligations),
-        }
 
 
 @dataclass(frozen=True, slots=True)

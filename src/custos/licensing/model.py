@@ -108,6 +108,31 @@ class LicenceApplied(_Payload):
     purpose: str | None = Field(None, max_length=2000)
 
 
+class LicenceApplication(LicenceApplied):
+    """An application for a licence; the applicant is the caller's organisation unless named.
+
+    What the API, the command line and the client send: the service fills the applicant and
+    files the :class:`LicenceApplied` it makes of it."""
+
+    applicant_id: str | None = Field(  # type: ignore[assignment]
+        None,
+        json_schema_extra=PUBLIC_FIELD,
+        description="The applicant; the caller's organisation when absent.",
+    )
+
+
+class LicenceStep(_Payload):
+    """The terms of a supervisor's step on a licence, one model for every transition: a route
+    and a command take the same terms whichever step they name, and the service files the step's
+    own payload (:data:`KINDS`) from what was set."""
+
+    conditions: tuple[Condition, ...] | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    scope: Scope | None = Field(None, description="Never wider than applied for.")
+    reason: str | None = Field(None, min_length=1)
+
+
 class LicenceGranted(_Payload):
     conditions: tuple[Condition, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
     valid_from: date = Field(json_schema_extra=PUBLIC_FIELD)

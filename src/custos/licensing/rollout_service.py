@@ -1,15 +1,20 @@
-"""Planning, promoting, holding and rolling back phased rollouts; every move is a filing."""
+"""Planning, promoting, holding and rolling back phased rollouts; every move is a filing.
+
+The service takes the plan and the figures as their payload models (:class:`RolloutPlanned`,
+:class:`MetricsReported`) and answers with :class:`RolloutView`: where the rollout stands."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from pydantic import BaseModel
+
 from custos.access.filer import file_as
 from custos.access.model import Principal
 from custos.core.clock import stored_utc
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from custos.filings import Filing, FilingKind, parse
+from custos.filings import Filing, FilingKind
 from custos.licensing.model import Scope
 from custos.licensing.rollout import (
     ROLLOUT_HELD,
@@ -18,9 +23,11 @@ from custos.licensing.rollout import (
     ROLLOUT_PROMOTED,
     ROLLOUT_ROLLED_BACK,
     Bounds,
+    MetricsReported,
     RolloutPlanned,
     stage_since,
 )
+from custos.licensing.views import RolloutView
 from custos.oversight.incidents import open_serious_incidents
 from custos.store import Connection, Store
 from custos.store import filing_views as fv
@@ -68,7 +75,7 @@ class RolloutService:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def plan(self, licence_id: str, content: dict[str, Any], *, by: Principal) -> dict[str, Any]:
+    def plan(self, licence_id: str, plan: RolloutPlanned, *, by: Principal) -> RolloutView:
         """File a rollout plan for a licence (replacing any earlier plan, back at its first stage)."""
         with self.store.transaction() as uow:
             licence = lv.licence(uow.conn, licence_id)
@@ -76,14 +83,13 @@ class RolloutService:
                 raise NotFound(f"no licence {licence_id!r}")
             if not (by.sees_everything or by.organisation_id == licence["applicant_id"]):
                 raise Forbidden("only the licence holder or a supervisor plans its rollout")
-            plan = parse(RolloutPlanned, content, "rollout plan") if isinstance(content, dict) else content
             problems = _contradictions(plan, Scope.model_validate(json.loads(licence["scope"])))
             if problems:
                 raise InvalidInput("the plan contradicts the licence: " + "; ".join(problems))
-            uow.file(self._filing(ROLLOUT_PLANNED, plan.model_dump(mode="json"), licence, by))
+            uow.file(self._filing(ROLLOUT_PLANNED, plan, licence, by))
         return self.status(licence_id)
 
-    def promote(self, licence_id: str, reason: str, *, by: Principal) -> dict[str, Any]:
+    def promote(self, licence_id: str, reason: str, *, by: Principal) -> RolloutView:
         """Move to the next stage once its gates pass; refuse with the gates that do not."""
         with self.store.transaction() as uow:
             licence, rollout, plan = self._current(uow.conn, licence_id, by)
@@ -97,7 +103,8 @@ class RolloutService:
             )
         return self.status(licence_id)
 
-    def rollback(self, licence_id: str, stage: int, reason: str, *, by: Principal) -> dict[str, Any]:
+    def rollback(self, licence_id: str, stage: int, reason: str, *, by: Principal) -> RolloutView:
+        """Move back to an earlier stage (supervisors), with the reason."""
         with self.store.transaction() as uow:
             licence, rollout, _ = self._current(uow.conn, licence_id, by)
             if not 0 <= stage < rollout["stage"]:
@@ -105,7 +112,7 @@ class RolloutService:
             uow.file(self._filing(ROLLOUT_ROLLED_BACK, {"stage": stage, "reason": reason}, licence, by))
         return self.status(licence_id)
 
-    def report_metrics(self, licence_id: str, content: dict[str, Any], *, by: Principal) -> dict[str, Any]:
+    def report_metrics(self, licence_id: str, metrics: MetricsReported, *, by: Principal) -> RolloutView:
         """File monitoring figures for the current stage (the licence holder or a supervisor)."""
         with self.store.transaction() as uow:
             licence = lv.licence(uow.conn, licence_id)
@@ -113,16 +120,18 @@ class RolloutService:
                 raise NotFound(f"licence {licence_id!r} has no rollout plan")
             if not (by.sees_everything or by.organisation_id == licence["applicant_id"]):
                 raise Forbidden("only the licence holder or a supervisor reports a rollout's figures")
-            uow.file(self._filing(ROLLOUT_METRICS, content, licence, by))
+            uow.file(self._filing(ROLLOUT_METRICS, metrics, licence, by))
         return self.status(licence_id)
 
-    def hold(self, licence_id: str, reason: str, *, by: Principal) -> dict[str, Any]:
+    def hold(self, licence_id: str, reason: str, *, by: Principal) -> RolloutView:
+        """Hold the rollout at its stage (supervisors): it is not promoted until moved again."""
         with self.store.transaction() as uow:
             licence, rollout, _ = self._current(uow.conn, licence_id, by)
             uow.file(self._filing(ROLLOUT_HELD, {"stage": rollout["stage"], "reason": reason}, licence, by))
         return self.status(licence_id)
 
-    def status(self, licence_id: str) -> dict[str, Any]:
+    def status(self, licence_id: str) -> RolloutView:
+        """Where the rollout stands, and the gates that keep it from its next stage."""
         with self.store.read() as conn:
             rollout = lv.rollout(conn, licence_id)
             if rollout is None:
@@ -131,17 +140,19 @@ class RolloutService:
             plan = RolloutPlanned.model_validate(json.loads(rollout["plan"]))
             unmet = self._unmet_gates(conn, licence, rollout, plan) if licence else []
         stage = plan.stages[rollout["stage"]]
-        return {
-            "licence_id": licence_id,
-            "status": rollout["status"],
-            "stage": rollout["stage"],
-            "stage_name": stage.name,
-            "percentage": stage.percentage,
-            "since": stored_utc(rollout["moved_at"]).isoformat(),
-            "reason": rollout["reason"],
-            "gates_unmet": unmet,
-            "plan": plan.model_dump(mode="json"),
-        }
+        return RolloutView.model_validate(
+            {
+                "licence_id": licence_id,
+                "status": rollout["status"],
+                "stage": rollout["stage"],
+                "stage_name": stage.name,
+                "percentage": stage.percentage,
+                "since": stored_utc(rollout["moved_at"]).isoformat(),
+                "reason": rollout["reason"],
+                "gates_unmet": unmet,
+                "plan": plan.model_dump(mode="json"),  # every term, defaults too: they are the plan's
+            }
+        )
 
     def _current(
         self, conn: Any, licence_id: str, by: Principal
@@ -172,7 +183,11 @@ class RolloutService:
         return unmet
 
     def _filing(
-        self, kind: FilingKind, content: dict[str, Any], licence: dict[str, Any], by: Principal
+        self,
+        kind: FilingKind,
+        content: BaseModel | dict[str, Any],
+        licence: dict[str, Any],
+        by: Principal,
     ) -> Filing:
         return file_as(
             by, kind, content, owner=licence["applicant_id"], subject=licence["id"], clock=self.store.clock

@@ -1,4 +1,8 @@
-"""Applying for licences, deciding them, and every later change, enforcing the lifecycle."""
+"""Applying for licences, deciding them, and every later change, enforcing the lifecycle.
+
+The service takes the payload models the API, the command line and the client send
+(:class:`LicenceApplication`, :class:`LicenceStep`) and answers with :class:`LicenceView`, the
+API's own read model."""
 
 from __future__ import annotations
 
@@ -11,8 +15,19 @@ from custos.access.filer import file_as
 from custos.access.model import Principal, Role
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.core.ids import new_id
-from custos.filings import parse
-from custos.licensing.model import KINDS, LICENCE_APPLIED, LIFECYCLE, LicenceStatus, Scope, Transition
+from custos.filings import parse, sent
+from custos.licensing.model import (
+    KINDS,
+    LICENCE_APPLIED,
+    LIFECYCLE,
+    LicenceApplication,
+    LicenceApplied,
+    LicenceStatus,
+    LicenceStep,
+    Scope,
+    Transition,
+)
+from custos.licensing.views import LicenceView
 from custos.store import Store
 from custos.store import licensing_views as lv
 from custos.store import registry_views as rv
@@ -24,39 +39,44 @@ def add_months(day: date, months: int) -> date:
     return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
 
 
-def render(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "applicant_id": row["applicant_id"],
-        "model_id": row["model_id"],
-        "status": row["status"],
-        "scope": json.loads(row["scope"]),
-        "conditions": json.loads(row["conditions"]),
-        "term_months": row["term_months"],
-        "valid_from": row["valid_from"].isoformat() if row["valid_from"] else None,
-        "valid_until": row["valid_until"].isoformat() if row["valid_until"] else None,
-        "reason": row["reason"],
-        "filing_id": row["filing_id"],
-    }
+def render(row: dict[str, Any]) -> LicenceView:
+    """A licence's view row as the read model."""
+    return LicenceView.model_validate(
+        {
+            "id": row["id"],
+            "applicant_id": row["applicant_id"],
+            "model_id": row["model_id"],
+            "status": row["status"],
+            "scope": json.loads(row["scope"]),
+            "conditions": json.loads(row["conditions"]),
+            "term_months": row["term_months"],
+            "valid_from": row["valid_from"].isoformat() if row["valid_from"] else None,
+            "valid_until": row["valid_until"].isoformat() if row["valid_until"] else None,
+            "reason": row["reason"],
+            "filing_id": row["filing_id"],
+        }
+    )
 
 
 class LicensingService:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def apply(self, content: dict[str, Any], *, by: Principal) -> dict[str, Any]:
+    def apply(self, application: LicenceApplication, *, by: Principal) -> LicenceView:
         """A provider applies for its own model, a deployer for a model it deploys (for itself);
         a supervisor may file an application on anyone's behalf."""
-        applicant = str(content.get("applicant_id") or by.organisation_id or "")
-        content = {**content, "applicant_id": applicant}
+        applicant = application.applicant_id or by.organisation_id or ""
         if not by.sees_everything and (
             by.role not in (Role.PROVIDER, Role.DEPLOYER) or by.organisation_id != applicant
         ):
             raise Forbidden("providers and deployers apply for licences for their own organisation")
+        applied = parse(
+            LicenceApplied, {**sent(application), "applicant_id": applicant}, "licence application"
+        )
         with self.store.transaction() as uow:
-            model = rv.model(uow.conn, str(content.get("model_id") or ""))
+            model = rv.model(uow.conn, applied.model_id)
             if model is None:
-                raise NotFound(f"no model {content.get('model_id')!r}")
+                raise NotFound(f"no model {applied.model_id!r}")
             if rv.organisation(uow.conn, id=applicant) is None:
                 raise NotFound(f"no organisation {applicant!r}")
             if by.role is Role.PROVIDER and model["provider_id"] != applicant:
@@ -68,7 +88,7 @@ class LicensingService:
             licence_id = new_id(self.store.clock)
             uow.file(
                 file_as(
-                    by, LICENCE_APPLIED, content, owner=applicant, subject=licence_id, clock=self.store.clock
+                    by, LICENCE_APPLIED, applied, owner=applicant, subject=licence_id, clock=self.store.clock
                 )
             )
             row = lv.licence(uow.conn, licence_id)
@@ -79,12 +99,12 @@ class LicensingService:
         self,
         licence_id: str,
         transition: Transition,
-        content: dict[str, Any],
+        step: LicenceStep,
         *,
         by: Principal,
         automatic: bool = False,
-    ) -> dict[str, Any]:
-        """Grant, refuse, suspend, reinstate, vary, revoke or expire a licence."""
+    ) -> LicenceView:
+        """Grant, refuse, suspend, reinstate, vary, revoke or expire a licence, on ``step``'s terms."""
         if not by.sees_everything:
             raise Forbidden("only supervisors decide licences")
         with self.store.transaction() as uow:
@@ -98,15 +118,9 @@ class LicensingService:
                 raise Conflict(
                     f"cannot {transition.value} a licence that is {status.value} (allowed: {choices})"
                 )
-            payload = dict(content)
-            if transition is Transition.GRANT:
-                payload = self._grant_terms(row, payload)
-            elif transition is not Transition.VARY:
-                payload = {"reason": payload.get("reason"), "automatic": automatic}
-            if transition in (Transition.GRANT, Transition.VARY) and payload.get("scope"):
-                self._within(
-                    Scope.model_validate(json.loads(row["scope"])), parse(Scope, payload["scope"], "scope")
-                )
+            payload = self._payload(row, transition, step, automatic)
+            if transition in (Transition.GRANT, Transition.VARY) and step.scope is not None:
+                self._within(Scope.model_validate(json.loads(row["scope"])), step.scope)
             uow.file(
                 file_as(
                     by,
@@ -121,14 +135,23 @@ class LicensingService:
         assert updated is not None
         return render(updated)
 
-    def _grant_terms(self, row: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
-        start = (
-            date.fromisoformat(str(content["valid_from"]))
-            if content.get("valid_from")
-            else self.store.clock.now().date()
-        )
-        until = content.get("valid_until") or add_months(start, int(row["term_months"])).isoformat()
-        return {**content, "valid_from": start.isoformat(), "valid_until": until}
+    def _payload(
+        self, row: dict[str, Any], transition: Transition, step: LicenceStep, automatic: bool
+    ) -> dict[str, Any]:
+        """What the transition files: a grant's or a variation's terms, or the reason for any
+        other step (whatever else the step holds, it does not take)."""
+        if transition is Transition.GRANT:
+            return self._grant_terms(row, step)
+        if transition is Transition.VARY:
+            return sent(step)
+        return {"reason": step.reason, "automatic": automatic}
+
+    def _grant_terms(self, row: dict[str, Any], step: LicenceStep) -> dict[str, Any]:
+        """A grant's payload: the step's terms, valid from today for the term applied for unless
+        the step says otherwise."""
+        start = step.valid_from or self.store.clock.now().date()
+        until = step.valid_until or add_months(start, int(row["term_months"]))
+        return {**sent(step), "valid_from": start.isoformat(), "valid_until": until.isoformat()}
 
     @staticmethod
     def _within(applied: Scope, granted: Scope) -> None:
@@ -141,7 +164,7 @@ class LicensingService:
         if applied.max_users and (granted.max_users is None or granted.max_users > applied.max_users):
             raise InvalidInput(f"the scope allows more users than the {applied.max_users} applied for")
 
-    def show(self, who: Principal, licence_id: str) -> dict[str, Any]:
+    def show(self, who: Principal, licence_id: str) -> LicenceView:
         """A licence, to a supervisor or its holder; to anyone else it does not exist."""
         with self.store.read() as conn:
             row = lv.licence(conn, licence_id)
@@ -158,7 +181,7 @@ class LicensingService:
         applicant: str | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[LicenceView]:
         """Licences, filtered; a holder sees only its own, whatever ``applicant`` it names."""
         if not who.sees_everything:
             applicant = who.organisation_id or ""

@@ -8,7 +8,6 @@ shapes it applied with. Unknown keys are kept (``extra="allow"``) for readers of
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,11 +37,22 @@ class LicenceView(_Read):
     filing_id: str = Field(description="The latest filing about the licence.")
 
 
+class LapsedCondition(Condition):
+    """A licence condition a compliance sweep found lapsed: the condition as granted, and why.
+
+    The condition's own model, so a reader sees the terms it was granted with; read-only like
+    every answer here."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    why: str = Field(description="Why the condition lapsed: the overdue obligation or the missing evidence.")
+
+
 class ConditionCheck(_Read):
     """A licence's conditions found lapsed by a compliance sweep, and whether it was suspended."""
 
     licence_id: str
-    lapsed: list[dict[str, Any]] = Field(description="Each lapsed condition, with why it lapsed.")
+    lapsed: tuple[LapsedCondition, ...] = Field(description="Each lapsed condition, with why it lapsed.")
     suspended: bool
 
 

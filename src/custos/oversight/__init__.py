@@ -1,1 +1,2 @@
-"""Oversight: incidents reported about models, and what they hold back (``oversight.incidents``)."""
+"""Oversight: incidents reported about models (``oversight.model``), and what they hold back
+(``oversight.incidents``)."""

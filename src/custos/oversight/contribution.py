@@ -1,6 +1,6 @@
 """What oversight adds to an installation: incidents about models, their routes and commands."""
 
-from custos.oversight.incidents import INCIDENT_CLOSED, INCIDENT_CONFIRMED, INCIDENT_REPORTED
+from custos.oversight.model import INCIDENT_CLOSED, INCIDENT_CONFIRMED, INCIDENT_REPORTED
 from custos.store import Command, Contribution
 
 CONTRIBUTION = Contribution(

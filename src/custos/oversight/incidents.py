@@ -14,50 +14,22 @@ competitor could freeze a rival's rollout until a supervisor found time to close
 from __future__ import annotations
 
 from collections.abc import Collection
-from enum import StrEnum
-from typing import Any
-
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from custos.access.filer import file_as
 from custos.access.model import Principal, Role
 from custos.core.errors import Conflict, Forbidden, NotFound
-from custos.filings import PUBLIC_FIELD, FilingKind
+from custos.filings import Filing, FilingKind
+from custos.oversight.model import (
+    INCIDENT_CLOSED,
+    INCIDENT_CONFIRMED,
+    INCIDENT_REPORTED,
+    IncidentReported,
+    Severity,
+)
+from custos.oversight.views import IncidentView
 from custos.store import Connection, Store
 from custos.store import oversight_views as ov
 from custos.store import registry_views as rv
-
-
-class Severity(StrEnum):
-    SERIOUS = "serious"  # the sense of EU AI Act Art. 3(49): death, serious harm, disruption
-    MAJOR = "major"
-    MINOR = "minor"
-
-
-class IncidentReported(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    model_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
-    severity: Severity = Field(json_schema_extra=PUBLIC_FIELD)
-    occurred_at: AwareDatetime = Field(json_schema_extra=PUBLIC_FIELD)
-    summary: str = Field(min_length=1, max_length=10_000)
-
-
-class IncidentStep(BaseModel):
-    """A supervisor's step on an incident (confirming or closing it), with the reason on the record."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    reason: str = Field(min_length=1, max_length=2000, json_schema_extra=PUBLIC_FIELD)
-
-
-INCIDENT_REPORTED = FilingKind("incident.reported", IncidentReported, "An incident involving a model.")
-INCIDENT_CLOSED = FilingKind("incident.closed", IncidentStep, "An incident is closed.")
-INCIDENT_CONFIRMED = FilingKind(
-    "incident.confirmed",
-    IncidentStep,
-    "A supervisor confirms a third party's incident report: it holds rollouts back as the holder's does.",
-)
 
 
 def open_serious_incidents(conn: Connection, model_id: str, answerable: Collection[str]) -> list[str]:
@@ -86,38 +58,38 @@ class IncidentService:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def report(self, content: dict[str, Any], *, by: Principal) -> dict[str, Any]:
+    def report(self, report: IncidentReported, *, by: Principal) -> IncidentView:
         """File an incident about a registered model (a provider, a deployer or a supervisor)."""
         if not (by.sees_everything or by.role in (Role.PROVIDER, Role.DEPLOYER)):
             raise Forbidden("incidents are reported by providers, deployers and supervisors")
-        payload = INCIDENT_REPORTED.validate(content)
         with self.store.transaction() as uow:
-            model = rv.model(uow.conn, payload["model_id"])
+            model = rv.model(uow.conn, report.model_id)
             if model is None:
-                raise NotFound(f"no model {payload['model_id']!r} in the registry")
+                raise NotFound(f"no model {report.model_id!r} in the registry")
             filing = file_as(
                 by,
                 INCIDENT_REPORTED,
-                payload,
+                report,
                 owner=by.organisation_id or model["provider_id"],
                 subject=model["id"],
                 clock=self.store.clock,
             )
             uow.file(filing)
-        return {"id": filing.id, "status": "open", **payload}
+        return IncidentView.model_validate({"id": filing.id, "status": "open", **filing.content})
 
-    def close(self, incident_id: str, reason: str, *, by: Principal) -> dict[str, Any]:
+    def close(self, incident_id: str, reason: str, *, by: Principal) -> IncidentView:
         """Close an open incident, with the reason (supervisors)."""
-        self._follow(incident_id, INCIDENT_CLOSED, reason, by)
-        return {"id": incident_id, "status": "closed", "reason": reason}
+        filing = self._follow(incident_id, INCIDENT_CLOSED, reason, by)
+        return IncidentView.model_validate({"id": incident_id, "status": "closed", **filing.content})
 
-    def confirm(self, incident_id: str, reason: str, *, by: Principal) -> dict[str, Any]:
+    def confirm(self, incident_id: str, reason: str, *, by: Principal) -> IncidentView:
         """Confirm a third party's report after triage, so it holds back rollouts (supervisors)."""
-        self._follow(incident_id, INCIDENT_CONFIRMED, reason, by)
-        return {"id": incident_id, "status": "confirmed", "reason": reason}
+        filing = self._follow(incident_id, INCIDENT_CONFIRMED, reason, by)
+        return IncidentView.model_validate({"id": incident_id, "status": "confirmed", **filing.content})
 
-    def _follow(self, incident_id: str, kind: FilingKind, reason: str, by: Principal) -> None:
-        """File a supervisor's step on an open incident, once."""
+    def _follow(self, incident_id: str, kind: FilingKind, reason: str, by: Principal) -> Filing:
+        """File a supervisor's step on an open incident, once; the filing, whose content is the
+        reason as recorded."""
         if not by.sees_everything:
             raise Forbidden("only supervisors confirm or close incidents")
         with self.store.transaction() as uow:
@@ -128,13 +100,13 @@ class IncidentService:
                 raise Conflict(f"incident {incident_id} is already closed ({closed})")
             if already := ov.followed_by(uow.conn, incident_id, kind.name):
                 raise Conflict(f"incident {incident_id} is already {kind.name.split('.')[1]} ({already})")
-            uow.file(
-                file_as(
-                    by,
-                    kind,
-                    {"reason": reason},
-                    owner=organisation,
-                    subject=incident_id,
-                    clock=self.store.clock,
-                )
+            filing = file_as(
+                by,
+                kind,
+                {"reason": reason},
+                owner=organisation,
+                subject=incident_id,
+                clock=self.store.clock,
             )
+            uow.file(filing)
+        return filing

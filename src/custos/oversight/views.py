@@ -1,4 +1,5 @@
-"""Incidents as the API answers a report, a confirmation or a closing."""
+"""Incidents as the incident service returns them and the API answers a report, a confirmation or
+a closing."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from custos.oversight.incidents import Severity
+from custos.oversight.model import Severity
 
 
 class IncidentView(BaseModel):

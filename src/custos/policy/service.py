@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,29 +18,24 @@ from custos.filings import Filing, FilingKind, Visibility
 from custos.policy.deadlines import counted_from, explain_due, undone
 from custos.policy.engine import PolicyEngine, active_packs, closing_filing, subjects_of
 from custos.policy.evaluate import Evaluator, distances
-from custos.policy.model import OBLIGATION_DISCHARGED, OBLIGATION_WAIVED, PACK_LOADED
+from custos.policy.facts import FACTS
+from custos.policy.model import OBLIGATION_DISCHARGED, OBLIGATION_WAIVED, PACK_LOADED, PackLoaded
 from custos.policy.pack import Deadline, load_pack
+from custos.policy.requests import WhatIf
 from custos.policy.subjects import Subject
+from custos.policy.views import (
+    EvaluationSummary,
+    ObligationExplanation,
+    ObligationPage,
+    ObligationView,
+    PackLoad,
+    PackVersion,
+    WhatIfAnswer,
+)
 from custos.store import Connection, Store
 from custos.store import policy_views as pv
 from custos.store import registry_views as rv
 from custos.store.policy_views import ObligationQuery
-
-
-@dataclass(frozen=True)
-class EvaluationReport:
-    subjects: int
-    applies: int
-    unknown: int
-    filed: dict[str, int]
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "subjects": self.subjects,
-            "applies": self.applies,
-            "unknown": self.unknown,
-            "filed": self.filed,
-        }
 
 
 def _counts(filings: Iterable[Filing]) -> dict[str, int]:
@@ -57,7 +51,7 @@ class PolicyService:
 
     # --- packs ---------------------------------------------------------------------------
 
-    def load(self, text: str, *, origin: str, by: Principal) -> dict[str, Any]:
+    def load(self, text: str, *, origin: str, by: Principal) -> PackLoad:
         """Activate a pack version and file the obligations it adds, removes or changes.
 
         A pack that does not load is refused before anything is stored; the registry keeps
@@ -71,19 +65,19 @@ class PolicyService:
             for row in pv.pack_versions(uow.conn):
                 if row["pack"] == document.id and row["version"] == document.version:
                     if row["text"] == text:
-                        return {"pack": pack.key, "loaded": False, "reason": "this version is already loaded"}
+                        return PackLoad(pack=pack.key, loaded=False, reason="this version is already loaded")
                     raise Conflict(f"{pack.key} is already loaded with different text: give it a new version")
             uow.file(
                 file_as(
                     by,
                     PACK_LOADED,
-                    {
-                        "pack": document.id,
-                        "version": document.version,
-                        "title": document.title,
-                        "jurisdiction": document.jurisdiction,
-                        "text": text,
-                    },
+                    PackLoaded(
+                        pack=document.id,
+                        version=document.version,
+                        title=document.title,
+                        jurisdiction=document.jurisdiction,
+                        text=text,
+                    ),
                     owner=by.organisation_id or OPERATOR_ID,
                     subject=document.id,
                     clock=self.store.clock,
@@ -91,20 +85,22 @@ class PolicyService:
                 )
             )
             filings = PolicyEngine(uow, self.store.clock).run(None).filings
-        return {"pack": pack.key, "loaded": True, "filed": _counts(filings)}
+        return PackLoad(pack=pack.key, loaded=True, filed=_counts(filings))
 
-    def packs(self) -> list[dict[str, Any]]:
+    def packs(self) -> list[PackVersion]:
+        """Every loaded version of every pack, without its text (the filing that loaded it has it)."""
         with self.store.read() as conn:
             rows = pv.pack_versions(conn)
-        return [{k: v for k, v in row.items() if k != "text"} for row in rows]
+        return [PackVersion.model_validate({k: v for k, v in row.items() if k != "text"}) for row in rows]
 
     # --- evaluation ----------------------------------------------------------------------
 
     def evaluate(
         self, *, by: Principal, subject_ids: Sequence[str] | None = None, dry_run: bool = False
-    ) -> EvaluationReport:
+    ) -> EvaluationSummary:
         """Evaluate the active packs over some subjects (or the whole registry) and file the
-        differences, or with ``dry_run`` only count them."""
+        differences, or with ``dry_run`` only count them. Only the counts become a read model:
+        the outcomes are tallied as the engine runs, never one object per obligation."""
         if not by.sees_everything:
             raise Forbidden("only supervisors run a bulk evaluation")
         tally: Counter[bool | None] = Counter()
@@ -112,13 +108,16 @@ class PolicyService:
             run = PolicyEngine(uow, self.store.clock).run(
                 subject_ids, tally=tally, dry_run=dry_run, must_exist=subject_ids is not None
             )
-        return EvaluationReport(run.subjects, tally[True], tally[None], _counts(run.filings))
+        return EvaluationSummary(
+            subjects=run.subjects, applies=tally[True], unknown=tally[None], filed=_counts(run.filings)
+        )
 
     # --- obligations ---------------------------------------------------------------------
 
     def obligations(
         self, who: Principal, query: ObligationQuery = ObligationQuery(), *, limit: int = 100, offset: int = 0
-    ) -> list[dict[str, Any]]:
+    ) -> list[ObligationView]:
+        """Obligations the viewer may see, by due date (without subject names: see the page)."""
         now = self.store.clock.now()
         with self.store.read() as conn:
             rows = pv.list_obligations(
@@ -130,11 +129,11 @@ class PolicyService:
                 limit=limit,
                 offset=offset,
             )
-        return [self._render(row, now) for row in rows]
+        return [ObligationView.model_validate(self._render(row, now)) for row in rows]
 
     def obligations_page(
         self, who: Principal, query: ObligationQuery = ObligationQuery(), *, limit: int = 100, offset: int = 0
-    ) -> dict[str, Any]:
+    ) -> ObligationPage:
         """A page of obligations with how many match in all, the offset of the next page, and
         each subject's name where the viewer may read it."""
         now = self.store.clock.now()
@@ -161,7 +160,9 @@ class PolicyService:
             item["subject_name"] = name["name"] if shown and name is not None else None
             items.append(item)
         following = offset + len(rows)
-        return {"items": items, "total": total, "next": following if following < total else None}
+        return ObligationPage.model_validate(
+            {"items": items, "total": total, "next": following if following < total else None}
+        )
 
     def _render(self, row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         record = json.loads(row["record"])
@@ -193,7 +194,7 @@ class PolicyService:
             raise NotFound(f"no obligation {row_id!r}")
         return row
 
-    def explain(self, who: Principal, row_id: str) -> dict[str, Any]:
+    def explain(self, who: Principal, row_id: str) -> ObligationExplanation:
         """Why the obligation applies: the clause that held, the facts and their values as
         recorded, how far the subject is from each threshold now, and how its due date was
         reached."""
@@ -214,12 +215,14 @@ class PolicyService:
             for outcome in Evaluator(packs).outcomes(subject.kind.value, subject.facts):
                 if outcome.rule.rule.id == rule_id:
                     current = {**outcome.explanation(), "distance": distances(outcome)}
-        return {
-            "obligation": self._render(row, self.store.clock.now()),
-            "explanation": record["explanation"],
-            "now": current,
-            "due": due,
-        }
+        return ObligationExplanation.model_validate(
+            {
+                "obligation": self._render(row, self.store.clock.now()),
+                "explanation": record["explanation"],
+                "now": current,
+                "due": due,
+            }
+        )
 
     def _due(
         self,
@@ -257,8 +260,9 @@ class PolicyService:
             deadline, record["jurisdiction"], start=start, start_from=start_from, due=due, start_filing=source
         )
 
-    def whatif(self, who: Principal, subject_id: str, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    def whatif(self, who: Principal, supposition: WhatIf) -> WhatIfAnswer:
         """Which obligations would appear, lapse or become unknown if some facts changed."""
+        subject_id, overrides = supposition.subject, supposition.facts
         with self.store.read() as conn:
             subjects = subjects_of(conn, [subject_id])
             if not subjects:
@@ -267,8 +271,6 @@ class PolicyService:
             if not (who.sees_everything or who.organisation_id == subject.owner):
                 raise NotFound(f"no model or deployment {subject_id!r}")
             packs = active_packs(conn)
-        from custos.policy.facts import FACTS
-
         for name in overrides:
             if name not in FACTS or FACTS[name].subject is not subject.kind:
                 raise InvalidInput(f"{name!r} is not a fact of a {subject.kind}")
@@ -296,16 +298,19 @@ class PolicyService:
             {"pack": o.pack.key, "rule": o.rule.rule.id, "outcome": o.value, "distance": distances(o)}
             for o in after
         ]
-        return {"subject": subject_id, "overrides": dict(overrides), "changes": changes, "rules": rules}
+        return WhatIfAnswer.model_validate(
+            {"subject": subject_id, "overrides": overrides, "changes": changes, "rules": rules}
+        )
 
-    def waive(self, row_id: str, reason: str, *, by: Principal) -> dict[str, Any]:
+    def waive(self, row_id: str, reason: str, *, by: Principal) -> ObligationView:
+        """Waive an open or undetermined obligation; the reason goes on the record."""
         if not by.sees_everything:
             raise Forbidden("only supervisors waive obligations")
         if not reason.strip():
             raise InvalidInput("a waiver needs a reason")
         return self._close(row_id, OBLIGATION_WAIVED, {"reason": reason.strip()}, by)
 
-    def discharge(self, row_id: str, evidence: str, *, by: Principal) -> dict[str, Any]:
+    def discharge(self, row_id: str, evidence: str, *, by: Principal) -> ObligationView:
         """Record that a filing discharges an obligation (for evidence the engine does not
         recognise by itself)."""
         if not by.sees_everything:
@@ -317,7 +322,7 @@ class PolicyService:
             row_id, OBLIGATION_DISCHARGED, {"reason": "discharged by evidence", "evidence": evidence}, by
         )
 
-    def _close(self, row_id: str, kind: FilingKind, content: dict[str, Any], by: Principal) -> dict[str, Any]:
+    def _close(self, row_id: str, kind: FilingKind, content: dict[str, Any], by: Principal) -> ObligationView:
         with self.store.transaction() as uow:
             row = pv.obligation(uow.conn, row_id)
             if row is None:
@@ -327,4 +332,4 @@ class PolicyService:
             uow.file(closing_filing(row, kind, content, by, self.store.clock))
             updated = pv.obligation(uow.conn, row_id)
         assert updated is not None
-        return self._render(updated, self.store.clock.now())
+        return ObligationView.model_validate(self._render(updated, self.store.clock.now()))

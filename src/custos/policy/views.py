@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from custos.policy.requests import FactValue
 from custos.registry.views import Moment
 
 ObligationStatus = Literal["open", "overdue", "undetermined", "discharged", "waived", "lapsed"]
@@ -93,10 +94,35 @@ class ObligationExplanation(_Read):
     due: dict[str, Any] | None = Field(description="Where the clock started, the period and its counting.")
 
 
+Distances = list[dict[str, Any]]
+DISTANCE = "How far each numeric threshold of the condition is from the subject's value."
+
+
+class RuleChange(_Read):
+    """A rule whose outcome the supposed facts would change (true applies, null is unknown)."""
+
+    pack: str = Field(description="pack@version")
+    rule: str
+    title: str
+    now: bool | None
+    would_be: bool | None
+    obligations: list[str] = Field(description="The obligations the rule attaches.")
+    distance: Distances = Field(description=DISTANCE)
+
+
+class RuleOutcome(_Read):
+    """A rule's outcome with the supposed facts (true applies, null is unknown)."""
+
+    pack: str = Field(description="pack@version")
+    rule: str
+    outcome: bool | None
+    distance: Distances = Field(description=DISTANCE)
+
+
 class WhatIfAnswer(_Read):
     """Which rules would change outcome if some facts of a subject changed."""
 
     subject: str
-    overrides: dict[str, Any]
-    changes: list[dict[str, Any]]
-    rules: list[dict[str, Any]]
+    overrides: dict[str, FactValue]
+    changes: list[RuleChange]
+    rules: list[RuleOutcome]

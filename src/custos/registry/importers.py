@@ -14,8 +14,9 @@ from custos.passports.epoch import parse_epoch
 from custos.passports.huggingface import parse_model_card
 from custos.passports.records import Parsed
 from custos.passports.spdx import parse_spdx
-from custos.registry.imports import ImportReport, import_parsed
+from custos.registry.imports import import_parsed
 from custos.registry.service import RegistryService
+from custos.registry.views import ImportSummary
 
 
 class ImportFormat(StrEnum):
@@ -61,7 +62,7 @@ def import_text(
     skip_invalid: bool = False,
     organisation: str | None = None,
     origin: str = "",
-) -> ImportReport:
+) -> ImportSummary:
     """Parse and file a document; Epoch's table of other firms' models is for supervisors only."""
     if fmt == "epoch" and not by.sees_everything:
         raise Forbidden("only supervisors import Epoch's table")
@@ -69,7 +70,7 @@ def import_text(
     return import_parsed(registry, parsed, source=fmt, by=by, skip_invalid=skip_invalid)
 
 
-def import_shipped(registry: RegistryService, fmt: str, *, by: Principal) -> ImportReport:
+def import_shipped(registry: RegistryService, fmt: str, *, by: Principal) -> ImportSummary:
     """Import the document shipped for ``fmt`` (Epoch AI's table): every row is kept, the
     source's slips flagged on the passports, so nothing needs skipping."""
     path = shipped(fmt)

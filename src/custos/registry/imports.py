@@ -2,8 +2,9 @@
 
 An import is atomic: when any record has a problem, nothing is stored and the error lists every
 problem by record and field path. With ``skip_invalid`` the valid records are stored and the
-problems come back in the report as what was skipped and why. What a parser kept but flagged
-(the passports' ``data_quality`` notes) comes back too, counted by problem and listed by record.
+problems come back in the summary (an :class:`ImportSummary`) as what was skipped and why. What a
+parser kept but flagged (the passports' ``data_quality`` notes) comes back too, counted by
+problem and listed by record.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from custos.access.model import Principal, Role
 from custos.core.errors import InvalidInput
 from custos.core.ids import new_id
-from custos.filings import Filing
+from custos.filings import Filing, parse
 from custos.passports.model import Passport
 from custos.passports.records import ImportItem, Parsed, Problem, problems_of
 from custos.registry.model import (
@@ -31,13 +32,16 @@ from custos.registry.model import (
     OrganisationRegistered,
 )
 from custos.registry.service import RegistryService, acting_for
+from custos.registry.views import ImportSummary
 from custos.store import registry_views as rv
 
 MAX_LISTED_PROBLEMS = 200
 
 
 @dataclass
-class ImportReport:
+class _Report:
+    """What an import did, gathered while it files; handed out as :class:`ImportSummary`."""
+
     source: str
     records: int = 0
     organisations_created: int = 0
@@ -47,22 +51,19 @@ class ImportReport:
     data_quality: list[dict[str, Any]] = field(default_factory=list)
     """Every data-quality note filed on a passport, with its record, model id and name."""
 
-    def flagged(self) -> dict[str, int]:
-        """How many notes of each problem, most frequent first."""
-        return dict(Counter(note["problem"] for note in self.data_quality).most_common())
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "records": self.records,
-            "imported_models": len(self.models),
-            "organisations_created": self.organisations_created,
-            "flagged": self.flagged(),
-            "data_quality": self.data_quality,
-            "skipped": self.skipped,
-            "notes": self.notes,
-            "models": self.models,
-        }
+    def summary(self) -> ImportSummary:
+        """The report as its read model, with the notes counted by problem, most frequent first."""
+        return ImportSummary(
+            source=self.source,
+            records=self.records,
+            imported_models=len(self.models),
+            organisations_created=self.organisations_created,
+            flagged=dict(Counter(note["problem"] for note in self.data_quality).most_common()),
+            data_quality=self.data_quality,
+            skipped=self.skipped,
+            notes=self.notes,
+            models=self.models,
+        )
 
 
 def _refuse(parsed: Parsed) -> InvalidInput:
@@ -108,14 +109,14 @@ def _refusals(item: ImportItem) -> list[Problem]:
 
 def import_parsed(
     registry: RegistryService, parsed: Parsed, *, source: str, by: Principal, skip_invalid: bool = False
-) -> ImportReport:
+) -> ImportSummary:
     """File every parsed item; see the module docstring for atomicity."""
     parsed = _checked(parsed)
     if parsed.problems and not (skip_invalid and parsed.items):
         raise _refuse(parsed)  # skipping the invalid records still needs a valid one to file
     if not parsed.items:
         raise InvalidInput(f"the {source} document describes no model")
-    report = ImportReport(source, records=len(parsed.items) + len({p.label for p in parsed.problems}))
+    report = _Report(source, records=len(parsed.items) + len({p.label for p in parsed.problems}))
     report.skipped = [{"record": p.label, "path": p.path, "reason": p.reason} for p in parsed.problems]
     report.notes = list(parsed.notes)
     with registry.store.transaction() as uow:
@@ -137,13 +138,14 @@ def import_parsed(
                     **({"base_model_id": base} if base else {}),
                     **({"base_model_name": item.base_model_name} if item.base_model_name else {}),
                 }
+                model = parse(ModelRegistered, content, f"model of {item.label}")
                 model_filings.append(
-                    registry.new_filing(MODEL_REGISTERED, content, by=by, owner=provider, subject=model_id)
+                    registry.new_filing(MODEL_REGISTERED, model, by=by, owner=provider, subject=model_id)
                 )
             passport_filings.append(
                 registry.new_filing(
                     PASSPORT_FILED,
-                    item.passport,
+                    parse(Passport, item.passport, f"passport of {item.label}"),
                     by=by,
                     owner=provider,
                     subject=model_id,
@@ -160,7 +162,7 @@ def import_parsed(
                 for note in item.passport.get("data_quality", ())
             ]
         uow.file(*org_filings, *model_filings, *passport_filings)
-    return report
+    return report.summary()
 
 
 def _organisations(
@@ -187,8 +189,9 @@ def _organisations(
             **({"country": ref.country, "jurisdiction": ref.country} if ref.country else {}),
             **({"jurisdictions": list(ref.jurisdictions)} if ref.jurisdictions else {}),
         }
+        organisation = parse(OrganisationRegistered, content, f"organisation {name!r}")
         filings.append(
-            registry.new_filing(ORGANISATION_REGISTERED, content, by=by, owner=org_id, subject=org_id)
+            registry.new_filing(ORGANISATION_REGISTERED, organisation, by=by, owner=org_id, subject=org_id)
         )
         known[name] = org_id
     return known, filings
@@ -247,7 +250,7 @@ def _canonical(passport: dict[str, Any]) -> dict[str, Any]:
 
 
 def _base_models(
-    conn: Any, items: Sequence[ImportItem], model_ids: Sequence[str], report: ImportReport
+    conn: Any, items: Sequence[ImportItem], model_ids: Sequence[str], report: _Report
 ) -> list[str | None]:
     """Link each item to its base model by name when exactly one model bears that name."""
     by_name: dict[str, list[str]] = {}

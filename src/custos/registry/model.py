@@ -169,6 +169,31 @@ class DeploymentRegistered(_Payload):
         return _codes(values)
 
 
+class ModelRegistration(ModelRegistered):
+    """A model to register; its provider is the caller's organisation unless named.
+
+    What the API, the command line and the client hand the registry service, which fills the
+    provider before it files a :class:`ModelRegistered`."""
+
+    provider_id: str | None = Field(  # type: ignore[assignment]
+        None,
+        json_schema_extra=PUBLIC_FIELD,
+        description="The provider; the caller's organisation when absent.",
+    )
+
+
+class DeploymentRegistration(DeploymentRegistered):
+    """A deployment to register; its deployer is the caller's organisation unless named.
+
+    The registry service fills the deployer before it files a :class:`DeploymentRegistered`."""
+
+    deployer_id: str | None = Field(  # type: ignore[assignment]
+        None,
+        json_schema_extra=PUBLIC_FIELD,
+        description="The deployer; the caller's organisation when absent.",
+    )
+
+
 ORGANISATION_REGISTERED = FilingKind(
     "organisation.registered", OrganisationRegistered, "An organisation enters the registry."
 )

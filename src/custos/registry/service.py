@@ -1,9 +1,11 @@
 """The registry: filing organisations, models, passports and deployments, and reading them back
 as each viewer may see them.
 
-Reads return the frozen read models of :mod:`custos.registry.views`, validated from what the viewer
-may see: a withheld field is never set, so a caller that dumps with ``exclude_unset`` (the API, the
-command line) writes it absent rather than null."""
+Writes take the filings' payload models (or the registration requests whose owner the service
+fills from the caller) and return what was filed as the caller may see it. Reads return the frozen
+read models of :mod:`custos.registry.views`, validated from what the viewer may see: a withheld
+field is never set, so a caller that dumps with ``exclude_unset`` (the API, the command line)
+writes it absent rather than null."""
 
 from __future__ import annotations
 
@@ -12,23 +14,30 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from custos.access.filer import file_as
 from custos.access.model import Principal, Role
 from custos.core.clock import stored_utc
 from custos.core.errors import Conflict, Forbidden, NotFound
 from custos.core.ids import new_id
 from custos.filings import Filing, FilingKind, Visibility
+from custos.passports.model import Passport
 from custos.registry.model import (
     DEPLOYMENT_REGISTERED,
     MODEL_REGISTERED,
     ORGANISATION_REGISTERED,
     PASSPORT_FILED,
+    DeploymentRegistration,
+    ModelRegistration,
+    OrganisationRegistered,
 )
 from custos.registry.views import (
     DeploymentPage,
     DeploymentView,
     ModelDetail,
     ModelPage,
+    ModelView,
     OrganisationPage,
     OrganisationView,
     PassportVersion,
@@ -46,10 +55,17 @@ def acting_for(by: Principal, organisation_id: str, roles: tuple[Role, ...]) -> 
         raise Forbidden(f"a {by.role} of another organisation cannot file for organisation {organisation_id}")
 
 
-def render(row: Mapping[str, Any], who: Principal, owner: str) -> dict[str, Any]:
-    """A view row as ``who`` may see it: its visible content, and the names of withheld fields."""
+def _render(row: Mapping[str, Any], who: Principal, owner: str) -> dict[str, Any]:
+    """A view row as ``who`` may see it: its visible content, and the names of withheld fields,
+    as the mapping a read model is validated from (only what is shown is set)."""
     shown, withheld = who.redact(json.loads(row["content"]), json.loads(row["visibility"]), owner)
     return {"id": row["id"], **shown, "withheld": withheld, "filing_id": row["filing_id"]}
+
+
+def _established(payload: BaseModel) -> str | None:
+    """Where an organisation being registered is established: the jurisdiction it files in when
+    the filer has none of its own."""
+    return payload.jurisdiction if isinstance(payload, OrganisationRegistered) else None
 
 
 def _viewer(who: Principal) -> rv.Viewer:
@@ -73,7 +89,7 @@ class RegistryService:
     def new_filing(
         self,
         kind: FilingKind,
-        content: dict[str, Any],
+        payload: BaseModel,
         *,
         by: Principal,
         owner: str,
@@ -81,32 +97,40 @@ class RegistryService:
         visibility: dict[str, Visibility] | None = None,
         supersedes: str | None = None,
     ) -> Filing:
+        """A registry filing of ``payload`` by ``by`` for ``owner``, not yet filed: the imports
+        file many in one transaction. An organisation files in its own jurisdiction when the
+        filer has none (the operator registering a firm abroad)."""
         return file_as(
             by,
             kind,
-            content,
+            payload,
             owner=owner,
             subject=subject,
             clock=self.store.clock,
-            fallback_jurisdiction=content.get("jurisdiction"),
+            fallback_jurisdiction=payload.jurisdiction
+            if isinstance(payload, OrganisationRegistered)
+            else None,
             visibility=visibility,
             supersedes=supersedes,
         )
 
     def register_organisation(
-        self, content: dict[str, Any], *, by: Principal, visibility: dict[str, Visibility] | None = None
-    ) -> dict[str, Any]:
+        self,
+        organisation: OrganisationRegistered,
+        *,
+        by: Principal,
+        visibility: dict[str, Visibility] | None = None,
+    ) -> OrganisationView:
         if not by.sees_everything:
             raise Forbidden("only supervisors register organisations")
         with self.store.transaction() as uow:
-            name = str(content.get("name", "")).strip()
-            if rv.organisation(uow.conn, name=name) is not None:
-                raise Conflict(f"an organisation named {name!r} is already registered")
+            if rv.organisation(uow.conn, name=organisation.name) is not None:
+                raise Conflict(f"an organisation named {organisation.name!r} is already registered")
             org_id = new_id(self.store.clock)
             uow.file(
                 self.new_filing(
                     ORGANISATION_REGISTERED,
-                    content,
+                    organisation,
                     by=by,
                     owner=org_id,
                     subject=org_id,
@@ -115,37 +139,37 @@ class RegistryService:
             )
             row = rv.organisation(uow.conn, id=org_id)
         assert row is not None
-        return render(row, by, row["id"])
+        return OrganisationView.model_validate(_render(row, by, row["id"]))
 
     def register_model(
-        self, content: dict[str, Any], *, by: Principal, visibility: dict[str, Visibility] | None = None
-    ) -> dict[str, Any]:
-        provider = str(content.get("provider_id") or by.organisation_id or "")
-        content = {**content, "provider_id": provider}
+        self, model: ModelRegistration, *, by: Principal, visibility: dict[str, Visibility] | None = None
+    ) -> ModelView:
+        """Register a model for its provider: the caller's own organisation unless it names one."""
+        provider = model.provider_id or by.organisation_id or ""
         acting_for(by, provider, (Role.PROVIDER,))
         with self.store.transaction() as uow:
-            self._require_organisations(uow.conn, [provider, *content.get("developer_ids", ())])
-            base = content.get("base_model_id")
-            if base and rv.model(uow.conn, base) is None:
-                raise NotFound(f"no base model {base!r}")
+            self._require_organisations(uow.conn, [provider, *model.developer_ids])
+            if model.base_model_id and rv.model(uow.conn, model.base_model_id) is None:
+                raise NotFound(f"no base model {model.base_model_id!r}")
             model_id = new_id(self.store.clock)
+            filed = model.model_copy(update={"provider_id": provider})
             uow.file(
                 self.new_filing(
-                    MODEL_REGISTERED, content, by=by, owner=provider, subject=model_id, visibility=visibility
+                    MODEL_REGISTERED, filed, by=by, owner=provider, subject=model_id, visibility=visibility
                 )
             )
             row = rv.model(uow.conn, model_id)
         assert row is not None
-        return render(row, by, row["provider_id"])
+        return ModelView.model_validate(_render(row, by, row["provider_id"]))
 
     def file_passport(
         self,
         model_id: str,
-        passport: dict[str, Any],
+        passport: Passport,
         *,
         by: Principal,
         visibility: dict[str, Visibility] | None = None,
-    ) -> dict[str, Any]:
+    ) -> PassportVersion:
         """File a new passport version for a model; it supersedes the current one."""
         with self.store.transaction() as uow:
             model = rv.model(uow.conn, model_id)
@@ -166,26 +190,29 @@ class RegistryService:
             )
             row = rv.current_passport(uow.conn, model_id)
         assert row is not None
-        return _passport(row, by)
+        return PassportVersion.model_validate(_passport(row, by))
 
     def register_deployment(
-        self, content: dict[str, Any], *, by: Principal, visibility: dict[str, Visibility] | None = None
-    ) -> dict[str, Any]:
-        deployer = str(content.get("deployer_id") or by.organisation_id or "")
-        content = {**content, "deployer_id": deployer}
+        self,
+        deployment: DeploymentRegistration,
+        *,
+        by: Principal,
+        visibility: dict[str, Visibility] | None = None,
+    ) -> DeploymentView:
+        """Register a deployment for its deployer: the caller's own organisation unless it names one."""
+        deployer = deployment.deployer_id or by.organisation_id or ""
         acting_for(by, deployer, (Role.DEPLOYER,))
         with self.store.transaction() as uow:
-            self._require_organisations(
-                uow.conn, [deployer, *filter(None, [content.get("hosting_provider_id")])]
-            )
-            for model_id in [content.get("model_id"), *content.get("fallback_model_ids", ())]:
-                if not model_id or rv.model(uow.conn, str(model_id)) is None:
+            self._require_organisations(uow.conn, [deployer, *filter(None, [deployment.hosting_provider_id])])
+            for model_id in [deployment.model_id, *deployment.fallback_model_ids]:
+                if rv.model(uow.conn, model_id) is None:
                     raise NotFound(f"no model {model_id!r}")
             deployment_id = new_id(self.store.clock)
+            filed = deployment.model_copy(update={"deployer_id": deployer})
             uow.file(
                 self.new_filing(
                     DEPLOYMENT_REGISTERED,
-                    content,
+                    filed,
                     by=by,
                     owner=deployer,
                     subject=deployment_id,
@@ -194,7 +221,7 @@ class RegistryService:
             )
             row = rv.deployment(uow.conn, deployment_id)
         assert row is not None
-        return render(row, by, row["deployer_id"])
+        return DeploymentView.model_validate(_render(row, by, row["deployer_id"]))
 
     @staticmethod
     def _require_organisations(conn: Connection, ids: list[str]) -> None:
@@ -215,7 +242,7 @@ class RegistryService:
     ) -> OrganisationPage:
         with self.store.read() as conn:
             found = rv.list_organisations(conn, query, self._opened(page), _viewer(who))
-        items = [render(r, who, r["id"]) for r in found.rows]
+        items = [_render(r, who, r["id"]) for r in found.rows]
         return OrganisationPage.model_validate(_listed(items, found, self.store))
 
     def organisation(self, who: Principal, org_id: str) -> OrganisationView:
@@ -223,7 +250,7 @@ class RegistryService:
             row = rv.organisation(conn, id=org_id)
         if row is None:
             raise NotFound(f"no organisation {org_id!r}")
-        return OrganisationView.model_validate(render(row, who, row["id"]))
+        return OrganisationView.model_validate(_render(row, who, row["id"]))
 
     def models(
         self, who: Principal, query: ModelQuery = ModelQuery(), page: PageRequest = PageRequest()
@@ -232,7 +259,7 @@ class RegistryService:
             found = rv.list_models(conn, query, self._opened(page), _viewer(who))
         items = []
         for row in found.rows:
-            item = render(row, who, row["provider_id"])
+            item = _render(row, who, row["provider_id"])
             item["completeness"] = row["completeness"]
             if row["compute_public"] or who.can_see(Visibility.OWNER, row["provider_id"]):
                 item["training_flop"] = row["training_flop"]
@@ -247,7 +274,7 @@ class RegistryService:
                 raise NotFound(f"no model {model_id!r}")
             passport = rv.current_passport(conn, model_id)
             deployments = rv.count_deployments(conn, model_id)
-        result = render(row, who, row["provider_id"])
+        result = _render(row, who, row["provider_id"])
         result["passport"] = _passport(passport, who) if passport else None
         result["deployments"] = deployments
         return ModelDetail.model_validate(result)
@@ -265,7 +292,7 @@ class RegistryService:
     ) -> DeploymentPage:
         with self.store.read() as conn:
             found = rv.list_deployments(conn, query, self._opened(page), _viewer(who))
-        items = [render(r, who, r["deployer_id"]) for r in found.rows]
+        items = [_render(r, who, r["deployer_id"]) for r in found.rows]
         return DeploymentPage.model_validate(_listed(items, found, self.store))
 
     def deployment(self, who: Principal, deployment_id: str) -> DeploymentView:
@@ -273,7 +300,7 @@ class RegistryService:
             row = rv.deployment(conn, deployment_id)
         if row is None:
             raise NotFound(f"no deployment {deployment_id!r}")
-        return DeploymentView.model_validate(render(row, who, row["deployer_id"]))
+        return DeploymentView.model_validate(_render(row, who, row["deployer_id"]))
 
 
 def _passport(row: Mapping[str, Any], who: Principal) -> dict[str, Any]:

@@ -13,7 +13,10 @@ line and the demonstration use:
   :func:`synthetic_columns`); :class:`Scenario` from YAML (:func:`load_scenario`, refusing with
   :class:`ScenarioError`) or a file or shipped example (:func:`scenario_file`,
   :func:`scenario_network`, :func:`shipped_examples`, :data:`EXAMPLES`);
-- runs as filings: :class:`RiskService` and its :class:`Submission`, the filing kinds
+- runs as filings: :class:`RiskService`, which takes a :class:`RunRequest`
+  (:mod:`custos.risk.requests`) and answers with the read models of :mod:`custos.risk.views`
+  (a run's status, its results, the networks and examples), and a :class:`Submission` (a run
+  accepted, for :meth:`RiskService.execute`); the filing kinds
   :data:`STRESS_TEST_COMPLETED` and :data:`STRESS_TEST_PARTICIPATED`, a run's worker process
   under :data:`DEFAULT_MEMORY_LIMIT` and its :class:`RunFailed`;
 - the analysts' single-shot tools and the demonstration's data: :func:`clearing_exact`,

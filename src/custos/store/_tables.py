@@ -103,6 +103,7 @@ organisations = Table(
     Column("name_key", String(255), nullable=False, server_default=""),
     Column("public_name_key", String(255), nullable=False, server_default=""),
     Column("country", String(2), nullable=True),
+    Column("public_country", String(2), nullable=True),
     Column("content", Text, nullable=False, server_default="{}"),
     Column("visibility", Text, nullable=False, server_default="{}"),
 )
@@ -118,13 +119,20 @@ Index("ix_organisation_kinds_kind", organisation_kinds.c.kind)
 
 def listing_indexes(table: Table, *filters: str) -> None:
     """Indexes that serve a list in name order, alone or after an equality filter, without sorting:
-    (name_key, id), and (filter, name_key, id) for each filter column; and the same over
-    ``public_name_key`` (the name where it is public, else empty), the order the public reads in."""
-    for key in ("name_key", "public_name_key"):
-        prefix = "" if key == "name_key" else "public_"
-        Index(f"ix_{table.name}_{prefix}listing", table.c[key], table.c.id)
-        for column in filters:
-            Index(f"ix_{table.name}_{column}_{prefix}listing", table.c[column], table.c[key], table.c.id)
+    (name_key, id), and (filter, name_key, id) for each filter column; and the same for the
+    public, over ``public_name_key`` (the name where it is public, else empty) after each
+    ``public_<filter>`` column (the value where it is public, else null), so a public filtered
+    list and its count read the index alone."""
+    Index(f"ix_{table.name}_listing", table.c.name_key, table.c.id)
+    Index(f"ix_{table.name}_public_listing", table.c.public_name_key, table.c.id)
+    for column in filters:
+        Index(f"ix_{table.name}_{column}_listing", table.c[column], table.c.name_key, table.c.id)
+        Index(
+            f"ix_{table.name}_public_{column}_listing",
+            table.c[f"public_{column}"],
+            table.c.public_name_key,
+            table.c.id,
+        )
 
 
 listing_indexes(organisations, "country")
@@ -142,6 +150,9 @@ models = Table(
     Column("provider_id", String(32), ForeignKey("organisations.id"), nullable=False),
     Column("country", String(2), nullable=True),
     Column("accessibility", String(32), nullable=False),
+    Column("public_provider_id", String(32), nullable=True),
+    Column("public_country", String(2), nullable=True),
+    Column("public_accessibility", String(32), nullable=True),
     Column("public_interest", Boolean, nullable=False),
     Column("release_date", Date, nullable=True),
     Column("base_model_id", String(32), nullable=True, index=True),
@@ -181,6 +192,10 @@ deployments = Table(
     Column("model_id", String(32), ForeignKey("models.id"), nullable=False),
     Column("country", String(2), nullable=True),
     Column("sector", String(32), nullable=False),
+    Column("public_deployer_id", String(32), nullable=True),
+    Column("public_model_id", String(32), nullable=True),
+    Column("public_country", String(2), nullable=True),
+    Column("public_sector", String(32), nullable=True),
     Column("decision_critical", Boolean, nullable=False),
     Column("start_date", Date, nullable=True),
     Column("hosting_provider_id", String(32), nullable=True, index=True),

@@ -51,15 +51,32 @@ def _public_name_key(filing: Filing) -> str:
     return filing.content["name"].lower() if filing.visibility.get("name") == Visibility.PUBLIC else ""
 
 
+def _public(filing: Filing, field: str) -> Any:
+    """A content field's value where it is public, else null: what a public filter compares."""
+    return filing.content.get(field) if filing.visibility.get(field) == Visibility.PUBLIC else None
+
+
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _country_of(conn: Connection, organisation_id: str) -> str | None:
-    country = conn.execute(
-        select(organisations.c.country).where(organisations.c.id == organisation_id)
-    ).scalar_one_or_none()
-    return None if country is None else str(country)
+@dataclass(frozen=True)
+class _Country:
+    """A row's country, and whether the public may see the field it came from."""
+
+    code: str | None
+    public: bool
+
+
+def _organisation_country(conn: Connection, organisation_id: str) -> _Country:
+    row = conn.execute(
+        select(organisations.c.country, organisations.c.public_country).where(
+            organisations.c.id == organisation_id
+        )
+    ).first()
+    if row is None or row.country is None:
+        return _Country(None, False)
+    return _Country(str(row.country), row.public_country is not None)
 
 
 def organisation_registered(conn: Connection, filing: Filing) -> None:
@@ -73,6 +90,7 @@ def organisation_registered(conn: Connection, filing: Filing) -> None:
             public_name_key=_public_name_key(filing),
             jurisdiction=content["jurisdiction"],
             country=content.get("country"),
+            public_country=_public(filing, "country"),
             content=_json(content),
             visibility=_visibility(filing),
             filing_id=filing.id,
@@ -88,7 +106,10 @@ def organisation_registered(conn: Connection, filing: Filing) -> None:
 def model_registered(conn: Connection, filing: Filing) -> None:
     content = filing.content
     # The provider's own country when known, else the first country the developers are in.
-    country = _country_of(conn, content["provider_id"]) or next(iter(content.get("countries") or []), None)
+    country = _organisation_country(conn, content["provider_id"])
+    if country.code is None:
+        first = next(iter(content.get("countries") or []), None)
+        country = _Country(first, filing.visibility.get("countries") == Visibility.PUBLIC)
     conn.execute(
         insert(models),
         dict(
@@ -98,8 +119,11 @@ def model_registered(conn: Connection, filing: Filing) -> None:
             public_name_key=_public_name_key(filing),
             version=content.get("version"),
             provider_id=content["provider_id"],
-            country=country,
+            country=country.code,
             accessibility=content["accessibility"],
+            public_provider_id=_public(filing, "provider_id"),
+            public_country=country.code if country.public else None,
+            public_accessibility=_public(filing, "accessibility"),
             public_interest=content["public_interest"],
             release_date=_date(content.get("release_date")),
             base_model_id=content.get("base_model_id"),
@@ -152,7 +176,7 @@ def passport_filed(
 
 def deployment_registered(conn: Connection, filing: Filing) -> None:
     content = filing.content
-    country = _country_of(conn, content["deployer_id"])
+    country = _organisation_country(conn, content["deployer_id"])
     conn.execute(
         insert(deployments),
         dict(
@@ -162,8 +186,12 @@ def deployment_registered(conn: Connection, filing: Filing) -> None:
             public_name_key=_public_name_key(filing),
             deployer_id=content["deployer_id"],
             model_id=content["model_id"],
-            country=country,
+            country=country.code,
             sector=content["sector"],
+            public_deployer_id=_public(filing, "deployer_id"),
+            public_model_id=_public(filing, "model_id"),
+            public_country=country.code if country.public else None,
+            public_sector=_public(filing, "sector"),
             decision_critical=content["decision_critical"],
             start_date=_date(content.get("start_date")),
             hosting_provider_id=content.get("hosting_provider_id"),
@@ -349,13 +377,31 @@ class PageRequest:
     limit: int = 50
 
 
+def _shown_equal(
+    table: Any, column: str, value: str, owner: ColumnElement[Any], viewer: Viewer, shown: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """``column`` equals ``value`` where the viewer may see it, ``shown`` being that rule for the
+    rows of the viewer's own organisation.
+
+    Supervisors compare the column; the public compares ``public_<column>``, the value where it is
+    public (a withheld value is null, never equal), so its filtered lists and counts read an index
+    alone; an organisation compares the public value, or its own rows' value where ``shown``."""
+    if viewer.sees_everything:
+        condition: ColumnElement[bool] = table.c[column] == value
+        return condition
+    public: ColumnElement[bool] = table.c[f"public_{column}"] == value
+    if viewer.organisation is None:
+        return public
+    return or_(public, and_(owner == viewer.organisation, table.c[column] == value, shown))
+
+
 def _equals(
     table: Any, field: str, value: str | None, owner: ColumnElement[Any], viewer: Viewer
 ) -> ColumnElement[bool] | None:
     """``field`` equals ``value`` where the viewer may see the field (no filter without a value)."""
     if not value:
         return None
-    return and_(table.c[field] == value, _visible(table, field, owner, viewer))
+    return _shown_equal(table, field, value, owner, viewer, _visible(table, field, owner, viewer))
 
 
 def _country(
@@ -376,7 +422,7 @@ def _country(
             _visible(table, fallback, owner, viewer),
         )
         shown = or_(from_organisation, from_row)
-    return and_(table.c.country == value, shown)
+    return _shown_equal(table, "country", value, owner, viewer, shown)
 
 
 def list_organisations(conn: Connection, query: OrganisationQuery, page: PageRequest, viewer: Viewer) -> Page:

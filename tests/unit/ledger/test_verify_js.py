@@ -36,6 +36,7 @@ from custos.ledger import (
     open_checkpoint,
     verify_inclusion,
 )
+from custos.registry.model import OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store, ledger_sql
 from custos.store._tables import filings
@@ -133,12 +134,14 @@ def log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Log]:
             for target in SIZES:
                 while _size(store) < target:
                     registry.register_organisation(
-                        {
-                            "name": f"Org {_size(store)}",
-                            "jurisdiction": "FR",
-                            "country": "FR",
-                            "kinds": ["deployer"],
-                        },
+                        OrganisationRegistered.model_validate(
+                            {
+                                "name": f"Org {_size(store)}",
+                                "jurisdiction": "FR",
+                                "country": "FR",
+                                "kinds": ["deployer"],
+                            }
+                        ),
                         by=by,
                     )
                 assert _size(store) == target, "each organisation is one filing, one entry"

@@ -23,9 +23,12 @@ from sqlalchemy import select
 
 from custos.core.clock import FixedClock
 from custos.licensing.compliance import lapsed_conditions, sweep
-from custos.licensing.model import Transition
+from custos.licensing.model import LicenceApplication, LicenceStep, Transition
 from custos.licensing.service import LicensingService
+from custos.licensing.views import ConditionCheck, LapsedCondition
+from custos.passports.model import Passport
 from custos.policy.service import PolicyService
+from custos.registry.model import ModelRegistration
 from custos.registry.service import RegistryService
 from custos.store import Store
 from custos.store import licensing_views as lv
@@ -51,7 +54,7 @@ def big_model(store: Store, world: Parties) -> None:
     PolicyService(store).load(PACK, origin="unit-pack.yaml", by=world.supervisor)
     RegistryService(store).file_passport(
         world.model,
-        {"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}},
+        Passport.model_validate({"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}}),
         by=world.supervisor,
     )
 
@@ -60,20 +63,18 @@ def granted(
     store: Store, world: Parties, conditions: list[dict[str, Any]], *, holder: str | None = None
 ) -> str:
     licensing = LicensingService(store)
-    applied = licensing.apply(
-        {
-            "applicant_id": holder or world.deployer,
-            "model_id": world.model,
-            "scope": {"jurisdictions": ["EU"]},
-            "term_months": 12,
-        },
-        by=world.supervisor,
-    )
-    licensing.decide(applied["id"], Transition.GRANT, {"conditions": conditions}, by=world.supervisor)
-    return str(applied["id"])
+    application = {
+        "applicant_id": holder or world.deployer,
+        "model_id": world.model,
+        "scope": {"jurisdictions": ["EU"]},
+        "term_months": 12,
+    }
+    applied = licensing.apply(LicenceApplication.model_validate(application), by=world.supervisor)
+    step = LicenceStep.model_validate({"conditions": conditions})
+    return licensing.decide(applied.id, Transition.GRANT, step, by=world.supervisor).id
 
 
-def lapsed(store: Store, licence_id: str, now: datetime) -> list[dict[str, Any]]:
+def lapsed(store: Store, licence_id: str, now: datetime) -> list[LapsedCondition]:
     with store.read() as conn:
         row = lv.licence(conn, licence_id)
         assert row is not None
@@ -96,12 +97,14 @@ def test_an_overdue_open_obligation_lapses_its_condition_with_the_date(store: St
     assert lapsed(store, licence, DUE) == []  # due at that moment, not yet past it
     late = DUE + timedelta(seconds=1)
     assert lapsed(store, licence, late) == [
-        {
-            **ON_TIME,
-            "evidence": None,
-            "suspend_on_lapse": False,
-            "why": f"obligation {KEY} is overdue since 2026-11-16",
-        }
+        LapsedCondition.model_validate(
+            {
+                **ON_TIME,
+                "evidence": None,
+                "suspend_on_lapse": False,
+                "why": f"obligation {KEY} is overdue since 2026-11-16",
+            }
+        )
     ]
 
 
@@ -115,8 +118,8 @@ def test_a_waived_obligation_keeps_its_condition(store: Store, world: Parties) -
     big_model(store, world)
     licence = granted(store, world, [ON_TIME])
     policy = PolicyService(store)
-    (row,) = [o for o in policy.obligations(world.supervisor) if o["key"] == KEY]
-    policy.waive(row["id"], "notified by letter", by=world.supervisor)
+    (row,) = [o for o in policy.obligations(world.supervisor) if o.key == KEY]
+    policy.waive(row.id, "notified by letter", by=world.supervisor)
     assert lapsed(store, licence, DUE + timedelta(days=30)) == []
 
 
@@ -128,11 +131,11 @@ def test_a_discharged_obligation_keeps_its_condition(store: Store, world: Partie
     PolicyService(store).load(discharging, origin="unit-pack.yaml", by=world.supervisor)
     RegistryService(store).file_passport(
         world.model,
-        {"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}},
+        Passport.model_validate({"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}}),
         by=world.supervisor,
     )
     (row,) = PolicyService(store).obligations(world.supervisor)
-    assert (row["key"], row["status"]) == (KEY, "discharged")
+    assert (row.key, row.status) == (KEY, "discharged")
     licence = granted(store, world, [ON_TIME])
     assert lapsed(store, licence, DUE + timedelta(days=30)) == []
 
@@ -142,7 +145,7 @@ def test_an_obligation_never_attached_keeps_its_condition(store: Store, world: P
     PolicyService(store).load(PACK, origin="unit-pack.yaml", by=world.supervisor)
     RegistryService(store).file_passport(
         world.model,
-        {"provenance": {"source": "manual"}, "compute": {"training_flop": 5e24}},
+        Passport.model_validate({"provenance": {"source": "manual"}, "compute": {"training_flop": 5e24}}),
         by=world.supervisor,
     )
     licence = granted(store, world, [ON_TIME])
@@ -153,10 +156,13 @@ def test_only_the_licensed_models_obligation_counts(store: Store, world: Parties
     """The same duty overdue on another model does not lapse this licence's condition."""
     PolicyService(store).load(PACK, origin="unit-pack.yaml", by=world.supervisor)
     registry = RegistryService(store)
-    other = registry.register_model({"name": "Other", "provider_id": world.provider}, by=world.supervisor)
+    other = registry.register_model(
+        ModelRegistration.model_validate({"name": "Other", "provider_id": world.provider}),
+        by=world.supervisor,
+    )
     registry.file_passport(
-        other["id"],
-        {"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}},
+        other.id,
+        Passport.model_validate({"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}}),
         by=world.supervisor,
     )
     licence = granted(store, world, [ON_TIME])
@@ -170,21 +176,26 @@ def test_an_evidence_condition_lapses_until_a_filing_of_that_kind_about_the_mode
     store: Store, world: Parties, clock: FixedClock
 ) -> None:
     licence = granted(store, world, [PASSPORT])
-    assert [(c["id"], c["why"]) for c in lapsed(store, licence, clock.now())] == [
+    assert [(c.id, c.why) for c in lapsed(store, licence, clock.now())] == [
         ("passport", "no passport.filed filing is on file")
     ]
     RegistryService(store).file_passport(
-        world.model, {"provenance": {"source": "manual"}}, by=world.supervisor
+        world.model, Passport.model_validate({"provenance": {"source": "manual"}}), by=world.supervisor
     )
     assert lapsed(store, licence, clock.now()) == []
 
 
 def test_evidence_about_another_model_does_not_count(store: Store, world: Parties, clock: FixedClock) -> None:
     registry = RegistryService(store)
-    other = registry.register_model({"name": "Other", "provider_id": world.provider}, by=world.supervisor)
-    registry.file_passport(other["id"], {"provenance": {"source": "manual"}}, by=world.supervisor)
+    other = registry.register_model(
+        ModelRegistration.model_validate({"name": "Other", "provider_id": world.provider}),
+        by=world.supervisor,
+    )
+    registry.file_passport(
+        other.id, Passport.model_validate({"provenance": {"source": "manual"}}), by=world.supervisor
+    )
     licence = granted(store, world, [PASSPORT])
-    assert [c["id"] for c in lapsed(store, licence, clock.now())] == ["passport"]
+    assert [c.id for c in lapsed(store, licence, clock.now())] == ["passport"]
 
 
 def test_evidence_about_the_licence_itself_counts(store: Store, world: Parties, clock: FixedClock) -> None:
@@ -230,10 +241,10 @@ def test_the_sweep_suspends_only_licences_whose_lapsed_conditions_say_so(
     clock.set(datetime(2026, 11, 17, tzinfo=UTC))
     why = f"obligation {KEY} is overdue since 2026-11-16"
     report = sweep(store, by=world.supervisor)
-    assert sorted((entry["licence_id"], entry["suspended"]) for entry in report) == sorted(
+    assert sorted((entry.licence_id, entry.suspended) for entry in report) == sorted(
         [(suspending, True), (reported, False)]
     )
-    assert all([c["why"] for c in entry["lapsed"]] == [why] for entry in report)
+    assert all([c.why for c in entry.lapsed] == [why] for entry in report)
     reason = f"condition lapsed: notify-on-time: {why}"
     assert status(store, suspending) == ("suspended", reason)
     assert status(store, reported)[0] == "granted"
@@ -257,7 +268,7 @@ def test_the_sweep_names_every_suspending_condition_and_checks_only_granted_lice
     licence = granted(store, world, conditions)
     clock.set(datetime(2026, 11, 20, tzinfo=UTC))
     (entry,) = sweep(store, by=world.supervisor)
-    assert [c["id"] for c in entry["lapsed"]] == ["notify-on-time", "audit", "incident-log"]
+    assert [c.id for c in entry.lapsed] == ["notify-on-time", "audit", "incident-log"]
     assert status(store, licence) == (
         "suspended",
         f"condition lapsed: notify-on-time: obligation {KEY} is overdue since 2026-11-16; "
@@ -265,6 +276,30 @@ def test_the_sweep_names_every_suspending_condition_and_checks_only_granted_lice
     )
     assert sweep(store, by=world.supervisor) == []
     assert len(suspensions(store)) == 1
+
+
+def test_the_sweep_reports_each_lapsed_condition_as_granted_with_why(
+    store: Store, world: Parties, clock: FixedClock
+) -> None:
+    """The report is the read model the API and the command line write: each lapsed condition
+    with every term it was granted with, and why it lapsed."""
+    big_model(store, world)
+    licence = granted(store, world, [ON_TIME])
+    clock.set(datetime(2026, 11, 17, tzinfo=UTC))
+    (entry,) = sweep(store, by=world.supervisor)
+    assert isinstance(entry, ConditionCheck) and all(isinstance(c, LapsedCondition) for c in entry.lapsed)
+    assert entry.model_dump(mode="json", exclude_unset=True) == {
+        "licence_id": licence,
+        "lapsed": [
+            {
+                **ON_TIME,
+                "evidence": None,
+                "suspend_on_lapse": False,
+                "why": f"obligation {KEY} is overdue since 2026-11-16",
+            }
+        ],
+        "suspended": False,
+    }
 
 
 def test_a_sweep_before_anything_lapsed_changes_nothing(store: Store, world: Parties) -> None:

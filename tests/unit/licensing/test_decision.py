@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -33,11 +33,16 @@ from custos.core.settings import Settings
 from custos.installation import composition
 from custos.licensing import decision as decision_module
 from custos.licensing.decision import Context, DecisionPoint
-from custos.licensing.model import Transition
+from custos.licensing.model import LicenceApplication, LicenceStep, Transition
+from custos.licensing.recognition import RecognitionAgreed
 from custos.licensing.recognition_service import RecognitionService
+from custos.licensing.rollout import RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
 from custos.licensing.service import LicensingService
+from custos.licensing.views import DecisionView
+from custos.passports.model import Passport
 from custos.policy.service import PolicyService
+from custos.registry.model import ModelRegistration
 from custos.registry.service import RegistryService
 from custos.store import Composition, Store
 from custos.store._tables import filings
@@ -68,18 +73,16 @@ def licence(
 ) -> str:
     """A licence applied for (by a supervisor on the holder's behalf) and, unless ``grant`` is
     None, granted with ``grant``'s terms; the scope defaults to the EU, without other limits."""
-    applied = licensing.apply(
-        {
-            "applicant_id": holder or world.deployer,
-            "model_id": model or world.model,
-            "scope": {"jurisdictions": ["EU"], **scope},
-            "term_months": term_months,
-        },
-        by=world.supervisor,
-    )
+    application = {
+        "applicant_id": holder or world.deployer,
+        "model_id": model or world.model,
+        "scope": {"jurisdictions": ["EU"], **scope},
+        "term_months": term_months,
+    }
+    applied = licensing.apply(LicenceApplication.model_validate(application), by=world.supervisor)
     if grant is not None:
-        licensing.decide(applied["id"], Transition.GRANT, grant, by=world.supervisor)
-    return str(applied["id"])
+        licensing.decide(applied.id, Transition.GRANT, LicenceStep.model_validate(grant), by=world.supervisor)
+    return applied.id
 
 
 # --- who is covered -----------------------------------------------------------------------
@@ -93,7 +96,9 @@ def test_without_a_licence_in_force_the_answer_is_no(
     assert point.decide(world.deployer, world.model, IN_SCOPE).reasons == (nothing,)
     pending = licence(licensing, world, grant=None)
     assert point.decide(world.deployer, world.model, IN_SCOPE).reasons == (nothing,)
-    licensing.decide(pending, Transition.REFUSE, {"reason": "insufficient testing"}, by=world.supervisor)
+    licensing.decide(
+        pending, Transition.REFUSE, LicenceStep(reason="insufficient testing"), by=world.supervisor
+    )
     refused = point.decide(world.deployer, world.model, IN_SCOPE)
     assert not refused.allow and refused.reasons == (nothing,) and refused.licence_id is None
 
@@ -105,7 +110,7 @@ def test_a_granted_licence_in_scope_allows(
     answer = point.decide(world.deployer, world.model, IN_SCOPE)
     assert answer.allow and answer.licence_id == granted and answer.stage is None
     assert answer.reasons == (f"licence {granted} held by the deployer covers the request",)
-    assert answer.as_dict() == {
+    assert DecisionView.model_validate(answer, from_attributes=True).model_dump(mode="json") == {
         "allow": True,
         "reasons": [f"licence {granted} held by the deployer covers the request"],
         "licence_id": granted,
@@ -143,12 +148,16 @@ def test_a_suspended_licence_denies_with_the_suspensions_reason_until_reinstated
     licensing: LicensingService, point: DecisionPoint, world: Parties
 ) -> None:
     granted = licence(licensing, world, grant={})
-    licensing.decide(granted, Transition.SUSPEND, {"reason": "stress test failed"}, by=world.supervisor)
+    licensing.decide(
+        granted, Transition.SUSPEND, LicenceStep(reason="stress test failed"), by=world.supervisor
+    )
     answer = point.decide(world.deployer, world.model, IN_SCOPE)
     assert not answer.allow and answer.reasons == (f"licence {granted}: suspended: stress test failed",)
-    licensing.decide(granted, Transition.REINSTATE, {"reason": "stress test passed"}, by=world.supervisor)
+    licensing.decide(
+        granted, Transition.REINSTATE, LicenceStep(reason="stress test passed"), by=world.supervisor
+    )
     assert point.decide(world.deployer, world.model, IN_SCOPE).allow
-    licensing.decide(granted, Transition.REVOKE, {"reason": "fraud"}, by=world.supervisor)
+    licensing.decide(granted, Transition.REVOKE, LicenceStep(reason="fraud"), by=world.supervisor)
     assert point.decide(world.deployer, world.model, IN_SCOPE).reasons == (
         f"no licence in force for model {world.model}",
     )
@@ -159,7 +168,7 @@ def test_one_licence_in_force_is_enough(
 ) -> None:
     """A suspended licence of the deployer does not stand in the way of the provider's."""
     own = licence(licensing, world, grant={})
-    licensing.decide(own, Transition.SUSPEND, {"reason": "audit overdue"}, by=world.supervisor)
+    licensing.decide(own, Transition.SUSPEND, LicenceStep(reason="audit overdue"), by=world.supervisor)
     providers = licence(licensing, world, holder=world.provider, grant={})
     answer = point.decide(world.deployer, world.model, IN_SCOPE)
     assert answer.allow and answer.licence_id == providers
@@ -227,7 +236,7 @@ def test_a_licence_answers_from_valid_from_until_the_day_before_valid_until(
     """Granted from 31 January 2028 for one month: the term ends on 29 February 2028 (a leap
     year, and no 31 February), which is the first day it no longer answers."""
     granted = licence(licensing, world, term_months=1, grant={"valid_from": "2028-01-31"})
-    assert licensing.show(world.supervisor, granted)["valid_until"] == "2028-02-29"
+    assert licensing.show(world.supervisor, granted).valid_until == date(2028, 2, 29)
     for moment, problem in [
         (datetime(2028, 1, 30, 23, 59, tzinfo=UTC), "not valid before 2028-01-31"),
         (datetime(2028, 1, 31, 0, 0, tzinfo=UTC), None),
@@ -266,9 +275,10 @@ def test_a_decision_never_allows_outside_the_licences_jurisdictions() -> None:
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(scope=st.lists(st.sampled_from(sorted(COVERED)), min_size=1, max_size=3, unique=True))
     def check(scope: list[str]) -> None:
-        model = registry.register_model({"name": "M", "provider_id": world.provider}, by=world.supervisor)[
-            "id"
-        ]
+        model = registry.register_model(
+            ModelRegistration.model_validate({"name": "M", "provider_id": world.provider}),
+            by=world.supervisor,
+        ).id
         licence(licensing, world, model=model, grant={}, jurisdictions=scope)
         for place in PLACES:
             answer = point.decide(world.deployer, model, Context(place, "finance", 10))
@@ -287,7 +297,7 @@ def rollout(
     store: Store, world: Parties, licence_id: str, *stages: dict[str, Any], group: str | None = None
 ) -> None:
     plan: dict[str, Any] = {"stages": list(stages), **({"group": group} if group else {})}
-    RolloutService(store).plan(licence_id, plan, by=world.supervisor)
+    RolloutService(store).plan(licence_id, RolloutPlanned.model_validate(plan), by=world.supervisor)
 
 
 @pytest.mark.parametrize(("group", "key", "bucket"), [("gr1", "123", 73), ("groupX", "999", 25)])
@@ -393,17 +403,17 @@ def test_an_agreement_lets_a_licence_valid_elsewhere_answer(
     in_britain = Context("GB", "finance", 100)
     refusal = f"licence {granted}: jurisdiction GB is outside ['US-CA'], and no agreement there recognises it"
     assert point.decide(world.deployer, world.model, in_britain).reasons == (refusal,)
-    agreement = RecognitionService(store).agree(
-        {
-            "recognising": "GB",
-            "recognised": "US-CA",
-            "sectors": ["finance"],
-            "extra_conditions": [
-                {"id": "uk-contact", "description": "A UK point of contact", "evidence": "contact.filed"}
-            ],
-        },
-        by=world.supervisor,
-    )["id"]
+    terms = {
+        "recognising": "GB",
+        "recognised": "US-CA",
+        "sectors": ["finance"],
+        "extra_conditions": [
+            {"id": "uk-contact", "description": "A UK point of contact", "evidence": "contact.filed"}
+        ],
+    }
+    agreement = (
+        RecognitionService(store).agree(RecognitionAgreed.model_validate(terms), by=world.supervisor).id
+    )
     answer = point.decide(world.deployer, world.model, in_britain)
     assert answer.allow and answer.licence_id == granted
     assert answer.reasons == (
@@ -433,7 +443,9 @@ def test_an_agreement_of_the_eu_recognises_in_every_member_state(
     """The EU recognising US licences: a US-wide licence, valid in California too, answers in
     Italy; a licence of a region the agreement does not name does not."""
     licence(licensing, world, grant={}, jurisdictions=["US"])
-    RecognitionService(store).agree({"recognising": "EU", "recognised": "US-CA"}, by=world.supervisor)
+    RecognitionService(store).agree(
+        RecognitionAgreed(recognising="EU", recognised="US-CA"), by=world.supervisor
+    )
     assert point.decide(world.deployer, world.model, Context("IT", "finance", 10)).allow
     assert not point.decide(world.deployer, world.model, Context("CH", "finance", 10)).allow
 
@@ -482,14 +494,14 @@ def test_an_allow_lists_the_models_open_obligations(
     policy.load(PACK, origin="unit-pack.yaml", by=world.supervisor)
     RegistryService(store).file_passport(
         world.model,
-        {"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}},
+        Passport.model_validate({"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}}),
         by=world.supervisor,
     )
     licence(licensing, world, grant={})
     point = DecisionPoint(store, refresh_interval=1.0)
     answer = point.decide(world.deployer, world.model, IN_SCOPE)
     assert answer.allow and answer.obligations == ("unit-pack/big-model/assess", "unit-pack/big-model/notify")
-    (notify,) = [o["id"] for o in policy.obligations(world.supervisor) if o["key"].endswith("/notify")]
+    (notify,) = [o.id for o in policy.obligations(world.supervisor) if o.key.endswith("/notify")]
     policy.waive(notify, "notified by letter", by=world.supervisor)
     clock.now += 1.5
     assert point.decide(world.deployer, world.model, IN_SCOPE).obligations == ("unit-pack/big-model/assess",)
@@ -501,7 +513,7 @@ def test_a_model_below_every_threshold_has_no_obligations_listed(
     PolicyService(store).load(PACK, origin="unit-pack.yaml", by=world.supervisor)
     RegistryService(store).file_passport(
         world.model,
-        {"provenance": {"source": "manual"}, "compute": {"training_flop": 5e24}},
+        Passport.model_validate({"provenance": {"source": "manual"}, "compute": {"training_flop": 5e24}}),
         by=world.supervisor,
     )
     licence(licensing, world, grant={})
@@ -533,7 +545,7 @@ def test_a_licence_filing_in_this_process_is_answered_at_once(
     assert not point.decide(world.deployer, world.model, IN_SCOPE).allow
     granted = licence(licensing, world, grant={})
     assert point.decide(world.deployer, world.model, IN_SCOPE).allow
-    licensing.decide(granted, Transition.SUSPEND, {"reason": "breach"}, by=world.supervisor)
+    licensing.decide(granted, Transition.SUSPEND, LicenceStep(reason="breach"), by=world.supervisor)
     assert not point.decide(world.deployer, world.model, IN_SCOPE).allow
 
 

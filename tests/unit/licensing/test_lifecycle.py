@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from custos.core import Conflict
-from custos.licensing.model import LIFECYCLE, LicenceStatus, Transition
+from custos.licensing.model import LIFECYCLE, LicenceStatus, LicenceStep, Transition
 from tests.store.test_registry import SUPERVISOR
 from tests.unit.licensing.world import applied_licence
 
@@ -38,18 +38,18 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(transition=st.sampled_from(list(Transition)))
     def attempt(self, transition: Transition) -> None:
         allowed = LIFECYCLE[self.expected]
-        content = {} if transition is Transition.GRANT else {"reason": "because"}
+        content = LicenceStep() if transition is Transition.GRANT else LicenceStep(reason="because")
         if transition not in allowed:
             with pytest.raises(Conflict):
                 self.service.decide(self.licence, transition, content, by=SUPERVISOR)
             return
         result = self.service.decide(self.licence, transition, content, by=SUPERVISOR)
         self.expected = allowed[transition]
-        assert result["status"] == self.expected.value
+        assert result.status == self.expected.value
 
     @invariant()
     def the_view_agrees(self) -> None:
-        assert self.service.show(SUPERVISOR, self.licence)["status"] == self.expected.value
+        assert self.service.show(SUPERVISOR, self.licence).status == self.expected.value
 
     def teardown(self) -> None:
         self.store.verify()

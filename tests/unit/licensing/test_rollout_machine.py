@@ -11,8 +11,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from custos.core import Conflict
 from custos.licensing.decision import Context, DecisionPoint
-from custos.licensing.model import Transition
-from custos.licensing.rollout import included
+from custos.licensing.model import LicenceStep, Transition
+from custos.licensing.rollout import RolloutPlanned, included
 from custos.licensing.rollout_service import RolloutService
 from tests.store.test_registry import SUPERVISOR
 from tests.unit.licensing.world import applied_licence
@@ -24,7 +24,7 @@ class Rollout(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.world = applied_licence()
-        self.world.licensing.decide(self.world.licence, Transition.GRANT, {}, by=SUPERVISOR)
+        self.world.licensing.decide(self.world.licence, Transition.GRANT, LicenceStep(), by=SUPERVISOR)
         self.rollouts = RolloutService(self.world.store)
         self.point = DecisionPoint(self.world.store)
         self.shares: list[int] = []
@@ -36,7 +36,9 @@ class Rollout(RuleBasedStateMachine):
             {"name": f"stage-{i}", "percentage": p, "gates": {"no_serious_incident": False}}
             for i, p in enumerate(shares)
         ]
-        self.rollouts.plan(self.world.licence, {"stages": stages}, by=SUPERVISOR)
+        self.rollouts.plan(
+            self.world.licence, RolloutPlanned.model_validate({"stages": stages}), by=SUPERVISOR
+        )
         self.shares = shares
 
     def admitted(self) -> set[str]:
@@ -54,7 +56,7 @@ class Rollout(RuleBasedStateMachine):
                 self.rollouts.promote(self.world.licence, "go", by=SUPERVISOR)
             return
         before = self.admitted()
-        self.stage = self.rollouts.promote(self.world.licence, "go", by=SUPERVISOR)["stage"]
+        self.stage = self.rollouts.promote(self.world.licence, "go", by=SUPERVISOR).stage
         assert before <= self.admitted()
 
     @rule(to=st.integers(0, 4))
@@ -63,19 +65,19 @@ class Rollout(RuleBasedStateMachine):
             with pytest.raises(Conflict, match="earlier stage"):
                 self.rollouts.rollback(self.world.licence, to, "back", by=SUPERVISOR)
             return
-        self.stage = self.rollouts.rollback(self.world.licence, to, "back", by=SUPERVISOR)["stage"]
+        self.stage = self.rollouts.rollback(self.world.licence, to, "back", by=SUPERVISOR).stage
         assert self.stage == to
 
     @rule()
     def hold(self) -> None:
-        assert self.rollouts.hold(self.world.licence, "wait", by=SUPERVISOR)["stage"] == self.stage
+        assert self.rollouts.hold(self.world.licence, "wait", by=SUPERVISOR).stage == self.stage
 
     @invariant()
     def the_stage_admits_exactly_its_share(self) -> None:
         if not self.shares:
             return
         share = self.shares[self.stage]
-        assert self.rollouts.status(self.world.licence)["percentage"] == share
+        assert self.rollouts.status(self.world.licence).percentage == share
         assert self.admitted() == {k for k in SUBJECTS if included(self.world.licence, k, share)}
 
     def teardown(self) -> None:

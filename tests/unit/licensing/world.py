@@ -6,7 +6,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from custos.licensing.model import LicenceApplication
 from custos.licensing.service import LicensingService
+from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store
 from tests.installations import sqlite_installation
@@ -27,16 +29,15 @@ def applied_licence() -> World:
     home = Path(tempfile.mkdtemp())
     store = sqlite_installation(home)
     registry = RegistryService(store)
-    org = registry.register_organisation({"name": "Lab", "jurisdiction": "FR"}, by=SUPERVISOR)
-    model = registry.register_model({"name": "M", "provider_id": org["id"]}, by=SUPERVISOR)
-    licensing = LicensingService(store)
-    licence = licensing.apply(
-        {
-            "applicant_id": org["id"],
-            "model_id": model["id"],
-            "scope": {"jurisdictions": ["FR"]},
-            "term_months": 6,
-        },
-        by=SUPERVISOR,
+    org = registry.register_organisation(
+        OrganisationRegistered.model_validate({"name": "Lab", "jurisdiction": "FR"}), by=SUPERVISOR
     )
-    return World(store, licensing, org["id"], model["id"], licence["id"])
+    model = registry.register_model(
+        ModelRegistration.model_validate({"name": "M", "provider_id": org.id}), by=SUPERVISOR
+    )
+    licensing = LicensingService(store)
+    application = LicenceApplication.model_validate(
+        {"applicant_id": org.id, "model_id": model.id, "scope": {"jurisdictions": ["FR"]}, "term_months": 6}
+    )
+    licence = licensing.apply(application, by=SUPERVISOR)
+    return World(store, licensing, org.id, model.id, licence.id)

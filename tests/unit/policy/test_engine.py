@@ -26,6 +26,7 @@ from custos.access.filer import file_as
 from custos.core.clock import FixedClock
 from custos.core.errors import NotFound
 from custos.filings import Filing
+from custos.passports.model import Passport
 from custos.policy.engine import EngineRun, PolicyEngine, active_packs, closing_filing, compiled
 from custos.policy.model import OBLIGATION_DISCHARGED, OBLIGATION_WAIVED, PACK_LOADED
 from custos.policy.reconcile import ENGINE
@@ -65,7 +66,7 @@ def activate(store: Store, world: Parties, text: str, version: str = "1.0.0") ->
 def passport(store: Store, world: Parties, flop: float) -> None:
     RegistryService(store).file_passport(
         world.model,
-        {"provenance": {"source": "manual"}, "compute": {"training_flop": flop}},
+        Passport.model_validate({"provenance": {"source": "manual"}, "compute": {"training_flop": flop}}),
         by=world.supervisor,
     )
 

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
+from custos.passports.model import Passport
 from custos.policy.subjects import Computes, Subject, deployment_subjects, model_subjects
+from custos.registry.model import DeploymentRegistration
 from custos.registry.service import RegistryService
 from custos.store import Store
 from tests.unit.registry.world import Parties
@@ -27,7 +29,9 @@ H100_PEAK = 9.894e14
 
 def passport(store: Store, world: Parties, compute: dict[str, Any]) -> None:
     RegistryService(store).file_passport(
-        world.model, {"provenance": {"source": "manual"}, "compute": compute}, by=world.supervisor
+        world.model,
+        Passport.model_validate({"provenance": {"source": "manual"}, "compute": compute}),
+        by=world.supervisor,
     )
 
 
@@ -46,17 +50,21 @@ def figures(store: Store, world: Parties) -> dict[str, dict[str, Any]]:
 
 def deploy(store: Store, world: Parties, name: str) -> str:
     return str(
-        RegistryService(store).register_deployment(
-            {
-                "name": name,
-                "deployer_id": world.deployer,
-                "model_id": world.model,
-                "jurisdictions": ["DE"],
-                "sector": "finance",
-                "start_date": "2026-06-01",
-            },
+        RegistryService(store)
+        .register_deployment(
+            DeploymentRegistration.model_validate(
+                {
+                    "name": name,
+                    "deployer_id": world.deployer,
+                    "model_id": world.model,
+                    "jurisdictions": ["DE"],
+                    "sector": "finance",
+                    "start_date": "2026-06-01",
+                }
+            ),
             by=world.supervisor,
-        )["id"]
+        )
+        .id
     )
 
 

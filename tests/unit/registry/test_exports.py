@@ -22,11 +22,13 @@ from custos.core.settings import Settings
 from custos.filings import Visibility
 from custos.passports.cyclonedx import MEDIA_TYPE as CYCLONEDX
 from custos.passports.cyclonedx import parse_cyclonedx, schema_problems
+from custos.passports.model import Passport
 from custos.passports.records import Parsed
 from custos.passports.spdx import MEDIA_TYPE as SPDX
 from custos.passports.spdx import parse_spdx
 from custos.registry.exports import export_model
 from custos.registry.importers import import_text
+from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store
 from tests.unit.registry.world import Parties, acting, installation
@@ -65,9 +67,13 @@ def registry(installed: tuple[Store, Parties]) -> RegistryService:
 @pytest.fixture
 def atlas(registry: RegistryService, world: Parties) -> str:
     """A model with a passport whose compute and energy are the provider's (the default)."""
-    model = registry.register_model({**MODEL, "provider_id": world.provider}, by=world.supervisor)
-    registry.file_passport(model["id"], {**PUBLIC_SECTIONS, **OWNER_SECTIONS}, by=world.provider_actor)
-    return str(model["id"])
+    model = registry.register_model(
+        ModelRegistration.model_validate({**MODEL, "provider_id": world.provider}), by=world.supervisor
+    )
+    registry.file_passport(
+        model.id, Passport.model_validate({**PUBLIC_SECTIONS, **OWNER_SECTIONS}), by=world.provider_actor
+    )
+    return str(model.id)
 
 
 def read_back(fmt: str, text: str) -> Any:
@@ -129,15 +135,17 @@ def test_an_export_imports_into_another_registry_as_the_same_model(
 @pytest.mark.parametrize("fmt", READERS)
 def test_a_base_model_is_exported_by_name(registry: RegistryService, world: Parties, fmt: str) -> None:
     tuned = registry.register_model(
-        {
-            "name": "Frontier-tuned",
-            "provider_id": world.provider,
-            "base_model_id": world.model,
-            "lineage": "finetune",
-        },
+        ModelRegistration.model_validate(
+            {
+                "name": "Frontier-tuned",
+                "provider_id": world.provider,
+                "base_model_id": world.model,
+                "lineage": "finetune",
+            }
+        ),
         by=world.supervisor,
     )
-    record = read_back(fmt, export_model(registry, PUBLIC, tuned["id"], fmt)[0])
+    record = read_back(fmt, export_model(registry, PUBLIC, tuned.id, fmt)[0])
     assert record.base_model_name == "Frontier"
 
 
@@ -146,27 +154,29 @@ def test_names_the_reader_may_not_see_are_withheld_by_id(
     registry: RegistryService, world: Parties, fmt: str
 ) -> None:
     quiet = registry.register_organisation(
-        {"name": "Quiet Labs", "jurisdiction": "NL", "country": "NL"},
+        OrganisationRegistered.model_validate({"name": "Quiet Labs", "jurisdiction": "NL", "country": "NL"}),
         by=world.supervisor,
         visibility={"name": Visibility.SUPERVISORS},
     )
     model = registry.register_model(
-        {"name": "Codename", "provider_id": quiet["id"]},
+        ModelRegistration.model_validate({"name": "Codename", "provider_id": quiet.id}),
         by=world.supervisor,
         visibility={"name": Visibility.OWNER},
     )
-    registry.file_passport(model["id"], {"provenance": {"source": "manual"}}, by=world.supervisor)
-    text, _ = export_model(registry, PUBLIC, model["id"], fmt)
+    registry.file_passport(
+        model.id, Passport.model_validate({"provenance": {"source": "manual"}}), by=world.supervisor
+    )
+    text, _ = export_model(registry, PUBLIC, model.id, fmt)
     record = read_back(fmt, text)
-    assert record.model["name"] == f"withheld (model {model['id']})"
-    assert [o.name for o in record.organisations] == [f"withheld (organisation {quiet['id']})"]
+    assert record.model["name"] == f"withheld (model {model.id})"
+    assert [o.name for o in record.organisations] == [f"withheld (organisation {quiet.id})"]
     assert "Codename" not in text and "Quiet Labs" not in text
-    insider = acting(Role.PROVIDER, quiet["id"], "NL")
-    inside = read_back(fmt, export_model(registry, insider, model["id"], fmt)[0])
+    insider = acting(Role.PROVIDER, quiet.id, "NL")
+    inside = read_back(fmt, export_model(registry, insider, model.id, fmt)[0])
     assert (
         inside.model["name"] == "Codename"
     )  # the owner reads its model's name, not the supervisors-only one
-    assert [o.name for o in inside.organisations] == [f"withheld (organisation {quiet['id']})"]
+    assert [o.name for o in inside.organisations] == [f"withheld (organisation {quiet.id})"]
 
 
 @pytest.mark.parametrize("fmt", READERS)
@@ -174,11 +184,11 @@ def test_a_model_whose_provider_is_withheld_still_exports(
     registry: RegistryService, world: Parties, fmt: str
 ) -> None:
     model = registry.register_model(
-        {"name": "Unattributed", "provider_id": world.provider},
+        ModelRegistration.model_validate({"name": "Unattributed", "provider_id": world.provider}),
         by=world.supervisor,
         visibility={"provider_id": Visibility.SUPERVISORS},
     )
-    text, _ = export_model(registry, PUBLIC, model["id"], fmt)
+    text, _ = export_model(registry, PUBLIC, model.id, fmt)
     assert world.provider not in text and "Lab SA" not in text
     assert read_back(fmt, text).model["name"] == "Unattributed"
 

@@ -28,8 +28,9 @@ from custos.passports.model import Compute
 from custos.passports.records import ImportItem, OrganisationRef, Parsed
 from custos.registry.importers import import_shipped, import_text, shipped
 from custos.registry.imports import import_parsed
+from custos.registry.model import ModelRegistration
 from custos.registry.service import RegistryService
-from custos.registry.views import ModelSummary
+from custos.registry.views import ImportSummary, ModelSummary
 from custos.store import Store
 from custos.store.registry_views import ModelQuery, PageRequest
 from tests.unit.registry.world import Parties, acting, log_size, throwaway
@@ -118,6 +119,7 @@ def test_the_epoch_sample_is_filed_with_the_tables_own_figures(
     Typhoon each have two rows; Boltz-2 names four developers, Apriel Nemotron two)."""
     before = registry.models(world.supervisor).total
     report = import_text(registry, "epoch", sample(), by=world.supervisor, origin="sample.csv")
+    assert isinstance(report, ImportSummary) and report.imported_models == len(report.models)
     assert (report.records, len(report.models), report.organisations_created) == (12, 12, 13)
     assert report.skipped == [] and {m["action"] for m in report.models} == {"registered"}
     assert registry.models(world.supervisor).total == before + 12
@@ -328,8 +330,12 @@ def test_unknown_formats_and_unshipped_documents_are_refused(
 def test_base_models_are_linked_by_a_unique_name(registry: RegistryService, world: Parties) -> None:
     """A base model named in the same import or already registered (once) is linked by id; a
     name no model bears, or several do, is kept as a name with a note saying why."""
-    registry.register_model({"name": "Twin", "provider_id": world.provider}, by=world.supervisor)
-    registry.register_model({"name": "Twin", "provider_id": world.rival}, by=world.supervisor)
+    registry.register_model(
+        ModelRegistration.model_validate({"name": "Twin", "provider_id": world.provider}), by=world.supervisor
+    )
+    registry.register_model(
+        ModelRegistration.model_validate({"name": "Twin", "provider_id": world.rival}), by=world.supervisor
+    )
     items = [
         item("Base", "Lab SA"),
         ImportItem(

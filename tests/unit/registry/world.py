@@ -25,6 +25,7 @@ from custos.access.service import operator
 from custos.core.clock import Clock, FixedClock
 from custos.core.settings import Settings
 from custos.installation import composition, create_installation
+from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store, ledger_sql
 from tests.conftest import TEST_NOW
@@ -73,16 +74,27 @@ def _register(store: Store) -> Parties:
     supervisor = operator(store)
     registry = RegistryService(store)
     provider = registry.register_organisation(
-        {"name": "Lab SA", "jurisdiction": "FR", "country": "FR", "kinds": ["model_provider"]}, by=supervisor
+        OrganisationRegistered.model_validate(
+            {"name": "Lab SA", "jurisdiction": "FR", "country": "FR", "kinds": ["model_provider"]}
+        ),
+        by=supervisor,
     )
     deployer = registry.register_organisation(
-        {"name": "Bank AG", "jurisdiction": "DE", "country": "DE", "kinds": ["deployer"]}, by=supervisor
+        OrganisationRegistered.model_validate(
+            {"name": "Bank AG", "jurisdiction": "DE", "country": "DE", "kinds": ["deployer"]}
+        ),
+        by=supervisor,
     )
     rival = registry.register_organisation(
-        {"name": "Rival SpA", "jurisdiction": "IT", "country": "IT", "kinds": ["deployer"]}, by=supervisor
+        OrganisationRegistered.model_validate(
+            {"name": "Rival SpA", "jurisdiction": "IT", "country": "IT", "kinds": ["deployer"]}
+        ),
+        by=supervisor,
     )
-    model = registry.register_model({"name": "Frontier", "provider_id": provider["id"]}, by=supervisor)
-    return Parties(supervisor, provider["id"], deployer["id"], rival["id"], model["id"])
+    model = registry.register_model(
+        ModelRegistration.model_validate({"name": "Frontier", "provider_id": provider.id}), by=supervisor
+    )
+    return Parties(supervisor, provider.id, deployer.id, rival.id, model.id)
 
 
 def _settings(root: Path) -> Settings:

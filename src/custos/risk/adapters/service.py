@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+from pydantic import JsonValue
+
 from custos.access.filer import file_as
 from custos.access.model import OPERATOR_ID, Principal
 from custos.core.errors import Forbidden, InvalidInput, NotFound
@@ -33,7 +36,7 @@ from custos.risk.adapters.network_files import MANIFEST, read_columns
 from custos.risk.adapters.network_registry import registry_columns
 from custos.risk.adapters.report import linchpin_names
 from custos.risk.adapters.runs import RunDirectory, list_runs, run_directory
-from custos.risk.adapters.scenario_files import EXAMPLES, read_examples, shipped_examples
+from custos.risk.adapters.scenario_files import EXAMPLES, read_examples, scenario_network, shipped_examples
 from custos.risk.adapters.scenario_yaml import load_scenario_lines, located
 from custos.risk.adapters.worker import RunFailed, produce, produce_isolated, record_failure
 from custos.risk.engine import chart_specs
@@ -44,7 +47,14 @@ from custos.risk.engine.network_build import assemble
 from custos.risk.engine.plan import compile_plan
 from custos.risk.engine.scenario import Scenario
 from custos.risk.engine.stress_test import ENGINE_VERSION
-from custos.risk.filings import STRESS_TEST_COMPLETED, STRESS_TEST_PARTICIPATED
+from custos.risk.filings import (
+    STRESS_TEST_COMPLETED,
+    STRESS_TEST_PARTICIPATED,
+    StressTestCompleted,
+    StressTestParticipated,
+)
+from custos.risk.requests import RunRequest
+from custos.risk.views import ExampleView, NetworkListing, RunResults, RunStatus
 from custos.store import Store
 from custos.store import registry_views as rv
 
@@ -60,7 +70,8 @@ class Submission:
     network: Network
 
 
-def headline(metrics: dict[str, Any]) -> dict[str, Any]:
+def _headline(metrics: dict[str, Any]) -> dict[str, JsonValue]:
+    """What a run's status and filing show of its results (a :class:`custos.risk.views.Headline`)."""
     system = metrics["system"]
     return {
         "expected_loss": system["expected_loss"],
@@ -79,14 +90,16 @@ class RiskService:
 
     # Networks -----------------------------------------------------------------------------------
 
-    def networks(self) -> list[dict[str, str]]:
+    def networks(self) -> list[NetworkListing]:
         """The named networks a run may use: the shipped sample, and those under ``<home>/networks``."""
-        found = [{"name": "registry", "source": "the registry's deployments, no financial layer"}]
-        found.append({"name": "sample", "source": "shipped example (sample-network)"})
+        found = [
+            NetworkListing(name="registry", source="the registry's deployments, no financial layer"),
+            NetworkListing(name="sample", source="shipped example (sample-network)"),
+        ]
         local = self.store.settings.home / "networks"
         if local.is_dir():
             found += [
-                {"name": entry.name, "source": str(entry)}
+                NetworkListing(name=entry.name, source=str(entry))
                 for entry in sorted(local.iterdir())
                 if NETWORK_NAME.match(entry.name) and (entry / MANIFEST).is_file()
             ]
@@ -101,26 +114,26 @@ class RiskService:
         directory = self.store.settings.home / "networks" / name
         if not NETWORK_NAME.match(name) or not (directory / MANIFEST).is_file():
             raise NotFound(
-                f"no network named {name!r}", evidence={"networks": [n["name"] for n in self.networks()]}
+                f"no network named {name!r}", evidence={"networks": [n.name for n in self.networks()]}
             )
         return directory
 
-    def examples(self) -> list[dict[str, str]]:
+    def examples(self) -> list[ExampleView]:
         """Scenarios to start from, each with the network it was written for: the one it names,
         else the registry for the shipped ones and its folder's network for those in
         ``<home>/networks/<name>/scenarios/``."""
         found = [(example, "registry") for example in shipped_examples()]
         for network in self.networks():
-            folder = self.store.settings.home / "networks" / network["name"] / "scenarios"
-            found += [(example, network["name"]) for example in read_examples(folder)]
+            folder = self.store.settings.home / "networks" / network.name / "scenarios"
+            found += [(example, network.name) for example in read_examples(folder)]
         return [
-            {
-                "name": example.title,
-                "example": example.name,
-                "network": example.network or folder_network,
-                "description": example.description,
-                "text": example.text,
-            }
+            ExampleView(
+                name=example.title,
+                example=example.name,
+                network=example.network or folder_network,
+                description=example.description,
+                text=example.text,
+            )
             for example, folder_network in found
         ]
 
@@ -140,18 +153,23 @@ class RiskService:
 
     def submit(
         self,
-        scenario_text: str,
-        directory: Path | None,
+        request: RunRequest,
         *,
         by: Principal,
-        origin: str,
+        origin: str = "scenario",
+        folder: Path | None = None,
         max_draws: int | None = None,
     ) -> Submission:
         """Validate the scenario against the network (and, when given, ``max_draws``: what a run
-        started over HTTP may ask) and open the run's directory."""
+        started over HTTP may ask) and open the run's directory.
+
+        ``origin`` names the scenario in errors. ``folder`` is the folder of the scenario's file
+        when it is read on this machine (the command line): only then may the scenario, or the
+        request, name its network by path rather than by name."""
         if not by.sees_everything:
             raise Forbidden("only supervisors run stress tests")
-        scenario, lines = load_scenario_lines(scenario_text, origin)
+        directory = self._network_of(request, origin, folder)
+        scenario, lines = load_scenario_lines(request.scenario, origin)
         network = self.load_network(directory)
         try:
             if max_draws is not None and scenario.draws > max_draws:
@@ -166,7 +184,7 @@ class RiskService:
             raise located(error, lines, origin) from error
         run = RunDirectory(self.root, new_id())
         run.create(
-            scenario_text,
+            request.scenario,
             {
                 "id": run.run_id,
                 "scenario": scenario.name,
@@ -182,6 +200,16 @@ class RiskService:
         )
         return Submission(run, scenario, network)
 
+    def _network_of(self, request: RunRequest, origin: str, folder: Path | None) -> Path | None:
+        """The directory of the network a request names (None for the registry's): the request's,
+        else the one its scenario names, else the registry's."""
+        reference = request.network
+        if reference is None:
+            return scenario_network(request.scenario, origin, folder, self.network_directory)
+        if folder is not None and ("/" in reference or Path(reference).is_dir()):
+            return Path(reference)
+        return self.network_directory(reference)
+
     def execute(
         self,
         submission: Submission,
@@ -190,7 +218,7 @@ class RiskService:
         scheduler: str | None = None,
         progress: Callable[[int, int], None] | None = None,
         memory_limit: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> RunStatus:
         """Run, write the results, file the run; a failure is recorded in the run's status. With a
         ``memory_limit`` (bytes of data) the run computes in a worker process of its own,
         which reports progress through the run's status rather than to ``progress``."""
@@ -215,28 +243,29 @@ class RiskService:
         except Exception as error:
             record_failure(run, error)
             raise
-        return run.update(
+        done = run.update(
             state="done",
             filing_id=filing_id,
             finished_at=self.store.clock.now().isoformat(),
-            headline=headline(metrics),
+            headline=_headline(metrics),
         )
+        return RunStatus.model_validate(done)
 
     def _file(self, submission: Submission, metrics: dict[str, Any], results: bytes, by: Principal) -> str:
         scenario = submission.scenario
-        content = {
-            "run_id": submission.run.run_id,
-            "scenario": scenario.name,
-            "scenario_digest": scenario_digest(scenario),
-            "network_digest": network_digest(submission.network),
-            "network": submission.network.summary(),
-            "results_digest": "sha256:" + hashlib.sha256(results).hexdigest(),
-            "seed": scenario.seed,
-            "draws": scenario.draws,
-            "engine": ENGINE_VERSION,
-            "contagion_model": scenario.contagion.model.value,
-            "headline": headline(metrics),
-        }
+        content = StressTestCompleted(
+            run_id=submission.run.run_id,
+            scenario=scenario.name,
+            scenario_digest=scenario_digest(scenario),
+            network_digest=network_digest(submission.network),
+            network=dict(submission.network.summary()),
+            results_digest="sha256:" + hashlib.sha256(results).hexdigest(),
+            seed=scenario.seed,
+            draws=scenario.draws,
+            engine=ENGINE_VERSION,
+            contagion_model=scenario.contagion.model.value,
+            headline=_headline(metrics),
+        )
         with self.store.transaction() as uow:
             filing = file_as(
                 by,
@@ -252,15 +281,15 @@ class RiskService:
                 file_as(
                     by,
                     STRESS_TEST_PARTICIPATED,
-                    {
-                        "run_id": submission.run.run_id,
-                        "run_filing_id": filing.id,
-                        "currency": submission.network.currency,
-                        **{
-                            key: row[key]
-                            for key in ("expected_loss", "capital", "premium", "pool_contribution")
-                        },
-                    },
+                    StressTestParticipated(
+                        run_id=submission.run.run_id,
+                        run_filing_id=filing.id,
+                        currency=submission.network.currency,
+                        expected_loss=row["expected_loss"],
+                        capital=row["capital"],
+                        premium=row["premium"],
+                        pool_contribution=row["pool_contribution"],
+                    ),
                     owner=deployers[row["id"]],
                     subject=row["id"],
                     clock=self.store.clock,
@@ -271,20 +300,24 @@ class RiskService:
             uow.file(filing, *parts)
         return filing.id
 
-    def runs(self) -> list[dict[str, Any]]:
-        return list_runs(self.root)
+    def runs(self) -> list[RunStatus]:
+        """Every run's status, newest first."""
+        return [RunStatus.model_validate(status) for status in list_runs(self.root)]
 
-    def status(self, run_id: str) -> dict[str, Any]:
-        return run_directory(self.root, run_id).status()
+    def status(self, run_id: str) -> RunStatus:
+        return RunStatus.model_validate(run_directory(self.root, run_id).status())
 
-    def results(self, run_id: str) -> dict[str, Any]:
-        return run_directory(self.root, run_id).results()
+    def results(self, run_id: str) -> RunResults:
+        return RunResults.model_validate(run_directory(self.root, run_id).results())
 
     def file(self, run_id: str, name: str) -> Path:
         return run_directory(self.root, run_id).file(name)
 
-    def chart(self, run_id: str, name: str) -> dict[str, Any]:
-        """One of a finished run's charts as a Vega-Lite specification, drawn from its results files."""
+    def chart(self, run_id: str, name: str) -> dict[str, JsonValue]:
+        """One of a finished run's charts as a Vega-Lite specification, drawn from its results
+        files: free-form JSON (the engine builds it with numpy's numbers, made plain here)."""
         run = run_directory(self.root, run_id)
         losses = run.losses() if name in ("loss-distribution", "exceedance") else None
-        return chart_specs.chart(name, run.results(), losses)
+        spec = chart_specs.chart(name, run.results(), losses)
+        plain: dict[str, JsonValue] = orjson.loads(orjson.dumps(spec, option=orjson.OPT_SERIALIZE_NUMPY))
+        return plain

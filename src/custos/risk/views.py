@@ -1,0 +1,188 @@
+"""Stress-test runs as a reader receives them: the networks and example scenarios to start from, a
+run's status with its headline figures, and its results.
+
+These are what :class:`custos.risk.adapters.service.RiskService` returns and the API's response
+models. They are read from the run's own files (``status.json`` and ``results.json``, whose format
+they leave as it is), so they name the fields those files have always held and keep any other
+(``extra="allow"``): a run written by an older or newer engine still loads. A field a run does not
+have yet (its results before it finished, its error unless it failed) is absent, never null: the
+API and the command line serialise these with ``exclude_unset``. They live beside the engine,
+not in it, which computes with plain arrays and mappings.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from custos.registry.views import Moment
+
+#: Where a run is: waiting for the runner, drawing its chunks, finished and filed, or failed.
+RunState = Literal["queued", "running", "done", "failed"]
+#: Figures by confidence level, keyed as the scenario writes the level ("0.99").
+ByLevel = dict[str, float]
+
+
+class _Read(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class NetworkListing(_Read):
+    """A network a run may use."""
+
+    name: str = Field(description="What a run names it by (registry, sample, or one under <home>/networks).")
+    source: str = Field(description="Where its layers come from.")
+
+
+class ExampleView(_Read):
+    """A scenario to start from, with the network it was written for."""
+
+    name: str = Field(description="The scenario's title.")
+    example: str = Field(description="The file's stem.")
+    network: str
+    description: str
+    text: str = Field(description="The scenario, as YAML text.")
+
+
+class NetworkSummary(_Read):
+    """The size of the network a run ran on, and the currency its amounts are in."""
+
+    name: str
+    currency: str
+    providers: int
+    models: int
+    deployments: int
+    institutions: int
+    exposures: int = Field(description="Interbank liabilities.")
+
+
+class Runner(_Read):
+    """The process running a run, so that its death can be told."""
+
+    host: str
+    pid: int
+    process: str | None = None
+
+
+class Headline(_Read):
+    """A finished run's headline figures, in its network's currency."""
+
+    expected_loss: float
+    value_at_risk: ByLevel
+    expected_shortfall: ByLevel
+    expected_defaults: float
+    pool: float = Field(description="The pool's size: the value at risk at the pool's quantile.")
+    linchpins: tuple[str, ...] = Field(description="The uninsurable linchpins, by name.")
+
+
+class RunStatus(_Read):
+    """A run's progress, and its headline figures and filing when it is done."""
+
+    id: str
+    scenario: str
+    state: RunState
+    chunks_done: int
+    chunks: int
+    draws: int
+    network: NetworkSummary
+    notes: tuple[str, ...]
+    requested_by: str
+    submitted_at: Moment
+    runner: Runner | None = None
+    started_at: Moment | None = None
+    filing_id: str | None = Field(None, description="The run's stress_test.completed filing.")
+    finished_at: Moment | None = None
+    headline: Headline | None = None
+    error: str | None = Field(None, description="Why it failed.")
+    evidence: dict[str, JsonValue] | None = None
+    trace: str | None = Field(None, description="Where a failure that is a bug happened.")
+
+
+class SystemMetrics(_Read):
+    """The system's losses over every draw."""
+
+    draws: int
+    expected_loss: float
+    standard_deviation: float
+    max_loss: float
+    expected_direct_loss: float
+    expected_real_economy_loss: float
+    value_at_risk: ByLevel
+    expected_shortfall: ByLevel
+    expected_defaults: float
+    probability_of_defaults: dict[str, float] = Field(
+        description="The probability of at least this many defaults, by count."
+    )
+
+
+class Pool(_Read):
+    quantile: float
+    size: float
+
+
+class _Buffers(_Read):
+    """What an entity must hold: its expected loss, Euler capital, premium and pool contribution."""
+
+    id: str
+    expected_loss: float
+    capital: float
+    premium: float
+    pool_contribution: float
+
+
+class InstitutionResult(_Buffers):
+    name: str
+    sector: str
+    equity: float
+    default_probability: float
+
+
+class DeploymentResult(_Buffers):
+    name: str
+    owner: str
+    model: str
+
+
+class ProviderResult(_Read):
+    """A compute provider's or model's systemic importance."""
+
+    id: str
+    name: str
+    layer: Literal["compute", "model"]
+    failure_probability: float
+    failures: int
+    expected_loss_given_failure: float | None
+    expected_shortfall_contribution: float
+    loss_alone: float
+    uninsurable_linchpin: bool
+
+
+class Convergence(_Read):
+    """How far the contagion's fixed point got in its worst draw."""
+
+    iterations: int
+    residual: float
+    tolerance: float
+    max_iterations: int
+
+
+class RunResults(_Read):
+    """Every figure of a finished run (``results.json``)."""
+
+    engine: str
+    scenario: str
+    seed: int
+    contagion: dict[str, JsonValue] = Field(description="The scenario's contagion model and settings.")
+    network: NetworkSummary
+    system: SystemMetrics
+    pool: Pool
+    institutions: tuple[InstitutionResult, ...]
+    deployments: tuple[DeploymentResult, ...]
+    providers: tuple[ProviderResult, ...]
+    convergence: Convergence
+    insurance_capacity: float | None = None
+    linchpins: tuple[str, ...] = Field(description="The uninsurable linchpins, by id.")
+    graph: dict[str, list[list[str]]] | None = Field(
+        None, description="The network chart's nodes and edges (hosting, deployment, interbank)."
+    )

@@ -1,0 +1,91 @@
+"""Incidents on the command line: a report is checked before it reaches the service (a bad one
+exits 2 naming the field, and files nothing), and each step prints what the API answers, with
+the fields it does not carry absent rather than null."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from custos.cli.app import app
+from custos.passports.epoch import SHIPPED
+
+
+def run(home: Path, *args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(app, ["--home", str(home), *args])
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def run_json(home: Path, *args: str) -> dict[str, object]:
+    answer: dict[str, object] = json.loads(run(home, *args, "--json"))
+    return answer
+
+
+def log_size(home: Path) -> object:
+    return run_json(home, "ledger", "status")["size"]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """An installation holding one model from Epoch's table (Oxford's CaLM)."""
+    home = tmp_path / "home"
+    run(home, "init")
+    with SHIPPED.open(encoding="utf-8", newline="") as source:
+        reader = csv.DictReader(source)
+        rows = [row for row in reader if row["Model"] == "CaLM"]
+        fields = reader.fieldnames or []
+    table = tmp_path / "epoch.csv"
+    with table.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    run(home, "registry", "import", "epoch", str(table), "--skip-invalid")
+    return home
+
+
+REPORT = ("incident", "report", "--model", "CaLM", "--severity", "serious")
+
+
+def test_a_report_prints_what_was_filed_and_a_step_only_its_reason(home: Path) -> None:
+    reported = run_json(home, *REPORT, "--summary", " wrong scores ", "--occurred-at", "2026-11-01T10:00:00")
+    assert set(reported) == {"id", "status", "model_id", "severity", "occurred_at", "summary"}
+    assert (reported["status"], reported["severity"], reported["summary"]) == (
+        "open",
+        "serious",
+        "wrong scores",
+    )
+    assert reported["occurred_at"] == "2026-11-01T10:00:00Z"
+    confirmed = run_json(home, "incident", "confirm", str(reported["id"]), "--reason", "triaged")
+    assert confirmed == {"id": reported["id"], "status": "confirmed", "reason": "triaged"}
+    closed = run_json(home, "incident", "close", str(reported["id"]), "--reason", "fixed")
+    assert closed == {"id": reported["id"], "status": "closed", "reason": "fixed"}
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ((*REPORT, "--summary", "   "), "summary"),
+        ((*REPORT, "--summary", "x" * 10_001), "summary"),
+    ],
+)
+def test_an_invalid_report_exits_2_naming_the_field_and_files_nothing(
+    home: Path, args: tuple[str, ...], field: str
+) -> None:
+    before = log_size(home)
+    output = run(home, *args, code=2)
+    assert f"invalid incident: {field}: " in output and len(output.strip().splitlines()) == 1
+    assert log_size(home) == before
+
+
+def test_a_step_without_a_reason_exits_2_and_files_nothing(home: Path) -> None:
+    reported = run_json(home, *REPORT, "--summary", "outage")
+    before = log_size(home)
+    output = run(home, "incident", "close", str(reported["id"]), "--reason", " ", code=2)
+    assert "reason" in output and len(output.strip().splitlines()) == 1
+    assert log_size(home) == before

@@ -38,6 +38,10 @@ def compute(draw: st.DrawFn) -> dict[str, Any]:
         "hardware_quantity": draw(_optional(positive)),
         "utilisation": draw(_optional(st.floats(min_value=0.01, max_value=1.0))),
         "cost_usd_2023": draw(_optional(positive)),
+        "epochs": draw(_optional(positive)),
+        "mixture_of_experts": draw(_optional(st.booleans())),
+        "planned_training_flop": draw(_optional(positive)),
+        "planned_training_flop_known_on": draw(_optional(st.dates().map(str))),
     }
     if central is not None and draw(st.booleans()):
         values["training_flop_lower"] = central / 2

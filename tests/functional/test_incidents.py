@@ -54,7 +54,16 @@ REPORT = ("incident", "report", "--model", "CaLM", "--severity", "serious")
 
 def test_a_report_prints_what_was_filed_and_a_step_only_its_reason(home: Path) -> None:
     reported = run_json(home, *REPORT, "--summary", " wrong scores ", "--occurred-at", "2026-11-01T10:00:00")
-    assert set(reported) == {"id", "status", "model_id", "severity", "occurred_at", "summary"}
+    assert set(reported) == {
+        "id",
+        "status",
+        "model_id",
+        "severity",
+        "occurred_at",
+        "discovered_at",
+        "imminent_risk",
+        "summary",
+    }
     assert (reported["status"], reported["severity"], reported["summary"]) == (
         "open",
         "serious",
@@ -89,3 +98,39 @@ def test_a_step_without_a_reason_exits_2_and_files_nothing(home: Path) -> None:
     output = run(home, "incident", "close", str(reported["id"]), "--reason", " ", code=2)
     assert "reason" in output and len(output.strip().splitlines()) == 1
     assert log_size(home) == before
+
+
+def test_a_report_dated_in_the_future_or_discovered_before_it_occurred_is_refused(home: Path) -> None:
+    """A clock that would start in the future, or a discovery before the incident, is a mistake:
+    exit code 2 with the field named, and nothing filed."""
+    before = log_size(home)
+    future = run(home, *REPORT, "--summary", "s", "--occurred-at", "2999-01-01T00:00:00", code=2)
+    assert "occurred_at" in future and "future" in future
+    early = run(
+        home,
+        *REPORT,
+        "--summary",
+        "s",
+        "--occurred-at",
+        "2026-11-02T10:00:00",
+        "--discovered-at",
+        "2026-11-01T10:00:00",
+        code=2,
+    )
+    assert "discovered_at" in early
+    assert log_size(home) == before
+
+
+def test_the_discovery_and_the_imminent_risk_are_on_the_record(home: Path) -> None:
+    reported = run_json(
+        home,
+        *REPORT,
+        "--summary",
+        "weights exfiltrated",
+        "--occurred-at",
+        "2026-11-01T10:00:00",
+        "--discovered-at",
+        "2026-11-03T08:30:00",
+        "--imminent-risk",
+    )
+    assert reported["discovered_at"].startswith("2026-11-03T08:30:00") and reported["imminent_risk"] is True

@@ -272,8 +272,9 @@ def test_the_explanation_says_how_the_due_date_was_reached(api: Api, two_packs: 
         "due"
     ]
     # Loaded on Monday 2026-11-02 at 09:30 UTC: ten working days in California skip two weekends
-    # and Veterans Day (Wednesday 11 November).
-    assert due["due_at"] == obligation["due_at"] == "2026-11-17T09:30:00+00:00"
+    # and Veterans Day (Wednesday 11 November), and end with Tuesday 17 November, at 24:00 in
+    # Los Angeles (Code of Civil Procedure § 12: the last day included).
+    assert due["due_at"] == obligation["due_at"] == "2026-11-18T08:00:00+00:00"
     assert due["start"] == {
         "from": "evaluation",
         "at": "2026-11-02T09:30:00+00:00",
@@ -287,7 +288,7 @@ def test_the_explanation_says_how_the_due_date_was_reached(api: Api, two_packs: 
     )
     assert [day["date"] for day in due["closing_days_skipped"]] == ["2026-11-11"]
     assert due["weekend_days_skipped"] == 4
-    assert due["summary"].startswith("Due 2026-11-17 09:30 UTC: 10 working days after the evaluation")
+    assert due["summary"].startswith("Due 2026-11-18 08:00 UTC: 10 working days after the evaluation")
     assert "Veterans Day" in due["summary"]
 
 
@@ -307,9 +308,10 @@ def test_a_closed_obligation_still_explains_its_due_date(api: Api) -> None:
     )
     assert waived.status_code == 201
     due = api.client.get(f"/v1/policy/obligations/{obligation}/explanation", headers=supervisor).json()["due"]
-    # Fourteen calendar days undo exactly, so the start is known without the attaching filing.
+    # The record keeps where its clock started, so a closed obligation still says it.
     assert due["start"] == {"from": "evaluation", "at": "2026-11-02T09:30:00+00:00", "filing": None}
-    assert due["summary"] == (
-        "Due 2026-11-16 09:30 UTC: 14 calendar days after the evaluation that attached it "
-        "(2026-11-02 09:30 UTC), counting every day, weekends and holidays included."
+    assert due["summary"].startswith(
+        "Due 2026-11-16 23:00 UTC: 14 calendar days after the evaluation that attached it "
+        "(2026-11-02 09:30 UTC)"
     )
+    assert "does not count (Art. 3(1))" in due["summary"]

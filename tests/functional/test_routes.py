@@ -48,6 +48,7 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", "/v1/models/{model_id}"): P.REGISTRY_READ,
     ("GET", "/v1/models/{model_id}/passports"): P.REGISTRY_READ,
     ("POST", "/v1/models/{model_id}/passports"): P.MODELS_WRITE,
+    ("POST", "/v1/models/{model_id}/notifications"): P.MODELS_WRITE,
     ("GET", "/v1/models/{model_id}/export"): P.REGISTRY_READ,
     ("GET", "/v1/deployments"): P.REGISTRY_READ,
     ("POST", "/v1/deployments"): P.DEPLOYMENTS_WRITE,
@@ -55,6 +56,7 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/imports/{fmt}"): P.IMPORTS_WRITE,
     ("GET", "/v1/policy/packs"): P.POLICY_READ,
     ("POST", "/v1/policy/packs"): P.POLICY_WRITE,
+    ("POST", "/v1/policy/lint"): P.POLICY_WRITE,
     ("POST", "/v1/policy/evaluate"): P.OBLIGATIONS_WRITE,
     ("GET", "/v1/policy/obligations"): P.OBLIGATIONS_READ,
     ("GET", "/v1/policy/obligations/{obligation_id}/explanation"): P.OBLIGATIONS_READ,
@@ -205,6 +207,17 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             f"/v1/models/{model}/passports",
             {"json": {"content": {"provenance": {"source": "manual"}, "description": "v2"}}},
         ),
+        ("POST", "/v1/models/{model_id}/notifications"): (
+            f"/v1/models/{model}/notifications",
+            {
+                "json": {
+                    "regards": "EU AI Act Art. 52(1)",
+                    "authority": "European Commission (AI Office)",
+                    "training_flop": 2.3e25,
+                    "estimation_method": "6 x parameters x tokens",
+                }
+            },
+        ),
         ("GET", "/v1/models/{model_id}/export"): (
             f"/v1/models/{model}/export",
             {"params": {"format": "spdx"}},
@@ -231,6 +244,7 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
                 "headers": {"content-type": "application/yaml"},
             },
         ),
+        ("POST", "/v1/policy/lint"): ("/v1/policy/lint", {"json": {"text": GOOD}}),
         ("POST", "/v1/policy/evaluate"): ("/v1/policy/evaluate", {"json": {"dry_run": True}}),
         ("GET", "/v1/policy/obligations/{obligation_id}/explanation"): (
             f"/v1/policy/obligations/{api.samples['obligation']}/explanation",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -66,7 +66,8 @@ def test_obligations_follow_the_filings(store: Store, model: ModelView, clock: F
     filed = registry.file_passport(model.id, Passport.model_validate(passport(3e25)), by=SUPERVISOR)
     notify = obligations(store)["eu-ai-act/systemic-risk-presumption/notify-commission"]
     assert notify.status == "open"
-    assert notify.due_at == clock.now() + timedelta(days=14)
+    # Art. 52(1): two weeks (Regulation 1182/71 Art. 3(2)(c)): the end of the same weekday in Brussels
+    assert notify.due_at == datetime(2026, 11, 16, 23, 0, tzinfo=UTC)
     assert filed.filing_id
 
     clock.advance(timedelta(days=15))
@@ -76,7 +77,14 @@ def test_obligations_follow_the_filings(store: Store, model: ModelView, clock: F
     registry.file_passport(model.id, Passport.model_validate(passport(5e24)), by=SUPERVISOR)
     after = obligations(store)
     assert after["eu-ai-act/systemic-risk-presumption/notify-commission"].status == "lapsed"
-    assert after["eu-ai-act/general-purpose-model/technical-documentation"].status == "discharged"
+    # Still a general-purpose model (above 10^23 FLOP, generating language): its copyright policy
+    # stays owed, and a passport is not the Annex XI documentation, so it discharges nothing.
+    assert after["eu-ai-act/general-purpose-model/copyright-policy"].status == "overdue"
+    assert after["eu-ai-act/general-purpose-model-not-open-source/technical-documentation"].status in (
+        "open",
+        "overdue",
+        "undetermined",
+    )
     store.verify()
 
 
@@ -121,7 +129,8 @@ def test_a_new_pack_version_files_the_difference_and_a_bad_one_changes_nothing(
 
 
 def test_on_epochs_table_the_presumption_attaches_to_exactly_the_models_above_1e25(store: Store) -> None:
-    """Truth from the CSV itself: the models whose training compute is greater than 10^25 FLOP."""
+    """Truth from the CSV itself: the models whose training compute is greater than 10^25 FLOP (all
+    of them language models, released before 2 August 2025, so they notify under Art. 111(3))."""
     rows = list(csv.DictReader(io.StringIO(SHIPPED.read_text(encoding="utf-8"), newline="")))
     expected = {
         (r["Model"].strip(), r["Organization"].split(",")[0].strip() or UNATTRIBUTED)
@@ -132,7 +141,9 @@ def test_on_epochs_table_the_presumption_attaches_to_exactly_the_models_above_1e
     report = import_shipped(registry, "epoch", by=SUPERVISOR)
     PolicyService(store).load(EU, origin="eu-ai-act.yaml", by=SUPERVISOR)
     attached = PolicyService(store).obligations(SUPERVISOR, ObligationQuery(pack="eu-ai-act"), limit=100_000)
-    notify = [o for o in attached if o.key.endswith("/notify-commission") and o.status in ("open", "overdue")]
+    notify = [
+        o for o in attached if o.key.endswith("/legacy-notify-commission") and o.status in ("open", "overdue")
+    ]
     names = {m["model_id"]: m["name"] for m in report.models}
     found = set()
     for obligation in notify:

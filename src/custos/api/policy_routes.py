@@ -23,6 +23,7 @@ from custos.policy.views import (
     ObligationExplanation,
     ObligationPage,
     ObligationView,
+    PackLint,
     PackLoad,
     PackVersion,
     WhatIfAnswer,
@@ -51,6 +52,13 @@ class EvaluationRequest(BaseModel):
         None, description="Model or deployment ids; the whole registry when absent."
     )
     dry_run: bool = False
+
+
+class PackText(BaseModel):
+    """A pack's YAML, to lint."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, description="The pack's YAML, as it would be loaded.")
 
 
 class Discharge(BaseModel):
@@ -83,6 +91,18 @@ async def load(
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"the pack is not UTF-8 text: {exc}") from exc
     return await run_in_threadpool(_policy(request).load, text, origin="request body", by=who)
+
+
+@router.post("/lint", response_model=PackLint)
+def lint(
+    body: Annotated[PackText, json_types(PackText)],
+    request: Request,
+    _: Annotated[Principal, Depends(require(Permission.POLICY_WRITE))],
+) -> PackLint:
+    """Lint a pack before loading it: what contradicts its own effective dates or this
+    installation's filing kinds. Loading's permission, as it is loading's rehearsal; a pack that
+    does not load is refused with the line and the reason. Nothing is stored."""
+    return _policy(request).lint(body.text, origin="request body")
 
 
 @router.post("/evaluate", response_model=EvaluationSummary)

@@ -22,13 +22,14 @@ from custos.core.errors import InvalidInput
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_shipped, import_text
-from custos.registry.model import Accessibility, OrganisationKind, Sector
+from custos.registry.model import Accessibility, NotificationFiled, OrganisationKind, Sector
 from custos.registry.service import RegistryService
 from custos.registry.views import (
     DeploymentView,
     ImportSummary,
     ModelDetail,
     ModelView,
+    NotificationView,
     OrganisationView,
     PassportVersion,
 )
@@ -146,6 +147,24 @@ def file_passport(
 ) -> PassportVersion:
     """File a new version of the model's passport; it supersedes the current one."""
     return _registry(request).file_passport(model_id, body.content, by=who, visibility=body.visibility)
+
+
+@router.post(
+    "/models/{model_id}/notifications",
+    status_code=201,
+    response_model=NotificationView,
+    response_model_exclude_unset=True,
+)
+def file_notification(
+    model_id: str,
+    body: Annotated[NotificationFiled, json_types(NotificationFiled)],
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))],
+) -> NotificationView:
+    """Record that the provider notified an authority that the model meets, or will meet, a
+    threshold (EU AI Act Art. 52(1): the compute to two significant figures, and how it was
+    estimated). It discharges the obligation to notify."""
+    return _registry(request).file_notification(model_id, body, by=who)
 
 
 @router.get(

@@ -27,13 +27,29 @@ def report(
     severity: Severity = typer.Option(..., "--severity"),
     summary: str = typer.Option(..., "--summary"),
     occurred_at: datetime | None = typer.Option(None, "--occurred-at", help="UTC; now if not given."),
+    discovered_at: datetime | None = typer.Option(
+        None,
+        "--discovered-at",
+        help="UTC; when it was discovered or determined: the reporting clocks run from it.",
+    ),
+    imminent_risk: bool = typer.Option(
+        False, "--imminent-risk", help="It poses an imminent risk of death or serious physical injury."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Report an incident; a serious one holds back rollouts that gate on it until closed."""
     when = (occurred_at or datetime.now(UTC)).replace(tzinfo=UTC)
     with open_store(ctx) as store:
         model_id = resolve(store, model, MODEL)
-        content = {"model_id": model_id, "severity": severity.value, "summary": summary, "occurred_at": when}
+        content: dict[str, object] = {
+            "model_id": model_id,
+            "severity": severity.value,
+            "summary": summary,
+            "occurred_at": when,
+            "imminent_risk": imminent_risk,
+        }
+        if discovered_at is not None:
+            content["discovered_at"] = discovered_at.replace(tzinfo=UTC)
         reported = IncidentService(store).report(
             parse(IncidentReported, content, "incident"), by=operator(store)
         )

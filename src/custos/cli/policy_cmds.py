@@ -10,12 +10,15 @@ import typer
 
 from custos.access.service import operator
 from custos.cli.context import open_store
+from custos.cli.errors import USAGE_EXIT
 from custos.cli.output import JsonOption, ReasonOption, commands, console, emit, plain
 from custos.cli.resolve import ORGANISATION, SUBJECT, resolve, resolve_optional
 from custos.core import units
 from custos.core.errors import InvalidInput
 from custos.filings import parse
-from custos.policy.pack import BUILTIN
+from custos.installation import composition
+from custos.policy.lint import lint as lint_pack
+from custos.policy.pack import BUILTIN, load_pack
 from custos.policy.requests import FactValue, WhatIf
 from custos.policy.service import PolicyService
 from custos.store import Store
@@ -74,6 +77,26 @@ def load(
                 loaded = service.load(file.read_text(encoding="utf-8"), origin=str(file), by=who)
                 results.append(plain(loaded))
     emit(results, as_json, ["pack", "loaded", "filed"] if not as_json else None)
+
+
+@app.command()
+def lint(
+    files: list[Path] = typer.Argument(None, help="Pack files (YAML). Default: the built-in packs."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Flag what loads but contradicts the pack's dates or this installation; exit code 2 on an error."""
+    known = {kind.name for kind in composition().kinds()}
+    paths = files or sorted(BUILTIN.glob("*.yaml"))
+    results = [lint_pack(load_pack(path.read_text(encoding="utf-8"), str(path)), known) for path in paths]
+    if as_json:
+        emit(plain(results), True)
+    elif any(result.findings for result in results):
+        rows = [{"pack": r.pack, **plain(finding)} for r in results for finding in r.findings]
+        emit(rows, False, ["pack", "severity", "rule", "obligation", "message"], "Lint findings")
+    else:
+        console.print(f"No findings in {len(results)} pack(s).", highlight=False)
+    if any(result.errors for result in results):
+        raise typer.Exit(USAGE_EXIT)
 
 
 @app.command()
@@ -179,6 +202,8 @@ def whatif(
             f"({', '.join(change.obligations)})",
             highlight=False,
         )
+        for distance in change.distance:
+            console.print(f"  {distance['text']}", highlight=False)
 
 
 @app.command()

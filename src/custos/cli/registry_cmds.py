@@ -19,7 +19,13 @@ from custos.filings import parse
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_text, shipped
-from custos.registry.model import Accessibility, DeploymentRegistration, OrganisationKind, Sector
+from custos.registry.model import (
+    Accessibility,
+    DeploymentRegistration,
+    NotificationFiled,
+    OrganisationKind,
+    Sector,
+)
 from custos.registry.service import RegistryService
 from custos.registry.views import ImportSummary, Page
 from custos.store.registry_views import DeploymentQuery, ModelQuery, OrganisationQuery, PageRequest
@@ -267,6 +273,12 @@ def add_deployment(
     start: str | None = typer.Option(None, "--start", help="Start date, YYYY-MM-DD."),
     fallback: list[str] = typer.Option([], "--fallback", help="Fallback model id or name; repeat."),
     host: str | None = typer.Option(None, "--host", help="Hosting compute provider id or name."),
+    annex_iii: list[str] = typer.Option(
+        [],
+        "--annex-iii",
+        help="A point of Annex III of the EU AI Act the intended use falls under, e.g. 5(b); repeat; "
+        "'none' when it falls under none. Left out, the rules that read it stay undetermined.",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Register a deployment of a model (a filing in the log)."""
@@ -283,7 +295,47 @@ def add_deployment(
             "fallback_model_ids": [resolve(store, item, MODEL) for item in fallback],
             "hosting_provider_id": resolve_optional(store, host, ORGANISATION),
         }
+        if annex_iii:
+            content["annex_iii_uses"] = [use for use in annex_iii if use.lower() != "none"]
         if exposure is not None:
             content["economic_exposure"] = {"amount": str(exposure), "currency": currency.upper()}
         registration = parse(DeploymentRegistration, content, "deployment")
         emit(plain(RegistryService(store).register_deployment(registration, by=operator(store))), as_json)
+
+
+@app.command()
+def notify(
+    ctx: typer.Context,
+    model: str = typer.Argument(..., help="Model id or name."),
+    regards: str = typer.Option("EU AI Act Art. 52(1)", "--regards", help="The provision it answers."),
+    authority: str = typer.Option("European Commission (AI Office)", "--authority", help="Who was notified."),
+    training_flop: float = typer.Option(
+        ...,
+        "--training-flop",
+        help="Compute meeting the threshold, FLOP, to two significant figures (2.3e25).",
+    ),
+    method: str = typer.Option(..., "--method", help="How the compute was estimated."),
+    planned: bool = typer.Option(False, "--planned", help="The figure is planned compute, not yet spent."),
+    arguments: str | None = typer.Option(
+        None, "--arguments", help="Art. 52(2): why the model, exceptionally, presents no systemic risk."
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Record a provider's notification that a model meets, or will meet, a threshold (a filing)."""
+    with open_store(ctx) as store:
+        notification = parse(
+            NotificationFiled,
+            {
+                "regards": regards,
+                "authority": authority,
+                "training_flop": training_flop,
+                "planned": planned,
+                "estimation_method": method,
+                "arguments": arguments,
+            },
+            "notification",
+        )
+        found = RegistryService(store).file_notification(
+            resolve(store, model, MODEL), notification, by=operator(store)
+        )
+    emit(plain(found), as_json)

@@ -29,6 +29,7 @@ from custos.registry.model import (
     Accessibility,
     DeploymentRegistered,
     ModelRegistered,
+    NotificationFiled,
     OrganisationRegistered,
 )
 from custos.registry.views import (
@@ -36,6 +37,7 @@ from custos.registry.views import (
     ModelDetail,
     ModelSummary,
     ModelView,
+    NotificationView,
     OrganisationView,
     PassportVersion,
 )
@@ -174,6 +176,16 @@ class CustosClient:
             "POST", f"/v1/models/{_id(model_id)}/passports", json=_filing(passport, visibility)
         )
         return self._read(PassportVersion, answer)
+
+    def file_notification(self, model_id: str, notification: NotificationFiled) -> NotificationView:
+        """Record that the provider notified an authority that the model meets, or will meet, a
+        threshold (EU AI Act Art. 52(1)); it discharges the obligation to notify."""
+        answer = self._call(
+            "POST",
+            f"/v1/models/{_id(model_id)}/notifications",
+            json=notification.model_dump(mode="json", exclude_unset=True),
+        )
+        return self._read(NotificationView, answer)
 
     def model(self, model_id: str) -> ModelDetail:
         """A model with its current passport, as far as this caller may see them."""

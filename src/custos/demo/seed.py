@@ -19,7 +19,13 @@ from custos.passports.model import Money
 from custos.policy.pack import BUILTIN
 from custos.policy.service import PolicyService
 from custos.registry.importers import import_shipped
-from custos.registry.model import DeploymentRegistration, OrganisationKind, OrganisationRegistered, Sector
+from custos.registry.model import (
+    AnnexIIIUse,
+    DeploymentRegistration,
+    OrganisationKind,
+    OrganisationRegistered,
+    Sector,
+)
 from custos.registry.service import RegistryService
 from custos.risk import RiskService, compute_by_owner
 from custos.risk.requests import RunRequest
@@ -117,6 +123,7 @@ def seed_world(store: Store, by: Principal, say: Say) -> World:
                 economic_exposure=Money(amount=Decimal(f"{deployment.exposure:.2f}"), currency="EUR"),
                 hosting_provider_id=ids[deployment.host],
                 fallback_model_ids=(deployment.fallback_model_id,) if deployment.fallback_model_id else (),
+                annex_iii_uses=tuple(AnnexIIIUse(use) for use in deployment.annex_iii_uses),
             ),
             by=by,
         )

@@ -32,11 +32,23 @@ FIRMS = ("Retailer", "Utility", "Airline", "Telecom", "Hospital group", "Logisti
 DEPLOYMENTS = 300
 MODELS_IN_USE = 30
 COUNTRIES = ("DE", "FR", "IT", "ES", "NL", "BE", "AT", "IE", "FI", "PT", "LU", "SE", "DK", "PL")
+#: What each kind of firm uses models for: the use, whether it is decision-critical, and the
+#: points of Annex III of the EU AI Act it falls under (5(b): creditworthiness of natural persons,
+#: fraud detection excepted; 5(c): life and health insurance pricing; the demo's insurers write
+#: life and health cover).
 USES = {
-    "banking": (("credit scoring", True), ("fraud detection", False), ("customer service", False)),
-    "insurance": (("underwriting", True), ("claims triage", True), ("customer service", False)),
-    "asset-management": (("portfolio advice", False), ("research assistant", False)),
-    "firm": (("customer support", False), ("demand forecasting", False)),
+    "banking": (
+        ("credit scoring", True, ("5(b)",)),
+        ("fraud detection", False, ()),
+        ("customer service", False, ()),
+    ),
+    "insurance": (
+        ("underwriting", True, ("5(c)",)),
+        ("claims triage", True, ()),
+        ("customer service", False, ()),
+    ),
+    "asset-management": (("portfolio advice", False, ()), ("research assistant", False, ())),
+    "firm": (("customer support", False, ()), ("demand forecasting", False, ())),
 }
 KIND_LABELS = {"banking": "Bank", "insurance": "Insurer", "asset-management": "Asset Manager"}
 #: Compute owners in Epoch's data, and the names they go by in the registry.
@@ -70,6 +82,7 @@ class Deployment:
     host: str
     fallback_model_id: str | None
     country: str
+    annex_iii_uses: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -119,7 +132,7 @@ def generate(models_in_use: list[str], compute: dict[str, float], seed: int = SE
             owner = int(rng.choice(INSTITUTIONS, p=weight))
             owner_name, country = names[owner], institutions[owner].country
             sector, assets = institutions[owner].sector, institutions[owner].external_assets
-        use, critical = USES[sector][rng.integers(len(USES[sector]))]
+        use, critical, annex_iii_uses = USES[sector][rng.integers(len(USES[sector]))]
         model = int(rng.choice(len(models_in_use), p=popularity))
         fallback = int(rng.choice(len(models_in_use), p=popularity)) if rng.random() < 0.3 else model
         deployments.append(
@@ -132,6 +145,7 @@ def generate(models_in_use: list[str], compute: dict[str, float], seed: int = SE
                 host=host_names[int(rng.choice(len(host_names), p=host_weights))],
                 fallback_model_id=models_in_use[fallback] if fallback != model else None,
                 country=country,
+                annex_iii_uses=annex_iii_uses,
             )
         )
     return World(institutions, firms, liabilities, deployments, hosts)

@@ -14,10 +14,11 @@ competitor could freeze a rival's rollout until a supervisor found time to close
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import timedelta
 
 from custos.access.filer import file_as
 from custos.access.model import Principal, Role
-from custos.core.errors import Conflict, Forbidden, NotFound
+from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.filings import Filing, FilingKind
 from custos.oversight.model import (
     INCIDENT_CLOSED,
@@ -54,6 +55,11 @@ def open_serious_incidents(conn: Connection, model_id: str, answerable: Collecti
     ]
 
 
+#: How far ahead of this server's clock a reporter's clock may run: a report dated later is a
+#: mistake (a wrong time zone, a typed year), and it would start reporting clocks in the future.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 class IncidentService:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -62,6 +68,10 @@ class IncidentService:
         """File an incident about a registered model (a provider, a deployer or a supervisor)."""
         if not (by.sees_everything or by.role in (Role.PROVIDER, Role.DEPLOYER)):
             raise Forbidden("incidents are reported by providers, deployers and supervisors")
+        latest = self.store.clock.now() + CLOCK_SKEW
+        for name, moment in (("occurred_at", report.occurred_at), ("discovered_at", report.discovered_at)):
+            if moment is not None and moment > latest:
+                raise InvalidInput(f"{name} {moment.isoformat()} is in the future: report what has happened")
         with self.store.transaction() as uow:
             model = rv.model(uow.conn, report.model_id)
             if model is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from custos.filings import PUBLIC_FIELD, FilingKind
 
@@ -20,12 +20,36 @@ class Severity(StrEnum):
 
 
 class IncidentReported(BaseModel):
+    """A report of an incident involving a model. The reporting duties' clocks run from
+    ``discovered_at`` (or, when not given, from when it occurred): California's 15 days "of
+    discovering" it (Bus. & Prof. Code § 22757.13(c)(1)), New York's 72 hours "from a
+    determination" or from "learning facts sufficient to establish a reasonable belief" (Gen. Bus.
+    Law § 1422(3)(a)), the EU's days after the provider "becomes aware" (AI Act Art. 73(2))."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     model_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
     severity: Severity = Field(json_schema_extra=PUBLIC_FIELD)
     occurred_at: AwareDatetime = Field(json_schema_extra=PUBLIC_FIELD)
+    discovered_at: AwareDatetime | None = Field(
+        None,
+        json_schema_extra=PUBLIC_FIELD,
+        description="When the reporter discovered the incident, determined that it occurred, or learned "
+        "facts giving a reasonable belief that it did; the reporting clocks run from it.",
+    )
+    imminent_risk: bool = Field(
+        False,
+        json_schema_extra=PUBLIC_FIELD,
+        description="The incident poses an imminent risk of death or serious physical injury (the 24-hour "
+        "disclosures of Bus. & Prof. Code § 22757.13(c)(2) and Gen. Bus. Law § 1422(3)(b)).",
+    )
     summary: str = Field(min_length=1, max_length=10_000)
+
+    @model_validator(mode="after")
+    def _discovered_after_it_occurred(self) -> IncidentReported:
+        if self.discovered_at is not None and self.discovered_at < self.occurred_at:
+            raise ValueError("discovered_at is before occurred_at: an incident is discovered after it occurs")
+        return self
 
 
 class IncidentStep(BaseModel):

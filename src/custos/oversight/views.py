@@ -21,5 +21,7 @@ class IncidentView(BaseModel):
     model_id: str | None = None
     severity: Severity | None = None
     occurred_at: AwareDatetime | None = None
+    discovered_at: AwareDatetime | None = None
+    imminent_risk: bool | None = None
     summary: str | None = None
     reason: str | None = Field(None, description="Why it was confirmed or closed.")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -47,6 +48,22 @@ UNATTRIBUTED = "Unattributed (Epoch AI)"
 BOUND_TOLERANCE = 0.01
 #: A utilisation above 1 and at most this is a percentage (72 for 0.72); above it, an error.
 PERCENT_SCALE = 100.0
+
+#: How Epoch's notes state a mixture-of-experts model's parameters per token, with the figure in
+#: billions: "39B active", "37B activated", "12.9B params used on average", "52 billion activation
+#: parameters", "Activated Parameters per Token: 45.9B", "288 billion active parameter model".
+#: Only a figure tied to "activ…" or "used" on the same line is read; looser wording ("25% of the
+#: weights active", "equivalent to a 32B dense model") is left for a person.
+ACTIVE_PARAMETERS = re.compile(
+    r"(?P<before>\d+(?:\.\d+)?) ?(?:B|billion) +(?:params? +|parameters +)?"
+    r"(?:activ(?:e|ated|ation)\b|used +on +average)"
+    r"|activated\s+parameters(?:\s+per\s+token)?\s*:\s*(?P<after>\d+(?:\.\d+)?)\s*B\b",
+    re.IGNORECASE,
+)
+BILLION = 1e9
+#: Epoch names its mixture-of-experts models so (QMoE, OLMoE, ST-MoE, Phi-3.5-MoE, MoE-1.1T); the
+#: notes are no guide, as dense models cite mixture-of-experts papers (GNMT, CPM-2).
+MOE_IN_NAME = "MoE"
 
 #: Country names Epoch uses that ISO 3166 (as pycountry holds it) spells otherwise.
 COUNTRY_ALIASES = {
@@ -166,6 +183,16 @@ def _utilisation(row: _Row) -> float | None:
     return value
 
 
+def active_parameters(notes: str | None, parameters: float | None) -> float | None:
+    """Parameters per token of a mixture-of-experts model, as the row's parameter notes state
+    them; None unless exactly one figure is stated and it is below the total."""
+    found = {float(m["before"] or m["after"]) * BILLION for m in ACTIVE_PARAMETERS.finditer(notes or "")}
+    if len(found) != 1 or parameters is None:
+        return None
+    (active,) = found
+    return active if active < parameters else None
+
+
 def _bounds(row: _Row, compute: dict[str, Any]) -> None:
     """Move a bound onto the central estimate when it crosses it by a rounding slip only; a wider
     crossing is left for the passport's own check to refuse."""
@@ -220,14 +247,19 @@ def _item(raw: dict[str, str], label: str) -> tuple[ImportItem | None, list[Prob
         "countries": countries,
         "lineage": "finetune" if base_model else None,
     }
+    parameters = row.number("Parameters")
+    active = active_parameters(row.text("Parameters notes"), parameters)
     compute = {
         "training_flop": row.number("Training compute (FLOP)"),
         "training_flop_lower": row.number("Training compute lower bound"),
         "training_flop_upper": row.number("Training compute upper bound"),
         "confidence": CONFIDENCE.get(confidence_text, Confidence.UNKNOWN),
         "estimation_method": row.text("Training compute estimation method"),
-        "parameters": row.number("Parameters"),
+        "parameters": parameters,
+        "active_parameters": active,
+        "mixture_of_experts": True if active or MOE_IN_NAME in (row.text("Model") or "") else None,
         "training_dataset_size_datapoints": row.number("Training dataset size (datapoints)"),
+        "epochs": row.number("Epochs"),
         "hardware_type": row.text("Training hardware"),
         "hardware_quantity": row.number("Hardware quantity"),
         "training_time_hours": row.number("Training time (hours)"),

@@ -69,7 +69,21 @@ class Compute(_Section):
     estimation_method: str | None = None
     estimated: bool = Field(False, description="True when computed by Custos rather than declared.")
     parameters: float | None = Field(None, gt=0)
+    active_parameters: float | None = Field(
+        None,
+        gt=0,
+        description="Parameters used per token of a mixture-of-experts model; operation counting uses "
+        "them instead of the total, since experts a token does not reach cost it nothing.",
+    )
+    mixture_of_experts: bool | None = Field(
+        None,
+        description="True for a mixture-of-experts model: without active_parameters, its total "
+        "parameters overstate the work per token, so operation counting is not attempted.",
+    )
     training_dataset_size_datapoints: float | None = Field(None, ge=0)
+    epochs: float | None = Field(
+        None, gt=0, description="Passes over the training data set; operation counting multiplies by it."
+    )
     hardware_type: str | None = None
     hardware_quantity: float | None = Field(None, gt=0)
     training_time_hours: float | None = Field(None, gt=0)
@@ -80,6 +94,16 @@ class Compute(_Section):
     finetune_flop: float | None = Field(None, ge=0)
     post_training_flop: float | None = Field(None, ge=0)
     cost_usd_2023: float | None = Field(None, ge=0)
+    planned_training_flop: float | None = Field(
+        None,
+        gt=0,
+        description="Training compute the provider plans or expects for the run, FLOP: the EU AI Act "
+        "asks for notification when the threshold 'will be met' (Art. 52(1)), before training ends.",
+    )
+    planned_training_flop_known_on: date | None = Field(
+        None,
+        description="When the planned figure became known to the provider: the notification clock's start.",
+    )
 
     @model_validator(mode="after")
     def _bounds_bracket_the_estimate(self) -> Compute:
@@ -88,6 +112,12 @@ class Compute(_Section):
             raise ValueError("training_flop_lower is above training_flop_upper")
         if mid is not None and ((low is not None and mid < low) or (high is not None and mid > high)):
             raise ValueError("training_flop lies outside its lower and upper bounds")
+        return self
+
+    @model_validator(mode="after")
+    def _active_within_total(self) -> Compute:
+        if self.active_parameters and self.parameters and self.active_parameters > self.parameters:
+            raise ValueError("active_parameters exceed parameters")
         return self
 
 

@@ -19,6 +19,7 @@ from custos.access.model import Principal
 from custos.core.clock import Clock, stored_utc
 from custos.core.errors import NotFound
 from custos.filings import Filing, FilingKind
+from custos.policy.clocks import start_clocks
 from custos.policy.deadlines import next_due
 from custos.policy.evaluate import Evaluator
 from custos.policy.model import OBLIGATION_DISCHARGED
@@ -79,13 +80,16 @@ class PolicyEngine:
         dry_run: bool = False,
         must_exist: bool = False,
         packs: Sequence[Pack] | None = None,
+        events: Sequence[Filing] = (),
     ) -> EngineRun:
         """Reconcile the obligations of ``subject_ids`` (every subject when None) with the
         active packs, file the differences, then the discharges of ``discharge`` (the same
         subjects when None). ``triggers`` name the filing that changed each subject, where
         deadlines count from it. With ``must_exist``, naming no existing subject is refused.
-        ``packs`` are the active packs when the caller has read them already. A dry run files
-        nothing."""
+        ``packs`` are the active packs when the caller has read them already. ``events`` are the
+        filings that may start standing duties' clocks (:mod:`custos.policy.clocks`), filed
+        before the discharges so an event that is itself the report discharges its occurrence.
+        A dry run files nothing."""
         conn = self.uow.conn
         packs = active_packs(conn) if packs is None else list(packs)
         evaluator = Evaluator(packs)
@@ -103,6 +107,10 @@ class PolicyEngine:
         if dry_run:
             return EngineRun(len(subjects), filings)
         self.uow.file(*filings)
+        if events:
+            occurrences = start_clocks(conn, events, packs, self.clock)
+            self.uow.file(*occurrences)
+            filings += occurrences
         filings += discharge_pass(self.uow, subject_ids if discharge is None else discharge, self.clock)
         return EngineRun(len(subjects), filings)
 
@@ -139,12 +147,18 @@ def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Cl
     filings = []
     for row in rows:
         record = json.loads(row["record"])
-        found = [
-            filing_id
-            for kind in record.get("discharged_by", [])
-            if (filing_id := evidence.get((row["subject_id"], kind))) is not None
-            and (not record.get("recurring") or filing_id > row["filing_id"])
-        ]
+        if record.get("standing_event"):
+            continue  # a standing duty stands: its occurrences are what filings discharge
+        if record.get("event") in record.get("discharged_by", []):  # the event is the report
+            found = [record["trigger"]]
+        else:
+            found = [
+                filing_id
+                for kind in record.get("discharged_by", [])
+                if (filing_id := evidence.get((row["subject_id"], kind))) is not None
+                and (not record.get("recurring") or filing_id > row["filing_id"])
+                and (not record.get("trigger") or not record.get("event") or filing_id >= record["trigger"])
+            ]
         if found:
             content = {"reason": "discharged by a filing of the subject", "evidence": max(found)}
             filings.append(closing_filing(row, OBLIGATION_DISCHARGED, content, ENGINE, clock))

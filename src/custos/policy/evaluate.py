@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from custos.core import units
 from custos.policy.cel import CelError
 from custos.policy.pack import CompiledRule, Pack, parameter_values
 
@@ -202,7 +203,10 @@ def _hashable(value: Any) -> Any:
 def distances(outcome: Outcome) -> list[dict[str, Any]]:
     """How far each numeric threshold in the condition is from the subject's value.
 
-    For compute (FLOP) the distance is also given in orders of magnitude: log10(threshold/value).
+    ``difference`` is threshold minus value; ``side`` says whether the value is above, below or
+    at the threshold, and ``text`` says it as a person writes it, with units and a readable
+    scale ("training_flop 3.1 × 10^25 FLOP is above 1 × 10^25 FLOP by 2.1 × 10^25 FLOP"). For
+    compute (FLOP) the distance is also given in orders of magnitude: log10(threshold/value).
     """
     params = outcome.pack.document.parameters
     found = []
@@ -218,5 +222,26 @@ def distances(outcome: Outcome) -> list[dict[str, Any]]:
             entry["difference"] = threshold - value
             if fact.endswith("flop") and value > 0 and threshold > 0:
                 entry["orders_of_magnitude"] = round(math.log10(threshold / value), 3)
+            entry["side"] = "above" if value > threshold else "below" if value < threshold else "at"
+        entry["text"] = _said(fact, value, threshold, entry.get("side"))
         found.append(entry)
     return found
+
+
+def _said(fact: str, value: Any, threshold: float, side: str | None) -> str:
+    """A comparison as a sentence, its distance signed by the words "above by" or "below by"."""
+    said = _READABLE.get(fact.rsplit("_", 1)[-1], units.scientific)
+    if side is None:
+        return f"{fact} is unknown; the threshold is {said(threshold)}"
+    if side == "at":
+        return f"{fact} {said(value)} is at the threshold {said(threshold)}"
+    return f"{fact} {said(value)} is {side} {said(threshold)} by {said(abs(value - threshold))}"
+
+
+#: How a fact's figure reads, by the unit its name ends with (training_flop, *_usd, *_eur);
+#: other figures (parameters, counts) read as plain numbers or powers of ten.
+_READABLE: dict[str, Callable[[float], str]] = {
+    "flop": units.flop,
+    "usd": lambda figure: units.money(figure, "USD"),
+    "eur": lambda figure: units.money(figure, "EUR"),
+}

@@ -13,11 +13,49 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from custos.registry.model import ANNEX_III
+from custos.policy.compute_estimate import is_language
 
-#: Epoch AI's domains for models that generate language, images, video, audio or code: the
-#: modalities of the Commission's indicative criterion for general-purpose models.
-GENERATIVE_DOMAINS = {"language", "multimodal", "image generation", "video", "audio", "speech", "3d modeling"}
+#: Tasks (Epoch AI's names, and Hugging Face's pipeline tags) of a model that generates language
+#: (text, including code, or speech as language), images from text or video from text: the
+#: modalities of the indicative criterion for general-purpose models in the Commission's
+#: guidelines C(2025) 5045, section 2.1. Speech
+#: recognition, speech synthesis, music, image upscaling and 3D modelling are narrow tasks the
+#: guidelines name as not general-purpose, so they are not here.
+GENERATIVE_TASKS = frozenset(
+    {
+        "language modeling/generation",
+        "language modeling",
+        "language generation",
+        "chat",
+        "code generation",
+        "code autocompletion",
+        "question answering",
+        "translation",
+        "text summarization",
+        "text autocompletion",
+        "quantitative reasoning",
+        "mathematical reasoning",
+        "text-to-image",
+        "text-to-video",
+        "video generation",
+        # The same tasks as Hugging Face's pipeline tags name them (a model card's pipeline_tag).
+        "text-generation",
+        "text2text-generation",
+        "conversational",
+        "summarization",
+        "question-answering",
+        "image-text-to-text",
+        "any-to-any",
+    }
+)
+#: EU Member States (ISO 3166-1 alpha-2): where a provider is established in the Union (Art. 54).
+EU_MEMBER_STATES = frozenset(
+    {
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI",
+        "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU", "MT",
+        "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+    }
+)  # fmt: skip
 
 
 class SubjectKind(StrEnum):
@@ -41,7 +79,9 @@ Derive = Callable[[Context], Any]
 _DERIVE: dict[str, Derive] = {}
 FACTS: dict[str, FactSpec] = {}
 #: Facts that depend on the compute figure a pack chooses (central estimate or upper bound).
-COMPUTE_FACTS = frozenset({"training_flop", "training_flop_estimated", "compute_confidence"})
+COMPUTE_FACTS = frozenset(
+    {"training_flop", "training_flop_estimated", "compute_confidence", "cumulative_training_flop"}
+)
 
 
 def fact(name: str, subject: SubjectKind, cel_type: str, description: str) -> Callable[[Derive], Derive]:
@@ -92,6 +132,34 @@ def _number(value: Any) -> float | None:
 )
 def _training_flop(c: Context) -> float | None:
     return _number(c["compute"].get("training_flop"))
+
+
+@fact(
+    "cumulative_training_flop",
+    M,
+    "double",
+    "Training compute plus the declared fine-tuning and post-training compute, FLOP (SB 53 "
+    "§ 22757.11: the original training run and any subsequent fine-tuning, reinforcement "
+    "learning or other material modifications).",
+)
+def _cumulative_training_flop(c: Context) -> float | None:
+    """Absent when training compute is unknown: the modifications alone are not the total."""
+    compute = c["compute"]
+    training = _number(compute.get("training_flop"))
+    if training is None:
+        return None
+    return training + sum(float(compute.get(key) or 0) for key in ("finetune_flop", "post_training_flop"))
+
+
+@fact(
+    "planned_training_flop",
+    M,
+    "double",
+    "Training compute the provider plans or expects for the run, FLOP (EU AI Act Art. 52(1): "
+    "notify when the threshold is met or it becomes known that it will be met).",
+)
+def _planned_training_flop(c: Context) -> float | None:
+    return _number(c["compute"].get("planned_training_flop"))
 
 
 @fact(
@@ -147,17 +215,27 @@ def _released(c: Context) -> bool:
     return c["model"].get("release_date") is not None
 
 
+def _listed(value: Any) -> set[str]:
+    """A comma-separated list (as Epoch writes domains and tasks), lower-cased."""
+    return {part.strip().lower() for part in str(value or "").split(",") if part.strip()}
+
+
 @fact(
     "generative",
     M,
     "bool",
-    "True when the model generates language, images, video, audio or code (from its domain).",
+    "True when the model generates language (text, code, or speech as language), images from text or "
+    "video from text, the modalities of the Commission's indicative criterion for general-purpose "
+    "models; false for narrow tasks such as speech recognition; from its tasks, else its domain.",
 )
 def _generative(c: Context) -> bool | None:
+    tasks = _listed(c["model"].get("task"))
+    if tasks:
+        return bool(tasks & GENERATIVE_TASKS)
     domain = c["model"].get("domain")
     if not domain:
         return None
-    return any(part.strip().lower() in GENERATIVE_DOMAINS for part in str(domain).split(","))
+    return is_language(str(domain)) or None  # a language domain, without tasks, generates language
 
 
 @fact("provider_revenue_usd", M, "double", "The provider's declared annual revenue, when declared in USD.")
@@ -169,6 +247,18 @@ def _revenue(c: Context) -> float | None:
 @fact("provider_country", M, "string", "ISO code of the provider's country.")
 def _provider_country(c: Context) -> str | None:
     return (c.get("provider") or {}).get("country")
+
+
+@fact(
+    "provider_in_union",
+    M,
+    "bool",
+    "True when the provider's country is an EU Member State (EU AI Act Art. 54: providers established "
+    "in third countries appoint an authorised representative).",
+)
+def _provider_in_union(c: Context) -> bool | None:
+    country = _provider_country(c)
+    return None if country is None else country.upper() in EU_MEMBER_STATES
 
 
 @fact("public_interest", M, "bool", "True when the model is flagged as of public interest.")
@@ -191,12 +281,28 @@ def _sector(c: Context) -> str:
     return str(c["deployment"]["sector"])
 
 
-_ANNEX_III_SECTORS = frozenset(sector.value for sector in ANNEX_III)
+@fact(
+    "annex_iii_uses",
+    D,
+    "list<string>",
+    "The points of Annex III of the EU AI Act the deployment's intended use falls under, e.g. 5(b); "
+    "empty when it declared none; absent when it did not say.",
+)
+def _annex_iii_uses(c: Context) -> list[str] | None:
+    uses = c["deployment"].get("annex_iii_uses")
+    return None if uses is None else [str(use) for use in uses]
 
 
-@fact("annex_iii", D, "bool", "True when the sector is one of the EU AI Act's Annex III high-risk areas.")
-def _annex_iii(c: Context) -> bool:
-    return c["deployment"]["sector"] in _ANNEX_III_SECTORS
+@fact(
+    "annex_iii",
+    D,
+    "bool",
+    "True when the intended use falls under a point of Annex III of the EU AI Act (high-risk by "
+    "Art. 6(2)); absent when the deployment did not declare its uses. Annex III lists uses, not sectors.",
+)
+def _annex_iii(c: Context) -> bool | None:
+    uses = _annex_iii_uses(c)
+    return None if uses is None else bool(uses)
 
 
 @fact(

@@ -47,6 +47,7 @@ def re_evaluate(uow: UnitOfWork, batch: Sequence[Filing]) -> None:
         triggers=triggers,
         discharge=sorted({f.subject for f in relevant} | set(triggers)),
         packs=packs,
+        events=relevant,
     )
 
 

@@ -35,10 +35,35 @@ class ObligationRecord(_Payload):
     cite: dict[str, str]
     discharged_by: list[str] = []
     due_at: str | None = None
+    starts_at: str | None = Field(None, description="The moment the deadline was counted from.")
+    starts_from: str | None = Field(
+        None, description="Where that moment came from: trigger, evaluation, release_date or start_date."
+    )
+    legal_due_at: str | None = Field(
+        None, description="The due date the pack's counting gives, before any grace for a date already past."
+    )
+    attached_at: str | None = Field(None, description="When the engine attached it (grace counts from it).")
     standing_event: str | None = None
+    occurrence_of: str | None = Field(
+        None, description="For a clock an event started: the standing obligation it is an occurrence of."
+    )
+    event: str | None = Field(
+        None, description="For such an occurrence: the kind of the event (its trigger)."
+    )
     recurring: str | None = None
     explanation: dict[str, Any] = {}
     trigger: str | None = Field(None, description="The filing that caused the change, if any.")
+
+
+#: Separates a standing obligation's key from the event that started an occurrence's clock:
+#: ``pack/rule/obligation#<event filing id>``.
+OCCURRENCE = "#"
+
+
+def key_parts(key: str) -> tuple[str, str, str]:
+    """The pack, rule and obligation an obligation's key (or an occurrence's) names."""
+    pack, rule, obligation = key.split(OCCURRENCE, 1)[0].split("/")
+    return pack, rule, obligation
 
 
 class ObligationClosed(_Payload):

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from custos.core.errors import InvalidInput
-from custos.core.jurisdictions import jurisdiction
+from custos.core.jurisdictions import covers, jurisdiction
 from custos.core.yaml_lines import load_model, problem, refusal
 from custos.policy.cel import CelEngine, CelError, Condition
 from custos.policy.facts import FACTS, SubjectKind
@@ -53,20 +53,62 @@ class Citation(_Strict):
     article: str = Field(min_length=1)
 
 
-class Deadline(_Strict):
+#: The units a period is expressed in: days, weeks and months end at the end of a day and move
+#: off weekends and holidays as the pack's counting rule says; hours are elapsed time.
+Unit = Literal["calendar_days", "working_days", "weeks", "months", "hours"]
+
+#: How periods are counted, by the law the acts are done under (see ``custos.policy.deadlines``).
+CountingRule = Literal["eu-1182-71", "us-ca-ccp-12", "us-ny-gcl-20"]
+
+
+def default_counting(code: str) -> CountingRule | None:
+    """The counting rule of a jurisdiction's acts: Regulation 1182/71 for the EU and its
+    member states (Art. 2 takes the holidays of the state or institution concerned), the
+    California and New York statutes for those states; None where no rule is known."""
+    if code == "US-CA":
+        return "us-ca-ccp-12"
+    if code == "US-NY":
+        return "us-ny-gcl-20"
+    return "eu-1182-71" if covers("EU", code) else None
+
+
+class Period(_Strict):
+    """A length of time: ``within`` of a ``unit``."""
+
+    within: int = Field(0, ge=0)
+    unit: Unit = "calendar_days"
+
+
+class Deadline(Period):
     """When an obligation falls due.
 
     ``within`` of a ``unit`` after ``start`` (the triggering filing, or a date fact such as
     ``release_date``), never before ``not_before``; ``recurring`` repeats it after each discharge;
-    ``on_event`` makes it a standing duty whose clock starts when that kind of filing arrives.
+    ``on_event`` makes it a standing duty whose clock starts, for each filing of that kind about
+    the subject (and meeting ``event_when``), from the moment ``event_from`` names (see
+    :mod:`custos.policy.clocks`).
     """
 
-    within: int = Field(0, ge=0)
-    unit: Literal["calendar_days", "working_days", "hours"] = "calendar_days"
     start: Literal["trigger", "release_date", "start_date"] = "trigger"
     not_before: date | None = None
     recurring: Literal["yearly", "quarterly", "monthly"] | None = None
     on_event: str | None = None
+    event_when: dict[str, bool | str] = Field(
+        {},
+        description="Values the event's content must have for its clock to start, field by field "
+        "(e.g. imminent_risk: true, severity: serious).",
+    )
+    event_from: tuple[str, ...] = Field(
+        (),
+        description="Fields of the event's content naming the moment its clock runs from, the first given "
+        "wins (e.g. discovered_at, occurred_at); else the event's filing.",
+    )
+
+    @model_validator(mode="after")
+    def _event_fields_need_an_event(self) -> Deadline:
+        if self.on_event is None and (self.event_when or self.event_from):
+            raise ValueError("event_when and event_from only apply to a deadline with on_event")
+        return self
 
 
 class ObligationSpec(_Strict):
@@ -108,6 +150,17 @@ class PackDocument(_Strict):
     compute_figure: Literal["central", "upper_bound"] = Field(
         "central", description="Which estimate of training compute the rules read as training_flop."
     )
+    counting: CountingRule | None = Field(
+        None,
+        description="How periods are counted (eu-1182-71: Regulation 1182/71 Art. 3; us-ca-ccp-12: "
+        "California Code Civ. Proc. §§ 12, 12a; us-ny-gcl-20: New York Gen. Constr. Law §§ 20, 25-a). "
+        "The law the acts are done under decides where a period ends; by default the jurisdiction's.",
+    )
+    grace: Period = Field(
+        Period(within=30),
+        description="The time an obligation gets when its legal due date has already passed as it "
+        "attaches (a duty that applied before Custos knew of it), so it is never overdue at once.",
+    )
     sources: dict[str, Source] = Field(min_length=1)
     facts: tuple[str, ...] = Field(min_length=1)
     parameters: dict[str, float | int | str | bool] = {}
@@ -118,6 +171,26 @@ class PackDocument(_Strict):
     @classmethod
     def _jurisdiction(cls, value: str) -> str:
         return jurisdiction(value).code
+
+    @field_validator("grace")
+    @classmethod
+    def _grace(cls, value: Period) -> Period:
+        if value.within == 0:
+            raise ValueError("a grace of 0 would leave an obligation overdue the moment it attaches")
+        return value
+
+    @model_validator(mode="after")
+    def _counted(self) -> PackDocument:
+        if self.counting is None and default_counting(self.jurisdiction) is None:
+            raise ValueError(f"no counting rule is known for {self.jurisdiction}: name one in 'counting'")
+        return self
+
+    @property
+    def counting_rule(self) -> CountingRule:
+        """The counting rule named, or the jurisdiction's."""
+        rule = self.counting or default_counting(self.jurisdiction)
+        assert rule is not None  # refused on load otherwise
+        return rule
 
     @field_validator("parameters", mode="before")
     @classmethod

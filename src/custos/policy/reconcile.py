@@ -16,20 +16,22 @@ from custos.access.filer import file_as
 from custos.access.model import system
 from custos.core.clock import Clock
 from custos.filings import Filing
-from custos.policy.deadlines import due_at
+from custos.policy.deadlines import due_at, graced
 from custos.policy.evaluate import Evaluator, Outcome
-from custos.policy.model import OBLIGATION_ATTACHED, OBLIGATION_LAPSED, OBLIGATION_UNDETERMINED
+from custos.policy.model import OBLIGATION_ATTACHED, OBLIGATION_LAPSED, OBLIGATION_UNDETERMINED, OCCURRENCE
 from custos.policy.pack import Pack
 from custos.policy.subjects import Subject
 
 ENGINE = system("policy-engine", "policy engine")
 
 
-def _start(outcome: Outcome, subject: Subject, spec_start: str, trigger_time: datetime) -> datetime:
-    if spec_start == "trigger":
-        return trigger_time
-    value = subject.dates.get(spec_start)
-    return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC) if value else trigger_time
+def _start(subject: Subject, spec_start: str, trigger: Filing | None, now: datetime) -> tuple[datetime, str]:
+    """The moment a deadline counts from, and where it came from: the subject's date when the
+    deadline starts from one it has, else the triggering filing, else the evaluation."""
+    value = subject.dates.get(spec_start) if spec_start != "trigger" else None
+    if value:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC), spec_start
+    return (trigger.filed_at, "trigger") if trigger is not None else (now, "evaluation")
 
 
 def obligation_record(
@@ -37,14 +39,20 @@ def obligation_record(
 ) -> dict[str, Any]:
     pack = outcome.pack
     spec = pack.obligation(obligation_id)
-    trigger_time = trigger.filed_at if trigger is not None else now
+    counted: dict[str, Any] = {}
     due = None
     if outcome.value:
-        due = due_at(
-            spec.deadline,
-            _start(outcome, subject, spec.deadline.start, trigger_time),
-            pack.document.jurisdiction,
-        )
+        document = pack.document
+        start, starts_from = _start(subject, spec.deadline.start, trigger, now)
+        legal = due_at(spec.deadline, start, document.jurisdiction, document.counting_rule)
+        due = graced(legal, now, document.grace, document.jurisdiction, document.counting_rule)
+        if spec.deadline.on_event is None:
+            counted = {
+                "starts_at": start.isoformat(),
+                "starts_from": starts_from,
+                "legal_due_at": legal.isoformat() if legal else None,
+                "attached_at": now.isoformat(),
+            }
     return {
         "key": f"{pack.document.id}/{outcome.rule.rule.id}/{obligation_id}",
         "subject_kind": subject.kind.value,
@@ -55,6 +63,7 @@ def obligation_record(
         "cite": {"document": pack.document.sources[spec.cite.source].document, "article": spec.cite.article},
         "discharged_by": list(spec.discharged_by),
         "due_at": due.isoformat() if due else None,
+        **counted,
         "standing_event": spec.deadline.on_event,
         "recurring": spec.deadline.recurring,
         "explanation": outcome.explanation(),
@@ -103,8 +112,8 @@ def reconcile(
                 if kind is not None:
                     filings.append(_file(kind, record, subject, outcome.pack, clock))
         for key, row in existing_of.get(subject.id, ()):
-            if key in seen or row["status"] == "lapsed":
-                continue
+            if key in seen or row["status"] == "lapsed" or OCCURRENCE in key:
+                continue  # an occurrence outlives its rule: the event happened while it held
             in_force = key.split("/", 1)[0] in active
             reason = (
                 "the rule is no longer in the active pack" if in_force else "the pack is no longer active"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from custos.access.filer import file_as
@@ -19,8 +20,9 @@ from custos.policy.deadlines import counted_from, explain_due, undone
 from custos.policy.engine import PolicyEngine, active_packs, closing_filing, subjects_of
 from custos.policy.evaluate import Evaluator, distances
 from custos.policy.facts import FACTS
-from custos.policy.model import OBLIGATION_DISCHARGED, OBLIGATION_WAIVED, PACK_LOADED, PackLoaded
-from custos.policy.pack import Deadline, load_pack
+from custos.policy.lint import evidence, lint
+from custos.policy.model import OBLIGATION_DISCHARGED, OBLIGATION_WAIVED, PACK_LOADED, PackLoaded, key_parts
+from custos.policy.pack import Deadline, Pack, load_pack
 from custos.policy.requests import WhatIf
 from custos.policy.subjects import Subject
 from custos.policy.views import (
@@ -28,6 +30,7 @@ from custos.policy.views import (
     ObligationExplanation,
     ObligationPage,
     ObligationView,
+    PackLint,
     PackLoad,
     PackVersion,
     WhatIfAnswer,
@@ -86,6 +89,15 @@ class PolicyService:
             )
             filings = PolicyEngine(uow, self.store.clock).run(None).filings
         return PackLoad(pack=pack.key, loaded=True, filed=_counts(filings))
+
+    def lint(self, text: str, *, origin: str) -> PackLint:
+        """What a pack that loads contradicts in its own dates or in this installation's filing
+        kinds (see :mod:`custos.policy.lint`); a pack that does not load is refused as by ``load``.
+        Nothing is stored."""
+        return lint(load_pack(text, origin), self._kinds())
+
+    def _kinds(self) -> set[str]:
+        return {kind.name for kind in self.store.composition.kinds()}
 
     def packs(self) -> list[PackVersion]:
         """Every loaded version of every pack, without its text (the filing that loaded it has it)."""
@@ -196,20 +208,17 @@ class PolicyService:
 
     def explain(self, who: Principal, row_id: str) -> ObligationExplanation:
         """Why the obligation applies: the clause that held, the facts and their values as
-        recorded, how far the subject is from each threshold now, and how its due date was
-        reached."""
+        recorded, how far the subject is from each threshold now, how its due date was reached,
+        and the evidence that discharges it (kinds this installation does not file are named as
+        evidence to be filed)."""
         row = self._visible(who, row_id)
         record = json.loads(row["record"])
-        pack_id, rule_id, obligation_id = row["key"].split("/")
+        pack_id, rule_id, obligation_id = key_parts(row["key"])
         current = None
         with self.store.read() as conn:
             packs = [p for p in active_packs(conn) if p.document.id == pack_id]
             subjects = subjects_of(conn, [row["subject_id"]])
-            due = (
-                self._due(conn, row, record, packs[0].obligation(obligation_id).deadline, subjects)
-                if packs
-                else None
-            )
+            due = self._due(conn, row, record, packs[0], obligation_id, subjects) if packs else None
         if packs and subjects:
             subject = subjects[0]
             for outcome in Evaluator(packs).outcomes(subject.kind.value, subject.facts):
@@ -221,6 +230,7 @@ class PolicyService:
                 "explanation": record["explanation"],
                 "now": current,
                 "due": due,
+                "evidence": evidence(record.get("discharged_by", []), self._kinds()),
             }
         )
 
@@ -229,23 +239,57 @@ class PolicyService:
         conn: Connection,
         row: Mapping[str, Any],
         record: Mapping[str, Any],
-        deadline: Deadline,
+        pack: Pack,
+        obligation_id: str,
         subjects: Sequence[Subject],
     ) -> dict[str, Any]:
         """The due date's explanation: where its clock started (a date of the subject, the
-        triggering filing, the evaluation that attached it, or the previous period's due date)."""
+        triggering filing, the evaluation that attached it, or the previous period's due date),
+        counted by the pack's rule, with its grace when the legal due date had passed as the
+        obligation attached (the moment of the attaching filing, while the row still has it)."""
+        deadline, document = pack.obligation(obligation_id).deadline, pack.document
+        if record.get("occurrence_of"):  # a clock its event started: counted as a dated duty
+            deadline = deadline.model_copy(update={"on_event": None})
         due = stored_utc(row["due_at"]) if row["due_at"] else None
         closed = json.loads(row["closed"]) if row["closed"] else {}
+        explain = partial(
+            explain_due,
+            deadline,
+            record["jurisdiction"],
+            counting=document.counting_rule,
+            grace=document.grace,
+        )
         if closed.get("next_due_at") and row["status"] == "open":
-            return explain_due(
-                deadline, record["jurisdiction"], start=None, start_from="previous_due", due=due
+            return explain(start=None, start_from="previous_due", due=due)
+        if record.get("starts_at"):  # recorded as counted (every record since counting was kept)
+            return explain(
+                start=datetime.fromisoformat(record["starts_at"]),
+                start_from=record["starts_from"],
+                due=due,
+                start_filing=record.get("trigger"),
+                attached=datetime.fromisoformat(record["attached_at"]),
             )
+        return self._due_reconstructed(conn, row, record, deadline, subjects, closed, due, explain)
+
+    def _due_reconstructed(
+        self,
+        conn: Connection,
+        row: Mapping[str, Any],
+        record: Mapping[str, Any],
+        deadline: Deadline,
+        subjects: Sequence[Subject],
+        closed: Mapping[str, Any],
+        due: datetime | None,
+        explain: Callable[..., dict[str, Any]],
+    ) -> dict[str, Any]:
+        """For an obligation recorded before its count was kept: where its clock started, worked
+        out from the subject's dates, the triggering filing or the attaching evaluation."""
+        attaching = None if closed else self.store.filing(conn, row["filing_id"])
+        attached = attaching[0].filed_at if attaching else None
         dated = subjects[0].dates.get(deadline.start) if subjects and deadline.start != "trigger" else None
         if dated:
             midnight = datetime.combine(date.fromisoformat(dated), datetime.min.time(), UTC)
-            return explain_due(
-                deadline, record["jurisdiction"], start=midnight, start_from=deadline.start, due=due
-            )
+            return explain(start=midnight, start_from=deadline.start, due=due, attached=attached)
         if record.get("trigger"):
             source, start_from = record["trigger"], "trigger"
         elif closed:  # the row's filing is the closing one; the attaching evaluation's is not kept
@@ -256,9 +300,7 @@ class PolicyService:
         start = found[0].filed_at if found else None
         if due is not None and start_from == "evaluation":
             start = counted_from(deadline, due, start) if start else undone(deadline, due)
-        return explain_due(
-            deadline, record["jurisdiction"], start=start, start_from=start_from, due=due, start_filing=source
-        )
+        return explain(start=start, start_from=start_from, due=due, start_filing=source, attached=attached)
 
     def whatif(self, who: Principal, supposition: WhatIf) -> WhatIfAnswer:
         """Which obligations would appear, lapse or become unknown if some facts changed."""

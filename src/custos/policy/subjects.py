@@ -26,16 +26,24 @@ class Subject:
     """Dates deadlines may start from (release_date, start_date)."""
 
 
-def _resolved(compute: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The compute declaration under each figure, estimating one when none is declared."""
+def _resolved(compute: dict[str, Any], domain: str | None = None) -> dict[str, dict[str, Any]]:
+    """The compute declaration under each figure, estimating a central figure when none is
+    declared. Declared bounds stand: an estimate fills only the bounds the passport leaves out,
+    and its central figure is held within the declared ones."""
     compute = dict(compute)
     if compute.get("training_flop") is None:
-        found = estimate(compute)
+        found = estimate(compute, domain)
         if found is not None:
+            declared_lower, declared_upper = (
+                compute.get("training_flop_lower"),
+                compute.get("training_flop_upper"),
+            )
+            lower = declared_lower or min(found.lower, declared_upper or found.lower)
+            upper = declared_upper or max(found.upper, lower)
             compute.update(
-                training_flop=found.central,
-                training_flop_lower=found.lower,
-                training_flop_upper=found.upper,
+                training_flop=min(max(found.central, lower), upper),
+                training_flop_lower=lower,
+                training_flop_upper=upper,
                 estimated=True,
                 estimation_method=found.method,
                 confidence="speculative",
@@ -62,8 +70,13 @@ class Computes:
         wanted = None if model_ids is None else [m for m in model_ids if m not in self._figures]
         if wanted == []:
             return
+        domains = {
+            model_id: orjson.loads(content).get("domain")
+            for model_id, _, content in sv.model_rows(self.conn, wanted)
+        }
         for model_id, content in sv.current_passports(self.conn, wanted):
-            self._figures[model_id] = _resolved(orjson.loads(content).get("compute") or {})
+            compute = orjson.loads(content).get("compute") or {}
+            self._figures[model_id] = _resolved(compute, domains.get(model_id))
         self._all = model_ids is None
 
     def of(self, model_id: str) -> dict[str, dict[str, Any]]:

@@ -92,6 +92,11 @@ class ObligationExplanation(_Read):
     explanation: dict[str, Any] = Field(description="As recorded when it attached: clauses, facts, outcome.")
     now: dict[str, Any] | None = Field(description="The rule evaluated now, with each threshold's distance.")
     due: dict[str, Any] | None = Field(description="Where the clock started, the period and its counting.")
+    evidence: list[str] = Field(
+        [],
+        description="What discharges it, per kind: 'discharged by a filing of kind K' when this "
+        "installation files K, else 'evidence to be filed: K'.",
+    )
 
 
 Distances = list[dict[str, Any]]
@@ -126,3 +131,24 @@ class WhatIfAnswer(_Read):
     overrides: dict[str, FactValue]
     changes: list[RuleChange]
     rules: list[RuleOutcome]
+
+
+class LintFinding(_Read):
+    """Something in a pack that loads but contradicts its own dates or the installation."""
+
+    check: str = Field(description="Which check found it: condition-date, not-before, deadline-start, ...")
+    severity: Literal["error", "warning"]
+    rule: str | None = Field(None, description="The rule's id, where the finding is about a rule.")
+    obligation: str | None = Field(None, description="The obligation's id, where it is about one.")
+    message: str
+
+
+class PackLint(_Read):
+    """What linting a pack found (nothing when it is consistent)."""
+
+    pack: str = Field(description="pack@version")
+    findings: list[LintFinding]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for finding in self.findings if finding.severity == "error")

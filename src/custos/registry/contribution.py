@@ -5,6 +5,7 @@ from custos.passports import Passport, assess
 from custos.registry.model import (
     DEPLOYMENT_REGISTERED,
     MODEL_REGISTERED,
+    NOTIFICATION_FILED,
     ORGANISATION_REGISTERED,
     PASSPORT_FILED,
 )
@@ -30,7 +31,14 @@ def project_passport(conn: Connection, filing: Filing) -> None:
 
 CONTRIBUTION = Contribution(
     name="registry",
-    kinds=(ORGANISATION_REGISTERED, MODEL_REGISTERED, PASSPORT_FILED, DEPLOYMENT_REGISTERED),
+    # A notification has no view of its own: the obligation it discharges is its record.
+    kinds=(
+        ORGANISATION_REGISTERED,
+        MODEL_REGISTERED,
+        PASSPORT_FILED,
+        DEPLOYMENT_REGISTERED,
+        NOTIFICATION_FILED,
+    ),
     projections={
         ORGANISATION_REGISTERED: rv.organisation_registered,
         MODEL_REGISTERED: rv.model_registered,

@@ -1,4 +1,5 @@
-"""Registry filings: organisations, models, passports and deployments."""
+"""Registry filings: organisations, models, passports, deployments, and the notifications a
+provider makes to an authority about a model."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from custos.core.jurisdictions import jurisdiction_code as _code
-from custos.filings import OWNER_FIELD, PUBLIC_FIELD, FilingKind
+from custos.filings import OWNER_FIELD, PUBLIC_FIELD, SUPERVISORS_FIELD, FilingKind
 from custos.passports.model import Money, Passport
 
 #: Release dates before this year are typing errors, not models (Epoch's oldest entries are from the 1950s).
@@ -66,16 +67,38 @@ class Sector(StrEnum):
 
 
 #: The Annex III area of each sector, for rules that cite it.
-ANNEX_III = {
-    Sector.BIOMETRICS: "1",
-    Sector.CRITICAL_INFRASTRUCTURE: "2",
-    Sector.EDUCATION: "3",
-    Sector.EMPLOYMENT: "4",
-    Sector.ESSENTIAL_SERVICES: "5",
-    Sector.LAW_ENFORCEMENT: "6",
-    Sector.MIGRATION: "7",
-    Sector.JUSTICE_AND_DEMOCRACY: "8",
-}
+class AnnexIIIUse(StrEnum):
+    """The uses Annex III of the EU AI Act lists as high-risk (Art. 6(2)), by point.
+
+    Annex III lists uses, not sectors: a bank's credit scoring of natural persons is point 5(b),
+    its fraud detection is expressly not, and its chatbot is no point at all. A deployment
+    declares the points its intended use falls under."""
+
+    BIOMETRIC_IDENTIFICATION = "1(a)"
+    BIOMETRIC_CATEGORISATION = "1(b)"
+    EMOTION_RECOGNITION = "1(c)"
+    CRITICAL_INFRASTRUCTURE = "2"
+    EDUCATION_ADMISSION = "3(a)"
+    EDUCATION_EVALUATION = "3(b)"
+    EDUCATION_LEVEL = "3(c)"
+    EDUCATION_PROCTORING = "3(d)"
+    EMPLOYMENT_RECRUITMENT = "4(a)"
+    EMPLOYMENT_DECISIONS = "4(b)"
+    PUBLIC_ASSISTANCE = "5(a)"
+    CREDITWORTHINESS = "5(b)"
+    LIFE_HEALTH_INSURANCE = "5(c)"
+    EMERGENCY_TRIAGE = "5(d)"
+    LAW_ENFORCEMENT_VICTIM_RISK = "6(a)"
+    LAW_ENFORCEMENT_POLYGRAPH = "6(b)"
+    LAW_ENFORCEMENT_EVIDENCE = "6(c)"
+    LAW_ENFORCEMENT_OFFENDING_RISK = "6(d)"
+    LAW_ENFORCEMENT_PROFILING = "6(e)"
+    MIGRATION_POLYGRAPH = "7(a)"
+    MIGRATION_RISK = "7(b)"
+    MIGRATION_APPLICATIONS = "7(c)"
+    MIGRATION_IDENTIFICATION = "7(d)"
+    JUSTICE = "8(a)"
+    ELECTIONS = "8(b)"
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -162,6 +185,13 @@ class DeploymentRegistered(_Payload):
     start_date: date | None = Field(None, json_schema_extra=PUBLIC_FIELD)
     fallback_model_ids: tuple[str, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
     hosting_provider_id: str | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    annex_iii_uses: tuple[AnnexIIIUse, ...] | None = Field(
+        None,
+        json_schema_extra=PUBLIC_FIELD,
+        description="The points of Annex III of the EU AI Act (e.g. 5(b), creditworthiness of natural "
+        "persons) the intended use falls under; empty when it falls under none; absent when not declared, "
+        "so rules over it stay undetermined.",
+    )
 
     @field_validator("jurisdictions")
     @classmethod
@@ -194,6 +224,58 @@ class DeploymentRegistration(DeploymentRegistered):
     )
 
 
+class NotificationFiled(_Payload):
+    """A provider's notification to an authority that a model meets, or will meet, a threshold.
+
+    EU AI Act Art. 52(1): within two weeks after the systemic-risk threshold of Art. 51(2) "is met
+    or it becomes known that it will be met", with "the information necessary to demonstrate" it;
+    the Commission's guidelines (C(2025) 5045, section 2.3.2) ask for the compute "reported in FLOP
+    and with two significant figures" and the approach used to estimate it."""
+
+    regards: str = Field(
+        min_length=1,
+        max_length=200,
+        json_schema_extra=PUBLIC_FIELD,
+        description="The provision the notification answers, e.g. 'EU AI Act Art. 52(1)'.",
+    )
+    authority: str = Field(
+        min_length=1,
+        max_length=200,
+        json_schema_extra=PUBLIC_FIELD,
+        description="Who was notified, e.g. 'European Commission (AI Office)'.",
+    )
+    training_flop: float = Field(
+        gt=0,
+        json_schema_extra=SUPERVISORS_FIELD,
+        description="The training compute that meets the threshold, FLOP, to two significant figures.",
+    )
+    planned: bool = Field(
+        False,
+        json_schema_extra=PUBLIC_FIELD,
+        description="True when the figure is the compute planned for training, notified before it is spent.",
+    )
+    estimation_method: str = Field(
+        min_length=1,
+        max_length=4000,
+        json_schema_extra=SUPERVISORS_FIELD,
+        description="How the figure was estimated, with the approximations made.",
+    )
+    arguments: str | None = Field(
+        None,
+        max_length=20000,
+        json_schema_extra=SUPERVISORS_FIELD,
+        description="Art. 52(2): why the model, exceptionally, presents no systemic risk. "
+        "Presenting them does not suspend the obligations.",
+    )
+
+    @field_validator("training_flop")
+    @classmethod
+    def _two_significant_figures(cls, value: float) -> float:
+        if float(f"{value:.1e}") != value:
+            raise ValueError(f"give the compute to two significant figures, e.g. {value:.1e}")
+        return value
+
+
 ORGANISATION_REGISTERED = FilingKind(
     "organisation.registered", OrganisationRegistered, "An organisation enters the registry."
 )
@@ -203,4 +285,9 @@ PASSPORT_FILED = FilingKind(
 )
 DEPLOYMENT_REGISTERED = FilingKind(
     "deployment.registered", DeploymentRegistered, "A deployer puts a model to use."
+)
+NOTIFICATION_FILED = FilingKind(
+    "notification.filed",
+    NotificationFiled,
+    "A provider notifies an authority that a model meets, or will meet, a threshold (EU AI Act Art. 52(1)).",
 )

@@ -26,10 +26,12 @@ from custos.passports.model import Passport
 from custos.registry.model import (
     DEPLOYMENT_REGISTERED,
     MODEL_REGISTERED,
+    NOTIFICATION_FILED,
     ORGANISATION_REGISTERED,
     PASSPORT_FILED,
     DeploymentRegistration,
     ModelRegistration,
+    NotificationFiled,
     OrganisationRegistered,
 )
 from custos.registry.views import (
@@ -38,6 +40,7 @@ from custos.registry.views import (
     ModelDetail,
     ModelPage,
     ModelView,
+    NotificationView,
     OrganisationPage,
     OrganisationView,
     PassportVersion,
@@ -191,6 +194,28 @@ class RegistryService:
             row = rv.current_passport(uow.conn, model_id)
         assert row is not None
         return PassportVersion.model_validate(_passport(row, by))
+
+    def file_notification(
+        self, model_id: str, notification: NotificationFiled, *, by: Principal
+    ) -> NotificationView:
+        """Record that the model's provider notified an authority that the model meets, or will
+        meet, a threshold; an obligation to notify (EU AI Act Art. 52(1)) is discharged by it."""
+        with self.store.transaction() as uow:
+            model = rv.model(uow.conn, model_id)
+            if model is None:
+                raise NotFound(f"no model {model_id!r}")
+            acting_for(by, model["provider_id"], (Role.PROVIDER,))
+            filing = self.new_filing(
+                NOTIFICATION_FILED, notification, by=by, owner=model["provider_id"], subject=model_id
+            )
+            uow.file(filing)
+        visibility = {name: str(value) for name, value in filing.visibility.items()}
+        shown, withheld = by.redact(filing.content, visibility, filing.organisation)
+        return NotificationView.model_validate(
+            {"filing_id": filing.id, "model_id": model_id, "filed_at": filing.filed_at}
+            | shown
+            | {"withheld": withheld}
+        )
 
     def register_deployment(
         self,

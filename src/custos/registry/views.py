@@ -26,7 +26,7 @@ from custos.passports.model import (
     Money,
     Provenance,
 )
-from custos.registry.model import Accessibility, Lineage, OrganisationKind, Sector
+from custos.registry.model import Accessibility, AnnexIIIUse, Lineage, OrganisationKind, Sector
 
 #: A moment as the services render it (``isoformat()``): parsed as a datetime and written back the
 #: same way (``+00:00``, not pydantic's ``Z``), so an answer reads the same through a response
@@ -120,6 +120,21 @@ class PassportVersion(_Read):
     withheld: tuple[str, ...] = Field(description=WITHHELD)
 
 
+class NotificationView(_Read):
+    """A notification a provider made about a model, as the reader may see it."""
+
+    filing_id: str
+    model_id: str
+    filed_at: Moment
+    regards: str | None = None
+    authority: str | None = None
+    training_flop: float | None = Field(None, description="FLOP, to two significant figures.")
+    planned: bool | None = None
+    estimation_method: str | None = None
+    arguments: str | None = None
+    withheld: tuple[str, ...] = Field(description=WITHHELD)
+
+
 class ModelDetail(ModelView):
     """A model with its current passport (null when none was filed) and how many deployments use it."""
 
@@ -142,6 +157,7 @@ class DeploymentView(_Read):
     start_date: date | None = None
     fallback_model_ids: tuple[str, ...] | None = None
     hosting_provider_id: str | None = None
+    annex_iii_uses: tuple[AnnexIIIUse, ...] | None = None
     withheld: tuple[str, ...] = Field(description=WITHHELD)
     filing_id: str = Field(description="The filing that registered it.")
 

@@ -158,6 +158,7 @@ models = Table(
     Column("base_model_id", String(32), nullable=True, index=True),
     Column("training_flop", Float, nullable=True, index=True),
     Column("compute_public", Boolean, nullable=False, server_default=sa_false()),
+    Column("public_training_flop", Float, nullable=True, index=True),
     Column("completeness", Float, nullable=True),
     Column("filing_id", String(32), nullable=False),
     Column("content", Text, nullable=False),

@@ -144,6 +144,7 @@ def passport_filed(
 ) -> None:
     """Make the filed passport its model's current one, with the figures the registry assessed."""
     model_id = filing.subject
+    public_compute = filing.visibility.get("compute") == Visibility.PUBLIC
     previous = conn.execute(
         select(func.max(passports.c.version)).where(passports.c.model_id == model_id)
     ).scalar_one_or_none()
@@ -168,7 +169,8 @@ def passport_filed(
         .where(models.c.id == model_id)
         .values(
             training_flop=training_flop,
-            compute_public=filing.visibility.get("compute") == "public",
+            compute_public=public_compute,
+            public_training_flop=training_flop if public_compute else None,
             completeness=completeness,
         )
     )
@@ -450,10 +452,13 @@ def _model_order(sort: ModelSort, viewer: Viewer) -> list[SortKey]:
     by_name = _name_order(models, owner, viewer)
     if sort is ModelSort.NAME:
         return by_name
-    compute_shown: ColumnElement[bool] = true()
-    if not viewer.sees_everything:
-        compute_shown = or_(models.c.compute_public, owner == (viewer.organisation or ""))
-    flop = func.coalesce(case((compute_shown, models.c.training_flop), else_=None), _NO_FLOP)
+    shown_flop: ColumnElement[Any] = models.c.training_flop
+    if viewer.organisation is None and not viewer.sees_everything:
+        shown_flop = models.c.public_training_flop
+    elif not viewer.sees_everything:
+        compute_shown = or_(models.c.compute_public, owner == viewer.organisation)
+        shown_flop = case((compute_shown, models.c.training_flop), else_=None)
+    flop = func.coalesce(shown_flop, _NO_FLOP)
     released = func.coalesce(
         case((_visible(models, "release_date", owner, viewer), models.c.release_date), else_=None),
         _NO_DATE,
@@ -466,15 +471,18 @@ def _model_order(sort: ModelSort, viewer: Viewer) -> list[SortKey]:
 
 def list_models(conn: Connection, query: ModelQuery, page: PageRequest, viewer: Viewer) -> Page:
     owner = models.c.provider_id
+    flop: ColumnElement[Any] = models.c.training_flop
     compute_visible: ColumnElement[bool] | None = None
-    if (query.min_flop is not None or query.max_flop is not None) and not viewer.sees_everything:
-        compute_visible = or_(models.c.compute_public, owner == (viewer.organisation or ""))
+    if viewer.organisation is None and not viewer.sees_everything:
+        flop = models.c.public_training_flop  # the figure where it is public, else null
+    elif (query.min_flop is not None or query.max_flop is not None) and not viewer.sees_everything:
+        compute_visible = or_(models.c.compute_public, owner == viewer.organisation)
     conditions = [
         _equals(models, "provider_id", query.organisation, owner, viewer),
         _country(models, owner, query.country, viewer, fallback="countries"),
         _equals(models, "accessibility", query.accessibility, owner, viewer),
-        models.c.training_flop >= query.min_flop if query.min_flop is not None else None,
-        models.c.training_flop <= query.max_flop if query.max_flop is not None else None,
+        flop >= query.min_flop if query.min_flop is not None else None,
+        flop <= query.max_flop if query.max_flop is not None else None,
         compute_visible,
         _search(models, query.search, owner, viewer),
     ]

@@ -37,7 +37,7 @@ from tests.unit.policy.unit_pack import unit_pack
 from tests.unit.registry.world import Parties
 
 KEY = "unit-pack/big-model/notify"
-DUE = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
+DUE = datetime(2026, 11, 16, 23, 0, tzinfo=UTC)  # 14 days after 2 November, at the day's end in Brussels
 
 PACK = unit_pack("unit-pack", "A pack for the compliance sweep")
 

@@ -144,6 +144,8 @@ def test_the_summary_is_the_reporters_and_the_supervisors(
         "model_id": Visibility.PUBLIC,
         "severity": Visibility.PUBLIC,
         "occurred_at": Visibility.PUBLIC,
+        "discovered_at": Visibility.PUBLIC,
+        "imminent_risk": Visibility.PUBLIC,
         "summary": Visibility.OWNER,
     }
     for who, reads in [

@@ -113,6 +113,7 @@ def test_compute_figures_are_the_cells_of_the_csv(parsed: Parsed) -> None:
             ("Training compute upper bound", "training_flop_upper"),
             ("Hardware quantity", "hardware_quantity"),
             ("Hardware utilization (MFU)", "utilisation"),
+            ("Epochs", "epochs"),
         ]:
             if (row["Model"], f"compute.{field}") in repaired:
                 continue
@@ -122,6 +123,42 @@ def test_compute_figures_are_the_cells_of_the_csv(parsed: Parsed) -> None:
         assert item.model.get("release_date") == row["Publication date"]
         checked += 1
     assert checked == len(ROWS)
+
+
+#: Active parameters of the mixture-of-experts rows, in billions, read by hand from each row's
+#: "Parameters notes"; every other row has none.
+ACTIVE_BY_HAND = {
+    "Pangu Ultra MoE": 39, "Qwen3-235B-A22B": 22, "Qwen3-30B-A3B": 3, "Llama 4 Scout": 17,
+    "Llama 4 Maverick": 17, "Llama 4 Behemoth (preview)": 288, "DeepSeek-R1": 37, "DeepSeek-R1-Zero": 37,
+    "MiniMax-Text-01": 45.9, "DeepSeek-V3": 37, "Hunyuan-Large": 52, "LFM 40B": 12, "DeepSeek-V2.5": 21,
+    "Jamba 1.5-Large": 94, "Jamba 1.5 Mini": 12, "DeepSeek-Coder-V2 236B": 21, "DeepSeek-V2 (MoE-236B)": 21,
+    "Arctic": 17, "Phi-3.5-MoE": 6.6, "Mixtral 8x22B": 39, "Zephyr 141B-A39B": 39, "Jamba": 12, "DBRX": 36,
+    "Mixtral 8x7B": 12.9,
+}  # fmt: skip
+
+
+def test_active_parameters_are_read_where_the_notes_state_them(parsed: Parsed) -> None:
+    """Looser wording is left alone: Grok-1's "25% of the weights active", OLMoE's "1.3B are
+    activated", Switch's silence."""
+    found = {
+        i.model["name"].strip(): i.passport["compute"]["active_parameters"] / 1e9
+        for i in parsed.items
+        if "active_parameters" in i.passport.get("compute", {})
+    }
+    assert found == pytest.approx(ACTIVE_BY_HAND)
+
+
+def test_mixtures_of_experts_are_marked_by_name_or_active_parameters(parsed: Parsed) -> None:
+    """QMoE and ST-MoE by name; GNMT and CPM-2, dense models whose notes cite mixture-of-experts
+    papers, are not marked."""
+    marked = {
+        i.model["name"].strip()
+        for i in parsed.items
+        if i.passport.get("compute", {}).get("mixture_of_experts")
+    }
+    assert {"QMoE: compressed SwitchTransformer", "ST-MoE", "OLMoE", "Mixtral 8x7B"} <= marked
+    assert not {"GNMT", "CPM-2", "Switch", "GPT-4"} & marked
+    assert marked - set(ACTIVE_BY_HAND) == {n for n in marked if "MoE" in n and n not in ACTIVE_BY_HAND}
 
 
 def test_blank_cells_stay_absent(parsed) -> None:  # type: ignore[no-untyped-def]

@@ -179,7 +179,7 @@ def test_a_deadline_counts_from_the_triggering_filing(store: Store, world: Parti
         clock=FixedClock(datetime(2026, 10, 20, 8, 0, tzinfo=UTC)),
     )
     (attached,) = run(store, [world.model], triggers={world.model: trigger}).filings
-    assert attached.content["due_at"] == "2026-11-03T08:00:00+00:00"
+    assert attached.content["due_at"] == "2026-11-03T23:00:00+00:00"  # the end of 3 November in Brussels
     assert attached.content["trigger"] == trigger.id
 
 
@@ -187,22 +187,23 @@ def test_without_a_trigger_a_deadline_counts_from_the_run(store: Store, world: P
     passport(store, world, 3e25)
     activate(store, world, UNDISCHARGED)
     (attached,) = run(store, [world.model]).filings
-    assert attached.content["due_at"] == "2026-11-16T09:30:00+00:00"
+    assert attached.content["due_at"] == "2026-11-16T23:00:00+00:00"
     assert attached.content["trigger"] is None
 
 
 def test_after_a_filing_the_deadline_counts_from_that_filing(
     store: Store, world: Parties, clock: FixedClock
 ) -> None:
-    """The after-filing hook: a passport filed on 2026-11-10 at 12:00 attaches the duty, due
-    2026-11-24 12:00, naming the passport as its trigger."""
+    """The after-filing hook: a passport filed on 2026-11-10 at 12:00 attaches the duty, due at
+    the end of 2026-11-24 in Brussels (Regulation 1182/71 Art. 3), naming the passport as its
+    trigger."""
     activate(store, world, UNDISCHARGED)
     run(store, None)
     clock.set(datetime(2026, 11, 10, 12, 0, tzinfo=UTC))
     passport(store, world, 3e25)
     row = obligation(store, world)
     record = json.loads(row["record"])
-    assert (row["status"], record["due_at"]) == ("open", "2026-11-24T12:00:00+00:00")
+    assert (row["status"], record["due_at"]) == ("open", "2026-11-24T23:00:00+00:00")
     with store.read() as conn:
         found = store.filing(conn, record["trigger"])
     assert found is not None and found[0].kind == "passport.filed" and found[0].subject == world.model
@@ -255,20 +256,20 @@ def test_a_kind_not_in_discharged_by_discharges_nothing(store: Store, world: Par
 def test_a_recurring_duty_is_discharged_only_by_a_filing_of_its_period_which_opens_the_next(
     store: Store, world: Parties, clock: FixedClock
 ) -> None:
-    """Attached on 2026-11-02 09:30 with 30 days: due 2026-12-02 09:30. The passport filed
-    before the period began does not discharge it; one filed on 2026-11-20 does, and the next
-    period falls due a year after the previous due date, 2027-12-02 09:30, with the duty open."""
+    """Attached on 2026-11-02 09:30 with 30 days: due at the end of 2026-12-02 in Brussels. The
+    passport filed before the period began does not discharge it; one filed on 2026-11-20 does,
+    and the next period falls due a year after the previous due date, with the duty open."""
     passport(store, world, 3e25)
     activate(store, world, YEARLY)
     assert kinds(run(store, [world.model])) == ["obligation.attached"]
-    assert json.loads(obligation(store, world)["record"])["due_at"] == "2026-12-02T09:30:00+00:00"
+    assert json.loads(obligation(store, world)["record"])["due_at"] == "2026-12-02T23:00:00+00:00"
     clock.set(datetime(2026, 11, 20, tzinfo=UTC))
     passport(store, world, 3e25)
     row = obligation(store, world)
     closed = json.loads(row["closed"])
     assert row["status"] == "open"
-    assert closed["next_due_at"] == "2027-12-02T09:30:00+00:00"
-    assert row["due_at"].replace(tzinfo=UTC) == datetime(2027, 12, 2, 9, 30, tzinfo=UTC)
+    assert closed["next_due_at"] == "2027-12-02T23:00:00+00:00"
+    assert row["due_at"].replace(tzinfo=UTC) == datetime(2027, 12, 2, 23, 0, tzinfo=UTC)
     assert run(store, [world.model]) == EngineRun(1, [])  # the same passport does not count twice
 
 

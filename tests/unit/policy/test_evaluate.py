@@ -99,3 +99,39 @@ def test_outcomes_remembered_by_threshold_side_equal_fresh_evaluations(condition
         (memo,) = remembered.outcomes("model", {"central": facts, "upper_bound": facts})
         (fresh,) = Evaluator([pack]).outcomes("model", {"central": facts, "upper_bound": facts})
         assert memo.value == fresh.value, facts
+
+
+@pytest.mark.parametrize(
+    ("flop", "side", "text"),
+    [
+        (3.1e25, "above", "training_flop 3.1 × 10^25 FLOP is above 1 × 10^25 FLOP by 2.1 × 10^25 FLOP"),
+        (1e23, "below", "training_flop 1 × 10^23 FLOP is below 1 × 10^25 FLOP by 9.9 × 10^24 FLOP"),
+        (1e25, "at", "training_flop 1 × 10^25 FLOP is at the threshold 1 × 10^25 FLOP"),
+    ],
+)
+def test_a_distance_reads_as_people_write_it_signed_above_or_below(flop: float, side: str, text: str) -> None:
+    (distance,) = distances(outcome(GOOD, {"training_flop": flop}))
+    assert (distance["side"], distance["text"]) == (side, text)
+    assert distance["difference"] == 1e25 - flop  # the figure itself stays exact, threshold - value
+
+
+def test_a_float_sum_reads_at_its_scale_not_its_last_digits() -> None:
+    """The issue's figure: 2.1000000999999995e+26 is 2.1 × 10^26 to a reader (SB 53's 10^26)."""
+    at_sb53 = GOOD.replace("threshold: 1e25", "threshold: 1e26")
+    (distance,) = distances(outcome(at_sb53, {"training_flop": 2.1000000999999995e26}))
+    assert distance["text"] == "training_flop 2.1 × 10^26 FLOP is above 1 × 10^26 FLOP by 1.1 × 10^26 FLOP"
+
+
+def test_a_revenue_distance_reads_in_its_currency() -> None:
+    """SB 53's large frontier developer: annual gross revenue above USD 500 million (§ 22757.11)."""
+    revenue = GOOD.replace("facts: [training_flop, generative]", "facts: [provider_revenue_usd]").replace(
+        "condition: training_flop > params.threshold", "condition: provider_revenue_usd > 500000000.0"
+    )
+    (distance,) = distances(outcome(revenue, {"provider_revenue_usd": 1.2e9}))
+    assert distance["text"] == "provider_revenue_usd USD 1.2 bn is above USD 500 m by USD 700 m"
+
+
+def test_a_distance_to_an_unknown_figure_says_so() -> None:
+    (distance,) = distances(outcome(GOOD, {}))
+    assert "side" not in distance
+    assert distance["text"] == "training_flop is unknown; the threshold is 1 × 10^25 FLOP"

@@ -156,10 +156,10 @@ def test_an_attached_obligation_falls_due_fourteen_days_after_its_trigger() -> N
         }
     )
     (triggered,) = run(True, triggers={"MODEL-1": trigger})
-    assert triggered.content["due_at"] == "2026-11-03T08:00:00+00:00"
+    assert triggered.content["due_at"] == "2026-11-03T23:00:00+00:00"  # the end of the day in Brussels
     assert triggered.content["trigger"] == "01TRIGGER"
     (untriggered,) = run(True)
-    assert untriggered.content["due_at"] == "2026-11-16T09:30:00+00:00"
+    assert untriggered.content["due_at"] == "2026-11-16T23:00:00+00:00"
     assert untriggered.content["trigger"] is None
 
 
@@ -178,7 +178,9 @@ def test_an_undetermined_obligation_has_no_due_date_and_names_what_is_missing() 
 
 
 def test_a_deadline_from_the_release_date_counts_from_its_midnight() -> None:
-    """``start: release_date`` with the model released on 2026-03-01: due 2026-03-31 00:00 UTC."""
+    """``start: release_date`` with the model released on 2026-03-01: legally due at the end of
+    2026-03-31, long past when the obligation attaches on 2026-11-02 09:30, so the pack's grace
+    (30 days) makes it due at the end of 2026-12-02 in Brussels, and the record keeps both."""
     text = PACK.replace("deadline: {within: 14}", "deadline: {within: 30, start: release_date}")
     filings = reconcile(
         [load_pack(text)],
@@ -186,7 +188,10 @@ def test_a_deadline_from_the_release_date_counts_from_its_midnight() -> None:
         {},
         clock=FixedClock(NOW),
     )
-    assert filings[0].content["due_at"] == "2026-03-31T00:00:00+00:00"
+    content = filings[0].content
+    assert content["due_at"] == "2026-12-02T23:00:00+00:00"
+    assert content["legal_due_at"] == "2026-03-31T22:00:00+00:00"  # summer time in Brussels
+    assert (content["starts_at"], content["starts_from"]) == ("2026-03-01T00:00:00+00:00", "release_date")
 
 
 # --- new versions --------------------------------------------------------------------------

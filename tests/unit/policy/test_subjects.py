@@ -1,10 +1,11 @@
 """Subjects' facts from the registry: how a model's compute figure is resolved, and what a
 deployment reads of its model.
 
-Pinned from src/custos/policy/subjects.py and docs/policy.md ("Compute: declared, uncertain,
-estimated"): a declared ``training_flop`` is used as is; without one Custos estimates it (by
-hardware first, else by operation counting, 6·N·D with bounds a factor of three either way) and
-marks it estimated and speculative, with its method; a declared or estimated upper bound makes
+Pinned from src/custos/policy/subjects.py and docs/policy.md ("Compute estimates"): a declared
+``training_flop`` is used as is; without one Custos estimates it (operation counting, 6·N·D, for
+language and multimodal models, else hardware, with the bounds calibrated on Epoch's table) and
+marks it estimated and speculative, with its method; declared bounds stand; a declared or
+estimated upper bound makes
 the "upper_bound" figure set read it as ``training_flop``, otherwise both sets are alike; a
 deployment's ``model_training_flop`` is its model's central figure; a model counts its
 deployments. Every expected figure is worked out by hand.
@@ -12,19 +13,38 @@ deployments. Every expected figure is worked out by hand.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from custos.passports.model import Passport
+from custos.policy.compute_estimate import (
+    ASSUMED_UTILISATION_FACTORS,
+    DECLARED_UTILISATION_FACTORS,
+    OPERATION_COUNT_FACTORS,
+)
+from custos.policy.facts import COMPUTE_FACTS
 from custos.policy.subjects import Computes, Subject, deployment_subjects, model_subjects
-from custos.registry.model import DeploymentRegistration
+from custos.registry.model import DeploymentRegistration, ModelRegistration
 from custos.registry.service import RegistryService
 from custos.store import Store
 from tests.unit.registry.world import Parties
 
 #: NVIDIA H100 SXM5 80GB's peak at 16-bit tensor precision in Epoch's hardware table, FLOP/s.
 H100_PEAK = 9.894e14
+
+
+@pytest.fixture
+def lm(store: Store, world: Parties) -> Parties:
+    """The world with a language model in place of its model: operation counting applies."""
+    registered = RegistryService(store).register_model(
+        ModelRegistration.model_validate(
+            {"name": "Talker", "provider_id": world.provider, "domain": "Language"}
+        ),
+        by=world.supervisor,
+    )
+    return replace(world, model=registered.id)
 
 
 def passport(store: Store, world: Parties, compute: dict[str, Any]) -> None:
@@ -93,71 +113,100 @@ def test_a_declared_figure_is_used_as_is(store: Store, world: Parties) -> None:
 
 
 def test_without_a_figure_operation_counting_estimates_one_marked_speculative(
-    store: Store, world: Parties
+    store: Store, lm: Parties
 ) -> None:
-    """6 × 7e10 parameters × 1.5e12 datapoints = 6.3e23, bounded by 2.1e23 and 1.89e24."""
-    passport(store, world, {"parameters": 7e10, "training_dataset_size_datapoints": 1.5e12})
-    central = figures(store, world)["central"]
+    """6 × 7e10 parameters × 1.5e12 tokens = 6.3e23, bounded by 6.3e23 / 3.5 = 1.8e23 and
+    6.3e23 × 26 = 1.638e25 (the calibrated factors)."""
+    assert OPERATION_COUNT_FACTORS == (3.5, 26.0)
+    passport(store, lm, {"parameters": 7e10, "training_dataset_size_datapoints": 1.5e12})
+    central = figures(store, lm)["central"]
     assert central["training_flop"] == pytest.approx(6.3e23)
-    assert central["training_flop_lower"] == pytest.approx(2.1e23)
-    assert central["training_flop_upper"] == pytest.approx(1.89e24)
+    assert central["training_flop_lower"] == pytest.approx(1.8e23)
+    assert central["training_flop_upper"] == pytest.approx(1.638e25)
     assert (central["estimated"], central["confidence"], central["estimation_method"]) == (
         True,
         "speculative",
         "operation counting (6ND)",
     )
-    subject = model(store, world)
+    subject = model(store, lm)
     assert subject.facts["central"]["training_flop"] == pytest.approx(6.3e23)
     assert subject.facts["central"]["training_flop_estimated"] is True
     assert subject.facts["central"]["compute_confidence"] == "speculative"
-    assert subject.facts["upper_bound"]["training_flop"] == pytest.approx(1.89e24)
+    assert subject.facts["upper_bound"]["training_flop"] == pytest.approx(1.638e25)
     assert subject.facts["upper_bound"]["training_flop_estimated"] is True
 
 
-def test_hardware_comes_before_operation_counting(store: Store, world: Parties) -> None:
-    """1,000 H100 SXM5 for 2,000 hours: 1000 × 2000 × 3600 × 9.894e14 = 7.12368e24 chip-FLOP;
-    at the default utilisation 0.4 that is 2.849472e24, within 0.2–0.6 (1.424736e24 to
-    4.274208e24). The 6·N·D figure the passport also allows (6.3e23) is not used."""
-    passport(
-        store,
-        world,
-        {
-            "hardware_type": "NVIDIA H100 SXM5 80GB",
-            "hardware_quantity": 1000,
-            "training_time_hours": 2000,
-            "parameters": 7e10,
-            "training_dataset_size_datapoints": 1.5e12,
-        },
-    )
+HARDWARE_RUN = {
+    "hardware_type": "NVIDIA H100 SXM5 80GB",
+    "hardware_quantity": 1000,
+    "training_time_hours": 2000,
+    "parameters": 7e10,
+    "training_dataset_size_datapoints": 1.5e12,
+}
+
+
+def test_a_language_model_is_counted_before_its_hardware(store: Store, lm: Parties) -> None:
+    """Epoch's order: 6·N·D = 6.3e23 is used although the hardware is declared too."""
+    passport(store, lm, HARDWARE_RUN)
+    assert figures(store, lm)["central"]["training_flop"] == pytest.approx(6.3e23)
+
+
+def test_other_models_are_estimated_from_hardware_at_utilisation_0_4(store: Store, world: Parties) -> None:
+    """A model of no language domain: 1,000 H100 SXM5 for 2,000 hours = 1000 × 2000 × 3600 ×
+    9.894e14 = 7.12368e24 chip-FLOP; at 0.4, 2.849472e24, bounded by /4.5 and ×1.9. 6·N·D is
+    not used: it does not hold outside transformers on tokens."""
+    assert ASSUMED_UTILISATION_FACTORS == (4.5, 1.9)
+    passport(store, world, HARDWARE_RUN)
     chip_flop = 1000 * 2000 * 3600 * H100_PEAK
     central = figures(store, world)["central"]
     assert central["training_flop"] == pytest.approx(chip_flop * 0.4)
     assert (central["training_flop_lower"], central["training_flop_upper"]) == (
-        pytest.approx(chip_flop * 0.2),
-        pytest.approx(chip_flop * 0.6),
+        pytest.approx(chip_flop * 0.4 / 4.5),
+        pytest.approx(chip_flop * 0.4 * 1.9),
     )
     assert central["estimation_method"] == "hardware (chips × time × peak × utilisation)"
     assert central["confidence"] == "speculative"
     facts = model(store, world).facts
     assert facts["central"]["training_flop"] == pytest.approx(2.849472e24)
-    assert facts["upper_bound"]["training_flop"] == pytest.approx(4.274208e24)
+    assert facts["upper_bound"]["training_flop"] == pytest.approx(2.849472e24 * 1.9)
 
 
-def test_a_declared_utilisation_leaves_no_spread(store: Store, world: Parties) -> None:
-    """At a declared 0.5 the estimate is one figure, 3.56184e24, so both sets read it."""
-    passport(
-        store,
-        world,
-        {
-            "hardware_type": "NVIDIA H100 SXM5 80GB",
-            "hardware_quantity": 1000,
-            "training_time_hours": 2000,
-            "utilisation": 0.5,
-        },
-    )
+def test_a_declared_utilisation_narrows_the_spread(store: Store, world: Parties) -> None:
+    """At a declared 0.5 the estimate is 3.56184e24, bounded by /1.8 and ×1.2."""
+    assert DECLARED_UTILISATION_FACTORS == (1.8, 1.2)
+    passport(store, world, {**HARDWARE_RUN, "utilisation": 0.5})
     facts = model(store, world).facts
     assert facts["central"]["training_flop"] == pytest.approx(3.56184e24)
-    assert facts["upper_bound"]["training_flop"] == pytest.approx(3.56184e24)
+    assert facts["upper_bound"]["training_flop"] == pytest.approx(3.56184e24 * 1.2)
+
+
+def test_declared_bounds_stand_when_no_central_figure_is_declared(store: Store, lm: Parties) -> None:
+    """Bounds 1e23–2e24 declared, no central figure: the estimate 6.3e23 fills the centre only;
+    its own bounds (1.8e23, 1.638e25) do not replace the provider's."""
+    bounds = {"training_flop_lower": 1e23, "training_flop_upper": 2e24}
+    passport(store, lm, {**bounds, "parameters": 7e10, "training_dataset_size_datapoints": 1.5e12})
+    central = figures(store, lm)["central"]
+    assert (central["training_flop_lower"], central["training_flop"], central["training_flop_upper"]) == (
+        1e23,
+        pytest.approx(6.3e23),
+        2e24,
+    )
+    assert model(store, lm).facts["upper_bound"]["training_flop"] == 2e24
+
+
+def test_an_estimate_outside_the_declared_bounds_is_held_to_them(store: Store, lm: Parties) -> None:
+    """6.3e23 estimated against a declared ceiling of 1e23: the central figure is the ceiling."""
+    passport(
+        store,
+        lm,
+        {"training_flop_upper": 1e23, "parameters": 7e10, "training_dataset_size_datapoints": 1.5e12},
+    )
+    central = figures(store, lm)["central"]
+    assert (central["training_flop_lower"], central["training_flop"], central["training_flop_upper"]) == (
+        1e23,
+        1e23,
+        1e23,
+    )
 
 
 def test_a_declared_upper_bound_is_the_upper_bound_figure(store: Store, world: Parties) -> None:
@@ -166,9 +215,10 @@ def test_a_declared_upper_bound_is_the_upper_bound_figure(store: Store, world: P
     assert facts["central"]["training_flop"] == 3e25
     assert facts["upper_bound"]["training_flop"] == 9e25
     assert figures(store, world)["upper_bound"]["training_flop"] == 9e25
+    assert facts["upper_bound"]["cumulative_training_flop"] == 9e25
     # facts other than compute are the same under either figure
-    assert {k: v for k, v in facts["upper_bound"].items() if k != "training_flop"} == {
-        k: v for k, v in facts["central"].items() if k != "training_flop"
+    assert {k: v for k, v in facts["upper_bound"].items() if k not in COMPUTE_FACTS} == {
+        k: v for k, v in facts["central"].items() if k not in COMPUTE_FACTS
     }
 
 
@@ -196,9 +246,9 @@ def test_a_deployment_reads_its_models_central_figure(store: Store, world: Parti
     assert subject.dates == {"start_date": "2026-06-01"}
 
 
-def test_a_deployment_of_an_estimated_model_reads_the_estimate(store: Store, world: Parties) -> None:
-    passport(store, world, {"parameters": 7e10, "training_dataset_size_datapoints": 1.5e12})
-    deployment = deploy(store, world, "Chat")
+def test_a_deployment_of_an_estimated_model_reads_the_estimate(store: Store, lm: Parties) -> None:
+    passport(store, lm, {"parameters": 7e10, "training_dataset_size_datapoints": 1.5e12})
+    deployment = deploy(store, lm, "Chat")
     with store.read() as conn:
         (subject,) = deployment_subjects(conn, [deployment])
     assert subject.facts["central"]["model_training_flop"] == pytest.approx(6.3e23)

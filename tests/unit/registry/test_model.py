@@ -19,14 +19,14 @@ from pydantic import ValidationError
 
 from custos.core import InvalidInput
 from custos.registry.model import (
-    ANNEX_III,
     DEPLOYMENT_REGISTERED,
     MODEL_REGISTERED,
     ORGANISATION_REGISTERED,
+    AnnexIIIUse,
     DeploymentRegistered,
     ModelRegistered,
+    NotificationFiled,
     OrganisationRegistered,
-    Sector,
 )
 
 MODEL = {"name": "M", "provider_id": "P"}
@@ -117,19 +117,42 @@ def test_payloads_refuse_fields_they_do_not_define() -> None:
         MODEL_REGISTERED.validate({**MODEL, "colour": "blue"})
 
 
-def test_the_sectors_cite_the_annex_iii_areas_in_the_regulations_order() -> None:
-    """Annex III of the AI Act: 1 biometrics, 2 critical infrastructure, 3 education and
-    vocational training, 4 employment, 5 essential private and public services, 6 law
-    enforcement, 7 migration, asylum and border control, 8 administration of justice and
-    democratic processes. The systemic sectors (finance, health, ...) are not Annex III areas."""
-    assert ANNEX_III == {
-        Sector.BIOMETRICS: "1",
-        Sector.CRITICAL_INFRASTRUCTURE: "2",
-        Sector.EDUCATION: "3",
-        Sector.EMPLOYMENT: "4",
-        Sector.ESSENTIAL_SERVICES: "5",
-        Sector.LAW_ENFORCEMENT: "6",
-        Sector.MIGRATION: "7",
-        Sector.JUSTICE_AND_DEMOCRACY: "8",
+def test_annex_iii_uses_are_the_points_of_the_annex_in_its_order() -> None:
+    """Annex III of the AI Act lists uses by point: 1(a)-(c) biometrics, 2 critical infrastructure,
+    3(a)-(d) education, 4(a)-(b) employment, 5(a)-(d) essential services (5(b) creditworthiness of
+    natural persons, 5(c) life and health insurance), 6(a)-(e) law enforcement, 7(a)-(d) migration,
+    8(a)-(b) justice and democratic processes: 25 points in all."""
+    points = [use.value for use in AnnexIIIUse]
+    assert len(points) == 25 and points[0] == "1(a)" and points[-1] == "8(b)"
+    assert [p for p in points if p.startswith("5")] == ["5(a)", "5(b)", "5(c)", "5(d)"]
+    assert AnnexIIIUse("5(b)") is AnnexIIIUse.CREDITWORTHINESS
+    with pytest.raises(ValidationError):
+        DeploymentRegistered.model_validate(
+            {
+                "name": "d",
+                "deployer_id": "o",
+                "model_id": "m",
+                "jurisdictions": ["EU"],
+                "sector": "finance",
+                "annex_iii_uses": ["5(e)"],
+            }
+        )
+
+
+@pytest.mark.parametrize(
+    ("figure", "accepted"), [(2.3e25, True), (1e25, True), (2.34e25, False), (12345.0, False)]
+)
+def test_a_notification_gives_the_compute_to_two_significant_figures(figure: float, accepted: bool) -> None:
+    """Commission guidelines C(2025) 5045, section 2.3.2: the compute "reported in FLOP and with two
+    significant figures (e.g. 2.3x10^25 FLOP)"."""
+    content = {
+        "regards": "EU AI Act Art. 52(1)",
+        "authority": "AI Office",
+        "training_flop": figure,
+        "estimation_method": "6ND",
     }
-    assert {Sector.FINANCE, Sector.HEALTH, Sector.ENERGY, Sector.TELECOMS, Sector.OTHER}.isdisjoint(ANNEX_III)
+    if accepted:
+        assert NotificationFiled.model_validate(content).training_flop == figure
+    else:
+        with pytest.raises(ValidationError, match="two significant figures"):
+            NotificationFiled.model_validate(content)

@@ -3,7 +3,8 @@
 A public reader's filtered list tested every matching row's visibility text, so its count read
 every such row. Each filtered column now has a ``public_<column>`` twin holding the value where
 the public may see it (null otherwise), indexed with the public name order, so the filter, the
-order and the count read one index. The upgrade replays the views, which fills the new columns.
+order and the count read one index; the training compute, likewise, where it is public. The
+upgrade replays the views, which fills the new columns.
 
 Revision ID: 0009
 Revises: 0008
@@ -29,6 +30,9 @@ _FILTERS = {
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("models", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("public_training_flop", sa.Float(), nullable=True))
+        batch_op.create_index("ix_models_public_training_flop", ["public_training_flop"], unique=False)
     for table, filters in _FILTERS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column, length in filters.items():
@@ -50,3 +54,6 @@ def downgrade() -> None:
                 batch_op.create_index(
                     f"ix_{table}_{column}_public_listing", [column, "public_name_key", "id"], unique=False
                 )
+    with op.batch_alter_table("models", schema=None) as batch_op:
+        batch_op.drop_index("ix_models_public_training_flop")
+        batch_op.drop_column("public_training_flop")

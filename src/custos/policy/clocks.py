@@ -1,0 +1,105 @@
+"""Running clocks: a standing duty (``on_event``) becomes a dated obligation each time its event
+is filed.
+
+A frontier model's provider owes, standing, a report of each critical safety incident within 15
+days of discovering it (Bus. & Prof. Code § 22757.13(c)(1)). The standing obligation has no due
+date; an incident report about the model starts its clock: an occurrence of the obligation,
+keyed ``<key>#<event filing id>``, due the pack's period after the moment the event names (the
+discovery, else the occurrence) or, when it names none, after the event's filing. Where the event
+is itself the report the duty asks for, it discharges the occurrence at once, late or on time as
+the dates say; otherwise the occurrence waits for its evidence like any obligation.
+
+Occurrences are never reconciled with the rules: the incident happened while the duty stood, and
+its report stays owed if the model later falls below the threshold.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from custos.access.filer import file_as
+from custos.core.clock import Clock
+from custos.filings import Filing
+from custos.policy.deadlines import EVENT_START, due_at
+from custos.policy.model import OBLIGATION_ATTACHED, OCCURRENCE, key_parts
+from custos.policy.pack import Deadline, Pack
+from custos.policy.reconcile import ENGINE
+from custos.store import Connection
+from custos.store import policy_views as pv
+
+
+def start_clocks(
+    conn: Connection, events: Sequence[Filing], packs: Sequence[Pack], clock: Clock
+) -> list[Filing]:
+    """The occurrences these filings start: one per open standing obligation of the filing's
+    subject that waits for the filing's kind, when the event meets the deadline's condition."""
+    kinds = {event.kind for event in events}
+    by_pack = {pack.document.id: pack for pack in packs}
+    waiting = [
+        (row, record)
+        for row in pv.open_obligations(conn, sorted({event.subject for event in events}))
+        if (record := json.loads(row["record"])).get("standing_event") in kinds
+    ]
+    filings = []
+    for event in events:
+        for row, record in waiting:
+            if row["subject_id"] != event.subject or record["standing_event"] != event.kind:
+                continue
+            pack_id, _, obligation_id = key_parts(row["key"])
+            pack = by_pack.get(pack_id)
+            if pack is None or obligation_id not in pack.document.obligations:
+                continue
+            deadline = pack.obligation(obligation_id).deadline
+            if any(event.content.get(name) != value for name, value in deadline.event_when.items()):
+                continue
+            filings.append(_occurrence(row, record, event, pack, deadline, clock))
+    return filings
+
+
+def _occurrence(
+    row: Mapping[str, Any],
+    record: Mapping[str, Any],
+    event: Filing,
+    pack: Pack,
+    deadline: Deadline,
+    clock: Clock,
+) -> Filing:
+    start, source = _event_start(event, deadline.event_from)
+    document = pack.document
+    due = due_at(
+        deadline.model_copy(update={"on_event": None}), start, document.jurisdiction, document.counting_rule
+    )
+    occurrence = {
+        **record,
+        "key": f"{row['key']}{OCCURRENCE}{event.id}",
+        "standing_event": None,
+        "due_at": due.isoformat() if due else None,
+        "starts_at": start.isoformat(),
+        "starts_from": source,
+        "legal_due_at": due.isoformat() if due else None,
+        "attached_at": clock.now().isoformat(),
+        "trigger": event.id,
+        "occurrence_of": row["key"],
+        "event": event.kind,
+    }
+    return file_as(
+        ENGINE,
+        OBLIGATION_ATTACHED,
+        occurrence,
+        owner=row["owner_id"],
+        subject=row["subject_id"],
+        clock=clock,
+        jurisdiction=record["jurisdiction"],
+    )
+
+
+def _event_start(event: Filing, fields: Sequence[str]) -> tuple[datetime, str]:
+    """The moment the clock runs from: the first of ``fields`` the event gives, else its filing."""
+    for field in fields:
+        value = event.content.get(field)
+        if value:
+            return datetime.fromisoformat(value), f"{EVENT_START}{field}"
+    return event.filed_at, "trigger"

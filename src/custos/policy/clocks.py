@@ -36,7 +36,10 @@ def start_clocks(
 ) -> list[Filing]:
     """The occurrences these filings start: one per open standing obligation of the filing's
     subject that waits for the filing's kind, when the event meets the deadline's condition."""
-    kinds = {event.kind for event in events}
+    awaited = {spec.deadline.on_event for pack in packs for spec in pack.document.obligations.values()}
+    kinds = {event.kind for event in events} & awaited
+    if not kinds:  # no standing duty waits for these kinds: read nothing (the common case)
+        return []
     by_pack = {pack.document.id: pack for pack in packs}
     waiting = [
         (row, record)

@@ -25,7 +25,13 @@ from custos.policy.evaluate import Evaluator
 from custos.policy.model import OBLIGATION_DISCHARGED
 from custos.policy.pack import Deadline, Pack, load_pack
 from custos.policy.reconcile import ENGINE, reconcile
-from custos.policy.subjects import Computes, Subject, deployment_subjects, model_subjects
+from custos.policy.subjects import (
+    Computes,
+    Subject,
+    deployment_subjects,
+    model_subjects,
+    organisation_subjects,
+)
 from custos.store import Connection, UnitOfWork
 from custos.store import policy_views as pv
 from custos.store import registry_views as rv
@@ -44,14 +50,23 @@ def active_packs(conn: Connection) -> list[Pack]:
 def subjects_of(
     conn: Connection, ids: Sequence[str] | None = None, facts: set[str] | None = None
 ) -> list[Subject]:
-    """Models and deployments among ``ids`` (all of them when None), with the ``facts`` given
-    (all when None)."""
+    """Organisations, models and deployments among ``ids`` (all of them when None), with the
+    ``facts`` given (all when None)."""
     computes = Computes(conn)
     if ids is None:
-        return model_subjects(conn, None, facts, computes) + deployment_subjects(conn, None, facts, computes)
-    models = set(rv.existing_models(conn, ids))
-    return model_subjects(conn, sorted(models), facts, computes) + deployment_subjects(
-        conn, [i for i in ids if i not in models], facts, computes
+        return (
+            organisation_subjects(conn, None, facts, computes)
+            + model_subjects(conn, None, facts, computes)
+            + deployment_subjects(conn, None, facts, computes)
+        )
+    organisations = set(rv.existing_organisations(conn, ids))
+    models = set(rv.existing_models(conn, [i for i in ids if i not in organisations]))
+    return (
+        organisation_subjects(conn, sorted(organisations), facts, computes)
+        + model_subjects(conn, sorted(models), facts, computes)
+        + deployment_subjects(
+            conn, [i for i in ids if i not in models and i not in organisations], facts, computes
+        )
     )
 
 
@@ -95,7 +110,7 @@ class PolicyEngine:
         evaluator = Evaluator(packs)
         subjects = subjects_of(conn, subject_ids, evaluator.reads())
         if must_exist and subject_ids is not None and not subjects:
-            raise NotFound(f"no model or deployment among {list(subject_ids)}")
+            raise NotFound(f"no organisation, model or deployment among {list(subject_ids)}")
         existing = (
             pv.all_obligations(conn)
             if subject_ids is None

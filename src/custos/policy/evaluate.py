@@ -129,6 +129,25 @@ def _reader(
     return sides
 
 
+#: A pack's rules by subject kind with their outcome keys, and its parameters.
+PackPlan = tuple[dict[str, Any], dict[str, list[tuple[CompiledRule, OutcomeKey | None]]]]
+#: Plans by pack version and text: an evaluator is made for every filing's re-evaluation, and
+#: working out the rules' outcome keys (regular expressions over each condition) each time cost
+#: as much as the evaluation. Packs are few, so the plans of every version loaded are kept.
+_PLANS: dict[tuple[str, str], PackPlan] = {}
+
+
+def _pack_plan(pack: Pack) -> PackPlan:
+    found = _PLANS.get((pack.key, pack.text))
+    if found is None:
+        params = parameter_values(pack.document)
+        by_subject: dict[str, list[tuple[CompiledRule, OutcomeKey | None]]] = {}
+        for compiled in pack.rules:
+            by_subject.setdefault(compiled.rule.subject, []).append((compiled, outcome_key(compiled, params)))
+        found = _PLANS[(pack.key, pack.text)] = (params, by_subject)
+    return found
+
+
 @dataclass
 class Evaluator:
     """Evaluates packs. Rules that read only discrete facts (flags, sectors, lists) remember
@@ -142,12 +161,7 @@ class Evaluator:
 
     def __post_init__(self) -> None:
         for pack in self.packs:
-            params = parameter_values(pack.document)
-            by_subject: dict[str, list[tuple[CompiledRule, OutcomeKey | None]]] = {}
-            for compiled in pack.rules:
-                by_subject.setdefault(compiled.rule.subject, []).append(
-                    (compiled, outcome_key(compiled, params))
-                )
+            params, by_subject = _pack_plan(pack)
             for subject, rules in by_subject.items():
                 self._plan.setdefault(subject, []).append((pack, pack.document.compute_figure, params, rules))
 

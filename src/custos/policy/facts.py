@@ -61,6 +61,9 @@ EU_MEMBER_STATES = frozenset(
 class SubjectKind(StrEnum):
     MODEL = "model"
     DEPLOYMENT = "deployment"
+    ORGANISATION = "organisation"
+    """A duty of the organisation itself, owed once whatever its number of models: the frontier
+    AI framework of a large frontier developer (Bus. & Prof. Code § 22757.12(a))."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def derive_with(plan: list[tuple[str, Derive]], context: Context) -> dict[str, A
     return values
 
 
-M, D = SubjectKind.MODEL, SubjectKind.DEPLOYMENT
+M, D, ORG = SubjectKind.MODEL, SubjectKind.DEPLOYMENT, SubjectKind.ORGANISATION
 
 
 def _number(value: Any) -> float | None:
@@ -339,3 +342,28 @@ def _jurisdictions(c: Context) -> list[str]:
 )
 def _model_flop(c: Context) -> float | None:
     return _number((c.get("model_compute") or {}).get("training_flop"))
+
+
+@fact(
+    "revenue_usd",
+    ORG,
+    "double",
+    "The organisation's declared annual gross revenue, when declared in USD (with its affiliates, "
+    "as SB 53 § 22757.11(j) and the RAISE Act count it, when so declared).",
+)
+def _organisation_revenue(c: Context) -> float | None:
+    revenue = c["organisation"].get("annual_revenue") or {}
+    return _number(revenue.get("amount")) if revenue.get("currency") == "USD" else None
+
+
+@fact(
+    "largest_cumulative_training_flop",
+    ORG,
+    "double",
+    "The largest cumulative training compute (training, fine-tuning and post-training) among the "
+    "organisation's models with a compute figure, FLOP: whether it develops a frontier model.",
+)
+def _largest_cumulative(c: Context) -> float | None:
+    figures = [_cumulative_training_flop({"compute": compute}) for compute in c["model_computes"]]
+    known = [figure for figure in figures if figure is not None]
+    return max(known) if known else None

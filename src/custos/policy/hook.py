@@ -13,24 +13,43 @@ from custos.store import subject_views as sv
 
 
 def _affected(uow: UnitOfWork, batch: Sequence[Filing]) -> dict[str, Filing]:
-    """Each subject whose facts the batch may change, with the filing that changed it."""
+    """Each subject whose facts the batch may change, with the filing that changed it: the
+    organisation itself and its models when it registers; a model when it or its passport is
+    filed, and its provider when the passport changes the model's compute; a deployment and its
+    model (whose count of deployments changes); a model's deployments when its passport is filed
+    (they read its compute)."""
     affected: dict[str, Filing] = {}
     models: dict[str, Filing] = {}
+    providers: dict[str, Filing] = {}
     for filing in batch:
         if filing.kind in ("model.registered", "passport.filed"):
             models[filing.subject] = filing
+            if filing.kind == "passport.filed" and _compute_changed(uow, filing):
+                providers.setdefault(filing.organisation, filing)
         elif filing.kind == "deployment.registered":
             affected[filing.subject] = filing
             models.setdefault(filing.content["model_id"], filing)  # its deployment count changes
         elif filing.kind == "organisation.registered":
+            providers[filing.subject] = filing
             for model_id in sv.models_of(uow.conn, [filing.subject]):
                 models.setdefault(model_id, filing)
     affected.update(models)
+    for organisation_id, filing in providers.items():
+        affected.setdefault(organisation_id, filing)
     passports = {f.subject: f for f in batch if f.kind == "passport.filed"}
     if passports:  # a deployment reads its model's compute
         for deployment_id in sv.deployments_of(uow.conn, sorted(passports)):
             affected.setdefault(deployment_id, next(iter(passports.values())))
     return affected
+
+
+def _compute_changed(uow: UnitOfWork, filing: Filing) -> bool:
+    """Whether a passport changes its model's compute from the passport it supersedes: the only
+    fact of its provider a passport can change (a provider reads the compute of all its models,
+    so it is re-evaluated only when it must be)."""
+    if filing.supersedes is None:
+        return True
+    return sv.passport_compute(uow.conn, filing.supersedes) != (filing.content.get("compute") or {})
 
 
 def re_evaluate(uow: UnitOfWork, batch: Sequence[Filing]) -> None:

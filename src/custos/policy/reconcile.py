@@ -34,9 +34,35 @@ def _start(subject: Subject, spec_start: str, trigger: Filing | None, now: datet
     return (trigger.filed_at, "trigger") if trigger is not None else (now, "evaluation")
 
 
+def wording(outcome: Outcome, obligation_id: str, subject: Subject) -> dict[str, Any]:
+    """What an obligation's record says whatever its dates: enough to tell whether it changed."""
+    pack = outcome.pack
+    spec = pack.obligation(obligation_id)
+    return {
+        "key": f"{pack.document.id}/{outcome.rule.rule.id}/{obligation_id}",
+        "subject_kind": subject.kind.value,
+        "pack_version": pack.document.version,
+        "jurisdiction": pack.document.jurisdiction,
+        "title": spec.title,
+        "severity": spec.severity.value,
+        "cite": {"document": pack.document.sources[spec.cite.source].document, "article": spec.cite.article},
+        "discharged_by": list(spec.discharged_by),
+        "standing_event": spec.deadline.on_event,
+        "recurring": spec.deadline.recurring,
+    }
+
+
 def obligation_record(
-    outcome: Outcome, obligation_id: str, subject: Subject, trigger: Filing | None, now: datetime
+    outcome: Outcome,
+    obligation_id: str,
+    subject: Subject,
+    trigger: Filing | None,
+    now: datetime,
+    worded: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The whole record an obligation filing carries: its wording, its due date with how it was
+    counted, the explanation of the outcome and the trigger. Worked out only for what is filed:
+    counting in the authority's calendar is the dear part of an evaluation."""
     pack = outcome.pack
     spec = pack.obligation(obligation_id)
     counted: dict[str, Any] = {}
@@ -54,18 +80,9 @@ def obligation_record(
                 "attached_at": now.isoformat(),
             }
     return {
-        "key": f"{pack.document.id}/{outcome.rule.rule.id}/{obligation_id}",
-        "subject_kind": subject.kind.value,
-        "pack_version": pack.document.version,
-        "jurisdiction": pack.document.jurisdiction,
-        "title": spec.title,
-        "severity": spec.severity.value,
-        "cite": {"document": pack.document.sources[spec.cite.source].document, "article": spec.cite.article},
-        "discharged_by": list(spec.discharged_by),
+        **(worded or wording(outcome, obligation_id, subject)),
         "due_at": due.isoformat() if due else None,
         **counted,
-        "standing_event": spec.deadline.on_event,
-        "recurring": spec.deadline.recurring,
         "explanation": outcome.explanation(),
         "trigger": trigger.id if trigger is not None else None,
     }
@@ -104,12 +121,13 @@ def reconcile(
             tally.update(outcome.value for outcome in outcomes)
         for outcome in outcomes:
             for obligation_id in outcome.rule.rule.obligations:
-                trigger = (triggers or {}).get(subject.id)
-                record = obligation_record(outcome, obligation_id, subject, trigger, now)
-                seen.add(record["key"])
-                current = existing.get((record["key"], subject.id))
-                kind = _change(outcome.value, record, current)
+                worded = wording(outcome, obligation_id, subject)
+                seen.add(worded["key"])
+                current = existing.get((worded["key"], subject.id))
+                kind = _change(outcome.value, worded, current)
                 if kind is not None:
+                    trigger = (triggers or {}).get(subject.id)
+                    record = obligation_record(outcome, obligation_id, subject, trigger, now, worded)
                     filings.append(_file(kind, record, subject, outcome.pack, clock))
         for key, row in existing_of.get(subject.id, ()):
             if key in seen or row["status"] == "lapsed" or OCCURRENCE in key:

@@ -308,10 +308,10 @@ class PolicyService:
         with self.store.read() as conn:
             subjects = subjects_of(conn, [subject_id])
             if not subjects:
-                raise NotFound(f"no model or deployment {subject_id!r}")
+                raise NotFound(f"no organisation, model or deployment {subject_id!r}")
             subject = subjects[0]
             if not (who.sees_everything or who.organisation_id == subject.owner):
-                raise NotFound(f"no model or deployment {subject_id!r}")
+                raise NotFound(f"no organisation, model or deployment {subject_id!r}")
             packs = active_packs(conn)
         for name in overrides:
             if name not in FACTS or FACTS[name].subject is not subject.kind:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,20 +63,25 @@ class Computes:
         self._figures: dict[str, dict[str, dict[str, Any]]] = {}
         self._all = False
 
-    def load(self, model_ids: Sequence[str] | None) -> None:
-        """Read the figures of ``model_ids`` (every model when None) not read yet."""
+    def load(self, model_ids: Sequence[str] | None, domains: Mapping[str, str | None] | None = None) -> None:
+        """Read the figures of ``model_ids`` (every model when None) not read yet. An estimate
+        needs the model's domain: from ``domains`` when the caller read the models already, else
+        read for the models whose passport declares no figure (only they are estimated)."""
         if self._all:
             return
         wanted = None if model_ids is None else [m for m in model_ids if m not in self._figures]
         if wanted == []:
             return
-        domains = {
-            model_id: orjson.loads(content).get("domain")
-            for model_id, _, content in sv.model_rows(self.conn, wanted)
+        declared = {
+            model_id: orjson.loads(content).get("compute") or {}
+            for model_id, content in sv.current_passports(self.conn, wanted)
         }
-        for model_id, content in sv.current_passports(self.conn, wanted):
-            compute = orjson.loads(content).get("compute") or {}
-            self._figures[model_id] = _resolved(compute, domains.get(model_id))
+        undeclared = sorted(m for m, compute in declared.items() if compute.get("training_flop") is None)
+        if domains is None and undeclared:
+            rows = sv.model_rows(self.conn, undeclared if wanted is not None else None)
+            domains = {model_id: orjson.loads(content).get("domain") for model_id, _, content in rows}
+        for model_id, compute in declared.items():
+            self._figures[model_id] = _resolved(compute, (domains or {}).get(model_id))
         self._all = model_ids is None
 
     def of(self, model_id: str) -> dict[str, dict[str, Any]]:
@@ -97,13 +102,14 @@ def model_subjects(
     plan = derivations(SubjectKind.MODEL, facts)
     compute_plan = [(name, derive) for name, derive in plan if name in COMPUTE_FACTS]
     rows = sv.model_rows(conn, model_ids)
+    contents = {model_id: orjson.loads(content) for model_id, _, content in rows}
     computes = computes or Computes(conn)
-    computes.load(model_ids)
+    computes.load(model_ids, {model_id: model.get("domain") for model_id, model in contents.items()})
     providers = sv.organisation_contents(conn, {provider for _, provider, _ in rows})
     deployment_counts = sv.deployment_counts(conn, model_ids)
     subjects = []
-    for model_id, provider, content in rows:
-        model = orjson.loads(content)
+    for model_id, provider, _ in rows:
+        model = contents[model_id]
         figures = computes.of(model_id)
         context = {
             "model": model,
@@ -150,4 +156,37 @@ def deployment_subjects(
                 {"start_date": deployment.get("start_date")},
             )
         )
+    return subjects
+
+
+def organisation_subjects(
+    conn: Connection,
+    organisation_ids: Sequence[str] | None = None,
+    facts: set[str] | None = None,
+    computes: Computes | None = None,
+) -> list[Subject]:
+    """Organisations (all when ``organisation_ids`` is None) with their facts, which read the
+    compute figures of the models they provide."""
+    plan = derivations(SubjectKind.ORGANISATION, facts)
+    if not plan:  # no pack reads an organisation's facts: no organisation is a subject
+        return []
+    rows = sv.organisation_rows(conn, organisation_ids)
+    provided: dict[str, list[str]] = {}
+    for model_id, provider in sv.models_by_provider(conn, organisation_ids):
+        provided.setdefault(provider, []).append(model_id)
+    computes = computes or Computes(conn)
+    computes.load(
+        sorted({m for ids in provided.values() for m in ids}) if organisation_ids is not None else None
+    )
+    subjects = []
+    for organisation_id, content in rows:
+        figures = [computes.of(model_id) for model_id in provided.get(organisation_id, ())]
+        derived = {
+            figure: derive_with(
+                plan,
+                {"organisation": orjson.loads(content), "model_computes": [f[figure] for f in figures]},
+            )
+            for figure in ("central", "upper_bound")
+        }
+        subjects.append(Subject(organisation_id, SubjectKind.ORGANISATION, organisation_id, derived, {}))
     return subjects

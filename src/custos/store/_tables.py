@@ -262,7 +262,9 @@ obligations = Table(
     Column("closed", Text, nullable=True),
     Column("filing_id", String(32), nullable=False),
 )
-Index("ix_obligations_subject", obligations.c.subject_id)
+# By subject, then status: the engine reads a subject's open obligations after every filing, and
+# an index on status alone would have it scan every open obligation of the registry.
+Index("ix_obligations_subject_status", obligations.c.subject_id, obligations.c.status)
 Index("ix_obligations_due", obligations.c.status, obligations.c.due_at)
 Index("ix_obligations_owner", obligations.c.owner_id, obligations.c.status)
 Index("ix_obligations_pack", obligations.c.pack, obligations.c.status)

@@ -569,6 +569,15 @@ def existing_models(conn: Connection, ids: Sequence[str]) -> list[str]:
     return found
 
 
+def existing_organisations(conn: Connection, ids: Sequence[str]) -> list[str]:
+    """Which of these ids are organisations."""
+    found: list[str] = []
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        found += conn.execute(select(organisations.c.id).where(organisations.c.id.in_(chunk))).scalars().all()
+    return found
+
+
 def deployment(conn: Connection, deployment_id: str) -> dict[str, Any] | None:
     return _one(conn, deployments, deployment_id)
 
@@ -664,10 +673,15 @@ def largest_models(conn: Connection, accessibilities: Sequence[str], limit: int)
 
 
 def names_of(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The name of each of these models and deployments, with what deciding who may read it
-    needs: the name's visibility and the owning organisation."""
+    """The name of each of these organisations, models and deployments, with what deciding who
+    may read it needs: the name's visibility and the owning organisation."""
     found: dict[str, dict[str, Any]] = {}
-    for table, owner in ((models, models.c.provider_id), (deployments, deployments.c.deployer_id)):
+    owners = (
+        (organisations, organisations.c.id),
+        (models, models.c.provider_id),
+        (deployments, deployments.c.deployer_id),
+    )
+    for table, owner in owners:
         for start in range(0, len(ids), 500):
             rows = conn.execute(
                 select(table.c.id, table.c.name, table.c.visibility, owner.label("owner")).where(

@@ -97,3 +97,29 @@ def models_of(conn: Connection, provider_ids: Sequence[str]) -> list[str]:
     return list(
         conn.execute(select(models.c.id).where(models.c.provider_id.in_(list(provider_ids)))).scalars()
     )
+
+
+def organisation_rows(conn: Connection, organisation_ids: Sequence[str] | None) -> list[tuple[str, str]]:
+    """(id, content JSON) of the organisations (all when None)."""
+
+    def statement(ids: list[str] | None) -> Select[Any]:
+        query = select(organisations.c.id, organisations.c.content)
+        return query if ids is None else query.where(organisations.c.id.in_(ids))
+
+    return _in_chunks(conn, statement, organisation_ids)
+
+
+def models_by_provider(conn: Connection, provider_ids: Sequence[str] | None) -> list[tuple[str, str]]:
+    """(model id, provider id) of the models these organisations provide (every model when None)."""
+
+    def statement(ids: list[str] | None) -> Select[Any]:
+        query = select(models.c.id, models.c.provider_id)
+        return query if ids is None else query.where(models.c.provider_id.in_(ids))
+
+    return _in_chunks(conn, statement, provider_ids)
+
+
+def passport_compute(conn: Connection, filing_id: str) -> dict[str, Any] | None:
+    """The compute section of the passport a filing filed (None when there is no such passport)."""
+    content = conn.execute(select(passports.c.content).where(passports.c.filing_id == filing_id)).scalar()
+    return None if content is None else dict(orjson.loads(content).get("compute") or {})

@@ -113,9 +113,9 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
     (
         "california-sb53",
         "large-frontier-developer",
-        "§ 22757.11",
-        {"cumulative_training_flop": 2e26, "provider_revenue_usd": 6e8},
-        {"cumulative_training_flop": 2e26, "provider_revenue_usd": 5e8},  # "in excess of" USD 500 million
+        "§ 22757.11(h) and (j)",
+        {"largest_cumulative_training_flop": 2e26, "revenue_usd": 6e8},
+        {"largest_cumulative_training_flop": 2e26, "revenue_usd": 5e8},  # "in excess of" USD 500 million
     ),
     (
         "new-york-raise",
@@ -135,8 +135,8 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
         "new-york-raise",
         "large-frontier-developer",
         "§ 1420",
-        {"cumulative_training_flop": 2e26, "provider_revenue_usd": 6e8},
-        {"cumulative_training_flop": 2e26, "provider_revenue_usd": 5e8},
+        {"largest_cumulative_training_flop": 2e26, "revenue_usd": 6e8},
+        {"largest_cumulative_training_flop": 1e26, "revenue_usd": 6e8},  # no frontier model
     ),
     (
         "custos-baseline",

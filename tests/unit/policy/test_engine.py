@@ -139,7 +139,7 @@ def test_a_dry_run_does_not_discharge(store: Store, world: Parties) -> None:
 def test_must_exist_refuses_naming_no_existing_subject(store: Store, world: Parties) -> None:
     activate(store, world, UNDISCHARGED)
     size = log_size(store)
-    with pytest.raises(NotFound, match=r"no model or deployment among \['NOPE', 'NOTHING'\]"):
+    with pytest.raises(NotFound, match=r"no organisation, model or deployment among \['NOPE', 'NOTHING'\]"):
         run(store, ["NOPE", "NOTHING"], must_exist=True)
     assert run(store, ["NOPE"]) == EngineRun(0, [])
     assert log_size(store) == size

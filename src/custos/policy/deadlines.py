@@ -248,6 +248,7 @@ STARTS = {
     "evaluation": "the evaluation that attached it",
     "release_date": "the model's release date",
     "start_date": "the deployment's start date",
+    "planned_known_on": "the date the model's planned compute became known",
     "previous_due": "the previous period's due date",
 }
 #: An occurrence's clock runs from a moment its event names: ``event:<field>``.

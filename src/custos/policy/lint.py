@@ -21,7 +21,11 @@ from custos.policy.views import LintFinding, PackLint
 _TIMESTAMP = re.compile(r"""timestamp\(\s*(["'])(.*?)\1\s*\)""")
 #: The date each kind of subject has for a deadline to start from (see ``policy.subjects``); a
 #: deadline that names the other one starts at the trigger instead, silently.
-_SUBJECT_DATE = {SubjectKind.MODEL: "release_date", SubjectKind.DEPLOYMENT: "start_date"}
+_SUBJECT_DATES = {
+    SubjectKind.MODEL: {"release_date", "planned_known_on"},
+    SubjectKind.DEPLOYMENT: {"start_date"},
+    SubjectKind.ORGANISATION: set(),
+}
 EVIDENCE_TO_BE_FILED = "evidence to be filed"
 
 
@@ -125,7 +129,7 @@ def _starts(pack: Pack, rule: Rule) -> Iterator[LintFinding]:
         deadline = pack.obligation(key).deadline
         if deadline.start == "trigger" or deadline.on_event is not None:
             continue
-        if deadline.start != _SUBJECT_DATE[rule.subject]:
+        if deadline.start not in _SUBJECT_DATES[rule.subject]:
             yield _finding(
                 "deadline-start",
                 "error",

@@ -89,7 +89,11 @@ class Deadline(Period):
     :mod:`custos.policy.clocks`).
     """
 
-    start: Literal["trigger", "release_date", "start_date"] = "trigger"
+    start: Literal["trigger", "release_date", "start_date", "planned_known_on"] = Field(
+        "trigger",
+        description="What the clock runs from: the triggering filing, a model's release date, a "
+        "deployment's start date, or the date a model's planned compute became known.",
+    )
     not_before: date | None = None
     recurring: Literal["yearly", "quarterly", "monthly"] | None = None
     on_event: str | None = None

@@ -124,7 +124,14 @@ def model_subjects(
         derived = {"central": central, "upper_bound": upper}
         subjects.append(
             Subject(
-                model_id, SubjectKind.MODEL, provider, derived, {"release_date": model.get("release_date")}
+                model_id,
+                SubjectKind.MODEL,
+                provider,
+                derived,
+                {
+                    "release_date": model.get("release_date"),
+                    "planned_known_on": figures["central"].get("planned_training_flop_known_on"),
+                },
             )
         )
     return subjects

@@ -58,6 +58,13 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
     ),
     (
         "eu-ai-act",
+        "systemic-risk-foreseen",
+        "Art. 52(1)",
+        {**GPAI, "released": False, "planned_training_flop": 2e25},
+        {**GPAI, "released": False, "planned_training_flop": 1e25},
+    ),
+    (
+        "eu-ai-act",
         "general-purpose-model-already-on-the-market",
         "Art. 111(3)",
         {**GPAI, "release_date": MARCH_2024},

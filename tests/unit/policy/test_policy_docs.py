@@ -14,6 +14,7 @@ STARTS = {
     "trigger": "when the rule holds",
     "release_date": "placing on the market",
     "start_date": "the deployment's start",
+    "planned_known_on": "when the planned compute became known",
 }
 
 

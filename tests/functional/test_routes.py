@@ -19,6 +19,7 @@ from custos.oversight.model import IncidentReported
 from custos.risk import RiskService
 from custos.risk.requests import RunRequest
 from tests.functional.conftest import Api
+from tests.functional.test_documentation import ELEMENTS as ANNEX_XI
 from tests.unit.policy.test_pack import GOOD
 
 P = Permission
@@ -49,6 +50,7 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", "/v1/models/{model_id}/passports"): P.REGISTRY_READ,
     ("POST", "/v1/models/{model_id}/passports"): P.MODELS_WRITE,
     ("POST", "/v1/models/{model_id}/notifications"): P.MODELS_WRITE,
+    ("POST", "/v1/models/{model_id}/documentation"): P.MODELS_WRITE,
     ("GET", "/v1/models/{model_id}/export"): P.REGISTRY_READ,
     ("GET", "/v1/deployments"): P.REGISTRY_READ,
     ("POST", "/v1/deployments"): P.DEPLOYMENTS_WRITE,
@@ -217,6 +219,10 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
                     "estimation_method": "6 x parameters x tokens",
                 }
             },
+        ),
+        ("POST", "/v1/models/{model_id}/documentation"): (
+            f"/v1/models/{model}/documentation",
+            {"json": ANNEX_XI},
         ),
         ("GET", "/v1/models/{model_id}/export"): (
             f"/v1/models/{model}/export",

@@ -19,6 +19,7 @@ from custos.api.bodies import DeploymentFiling, ModelFiling, OrganisationFiling,
 from custos.api.envelopes import DeploymentPage, ModelPage, OrganisationPage
 from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput
+from custos.registry.documentation import TechnicalDocumentation
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_shipped, import_text
@@ -26,6 +27,7 @@ from custos.registry.model import Accessibility, NotificationFiled, Organisation
 from custos.registry.service import RegistryService
 from custos.registry.views import (
     DeploymentView,
+    DocumentationView,
     ImportSummary,
     ModelDetail,
     ModelView,
@@ -165,6 +167,23 @@ def file_notification(
     threshold (EU AI Act Art. 52(1): the compute to two significant figures, and how it was
     estimated). It discharges the obligation to notify."""
     return _registry(request).file_notification(model_id, body, by=who)
+
+
+@router.post(
+    "/models/{model_id}/documentation",
+    status_code=201,
+    response_model=DocumentationView,
+    response_model_exclude_unset=True,
+)
+def file_documentation(
+    model_id: str,
+    body: Annotated[TechnicalDocumentation, json_types(TechnicalDocumentation)],
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))],
+) -> DocumentationView:
+    """File the model's technical documentation (EU AI Act Annex XI: each element summarised,
+    the document committed to by its SHA-256). It discharges the duty to draw it up."""
+    return _registry(request).file_documentation(model_id, body, by=who)
 
 
 @router.get(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,7 @@ import typer
 
 from custos.access.service import operator
 from custos.cli.context import open_store
+from custos.cli.documents import read_document
 from custos.cli.output import JsonOption, ReasonOption, commands, emit, plain
 from custos.cli.resolve import MODEL, ORGANISATION, resolve, resolve_optional
 from custos.core import units
@@ -74,10 +74,10 @@ def decide(
     """Decide a licence: grant (with conditions), refuse, suspend, reinstate, vary, revoke, expire."""
     content: dict[str, Any] = {}
     if terms is not None:
-        try:
-            content = json.loads(terms.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"{terms} is not JSON: {exc}") from exc
+        found = read_document(terms)
+        if not isinstance(found, dict):
+            raise InvalidInput(f"{terms} holds no mapping of terms")
+        content = found
     if reason is not None:
         content["reason"] = reason
     if transition not in (Transition.GRANT,) and not content.get("reason"):

@@ -11,11 +11,13 @@ import typer
 
 from custos.access.service import operator
 from custos.cli.context import open_store, state
+from custos.cli.documents import read_document
 from custos.cli.output import Format, JsonOption, commands, console, emit, plain
 from custos.cli.resolve import ANY, MODEL, ORGANISATION, resolve, resolve_optional
 from custos.core import units
 from custos.core.errors import InvalidInput, NotFound
 from custos.filings import parse
+from custos.registry.documentation import TechnicalDocumentation
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_text, shipped
@@ -337,5 +339,25 @@ def notify(
         )
         found = RegistryService(store).file_notification(
             resolve(store, model, MODEL), notification, by=operator(store)
+        )
+    emit(plain(found), as_json)
+
+
+@app.command()
+def document(
+    ctx: typer.Context,
+    model: str = typer.Argument(..., help="Model id or name."),
+    file: Path = typer.Argument(
+        ...,
+        help="JSON or YAML: document_sha256, general_description, development and, for a model "
+        "with systemic risk, systemic_risk (EU AI Act Annex XI).",
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """File a model's technical documentation (EU AI Act Art. 53(1)(a), Annex XI) (a filing)."""
+    documentation = parse(TechnicalDocumentation, read_document(file), "technical documentation")
+    with open_store(ctx) as store:
+        found = RegistryService(store).file_documentation(
+            resolve(store, model, MODEL), documentation, by=operator(store)
         )
     emit(plain(found), as_json)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from custos.access.service import operator
 from custos.cli.context import open_store
+from custos.cli.documents import read_document
 from custos.cli.output import JsonOption, ReasonOption, commands, emit, plain
 from custos.core.errors import InvalidInput
 from custos.filings import parse
@@ -26,12 +26,8 @@ def _report(rollout: RolloutView, as_json: bool) -> None:
 
 @app.command()
 def plan(ctx: typer.Context, licence_id: str, file: Path, as_json: bool = JsonOption) -> None:
-    """File a rollout plan from a JSON file: {"stages": [{"name", "percentage", caps, "gates"}...]}."""
-    try:
-        content = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{file} is not JSON: {exc}") from exc
-    rollout = parse(RolloutPlanned, content, "rollout plan")
+    """File a rollout plan (JSON or YAML): {"stages": [{"name", "percentage", caps, "gates"}...]}."""
+    rollout = parse(RolloutPlanned, read_document(file), "rollout plan")
     with open_store(ctx) as store:
         _report(RolloutService(store).plan(licence_id, rollout, by=operator(store)), as_json)
 

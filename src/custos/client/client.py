@@ -25,6 +25,7 @@ from custos.licensing.model import LicenceApplied, LicenceStatus, LicenceStep, T
 from custos.licensing.views import DecisionView, LicenceView
 from custos.passports.model import Passport
 from custos.policy.views import ObligationPage, ObligationView
+from custos.registry.documentation import TechnicalDocumentation
 from custos.registry.model import (
     Accessibility,
     DeploymentRegistered,
@@ -34,6 +35,7 @@ from custos.registry.model import (
 )
 from custos.registry.views import (
     DeploymentView,
+    DocumentationView,
     ModelDetail,
     ModelSummary,
     ModelView,
@@ -186,6 +188,16 @@ class CustosClient:
             json=notification.model_dump(mode="json", exclude_unset=True),
         )
         return self._read(NotificationView, answer)
+
+    def file_documentation(self, model_id: str, documentation: TechnicalDocumentation) -> DocumentationView:
+        """File the model's technical documentation (EU AI Act Annex XI); it discharges the duty
+        to draw it up (Art. 53(1)(a))."""
+        answer = self._call(
+            "POST",
+            f"/v1/models/{_id(model_id)}/documentation",
+            json=documentation.model_dump(mode="json", exclude_unset=True),
+        )
+        return self._read(DocumentationView, answer)
 
     def model(self, model_id: str) -> ModelDetail:
         """A model with its current passport, as far as this caller may see them."""

@@ -2,6 +2,7 @@
 
 from custos.filings import Filing
 from custos.passports import Passport, assess
+from custos.registry.documentation import TECHNICAL_DOCUMENTATION_FILED
 from custos.registry.model import (
     DEPLOYMENT_REGISTERED,
     MODEL_REGISTERED,
@@ -31,13 +32,15 @@ def project_passport(conn: Connection, filing: Filing) -> None:
 
 CONTRIBUTION = Contribution(
     name="registry",
-    # A notification has no view of its own: the obligation it discharges is its record.
+    # A notification and a model's documentation have no view of their own: the obligations
+    # they discharge are their record.
     kinds=(
         ORGANISATION_REGISTERED,
         MODEL_REGISTERED,
         PASSPORT_FILED,
         DEPLOYMENT_REGISTERED,
         NOTIFICATION_FILED,
+        TECHNICAL_DOCUMENTATION_FILED,
     ),
     projections={
         ORGANISATION_REGISTERED: rv.organisation_registered,

@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from custos.core.jurisdictions import jurisdiction_code as _code
-from custos.filings import OWNER_FIELD, PUBLIC_FIELD, SUPERVISORS_FIELD, FilingKind
+from custos.filings import OWNER_FIELD, PUBLIC_FIELD, FilingKind
 from custos.passports.model import Money, Passport
 
 #: Release dates before this year are typing errors, not models (Epoch's oldest entries are from the 1950s).
@@ -246,7 +246,7 @@ class NotificationFiled(_Payload):
     )
     training_flop: float = Field(
         gt=0,
-        json_schema_extra=SUPERVISORS_FIELD,
+        json_schema_extra=OWNER_FIELD,
         description="The training compute that meets the threshold, FLOP, to two significant figures.",
     )
     planned: bool = Field(
@@ -257,13 +257,13 @@ class NotificationFiled(_Payload):
     estimation_method: str = Field(
         min_length=1,
         max_length=4000,
-        json_schema_extra=SUPERVISORS_FIELD,
+        json_schema_extra=OWNER_FIELD,
         description="How the figure was estimated, with the approximations made.",
     )
     arguments: str | None = Field(
         None,
         max_length=20000,
-        json_schema_extra=SUPERVISORS_FIELD,
+        json_schema_extra=OWNER_FIELD,
         description="Art. 52(2): why the model, exceptionally, presents no systemic risk. "
         "Presenting them does not suspend the obligations.",
     )

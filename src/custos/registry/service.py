@@ -23,6 +23,7 @@ from custos.core.errors import Conflict, Forbidden, NotFound
 from custos.core.ids import new_id
 from custos.filings import Filing, FilingKind, Visibility
 from custos.passports.model import Passport
+from custos.registry.documentation import TECHNICAL_DOCUMENTATION_FILED, TechnicalDocumentation
 from custos.registry.model import (
     DEPLOYMENT_REGISTERED,
     MODEL_REGISTERED,
@@ -37,6 +38,7 @@ from custos.registry.model import (
 from custos.registry.views import (
     DeploymentPage,
     DeploymentView,
+    DocumentationView,
     ModelDetail,
     ModelPage,
     ModelView,
@@ -200,18 +202,34 @@ class RegistryService:
     ) -> NotificationView:
         """Record that the model's provider notified an authority that the model meets, or will
         meet, a threshold; an obligation to notify (EU AI Act Art. 52(1)) is discharged by it."""
+        return NotificationView.model_validate(
+            self._file_about_model(model_id, NOTIFICATION_FILED, notification, by)
+        )
+
+    def file_documentation(
+        self, model_id: str, documentation: TechnicalDocumentation, *, by: Principal
+    ) -> DocumentationView:
+        """File the model's technical documentation (EU AI Act Annex XI); it discharges the duty
+        to draw it up (Art. 53(1)(a))."""
+        return DocumentationView.model_validate(
+            self._file_about_model(model_id, TECHNICAL_DOCUMENTATION_FILED, documentation, by)
+        )
+
+    def _file_about_model(
+        self, model_id: str, kind: FilingKind, payload: BaseModel, by: Principal
+    ) -> dict[str, Any]:
+        """File ``payload`` about a model for its provider (or a supervisor), and what of it the
+        filer may read, as the mapping its read model is validated from."""
         with self.store.transaction() as uow:
             model = rv.model(uow.conn, model_id)
             if model is None:
                 raise NotFound(f"no model {model_id!r}")
             acting_for(by, model["provider_id"], (Role.PROVIDER,))
-            filing = self.new_filing(
-                NOTIFICATION_FILED, notification, by=by, owner=model["provider_id"], subject=model_id
-            )
+            filing = self.new_filing(kind, payload, by=by, owner=model["provider_id"], subject=model_id)
             uow.file(filing)
         visibility = {name: str(value) for name, value in filing.visibility.items()}
         shown, withheld = by.redact(filing.content, visibility, filing.organisation)
-        return NotificationView.model_validate(
+        return (
             {"filing_id": filing.id, "model_id": model_id, "filed_at": filing.filed_at}
             | shown
             | {"withheld": withheld}

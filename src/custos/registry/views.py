@@ -26,6 +26,7 @@ from custos.passports.model import (
     Money,
     Provenance,
 )
+from custos.registry.documentation import Development, GeneralDescription, SystemicRisk
 from custos.registry.model import Accessibility, AnnexIIIUse, Lineage, OrganisationKind, Sector
 
 #: A moment as the services render it (``isoformat()``): parsed as a datetime and written back the
@@ -132,6 +133,19 @@ class NotificationView(_Read):
     planned: bool | None = None
     estimation_method: str | None = None
     arguments: str | None = None
+    withheld: tuple[str, ...] = Field(description=WITHHELD)
+
+
+class DocumentationView(_Read):
+    """A model's technical documentation (Annex XI) as filed, as the reader may see it."""
+
+    filing_id: str
+    model_id: str
+    filed_at: Moment
+    document_sha256: str | None = None
+    general_description: GeneralDescription | None = None
+    development: Development | None = None
+    systemic_risk: SystemicRisk | None = None
     withheld: tuple[str, ...] = Field(description=WITHHELD)
 
 

@@ -252,6 +252,7 @@ ALLOWED_MODULES = {
     "custos.licensing.model",
     "custos.licensing.views",
     "custos.passports.model",
+    "custos.registry.documentation",
     "custos.policy.views",
     "custos.registry.model",
     "custos.registry.views",

@@ -560,22 +560,23 @@ def current_passport_ids(conn: Connection, model_ids: Sequence[str]) -> dict[str
     return {model_id: filing_id for model_id, filing_id in rows}
 
 
-def existing_models(conn: Connection, ids: Sequence[str]) -> list[str]:
-    """Which of these ids are models."""
+def _existing(conn: Connection, table: Any, ids: Sequence[str]) -> list[str]:
+    """Which of these ids are rows of ``table``."""
     found: list[str] = []
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
-        found += conn.execute(select(models.c.id).where(models.c.id.in_(chunk))).scalars().all()
+        found += conn.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars().all()
     return found
+
+
+def existing_models(conn: Connection, ids: Sequence[str]) -> list[str]:
+    """Which of these ids are models."""
+    return _existing(conn, models, ids)
 
 
 def existing_organisations(conn: Connection, ids: Sequence[str]) -> list[str]:
     """Which of these ids are organisations."""
-    found: list[str] = []
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        found += conn.execute(select(organisations.c.id).where(organisations.c.id.in_(chunk))).scalars().all()
-    return found
+    return _existing(conn, organisations, ids)
 
 
 def deployment(conn: Connection, deployment_id: str) -> dict[str, Any] | None:

@@ -134,3 +134,23 @@ def test_the_discovery_and_the_imminent_risk_are_on_the_record(home: Path) -> No
         "--imminent-risk",
     )
     assert reported["discovered_at"].startswith("2026-11-03T08:30:00") and reported["imminent_risk"] is True
+
+
+def test_a_disclosure_is_recorded_and_a_bad_one_refused(home: Path) -> None:
+    reported = run_json(
+        home, *REPORT, "--summary", "s", "--occurred-at", "2026-11-01T10:00:00", "--imminent-risk"
+    )
+    disclosed = run_json(
+        home,
+        "incident",
+        "disclose",
+        str(reported["id"]),
+        "--authority",
+        "Sacramento County Sheriff",
+        "--disclosed-at",
+        "2026-11-01T20:00:00",
+    )
+    assert (disclosed["disclosed_to"], disclosed["status"]) == ("Sacramento County Sheriff", "open")
+    before = log_size(home)
+    assert "no incident" in run(home, "incident", "disclose", "01NOSUCH", "--authority", "Police", code=2)
+    assert log_size(home) == before

@@ -74,6 +74,7 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/incidents"): P.INCIDENTS_REPORT,
     ("POST", "/v1/incidents/{incident_id}/close"): P.INCIDENTS_CLOSE,
     ("POST", "/v1/incidents/{incident_id}/confirm"): P.INCIDENTS_CONFIRM,
+    ("POST", "/v1/incidents/disclosures"): P.INCIDENTS_REPORT,
     ("POST", "/v1/licences/{licence_id}/rollout/metrics"): P.LICENCES_APPLY,
     ("POST", "/v1/licences/{licence_id}/rollout/{move}"): P.LICENCES_DECIDE,
     ("POST", "/v1/licences/sweep"): P.LICENCES_DECIDE,
@@ -335,6 +336,13 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         chart = path.endswith("/charts/{name}")
         url = path.replace("{run_id}", run).replace("{name}", "network" if chart else "report.html")
         samples[(method, path)] = (url, {})
+    if path == "/v1/incidents/disclosures":
+        disclosure = {
+            "incident_id": _incident(api),
+            "authority": "Police",
+            "disclosed_at": "2026-01-02T00:00:00Z",
+        }
+        samples[(method, path)] = (path, {"json": disclosure})
     if path in {"/v1/incidents/{incident_id}/close", "/v1/incidents/{incident_id}/confirm"}:
         action = path.rsplit("/", 1)[1]
         samples[(method, path)] = (f"/v1/incidents/{_incident(api)}/{action}", {"json": {"reason": "test"}})

@@ -12,7 +12,7 @@ from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.api.json_types import json_types
 from custos.oversight.incidents import IncidentService
-from custos.oversight.model import IncidentReported, IncidentStep
+from custos.oversight.model import IncidentDisclosed, IncidentReported, IncidentStep
 from custos.oversight.views import IncidentView
 
 router = APIRouter(prefix="/v1/incidents", tags=["oversight"])
@@ -38,6 +38,17 @@ def close_incident(
     who: Annotated[Principal, Depends(require(Permission.INCIDENTS_CLOSE))],
 ) -> IncidentView:
     return IncidentService(request.app.state.store).close(incident_id, body.reason, by=who)
+
+
+@router.post("/disclosures", status_code=201, response_model=IncidentView, response_model_exclude_unset=True)
+def disclose_incident(
+    body: Annotated[IncidentDisclosed, json_types(IncidentDisclosed)],
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.INCIDENTS_REPORT))],
+) -> IncidentView:
+    """Record that the reporter disclosed the incident to an authority outside the supervisor (law
+    enforcement, a public safety agency): what answers a 24-hour disclosure duty."""
+    return IncidentService(request.app.state.store).disclose(body, by=who)
 
 
 @router.post(

@@ -13,7 +13,7 @@ from custos.cli.output import JsonOption, ReasonOption, commands, emit, plain
 from custos.cli.resolve import MODEL, resolve
 from custos.filings import parse
 from custos.oversight.incidents import IncidentService
-from custos.oversight.model import IncidentReported, Severity
+from custos.oversight.model import IncidentDisclosed, IncidentReported, Severity
 from custos.oversight.views import IncidentView
 
 app = commands("Incidents involving models.")
@@ -54,6 +54,28 @@ def report(
             parse(IncidentReported, content, "incident"), by=operator(store)
         )
     _emit(reported, as_json)
+
+
+@app.command()
+def disclose(
+    ctx: typer.Context,
+    incident_id: str,
+    authority: str = typer.Option(
+        ..., "--authority", help="To whom: a law enforcement or public safety agency."
+    ),
+    disclosed_at: datetime | None = typer.Option(None, "--disclosed-at", help="UTC; now if not given."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Record the disclosure of an incident to an authority outside the supervisor (a filing)."""
+    when = (disclosed_at or datetime.now(UTC)).replace(tzinfo=UTC)
+    disclosure = parse(
+        IncidentDisclosed,
+        {"incident_id": incident_id, "authority": authority, "disclosed_at": when},
+        "disclosure",
+    )
+    with open_store(ctx) as store:
+        disclosed = IncidentService(store).disclose(disclosure, by=operator(store))
+    _emit(disclosed, as_json)
 
 
 @app.command()

@@ -23,7 +23,9 @@ from custos.filings import Filing, FilingKind
 from custos.oversight.model import (
     INCIDENT_CLOSED,
     INCIDENT_CONFIRMED,
+    INCIDENT_DISCLOSED,
     INCIDENT_REPORTED,
+    IncidentDisclosed,
     IncidentReported,
     Severity,
 )
@@ -53,6 +55,13 @@ def open_serious_incidents(conn: Connection, model_id: str, answerable: Collecti
         and not incident.closed
         and (incident.by_supervisor or incident.confirmed or incident.organisation in answerable)
     ]
+
+
+def _status(conn: Connection, incident_id: str) -> str:
+    """Where an incident stands: closed, confirmed by a supervisor, or open."""
+    if ov.followed_by(conn, incident_id, INCIDENT_CLOSED.name):
+        return "closed"
+    return "confirmed" if ov.followed_by(conn, incident_id, INCIDENT_CONFIRMED.name) else "open"
 
 
 #: How far ahead of this server's clock a reporter's clock may run: a report dated later is a
@@ -86,6 +95,39 @@ class IncidentService:
             )
             uow.file(filing)
         return IncidentView.model_validate({"id": filing.id, "status": "open", **filing.content})
+
+    def disclose(self, disclosure: IncidentDisclosed, *, by: Principal) -> IncidentView:
+        """Record that the incident was disclosed to an authority outside the supervisor, by its
+        reporter, the model's provider (whose duty the disclosure is) or a supervisor; it answers
+        the 24-hour disclosure an imminent risk starts."""
+        if disclosure.disclosed_at > self.store.clock.now() + CLOCK_SKEW:
+            raise InvalidInput(f"disclosed_at {disclosure.disclosed_at.isoformat()} is in the future")
+        with self.store.transaction() as uow:
+            reported = self.store.filing(uow.conn, disclosure.incident_id)
+            if reported is None or reported[0].kind != INCIDENT_REPORTED.name:
+                raise NotFound(f"no incident {disclosure.incident_id!r}")
+            incident = reported[0]
+            model = rv.model(uow.conn, incident.subject)
+            answerable = {incident.organisation, model["provider_id"] if model else None}
+            if not (by.sees_everything or by.organisation_id in answerable):
+                raise Forbidden(
+                    "an incident is disclosed by the organisation that reported it or the model's provider"
+                )
+            filing = file_as(
+                by,
+                INCIDENT_DISCLOSED,
+                disclosure,
+                owner=incident.organisation,
+                subject=incident.subject,
+                clock=self.store.clock,
+                jurisdiction=incident.jurisdiction,
+            )
+            uow.file(filing)
+            status = _status(uow.conn, disclosure.incident_id)
+        return IncidentView.model_validate(
+            {"id": disclosure.incident_id, "status": status, "disclosed_to": disclosure.authority}
+            | {"disclosed_at": disclosure.disclosed_at}
+        )
 
     def close(self, incident_id: str, reason: str, *, by: Principal) -> IncidentView:
         """Close an open incident, with the reason (supervisors)."""

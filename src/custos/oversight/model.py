@@ -60,7 +60,29 @@ class IncidentStep(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, json_schema_extra=PUBLIC_FIELD)
 
 
+class IncidentDisclosed(BaseModel):
+    """A reporter's disclosure of an incident to an authority outside the supervisor: within 24
+    hours, to "an authority, including any law enforcement agency or public safety agency with
+    jurisdiction", when it poses an imminent risk of death or serious physical injury (Bus. &
+    Prof. Code § 22757.13(c)(2); Gen. Bus. Law § 1422(3)(b))."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    incident_id: str = Field(
+        min_length=1, json_schema_extra=PUBLIC_FIELD, description="The incident disclosed."
+    )
+    authority: str = Field(
+        min_length=1, max_length=500, json_schema_extra=PUBLIC_FIELD, description="To whom it was disclosed."
+    )
+    disclosed_at: AwareDatetime = Field(json_schema_extra=PUBLIC_FIELD)
+
+
 INCIDENT_REPORTED = FilingKind("incident.reported", IncidentReported, "An incident involving a model.")
+INCIDENT_DISCLOSED = FilingKind(
+    "incident.disclosed",
+    IncidentDisclosed,
+    "A reporter discloses an incident to an authority outside the supervisor, such as the police.",
+)
 INCIDENT_CLOSED = FilingKind("incident.closed", IncidentStep, "An incident is closed.")
 INCIDENT_CONFIRMED = FilingKind(
     "incident.confirmed",

@@ -25,3 +25,5 @@ class IncidentView(BaseModel):
     imminent_risk: bool | None = None
     summary: str | None = None
     reason: str | None = Field(None, description="Why it was confirmed or closed.")
+    disclosed_to: str | None = Field(None, description="The authority it was disclosed to.")
+    disclosed_at: AwareDatetime | None = None

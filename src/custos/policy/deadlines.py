@@ -36,7 +36,7 @@ import holidays
 from custos.core.units import timestamp
 from custos.policy.pack import CountingRule, Deadline, Period, default_counting
 
-RECURRENCE_MONTHS = {"yearly": 12, "quarterly": 3, "monthly": 1}
+RECURRENCE_MONTHS = {"every_two_years": 24, "yearly": 12, "quarterly": 3, "monthly": 1}
 _Day = TypeVar("_Day", bound=date)
 
 
@@ -331,8 +331,10 @@ def _sentence(
 ) -> str:
     """How the legal due date was reached, without the count's steps."""
     if start_from == "previous_due":
-        months = RECURRENCE_MONTHS[deadline.recurring or "yearly"]
-        return f"{months} months after the previous period's due date, as it recurs {deadline.recurring}"
+        recurrence = deadline.recurring or "yearly"
+        words = recurrence.replace("_", " ")
+        months = RECURRENCE_MONTHS[recurrence]
+        return f"{months} months after the previous period's due date, as it recurs {words}"
     origin = start_words(start_from) + (f" ({timestamp(start)})" if start else "")
     if deadline.within == 0:
         return f"at once, from {origin}"
@@ -444,6 +446,8 @@ def explain_due(
         summary += f"; held back to {deadline.not_before.isoformat()}, before which it cannot fall due"
     summary += "."
     if deadline.recurring and start_from != "previous_due":
-        summary += f" It recurs {deadline.recurring}: once discharged, it falls due again."
+        summary += (
+            f" It recurs {(deadline.recurring or '').replace('_', ' ')}: once discharged, it falls due again."
+        )
     explanation["summary"] = summary
     return explanation

@@ -22,7 +22,7 @@ from custos.filings import Filing, FilingKind
 from custos.policy.clocks import start_clocks
 from custos.policy.deadlines import next_due
 from custos.policy.evaluate import Evaluator
-from custos.policy.model import OBLIGATION_DISCHARGED
+from custos.policy.model import EVENT_FIELD, OBLIGATION_DISCHARGED
 from custos.policy.pack import Deadline, Pack, load_pack
 from custos.policy.reconcile import ENGINE, reconcile
 from custos.policy.subjects import (
@@ -153,26 +153,36 @@ def closing_filing(
 def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Clock) -> list[Filing]:
     """Discharge the open obligations of these subjects (all when None) for which a filing of a
     discharging kind exists: any such filing for a one-off duty, one filed since the current
-    period began for a recurring one. Files and returns the discharges."""
-    rows = pv.open_obligations(uow.conn, subject_ids)
-    wanted = {kind for row in rows for kind in json.loads(row["record"]).get("discharged_by", [])}
+    period began for a recurring one; for a clock an event started, the event itself when it is
+    the report asked for, else a filing that names that event (``EVENT_FIELD``). Standing duties
+    stand. Files and returns the discharges."""
+    rows = [(row, json.loads(row["record"])) for row in pv.open_obligations(uow.conn, subject_ids)]
+    rows = [(row, record) for row, record in rows if not record.get("standing_event")]
+    wanted = sorted({kind for _, record in rows for kind in record.get("discharged_by", [])})
     if not wanted:
         return []
-    evidence = pv.latest_filings(uow.conn, sorted({row["subject_id"] for row in rows}), sorted(wanted))
+    subjects = sorted({row["subject_id"] for row, _ in rows})
+    latest = pv.latest_filings(uow.conn, subjects, wanted)
+    occurrences = any(record.get("occurrence_of") for _, record in rows)
+    answering = pv.answering_filings(uow.conn, subjects, wanted, EVENT_FIELD) if occurrences else {}
     filings = []
-    for row in rows:
-        record = json.loads(row["record"])
-        if record.get("standing_event"):
-            continue  # a standing duty stands: its occurrences are what filings discharge
-        if record.get("event") in record.get("discharged_by", []):  # the event is the report
-            found = [record["trigger"]]
+    for row, record in rows:
+        discharging = record.get("discharged_by", [])
+        if record.get("occurrence_of"):
+            if record.get("event") in discharging:  # the event is itself the report
+                found = [record["trigger"]]
+            else:
+                found = [
+                    answer
+                    for kind in discharging
+                    if (answer := answering.get((row["subject_id"], kind, record["trigger"])))
+                ]
         else:
             found = [
                 filing_id
-                for kind in record.get("discharged_by", [])
-                if (filing_id := evidence.get((row["subject_id"], kind))) is not None
+                for kind in discharging
+                if (filing_id := latest.get((row["subject_id"], kind))) is not None
                 and (not record.get("recurring") or filing_id > row["filing_id"])
-                and (not record.get("trigger") or not record.get("event") or filing_id >= record["trigger"])
             ]
         if found:
             content = {"reason": "discharged by a filing of the subject", "evidence": max(found)}

@@ -60,6 +60,11 @@ class ObligationRecord(_Payload):
 OCCURRENCE = "#"
 
 
+#: The field in which evidence for a clock an event started names that event's filing: a
+#: disclosure names the incident it discloses.
+EVENT_FIELD = "incident_id"
+
+
 def key_parts(key: str) -> tuple[str, str, str]:
     """The pack, rule and obligation an obligation's key (or an occurrence's) names."""
     pack, rule, obligation = key.split(OCCURRENCE, 1)[0].split("/")

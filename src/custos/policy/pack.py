@@ -95,7 +95,7 @@ class Deadline(Period):
         "deployment's start date, or the date a model's planned compute became known.",
     )
     not_before: date | None = None
-    recurring: Literal["yearly", "quarterly", "monthly"] | None = None
+    recurring: Literal["every_two_years", "yearly", "quarterly", "monthly"] | None = None
     on_event: str | None = None
     event_when: dict[str, bool | str] = Field(
         {},

@@ -228,6 +228,27 @@ def latest_filings(
     return found
 
 
+def answering_filings(
+    conn: Connection, subject_ids: Sequence[str], kinds: Sequence[str], field: str
+) -> dict[tuple[str, str, str], str]:
+    """The latest filing of each kind about each subject, by the event filing its content names in
+    ``field`` (a disclosure names the incident it discloses): (subject, kind, event id) to id."""
+    found: dict[tuple[str, str, str], str] = {}
+    for start in range(0, len(subject_ids), 500):
+        rows = conn.execute(
+            select(filings.c.subject, filings.c.kind, filings.c.id, filings.c.document)
+            .where(
+                filings.c.subject.in_(list(subject_ids[start : start + 500])), filings.c.kind.in_(list(kinds))
+            )
+            .order_by(filings.c.id)
+        )
+        for subject, kind, filing_id, document in rows:
+            event = json.loads(document)["content"].get(field)
+            if event is not None:
+                found[(subject, kind, str(event))] = filing_id
+    return found
+
+
 def open_obligation_keys(conn: Connection, subject_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """The keys of each subject's open obligations, sorted (subjects without any are absent)."""
     found: dict[str, list[str]] = {}

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from custos.policy.deadlines import next_due
 from custos.policy.evaluate import Evaluator
 from custos.policy.pack import builtin_packs
 
@@ -292,6 +293,10 @@ def test_the_new_york_pack_cites_the_re_enacted_article_44_b() -> None:
     assert not any("protocol" in spec.title for spec in pack.document.obligations.values())
     assert pack.document.effective.start == date(2027, 1, 1)
     assert pack.obligation("internal-use-summaries").deadline.recurring == "quarterly"
+    # § 1428(2): "renewed every two years"
+    disclosure = pack.obligation("disclosure-statement").deadline
+    assert disclosure.recurring == "every_two_years"
+    assert next_due(disclosure, datetime(2027, 1, 1, 23, tzinfo=UTC)) == datetime(2029, 1, 1, 23, tzinfo=UTC)
 
 
 def test_notification_falls_due_two_weeks_after_the_trigger() -> None:

@@ -14,11 +14,14 @@ Worked by hand: discovered on Saturday 31 October 2026 at 09:00 in Los Angeles (
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
+from custos.core.errors import Forbidden, NotFound
 from custos.oversight.incidents import IncidentService
-from custos.oversight.model import IncidentReported, Severity
+from custos.oversight.model import IncidentDisclosed, IncidentReported, Severity
 from custos.passports.model import Passport
 from custos.policy.pack import BUILTIN
 from custos.policy.service import PolicyService
@@ -111,3 +114,36 @@ def test_no_standing_duty_no_clock(store: Store, world: Parties) -> None:
     load_california(store, world)
     report(store, world, imminent=True)
     assert not any("#" in key for key in rows(store, world))
+
+
+def test_a_disclosure_of_that_incident_answers_its_24_hours_and_no_other(
+    store: Store, world: Parties
+) -> None:
+    """The disclosure names the incident it discloses: it answers that incident's clock, not a
+    later incident's."""
+    frontier(store, world)
+    load_california(store, world)
+    first = report(store, world, imminent=True)
+    second = report(store, world, imminent=True)
+    disclosure = IncidentDisclosed(
+        incident_id=first,
+        authority="Sacramento County Sheriff",
+        disclosed_at=DISCOVERED + timedelta(hours=20),
+    )
+    IncidentService(store).disclose(disclosure, by=world.provider_actor)
+    found = rows(store, world)
+    assert found[f"{IMMINENT}#{first}"]["status"] == "discharged"
+    assert found[f"{IMMINENT}#{second}"]["status"] == "open"
+
+
+def test_only_the_reporter_or_a_supervisor_discloses(store: Store, world: Parties) -> None:
+    frontier(store, world)
+    load_california(store, world)
+    incident = report(store, world, imminent=True)
+    disclosure = IncidentDisclosed(incident_id=incident, authority="Police", disclosed_at=DISCOVERED)
+    with pytest.raises(Forbidden):
+        IncidentService(store).disclose(disclosure, by=world.rival_actor)
+    with pytest.raises(NotFound):
+        IncidentService(store).disclose(
+            disclosure.model_copy(update={"incident_id": "01NOSUCHINCIDENT"}), by=world.supervisor
+        )

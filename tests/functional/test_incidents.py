@@ -62,6 +62,9 @@ def test_a_report_prints_what_was_filed_and_a_step_only_its_reason(home: Path) -
         "occurred_at",
         "discovered_at",
         "imminent_risk",
+        "deployment_id",
+        "death",
+        "widespread_or_critical_infrastructure",
         "summary",
     }
     assert (reported["status"], reported["severity"], reported["summary"]) == (

@@ -10,7 +10,7 @@ import typer
 from custos.access.service import operator
 from custos.cli.context import open_store
 from custos.cli.output import JsonOption, ReasonOption, commands, emit, plain
-from custos.cli.resolve import MODEL, resolve
+from custos.cli.resolve import DEPLOYMENT, MODEL, resolve
 from custos.filings import parse
 from custos.oversight.incidents import IncidentService
 from custos.oversight.model import IncidentDisclosed, IncidentReported, Severity
@@ -35,6 +35,13 @@ def report(
     imminent_risk: bool = typer.Option(
         False, "--imminent-risk", help="It poses an imminent risk of death or serious physical injury."
     ),
+    deployment: str | None = typer.Option(
+        None, "--deployment", help="The deployment it happened in, id or name."
+    ),
+    death: bool = typer.Option(False, "--death", help="It caused a person's death."),
+    widespread: bool = typer.Option(
+        False, "--widespread", help="A widespread infringement, or a disruption of critical infrastructure."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Report an incident; a serious one holds back rollouts that gate on it until closed."""
@@ -47,7 +54,11 @@ def report(
             "summary": summary,
             "occurred_at": when,
             "imminent_risk": imminent_risk,
+            "death": death,
+            "widespread_or_critical_infrastructure": widespread,
         }
+        if deployment is not None:
+            content["deployment_id"] = resolve(store, deployment, DEPLOYMENT)
         if discovered_at is not None:
             content["discovered_at"] = discovered_at.replace(tzinfo=UTC)
         reported = IncidentService(store).report(

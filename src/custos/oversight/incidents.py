@@ -85,6 +85,10 @@ class IncidentService:
             model = rv.model(uow.conn, report.model_id)
             if model is None:
                 raise NotFound(f"no model {report.model_id!r} in the registry")
+            if report.deployment_id is not None:
+                deployment = rv.deployment(uow.conn, report.deployment_id)
+                if deployment is None or deployment["model_id"] != report.model_id:
+                    raise NotFound(f"no deployment {report.deployment_id!r} of model {report.model_id!r}")
             filing = file_as(
                 by,
                 INCIDENT_REPORTED,

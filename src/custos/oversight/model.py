@@ -43,6 +43,23 @@ class IncidentReported(BaseModel):
         description="The incident poses an imminent risk of death or serious physical injury (the 24-hour "
         "disclosures of Bus. & Prof. Code § 22757.13(c)(2) and Gen. Bus. Law § 1422(3)(b)).",
     )
+    deployment_id: str | None = Field(
+        None,
+        json_schema_extra=PUBLIC_FIELD,
+        description="The deployment of the model it happened in, when it did: a high-risk deployment's "
+        "reporting duties (EU AI Act Art. 73) run from it.",
+    )
+    death: bool = Field(
+        False,
+        json_schema_extra=PUBLIC_FIELD,
+        description="It caused a person's death (Art. 73(4): at the latest 10 days after becoming aware).",
+    )
+    widespread_or_critical_infrastructure: bool = Field(
+        False,
+        json_schema_extra=PUBLIC_FIELD,
+        description="A widespread infringement, or a serious and irreversible disruption of critical "
+        "infrastructure (Art. 73(3): at the latest 2 days after becoming aware).",
+    )
     summary: str = Field(min_length=1, max_length=10_000)
 
     @model_validator(mode="after")

@@ -23,6 +23,9 @@ class IncidentView(BaseModel):
     occurred_at: AwareDatetime | None = None
     discovered_at: AwareDatetime | None = None
     imminent_risk: bool | None = None
+    deployment_id: str | None = None
+    death: bool | None = None
+    widespread_or_critical_infrastructure: bool | None = None
     summary: str | None = None
     reason: str | None = Field(None, description="Why it was confirmed or closed.")
     disclosed_to: str | None = Field(None, description="The authority it was disclosed to.")

@@ -43,13 +43,13 @@ def start_clocks(
     by_pack = {pack.document.id: pack for pack in packs}
     waiting = [
         (row, record)
-        for row in pv.open_obligations(conn, sorted({event.subject for event in events}))
+        for row in pv.open_obligations(conn, sorted({s for event in events for s in _subjects(event)}))
         if (record := json.loads(row["record"])).get("standing_event") in kinds
     ]
     filings = []
     for event in events:
         for row, record in waiting:
-            if row["subject_id"] != event.subject or record["standing_event"] != event.kind:
+            if row["subject_id"] not in _subjects(event) or record["standing_event"] != event.kind:
                 continue
             pack_id, _, obligation_id = key_parts(row["key"])
             pack = by_pack.get(pack_id)
@@ -58,8 +58,20 @@ def start_clocks(
             deadline = pack.obligation(obligation_id).deadline
             if any(event.content.get(name) != value for name, value in deadline.event_when.items()):
                 continue
+            if (
+                deadline.not_before is not None
+                and _event_start(event, deadline.event_from)[0].date() < deadline.not_before
+            ):
+                continue  # the event came before the duty applied
             filings.append(_occurrence(row, record, event, pack, deadline, clock))
     return filings
+
+
+def _subjects(event: Filing) -> set[str]:
+    """Whose standing duties an event concerns: its subject, and the deployment it names (an
+    incident about a model, in one of its deployments, concerns that deployment's deployer)."""
+    named = event.content.get("deployment_id")
+    return {event.subject, named} if isinstance(named, str) else {event.subject}
 
 
 def _occurrence(

@@ -122,11 +122,14 @@ class PolicyEngine:
         if dry_run:
             return EngineRun(len(subjects), filings)
         self.uow.file(*filings)
+        discharged = subject_ids if discharge is None else discharge
         if events:
             occurrences = start_clocks(conn, events, packs, self.clock)
             self.uow.file(*occurrences)
             filings += occurrences
-        filings += discharge_pass(self.uow, subject_ids if discharge is None else discharge, self.clock)
+            if discharged is not None and occurrences:  # an event may start a clock of another subject
+                discharged = sorted({*discharged, *(f.subject for f in occurrences)})
+        filings += discharge_pass(self.uow, discharged, self.clock)
         return EngineRun(len(subjects), filings)
 
 

@@ -146,6 +146,9 @@ def test_the_summary_is_the_reporters_and_the_supervisors(
         "occurred_at": Visibility.PUBLIC,
         "discovered_at": Visibility.PUBLIC,
         "imminent_risk": Visibility.PUBLIC,
+        "deployment_id": Visibility.PUBLIC,
+        "death": Visibility.PUBLIC,
+        "widespread_or_critical_infrastructure": Visibility.PUBLIC,
         "summary": Visibility.OWNER,
     }
     for who, reads in [

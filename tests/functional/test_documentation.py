@@ -83,3 +83,20 @@ def test_the_api_files_it_for_the_provider_and_hides_it_from_the_public(api: Api
         headers=api.headers(Role.PROVIDER),
     )
     assert short.status_code == 422 and "document_sha256" in short.text
+
+
+def test_the_command_line_publishes_a_framework_and_refuses_a_modification_without_its_day(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    run(home, "init")
+    run(home, "orgs", "add", "Lab", "-j", "US-CA", "--country", "US")
+    sha = ELEMENTS["document_sha256"]
+    published = json.loads(
+        run(home, "orgs", "framework", "Lab", "--url", "https://lab.example/f", "--sha256", sha, "--json")
+    )
+    assert (published["url"], published["material_modification"]) == ("https://lab.example/f", False)
+    refused = run(
+        home, "orgs", "framework", "Lab", "--url", "u", "--sha256", sha, "--modified-on", "2026-11-02", code=2
+    )
+    assert "justification" in refused

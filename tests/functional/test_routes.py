@@ -44,6 +44,7 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/me/token/revoke"): P.SELF_REVOKE,
     ("GET", "/v1/filings/{filing_id}"): P.FILINGS_READ,
     ("GET", "/v1/organisations/{organisation_id}"): P.REGISTRY_READ,
+    ("POST", "/v1/organisations/{organisation_id}/frameworks"): P.MODELS_WRITE,
     ("GET", "/v1/models"): P.REGISTRY_READ,
     ("POST", "/v1/models"): P.MODELS_WRITE,
     ("GET", "/v1/models/{model_id}"): P.REGISTRY_READ,
@@ -200,6 +201,10 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         ("GET", "/v1/tokens"): ("/v1/tokens", {"params": {"actor": provider_actor}}),
         ("GET", "/v1/filings/{filing_id}"): (f"/v1/filings/{filing_id}", {}),
         ("GET", "/v1/organisations/{organisation_id}"): (f"/v1/organisations/{provider_org}", {}),
+        ("POST", "/v1/organisations/{organisation_id}/frameworks"): (
+            f"/v1/organisations/{provider_org}/frameworks",
+            {"json": {"url": "https://provider.example/framework", "document_sha256": "0" * 64}},
+        ),
         ("POST", "/v1/models"): (
             "/v1/models",
             {"json": {"content": {"name": "New model", "provider_id": provider_org}}},

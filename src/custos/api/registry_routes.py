@@ -19,7 +19,7 @@ from custos.api.bodies import DeploymentFiling, ModelFiling, OrganisationFiling,
 from custos.api.envelopes import DeploymentPage, ModelPage, OrganisationPage
 from custos.api.json_types import json_types
 from custos.core.errors import InvalidInput
-from custos.registry.documentation import TechnicalDocumentation
+from custos.registry.documentation import FrameworkPublished, TechnicalDocumentation
 from custos.registry.exports import FORMATS as EXPORT_FORMATS
 from custos.registry.exports import export_model
 from custos.registry.importers import ImportFormat, import_shipped, import_text
@@ -28,6 +28,7 @@ from custos.registry.service import RegistryService
 from custos.registry.views import (
     DeploymentView,
     DocumentationView,
+    FrameworkView,
     ImportSummary,
     ModelDetail,
     ModelView,
@@ -71,6 +72,23 @@ def register_organisation(
     who: Annotated[Principal, Depends(require(Permission.ORGANISATIONS_WRITE))],
 ) -> OrganisationView:
     return _registry(request).register_organisation(body.content, by=who, visibility=body.visibility)
+
+
+@router.post(
+    "/organisations/{organisation_id}/frameworks",
+    status_code=201,
+    response_model=FrameworkView,
+    response_model_exclude_unset=True,
+)
+def publish_framework(
+    organisation_id: str,
+    body: Annotated[FrameworkPublished, json_types(FrameworkPublished)],
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.MODELS_WRITE))],
+) -> FrameworkView:
+    """Record the publication of the developer's frontier AI framework, or of a material
+    modification of it (Bus. & Prof. Code § 22757.12(a)-(b); Gen. Bus. Law § 1421(1)-(2))."""
+    return _registry(request).publish_framework(organisation_id, body, by=who)
 
 
 @router.get(

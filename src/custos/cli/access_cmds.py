@@ -12,6 +12,7 @@ from custos.cli.output import JsonOption, commands, console, emit, plain
 from custos.cli.resolve import ORGANISATION, resolve
 from custos.core import units
 from custos.filings import parse
+from custos.registry.documentation import FrameworkPublished
 from custos.registry.model import OrganisationKind, OrganisationRegistered
 from custos.registry.service import RegistryService
 
@@ -103,3 +104,27 @@ def revoke(ctx: typer.Context, actor_id: str, as_json: bool = JsonOption) -> Non
     with open_store(ctx) as store:
         revoked = AccessService(store).revoke_tokens(actor_id)
     emit(revoked.model_dump(), as_json)
+
+
+@orgs.command("framework")
+def framework(
+    ctx: typer.Context,
+    organisation: str = typer.Argument(..., help="Organisation id or name."),
+    url: str = typer.Option(..., "--url", help="Where the framework is published."),
+    sha256: str = typer.Option(..., "--sha256", help="SHA-256 of the published document (hex)."),
+    modified_on: str | None = typer.Option(
+        None, "--modified-on", help="YYYY-MM-DD: it publishes a material modification made that day."
+    ),
+    justification: str | None = typer.Option(None, "--justification", help="Why the modification was made."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Record the publication of a frontier AI framework, or of a material modification (a filing)."""
+    content = {"url": url, "document_sha256": sha256, "material_modification": modified_on is not None}
+    if modified_on is not None:
+        content |= {"modified_on": modified_on, "justification": justification}
+    publication = parse(FrameworkPublished, content, "framework publication")
+    with open_store(ctx) as store:
+        found = RegistryService(store).publish_framework(
+            resolve(store, organisation, ORGANISATION), publication, by=operator(store)
+        )
+    emit(plain(found), as_json)

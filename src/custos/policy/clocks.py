@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from custos.access.filer import file_as
 from custos.core.clock import Clock
 from custos.filings import Filing
-from custos.policy.deadlines import EVENT_START, due_at
+from custos.policy.deadlines import EVENT_START, counting_of, due_at
 from custos.policy.model import OBLIGATION_ATTACHED, OCCURRENCE, key_parts
 from custos.policy.pack import Deadline, Pack
 from custos.policy.reconcile import ENGINE
@@ -58,13 +58,19 @@ def start_clocks(
             deadline = pack.obligation(obligation_id).deadline
             if any(event.content.get(name) != value for name, value in deadline.event_when.items()):
                 continue
-            if (
-                deadline.not_before is not None
-                and _event_start(event, deadline.event_from)[0].date() < deadline.not_before
-            ):
-                continue  # the event came before the duty applied
+            if _before_application(event, pack, deadline):
+                continue
             filings.append(_occurrence(row, record, event, pack, deadline, clock))
     return filings
+
+
+def _before_application(event: Filing, pack: Pack, deadline: Deadline) -> bool:
+    """Whether the event came before the duty applied (its ``not_before``), in the authority's
+    calendar: such an event starts no clock."""
+    if deadline.not_before is None:
+        return False
+    zone = counting_of(pack.document.jurisdiction, pack.document.counting_rule).zone
+    return _event_start(event, deadline.event_from, zone)[0].astimezone(zone).date() < deadline.not_before
 
 
 def _subjects(event: Filing) -> set[str]:
@@ -82,8 +88,9 @@ def _occurrence(
     deadline: Deadline,
     clock: Clock,
 ) -> Filing:
-    start, source = _event_start(event, deadline.event_from)
     document = pack.document
+    zone = counting_of(document.jurisdiction, document.counting_rule).zone
+    start, source = _event_start(event, deadline.event_from, zone)
     due = due_at(
         deadline.model_copy(update={"on_event": None}), start, document.jurisdiction, document.counting_rule
     )
@@ -111,10 +118,13 @@ def _occurrence(
     )
 
 
-def _event_start(event: Filing, fields: Sequence[str]) -> tuple[datetime, str]:
-    """The moment the clock runs from: the first of ``fields`` the event gives, else its filing."""
+def _event_start(event: Filing, fields: Sequence[str], zone: tzinfo = UTC) -> tuple[datetime, str]:
+    """The moment the clock runs from: the first of ``fields`` the event gives, else its filing.
+    A day without a time (the day a modification was made) starts at its midnight in ``zone``,
+    the authority's, so it is that day which the count excludes."""
     for field in fields:
         value = event.content.get(field)
         if value:
-            return datetime.fromisoformat(value), f"{EVENT_START}{field}"
+            moment = datetime.fromisoformat(value)
+            return (moment if moment.tzinfo else moment.replace(tzinfo=zone)), f"{EVENT_START}{field}"
     return event.filed_at, "trigger"

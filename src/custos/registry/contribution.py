@@ -2,7 +2,7 @@
 
 from custos.filings import Filing
 from custos.passports import Passport, assess
-from custos.registry.documentation import TECHNICAL_DOCUMENTATION_FILED
+from custos.registry.documentation import FRAMEWORK_PUBLISHED, TECHNICAL_DOCUMENTATION_FILED
 from custos.registry.model import (
     DEPLOYMENT_REGISTERED,
     MODEL_REGISTERED,
@@ -32,8 +32,8 @@ def project_passport(conn: Connection, filing: Filing) -> None:
 
 CONTRIBUTION = Contribution(
     name="registry",
-    # A notification and a model's documentation have no view of their own: the obligations
-    # they discharge are their record.
+    # A notification, a model's documentation and a framework's publication have no view of
+    # their own: the obligations they discharge are their record.
     kinds=(
         ORGANISATION_REGISTERED,
         MODEL_REGISTERED,
@@ -41,6 +41,7 @@ CONTRIBUTION = Contribution(
         DEPLOYMENT_REGISTERED,
         NOTIFICATION_FILED,
         TECHNICAL_DOCUMENTATION_FILED,
+        FRAMEWORK_PUBLISHED,
     ),
     projections={
         ORGANISATION_REGISTERED: rv.organisation_registered,

@@ -1,4 +1,5 @@
-"""The technical documentation of a general-purpose model (EU AI Act Art. 53(1)(a), Annex XI), as
+"""Documents a provider files: the technical documentation of a general-purpose model (EU AI Act
+Art. 53(1)(a), Annex XI), and a large frontier developer's frontier AI framework. The first as
 a filing: what discharges the duty to draw it up, where a passport (an Epoch row, a model card)
 does not.
 
@@ -11,11 +12,12 @@ risk. Every field is for the provider and the supervisors only (``owner`` visibi
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from custos.filings import OWNER_FIELD, FilingKind
+from custos.filings import OWNER_FIELD, PUBLIC_FIELD, FilingKind
 
 #: One element's summary: where in the document it is, and what it says, in a few lines.
 Element = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
@@ -75,4 +77,35 @@ TECHNICAL_DOCUMENTATION_FILED = FilingKind(
     "technical_documentation.filed",
     TechnicalDocumentation,
     "A provider files the technical documentation of a general-purpose model (EU AI Act Annex XI).",
+)
+
+
+class FrameworkPublished(_Section):
+    """A large frontier developer's publication of its frontier AI framework (Bus. & Prof. Code
+    § 22757.12(a); Gen. Bus. Law § 1421(1)): where it is published and its digest, and, when it
+    publishes a material modification, the day the modification was made and why (§ 22757.12(b)(2),
+    § 1421(2): within 30 days). It answers the framework's yearly review and the republication
+    the modification starts."""
+
+    url: str = Field(min_length=1, max_length=2000, json_schema_extra=PUBLIC_FIELD)
+    document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", json_schema_extra=PUBLIC_FIELD)
+    material_modification: bool = Field(False, json_schema_extra=PUBLIC_FIELD)
+    modified_on: date | None = Field(
+        None, json_schema_extra=PUBLIC_FIELD, description="The day the material modification was made."
+    )
+    justification: Element | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+
+    @model_validator(mode="after")
+    def _a_modification_says_when_and_why(self) -> FrameworkPublished:
+        if self.material_modification and (self.modified_on is None or not self.justification):
+            raise ValueError(
+                "a material modification gives the day it was made (modified_on) and a justification"
+            )
+        return self
+
+
+FRAMEWORK_PUBLISHED = FilingKind(
+    "framework.published",
+    FrameworkPublished,
+    "A large frontier developer publishes its frontier AI framework, or a material modification of it.",
 )

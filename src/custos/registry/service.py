@@ -23,7 +23,12 @@ from custos.core.errors import Conflict, Forbidden, NotFound
 from custos.core.ids import new_id
 from custos.filings import Filing, FilingKind, Visibility
 from custos.passports.model import Passport
-from custos.registry.documentation import TECHNICAL_DOCUMENTATION_FILED, TechnicalDocumentation
+from custos.registry.documentation import (
+    FRAMEWORK_PUBLISHED,
+    TECHNICAL_DOCUMENTATION_FILED,
+    FrameworkPublished,
+    TechnicalDocumentation,
+)
 from custos.registry.model import (
     DEPLOYMENT_REGISTERED,
     MODEL_REGISTERED,
@@ -39,6 +44,7 @@ from custos.registry.views import (
     DeploymentPage,
     DeploymentView,
     DocumentationView,
+    FrameworkView,
     ModelDetail,
     ModelPage,
     ModelView,
@@ -213,6 +219,27 @@ class RegistryService:
         to draw it up (Art. 53(1)(a))."""
         return DocumentationView.model_validate(
             self._file_about_model(model_id, TECHNICAL_DOCUMENTATION_FILED, documentation, by)
+        )
+
+    def publish_framework(
+        self, organisation_id: str, publication: FrameworkPublished, *, by: Principal
+    ) -> FrameworkView:
+        """Record that a developer published its frontier AI framework, or a material modification
+        of it (filed for the organisation by its provider actors or a supervisor)."""
+        acting_for(by, organisation_id, (Role.PROVIDER,))
+        with self.store.transaction() as uow:
+            self._require_organisations(uow.conn, [organisation_id])
+            filing = self.new_filing(
+                FRAMEWORK_PUBLISHED, publication, by=by, owner=organisation_id, subject=organisation_id
+            )
+            uow.file(filing)
+        shown, withheld = by.redact(
+            filing.content, {k: str(v) for k, v in filing.visibility.items()}, filing.organisation
+        )
+        return FrameworkView.model_validate(
+            {"filing_id": filing.id, "organisation_id": organisation_id, "filed_at": filing.filed_at}
+            | shown
+            | {"withheld": withheld}
         )
 
     def _file_about_model(

@@ -149,6 +149,20 @@ class DocumentationView(_Read):
     withheld: tuple[str, ...] = Field(description=WITHHELD)
 
 
+class FrameworkView(_Read):
+    """A frontier AI framework's publication as filed."""
+
+    filing_id: str
+    organisation_id: str
+    filed_at: Moment
+    url: str | None = None
+    document_sha256: str | None = None
+    material_modification: bool | None = None
+    modified_on: date | None = None
+    justification: str | None = None
+    withheld: tuple[str, ...] = Field(description=WITHHELD)
+
+
 class ModelDetail(ModelView):
     """A model with its current passport (null when none was filed) and how many deployments use it."""
 

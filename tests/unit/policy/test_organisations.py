@@ -6,11 +6,16 @@ sends quarterly internal-use summaries (§ 22757.12(d)), however many frontier m
 from __future__ import annotations
 
 import json
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
 
 from custos.access.service import operator
 from custos.passports.model import Passport
 from custos.policy.pack import BUILTIN
 from custos.policy.service import PolicyService
+from custos.registry.documentation import FrameworkPublished
 from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store
@@ -91,3 +96,41 @@ def test_a_later_frontier_passport_makes_the_developer_large(store: Store) -> No
         by=by,
     )
     assert keys(store)[FRAMEWORK] == [organisation]
+
+
+SHA = "a" * 64
+MODIFICATION = "california-sb53/large-frontier-developer/framework-modification"
+
+
+def test_publishing_the_framework_answers_the_yearly_duty_and_a_modification_starts_30_days(
+    store: Store,
+) -> None:
+    """§ 22757.12(b)(2): a material modification is published, with a justification, "within 30
+    days": made on Monday 2 November 2026, the 30 days end on Wednesday 2 December, at 24:00 in Los
+    Angeles (Code of Civil Procedure § 12), 2026-12-03 08:00 UTC."""
+    organisation = developer(store, "600000000", [2e26])
+    load_california(store)
+    registry, by = RegistryService(store), operator(store)
+    registry.publish_framework(
+        organisation, FrameworkPublished(url="https://lab.example/framework", document_sha256=SHA), by=by
+    )
+    with store.read() as conn:
+        rows = {row["key"]: row for row in pv.obligations_of(conn, [organisation]).values()}
+    assert json.loads(rows[FRAMEWORK]["closed"])["next_due_at"] is not None  # discharged: the next year opens
+    modified = FrameworkPublished(
+        url="https://lab.example/framework-v2",
+        document_sha256=SHA,
+        material_modification=True,
+        modified_on=date(2026, 11, 2),
+        justification="new capability thresholds",
+    )
+    published = registry.publish_framework(organisation, modified, by=by)
+    with store.read() as conn:
+        rows = {row["key"]: row for row in pv.obligations_of(conn, [organisation]).values()}
+    occurrence = rows[f"{MODIFICATION}#{published.filing_id}"]
+    assert occurrence["status"] == "discharged"
+    assert json.loads(occurrence["record"])["due_at"] == "2026-12-03T08:00:00+00:00"
+    with pytest.raises(ValidationError, match="justification"):
+        FrameworkPublished(
+            url="u", document_sha256=SHA, material_modification=True, modified_on=date(2026, 11, 2)
+        )

@@ -20,13 +20,12 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from custos.access.filer import file_as
 from custos.core.clock import Clock
 from custos.filings import Filing
 from custos.policy.deadlines import EVENT_START, counting_of, due_at
 from custos.policy.model import OBLIGATION_ATTACHED, OCCURRENCE, key_parts
 from custos.policy.pack import Deadline, Pack
-from custos.policy.reconcile import ENGINE
+from custos.policy.reconcile import ENGINE, about_obligation
 from custos.store import Connection
 from custos.store import policy_views as pv
 
@@ -107,15 +106,7 @@ def _occurrence(
         "occurrence_of": row["key"],
         "event": event.kind,
     }
-    return file_as(
-        ENGINE,
-        OBLIGATION_ATTACHED,
-        occurrence,
-        owner=row["owner_id"],
-        subject=row["subject_id"],
-        clock=clock,
-        jurisdiction=record["jurisdiction"],
-    )
+    return about_obligation(ENGINE, OBLIGATION_ATTACHED, occurrence, row, clock)
 
 
 def _event_start(event: Filing, fields: Sequence[str], zone: tzinfo = UTC) -> tuple[datetime, str]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from custos.access.filer import file_as
 from custos.access.model import Principal
 from custos.core.clock import Clock, stored_utc
 from custos.core.errors import NotFound
@@ -24,7 +23,7 @@ from custos.policy.deadlines import next_due
 from custos.policy.evaluate import Evaluator
 from custos.policy.model import EVENT_FIELD, OBLIGATION_DISCHARGED
 from custos.policy.pack import Deadline, Pack, load_pack
-from custos.policy.reconcile import ENGINE, reconcile
+from custos.policy.reconcile import ENGINE, about_obligation, reconcile
 from custos.policy.subjects import (
     Computes,
     Subject,
@@ -142,15 +141,7 @@ def closing_filing(
     if kind is OBLIGATION_DISCHARGED and record.get("recurring") and row["due_at"] is not None:
         following = next_due(Deadline(recurring=record["recurring"]), stored_utc(row["due_at"]))
         payload["next_due_at"] = following.isoformat() if following else None
-    return file_as(
-        by,
-        kind,
-        payload,
-        owner=row["owner_id"],
-        subject=row["subject_id"],
-        clock=clock,
-        jurisdiction=record["jurisdiction"],
-    )
+    return about_obligation(by, kind, payload, row, clock)
 
 
 def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Clock) -> list[Filing]:

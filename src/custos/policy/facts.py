@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
+from custos.core.jurisdictions import EU_MEMBERS
 from custos.policy.compute_estimate import is_language
 
 #: Tasks (Epoch AI's names, and Hugging Face's pipeline tags) of a model that generates language
@@ -48,14 +49,6 @@ GENERATIVE_TASKS = frozenset(
         "any-to-any",
     }
 )
-#: EU Member States (ISO 3166-1 alpha-2): where a provider is established in the Union (Art. 54).
-EU_MEMBER_STATES = frozenset(
-    {
-        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI",
-        "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU", "MT",
-        "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
-    }
-)  # fmt: skip
 
 
 class SubjectKind(StrEnum):
@@ -261,7 +254,7 @@ def _provider_country(c: Context) -> str | None:
 )
 def _provider_in_union(c: Context) -> bool | None:
     country = _provider_country(c)
-    return None if country is None else country.upper() in EU_MEMBER_STATES
+    return None if country is None else country.upper() in EU_MEMBERS
 
 
 @fact("public_interest", M, "bool", "True when the model is flagged as of public interest.")

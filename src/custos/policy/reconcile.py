@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from custos.access.filer import file_as
-from custos.access.model import system
+from custos.access.model import Principal, system
 from custos.core.clock import Clock
-from custos.filings import Filing
+from custos.filings import Filing, FilingKind
 from custos.policy.deadlines import due_at, graced
 from custos.policy.evaluate import Evaluator, Outcome
 from custos.policy.model import OBLIGATION_ATTACHED, OBLIGATION_LAPSED, OBLIGATION_UNDETERMINED, OCCURRENCE
@@ -169,6 +169,21 @@ def _file(kind: Any, record: dict[str, Any], subject: Subject, pack: Pack, clock
         subject=subject.id,
         clock=clock,
         jurisdiction=pack.document.jurisdiction,
+    )
+
+
+def about_obligation(
+    by: Principal, kind: FilingKind, content: Mapping[str, Any], row: Mapping[str, Any], clock: Clock
+) -> Filing:
+    """A filing about an obligation row: of its subject, for its owner, in its jurisdiction."""
+    return file_as(
+        by,
+        kind,
+        content,
+        owner=row["owner_id"],
+        subject=row["subject_id"],
+        clock=clock,
+        jurisdiction=json.loads(row["record"])["jurisdiction"],
     )
 
 

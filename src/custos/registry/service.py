@@ -233,20 +233,13 @@ class RegistryService:
                 FRAMEWORK_PUBLISHED, publication, by=by, owner=organisation_id, subject=organisation_id
             )
             uow.file(filing)
-        shown, withheld = by.redact(
-            filing.content, {k: str(v) for k, v in filing.visibility.items()}, filing.organisation
-        )
-        return FrameworkView.model_validate(
-            {"filing_id": filing.id, "organisation_id": organisation_id, "filed_at": filing.filed_at}
-            | shown
-            | {"withheld": withheld}
-        )
+        return FrameworkView.model_validate(_as_filed(filing, by, "organisation_id"))
 
     def _file_about_model(
         self, model_id: str, kind: FilingKind, payload: BaseModel, by: Principal
     ) -> dict[str, Any]:
-        """File ``payload`` about a model for its provider (or a supervisor), and what of it the
-        filer may read, as the mapping its read model is validated from."""
+        """File ``payload`` about a model for its provider (or a supervisor); what of it the filer
+        may read back."""
         with self.store.transaction() as uow:
             model = rv.model(uow.conn, model_id)
             if model is None:
@@ -254,13 +247,7 @@ class RegistryService:
             acting_for(by, model["provider_id"], (Role.PROVIDER,))
             filing = self.new_filing(kind, payload, by=by, owner=model["provider_id"], subject=model_id)
             uow.file(filing)
-        visibility = {name: str(value) for name, value in filing.visibility.items()}
-        shown, withheld = by.redact(filing.content, visibility, filing.organisation)
-        return (
-            {"filing_id": filing.id, "model_id": model_id, "filed_at": filing.filed_at}
-            | shown
-            | {"withheld": withheld}
-        )
+        return _as_filed(filing, by, "model_id")
 
     def register_deployment(
         self,
@@ -371,6 +358,15 @@ class RegistryService:
         if row is None:
             raise NotFound(f"no deployment {deployment_id!r}")
         return DeploymentView.model_validate(_render(row, who, row["deployer_id"]))
+
+
+def _as_filed(filing: Filing, by: Principal, subject_field: str) -> dict[str, Any]:
+    """A filing as its filer may read it back, as the mapping its read model is validated from:
+    its id, its subject (named ``subject_field``), when it was filed, and the visible content."""
+    visibility = {name: str(value) for name, value in filing.visibility.items()}
+    shown, withheld = by.redact(filing.content, visibility, filing.organisation)
+    ids = {"filing_id": filing.id, subject_field: filing.subject, "filed_at": filing.filed_at}
+    return ids | shown | {"withheld": withheld}
 
 
 def _passport(row: Mapping[str, Any], who: Principal) -> dict[str, Any]:

@@ -37,6 +37,20 @@ def principal(actor_id: str | None = "alice", jurisdiction: str | None = "DE") -
     return Principal(actor_id, "Alice", Role.SUPERVISOR, "ORG-0", jurisdiction)
 
 
+def filed_in(act: str | None, filer: str | None, fallback: str | None) -> str:
+    """The jurisdiction a filing is made in, given the act's own, the filer's and the fallback."""
+    return file_as(
+        principal(jurisdiction=filer),
+        ACTOR_REGISTERED,
+        CONTENT,
+        owner="ORG-1",
+        subject="A",
+        clock=FixedClock(WHEN),
+        jurisdiction=act,
+        fallback_jurisdiction=fallback,
+    ).jurisdiction
+
+
 def test_the_filing_carries_the_principals_actor_the_owner_subject_and_the_clocks_time() -> None:
     filing = file_as(
         principal(), ACTOR_REGISTERED, CONTENT, owner="ORG-1", subject="ACTOR-9", clock=FixedClock(WHEN)
@@ -77,23 +91,11 @@ def test_the_jurisdiction_is_the_acts_else_the_filers_else_the_fallback(
     """Every combination of the three sources: the first one given wins; with none, refused."""
     expected = next((code for code in (act, filer, fallback) if code is not None), None)
 
-    def make() -> str:
-        return file_as(
-            principal(jurisdiction=filer),
-            ACTOR_REGISTERED,
-            CONTENT,
-            owner="ORG-1",
-            subject="A",
-            clock=FixedClock(WHEN),
-            jurisdiction=act,
-            fallback_jurisdiction=fallback,
-        ).jurisdiction
-
     if expected is None:
         with pytest.raises(InvalidInput, match="the filer has no jurisdiction to file in"):
-            make()
+            filed_in(act, filer, fallback)
     else:
-        assert make() == expected
+        assert filed_in(act, filer, fallback) == expected
 
 
 @pytest.mark.parametrize(
@@ -107,17 +109,7 @@ def test_the_jurisdiction_is_the_acts_else_the_filers_else_the_fallback(
 def test_each_source_of_the_jurisdiction_in_turn(
     act: str | None, filer: str | None, fallback: str | None, expected: str
 ) -> None:
-    filing = file_as(
-        principal(jurisdiction=filer),
-        ACTOR_REGISTERED,
-        CONTENT,
-        owner="ORG-1",
-        subject="A",
-        clock=FixedClock(WHEN),
-        jurisdiction=act,
-        fallback_jurisdiction=fallback,
-    )
-    assert filing.jurisdiction == expected
+    assert filed_in(act, filer, fallback) == expected
 
 
 def test_a_system_part_naming_no_jurisdiction_is_refused() -> None:

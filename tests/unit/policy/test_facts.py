@@ -48,7 +48,9 @@ def test_a_language_domain_without_tasks_generates_language_and_other_domains_ar
     assert "generative" not in model_facts({})
 
 
-@pytest.mark.parametrize(("country", "inside"), [("FR", True), ("de", True), ("US", False), ("CH", False)])
+@pytest.mark.parametrize(
+    ("country", "inside"), [("FR", True), ("de", True), ("HU", True), ("US", False), ("CH", False)]
+)
 def test_provider_in_union_reads_the_member_states(country: str, inside: bool) -> None:
     """Art. 54(1): providers "established in third countries"; Switzerland is not a Member State."""
     assert model_facts({}, {"country": country})["provider_in_union"] is inside

@@ -19,6 +19,7 @@ BENCHMARKS = [
     "bench_policy",
     "bench_decisions",
     "bench_decisions_http",
+    "bench_attestations",
     "bench_clearing",
     "bench_stress",
     "bench_demo",

@@ -13,11 +13,20 @@ from tests.browser.conftest import PHONE, ROLES, Site, shoot, shown, sign_in, to
 
 # What each role's navigation offers, in order: the pages its permissions open, and no other.
 NAVIGATION = {
-    "public": ["Overview", "Registry", "Ledger"],
-    "provider": ["Overview", "Registry", "Obligations", "Licences", "Ledger"],
-    "deployer": ["Overview", "Registry", "Obligations", "Licences", "Ledger"],
-    "auditor": ["Overview", "Registry", "Obligations", "Licences", "Ledger"],
-    "supervisor": ["Overview", "Registry", "Obligations", "Licences", "Stress tests", "Ledger"],
+    "public": ["Overview", "Registry", "Findings", "Auditors", "Ledger"],
+    "provider": ["Overview", "Registry", "Obligations", "Licences", "Findings", "Auditors", "Ledger"],
+    "deployer": ["Overview", "Registry", "Obligations", "Licences", "Findings", "Auditors", "Ledger"],
+    "auditor": ["Overview", "Registry", "Obligations", "Licences", "Findings", "Auditors", "Ledger"],
+    "supervisor": [
+        "Overview",
+        "Registry",
+        "Obligations",
+        "Licences",
+        "Stress tests",
+        "Findings",
+        "Auditors",
+        "Ledger",
+    ],
 }
 ROUTES = {"Obligations": "obligations", "Licences": "licences", "Stress tests": "stress"}
 

@@ -10,13 +10,19 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from securesystemslib.signer import CryptoSigner
 from typer.testing import CliRunner
 
 import custos.client
 from custos.api.bodies import DeploymentRegistration, ModelRegistration
+from custos.assurance.model import AuditEngaged, AuditorAccredited
+from custos.assurance.signing import sign_statement
+from custos.assurance.statement import AuditPredicate, ResourceDescriptor, Statement
 from custos.cli.app import app
 from custos.client import CustosApiError, CustosClient, CustosConnectionError
 from custos.client.errors import InvalidInputError, NotFoundError, UnauthenticatedError
@@ -31,6 +37,7 @@ from tests.store.test_registry import epoch_sample
 
 @dataclass(frozen=True)
 class Installation:
+    home: Path
     url: str
     provider: str
     deployer: str
@@ -79,7 +86,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
         "supervisor": _actor(home, "Examiner", "supervisor", "AI Office"),
     }
     with serving(home) as url:
-        yield Installation(url, **tokens, provider_org=provider_org["id"], deployer_org=deployer_org["id"])
+        yield Installation(
+            home, url, **tokens, provider_org=provider_org["id"], deployer_org=deployer_org["id"]
+        )
 
 
 def llama_passport() -> Passport:
@@ -231,6 +240,65 @@ def _loaded_by_importing_the_client() -> list[str]:
     return [m for m in json.loads(completed.stdout) if m.startswith(FRAMEWORKS)]
 
 
+def test_an_auditor_signs_with_the_clients_models_and_anyone_verifies(
+    served: Installation, model_id: str, tmp_path: Path
+) -> None:
+    """An audit firm's whole path from its own process: accredited by the supervisor, engaged by
+    the provider, it signs the Statement it is asked for and files it; the public verifies it."""
+    firm = _custos(served.home, "orgs", "add", "Audit BV", "-j", "NL", "--country", "NL", "-k", "auditor")
+    auditor_token = _actor(served.home, "Lead auditor", "auditor", firm["id"])
+    key = CryptoSigner(ed25519.Ed25519PrivateKey.generate())
+    sslib = key.public_key
+    with CustosClient(served.url, served.supervisor) as supervisor:
+        supervisor.accredit_auditor(
+            AuditorAccredited.model_validate(
+                {
+                    "organisation_id": firm["id"],
+                    "keys": [
+                        {"keyid": sslib.keyid, "keytype": sslib.keytype, "scheme": sslib.scheme}
+                        | {"keyval": dict(sslib.keyval)}
+                    ],
+                    "scopes": ["eu-ai-act-art55-evaluation"],
+                    "valid_from": "2026-01-01",
+                    "valid_until": "2030-01-01",
+                }
+            )
+        )
+    with CustosClient(served.url, served.provider) as provider:
+        provider.file_passport(model_id, llama_passport())
+        engaged = provider.engage_auditor(
+            AuditEngaged(subject_id=model_id, scope="eu-ai-act-art55-evaluation", auditor_id=firm["id"])
+        )
+    with CustosClient(served.url, auditor_token) as auditor:
+        asked = auditor.engagement(engaged.id)
+        assert asked.statement_subject is not None
+        now = datetime.now(UTC)
+        statement = Statement(
+            subject=(ResourceDescriptor.model_validate(asked.statement_subject),),
+            predicate=AuditPredicate.model_validate(
+                {
+                    "engagement": asked.id,
+                    "auditor": firm["id"],
+                    "scope": asked.scope,
+                    "standard": "Regulation (EU) 2024/1689, Art. 55(1)(a)",
+                    "method": "Evaluation review",
+                    "findingsSummary": "Sound.",
+                    "opinion": "pass",
+                    "issuedAt": now.isoformat(),
+                    "validFrom": now.date().isoformat(),
+                    "validUntil": "2027-12-31",
+                }
+            ),
+        )
+        envelope = sign_statement(statement, key)
+        filed = auditor.file_attestation(envelope)
+    with CustosClient(served.url) as public:
+        assert public.attestation(filed.id).opinion == "pass"
+        assert public.attestation(filed.id).envelope is None
+        verified = public.verify_attestation(envelope)
+    assert verified.verified and verified.attestation_id == filed.id
+
+
 def test_importing_the_client_loads_no_web_framework() -> None:
     loaded = _loaded_by_importing_the_client()
     assert not [m for m in loaded if m.startswith(("fastapi", "starlette", "uvicorn", "custos.api.app"))]
@@ -247,6 +315,8 @@ ALLOWED_MODULES = {
     "custos",  # the package root, for its version
     "custos.api.bodies",
     "custos.api.envelopes",
+    "custos.assurance.model",
+    "custos.assurance.views",
     "custos.core.errors",
     "custos.filings",
     "custos.licensing.model",

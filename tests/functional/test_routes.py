@@ -10,6 +10,8 @@ from fastapi.routing import APIRoute
 from custos.access.model import Role
 from custos.access.permissions import ROLE_PERMISSIONS, Permission
 from custos.access.service import REFUSED, AccessService, operator
+from custos.assurance.model import AttestationSubmitted
+from custos.assurance.service import AssuranceService
 from custos.licensing.recognition import RecognitionAgreed
 from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout import RolloutPlanned
@@ -18,8 +20,12 @@ from custos.oversight.incidents import IncidentService
 from custos.oversight.model import IncidentReported
 from custos.risk import RiskService
 from custos.risk.requests import RunRequest
+from tests.functional import audit_samples as audits
 from tests.functional.conftest import Api
 from tests.functional.test_documentation import ELEMENTS as ANNEX_XI
+from tests.functional.test_findings_api import REPORT as FINDING
+from tests.functional.test_findings_api import finding_at
+from tests.unit.assurance.audits import public, signer
 from tests.unit.policy.test_pack import GOOD
 
 P = Permission
@@ -82,6 +88,27 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", "/v1/recognitions"): P.LICENCES_READ,
     ("POST", "/v1/recognitions"): P.LICENCES_DECIDE,
     ("POST", "/v1/recognitions/{agreement_id}/end"): P.LICENCES_DECIDE,
+    ("GET", "/v1/audit-scopes"): P.AUDITS_READ,
+    ("GET", "/v1/auditors"): P.AUDITS_READ,
+    ("POST", "/v1/auditors"): P.AUDITORS_ACCREDIT,
+    ("POST", "/v1/auditors/{accreditation_id}/{step}"): P.AUDITORS_ACCREDIT,
+    ("POST", "/v1/engagements"): P.AUDITS_ENGAGE,
+    ("GET", "/v1/engagements"): P.AUDITS_READ,
+    ("GET", "/v1/engagements/{engagement_id}"): P.AUDITS_READ,
+    ("POST", "/v1/attestations"): P.ATTESTATIONS_FILE,
+    ("GET", "/v1/attestations"): P.AUDITS_READ,
+    ("POST", "/v1/attestations/verify"): P.AUDITS_READ,
+    ("POST", "/v1/attestations/bundle"): P.AUDITS_READ,
+    ("GET", "/v1/attestations/{attestation_id}"): P.AUDITS_READ,
+    ("GET", "/v1/attestations/{attestation_id}/bundle"): P.AUDITS_READ,
+    ("POST", "/v1/findings"): P.FINDINGS_REPORT,
+    ("GET", "/v1/findings"): P.FINDINGS_READ,
+    ("GET", "/v1/findings/{finding_id}"): P.FINDINGS_READ,
+    ("POST", "/v1/findings/sweep"): P.FINDINGS_SWEEP,
+    ("POST", "/v1/findings/{finding_id}/acknowledge"): P.FINDINGS_RESPOND,
+    ("POST", "/v1/findings/{finding_id}/mitigate"): P.FINDINGS_RESPOND,
+    ("POST", "/v1/findings/{finding_id}/reopen"): P.FINDINGS_RESPOND,
+    ("POST", "/v1/findings/{finding_id}/publish"): P.FINDINGS_RESPOND,
     ("POST", "/v1/decisions"): P.DECISIONS_REQUEST,
     ("POST", "/v1/decisions/batch"): P.DECISIONS_REQUEST,
     ("GET", "/v1/risk/networks"): P.RISK_READ,
@@ -162,6 +189,34 @@ def _run(api: Api) -> str:
     by = operator(api.store)
     submission = service.submit(RunRequest(scenario=SMALL_SCENARIO, network="sample"), by=by, origin="test")
     return service.execute(submission, by=by).id
+
+
+def _audit_sample(api: Api, method: str, path: str) -> tuple[str, dict[str, Any]]:
+    """A request about audits that the roles holding its permission may make."""
+    if (method, path) == ("POST", "/v1/auditors"):
+        terms = {"organisation_id": api.organisations["other"]["id"], "keys": [public(signer())]}
+        terms |= {"scopes": [audits.SCOPE], "valid_from": "2026-01-01", "valid_until": "2027-12-31"}
+        return path, {"json": terms}
+    if path == "/v1/auditors/{accreditation_id}/{step}":
+        return f"/v1/auditors/{audits.accredit(api, 'other')[0]}/suspend", {"json": {"reason": "test"}}
+    if (method, path) == ("POST", "/v1/engagements"):
+        audits.accredit(api, "other")
+        body = {"subject_id": api.samples["model"], "scope": audits.SCOPE}
+        return path, {"json": body | {"auditor_id": api.organisations["other"]["id"]}}
+    if path == "/v1/engagements/{engagement_id}":
+        audits.accredit(api, "other")
+        return f"/v1/engagements/{audits.engaged(api, api.samples['model'], 'other')['id']}", {}
+    if method == "POST" and path.startswith("/v1/attestations"):
+        signed = audits.envelope(api)
+        api.store.publish_checkpoint()  # a bundle proves its filings in a signed checkpoint
+        return path, {"json": {"envelope": signed}}
+    if path.startswith("/v1/attestations/{attestation_id}"):
+        filed = AssuranceService(api.store).attest(
+            AttestationSubmitted(envelope=audits.envelope(api)), by=operator(api.store)
+        )
+        api.store.publish_checkpoint()
+        return path.replace("{attestation_id}", filed.id), {}
+    return path, {}
 
 
 def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any]]:
@@ -351,6 +406,21 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
     if path in {"/v1/incidents/{incident_id}/close", "/v1/incidents/{incident_id}/confirm"}:
         action = path.rsplit("/", 1)[1]
         samples[(method, path)] = (f"/v1/incidents/{_incident(api)}/{action}", {"json": {"reason": "test"}})
+    if path == "/v1/findings":
+        body = {"json": {"subject_id": model, **FINDING}} if method == "POST" else {}
+        samples[(method, path)] = (path, body)
+    if path.startswith("/v1/findings/{finding_id}"):
+        stage, body = {
+            "": ("published", {}),
+            "/acknowledge": ("reported", {}),
+            "/mitigate": ("acknowledged", {"description": "Refusal tuned"}),
+            "/reopen": ("closed", {"reason": "The bypass works again"}),
+            "/publish": ("closed", {"summary": "Fixed."}),
+        }[path.removeprefix("/v1/findings/{finding_id}")]
+        url = path.replace("{finding_id}", finding_at(api, stage))
+        samples[(method, path)] = (url, {"json": body} if method == "POST" else {})
+    if path.startswith(("/v1/auditors", "/v1/engagements", "/v1/attestations")):
+        samples[(method, path)] = _audit_sample(api, method, path)
     if path.startswith("/v1/licences/{licence_id}/rollout"):
         plan = {"stages": [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]}
         rollout = RolloutPlanned.model_validate(plan)

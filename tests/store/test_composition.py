@@ -37,8 +37,11 @@ def installation(settings, clock):  # type: ignore[no-untyped-def]
 
 
 def test_an_installation_records_the_policy_engine_as_derived_work(installation: Store) -> None:
+    """The policy engine after every other kind; the retest of a red-team finding after an
+    audit attestation."""
     with installation.read() as conn:
-        assert ledger_sql.meta(conn, "derived_work") == '{"policy.re_evaluate": "*"}'
+        recorded = ledger_sql.meta(conn, "derived_work")
+    assert recorded == '{"assurance.retests": ["audit.attested"], "policy.re_evaluate": "*"}'
 
 
 def test_a_store_composed_without_policy_refuses_a_registry_filing_and_stores_nothing(

@@ -39,6 +39,14 @@ class Permission(StrEnum):
     INCIDENTS_REPORT = "oversight:incidents:report"
     INCIDENTS_CLOSE = "oversight:incidents:close"
     INCIDENTS_CONFIRM = "oversight:incidents:confirm"
+    AUDITS_READ = "assurance:audits:read"
+    AUDITORS_ACCREDIT = "assurance:auditors:accredit"
+    AUDITS_ENGAGE = "assurance:engagements:file"
+    ATTESTATIONS_FILE = "assurance:attestations:file"
+    FINDINGS_READ = "assurance:findings:read"
+    FINDINGS_REPORT = "assurance:findings:report"
+    FINDINGS_RESPOND = "assurance:findings:respond"
+    FINDINGS_SWEEP = "assurance:findings:sweep"
     RISK_READ = "risk:runs:read"
     RISK_RUN = "risk:runs:start"
     DASHBOARD_VIEW = "dashboard:pages:view"
@@ -51,6 +59,8 @@ _EVERYONE = {
     Permission.REGISTRY_READ,
 }
 _EVERYONE |= {Permission.POLICY_READ, Permission.DASHBOARD_VIEW}
+# Accreditations, attestations and findings are read by everyone, each as the reader may see it.
+_EVERYONE |= {Permission.AUDITS_READ, Permission.FINDINGS_READ}
 _SIGNED_IN = _EVERYONE | {
     Permission.SELF_READ,
     Permission.SELF_REVOKE,  # an actor may always end its own token
@@ -58,12 +68,15 @@ _SIGNED_IN = _EVERYONE | {
     Permission.LICENCES_READ,
 }
 _USERS = {Permission.LICENCES_APPLY, Permission.DECISIONS_REQUEST, Permission.INCIDENTS_REPORT}
+# Providers and deployers engage auditors, and report and answer red-team findings about their
+# own models and deployments; auditors attest, and report findings as external red teams.
+_USERS |= {Permission.AUDITS_ENGAGE, Permission.FINDINGS_REPORT, Permission.FINDINGS_RESPOND}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: frozenset(_EVERYONE),
     Role.PROVIDER: frozenset(_SIGNED_IN | _USERS | {Permission.MODELS_WRITE, Permission.IMPORTS_WRITE}),
     Role.DEPLOYER: frozenset(_SIGNED_IN | _USERS | {Permission.DEPLOYMENTS_WRITE}),
-    Role.AUDITOR: frozenset(_SIGNED_IN),
+    Role.AUDITOR: frozenset(_SIGNED_IN | {Permission.ATTESTATIONS_FILE, Permission.FINDINGS_REPORT}),
     Role.CUSTODIAN: frozenset(_SIGNED_IN),
     Role.SUPERVISOR: frozenset(Permission),
 }

@@ -15,6 +15,7 @@ import custos
 from custos.access.service import LAST_USED_SECONDS, AccessService, operator
 from custos.api import openapi, problems
 from custos.api.limits import BodyLimit
+from custos.assurance.findings import FindingService
 from custos.licensing.compliance import sweep
 from custos.licensing.decision import DecisionPoint
 from custos.risk.adapters.worker import DEFAULT_MEMORY_LIMIT
@@ -43,7 +44,8 @@ def create_app(
     risk_memory_limit: int = DEFAULT_MEMORY_LIMIT,
 ) -> FastAPI:
     """The app; while it runs it signs checkpoints when the log grew (batched publishing),
-    sweeps licence conditions, suspending licences whose lapsed conditions say so, files the
+    sweeps licence conditions, suspending licences whose lapsed conditions say so, and red-team
+    findings, taking the escalation rungs their missed clocks reach, files the
     share ``decision_log_rate`` of decisions it keeps for audit, every second, and writes the
     tokens' last-used times every minute."""
     decisions = DecisionPoint(store, log_rate=decision_log_rate)
@@ -61,6 +63,15 @@ def create_app(
             tasks.append(
                 asyncio.create_task(
                     _every(compliance_interval, lambda: sweep(store, by=operator(store)), "compliance sweep")
+                )
+            )
+            tasks.append(
+                asyncio.create_task(
+                    _every(
+                        compliance_interval,
+                        lambda: FindingService(store).sweep(by=operator(store)),
+                        "findings escalation sweep",
+                    )
                 )
             )
         if decision_log_rate:

@@ -13,7 +13,7 @@ from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.core.errors import NotFound
 from custos.filings import FilingView
-from custos.store import Store, ledger_sql
+from custos.store import Store
 
 router = APIRouter(prefix="/v1/filings", tags=["filings"])
 
@@ -35,19 +35,14 @@ def get_filing(
 ) -> FilingWithProof:
     store: Store = request.app.state.store
     with store.read() as conn:
-        found = store.filing(conn, filing_id)
-        if found is None:
-            raise NotFound(f"no filing {filing_id!r}")
-        filing, index = found
-        entry = ledger_sql.entries(conn, index, index + 1)[0][1]
-        latest = ledger_sql.latest_checkpoint(conn)
-    size, note = (latest[1], latest[2]) if latest else (0, "")
-    covered = index < size
-    proof = store.tiles.reader.inclusion_proof(index, size) if covered else []
+        proved = store.proved(conn, filing_id)
+    if proved is None:
+        raise NotFound(f"no filing {filing_id!r}")
+    filing = proved.filing
     return FilingWithProof(
-        index=index,
-        entry=base64.b64encode(entry).decode(),
+        index=proved.index,
+        entry=base64.b64encode(proved.entry).decode(),
         view=filing.view(lambda visibility: who.can_see(visibility, filing.organisation)),
-        checkpoint=note if covered else "",
-        proof=[base64.b64encode(p).decode() for p in proof],
+        checkpoint=proved.checkpoint,
+        proof=[base64.b64encode(p).decode() for p in proved.proof],
     )

@@ -53,6 +53,8 @@ COMMANDS = {
         "custos.cli.risk_cmds:app",
         "Systemic stress tests: dependency networks, correlated failures, contagion.",
     ),
+    "audit": Lazy("custos.cli.audit_cmds:app", "Auditors, engagements and signed attestations."),
+    "finding": Lazy("custos.cli.finding_cmds:app", "Red-team findings, their clocks and escalation."),
 }
 
 

@@ -19,6 +19,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 import custos
 from custos.api.envelopes import ModelPage
+from custos.assurance.model import AuditEngaged, AuditorAccredited
+from custos.assurance.views import AccreditationView, AttestationView, EngagementView, VerificationView
 from custos.client.errors import CustosApiError, CustosConnectionError, problem_error
 from custos.filings import Visibility
 from custos.licensing.model import LicenceApplied, LicenceStatus, LicenceStep, Transition
@@ -340,3 +342,43 @@ class CustosClient:
             "POST", f"/v1/licences/{_id(licence_id)}/{Transition(transition).value}", json=body
         )
         return self._read(LicenceView, answer)
+
+    # --- audits -----------------------------------------------------------------------------------
+
+    def accredit_auditor(self, accreditation: AuditorAccredited) -> AccreditationView:
+        """Accredit an auditor's keys for scopes (supervisors)."""
+        return self._read(AccreditationView, self._call("POST", "/v1/auditors", json=_payload(accreditation)))
+
+    def auditors(self) -> list[AccreditationView]:
+        return self._read_list(AccreditationView, self._call("GET", "/v1/auditors"))
+
+    def engage_auditor(self, engagement: AuditEngaged) -> EngagementView:
+        """Engage an accredited auditor about one's own model or deployment; the answer names
+        the subject the auditor's Statement must carry (``statement_subject``)."""
+        return self._read(EngagementView, self._call("POST", "/v1/engagements", json=_payload(engagement)))
+
+    def engagement(self, engagement_id: str) -> EngagementView:
+        return self._read(EngagementView, self._call("GET", f"/v1/engagements/{_id(engagement_id)}"))
+
+    def file_attestation(self, envelope: Mapping[str, Any]) -> AttestationView:
+        """File a DSSE envelope the auditor signed (``custos.assurance.signing.sign_statement``);
+        refused with the reason unless it verifies against the log."""
+        answer = self._call("POST", "/v1/attestations", json={"envelope": dict(envelope)})
+        return self._read(AttestationView, answer)
+
+    def attestation(self, attestation_id: str) -> AttestationView:
+        return self._read(AttestationView, self._call("GET", f"/v1/attestations/{_id(attestation_id)}"))
+
+    def attestations(self, *, subject: str | None = None, limit: int = 100) -> list[AttestationView]:
+        params = _query(subject=subject, limit=limit)
+        return self._read_list(AttestationView, self._call("GET", "/v1/attestations", params=params))
+
+    def verify_attestation(self, envelope: Mapping[str, Any]) -> VerificationView:
+        """Check an envelope against the server's log without filing it."""
+        answer = self._call("POST", "/v1/attestations/verify", json={"envelope": dict(envelope)})
+        return self._read(VerificationView, answer)
+
+    def attestation_bundle(self, attestation_id: str) -> dict[str, Any]:
+        """The bundle that verifies a filed attestation offline (``custos audit verify``)."""
+        answer: dict[str, Any] = self._call("GET", f"/v1/attestations/{_id(attestation_id)}/bundle")
+        return answer

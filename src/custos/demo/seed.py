@@ -42,6 +42,8 @@ USABLE = (
     "open_weights_non_commercial",
 )
 NETWORK = "demo"
+#: The provider whose compliance officer the demo signs in as (a provider in Epoch AI's table).
+PROVIDER = "OpenAI"
 
 SCENARIO = """\
 # The largest compute owner is down, other hosts and models fail at random and together.
@@ -83,15 +85,18 @@ def seed_registry(store: Store, by: Principal, say: Say) -> None:
         policy.load(path.read_text(encoding="utf-8"), origin=path.name, by=by)
 
 
-def _organisation(registry: RegistryService, by: Principal, name: str, country: str | None, kind: str) -> str:
+def registered_organisation(
+    registry: RegistryService, by: Principal, name: str, country: str | None, kind: str
+) -> str:
+    """The organisation of that name, registered with that kind if it is not yet."""
     with registry.store.read() as conn:
         existing = rv.organisations_named(conn, [name])
     if name in existing:
         return existing[name]
-    organisation = OrganisationRegistered(
+    registration = OrganisationRegistered(
         name=name, kinds=(OrganisationKind(kind),), jurisdiction=country, country=country
     )
-    return registry.register_organisation(organisation, by=by).id
+    return registry.register_organisation(registration, by=by).id
 
 
 def seed_world(store: Store, by: Principal, say: Say) -> World:
@@ -101,15 +106,15 @@ def seed_world(store: Store, by: Principal, say: Say) -> World:
         models = rv.largest_models(conn, USABLE, MODELS_IN_USE)
     world = generate(models, compute_by_owner())
     ids = {
-        host: _organisation(registry, by, host, None, OrganisationKind.COMPUTE_PROVIDER.value)
+        host: registered_organisation(registry, by, host, None, OrganisationKind.COMPUTE_PROVIDER.value)
         for host in world.hosts
     }
     for institution in world.institutions:
-        ids[institution.name] = _organisation(
+        ids[institution.name] = registered_organisation(
             registry, by, institution.name, institution.country, OrganisationKind.FINANCIAL_INSTITUTION.value
         )
     for name, country in world.firms:
-        ids[name] = _organisation(registry, by, name, country, OrganisationKind.DEPLOYER.value)
+        ids[name] = registered_organisation(registry, by, name, country, OrganisationKind.DEPLOYER.value)
     financial = {institution.name for institution in world.institutions}
     for deployment in world.deployments:
         registry.register_deployment(
@@ -171,8 +176,8 @@ def run_stress_test(store: Store, by: Principal) -> RunStatus:
 def issue_tokens(store: Store, by: Principal, world: World) -> dict[str, str]:
     """A token for a supervisor, a model provider and a deployer (an institution of the world)."""
     access, registry = AccessService(store), RegistryService(store)
-    provider = _organisation(registry, by, "OpenAI", None, OrganisationKind.MODEL_PROVIDER.value)
-    deployer = _organisation(
+    provider = registered_organisation(registry, by, PROVIDER, None, OrganisationKind.MODEL_PROVIDER.value)
+    deployer = registered_organisation(
         registry, by, world.institutions[0].name, None, OrganisationKind.FINANCIAL_INSTITUTION.value
     )
     actors = (

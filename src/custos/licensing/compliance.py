@@ -2,15 +2,18 @@
 
 A condition naming an obligation lapses when that obligation, on the licensed model, is open
 past its due date; one naming evidence lapses when no filing of that kind about the model or
-the licence is on file. A lapse makes the licence non-compliant; if the condition was granted
-with ``suspend_on_lapse``, the sweep suspends the licence, the filing saying which condition
-lapsed and why.
+the licence holds it: none is on file, or each has expired (its ``valid_until`` has passed), is
+older than the condition's freshness allows, or says what it does not accept (an adverse audit
+opinion). A lapse makes the licence non-compliant; if the condition was granted with
+``suspend_on_lapse``, the sweep suspends the licence, the filing saying which condition lapsed
+and why: so an adverse opinion on a condition that accepts only favourable ones is answered by
+the response the licence was granted with. The server sweeps every minute.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from custos.access.model import Principal
@@ -18,6 +21,7 @@ from custos.core.clock import stored_utc
 from custos.licensing.model import LicenceStep, Transition
 from custos.licensing.service import LicensingService
 from custos.licensing.views import ConditionCheck, LapsedCondition
+from custos.policy.evidence import expired, unmet
 from custos.store import Connection, Store
 from custos.store import filing_views as fv
 from custos.store import licensing_views as lv
@@ -42,11 +46,28 @@ def _lapse(conn: Connection, licence: dict[str, Any], condition: dict[str, Any],
         if status == "open" and due_at is not None and stored_utc(due_at) < now:
             due = stored_utc(due_at).date().isoformat()
             return f"obligation {condition['obligation']} is overdue since {due}"
-    elif (
-        condition.get("evidence")
-        and fv.first_of_kind(conn, condition["evidence"], [licence["model_id"], licence["id"]]) is None
-    ):
-        return f"no {condition['evidence']} filing is on file"
+        return None
+    kind = condition["evidence"]
+    found = fv.contents(conn, [licence["model_id"], licence["id"]], [kind])
+    if not found:
+        return f"no {kind} filing is on file"
+    reasons = [_stale(filed, condition.get("freshness") or {}, now) for filed in found]
+    if all(reasons):
+        return f"the latest {kind} ({found[-1].id}) {reasons[-1]}"
+    return None
+
+
+def _stale(filed: fv.Filed, freshness: dict[str, Any], now: datetime) -> str | None:
+    """Why one piece of evidence does not hold the condition now, or None when it does."""
+    if (ended := expired(filed.content, now)) is not None:
+        return f"expired on {ended.isoformat()}"
+    if reason := unmet(filed.content, freshness.get("accept") or {}):
+        return reason
+    max_age = freshness.get("max_age_days")
+    issued = filed.content.get("issued_at")
+    issued_at = stored_utc(datetime.fromisoformat(issued)) if isinstance(issued, str) else filed.filed_at
+    if max_age is not None and issued_at < now - timedelta(days=max_age):
+        return f"was issued on {issued_at.date().isoformat()}, more than {max_age} days ago"
     return None
 
 

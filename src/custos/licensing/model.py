@@ -81,14 +81,35 @@ class Scope(_Payload):
         return tuple(dict.fromkeys(jurisdiction_code(v) for v in values))
 
 
+class Freshness(_Payload):
+    """How recent and how favourable evidence must be for a condition to hold (e.g. an audit
+    attestation at most 12 months old whose opinion is not adverse). Evidence whose own
+    validity (``valid_until``) has ended never holds a condition, freshness or not."""
+
+    max_age_days: int | None = Field(
+        None,
+        ge=1,
+        le=3660,
+        description="The evidence was issued (its issued_at, or else when it was filed) at most this "
+        "many days ago.",
+    )
+    accept: dict[str, tuple[str, ...]] = Field(
+        {},
+        description="Values the evidence's content must have, field by field, one of those listed "
+        "(e.g. opinion: [pass, qualified]; scope: [custos-systemic-risk-audit]).",
+    )
+
+
 class Condition(_Payload):
     """Something the licence holder must keep true: an obligation discharged by its due date,
-    or evidence on file (a passed stress test, an audit attestation, insurance or capital)."""
+    or evidence on file (a passed stress test, an audit attestation, insurance or capital),
+    fresh enough when the condition says how fresh."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     description: str = Field(min_length=1)
     obligation: str | None = Field(None, description="pack/rule/obligation key that must not be overdue.")
     evidence: str | None = Field(None, description="A filing kind about the subject that must be on file.")
+    freshness: Freshness | None = Field(None, description="How recent and favourable the evidence must be.")
     suspend_on_lapse: bool = Field(
         False, description="Suspend the licence automatically when the condition lapses."
     )
@@ -97,6 +118,8 @@ class Condition(_Payload):
     def _one_test(self) -> Condition:
         if (self.obligation is None) == (self.evidence is None):
             raise ValueError("a condition names either an obligation or a kind of evidence")
+        if self.freshness is not None and self.evidence is None:
+            raise ValueError("freshness applies to a condition that names a kind of evidence")
         return self
 
 

@@ -21,6 +21,7 @@ from custos.filings import Filing, FilingKind
 from custos.policy.clocks import start_clocks
 from custos.policy.deadlines import next_due
 from custos.policy.evaluate import Evaluator
+from custos.policy.evidence import meets
 from custos.policy.model import EVENT_FIELD, OBLIGATION_DISCHARGED
 from custos.policy.pack import Deadline, Pack, load_pack
 from custos.policy.reconcile import ENGINE, about_obligation, reconcile
@@ -32,6 +33,7 @@ from custos.policy.subjects import (
     organisation_subjects,
 )
 from custos.store import Connection, UnitOfWork
+from custos.store import filing_views as fv
 from custos.store import policy_views as pv
 from custos.store import registry_views as rv
 
@@ -147,9 +149,10 @@ def closing_filing(
 def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Clock) -> list[Filing]:
     """Discharge the open obligations of these subjects (all when None) for which a filing of a
     discharging kind exists: any such filing for a one-off duty, one filed since the current
-    period began for a recurring one; for a clock an event started, the event itself when it is
-    the report asked for, else a filing that names that event (``EVENT_FIELD``). Standing duties
-    stand. Files and returns the discharges."""
+    period began for a recurring one, and one whose content meets the obligation's
+    ``evidence_when`` when it has one (:func:`meets`); for a clock an event started, the event
+    itself when it is the report asked for, else a filing that names that event
+    (``EVENT_FIELD``). Standing duties stand. Files and returns the discharges."""
     rows = [(row, json.loads(row["record"])) for row in pv.open_obligations(uow.conn, subject_ids)]
     rows = [(row, record) for row, record in rows if not record.get("standing_event")]
     wanted = sorted({kind for _, record in rows for kind in record.get("discharged_by", [])})
@@ -159,10 +162,31 @@ def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Cl
     latest = pv.latest_filings(uow.conn, subjects, wanted)
     occurrences = any(record.get("occurrence_of") for _, record in rows)
     answering = pv.answering_filings(uow.conn, subjects, wanted, EVENT_FIELD) if occurrences else {}
+    # Obligations asking for particular content read the documents, and only those on file.
+    filed = {
+        (row["subject_id"], kind)
+        for row, record in rows
+        if record.get("evidence_when")
+        for kind in record["discharged_by"]
+        if (row["subject_id"], kind) in latest
+    }
+    evidence = (
+        fv.contents(uow.conn, sorted({s for s, _ in filed}), sorted({k for _, k in filed})) if filed else []
+    )
+    now = clock.now()
     filings = []
     for row, record in rows:
         discharging = record.get("discharged_by", [])
-        if record.get("occurrence_of"):
+        if record.get("evidence_when"):
+            found = [
+                filed.id
+                for filed in evidence
+                if filed.subject == row["subject_id"]
+                and filed.kind in discharging
+                and meets(filed.content, record["evidence_when"], now)
+                and (not record.get("recurring") or filed.id > row["filing_id"])
+            ]
+        elif record.get("occurrence_of"):
             if record.get("event") in discharging:  # the event is itself the report
                 found = [record["trigger"]]
             else:

@@ -34,6 +34,9 @@ class ObligationRecord(_Payload):
     severity: str
     cite: dict[str, str]
     discharged_by: list[str] = []
+    evidence_when: dict[str, list[str]] | None = Field(
+        None, description="Values a discharging filing's content must have, field by field."
+    )
     due_at: str | None = None
     starts_at: str | None = Field(None, description="The moment the deadline was counted from.")
     starts_from: str | None = Field(

@@ -121,8 +121,65 @@ class ObligationSpec(_Strict):
     discharged_by: tuple[str, ...] = Field(
         (), description="Filing kinds about the subject that discharge the obligation."
     )
+    evidence_when: dict[str, tuple[str, ...]] = Field(
+        {},
+        description="Values a discharging filing's content must have, field by field, one of those "
+        "listed (e.g. scope: [eu-ai-act-art55-evaluation], opinion: [pass, qualified]); such evidence "
+        "whose valid_until has passed discharges nothing.",
+    )
     deadline: Deadline = Deadline()
     severity: Severity = Severity.MEDIUM
+
+    @model_validator(mode="after")
+    def _evidence_needs_a_kind(self) -> ObligationSpec:
+        if self.evidence_when and not self.discharged_by:
+            raise ValueError("evidence_when qualifies the filings of discharged_by, and names none")
+        return self
+
+
+class FindingClocks(_Strict):
+    """The time a red-team finding of one severity gives its model's provider, step by step,
+    each counted from the end of the one before: to acknowledge it from its report, to mitigate
+    it once acknowledged, to have it retested once mitigated."""
+
+    acknowledge: Period
+    mitigate: Period
+    retest: Period
+
+
+EscalationStep = Literal[
+    "supervisor-notified", "rollout-hold", "licence-suspension-proposed", "cross-border-notice"
+]
+
+
+class Rung(_Strict):
+    """One rung of the escalation ladder: taken ``after`` the time past a missed clock, for
+    findings of ``min_severity`` or worse."""
+
+    step: EscalationStep
+    after: Period = Period()
+    min_severity: Severity = Severity.LOW
+
+
+class FindingsPolicy(_Strict):
+    """How red-team findings are handled under the pack: each severity's clocks, what each
+    severity means, and the escalation ladder a missed clock climbs (from the provider, which
+    holds the finding, upwards)."""
+
+    cite: Citation
+    meaning: dict[Severity, str] = Field(description="What each severity means, as the pack states it.")
+    clocks: dict[Severity, FindingClocks]
+    ladder: tuple[Rung, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _complete(self) -> FindingsPolicy:
+        missing = [s.value for s in Severity if s not in self.clocks or s not in self.meaning]
+        if missing:
+            raise ValueError(f"every severity needs its meaning and clocks; missing: {', '.join(missing)}")
+        steps = [rung.step for rung in self.ladder]
+        if len(set(steps)) != len(steps):
+            raise ValueError("each escalation step appears once in the ladder")
+        return self
 
 
 class Rule(_Strict):
@@ -170,6 +227,9 @@ class PackDocument(_Strict):
     parameters: dict[str, float | int | str | bool] = {}
     obligations: dict[str, ObligationSpec] = Field(min_length=1)
     rules: tuple[Rule, ...] = Field(min_length=1)
+    findings: FindingsPolicy | None = Field(
+        None, description="The clocks and escalation ladder of red-team findings under this pack."
+    )
 
     @field_validator("jurisdiction")
     @classmethod
@@ -294,6 +354,15 @@ def _check_references(document: PackDocument, origin: str, lines: dict[Any, int]
                     f"unknown source {spec.cite.source!r}",
                 )
             )
+    if document.findings is not None and document.findings.cite.source not in document.sources:
+        problems.append(
+            problem(
+                origin,
+                lines,
+                ("findings", "cite", "source"),
+                f"unknown source {document.findings.cite.source!r}",
+            )
+        )
     for index, rule in enumerate(document.rules):
         if rule.cite.source not in document.sources:
             problems.append(

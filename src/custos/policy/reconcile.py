@@ -47,6 +47,11 @@ def wording(outcome: Outcome, obligation_id: str, subject: Subject) -> dict[str,
         "severity": spec.severity.value,
         "cite": {"document": pack.document.sources[spec.cite.source].document, "article": spec.cite.article},
         "discharged_by": list(spec.discharged_by),
+        **(
+            {"evidence_when": {k: list(v) for k, v in spec.evidence_when.items()}}
+            if spec.evidence_when
+            else {}
+        ),
         "standing_event": spec.deadline.on_event,
         "recurring": spec.deadline.recurring,
     }
@@ -89,7 +94,7 @@ def obligation_record(
 
 
 #: Fields of a record whose change makes a new pack version file the obligation again.
-_WORDING = ("title", "severity", "cite", "discharged_by", "standing_event", "recurring")
+_WORDING = ("title", "severity", "cite", "discharged_by", "evidence_when", "standing_event", "recurring")
 
 
 def reconcile(
@@ -147,7 +152,7 @@ def _change(value: bool | None, record: dict[str, Any], current: Mapping[str, An
             return OBLIGATION_ATTACHED
         previous = json.loads(current["record"]) if current else {}
         if previous.get("pack_version") != record["pack_version"] and any(
-            previous.get(f) != record[f] for f in _WORDING
+            previous.get(f) != record.get(f) for f in _WORDING
         ):
             return OBLIGATION_ATTACHED
         return None

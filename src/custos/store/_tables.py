@@ -309,8 +309,82 @@ recognitions = Table(
     Column("filing_id", String(32), nullable=False),
 )
 
+accreditations = Table(
+    "accreditations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("organisation_id", String(32), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("keys", Text, nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("accredited_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("filing_id", String(32), nullable=False),
+)
+
+engagements = Table(
+    "engagements",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subject_id", String(64), nullable=False, index=True),
+    Column("owner_id", String(32), nullable=False),
+    Column("auditor_id", String(32), nullable=False, index=True),
+    Column("scope", String(64), nullable=False),
+    Column("finding_id", String(32), nullable=True),
+    Column("engaged_at", DateTime(timezone=True), nullable=False),
+    Column("attestation_id", String(32), nullable=True),
+)
+
+attestations = Table(
+    "attestations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subject_id", String(64), nullable=False, index=True),
+    Column("owner_id", String(32), nullable=False),
+    Column("auditor_id", String(32), nullable=False, index=True),
+    Column("accreditation_id", String(32), nullable=False),
+    Column("engagement_id", String(32), nullable=False),
+    Column("scope", String(64), nullable=False),
+    Column("standard", String(255), nullable=False),
+    Column("opinion", String(16), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("finding_id", String(32), nullable=True),
+    Column("envelope_sha256", String(64), nullable=False, unique=True),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subject_id", String(64), nullable=False, index=True),
+    Column("owner_id", String(32), nullable=False, index=True),
+    Column("jurisdiction", String(16), nullable=False),
+    Column("severity", String(16), nullable=False, index=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("found_at", DateTime(timezone=True), nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("clock_from", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("summary", Text, nullable=True),
+    Column("content", Text, nullable=False),
+    Column("visibility", Text, nullable=False),
+    Column("escalations", Text, nullable=False, server_default="[]"),
+    Column("filing_id", String(32), nullable=False),
+)
+
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (
+    findings,
+    attestations,
+    engagements,
+    accreditations,
     recognitions,
     rollouts,
     licences,

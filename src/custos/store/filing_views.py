@@ -8,19 +8,48 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
 from custos.store._tables import filings
 
 
-def first_of_kind(conn: Connection, kind: str, subjects: Sequence[str]) -> str | None:
-    """The id of some filing of ``kind`` about any of ``subjects``, or None when there is none."""
-    found = conn.execute(
-        select(filings.c.id).where(filings.c.kind == kind, filings.c.subject.in_(list(subjects))).limit(1)
-    ).first()
-    return None if found is None else str(found.id)
+class Filed(NamedTuple):
+    """A filing's place and content, without its salts: what evidence checks read."""
+
+    subject: str
+    kind: str
+    id: str
+    filed_at: datetime
+    content: dict[str, Any]
+
+
+def contents(conn: Connection, subjects: Sequence[str], kinds: Sequence[str]) -> list[Filed]:
+    """Every filing of these kinds about these subjects, in log order: for obligations and
+    licence conditions that ask for evidence with particular content or age."""
+    found: list[Filed] = []
+    for start in range(0, len(subjects), 500):
+        rows = conn.execute(
+            select(filings.c.document)
+            .where(
+                filings.c.subject.in_(list(subjects[start : start + 500])), filings.c.kind.in_(list(kinds))
+            )
+            .order_by(filings.c.idx)
+        )
+        for (document,) in rows:
+            data = json.loads(document)
+            found.append(
+                Filed(
+                    data["subject"],
+                    data["kind"],
+                    data["id"],
+                    datetime.fromisoformat(data["filed_at"]),
+                    data["content"],
+                )
+            )
+    return sorted(found, key=lambda filed: filed.id)
 
 
 def latest_content(conn: Connection, subject: str, kind: str, *, after: str) -> dict[str, Any] | None:

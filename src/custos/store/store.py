@@ -6,6 +6,7 @@ import functools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import sqlalchemy.exc
 from sqlalchemy import Connection, Engine, delete, select, text
@@ -29,6 +30,18 @@ Composed = Composition | Callable[[], Composition]
 
 WRITERS_LOCK = 0x637573746F73  # "custos": the advisory lock PostgreSQL writers queue on
 DERIVED_WORK = "derived_work"  # the meta key recording which hooks run after which kinds
+
+
+@dataclass(frozen=True)
+class Proved:
+    """A filing, its entry, and the checkpoint and inclusion proof that cover it (empty when
+    no signed checkpoint covers it yet)."""
+
+    filing: Filing
+    index: int
+    entry: bytes
+    checkpoint: str
+    proof: tuple[bytes, ...]
 
 
 class Store:
@@ -138,6 +151,21 @@ class Store:
         if row is None:
             return None
         return Filing.model_validate(json.loads(row.document)), int(row.idx)
+
+    def proved(self, conn: Connection, filing_id: str) -> Proved | None:
+        """A filing with its ledger entry and, when the newest signed checkpoint covers it, that
+        checkpoint and the entry's inclusion proof in its tree: what a reader needs to check the
+        filing against the log without trusting this server."""
+        found = self.filing(conn, filing_id)
+        if found is None:
+            return None
+        filing, index = found
+        entry = ledger_sql.entries(conn, index, index + 1)[0][1]
+        latest = ledger_sql.latest_checkpoint(conn)
+        size, note = (latest[1], latest[2]) if latest else (0, "")
+        if index >= size:
+            return Proved(filing, index, entry, "", ())
+        return Proved(filing, index, entry, note, tuple(self.tiles.reader.inclusion_proof(index, size)))
 
     def verify(self, witnesses: Sequence[Verifier] = ()) -> VerificationReport:
         """Verify the log from scratch, then that every stored filing matches its entry.

@@ -101,6 +101,7 @@ def test_an_overdue_open_obligation_lapses_its_condition_with_the_date(store: St
             {
                 **ON_TIME,
                 "evidence": None,
+                "freshness": None,
                 "suspend_on_lapse": False,
                 "why": f"obligation {KEY} is overdue since 2026-11-16",
             }
@@ -294,6 +295,7 @@ def test_the_sweep_reports_each_lapsed_condition_as_granted_with_why(
             {
                 **ON_TIME,
                 "evidence": None,
+                "freshness": None,
                 "suspend_on_lapse": False,
                 "why": f"obligation {KEY} is overdue since 2026-11-16",
             }

@@ -8,6 +8,8 @@ import { obligationsPage } from "./pages/obligations.js";
 import { licencePage, licencesPage } from "./pages/licences.js";
 import { stressPage, stressRunPage } from "./pages/stress.js";
 import { ledgerPage } from "./pages/ledger.js";
+import { auditorsPage } from "./pages/auditors.js";
+import { findingsPage } from "./pages/findings.js";
 
 // Every page with the permission it needs. `nav` pages are offered in the navigation to those
 // who hold it; the others are reached from a link (a model, a licence, a run). `title` names the
@@ -21,6 +23,8 @@ const PAGES = [
   { name: "licence", title: "Licence", permission: "licensing:licences:read", render: licencePage },
   { name: "stress", title: "Stress tests", nav: true, permission: "risk:runs:read", render: stressPage },
   { name: "stress-run", title: "Stress test", permission: "risk:runs:read", render: stressRunPage },
+  { name: "findings", title: "Findings", nav: true, permission: "assurance:findings:read", render: findingsPage },
+  { name: "auditors", title: "Auditors", nav: true, permission: "assurance:audits:read", render: auditorsPage },
   { name: "ledger", title: "Ledger", nav: true, permission: "ledger:log:read", render: ledgerPage },
 ];
 const SITE = portal ? "Custos public portal" : "Custos";

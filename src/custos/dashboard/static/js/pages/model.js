@@ -2,6 +2,7 @@
 import { count, flop, money, number, percent, scientific, timestamp } from "../format.js";
 import { label } from "../schema.js";
 import { badge, facts, h, table } from "../ui.js";
+import { attestationsOf } from "./auditors.js";
 import { names } from "./names.js";
 import { explainButton } from "./obligations.js";
 import { deploymentRows } from "./registry.js";
@@ -100,6 +101,7 @@ export async function modelPage({ id, api, visitor }) {
     if (deployments.next) sections.push(h("p", {}, `The first ${count(deployments.items.length)} are shown.`));
   } else sections.push(h("p", {}, "No deployment registered."));
   if (visitor.permissions.includes("policy:obligations:read")) sections.push(...(await obligationsOf(api, id)));
+  if (visitor.permissions.includes("assurance:audits:read")) sections.push(...(await attestationsOf(api, id)));
   sections.push(h("h2", {}, "Passport history"), table("Versions of the passport", [
     ["Version", (v) => count(v.version), { number: true }],
     ["Filed", (v) => timestamp(v.filed_at)],

@@ -30,7 +30,7 @@ def test_the_public_portal_shows_public_fields_only(page: Page, site: Site) -> N
     page.on("response", keep)
     page.goto(f"{site.url}/portal")
     expect(page.locator("#tile-models")).to_be_visible()
-    assert _nav(page) == ["Overview", "Registry", "Ledger"]
+    assert _nav(page) == ["Overview", "Registry", "Findings", "Auditors", "Ledger"]
     assert page.locator("#sign-in").count() == 0
     shoot(page, "portal-overview")
     page.goto(f"{site.url}/portal#/registry?view=deployments")
@@ -162,10 +162,22 @@ def test_forms_reject_bad_input_next_to_the_field(page: Page, site: Site) -> Non
 @pytest.mark.parametrize(
     ("role", "pages"),
     [
-        ("provider", ["Overview", "Registry", "Obligations", "Licences", "Ledger"]),
-        ("deployer", ["Overview", "Registry", "Obligations", "Licences", "Ledger"]),
-        ("auditor", ["Overview", "Registry", "Obligations", "Licences", "Ledger"]),
-        ("supervisor", ["Overview", "Registry", "Obligations", "Licences", "Stress tests", "Ledger"]),
+        ("provider", ["Overview", "Registry", "Obligations", "Licences", "Findings", "Auditors", "Ledger"]),
+        ("deployer", ["Overview", "Registry", "Obligations", "Licences", "Findings", "Auditors", "Ledger"]),
+        ("auditor", ["Overview", "Registry", "Obligations", "Licences", "Findings", "Auditors", "Ledger"]),
+        (
+            "supervisor",
+            [
+                "Overview",
+                "Registry",
+                "Obligations",
+                "Licences",
+                "Stress tests",
+                "Findings",
+                "Auditors",
+                "Ledger",
+            ],
+        ),
     ],
 )
 def test_each_role_sees_the_pages_it_may_open(page: Page, site: Site, role: str, pages: list[str]) -> None:

@@ -24,7 +24,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from custos.assurance.statement import decode_payload, statement_from_payload
 from custos.assurance.verification import (
     AccreditationRecord,
     AttestationRefused,
@@ -206,9 +205,3 @@ def _steps(steps: Sequence[ProvedFiling], accreditation_id: str) -> tuple[tuple[
             (_filed_at(step.view), str(step.view.envelope["kind"]), str(step.view.content()["reason"]))
         )
     return tuple(found)
-
-
-def statement_of(envelope: Mapping[str, Any]) -> tuple[str, str]:
-    """The engagement and auditor an envelope's Statement names."""
-    predicate = statement_from_payload(decode_payload(dict(envelope))).predicate
-    return predicate.engagement, predicate.auditor

@@ -34,8 +34,7 @@ from custos.assurance.model import (
     AuditEngaged,
     AuditorAccredited,
 )
-from custos.assurance.statement import decode_payload, statement_from_payload
-from custos.assurance.verification import AttestationRefused, Verified, check
+from custos.assurance.verification import AttestationRefused, Verified, check, read_envelope, read_statement
 from custos.assurance.views import AccreditationView, AttestationView, EngagementView, VerificationView
 from custos.core.clock import stored_utc
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -292,10 +291,7 @@ class AssuranceService:
         return self._attestation_view(row, by, envelope)
 
     def _verify(self, conn: Connection, envelope: Mapping[str, Any], *, current: bool) -> Verified:
-        try:
-            predicate = statement_from_payload(decode_payload(dict(envelope))).predicate
-        except InvalidInput as exc:
-            raise AttestationRefused(exc.message) from exc
+        predicate = read_statement(read_envelope(envelope)[0]).predicate  # to know what to read
         evidence = evidence_for(self.store, conn, predicate.engagement, predicate.auditor)
         return check(envelope, evidence, self.store.clock.now(), current=current)
 

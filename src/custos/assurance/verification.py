@@ -111,18 +111,14 @@ class Verified:
     expired: bool
 
 
-def payload_sha256(envelope: Mapping[str, Any]) -> str:
-    return hashlib.sha256(decode_payload(dict(envelope))).hexdigest()
-
-
 def check(
     envelope: Mapping[str, Any], evidence: Evidence, now: datetime, *, current: bool = True
 ) -> Verified:
     """Verify ``envelope`` against ``evidence``; :class:`AttestationRefused` naming the first
     check that fails. With ``current``, an attestation whose validity has ended is refused;
     without, it verifies and says it has expired."""
-    payload, signatures = _envelope(envelope)
-    statement = _statement(payload)
+    payload, signatures = read_envelope(envelope)
+    statement = read_statement(payload)
     predicate = statement.predicate
     engagement = _engagement(evidence.engagement, predicate.engagement, statement)
     subject = statement.subject[0]
@@ -171,7 +167,9 @@ def check(
     )
 
 
-def _envelope(envelope: Mapping[str, Any]) -> tuple[bytes, list[Mapping[str, Any]]]:
+def read_envelope(envelope: Mapping[str, Any]) -> tuple[bytes, list[Mapping[str, Any]]]:
+    """The payload and signatures of a DSSE envelope of an in-toto Statement, or the refusal
+    saying what is malformed."""
     if envelope.get("payloadType") != PAYLOAD_TYPE:
         raise AttestationRefused(
             f"the envelope's payloadType is {envelope.get('payloadType')!r}; "
@@ -191,7 +189,8 @@ def _envelope(envelope: Mapping[str, Any]) -> tuple[bytes, list[Mapping[str, Any
         raise AttestationRefused(exc.message) from exc
 
 
-def _statement(payload: bytes) -> Statement:
+def read_statement(payload: bytes) -> Statement:
+    """The audit Statement a payload carries, or the refusal saying what is wrong with it."""
     try:
         return statement_from_payload(payload)
     except InvalidInput as exc:

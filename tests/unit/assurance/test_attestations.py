@@ -19,7 +19,7 @@ from custos.policy.pack import BUILTIN
 from custos.policy.service import PolicyService
 from custos.store import Store
 from tests.conftest import TEST_NOW
-from tests.unit.assurance.audits import Audit, audit, signer
+from tests.unit.assurance.audits import Audit, accredit, audit, signer
 from tests.unit.policy.unit_pack import unit_pack
 from tests.unit.registry.world import Parties, log_size
 
@@ -224,3 +224,12 @@ def test_only_the_evidence_asked_for_discharges(
     )
     submit(audited, audited.envelope(scope=scope, standard=standard, opinion=opinion))
     assert status(audited, key) == ("discharged" if discharged else "open")
+
+
+def test_a_scope_outside_the_signing_keys_accreditation_is_refused(audited: Audit) -> None:
+    """The firm holds a second accreditation, for ISO/IEC 42001 only, with another key: a
+    Statement in the engaged scope signed with that key is refused, though the firm may attest
+    to the scope with its first key."""
+    other = signer()
+    accredit(audited.service, audited.parties.supervisor, audited.auditor, other, scopes=["iso-iec-42001"])
+    refused(audited, audited.envelope(key=other), "covers iso-iec-42001, not custos-systemic-risk-audit")

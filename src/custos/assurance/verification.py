@@ -5,11 +5,11 @@ verifies one offline (against a bundle of filings proved included in the log), s
 same thing of the same envelope:
 
 1. the envelope is DSSE with an in-toto Statement v1 of Custos's audit predicate;
-2. the engagement it names exists, for this auditor, subject, scope and finding;
-3. the Statement's subject is the engaged model or deployment, by the digest of a filing in the
+2. a signature verifies with a key of an accreditation of the auditor the Statement names;
+3. the engagement it names exists, for this auditor, subject, scope and finding;
+4. the Statement's subject is the engaged model or deployment, by the digest of a filing in the
    log (a passport of the model, the deployment's registration);
-4. the standard is the one the catalogue gives the scope;
-5. a signature verifies with a key of the auditor's accreditation;
+5. the standard is the one the catalogue gives the scope;
 6. that accreditation was in force when the Statement says it was issued (its period; not
    suspended then), it was never withdrawn (a withdrawn key may be in other hands, and the
    issuing time is the signer's own claim), and it covers the scope;
@@ -120,6 +120,8 @@ def check(
     payload, signatures = read_envelope(envelope)
     statement = read_statement(payload)
     predicate = statement.predicate
+    # The signature first: nothing the Statement says is weighed before its signer is known.
+    accreditation, keyid = _signed(payload, signatures, evidence.accreditations, predicate.auditor)
     engagement = _engagement(evidence.engagement, predicate.engagement, statement)
     subject = statement.subject[0]
     expected_name = subject_name(engagement.subject_kind, engagement.subject_id)
@@ -144,7 +146,6 @@ def check(
         raise AttestationRefused(
             f"scope {predicate.scope} is attested to {standard!r}, not {predicate.standard!r}"
         )
-    accreditation, keyid = _signed(payload, signatures, evidence.accreditations, predicate.auditor)
     _in_force(accreditation, predicate.issued_at, predicate.scope)
     if predicate.issued_at > now + CLOCK_SKEW:
         raise AttestationRefused(f"the Statement is issued {predicate.issued_at.isoformat()}, in the future")

@@ -13,6 +13,7 @@ import io
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +122,31 @@ def _licence_with_rollout(store: Store, world: World) -> None:
     RolloutService(store).plan(licence.id, RolloutPlanned.model_validate({"stages": stages}), by=by)
 
 
+@contextmanager
+def app_server(store: Store) -> Iterator[str]:
+    """The app over ``store`` on a free local port, its own background work off (the tests
+    decide what is filed); its address while the block runs."""
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(store, checkpoint_interval=None, compliance_interval=None),
+            host="127.0.0.1",
+            port=free_port(),
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     home = tmp_path_factory.mktemp("browser-home")
@@ -143,23 +169,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     _licence_with_rollout(store, world)
     store.publish_checkpoint()
     confidential = [f"{d.exposure:.2f}" for d in world.deployments[:20]]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(store, checkpoint_interval=None, compliance_interval=None),
-            host="127.0.0.1",
-            port=free_port(),
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    yield Site(f"http://127.0.0.1:{server.config.port}", tokens, confidential)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with app_server(store) as url:
+        yield Site(url, tokens, confidential)
     store.close()
 
 

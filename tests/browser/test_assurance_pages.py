@@ -11,20 +11,16 @@ took the ladder's first rungs); and a low finding, retested, closed and publishe
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import uvicorn
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, Response, expect
 
 from custos.access.model import Principal, Role
 from custos.access.service import AccessService, operator
-from custos.api import create_app
 from custos.assurance.findings import FindingService
 from custos.assurance.findings_model import (
     FindingAcknowledged,
@@ -46,8 +42,7 @@ from custos.policy.service import PolicyService
 from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store
-from tests.browser.conftest import Site, shoot, shown, sign_in, visit
-from tests.servers import free_port
+from tests.browser.conftest import Site, app_server, shoot, shown, sign_in, visit
 from tests.unit.assurance.audits import public, signer
 
 #: Embargoed text of the critical finding: only its firm and supervisors may ever receive it.
@@ -201,24 +196,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, dict
         clock=clock,
     )
     seeded = _seed(store, clock, now)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(store, checkpoint_interval=None, compliance_interval=None),
-            host="127.0.0.1",
-            port=free_port(),
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
     tokens = {role: seeded[role] for role in ("supervisor", "provider", "rival")}
-    yield Site(f"http://127.0.0.1:{server.config.port}", tokens, EMBARGOED), seeded
-    server.should_exit = True
-    thread.join(timeout=10)
+    with app_server(store) as url:
+        yield Site(url, tokens, EMBARGOED), seeded
     store.close()
 
 

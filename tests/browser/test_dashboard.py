@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, Response, Route, expect
 
 from tests.browser.conftest import Site, shoot, sign_in, visit
+from tests.browser.test_shell import NAVIGATION
 
 PUBLIC_PAGES = ["overview", "registry", "ledger"]
 
@@ -30,7 +31,7 @@ def test_the_public_portal_shows_public_fields_only(page: Page, site: Site) -> N
     page.on("response", keep)
     page.goto(f"{site.url}/portal")
     expect(page.locator("#tile-models")).to_be_visible()
-    assert _nav(page) == ["Overview", "Registry", "Findings", "Auditors", "Ledger"]
+    assert _nav(page) == NAVIGATION["public"]
     assert page.locator("#sign-in").count() == 0
     shoot(page, "portal-overview")
     page.goto(f"{site.url}/portal#/registry?view=deployments")
@@ -161,24 +162,7 @@ def test_forms_reject_bad_input_next_to_the_field(page: Page, site: Site) -> Non
 
 @pytest.mark.parametrize(
     ("role", "pages"),
-    [
-        ("provider", ["Overview", "Registry", "Obligations", "Licences", "Findings", "Auditors", "Ledger"]),
-        ("deployer", ["Overview", "Registry", "Obligations", "Licences", "Findings", "Auditors", "Ledger"]),
-        ("auditor", ["Overview", "Registry", "Obligations", "Licences", "Findings", "Auditors", "Ledger"]),
-        (
-            "supervisor",
-            [
-                "Overview",
-                "Registry",
-                "Obligations",
-                "Licences",
-                "Stress tests",
-                "Findings",
-                "Auditors",
-                "Ledger",
-            ],
-        ),
-    ],
+    [(role, NAVIGATION[role]) for role in ("provider", "deployer", "auditor", "supervisor")],
 )
 def test_each_role_sees_the_pages_it_may_open(page: Page, site: Site, role: str, pages: list[str]) -> None:
     sign_in(page, site, role)

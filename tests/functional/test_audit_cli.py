@@ -9,27 +9,14 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from custos.cli.app import app
+from tests.functional.test_incidents import run, run_json
 from tests.store.test_registry import epoch_sample
-
-
-def run(home: Path, *args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(app, ["--home", str(home), *args])
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    return result.output
-
-
-def run_json(home: Path, *args: str) -> dict[str, object]:
-    answer: dict[str, object] = json.loads(run(home, *args, "--json"))
-    return answer
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    """An installation holding five models of Epoch AI's table, the first named ``MODEL``."""
+    """An installation holding five models of Epoch AI's table, with their passports."""
     home = tmp_path / "home"
     run(home, "init")
     table = tmp_path / "epoch.csv"

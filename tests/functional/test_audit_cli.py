@@ -119,8 +119,13 @@ def test_bad_files_exit_2_and_store_nothing(home: Path, tmp_path: Path) -> None:
     assert "carries no signature" in run(home, "audit", "file", str(empty), code=2)
     public = tmp_path / "k.pem"
     public.write_text("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n", encoding="utf-8")
-    assert "not a PEM public or unencrypted private key" in run(
+    assert "k.pem is not a PEM public key, nor an unencrypted PEM private key" in run(
         home, "audit", "accredit", "--organisation", "Audit BV", "--key", str(public),
         "--scope", "iso-iec-42001", "--valid-from", "2026-01-01", "--valid-until", "2027-01-01", code=2,
     )  # fmt: skip
     assert run_json(home, "ledger", "status")["size"] == size
+
+
+def test_a_finding_list_refuses_an_unknown_status_and_reads_a_subject_by_name(home: Path) -> None:
+    assert "unknown status 'bogus'" in run(home, "finding", "list", "--status", "bogus", code=2)
+    assert "no model or deployment" in run(home, "finding", "list", "--subject", "NOPE", code=2).lower()

@@ -33,6 +33,7 @@ from custos.assurance.verification import (
     check,
 )
 from custos.core.errors import IntegrityFailure, InvalidInput
+from custos.core.units import timestamp
 from custos.filings import FilingView, parse, verify_view
 from custos.ledger.checkpoint import open_checkpoint
 from custos.ledger.hashing import leaf_hash
@@ -126,12 +127,20 @@ def verify_bundle(
         raise InvalidInput("the bundle carries no envelope: give the DSSE envelope beside it")
     evidence = _evidence(bundle)
     verified = check(envelope, evidence, now, current=False)
-    report.checks.append(
+    predicate = verified.statement.predicate
+    engagement = evidence.engagement
+    assert engagement is not None  # the check refuses an envelope without one
+    report.checks += [
         f"signed by key {verified.keyid[:16]}… of accreditation {verified.accreditation.id}, in force "
-        f"when issued ({verified.statement.predicate.issued_at.isoformat()}) and covering "
-        f"{verified.statement.predicate.scope}"
-    )
-    report.checks.append(f"its subject is filing {verified.subject_filing_id}, in the log")
+        f"when the Statement was issued ({timestamp(predicate.issued_at)}) and covering {predicate.scope}",
+        f"it answers engagement {engagement.id} of auditor {predicate.auditor} for {predicate.scope}, "
+        f"made {timestamp(engagement.engaged_at)}, before it was issued",
+        f"its standard is the scope's: {predicate.standard}",
+        f"its subject is filing {verified.subject_filing_id} of {engagement.subject_kind} "
+        f"{engagement.subject_id}, in the log",
+        f"valid {predicate.valid_from.isoformat()} to {predicate.valid_until.isoformat()}"
+        + (" (expired)" if verified.expired else ""),
+    ]
     if bundle.attestation is not None:
         record = bundle.attestation.view.content()
         if record.get("envelope_sha256") != verified.envelope_sha256:

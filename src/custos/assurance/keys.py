@@ -48,7 +48,7 @@ def sslib_key(keyid: str, keytype: str, scheme: str, keyval: tuple[tuple[str, st
     return SSlibKey(keyid, keytype, scheme, dict(keyval))
 
 
-def key_from_pem(pem: bytes) -> dict[str, object]:
+def key_from_pem(pem: bytes, origin: str = "the key") -> dict[str, object]:
     """The public key in a PEM file (a public key, or a private key whose public half is
     taken) in the form an accreditation lists it."""
     try:
@@ -57,11 +57,13 @@ def key_from_pem(pem: bytes) -> dict[str, object]:
         try:
             loaded = serialization.load_pem_private_key(pem, password=None).public_key()
         except (ValueError, TypeError) as exc:
-            raise InvalidInput(f"not a PEM public or unencrypted private key: {exc}") from exc
+            raise InvalidInput(
+                f"{origin} is not a PEM public key, nor an unencrypted PEM private key"
+            ) from exc
     if not isinstance(loaded, ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey) or (
         isinstance(loaded, ec.EllipticCurvePublicKey) and not isinstance(loaded.curve, ec.SECP256R1)
     ):
-        raise InvalidInput("Custos accepts Ed25519 and ECDSA P-256 keys")
+        raise InvalidInput(f"{origin} is neither Ed25519 nor ECDSA P-256, the keys Custos accepts")
     key = SSlibKey.from_crypto(loaded)
     return {"keyid": key.keyid, "keytype": key.keytype, "scheme": key.scheme, "keyval": dict(key.keyval)}
 
@@ -93,11 +95,15 @@ def generate_key(path: Path, algorithm: Literal["ed25519", "ecdsa-p256"] = "ed25
 def signer_from_file(path: Path, password: str | None = None) -> CryptoSigner:
     """A securesystemslib signer for the private key in ``path``."""
     try:
-        private = serialization.load_pem_private_key(
-            path.read_bytes(), password=password.encode() if password else None
-        )
-    except (OSError, ValueError, TypeError) as exc:
-        raise InvalidInput(f"cannot read the signing key {path}: {exc}") from exc
+        pem = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the signing key {path}: {exc.strerror}") from exc
+    if b"PUBLIC KEY-----" in pem:
+        raise InvalidInput(f"{path} is a public key: sign with the private key it was made with")
+    try:
+        private = serialization.load_pem_private_key(pem, password=password.encode() if password else None)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"{path} is not a PEM private key (or its password is wrong)") from exc
     if not isinstance(private, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
         raise InvalidInput("Custos signs with Ed25519 and ECDSA P-256 keys")
     return CryptoSigner(private)

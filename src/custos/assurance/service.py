@@ -82,14 +82,19 @@ class AssuranceService:
             organisation = rv.organisation(uow.conn, id=accreditation.organisation_id)
             if organisation is None:
                 raise NotFound(f"no organisation {accreditation.organisation_id!r}")
-            in_use = {
-                key["keyid"]
+            holders = {
+                key["keyid"]: row
                 for row in av.list_accreditations(uow.conn)
-                if row["status"] != "withdrawn"
                 for key in json.loads(row["keys"])
             }
-            if clash := sorted(in_use & {key.keyid for key in accreditation.keys}):
-                raise Conflict(f"key {clash[0]} is already accredited: a key belongs to one accreditation")
+            for key in accreditation.keys:
+                if (holder := holders.get(key.keyid)) is not None:
+                    state = (
+                        "was withdrawn: a withdrawn key is never accredited again"
+                        if holder["status"] == "withdrawn"
+                        else "is accredited already: a key belongs to one accreditation"
+                    )
+                    raise Conflict(f"key {key.keyid} of accreditation {holder['id']} {state}")
             accreditation_id = new_id(self.store.clock)
             uow.file(
                 file_as(
@@ -418,10 +423,20 @@ class AssuranceService:
         today = self.store.clock.now().date()
         shown = {k: v for k, v in row.items() if v is not None}
         shown |= {"issued_at": stored_utc(row["issued_at"]), "filed_at": stored_utc(row["filed_at"])}
-        shown["current"] = row["valid_from"] <= today <= row["valid_until"]
+        withdrawn = self._withdrawn(row["accreditation_id"])
+        shown["current"] = row["valid_from"] <= today <= row["valid_until"] and not withdrawn
+        if withdrawn:
+            shown["accreditation_withdrawn"] = True
         if envelope is not None and (by.sees_everything or by.organisation_id == row["owner_id"]):
             shown["envelope"] = dict(envelope)
         return AttestationView.model_validate(shown)
+
+    def _withdrawn(self, accreditation_id: str) -> bool:
+        """Whether the accreditation an attestation was signed under has been withdrawn since:
+        then nothing its keys signed is accepted any more."""
+        with self.store.read() as conn:
+            row = av.accreditation(conn, accreditation_id)
+        return row is not None and row["status"] == "withdrawn"
 
     def _jurisdiction(self, conn: Connection, filing_id: str) -> str | None:
         filed = self.store.filing(conn, filing_id)

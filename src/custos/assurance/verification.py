@@ -40,6 +40,7 @@ from custos.assurance.statement import (
     subject_name,
 )
 from custos.core.errors import InvalidInput
+from custos.core.units import timestamp
 
 #: How far an issuing time may run ahead of the verifier's clock.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -148,11 +149,11 @@ def check(
         )
     _in_force(accreditation, predicate.issued_at, predicate.scope)
     if predicate.issued_at > now + CLOCK_SKEW:
-        raise AttestationRefused(f"the Statement is issued {predicate.issued_at.isoformat()}, in the future")
+        raise AttestationRefused(f"the Statement is issued {timestamp(predicate.issued_at)}, in the future")
     if predicate.issued_at < engagement.engaged_at - CLOCK_SKEW:
         raise AttestationRefused(
-            f"the Statement is issued {predicate.issued_at.isoformat()}, before the engagement "
-            f"{engagement.id} ({engagement.engaged_at.isoformat()})"
+            f"the Statement is issued {timestamp(predicate.issued_at)}, before the engagement "
+            f"{engagement.id} ({timestamp(engagement.engaged_at)})"
         )
     expired = predicate.valid_until < now.date()
     if expired and current:
@@ -171,6 +172,10 @@ def check(
 def read_envelope(envelope: Mapping[str, Any]) -> tuple[bytes, list[Mapping[str, Any]]]:
     """The payload and signatures of a DSSE envelope of an in-toto Statement, or the refusal
     saying what is malformed."""
+    if "_type" in envelope and "payloadType" not in envelope:
+        raise AttestationRefused(
+            "this is an in-toto Statement, not a DSSE envelope: sign it first (custos audit sign)"
+        )
     if envelope.get("payloadType") != PAYLOAD_TYPE:
         raise AttestationRefused(
             f"the envelope's payloadType is {envelope.get('payloadType')!r}; "

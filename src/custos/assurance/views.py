@@ -62,7 +62,13 @@ class AttestationView(_Read):
     finding_id: str | None = None
     envelope_sha256: str
     filed_at: datetime
-    current: bool = Field(description="Its validity has begun and not ended.")
+    current: bool = Field(
+        description="Its validity has begun and not ended, and the accreditation it was signed under "
+        "has not been withdrawn."
+    )
+    accreditation_withdrawn: bool | None = Field(
+        None, description="True when that accreditation was withdrawn after it was filed."
+    )
     envelope: dict[str, Any] | None = Field(
         None, description="The signed DSSE envelope: for the audited organisation and supervisors."
     )

@@ -17,7 +17,10 @@ from custos.core.errors import InvalidInput
 
 app = commands("Auditors, engagements and signed attestations.")
 
-ACCREDITATION_COLUMNS = ("id", "organisation_id", "status", "scopes", "valid_from", "valid_until", "in_force")
+#: Booleans in tables, as the detail views write them.
+YES_NO = {name: (lambda value: "yes" if value else "no") for name in ("in_force", "current")}
+
+ACCREDITATION_COLUMNS = ("id", "status", "in_force", "valid_until", "scopes")
 ATTESTATION_COLUMNS = ("id", "scope", "opinion", "valid_until", "current")
 
 
@@ -50,8 +53,12 @@ def keygen(
 def accredit(
     ctx: typer.Context,
     organisation: str = typer.Option(..., "--organisation", help="The audit firm, id or name."),
-    keys: list[Path] = typer.Option(..., "--key", help="A PEM public key (or private key) of the auditor."),
-    scope: list[str] = typer.Option(..., "--scope", help="A scope of the catalogue (`custos audit scopes`)."),
+    keys: list[Path] = typer.Option(
+        ..., "--key", help="A PEM public key (or private key) of the auditor; repeat for several."
+    ),
+    scope: list[str] = typer.Option(
+        ..., "--scope", help="A scope of the catalogue (`custos audit scopes`); repeat for several."
+    ),
     valid_from: str = typer.Option(..., "--valid-from", help="YYYY-MM-DD."),
     valid_until: str = typer.Option(..., "--valid-until", help="YYYY-MM-DD."),
     note: str | None = typer.Option(None, "--note"),
@@ -67,7 +74,7 @@ def accredit(
     with open_store(ctx) as store:
         terms: dict[str, Any] = {
             "organisation_id": resolve(store, organisation, ORGANISATION),
-            "keys": [key_from_pem(_read(path)) for path in keys],
+            "keys": [key_from_pem(_read(path), str(path)) for path in keys],
             "scopes": scope,
             "valid_from": valid_from,
             "valid_until": valid_until,
@@ -120,7 +127,7 @@ def auditors(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 
     with open_store(ctx) as store:
         found = AssuranceService(store).accreditations()
-    emit(plain(found), as_json, columns=None if as_json else ACCREDITATION_COLUMNS, title="Auditors")
+    emit(plain(found), as_json, ACCREDITATION_COLUMNS if not as_json else None, "Auditors", YES_NO)
 
 
 @app.command()
@@ -243,7 +250,7 @@ def attestations(
     with open_store(ctx) as store:
         subject_id = resolve(store, subject, SUBJECT) if subject else None
         found = AssuranceService(store).attestations(by=operator(store), subject=subject_id)
-    emit(plain(found), as_json, columns=None if as_json else ATTESTATION_COLUMNS, title="Attestations")
+    emit(plain(found), as_json, ATTESTATION_COLUMNS if not as_json else None, "Attestations", YES_NO)
 
 
 @app.command()

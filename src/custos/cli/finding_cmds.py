@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import typer
 
 from custos.access.service import operator
-from custos.assurance.finding_views import FindingView
+from custos.assurance.finding_views import FindingView, Status
 from custos.assurance.findings import FindingService
 from custos.assurance.findings_model import (
     FindingAcknowledged,
@@ -20,13 +21,15 @@ from custos.assurance.findings_model import (
 from custos.cli.context import open_store
 from custos.cli.documents import read_document
 from custos.cli.output import JsonOption, ReasonOption, commands, emit, plain
+from custos.cli.resolve import SUBJECT, resolve
 from custos.core import units
+from custos.core.errors import InvalidInput
 from custos.filings import parse
 from custos.policy.pack import Severity
 from custos.store.finding_views import FindingQuery
 
 app = commands("Red-team findings, their clocks and escalation.")
-COLUMNS = ("id", "subject_id", "severity", "status", "clock", "due_at", "escalations")
+COLUMNS = ("id", "severity", "status", "clock", "due_at")
 
 
 @app.command()
@@ -43,13 +46,16 @@ def list_findings(
     ctx: typer.Context,
     severity: Severity | None = typer.Option(None, "--severity"),
     status: str | None = typer.Option(None, "--status", help="reported, acknowledged, mitigated or closed."),
-    subject: str | None = typer.Option(None, "--subject", help="A model or deployment id."),
+    subject: str | None = typer.Option(None, "--subject", help="A model or deployment, id or name."),
     limit: int = typer.Option(100, "--limit", min=1, max=500),
     as_json: bool = JsonOption,
 ) -> None:
     """Findings with their running clocks, and counts by severity."""
-    query = FindingQuery(severity=severity.value if severity else None, status=status, subject=subject)
+    if status is not None and status not in get_args(Status):
+        raise InvalidInput(f"unknown status {status!r}; one of {', '.join(get_args(Status))}")
     with open_store(ctx) as store:
+        subject_id = resolve(store, subject, SUBJECT) if subject else None
+        query = FindingQuery(severity=severity.value if severity else None, status=status, subject=subject_id)
         found = FindingService(store).list(query, by=operator(store), limit=limit)
     if as_json:
         emit(plain(found), True)

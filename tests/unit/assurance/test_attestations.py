@@ -14,7 +14,7 @@ import pytest
 from custos.assurance.model import AttestationSubmitted, AuditEngaged
 from custos.assurance.verification import AttestationRefused
 from custos.core.clock import FixedClock
-from custos.core.errors import Forbidden
+from custos.core.errors import Conflict, Forbidden
 from custos.policy.pack import BUILTIN
 from custos.policy.service import PolicyService
 from custos.store import Store
@@ -233,3 +233,20 @@ def test_a_scope_outside_the_signing_keys_accreditation_is_refused(audited: Audi
     other = signer()
     accredit(audited.service, audited.parties.supervisor, audited.auditor, other, scopes=["iso-iec-42001"])
     refused(audited, audited.envelope(key=other), "covers iso-iec-42001, not custos-systemic-risk-audit")
+
+
+def test_a_withdrawal_ends_what_was_filed_and_the_key_is_never_accredited_again(audited: Audit) -> None:
+    filed = submit(audited, audited.envelope())
+    assert filed.current
+    audited.service.step(audited.accreditation, "withdraw", "key lost", by=audited.parties.supervisor)
+    after = audited.service.attestation(filed.id, by=audited.parties.rival_actor)
+    assert not after.current and after.accreditation_withdrawn
+    before = log_size(audited.store)
+    with pytest.raises(Conflict, match="was withdrawn: a withdrawn key is never accredited again"):
+        accredit(audited.service, audited.parties.supervisor, audited.auditor, audited.key)
+    assert log_size(audited.store) == before
+
+
+def test_an_unsigned_statement_is_refused_as_such(audited: Audit) -> None:
+    statement = audited.statement().model_dump(mode="json", by_alias=True, exclude_none=True)
+    refused(audited, statement, "an in-toto Statement, not a DSSE envelope")

@@ -353,11 +353,17 @@ def _envelope(path: Path, *, bundles: bool = False) -> dict[str, Any]:
 
 
 def _write(document: Any, out: Path | None) -> None:
+    """The document on standard output, or in ``out`` with a line on standard error saying so
+    (standard output stays clean for a pipe)."""
     text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
     if out is None:
         typer.echo(text, nl=False)
-    else:
+        return
+    try:
         out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {out}: {exc.strerror}") from exc
+    typer.echo(f"wrote {out}", err=True)
 
 
 @app.command()

@@ -68,12 +68,43 @@ def _expanded_size(root: yaml.Node) -> int:
     return sizes[id(root)]
 
 
+class YamlDuplicateKey(yaml.YAMLError):
+    """A mapping names the same key twice: YAML forbids it, and a reader that kept the last
+    value would file what its author may not have meant."""
+
+
+def _unique_keys(root: yaml.Node) -> None:
+    """Refuse the first mapping that repeats a key (each shared node visited once)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[tuple[str, str]] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    if (key.tag, key.value) in keys:
+                        raise YamlDuplicateKey(
+                            f"line {key.start_mark.line + 1}: the key {key.value!r} is repeated"
+                        )
+                    keys.add((key.tag, key.value))
+                stack += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+
+
 def compose_bounded(text: str) -> yaml.Node | None:
-    """The document's node graph, refused (``YamlTooLarge``) when too deep or too large expanded."""
+    """The document's node graph, refused (``YamlTooLarge``) when too deep or too large expanded,
+    and (``YamlDuplicateKey``) when a mapping repeats a key."""
     _depth_checked(text)
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     if root is not None and _expanded_size(root) > MAX_NODES:
         raise YamlTooLarge(f"expands to more than {MAX_NODES:,} values (through its aliases)")
+    if root is not None:
+        _unique_keys(root)
     return root
 
 

@@ -8,7 +8,13 @@ import tracemalloc
 
 import pytest
 
-from custos.core.yaml_lines import MAX_DEPTH, YamlTooLarge, load_with_lines, safe_load_bounded
+from custos.core.yaml_lines import (
+    MAX_DEPTH,
+    YamlDuplicateKey,
+    YamlTooLarge,
+    load_with_lines,
+    safe_load_bounded,
+)
 from tests.hostile.corpus import billion_laughs, nested_yaml
 
 
@@ -45,3 +51,24 @@ def test_a_bomb_in_a_mapping_key_is_measured_too() -> None:
     assert safe_load_bounded(within) is not None
     with pytest.raises(YamlTooLarge):
         safe_load_bounded(within + "? [*a4, *a4, *a4, *a4]\n: value\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("severity: critical\nsource: external\nseverity: low\n", 3),
+        ("outer:\n  a: 1\n  b: 2\n  a: 1\n", 4),
+        ("- {x: 1, x: 2}\n", 1),
+    ],
+)
+def test_a_repeated_key_is_refused_with_its_line(text: str, line: int) -> None:
+    """YAML forbids a key twice in one mapping; keeping the last value would file what its
+    author may not have meant."""
+    for load in (safe_load_bounded, load_with_lines):
+        with pytest.raises(YamlDuplicateKey, match=f"line {line}: the key"):
+            load(text)
+
+
+def test_merged_keys_and_equal_keys_in_other_mappings_are_not_repeats() -> None:
+    text = "base: &base {x: 1}\nmerged:\n  <<: *base\n  y: 2\nother: {x: 1}\n"
+    assert safe_load_bounded(text) == {"base": {"x": 1}, "merged": {"x": 1, "y": 2}, "other": {"x": 1}}

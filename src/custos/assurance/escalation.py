@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from custos.access.filer import file_as
 from custos.access.model import Principal
 from custos.assurance.findings_model import FINDING_ESCALATED, Clock, Escalation
+from custos.assurance.subjects import audited_subject
 from custos.core.clock import Clock as TimeSource
 from custos.core.clock import stored_utc
 from custos.core.jurisdictions import covers
@@ -41,7 +42,6 @@ from custos.policy.pack import Deadline, FindingsPolicy, Pack, Period, Rung, Sev
 from custos.store import Connection, UnitOfWork
 from custos.store import finding_views as fv
 from custos.store import licensing_views as lv
-from custos.store import registry_views as rv
 
 #: The clock each open status runs.
 CLOCK_OF_STATUS = {"reported": Clock.ACKNOWLEDGE, "acknowledged": Clock.MITIGATE, "mitigated": Clock.RETEST}
@@ -65,10 +65,13 @@ class Due:
 
     def end_of(self, period: Period, start: datetime) -> datetime:
         """The end of ``period`` from ``start``, counted as the pack counts."""
-        document = self.pack.document
-        return period_end(
-            period, start, document.jurisdiction, counting_of(document.jurisdiction, document.counting_rule)
-        )
+        return _end(self.pack, period, start)
+
+
+def _end(pack: Pack, period: Period, start: datetime) -> datetime:
+    document = pack.document
+    rule = counting_of(document.jurisdiction, document.counting_rule)
+    return period_end(period, start, document.jurisdiction, rule)
 
 
 def _specificity(scope: str, place: str) -> int:
@@ -96,23 +99,17 @@ def clock_due(row: dict[str, Any], packs: Sequence[Pack]) -> Due | None:
         return None
     period = getattr(pack.document.findings.clocks[Severity(row["severity"])], clock.value)
     start = stored_utc(row["clock_from"])
-    document = pack.document
-    rule = counting_of(document.jurisdiction, document.counting_rule)
-    return Due(clock, period, start, period_end(period, start, document.jurisdiction, rule), pack)
+    return Due(clock, period, start, _end(pack, period, start), pack)
 
 
-def model_of(conn: Connection, subject_id: str) -> str | None:
-    """The model a finding's subject is, or runs (for a deployment)."""
-    if rv.model(conn, subject_id) is not None:
-        return subject_id
-    deployment = rv.deployment(conn, subject_id)
-    return str(deployment["model_id"]) if deployment else None
-
-
-def _granted_licences(conn: Connection, model_id: str | None) -> list[dict[str, Any]]:
-    if model_id is None:
+def _granted_licences(conn: Connection, subject_id: str) -> list[dict[str, Any]]:
+    """The granted licences of the model a finding's subject is, or runs."""
+    subject = audited_subject(conn, subject_id)
+    if subject is None:
         return []
-    return lv.list_licences(conn, status="granted", model=model_id, applicant=None, limit=10_000, offset=0)
+    return lv.list_licences(
+        conn, status="granted", model=subject.model_id, applicant=None, limit=10_000, offset=0
+    )
 
 
 def _recognising(conn: Connection, licences: Sequence[dict[str, Any]]) -> tuple[str, ...]:
@@ -157,11 +154,7 @@ class Sweep:
     def _take(self, row: dict[str, Any], due: Due, rung: Rung) -> Filing:
         """File one rung and what its step does."""
         conn, made = self.uow.conn, []
-        licences = (
-            _granted_licences(conn, model_of(conn, row["subject_id"]))
-            if rung.step != "supervisor-notified"
-            else []
-        )
+        licences = _granted_licences(conn, row["subject_id"]) if rung.step != "supervisor-notified" else []
         held: list[str] = []
         if rung.step == "rollout-hold":
             for licence in licences:

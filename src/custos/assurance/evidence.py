@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from custos.assurance.statement import subject_name
+from custos.assurance.subjects import AuditedSubject, audited_subject
 from custos.assurance.verification import AccreditationRecord, EngagementRecord, Evidence
 from custos.core.clock import stored_utc
 from custos.store import Connection, Store
@@ -45,22 +46,13 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def subject_kind(conn: Connection, subject_id: str) -> tuple[str, Mapping[str, Any]] | None:
-    """Whether the subject is a model or a deployment, with its row."""
-    model = rv.model(conn, subject_id)
-    if model is not None:
-        return "model", model
-    deployment = rv.deployment(conn, subject_id)
-    return ("deployment", deployment) if deployment is not None else None
-
-
-def subject_filings(store: Store, conn: Connection, kind: str, row: Mapping[str, Any]) -> dict[str, str]:
+def subject_filings(store: Store, conn: Connection, subject: AuditedSubject) -> dict[str, str]:
     """Digest to filing id of what an audit of the subject may name: a model's passports (any
     version: an audit is of the passport it names), a deployment's registration."""
     ids = (
-        [passport["filing_id"] for passport in rv.passport_history(conn, row["id"])]
-        if kind == "model"
-        else [row["filing_id"]]
+        [passport["filing_id"] for passport in rv.passport_history(conn, subject.id)]
+        if subject.kind == "model"
+        else [subject.row["filing_id"]]
     )
     found = {}
     for filing_id in ids:
@@ -76,11 +68,10 @@ def evidence_for(store: Store, conn: Connection, engagement_id: str, auditor_id:
     engagement = None
     filings: dict[str, str] = {}
     if row is not None:
-        found = subject_kind(conn, row["subject_id"])
-        if found is not None:
-            kind, subject = found
-            filings = subject_filings(store, conn, kind, subject)
-            engagement = engagement_record(row, kind)
+        subject = audited_subject(conn, row["subject_id"])
+        if subject is not None:
+            filings = subject_filings(store, conn, subject)
+            engagement = engagement_record(row, subject.kind)
     rows = av.accreditations_of(conn, auditor_id)
     steps = av.steps_of(conn, [r["id"] for r in rows])
     return Evidence(
@@ -93,19 +84,18 @@ def evidence_for(store: Store, conn: Connection, engagement_id: str, auditor_id:
 def statement_subject(store: Store, conn: Connection, subject_id: str) -> dict[str, Any] | None:
     """The subject an audit of ``subject_id`` signs today: the model's current passport, or the
     deployment's registration, by name and digest; None when a model has no passport yet."""
-    found = subject_kind(conn, subject_id)
-    if found is None:
+    subject = audited_subject(conn, subject_id)
+    if subject is None:
         return None
-    kind, row = found
     filing_id = (
-        row["filing_id"]
-        if kind == "deployment"
-        else (rv.current_passport_ids(conn, [subject_id]) or {}).get(subject_id)
+        subject.row["filing_id"]
+        if subject.kind == "deployment"
+        else rv.current_passport_ids(conn, [subject_id]).get(subject_id)
     )
     filed = store.filing(conn, filing_id) if filing_id else None
     if filed is None:
         return None
     return {
-        "name": subject_name("model" if kind == "model" else "deployment", subject_id),
+        "name": subject_name(subject.kind, subject_id),
         "digest": {"sha256": filed[0].digest()},
     }

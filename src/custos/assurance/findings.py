@@ -40,6 +40,7 @@ from custos.assurance.findings_model import (
     FindingRetested,
 )
 from custos.assurance.model import AUDIT_ATTESTED
+from custos.assurance.subjects import audited_subject
 from custos.core.clock import stored_utc
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.filings import Filing, FilingKind
@@ -135,7 +136,10 @@ class FindingService:
                 f"found_at {report.found_at.isoformat()} is in the future: report what was found"
             )
         with self.store.transaction() as uow:
-            owner = _owner_of(uow.conn, report.subject_id)
+            subject = audited_subject(uow.conn, report.subject_id)
+            if subject is None:
+                raise NotFound(f"no model or deployment {report.subject_id!r} in the registry")
+            owner = subject.owner
             organisation = rv.organisation(uow.conn, id=owner)
             filing = file_as(
                 by,
@@ -246,14 +250,3 @@ class FindingService:
         if row is None or (row["published_at"] is None and not _answerable(by, row)):
             raise NotFound(f"no finding {finding_id!r}")
         return row
-
-
-def _owner_of(conn: Connection, subject_id: str) -> str:
-    """The firm a finding about ``subject_id`` is about: the model's provider or the deployment's deployer."""
-    model = rv.model(conn, subject_id)
-    if model is not None:
-        return str(model["provider_id"])
-    deployment = rv.deployment(conn, subject_id)
-    if deployment is not None:
-        return str(deployment["deployer_id"])
-    raise NotFound(f"no model or deployment {subject_id!r} in the registry")

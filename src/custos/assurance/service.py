@@ -20,7 +20,7 @@ from custos.access.filer import file_as
 from custos.access.model import Principal, Role
 from custos.assurance.bundle import MEDIA_TYPE, Bundle, ProvedFiling
 from custos.assurance.catalogue import RETEST_SCOPE, scope
-from custos.assurance.evidence import accreditation_record, evidence_for, statement_subject, subject_kind
+from custos.assurance.evidence import accreditation_record, evidence_for, statement_subject
 from custos.assurance.model import (
     AUDIT_ATTESTED,
     AUDIT_ENGAGED,
@@ -34,6 +34,7 @@ from custos.assurance.model import (
     AuditEngaged,
     AuditorAccredited,
 )
+from custos.assurance.subjects import audited_subject
 from custos.assurance.verification import AttestationRefused, Verified, check, read_envelope, read_statement
 from custos.assurance.views import AccreditationView, AttestationView, EngagementView, VerificationView
 from custos.core.clock import stored_utc
@@ -154,22 +155,19 @@ class AssuranceService:
             raise Forbidden("providers and deployers engage auditors")
         wanted = scope(engagement.scope)
         with self.store.transaction() as uow:
-            found = subject_kind(uow.conn, engagement.subject_id)
-            if found is None:
+            subject = audited_subject(uow.conn, engagement.subject_id)
+            if subject is None:
                 raise NotFound(f"no model or deployment {engagement.subject_id!r}")
-            kind, subject = found
-            owner = subject["provider_id"] if kind == "model" else subject["deployer_id"]
+            owner = subject.owner
             if not by.sees_everything and by.organisation_id != owner:
-                raise Forbidden(f"an audit of {kind} {subject['id']} is engaged by its {_party(kind)}")
-            if kind not in wanted.subjects:
+                raise Forbidden(f"an audit of {subject.kind} {subject.id} is engaged by its {subject.party}")
+            if subject.kind not in wanted.subjects:
                 raise InvalidInput(
-                    f"scope {wanted.id} is about a {' or '.join(wanted.subjects)}, not a {kind}"
+                    f"scope {wanted.id} is about a {' or '.join(wanted.subjects)}, not a {subject.kind}"
                 )
             self._retest_target(uow.conn, engagement)
-            if statement_subject(self.store, uow.conn, subject["id"]) is None:
-                raise InvalidInput(
-                    f"model {subject['id']} has no passport yet: an audit attests to a passport"
-                )
+            if statement_subject(self.store, uow.conn, subject.id) is None:
+                raise InvalidInput(f"model {subject.id} has no passport yet: an audit attests to a passport")
             today = self.store.clock.now().date()
             accredited = [
                 row
@@ -190,14 +188,14 @@ class AssuranceService:
                 AUDIT_ENGAGED,
                 engagement,
                 owner=owner,
-                subject=subject["id"],
+                subject=subject.id,
                 clock=self.store.clock,
-                fallback_jurisdiction=self._jurisdiction(uow.conn, subject["filing_id"]),
+                fallback_jurisdiction=self._jurisdiction(uow.conn, subject.row["filing_id"]),
             )
             uow.file(filing)
             row = av.engagement(uow.conn, filing.id)
-        assert row is not None
-        return self._engagement_view(row, by)
+            assert row is not None
+            return self._engagement_view(uow.conn, row, by)
 
     def _retest_target(self, conn: Connection, engagement: AuditEngaged) -> None:
         """A retest engagement names a finding about the subject; other scopes name none."""
@@ -220,24 +218,25 @@ class AssuranceService:
                 rows = av.list_engagements(conn, auditor=by.organisation_id, subject=subject)
             else:
                 rows = av.list_engagements(conn, organisation=by.organisation_id, subject=subject)
-            return [self._engagement_view(row, by) for row in rows]
+            return [self._engagement_view(conn, row, by) for row in rows]
 
     def engagement(self, engagement_id: str, *, by: Principal) -> EngagementView:
         with self.store.read() as conn:
             row = av.engagement(conn, engagement_id)
-        if row is None:
-            raise NotFound(f"no engagement {engagement_id!r}")
-        return self._engagement_view(row, by)
+            if row is None:
+                raise NotFound(f"no engagement {engagement_id!r}")
+            return self._engagement_view(conn, row, by)
 
-    def _engagement_view(self, row: Mapping[str, Any], by: Principal) -> EngagementView:
+    def _engagement_view(self, conn: Connection, row: Mapping[str, Any], by: Principal) -> EngagementView:
+        """An engagement as ``by`` reads it, through the caller's connection; its terms only to
+        its parties and supervisors."""
         shown = {k: row[k] for k in ("id", "subject_id", "owner_id", "auditor_id", "scope", "finding_id")}
         shown |= {"engaged_at": stored_utc(row["engaged_at"]), "attestation_id": row["attestation_id"]}
-        with self.store.read() as conn:
-            shown["statement_subject"] = statement_subject(self.store, conn, row["subject_id"])
-            if by.sees_everything or by.organisation_id in (row["owner_id"], row["auditor_id"]):
-                filed = self.store.filing(conn, row["id"])
-                if filed is not None and "terms" in filed[0].content:
-                    shown["terms"] = filed[0].content["terms"]
+        shown["statement_subject"] = statement_subject(self.store, conn, row["subject_id"])
+        if by.sees_everything or by.organisation_id in (row["owner_id"], row["auditor_id"]):
+            filed = self.store.filing(conn, row["id"])
+            if filed is not None and "terms" in filed[0].content:
+                shown["terms"] = filed[0].content["terms"]
         return EngagementView.model_validate({k: v for k, v in shown.items() if v is not None})
 
     # -- attestations -----------------------------------------------------------------------
@@ -423,7 +422,8 @@ class AssuranceService:
         today = self.store.clock.now().date()
         shown = {k: v for k, v in row.items() if v is not None}
         shown |= {"issued_at": stored_utc(row["issued_at"]), "filed_at": stored_utc(row["filed_at"])}
-        withdrawn = self._withdrawn(row["accreditation_id"])
+        # Nothing a withdrawn accreditation's keys signed is accepted any more.
+        withdrawn = shown.pop("accreditation_status", None) == "withdrawn"
         shown["current"] = row["valid_from"] <= today <= row["valid_until"] and not withdrawn
         if withdrawn:
             shown["accreditation_withdrawn"] = True
@@ -431,17 +431,6 @@ class AssuranceService:
             shown["envelope"] = dict(envelope)
         return AttestationView.model_validate(shown)
 
-    def _withdrawn(self, accreditation_id: str) -> bool:
-        """Whether the accreditation an attestation was signed under has been withdrawn since:
-        then nothing its keys signed is accepted any more."""
-        with self.store.read() as conn:
-            row = av.accreditation(conn, accreditation_id)
-        return row is not None and row["status"] == "withdrawn"
-
     def _jurisdiction(self, conn: Connection, filing_id: str) -> str | None:
         filed = self.store.filing(conn, filing_id)
         return filed[0].jurisdiction if filed else None
-
-
-def _party(kind: str) -> str:
-    return "provider" if kind == "model" else "deployer"

@@ -175,13 +175,21 @@ def list_engagements(
     return _rows(conn, query)
 
 
+def _attestations() -> Any:
+    """Attestation rows with the standing of the accreditation each was signed under
+    (``accreditation_status``): one withdrawn since makes it no longer current."""
+    return select(attestations, accreditations.c.status.label("accreditation_status")).outerjoin(
+        accreditations, accreditations.c.id == attestations.c.accreditation_id
+    )
+
+
 def attestation(conn: Connection, attestation_id: str) -> dict[str, Any] | None:
-    rows = _rows(conn, select(attestations).where(attestations.c.id == attestation_id))
+    rows = _rows(conn, _attestations().where(attestations.c.id == attestation_id))
     return rows[0] if rows else None
 
 
 def attestation_by_envelope(conn: Connection, envelope_sha256: str) -> dict[str, Any] | None:
-    rows = _rows(conn, select(attestations).where(attestations.c.envelope_sha256 == envelope_sha256))
+    rows = _rows(conn, _attestations().where(attestations.c.envelope_sha256 == envelope_sha256))
     return rows[0] if rows else None
 
 
@@ -194,7 +202,7 @@ def list_attestations(
     limit: int = 100,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    query = select(attestations).order_by(attestations.c.filed_at.desc(), attestations.c.id)
+    query = _attestations().order_by(attestations.c.filed_at.desc(), attestations.c.id)
     for column, value in (
         (attestations.c.subject_id, subject),
         (attestations.c.auditor_id, auditor),

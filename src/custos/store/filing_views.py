@@ -49,7 +49,7 @@ def contents(conn: Connection, subjects: Sequence[str], kinds: Sequence[str]) ->
                     data["content"],
                 )
             )
-    return sorted(found, key=lambda filed: filed.id)
+    return found
 
 
 def latest_content(conn: Connection, subject: str, kind: str, *, after: str) -> dict[str, Any] | None:

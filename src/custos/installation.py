@@ -58,13 +58,16 @@ def composition() -> Composition:
     """Every contribution of an installation."""
     from custos.access.contribution import CONTRIBUTION as ACCESS
     from custos.assurance.contribution import CONTRIBUTION as ASSURANCE
+    from custos.federation.contribution import CONTRIBUTION as FEDERATION
     from custos.licensing.contribution import CONTRIBUTION as LICENSING
     from custos.oversight.contribution import CONTRIBUTION as OVERSIGHT
     from custos.policy.contribution import CONTRIBUTION as POLICY
     from custos.registry.contribution import CONTRIBUTION as REGISTRY
     from custos.risk.contribution import CONTRIBUTION as RISK
 
-    return Composition(INSTALLATION, ACCESS, REGISTRY, POLICY, LICENSING, OVERSIGHT, RISK, ASSURANCE)
+    return Composition(
+        INSTALLATION, ACCESS, REGISTRY, POLICY, LICENSING, OVERSIGHT, RISK, ASSURANCE, FEDERATION
+    )
 
 
 def open_store(settings: Settings, *, clock: Clock | None = None) -> Store:

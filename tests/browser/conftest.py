@@ -128,7 +128,7 @@ def app_server(store: Store) -> Iterator[str]:
     decide what is filed); its address while the block runs."""
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(store, checkpoint_interval=None, compliance_interval=None),
+            create_app(store, checkpoint_interval=None, compliance_interval=None, federation_interval=None),
             host="127.0.0.1",
             port=free_port(),
             log_level="warning",

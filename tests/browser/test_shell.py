@@ -13,10 +13,37 @@ from tests.browser.conftest import PHONE, ROLES, Site, shoot, shown, sign_in, to
 
 # What each role's navigation offers, in order: the pages its permissions open, and no other.
 NAVIGATION = {
-    "public": ["Overview", "Registry", "Findings", "Auditors", "Ledger"],
-    "provider": ["Overview", "Registry", "Obligations", "Licences", "Findings", "Auditors", "Ledger"],
-    "deployer": ["Overview", "Registry", "Obligations", "Licences", "Findings", "Auditors", "Ledger"],
-    "auditor": ["Overview", "Registry", "Obligations", "Licences", "Findings", "Auditors", "Ledger"],
+    "public": ["Overview", "Registry", "Findings", "Incidents", "Auditors", "Ledger"],
+    "provider": [
+        "Overview",
+        "Registry",
+        "Obligations",
+        "Licences",
+        "Findings",
+        "Incidents",
+        "Auditors",
+        "Ledger",
+    ],
+    "deployer": [
+        "Overview",
+        "Registry",
+        "Obligations",
+        "Licences",
+        "Findings",
+        "Incidents",
+        "Auditors",
+        "Ledger",
+    ],
+    "auditor": [
+        "Overview",
+        "Registry",
+        "Obligations",
+        "Licences",
+        "Findings",
+        "Incidents",
+        "Auditors",
+        "Ledger",
+    ],
     "supervisor": [
         "Overview",
         "Registry",
@@ -24,11 +51,18 @@ NAVIGATION = {
         "Licences",
         "Stress tests",
         "Findings",
+        "Incidents",
         "Auditors",
+        "Federation",
         "Ledger",
     ],
 }
-ROUTES = {"Obligations": "obligations", "Licences": "licences", "Stress tests": "stress"}
+ROUTES = {
+    "Obligations": "obligations",
+    "Licences": "licences",
+    "Stress tests": "stress",
+    "Federation": "federation",
+}
 
 WIDER_THAN_THE_PAGE = """() => [...document.querySelectorAll('body *')]
   .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5

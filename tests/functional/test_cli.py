@@ -216,10 +216,10 @@ def test_policy_load_obligations_explain_and_whatif(installed: Path, tmp_path: P
     model_id = report["models"][0]["model_id"]  # type: ignore[index]
     loaded = run_json(installed, "policy", "load", "--builtin", "all")
     assert [r["pack"] for r in loaded] == [  # type: ignore[union-attr,index]
-        "california-sb53@2.0.0",
+        "california-sb53@2.1.0",
         "custos-baseline@1.3.0",
-        "eu-ai-act@2.1.0",
-        "new-york-raise@2.0.0",
+        "eu-ai-act@2.2.0",
+        "new-york-raise@2.1.0",
     ]
     undetermined = run_json(
         installed, "policy", "obligations", "--status", "undetermined", "--subject", model_id

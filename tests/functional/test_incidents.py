@@ -57,14 +57,19 @@ def test_a_report_prints_what_was_filed_and_a_step_only_its_reason(home: Path) -
     assert set(reported) == {
         "id",
         "status",
-        "model_id",
+        "reported_at",
+        "model_ids",
+        "deployment_ids",
         "severity",
         "occurred_at",
         "discovered_at",
+        "harm_types",
+        "facts",
         "imminent_risk",
-        "deployment_id",
-        "death",
-        "widespread_or_critical_infrastructure",
+        "affected_people",
+        "affected_jurisdictions",
+        "reporter_role",
+        "incomplete",
         "summary",
     }
     assert (reported["status"], reported["severity"], reported["summary"]) == (
@@ -156,4 +161,48 @@ def test_a_disclosure_is_recorded_and_a_bad_one_refused(home: Path) -> None:
     assert (disclosed["disclosed_to"], disclosed["status"]) == ("Sacramento County Sheriff", "open")
     before = log_size(home)
     assert "no incident" in run(home, "incident", "disclose", "01NOSUCH", "--authority", "Police", code=2)
+    assert log_size(home) == before
+
+
+def test_a_richer_report_is_listed_shown_followed_and_published(home: Path) -> None:
+    """The operator reports with harm types, facts and jurisdictions; the incident is listed,
+    shown with its reports, followed by a final report, then published with a public summary."""
+    reported = run_json(
+        home,
+        *REPORT,
+        "--summary",
+        "confidential account",
+        "--occurred-at",
+        "2026-11-01T10:00:00",
+        "--harm",
+        "physical",
+        "--fact",
+        "serious_harm_to_health",
+        "--jurisdiction",
+        "de",
+        "--affected-people",
+        "12",
+        "--incomplete",
+    )
+    assert (reported["harm_types"], reported["facts"]) == (["physical"], ["serious_harm_to_health"])
+    assert (reported["affected_jurisdictions"], reported["affected_people"]) == (["DE"], 12)
+    assert (reported["incomplete"], reported["reporter_role"]) == (True, "supervisor")
+    incident = str(reported["id"])
+    listed = run_json(home, "incident", "list", "--status", "open")
+    assert listed["total"] == 1 and [i["id"] for i in listed["incidents"]] == [incident]  # type: ignore[index]
+    assert run_json(home, "incident", "list", "--status", "closed")["total"] == 0
+    final = run_json(home, "incident", "update", incident, "--stage", "final", "--learned", "a bad prompt")
+    assert (final["kind"], final["stage"]) == ("incident.updated", "final")
+    published = run_json(home, "incident", "publish", incident, "--summary", "A scoring fault, fixed.")
+    assert published["public_summary"] == "A scoring fault, fixed." and "published_at" in published
+    shown = run_json(home, "incident", "show", incident)
+    assert [r["id"] for r in shown["reports"]] == [final["id"]]  # type: ignore[union-attr]
+    assert "publish" in run(home, "incident", "publish", incident, "--summary", "again", code=2)
+
+
+def test_an_unknown_harm_type_or_status_exits_2_and_files_nothing(home: Path) -> None:
+    before = log_size(home)
+    output = run(home, *REPORT, "--summary", "s", "--harm", "spiritual", code=2)
+    assert "harm_types" in output and "unknown harm type 'spiritual'" in output
+    assert "unknown status" in run(home, "incident", "list", "--status", "pending", code=2)
     assert log_size(home) == before

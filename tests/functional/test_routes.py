@@ -17,14 +17,22 @@ from custos.licensing.recognition_service import RecognitionService
 from custos.licensing.rollout import RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
 from custos.oversight.incidents import IncidentService
-from custos.oversight.model import IncidentReported
+from custos.oversight.model import IncidentPublished, IncidentReported
 from custos.risk import RiskService
 from custos.risk.requests import RunRequest
 from tests.functional import audit_samples as audits
 from tests.functional.conftest import Api
 from tests.functional.test_documentation import ELEMENTS as ANNEX_XI
+from tests.functional.test_federation_api import (
+    checkpoint_offer,
+    flagged_peer,
+    incident_filing,
+    peer_terms,
+    recognise_peer,
+)
 from tests.functional.test_findings_api import REPORT as FINDING
 from tests.functional.test_findings_api import finding_at
+from tests.functional.test_shared_standards import route_sample
 from tests.unit.assurance.audits import public, signer
 from tests.unit.policy.test_pack import GOOD
 
@@ -82,6 +90,12 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/incidents/{incident_id}/close"): P.INCIDENTS_CLOSE,
     ("POST", "/v1/incidents/{incident_id}/confirm"): P.INCIDENTS_CONFIRM,
     ("POST", "/v1/incidents/disclosures"): P.INCIDENTS_REPORT,
+    ("GET", "/v1/incidents"): P.INCIDENTS_READ,
+    ("GET", "/v1/incidents/{incident_id}"): P.INCIDENTS_READ,
+    ("POST", "/v1/incidents/updates"): P.INCIDENTS_REPORT,
+    ("POST", "/v1/incidents/{incident_id}/publish"): P.INCIDENTS_PUBLISH,
+    ("GET", "/v1/incidents/history"): P.HISTORY_READ,
+    ("POST", "/v1/incidents/history"): P.HISTORY_IMPORT,
     ("POST", "/v1/licences/{licence_id}/rollout/metrics"): P.LICENCES_APPLY,
     ("POST", "/v1/licences/{licence_id}/rollout/{move}"): P.LICENCES_DECIDE,
     ("POST", "/v1/licences/sweep"): P.LICENCES_DECIDE,
@@ -124,6 +138,21 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", "/v1/risk/runs/{run_id}"): P.RISK_READ,
     ("GET", "/v1/risk/runs/{run_id}/results"): P.RISK_READ,
     ("GET", "/v1/risk/runs/{run_id}/files/{name}"): P.RISK_READ,
+    ("POST", "/v1/federation/peers/{peer_id}/packs"): P.PEERS_MANAGE,
+    ("POST", "/v1/federation/peers/{peer_id}/accreditations"): P.PEERS_MANAGE,
+    ("GET", "/v1/federation/identity"): P.LEDGER_READ,
+    ("GET", "/v1/federation/peers"): P.PEERS_MANAGE,
+    ("POST", "/v1/federation/peers"): P.PEERS_MANAGE,
+    ("POST", "/v1/federation/peers/{peer_id}/withdraw"): P.PEERS_MANAGE,
+    ("POST", "/v1/federation/peers/{peer_id}/clear"): P.PEERS_MANAGE,
+    ("GET", "/v1/federation/status"): P.PEERS_MANAGE,
+    ("POST", "/v1/federation/outbox"): P.PEERS_MANAGE,
+    ("GET", "/v1/federation/outbox"): P.PEERS_MANAGE,
+    ("GET", "/v1/federation/inbox"): P.PEERS_MANAGE,
+    ("GET", "/v1/federation/refusals"): P.PEERS_MANAGE,
+    ("POST", "/v1/federation/sync"): P.PEERS_MANAGE,
+    ("POST", "/v1/federation/notices"): P.NOTICES_DELIVER,
+    ("POST", "/v1/federation/add-checkpoint"): P.NOTICES_DELIVER,
 }
 SAMPLE_CARD = (
     "---\nlicense: mit\nmodel-index:\n- name: Provider SA/card-model\n  results: []\n---\n# Card model\n"
@@ -217,6 +246,26 @@ def _audit_sample(api: Api, method: str, path: str) -> tuple[str, dict[str, Any]
         api.store.publish_checkpoint()
         return path.replace("{attestation_id}", filed.id), {}
     return path, {}
+
+
+def _peer_sample(api: Api, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
+    """A request about peers and notices that the roles holding its permission may make, acting
+    on the sample peer, recognised (or flagged) first where the route needs one."""
+    if (method, path) == ("POST", "/v1/federation/peers"):
+        return path, {"json": peer_terms()}
+    if path.endswith("/clear"):
+        return path.replace("{peer_id}", flagged_peer(api.store)), {"json": {"reason": "test"}}
+    if path.endswith("/withdraw"):
+        return path.replace("{peer_id}", recognise_peer(api.store)), {"json": {"reason": "test"}}
+    if (method, path) == ("POST", "/v1/federation/outbox"):
+        filing = incident_filing(api)  # before the peer, so not flagged for it already
+        return path, {"json": {"peer_id": recognise_peer(api.store), "filing_id": filing}}
+    if path == "/v1/federation/notices":
+        return path, {"json": {"notices": ["not a notice"]}}  # answered with its refusal
+    if path == "/v1/federation/add-checkpoint":
+        recognise_peer(api.store)
+        return path, {"content": checkpoint_offer(1).encode(), "headers": {"content-type": "text/plain"}}
+    return None
 
 
 def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any]]:
@@ -383,6 +432,10 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             "/v1/risk/runs",
             {"json": {"scenario": SMALL_SCENARIO, "network": "sample"}},
         ),
+        ("POST", "/v1/incidents/history"): (
+            "/v1/incidents/history",
+            {"json": {"incidents": "incident_id,date,title\n1,2020-01-01,A sample incident\n"}},
+        ),
         ("POST", "/v1/imports/{fmt}"): (
             "/v1/imports/hf",
             {"content": SAMPLE_CARD.encode(), "headers": {"content-type": "text/plain"}},
@@ -403,6 +456,16 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             "disclosed_at": "2026-01-02T00:00:00Z",
         }
         samples[(method, path)] = (path, {"json": disclosure})
+    if path == "/v1/incidents/updates":
+        update = {"incident_id": _incident(api), "stage": "follow_up", "learned": "more"}
+        samples[(method, path)] = (path, {"json": update})
+    if path == "/v1/incidents/{incident_id}/publish":
+        samples[(method, path)] = (f"/v1/incidents/{_incident(api)}/publish", {"json": {"summary": "test"}})
+    if (method, path) == ("GET", "/v1/incidents/{incident_id}"):  # published: every role may read it
+        incident = _incident(api)
+        publication = IncidentPublished(summary="test")
+        IncidentService(api.store).publish(incident, publication, by=operator(api.store))
+        samples[(method, path)] = (f"/v1/incidents/{incident}", {})
     if path in {"/v1/incidents/{incident_id}/close", "/v1/incidents/{incident_id}/confirm"}:
         action = path.rsplit("/", 1)[1]
         samples[(method, path)] = (f"/v1/incidents/{_incident(api)}/{action}", {"json": {"reason": "test"}})
@@ -419,8 +482,12 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         }[path.removeprefix("/v1/findings/{finding_id}")]
         url = path.replace("{finding_id}", finding_at(api, stage))
         samples[(method, path)] = (url, {"json": body} if method == "POST" else {})
+    if path.startswith("/v1/federation/peers/{peer_id}/") and path.endswith(("/packs", "/accreditations")):
+        samples[(method, path)] = route_sample(api.store, api.client, path)
     if path.startswith(("/v1/auditors", "/v1/engagements", "/v1/attestations")):
         samples[(method, path)] = _audit_sample(api, method, path)
+    if path.startswith("/v1/federation/") and (peer_sample := _peer_sample(api, method, path)):
+        samples[(method, path)] = peer_sample
     if path.startswith("/v1/licences/{licence_id}/rollout"):
         plan = {"stages": [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]}
         rollout = RolloutPlanned.model_validate(plan)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from custos.access.contribution import CONTRIBUTION as ACCESS
@@ -38,10 +40,24 @@ def installation(settings, clock):  # type: ignore[no-untyped-def]
 
 def test_an_installation_records_the_policy_engine_as_derived_work(installation: Store) -> None:
     """The policy engine after every other kind; the retest of a red-team finding after an
-    audit attestation."""
+    audit attestation; notices for peers after the filings peers may be sent."""
     with installation.read() as conn:
-        recorded = ledger_sql.meta(conn, "derived_work")
-    assert recorded == '{"assurance.retests": ["audit.attested"], "policy.re_evaluate": "*"}'
+        recorded = json.loads(ledger_sql.meta(conn, "derived_work") or "{}")
+    assert recorded == {
+        "assurance.retests": ["audit.attested"],
+        "federation.notices": [
+            "finding.escalated",
+            "incident.closed",
+            "incident.confirmed",
+            "incident.published",
+            "incident.reported",
+            "incident.updated",
+            "licence.reinstated",
+            "licence.revoked",
+            "licence.suspended",
+        ],
+        "policy.re_evaluate": "*",
+    }
 
 
 def test_a_store_composed_without_policy_refuses_a_registry_filing_and_stores_nothing(

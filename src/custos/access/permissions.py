@@ -39,6 +39,10 @@ class Permission(StrEnum):
     INCIDENTS_REPORT = "oversight:incidents:report"
     INCIDENTS_CLOSE = "oversight:incidents:close"
     INCIDENTS_CONFIRM = "oversight:incidents:confirm"
+    INCIDENTS_READ = "oversight:incidents:read"
+    INCIDENTS_PUBLISH = "oversight:incidents:publish"
+    HISTORY_READ = "oversight:history:read"
+    HISTORY_IMPORT = "oversight:history:import"
     AUDITS_READ = "assurance:audits:read"
     AUDITORS_ACCREDIT = "assurance:auditors:accredit"
     AUDITS_ENGAGE = "assurance:engagements:file"
@@ -47,6 +51,8 @@ class Permission(StrEnum):
     FINDINGS_REPORT = "assurance:findings:report"
     FINDINGS_RESPOND = "assurance:findings:respond"
     FINDINGS_SWEEP = "assurance:findings:sweep"
+    PEERS_MANAGE = "federation:peers:manage"
+    NOTICES_DELIVER = "federation:notices:deliver"
     RISK_READ = "risk:runs:read"
     RISK_RUN = "risk:runs:start"
     DASHBOARD_VIEW = "dashboard:pages:view"
@@ -61,6 +67,11 @@ _EVERYONE = {
 _EVERYONE |= {Permission.POLICY_READ, Permission.DASHBOARD_VIEW}
 # Accreditations, attestations and findings are read by everyone, each as the reader may see it.
 _EVERYONE |= {Permission.AUDITS_READ, Permission.FINDINGS_READ}
+_EVERYONE |= {Permission.HISTORY_READ}  # imported incident history is public data
+_EVERYONE |= {Permission.INCIDENTS_READ}  # each incident as the reader may see it: published ones to all
+# A peer delivers notices and offers checkpoints unauthenticated: each is signed by its log's key,
+# which is what the receiver checks, and a peer holds no token of the installation it writes to.
+_EVERYONE |= {Permission.NOTICES_DELIVER}
 _SIGNED_IN = _EVERYONE | {
     Permission.SELF_READ,
     Permission.SELF_REVOKE,  # an actor may always end its own token

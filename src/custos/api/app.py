@@ -16,6 +16,7 @@ from custos.access.service import LAST_USED_SECONDS, AccessService, operator
 from custos.api import openapi, problems
 from custos.api.limits import BodyLimit
 from custos.assurance.findings import FindingService
+from custos.federation.sync import Sender
 from custos.licensing.compliance import sweep
 from custos.licensing.decision import DecisionPoint
 from custos.risk.adapters.worker import DEFAULT_MEMORY_LIMIT
@@ -42,12 +43,14 @@ def create_app(
     decision_log_rate: float = 0.0,
     risk_scheduler: str | None = None,
     risk_memory_limit: int = DEFAULT_MEMORY_LIMIT,
+    federation_interval: float | None = 2.0,
 ) -> FastAPI:
     """The app; while it runs it signs checkpoints when the log grew (batched publishing),
     sweeps licence conditions, suspending licences whose lapsed conditions say so, and red-team
     findings, taking the escalation rungs their missed clocks reach, files the
     share ``decision_log_rate`` of decisions it keeps for audit, every second, and writes the
-    tokens' last-used times every minute."""
+    tokens' last-used times every minute; and, every ``federation_interval`` seconds, has its peers
+    cosign its newest checkpoint and sends them the notices flagged for them."""
     decisions = DecisionPoint(store, log_rate=decision_log_rate)
     access = AccessService(store)
     runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stress-test")
@@ -76,6 +79,9 @@ def create_app(
             )
         if decision_log_rate:
             tasks.append(asyncio.create_task(_every(1.0, decisions.flush, "decision log")))
+        if federation_interval:
+            sender = Sender(store)
+            tasks.append(asyncio.create_task(_every(federation_interval, sender.run, "federation round")))
         tasks.append(
             asyncio.create_task(_every(LAST_USED_SECONDS, access.flush_last_used, "token last-used times"))
         )

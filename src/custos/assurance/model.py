@@ -20,6 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from custos.assurance.catalogue import known_scope
 from custos.filings import PUBLIC_FIELD, FilingKind
+from custos.policy.model import RecognisedFrom
 
 
 class _Payload(BaseModel):
@@ -64,6 +65,11 @@ class AuditorAccredited(_Payload):
     valid_from: date = Field(json_schema_extra=PUBLIC_FIELD)
     valid_until: date = Field(json_schema_extra=PUBLIC_FIELD)
     note: str | None = Field(None, max_length=2000, description="The supervisor's own note.")
+    recognised_from: RecognisedFrom | None = Field(
+        None,
+        json_schema_extra=PUBLIC_FIELD,
+        description="For an accreditation taken over from a peer installation: where from.",
+    )
 
     @field_validator("scopes")
     @classmethod

@@ -65,6 +65,8 @@ def accreditation_view(row: Mapping[str, Any], today: date) -> AccreditationView
             "valid_until": record.valid_until,
             "accredited_at": stored_utc(row["accredited_at"]),
             "in_force": row["status"] == "accredited" and record.valid_from <= today <= record.valid_until,
+            "filing_id": row["accredited_filing_id"],
+            "recognised_from": row["recognised_from"],
         }
     )
 

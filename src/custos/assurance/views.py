@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from custos.assurance.model import Opinion, SigningKey
+from custos.policy.model import RecognisedFrom
 
 
 class _Read(BaseModel):
@@ -25,6 +26,12 @@ class AccreditationView(_Read):
     accredited_at: datetime
     reason: str | None = Field(None, description="Why it was last suspended, reinstated or withdrawn.")
     in_force: bool = Field(description="Accredited, and today is within its period.")
+    filing_id: str = Field(
+        description="The filing that accredited it: GET /v1/filings/{id} proves it against the log."
+    )
+    recognised_from: RecognisedFrom | None = Field(
+        None, description="For an accreditation taken over from a peer installation: where from."
+    )
 
 
 class EngagementView(_Read):

@@ -61,3 +61,22 @@ def _candidate(row: dict[str, Any]) -> str:
     details = [row[key] for key in ("version", "owner") if row.get(key)]
     suffix = f" ({', '.join(details)})" if details else ""
     return f"  {row['id']}  {row['kind']} {row['name']}{suffix}"
+
+
+def resolve_peer(store: Store, reference: str) -> str:
+    """The id of the peer installation that ``reference`` identifies, names (in any case) or
+    whose log's origin it is. An installation has few peers, so they are all read."""
+    from custos.store import federation_views
+
+    with store.read() as conn:
+        peers = federation_views.peers(conn)
+    by_id = [row for row in peers if reference in (row["id"], row["origin"])]
+    named = [row for row in peers if row["name"].casefold() == reference.casefold()]
+    exact = [row for row in named if row["name"] == reference]
+    chosen = by_id or (exact if len(exact) == 1 else named)
+    if len(chosen) == 1:
+        return str(chosen[0]["id"])
+    if not chosen:
+        raise NotFound(f"no peer {reference!r} (by id, name or origin); see `custos peers list`")
+    lines = [f"  {row['id']}  {row['name']} ({row['origin']}, {row['status']})" for row in chosen[:SHOWN]]
+    raise InvalidInput(f"{reference!r} names more than one peer; give the id:\n" + "\n".join(lines))

@@ -65,6 +65,12 @@ def serve(
         min=0.5,
         help="GiB of address space each stress test started over HTTP may use in its worker process.",
     ),
+    federation_interval: float = typer.Option(
+        2.0,
+        "--federation-interval",
+        min=0.0,
+        help="Seconds between rounds with peers: witnessing and sending notices (0: never).",
+    ),
 ) -> None:
     """Serve the dashboard, the REST API and the transparency log."""
     import uvicorn
@@ -87,6 +93,7 @@ def serve(
                 decision_log_rate=decision_log_rate,
                 risk_scheduler=risk_scheduler,
                 risk_memory_limit=int(risk_memory_limit * 2**30),
+                federation_interval=federation_interval or None,
             ),
             host=host,
             port=port,
@@ -97,6 +104,9 @@ def serve(
 def port_free(host: str, port: int) -> None:
     """Refuse a port another program holds before saying anything is served on it."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # as uvicorn binds: a port whose last server stopped a moment ago (its connections in
+        # TIME_WAIT) is free; one a program listens on is not
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

@@ -8,7 +8,7 @@ API hands the services); answers are parsed into the read models the API documen
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
@@ -22,9 +22,23 @@ from custos.api.envelopes import ModelPage
 from custos.assurance.model import AuditEngaged, AuditorAccredited
 from custos.assurance.views import AccreditationView, AttestationView, EngagementView, VerificationView
 from custos.client.errors import CustosApiError, CustosConnectionError, problem_error
+from custos.federation.model import PeerRecognised
+from custos.federation.standards_views import AccreditationsImport, PackImport
+from custos.federation.views import (
+    Identity,
+    IncomingNotice,
+    NoticeResults,
+    OutgoingNotice,
+    PeerStatus,
+    PeerView,
+    Refusal,
+)
 from custos.filings import Visibility
 from custos.licensing.model import LicenceApplied, LicenceStatus, LicenceStep, Transition
 from custos.licensing.views import DecisionView, LicenceView
+from custos.oversight.history_model import HistoryImportSummary, IncidentHistoryItem, IncidentHistoryPage
+from custos.oversight.model import IncidentDisclosed, IncidentPublished, IncidentReported, IncidentUpdated
+from custos.oversight.views import IncidentList, IncidentReportView, IncidentView
 from custos.passports.model import Passport
 from custos.policy.views import ObligationPage, ObligationView
 from custos.registry.documentation import TechnicalDocumentation
@@ -52,6 +66,7 @@ Visibilities = Mapping[str, Visibility | str]
 #: Items per request when following a list (the most the API allows for models).
 MODEL_PAGE = 500
 OBLIGATION_PAGE = 1000
+HISTORY_PAGE = 500
 
 
 def _payload(model: BaseModel) -> dict[str, Any]:
@@ -382,3 +397,148 @@ class CustosClient:
         """The bundle that verifies a filed attestation offline (``custos audit verify``)."""
         answer: dict[str, Any] = self._call("GET", f"/v1/attestations/{_id(attestation_id)}/bundle")
         return answer
+
+    # --- incidents ------------------------------------------------------------------------------
+
+    def report_incident(self, report: IncidentReported) -> IncidentView:
+        """File the initial report of an incident about registered models and their deployments."""
+        return self._read(IncidentView, self._call("POST", "/v1/incidents", json=_payload(report)))
+
+    def update_incident(self, update: IncidentUpdated) -> IncidentReportView:
+        """File a follow-up or final report on an incident."""
+        return self._read(
+            IncidentReportView, self._call("POST", "/v1/incidents/updates", json=_payload(update))
+        )
+
+    def disclose_incident(self, disclosure: IncidentDisclosed) -> IncidentView:
+        answer = self._call("POST", "/v1/incidents/disclosures", json=_payload(disclosure))
+        return self._read(IncidentView, answer)
+
+    def publish_incident(self, incident_id: str, publication: IncidentPublished) -> IncidentView:
+        """Publish an incident with a public summary (supervisors)."""
+        path = f"/v1/incidents/{_id(incident_id)}/publish"
+        return self._read(IncidentView, self._call("POST", path, json=_payload(publication)))
+
+    def incident(self, incident_id: str) -> IncidentView:
+        """An incident as this caller may see it, with its clocks when the caller is concerned."""
+        return self._read(IncidentView, self._call("GET", f"/v1/incidents/{_id(incident_id)}"))
+
+    def incidents(self, *, status: str | None = None, limit: int = 100, offset: int = 0) -> IncidentList:
+        """A page of the incidents this caller may see, newest first, with how many there are."""
+        params = _query(status=status, limit=limit, offset=offset)
+        return self._read(IncidentList, self._call("GET", "/v1/incidents", params=params))
+
+    # --- incident history -----------------------------------------------------------------------
+
+    def import_incident_history(self, incidents: str, reports: str | None = None) -> HistoryImportSummary:
+        """Import the text of an AI Incident Database snapshot's incidents.csv and, optionally, its
+        reports.csv (supervisors); the request holds at most 64 MiB."""
+        body = _query(incidents=incidents, reports=reports)
+        return self._read(HistoryImportSummary, self._call("POST", "/v1/incidents/history", json=body))
+
+    def incident_history_pages(
+        self, *, q: str | None = None, organisation: str | None = None, page_size: int = HISTORY_PAGE
+    ) -> Iterator[IncidentHistoryPage]:
+        """Pages of imported incidents, the most recently filed first, following each ``next``."""
+        cursor: str | None = None
+        while True:
+            params = _query(q=q, organisation=organisation, limit=page_size, cursor=cursor)
+            page = self._read(IncidentHistoryPage, self._call("GET", "/v1/incidents/history", params=params))
+            yield page
+            if page.next is None:
+                return
+            cursor = page.next
+
+    def incident_history(self, **filters: Any) -> Iterator[IncidentHistoryItem]:
+        """Every imported incident matching the filters (those of :meth:`incident_history_pages`)."""
+        for page in self.incident_history_pages(**filters):
+            yield from page.items
+
+    # --- federation -----------------------------------------------------------------------------
+
+    def federation_identity(self) -> Identity:
+        """The server's log origin, log key and witness key: what a peer recognises it by."""
+        return self._read(Identity, self._call("GET", "/v1/federation/identity"))
+
+    def peers(self) -> list[PeerView]:
+        """The peer installations recognised, in any standing (supervisors)."""
+        return self._read_list(PeerView, self._call("GET", "/v1/federation/peers"))
+
+    def recognise_peer(self, terms: PeerRecognised) -> PeerView:
+        """Recognise a peer for a scope, or change the terms of one recognised before (same origin)."""
+        return self._read(PeerView, self._call("POST", "/v1/federation/peers", json=_payload(terms)))
+
+    def withdraw_peer(self, peer_id: str, reason: str) -> PeerView:
+        """Stop exchanging notices with a peer; what was exchanged stays on the record."""
+        path = f"/v1/federation/peers/{_id(peer_id)}/withdraw"
+        return self._read(PeerView, self._call("POST", path, json={"reason": reason}))
+
+    def clear_peer(self, peer_id: str, reason: str) -> PeerView:
+        """Accept notices from a flagged peer again, once the flag was looked into."""
+        path = f"/v1/federation/peers/{_id(peer_id)}/clear"
+        return self._read(PeerView, self._call("POST", path, json={"reason": reason}))
+
+    def peer_status(self) -> list[PeerStatus]:
+        """Each peer: the sizes cosigned both ways, notices pending, the last exchanged, the last error."""
+        return self._read_list(PeerStatus, self._call("GET", "/v1/federation/status"))
+
+    def send_to_peer(self, peer_id: str, filing_id: str) -> OutgoingNotice:
+        """Flag a filing for a peer (one within the scope granted it); it goes at the next round."""
+        body = {"peer_id": peer_id, "filing_id": filing_id}
+        return self._read(OutgoingNotice, self._call("POST", "/v1/federation/outbox", json=body))
+
+    def outgoing_notices(
+        self, *, peer: str | None = None, before: str | None = None, limit: int = 100
+    ) -> list[OutgoingNotice]:
+        """Notices flagged for peers, newest first; ``before`` is the last id of the previous page."""
+        params = _query(peer=peer, before=before, limit=limit)
+        return self._read_list(OutgoingNotice, self._call("GET", "/v1/federation/outbox", params=params))
+
+    def incoming_notices(
+        self, *, peer: str | None = None, before: str | None = None, limit: int = 100
+    ) -> list[IncomingNotice]:
+        """Notices received from peers, verified, newest first, with what each disclosed."""
+        params = _query(peer=peer, before=before, limit=limit)
+        return self._read_list(IncomingNotice, self._call("GET", "/v1/federation/inbox", params=params))
+
+    def notice_refusals(self, *, peer: str | None = None, limit: int = 100) -> list[Refusal]:
+        """Notices this server refused, newest first, each with its reason."""
+        params = _query(peer=peer, limit=limit)
+        return self._read_list(Refusal, self._call("GET", "/v1/federation/refusals", params=params))
+
+    def import_pack(self, peer_id: str, pack_id: str, version: str | None = None) -> PackImport:
+        """Load a peer's pack version here (its active one unless ``version`` names one), once
+        proved against the peer's log (supervisors)."""
+        body = {"pack_id": pack_id, **({"version": version} if version else {})}
+        path = f"/v1/federation/peers/{_id(peer_id)}/packs"
+        return self._read(PackImport, self._call("POST", path, json=body))
+
+    def import_accreditations(self, peer_id: str, organisation_id: str | None = None) -> AccreditationsImport:
+        """Accredit here the auditors a peer accredits (of one of its organisations, by its id
+        there), each proved against the peer's log (supervisors)."""
+        body = {"organisation_id": organisation_id} if organisation_id else {}
+        path = f"/v1/federation/peers/{_id(peer_id)}/accreditations"
+        return self._read(AccreditationsImport, self._call("POST", path, json=body))
+
+    def sync_peers(self) -> list[dict[str, Any]]:
+        """Run a round of witnessing and sending now; what it did with each active peer."""
+        answer: list[dict[str, Any]] = self._call("POST", "/v1/federation/sync")
+        return answer
+
+    def deliver_notices(self, notices: Sequence[str]) -> NoticeResults:
+        """Deliver signed notices as a peer does; each is answered with a receipt or a refusal."""
+        body = {"notices": list(notices)}
+        return self._read(NoticeResults, self._call("POST", "/v1/federation/notices", json=body))
+
+    def add_checkpoint(self, request: str) -> str:
+        """Offer a checkpoint for cosigning (C2SP tlog-witness ``add-checkpoint``); the cosignature
+        line. A 409 naming the size the server cosigned last is a ``ConflictError`` whose detail is
+        that size."""
+        path = "/v1/federation/add-checkpoint"
+        try:
+            response = self._http.post(path, content=request.encode(), headers={"Content-Type": "text/plain"})
+        except httpx.HTTPError as exc:
+            raise CustosConnectionError(f"POST {path}: no answer from the server: {exc}") from exc
+        if response.is_error:
+            raise problem_error(response)
+        return response.text

@@ -20,6 +20,7 @@ import rfc8785
 from custos.core.errors import InvalidInput
 
 _SAFE_INTEGER = 2**53
+_SURROGATES = "\ud800"  # the first code point whose UTF-16 order differs from code-point order
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
@@ -31,7 +32,7 @@ def _plain(value: Any) -> bool:
         return -_SAFE_INTEGER < value < _SAFE_INTEGER
     if isinstance(value, dict):
         return all(
-            isinstance(key, str) and all(ord(ch) < 0xD800 for ch in key) and _plain(item)
+            isinstance(key, str) and (not key or max(key) < _SURROGATES) and _plain(item)
             for key, item in value.items()
         )
     if isinstance(value, list | tuple):

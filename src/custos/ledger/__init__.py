@@ -22,6 +22,15 @@ from custos.ledger.tiles import (
 )
 from custos.ledger.verify import LogSource, VerificationReport, verify_log
 from custos.ledger.witness import FileWitnessState, Witness, WitnessedHead
+from custos.ledger.witness_protocol import (
+    SIZE_MEDIA_TYPE,
+    AddCheckpoint,
+    Head,
+    WitnessRefusal,
+    parse_add_checkpoint,
+    render_add_checkpoint,
+    witness_decision,
+)
 
 __all__ = [
     "ALG_COSIGNATURE_V1",
@@ -29,9 +38,12 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "MAX_ENTRY_BYTES",
+    "SIZE_MEDIA_TYPE",
     "TILE_WIDTH",
+    "AddCheckpoint",
     "Checkpoint",
     "FileWitnessState",
+    "Head",
     "LogReader",
     "LogSource",
     "MemoryTiles",
@@ -45,6 +57,7 @@ __all__ = [
     "VerificationReport",
     "Verifier",
     "Witness",
+    "WitnessRefusal",
     "WitnessedHead",
     "decode_bundle",
     "encode_bundle",
@@ -52,11 +65,14 @@ __all__ = [
     "leaf_hashes",
     "node_hash",
     "open_checkpoint",
+    "parse_add_checkpoint",
     "parse_tile_path",
     "plan_append",
     "reference_root",
+    "render_add_checkpoint",
     "tile_path",
     "verify_consistency",
     "verify_inclusion",
     "verify_log",
+    "witness_decision",
 ]

@@ -19,9 +19,8 @@ from typing import Protocol
 
 from custos.core.clock import Clock, SystemClock
 from custos.core.errors import Conflict
-from custos.ledger.checkpoint import open_checkpoint
-from custos.ledger.note import ALG_COSIGNATURE_V1, Signer, Verifier
-from custos.ledger.proofs import ProofError, verify_consistency
+from custos.ledger.note import ALG_COSIGNATURE_V1, Note, Signer, Verifier
+from custos.ledger.witness_protocol import AddCheckpoint, Head, WitnessRefusal, witness_decision
 
 
 @dataclass(frozen=True)
@@ -82,38 +81,17 @@ class Witness:
         checkpoint this witness cosigned for the same log (empty for the first one).
 
         Raises :class:`Conflict`, with both tree heads and the proof as evidence, when the
-        checkpoint does not extend the last one.
+        checkpoint does not extend the last one: the checks of the C2SP witness protocol
+        (``witness_protocol.witness_decision``), from the size this witness remembers.
         """
-        checkpoint, parsed = open_checkpoint(note, log)
-        previous = self.state.load(checkpoint.origin)
-        if previous is not None:
-            evidence = {
-                "cosigned_size": previous.size,
-                "cosigned_root": base64.b64encode(previous.root).decode(),
-                "offered_size": checkpoint.size,
-                "offered_root": base64.b64encode(checkpoint.root).decode(),
-                "proof": [base64.b64encode(p).decode() for p in proof],
-            }
-            if checkpoint.size < previous.size:
-                raise Conflict(
-                    "refusing to cosign: the checkpoint is smaller than one already cosigned",
-                    evidence=evidence,
-                )
-            try:
-                verify_consistency(
-                    old_size=previous.size,
-                    new_size=checkpoint.size,
-                    old_root=previous.root,
-                    new_root=checkpoint.root,
-                    proof=proof,
-                )
-            except ProofError as exc:
-                raise Conflict(
-                    "refusing to cosign: the checkpoint is not consistent with the last one cosigned "
-                    f"({exc})",
-                    evidence=evidence,
-                ) from exc
+        previous = self.state.load(log.name)
+        request = AddCheckpoint(previous.size if previous else 0, tuple(proof), note)
+        head = Head(previous.size, previous.root) if previous else None
+        try:
+            checkpoint = witness_decision(request, log, head)
+        except WitnessRefusal as refusal:
+            raise Conflict(f"refusing to cosign: {refusal.message}", evidence=refusal.evidence) from refusal
         timestamp = int(self.clock.now().timestamp())
-        line = self.signer.signature_line(parsed.text, timestamp=timestamp)
+        line = self.signer.signature_line(Note.parse(note).text, timestamp=timestamp)
         self.state.save(checkpoint.origin, WitnessedHead(checkpoint.size, checkpoint.root))
         return line

@@ -24,7 +24,7 @@ from custos.core.clock import Clock
 from custos.filings import Filing
 from custos.policy.deadlines import EVENT_START, counting_of, due_at
 from custos.policy.model import OBLIGATION_ATTACHED, OCCURRENCE, key_parts
-from custos.policy.pack import Deadline, Pack
+from custos.policy.pack import Deadline, Pack, event_meets
 from custos.policy.reconcile import ENGINE, about_obligation
 from custos.store import Connection
 from custos.store import policy_views as pv
@@ -34,7 +34,8 @@ def start_clocks(
     conn: Connection, events: Sequence[Filing], packs: Sequence[Pack], clock: Clock
 ) -> list[Filing]:
     """The occurrences these filings start: one per open standing obligation of the filing's
-    subject that waits for the filing's kind, when the event meets the deadline's condition."""
+    subject (and of every model and deployment it names) that waits for the filing's kind, when
+    the event meets the deadline's conditions (``event_when``, ``event_is``)."""
     awaited = {spec.deadline.on_event for pack in packs for spec in pack.document.obligations.values()}
     kinds = {event.kind for event in events} & awaited
     if not kinds:  # no standing duty waits for these kinds: read nothing (the common case)
@@ -55,12 +56,23 @@ def start_clocks(
             if pack is None or obligation_id not in pack.document.obligations:
                 continue
             deadline = pack.obligation(obligation_id).deadline
-            if any(event.content.get(name) != value for name, value in deadline.event_when.items()):
+            if not _meets(event, pack, deadline):
                 continue
             if _before_application(event, pack, deadline):
                 continue
             filings.append(_occurrence(row, record, event, pack, deadline, clock))
     return filings
+
+
+def _meets(event: Filing, pack: Pack, deadline: Deadline) -> bool:
+    """Whether the event is one the deadline waits for: it has the values of ``event_when`` and,
+    when the deadline names a defined term (``event_is``), meets one of the term's points."""
+    if not event_meets(event.content, deadline.event_when):
+        return False
+    if deadline.event_is is None:
+        return True
+    term = pack.document.incidents[deadline.event_is]
+    return bool(term.points_met(event.content.get("facts") or []))
 
 
 def _before_application(event: Filing, pack: Pack, deadline: Deadline) -> bool:
@@ -72,11 +84,23 @@ def _before_application(event: Filing, pack: Pack, deadline: Deadline) -> bool:
     return _event_start(event, deadline.event_from, zone)[0].astimezone(zone).date() < deadline.not_before
 
 
+#: Fields of an event naming further subjects whose standing duties it concerns: an incident
+#: report names every model and deployment involved (earlier reports, one deployment).
+NAMED_SUBJECTS = ("model_ids", "deployment_ids", "deployment_id")
+
+
 def _subjects(event: Filing) -> set[str]:
-    """Whose standing duties an event concerns: its subject, and the deployment it names (an
-    incident about a model, in one of its deployments, concerns that deployment's deployer)."""
-    named = event.content.get("deployment_id")
-    return {event.subject, named} if isinstance(named, str) else {event.subject}
+    """Whose standing duties an event concerns: its subject, and every model and deployment it
+    names (an incident about two models, in their deployments, concerns each model's provider
+    and each deployment's deployer)."""
+    subjects = {event.subject}
+    for field in NAMED_SUBJECTS:
+        named = event.content.get(field)
+        if isinstance(named, str):
+            subjects.add(named)
+        elif isinstance(named, list):
+            subjects.update(value for value in named if isinstance(value, str))
+    return subjects
 
 
 def _occurrence(

@@ -34,6 +34,7 @@ from custos.policy.subjects import (
 )
 from custos.store import Connection, UnitOfWork
 from custos.store import filing_views as fv
+from custos.store import incident_views as iv
 from custos.store import policy_views as pv
 from custos.store import registry_views as rv
 
@@ -130,6 +131,13 @@ class PolicyEngine:
             filings += occurrences
             if discharged is not None and occurrences:  # an event may start a clock of another subject
                 discharged = sorted({*discharged, *(f.subject for f in occurrences)})
+            # A filing naming an event (a final report on an incident) answers its clocks on
+            # every subject the event started one for.
+            named = sorted(
+                {e.content[EVENT_FIELD] for e in events if isinstance(e.content.get(EVENT_FIELD), str)}
+            )
+            if discharged is not None and named:
+                discharged = sorted({*discharged, *iv.clock_subjects(conn, named)})
         filings += discharge_pass(self.uow, discharged, self.clock)
         return EngineRun(len(subjects), filings)
 
@@ -160,13 +168,26 @@ def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Cl
         return []
     subjects = sorted({row["subject_id"] for row, _ in rows})
     latest = pv.latest_filings(uow.conn, subjects, wanted)
-    occurrences = any(record.get("occurrence_of") for _, record in rows)
-    answering = pv.answering_filings(uow.conn, subjects, wanted, EVENT_FIELD) if occurrences else {}
+    events = sorted({record["trigger"] for _, record in rows if record.get("occurrence_of")})
+    answering: dict[str, list[dict[str, Any]]] = {}
+    for answer in iv.answers(uow.conn, events, wanted) if events else []:
+        answering.setdefault(answer["incident_id"], []).append(answer)
+    # The event's own content is read only where a duty it answers asks for particular content.
+    judged = sorted(
+        {
+            record["trigger"]
+            for _, record in rows
+            if record.get("occurrence_of")
+            and record.get("evidence_when")
+            and record.get("event") in record["discharged_by"]
+        }
+    )
+    event_contents = iv.contents(uow.conn, judged) if judged else {}
     # Obligations asking for particular content read the documents, and only those on file.
     filed = {
         (row["subject_id"], kind)
         for row, record in rows
-        if record.get("evidence_when")
+        if record.get("evidence_when") and not record.get("occurrence_of")
         for kind in record["discharged_by"]
         if (row["subject_id"], kind) in latest
     }
@@ -177,7 +198,21 @@ def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Cl
     filings = []
     for row, record in rows:
         discharging = record.get("discharged_by", [])
-        if record.get("evidence_when"):
+        if record.get("occurrence_of"):
+            # The event itself when it is the report asked for, else a filing naming the event,
+            # whatever its subject (an incident about several models has occurrences on each);
+            # with the content asked for, when the duty asks (a final report, not a follow-up).
+            wanted_content = record.get("evidence_when") or {}
+            found = [
+                answer["id"]
+                for answer in answering.get(record["trigger"], [])
+                if answer["kind"] in discharging and meets(answer["content"], wanted_content, now)
+            ]
+            if record.get("event") in discharging and (
+                not wanted_content or meets(event_contents.get(record["trigger"], {}), wanted_content, now)
+            ):
+                found.append(record["trigger"])
+        elif record.get("evidence_when"):
             found = [
                 filed.id
                 for filed in evidence
@@ -186,15 +221,6 @@ def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Cl
                 and meets(filed.content, record["evidence_when"], now)
                 and (not record.get("recurring") or filed.id > row["filing_id"])
             ]
-        elif record.get("occurrence_of"):
-            if record.get("event") in discharging:  # the event is itself the report
-                found = [record["trigger"]]
-            else:
-                found = [
-                    answer
-                    for kind in discharging
-                    if (answer := answering.get((row["subject_id"], kind, record["trigger"])))
-                ]
         else:
             found = [
                 filing_id

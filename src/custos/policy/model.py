@@ -15,12 +15,28 @@ class _Payload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class RecognisedFrom(_Payload):
+    """Where a filing taken over from a peer installation came from: the peer's filing, proved
+    at ``index`` in the peer's log under a signed checkpoint of ``tree_size`` entries that was
+    checked against the peer's head this installation had cosigned."""
+
+    origin: str = Field(min_length=1, max_length=255, description="The peer's log origin.")
+    filing_id: str = Field(min_length=1, max_length=64, description="The filing in the peer's log.")
+    index: int = Field(ge=0, description="Its entry in the peer's log.")
+    tree_size: int = Field(ge=1, description="The size of the checkpoint that proved it.")
+
+
 class PackLoaded(_Payload):
     pack: str = Field(json_schema_extra=PUBLIC_FIELD)
     version: str = Field(json_schema_extra=PUBLIC_FIELD)
     title: str = Field(json_schema_extra=PUBLIC_FIELD)
     jurisdiction: str = Field(json_schema_extra=PUBLIC_FIELD)
     text: str = Field(json_schema_extra=PUBLIC_FIELD, description="The pack's YAML, as loaded.")
+    recognised_from: RecognisedFrom | None = Field(
+        None,
+        json_schema_extra=PUBLIC_FIELD,
+        description="For a pack version taken over from a peer installation: where from.",
+    )
 
 
 class ObligationRecord(_Payload):

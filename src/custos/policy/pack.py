@@ -11,6 +11,7 @@ the file, the line and the reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -97,10 +98,17 @@ class Deadline(Period):
     not_before: date | None = None
     recurring: Literal["every_two_years", "yearly", "quarterly", "monthly"] | None = None
     on_event: str | None = None
-    event_when: dict[str, bool | str] = Field(
+    event_when: dict[str, bool | str | tuple[str, ...]] = Field(
         {},
         description="Values the event's content must have for its clock to start, field by field "
-        "(e.g. imminent_risk: true, severity: serious).",
+        "(e.g. imminent_risk: true); a list accepts any of its values, and on a list-valued field "
+        "a value means membership (facts: death; facts: [widespread_infringement, "
+        "critical_infrastructure_disruption]).",
+    )
+    event_is: str | None = Field(
+        None,
+        description="A term the pack defines in its incidents section (e.g. serious-incident) that the "
+        "event must meet for its clock to start.",
     )
     event_from: tuple[str, ...] = Field(
         (),
@@ -110,9 +118,57 @@ class Deadline(Period):
 
     @model_validator(mode="after")
     def _event_fields_need_an_event(self) -> Deadline:
-        if self.on_event is None and (self.event_when or self.event_from):
-            raise ValueError("event_when and event_from only apply to a deadline with on_event")
+        if self.on_event is None and (self.event_when or self.event_from or self.event_is):
+            raise ValueError("event_when, event_is and event_from only apply to a deadline with on_event")
         return self
+
+
+def event_meets(content: Mapping[str, Any], when: Mapping[str, bool | str | tuple[str, ...]]) -> bool:
+    """Whether an event's content has the values ``when`` asks for: a list of values accepts any
+    of them, and a field whose content is a list holds the value among its members."""
+    for name, wanted in when.items():
+        options = wanted if isinstance(wanted, tuple) else (wanted,)
+        value = content.get(name)
+        if isinstance(value, list):
+            if not any(option in value for option in options):
+                return False
+        elif value not in options:
+            return False
+    return True
+
+
+class DefinitionPoint(_Strict):
+    """One point of a defined term: met when the incident states every fact of ``all_of`` and,
+    when ``any_of`` names some, at least one of them."""
+
+    point: str = Field(min_length=1, description="The point as the text numbers it, e.g. (a) or (d)(1).")
+    text: str = Field(min_length=1, description="What the point says.")
+    all_of: tuple[str, ...] = ()
+    any_of: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _names_facts(self) -> DefinitionPoint:
+        if not self.all_of and not self.any_of:
+            raise ValueError("a point names the facts that meet it, in all_of or any_of")
+        return self
+
+    def met_by(self, facts: Collection[str]) -> bool:
+        return all(f in facts for f in self.all_of) and (
+            not self.any_of or any(f in facts for f in self.any_of)
+        )
+
+
+class DefinedTerm(_Strict):
+    """A term the jurisdiction defines for incidents (the EU's "serious incident", California's
+    "critical safety incident"), with its article and the points that meet it."""
+
+    term: str = Field(min_length=1)
+    cite: Citation
+    points: tuple[DefinitionPoint, ...] = Field(min_length=1)
+
+    def points_met(self, facts: Collection[str]) -> tuple[str, ...]:
+        """The points of the term the facts meet; the term is met when any is."""
+        return tuple(point.point for point in self.points if point.met_by(facts))
 
 
 class ObligationSpec(_Strict):
@@ -229,6 +285,11 @@ class PackDocument(_Strict):
     rules: tuple[Rule, ...] = Field(min_length=1)
     findings: FindingsPolicy | None = Field(
         None, description="The clocks and escalation ladder of red-team findings under this pack."
+    )
+    incidents: dict[str, DefinedTerm] = Field(
+        {},
+        description="The terms the jurisdiction defines for incidents, by key (e.g. serious-incident), "
+        "each with its article and the facts that meet each of its points; a deadline's event_is names one.",
     )
 
     @field_validator("jurisdiction")
@@ -352,6 +413,26 @@ def _check_references(document: PackDocument, origin: str, lines: dict[Any, int]
                     lines,
                     ("obligations", key, "cite", "source"),
                     f"unknown source {spec.cite.source!r}",
+                )
+            )
+    for key, term in document.incidents.items():
+        if term.cite.source not in document.sources:
+            problems.append(
+                problem(
+                    origin,
+                    lines,
+                    ("incidents", key, "cite", "source"),
+                    f"unknown source {term.cite.source!r}",
+                )
+            )
+    for key, spec in document.obligations.items():
+        if spec.deadline.event_is is not None and spec.deadline.event_is not in document.incidents:
+            problems.append(
+                problem(
+                    origin,
+                    lines,
+                    ("obligations", key, "deadline", "event_is"),
+                    f"unknown incident term {spec.deadline.event_is!r}: not in the pack's incidents section",
                 )
             )
     if document.findings is not None and document.findings.cite.source not in document.sources:

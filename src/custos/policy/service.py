@@ -21,7 +21,14 @@ from custos.policy.engine import PolicyEngine, active_packs, closing_filing, sub
 from custos.policy.evaluate import Evaluator, distances
 from custos.policy.facts import FACTS
 from custos.policy.lint import evidence, lint
-from custos.policy.model import OBLIGATION_DISCHARGED, OBLIGATION_WAIVED, PACK_LOADED, PackLoaded, key_parts
+from custos.policy.model import (
+    OBLIGATION_DISCHARGED,
+    OBLIGATION_WAIVED,
+    PACK_LOADED,
+    PackLoaded,
+    RecognisedFrom,
+    key_parts,
+)
 from custos.policy.pack import Deadline, Pack, load_pack
 from custos.policy.requests import WhatIf
 from custos.policy.subjects import Subject
@@ -54,11 +61,13 @@ class PolicyService:
 
     # --- packs ---------------------------------------------------------------------------
 
-    def load(self, text: str, *, origin: str, by: Principal) -> PackLoad:
+    def load(
+        self, text: str, *, origin: str, by: Principal, recognised_from: RecognisedFrom | None = None
+    ) -> PackLoad:
         """Activate a pack version and file the obligations it adds, removes or changes.
 
         A pack that does not load is refused before anything is stored; the registry keeps
-        the version it had.
+        the version it had. ``recognised_from`` records a version taken over from a peer.
         """
         if not by.sees_everything:
             raise Forbidden("only supervisors load policy packs")
@@ -80,6 +89,7 @@ class PolicyService:
                         title=document.title,
                         jurisdiction=document.jurisdiction,
                         text=text,
+                        recognised_from=recognised_from,
                     ),
                     owner=by.organisation_id or OPERATOR_ID,
                     subject=document.id,

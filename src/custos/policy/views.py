@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from custos.policy.model import RecognisedFrom
 from custos.policy.requests import FactValue
 from custos.registry.views import Moment
 
@@ -32,6 +33,9 @@ class PackVersion(_Read):
     jurisdiction: str
     filing_id: str
     loaded_at: Moment
+    recognised_from: RecognisedFrom | None = Field(
+        None, description="For a version taken over from a peer installation: where from."
+    )
 
 
 class PackLoad(_Read):

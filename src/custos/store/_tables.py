@@ -379,8 +379,141 @@ findings = Table(
     Column("filing_id", String(32), nullable=False),
 )
 
+# Federation. Peers, the notices flagged for them and those received from them are views; how
+# far each peer has witnessed this log, how far this installation has witnessed each peer's,
+# delivery attempts and refused notices are operational state, never logged.
+federation_peers = Table(
+    "federation_peers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("origin", String(255), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("log_key", Text, nullable=False),
+    Column("witness_key", Text, nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("flag", Text, nullable=True),
+    Column("recognised_at", DateTime(timezone=True), nullable=False),
+    Column("filing_id", String(32), nullable=False),
+)
+
+federation_outbox = Table(
+    "federation_outbox",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("peer_id", String(32), nullable=False, index=True),
+    Column("filing_id", String(32), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("flagged_at", DateTime(timezone=True), nullable=False),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("received_as", String(64), nullable=True),
+    Index("ix_federation_outbox_pending", "peer_id", "acknowledged_at"),
+)
+
+federation_inbox = Table(
+    "federation_inbox",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("peer_id", String(32), nullable=False, index=True),
+    Column("origin", String(255), nullable=False),
+    Column("notice_id", String(64), nullable=False),
+    Column("filing_id", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Index("ix_federation_inbox_notice", "origin", "notice_id", unique=True),
+    Index("ix_federation_inbox_filing", "origin", "filing_id", unique=True),
+)
+
+federation_heads = Table(
+    "federation_heads",
+    metadata,
+    Column("origin", String(255), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("cosigned_at", DateTime(timezone=True), nullable=False),
+)
+
+federation_links = Table(
+    "federation_links",
+    metadata,
+    Column("peer_id", String(32), primary_key=True),
+    Column("cosigned_size", BigInteger, nullable=False, server_default="0"),
+    Column("cosigned_at", DateTime(timezone=True), nullable=True),
+    Column("last_sent_at", DateTime(timezone=True), nullable=True),
+    Column("last_received_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("last_attempt_at", DateTime(timezone=True), nullable=True),
+)
+
+federation_delivery = Table(
+    "federation_delivery",
+    metadata,
+    Column("notice_id", String(32), primary_key=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text, nullable=True),
+)
+
+federation_refusals = Table(
+    "federation_refusals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("origin", String(255), nullable=True),
+    Column("peer_id", String(32), nullable=True),
+    Column("notice_id", String(64), nullable=True),
+    Column("reason", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subject_id", String(32), nullable=False, index=True),
+    Column("owner_id", String(32), nullable=False, index=True),
+    Column("jurisdiction", String(16), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("public_summary", Text, nullable=True),
+    Column("content", Text, nullable=False),
+    Column("visibility", Text, nullable=False),
+)
+
+# Who an incident concerns: the providers of its models and the deployers of its deployments.
+incident_parties = Table(
+    "incident_parties",
+    metadata,
+    Column("incident_id", String(32), ForeignKey("incidents.id"), primary_key=True),
+    Column("organisation_id", String(32), primary_key=True, index=True),
+)
+
+# The reports and disclosures that follow an incident's initial report.
+incident_reports = Table(
+    "incident_reports",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("incident_id", String(32), nullable=False, index=True),
+    Column("kind", String(64), nullable=False),
+    Column("owner_id", String(32), nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("visibility", Text, nullable=False),
+)
+
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (
+    incident_reports,
+    incident_parties,
+    incidents,
+    federation_inbox,
+    federation_outbox,
+    federation_peers,
     findings,
     attestations,
     engagements,

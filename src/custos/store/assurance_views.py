@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, insert, select, update
 
 from custos.core.clock import stored_utc
 from custos.filings import Filing
@@ -112,25 +112,48 @@ def _rows(conn: Connection, query: Any) -> list[dict[str, Any]]:
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
+def _accreditations() -> Any:
+    """Accreditation rows with the filing that accredited each (``accredited_filing_id``; the
+    row's own ``filing_id`` is its latest step) and that filing's document."""
+    return select(
+        accreditations,
+        filings.c.id.label("accredited_filing_id"),
+        filings.c.document.label("accredited_document"),
+    ).join(
+        filings,
+        and_(filings.c.subject == accreditations.c.id, filings.c.kind == "auditor.accredited"),
+    )
+
+
+def _provenance(conn: Connection, query: Any) -> list[dict[str, Any]]:
+    """The rows of an :func:`_accreditations` query, each with where it came from when it was
+    taken over from a peer (``recognised_from``), in place of the accrediting document."""
+    found = []
+    for row in _rows(conn, query):
+        content = json.loads(row.pop("accredited_document"))["content"]
+        found.append({**row, "recognised_from": content.get("recognised_from")})
+    return found
+
+
 def accreditation(conn: Connection, accreditation_id: str) -> dict[str, Any] | None:
-    rows = _rows(conn, select(accreditations).where(accreditations.c.id == accreditation_id))
+    rows = _provenance(conn, _accreditations().where(accreditations.c.id == accreditation_id))
     return rows[0] if rows else None
 
 
 def accreditations_of(conn: Connection, organisation_id: str) -> list[dict[str, Any]]:
-    return _rows(
+    return _provenance(
         conn,
-        select(accreditations)
+        _accreditations()
         .where(accreditations.c.organisation_id == organisation_id)
         .order_by(accreditations.c.accredited_at),
     )
 
 
 def list_accreditations(conn: Connection, *, status: str | None = None) -> list[dict[str, Any]]:
-    query = select(accreditations).order_by(accreditations.c.organisation_id, accreditations.c.accredited_at)
+    query = _accreditations().order_by(accreditations.c.organisation_id, accreditations.c.accredited_at)
     if status:
         query = query.where(accreditations.c.status == status)
-    return _rows(conn, query)
+    return _provenance(conn, query)
 
 
 def steps_of(

@@ -7,12 +7,13 @@ in a directory of mode 0700. A key file with looser permissions is refused, as s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
 
 from custos.core.errors import InvalidInput, NotFound
-from custos.ledger import ALG_ED25519, Signer, Verifier
+from custos.ledger import ALG_COSIGNATURE_V1, ALG_ED25519, Signer, Verifier
 
 LOG_KEY_FILE = "log.key"
 WITNESSES_FILE = "witnesses"  # verifier keys of the witnesses that cosign this log, one a line
@@ -62,3 +63,16 @@ def add_witness_key(keys_dir: Path, witness: Verifier) -> None:
     keys_dir.mkdir(parents=True, exist_ok=True)
     with (keys_dir / WITNESSES_FILE).open("a") as stream:
         stream.write(witness.vkey + "\n")
+
+
+PEER_WITNESS_KEY_FILE = "peer-witness.key"
+
+
+def peer_witness_key(keys_dir: Path, origin: str) -> Signer:
+    """The key this installation cosigns its peers' checkpoints with, created on first use and
+    named after its own log (``<origin>/witness``), so peers can tell whose cosignature it is."""
+    path = keys_dir / PEER_WITNESS_KEY_FILE
+    if not path.exists():
+        with contextlib.suppress(InvalidInput, FileExistsError):  # another process made it first
+            write_key(path, Signer.generate(f"{origin}/witness", ALG_COSIGNATURE_V1))
+    return read_key(path)

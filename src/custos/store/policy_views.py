@@ -96,10 +96,19 @@ def active_packs(conn: Connection) -> list[dict[str, Any]]:
 
 
 def pack_versions(conn: Connection) -> list[dict[str, Any]]:
+    """Every loaded version, with where it came from when it was taken over from a peer
+    (``recognised_from``, read from the filing that loaded it)."""
     rows = conn.execute(
-        select(policy_packs).order_by(policy_packs.c.pack, policy_packs.c.loaded_at, policy_packs.c.version)
+        select(policy_packs, filings.c.document)
+        .outerjoin(filings, filings.c.id == policy_packs.c.filing_id)
+        .order_by(policy_packs.c.pack, policy_packs.c.loaded_at, policy_packs.c.version)
     )
-    return [dict(r) for r in rows.mappings()]
+    versions = []
+    for row in rows.mappings():
+        version = {key: value for key, value in row.items() if key != "document"}
+        content = json.loads(row["document"])["content"] if row["document"] else {}
+        versions.append({**version, "recognised_from": content.get("recognised_from")})
+    return versions
 
 
 def obligations_of(conn: Connection, subject_ids: Iterable[str]) -> dict[tuple[str, str], dict[str, Any]]:

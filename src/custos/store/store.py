@@ -16,7 +16,7 @@ from custos.core.errors import Conflict, IntegrityFailure, NotFound, Unavailable
 from custos.core.settings import Settings
 from custos.filings import Filing
 from custos.ledger import Signer, TileCache, VerificationReport, Verifier, verify_log
-from custos.store import keys, ledger_sql, migrate, private
+from custos.store import federation_views, keys, ledger_sql, migrate, private
 from custos.store._tables import VIEW_TABLES, filings, ledger_entries
 from custos.store.composition import Composition, DerivedWork
 from custos.store.cursors import CursorSeal
@@ -170,12 +170,14 @@ class Store:
     def verify(self, witnesses: Sequence[Verifier] = ()) -> VerificationReport:
         """Verify the log from scratch, then that every stored filing matches its entry.
 
-        Cosignatures are checked against the witnesses recorded in the installation's keys and
-        ``witnesses``. When entries were rewritten behind the checkpoints' backs, the filings
-        (stored apart from the entries) name the first altered entry within the bracket the
-        checkpoints give, where they still hold the original.
+        Cosignatures are checked against the witnesses recorded in the installation's keys, its
+        peers' witness keys, and ``witnesses``. When entries were rewritten behind the
+        checkpoints' backs, the filings (stored apart from the entries) name the first altered
+        entry within the bracket the checkpoints give, where they still hold the original.
         """
-        known = [*keys.witness_keys(self.settings.keys_dir), *witnesses]
+        with self.read() as conn:
+            peers = [Verifier.from_vkey(vkey) for vkey in federation_views.witness_keys(conn)]
+        known = [*keys.witness_keys(self.settings.keys_dir), *peers, *witnesses]
         try:
             report = verify_log(self.tiles, self.log_signer.verifier, known)
         except IntegrityFailure as failure:

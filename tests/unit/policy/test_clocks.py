@@ -21,7 +21,7 @@ import pytest
 
 from custos.core.errors import Forbidden, NotFound
 from custos.oversight.incidents import IncidentService
-from custos.oversight.model import IncidentDisclosed, IncidentReported, Severity
+from custos.oversight.model import IncidentDisclosed, IncidentFact, IncidentReported, Severity
 from custos.passports.model import Passport
 from custos.policy.pack import BUILTIN
 from custos.policy.service import PolicyService
@@ -55,6 +55,7 @@ def report(store: Store, world: Parties, *, imminent: bool) -> str:
         occurred_at=datetime(2026, 10, 30, 12, 0, tzinfo=UTC),
         discovered_at=DISCOVERED,
         imminent_risk=imminent,
+        facts=(IncidentFact.WEIGHTS_COMPROMISED, IncidentFact.BODILY_INJURY),  # § 22757.11(d)(1)
         summary="weights exfiltrated",
     )
     return IncidentService(store).report(incident, by=world.provider_actor).id

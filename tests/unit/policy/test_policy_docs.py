@@ -18,11 +18,17 @@ STARTS = {
 }
 
 
+def _value(value: bool | str | tuple[str, ...]) -> str:
+    """A value an event must have; a list, any of its values."""
+    return " or ".join(value) if isinstance(value, tuple) else str(value).lower()
+
+
 def start(deadline: Deadline) -> str:
     if deadline.on_event:
-        when = "".join(f" with {name}: {str(value).lower()}" for name, value in deadline.event_when.items())
+        term = f" meeting {deadline.event_is}" if deadline.event_is else ""
+        when = "".join(f" with {name}: {_value(value)}" for name, value in deadline.event_when.items())
         since = f", from its {' or '.join(deadline.event_from)}" if deadline.event_from else ""
-        return f"each `{deadline.on_event}`{when}{since}"
+        return f"each `{deadline.on_event}`{term}{when}{since}"
     text = STARTS[deadline.start]
     return f"{text}, not before {deadline.not_before.isoformat()}" if deadline.not_before else text
 

@@ -10,6 +10,8 @@ import { stressPage, stressRunPage } from "./pages/stress.js";
 import { ledgerPage } from "./pages/ledger.js";
 import { auditorsPage } from "./pages/auditors.js";
 import { findingsPage } from "./pages/findings.js";
+import { incidentPage, incidentsPage } from "./pages/incidents.js";
+import { federationPage } from "./pages/federation.js";
 
 // Every page with the permission it needs. `nav` pages are offered in the navigation to those
 // who hold it; the others are reached from a link (a model, a licence, a run). `title` names the
@@ -24,7 +26,10 @@ const PAGES = [
   { name: "stress", title: "Stress tests", nav: true, permission: "risk:runs:read", render: stressPage },
   { name: "stress-run", title: "Stress test", permission: "risk:runs:read", render: stressRunPage },
   { name: "findings", title: "Findings", nav: true, permission: "assurance:findings:read", render: findingsPage },
+  { name: "incidents", title: "Incidents", nav: true, permission: "oversight:incidents:read", render: incidentsPage },
+  { name: "incident", title: "Incident", permission: "oversight:incidents:read", render: incidentPage },
   { name: "auditors", title: "Auditors", nav: true, permission: "assurance:audits:read", render: auditorsPage },
+  { name: "federation", title: "Federation", nav: true, permission: "federation:peers:manage", render: federationPage },
   { name: "ledger", title: "Ledger", nav: true, permission: "ledger:log:read", render: ledgerPage },
 ];
 const SITE = portal ? "Custos public portal" : "Custos";

@@ -20,6 +20,7 @@ BENCHMARKS = [
     "bench_decisions",
     "bench_decisions_http",
     "bench_attestations",
+    "bench_federation",
     "bench_clearing",
     "bench_stress",
     "bench_demo",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Response, ViewportSize, expect, sync_playwright
 
 from custos.access.model import Role
 from custos.access.service import AccessService, operator
@@ -265,3 +265,34 @@ def tour(page: Page, site: Site, role: str) -> Iterator[str]:
     else:
         visit(page, f"{base}#/stress", "stress")
         yield "closed"
+
+
+def issue_tokens(store: Store, actors: dict[str, tuple[str, Role, str]]) -> dict[str, str]:
+    """A token for each actor (``{key: (name, role, organisation)}``), added by the operator."""
+    access, by = AccessService(store), operator(store)
+    return {
+        key: access.issue_token(access.add_actor(name, role, organisation, by=by).id)
+        for key, (name, role, organisation) in actors.items()
+    }
+
+
+def received(page: Page) -> list[Response]:
+    """Every response the page receives from now on."""
+    responses: list[Response] = []
+
+    def keep(response: Response) -> None:  # Playwright takes a function, not a bound method
+        responses.append(response)
+
+    page.on("response", keep)
+    return responses
+
+
+def bodies(responses: list[Response]) -> str:
+    """The bodies of ``responses`` that have one, joined."""
+    texts = []
+    for response in responses:
+        try:
+            texts.append(response.text())
+        except Exception:  # a redirect or an empty answer has no body to read
+            continue
+    return "\n".join(texts)

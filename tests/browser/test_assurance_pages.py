@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Page, expect
 
 from custos.access.model import Principal, Role
-from custos.access.service import AccessService, operator
+from custos.access.service import operator
 from custos.assurance.findings import FindingService
 from custos.assurance.findings_model import (
     FindingAcknowledged,
@@ -42,7 +42,17 @@ from custos.policy.service import PolicyService
 from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store
-from tests.browser.conftest import Site, app_server, shoot, shown, sign_in, visit
+from tests.browser.conftest import (
+    Site,
+    app_server,
+    bodies,
+    issue_tokens,
+    received,
+    shoot,
+    shown,
+    sign_in,
+    visit,
+)
 from tests.unit.assurance.audits import public, signer
 
 #: Embargoed text of the critical finding: only its firm and supervisors may ever receive it.
@@ -169,16 +179,14 @@ def _seed(store: Store, clock: FixedClock, now: datetime) -> dict[str, str]:
 
     clock.set(now)  # ten days on: the critical finding's clock ran out long ago
     assert findings.sweep(by=by).escalations
-    access = AccessService(store)
-    actors = {
-        "supervisor": ("Supervisor", Role.SUPERVISOR, by.organisation_id or ""),
-        "provider": ("Lab SA red team lead", Role.PROVIDER, lab),
-        "rival": ("Rival Labs compliance", Role.PROVIDER, rival),
-    }
-    tokens = {
-        role: access.issue_token(access.add_actor(name, kind, organisation, by=by).id)
-        for role, (name, kind, organisation) in actors.items()
-    }
+    tokens = issue_tokens(
+        store,
+        {
+            "supervisor": ("Supervisor", Role.SUPERVISOR, by.organisation_id or ""),
+            "provider": ("Lab SA red team lead", Role.PROVIDER, lab),
+            "rival": ("Rival Labs compliance", Role.PROVIDER, rival),
+        },
+    )
     store.publish_checkpoint()
     return tokens | {"model": model, "attestation": attestation}
 
@@ -200,27 +208,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, dict
     with app_server(store) as url:
         yield Site(url, tokens, EMBARGOED), seeded
     store.close()
-
-
-def _received(page: Page) -> list[Response]:
-    """Every response the page receives from now on."""
-    responses: list[Response] = []
-
-    def keep(response: Response) -> None:  # Playwright takes a function, not a bound method
-        responses.append(response)
-
-    page.on("response", keep)
-    return responses
-
-
-def _bodies(responses: list[Response]) -> str:
-    texts = []
-    for response in responses:
-        try:
-            texts.append(response.text())
-        except Exception:  # a redirect or an empty answer has no body to read
-            continue
-    return "\n".join(texts)
 
 
 def _open(page: Page, site: Site, role: str, path: str) -> None:
@@ -313,7 +300,7 @@ def test_other_firms_and_the_public_never_receive_embargoed_details(
     page: Page, world: tuple[Site, dict[str, str]], role: str
 ) -> None:
     site, _ = world
-    responses = _received(page)
+    responses = received(page)
     _open(page, site, role, "findings")
     critical = page.get_by_role("region", name="Critical: 1 finding")
     expect(critical).to_contain_text("1 not shown to you")
@@ -322,11 +309,11 @@ def test_other_firms_and_the_public_never_receive_embargoed_details(
     expect(low).to_contain_text(LOW_SUMMARY)
     expect(low).to_contain_text("Withheld from you: ")
     text = page.evaluate("document.documentElement.textContent")
-    received = _bodies(responses)
+    answered = bodies(responses)
     assert "/v1/findings" in " ".join(response.url for response in responses)
     for secret in [*EMBARGOED, "Embargoed details of"]:
         assert secret not in text, secret
-        assert secret not in received, secret
+        assert secret not in answered, secret
 
 
 @pytest.mark.parametrize(

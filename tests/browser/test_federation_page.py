@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
 from custos.access.model import Role
-from custos.access.service import AccessService, operator
+from custos.access.service import operator
 from custos.api import create_app
 from custos.cli.peers_cmds import fingerprint
 from custos.core.clock import FixedClock
@@ -50,7 +50,7 @@ from custos.licensing.service import LicensingService
 from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store
-from tests.browser.conftest import Site, app_server, shoot, shown, sign_in, visit
+from tests.browser.conftest import Site, app_server, issue_tokens, shoot, shown, sign_in, visit
 from tests.browser.test_shell import WIDER_THAN_THE_PAGE
 from tests.functional.federation_pair import Routed
 from tests.servers import free_port
@@ -225,14 +225,14 @@ def _seed(root: Path, stack: ExitStack) -> tuple[Store, Seeded, dict[str, str]]:
     )
     federation.withdraw(gone, "The agreement ended.", by=operator(ours))
 
-    access, by = AccessService(ours), operator(ours)
-    tokens = {
-        role: access.issue_token(access.add_actor(name, role_kind, organisation, by=by).id)
-        for role, (name, role_kind, organisation) in {
+    by = operator(ours)
+    tokens = issue_tokens(
+        ours,
+        {
             "supervisor": ("Supervisor", Role.SUPERVISOR, by.organisation_id or ""),
             "provider": ("Provider SA compliance", Role.PROVIDER, provider),
-        }.items()
-    }
+        },
+    )
     ours.publish_checkpoint()
     seeded = Seeded(
         site=Site("", tokens, []),

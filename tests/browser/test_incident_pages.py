@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Page, expect
 
 from custos.access.model import Principal, Role
-from custos.access.service import AccessService, operator
+from custos.access.service import operator
 from custos.core.clock import FixedClock
 from custos.core.settings import Settings
 from custos.installation import create_installation
@@ -30,7 +30,7 @@ from custos.policy.service import PolicyService
 from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store
-from tests.browser.conftest import Site, app_server, shoot, sign_in, visit
+from tests.browser.conftest import Site, app_server, bodies, issue_tokens, received, shoot, sign_in, visit
 
 #: The reporter's own account of the critical incident: only supervisors may ever receive it.
 SECRET = "Weights copied from bucket 3f9a by a contractor key"
@@ -97,16 +97,14 @@ def _seed(store: Store, now: datetime) -> dict[str, str]:
     ).id
     incidents.close(published, "fixed", by=by)
     incidents.publish(published, IncidentPublished(summary=PUBLIC_SUMMARY), by=by)
-    access = AccessService(store)
-    actors = {
-        "supervisor": ("Supervisor", Role.SUPERVISOR, by.organisation_id or ""),
-        "provider": ("Lab compliance", Role.PROVIDER, lab),
-        "rival": ("Rival compliance", Role.PROVIDER, rival),
-    }
-    tokens = {
-        role: access.issue_token(access.add_actor(name, kind, organisation, by=by).id)
-        for role, (name, kind, organisation) in actors.items()
-    }
+    tokens = issue_tokens(
+        store,
+        {
+            "supervisor": ("Supervisor", Role.SUPERVISOR, by.organisation_id or ""),
+            "provider": ("Lab compliance", Role.PROVIDER, lab),
+            "rival": ("Rival compliance", Role.PROVIDER, rival),
+        },
+    )
     store.publish_checkpoint()
     return tokens | {"critical": critical, "published": published}
 
@@ -129,26 +127,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, dict
             seeded,
         )
     store.close()
-
-
-def _received(page: Page) -> list[Response]:
-    responses: list[Response] = []
-
-    def keep(response: Response) -> None:
-        responses.append(response)
-
-    page.on("response", keep)
-    return responses
-
-
-def _bodies(responses: list[Response]) -> str:
-    texts = []
-    for response in responses:
-        try:
-            texts.append(response.text())
-        except Exception:  # a redirect or an empty answer has no body to read
-            continue
-    return "\n".join(texts)
 
 
 def _open(page: Page, site: Site, role: str, path: str) -> None:
@@ -196,14 +174,14 @@ def test_the_provider_sees_its_incidents_without_the_reporters_account(
     page: Page, world: tuple[Site, dict[str, str]]
 ) -> None:
     site, seeded = world
-    responses = _received(page)
+    responses = received(page)
     _open(page, site, "provider", f"incident/{seeded['critical']}")
     expect(page.get_by_role("table", name="Every clock the report started")).to_contain_text(
         "california-sb53"
     )
     expect(page.locator("main .withheld")).to_contain_text("summary")
     assert SECRET not in page.evaluate("document.documentElement.textContent")
-    assert SECRET not in _bodies(responses)
+    assert SECRET not in bodies(responses)
 
 
 @pytest.mark.parametrize("role", ["public", "rival"])
@@ -211,7 +189,7 @@ def test_others_see_only_the_published_incident_as_published(
     page: Page, world: tuple[Site, dict[str, str]], role: str
 ) -> None:
     site, seeded = world
-    responses = _received(page)
+    responses = received(page)
     _open(page, site, role, "incidents")
     listed = page.get_by_role("table", name="Incidents you may read (1)")
     expect(listed).to_contain_text(PUBLIC_SUMMARY)
@@ -220,11 +198,11 @@ def test_others_see_only_the_published_incident_as_published(
     expect(page.locator("main")).to_contain_text("economic_property")
     expect(page.get_by_role("table", name="Every clock the report started")).to_have_count(0)
     text = page.evaluate("document.documentElement.textContent")
-    received = _bodies(responses)
+    answered = bodies(responses)
     assert "/v1/incidents" in " ".join(response.url for response in responses)
     for secret in CONFIDENTIAL:
         assert secret not in text, secret
-        assert secret not in received, secret
+        assert secret not in answered, secret
 
 
 def test_the_history_tab_lists_imported_incidents(page: Page, world: tuple[Site, dict[str, str]]) -> None:

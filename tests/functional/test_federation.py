@@ -3,15 +3,21 @@ logs, sending notices, and refusing what should be refused."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from custos.core.clock import FixedClock
+from custos.federation.notices import notice_note, shown_to_peer
+from custos.federation.sync import Reply
+from custos.ledger import Signer
 from custos.licensing.model import LicenceStep, Transition
 from custos.licensing.service import LicensingService
 from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
+from custos.store import ledger_sql
 from tests.conftest import TEST_NOW
 from tests.functional.federation_pair import Node, granted_licence, installations
 
@@ -44,8 +50,6 @@ def test_a_suspension_reaches_the_peer_verified_and_is_acknowledged(pair) -> Non
     assert acknowledged.status == "acknowledged" and acknowledged.received_as == received.id
     (status,) = a.federation.status(by=a.by)
     with a.store.read() as conn:
-        from custos.store import ledger_sql
-
         size = ledger_sql.latest_checkpoint(conn)
     assert status.our_size_cosigned == size[1]  # type: ignore[index]
     (their,) = b.federation.status(by=b.by)
@@ -56,13 +60,6 @@ def test_a_suspension_reaches_the_peer_verified_and_is_acknowledged(pair) -> Non
 
 
 # --- what a receiver refuses -------------------------------------------------------------------
-
-import base64  # noqa: E402
-import json  # noqa: E402
-
-from custos.federation.notices import notice_note, shown_to_peer  # noqa: E402
-from custos.ledger import Signer  # noqa: E402
-from custos.store import ledger_sql  # noqa: E402
 
 
 def witnessed_notice(
@@ -105,10 +102,14 @@ def test_a_retransmitted_notice_is_answered_with_the_same_receipt_and_filed_once
     a, b = pair["a"], pair["b"]
     suspend_a_licence(a)
     notice, _ = witnessed_notice(a, b)
-    first, second = b.federation.receive([notice, notice]).results
-    (third,) = b.federation.receive([notice]).results
+    answer = b.federation.receive([notice, notice])
+    first, second = answer.results
+    again = b.federation.receive([notice])
+    (third,) = again.results
     assert (first.status, second.status, third.status) == ("accepted", "duplicate", "duplicate")
-    assert first.receipt == second.receipt == third.receipt
+    assert first.received_as == second.received_as == third.received_as
+    assert answer.receipt is not None and again.receipt is not None
+    assert first.received_as in answer.receipt and first.received_as in again.receipt
     assert len(b.federation.incoming(by=b.by)) == 1
 
 
@@ -230,10 +231,6 @@ def test_a_checkpoint_that_does_not_extend_the_one_cosigned_is_refused_and_flags
     assert peer.status == "flagged"
     flagged = b.client.get(f"/v1/filings/{peer.id}")  # the peer's subject is not a filing
     assert flagged.status_code == 404
-    _ = base64, json
-
-
-from datetime import timedelta  # noqa: E402
 
 
 def report_an_incident(node: Node, affected: tuple[str, ...]) -> str:
@@ -285,3 +282,28 @@ def test_an_incident_reaches_only_the_peers_whose_jurisdictions_it_affects(tmp_p
             notice = b.store.filing(conn, received.id)[0].content["notice"]  # type: ignore[index]
         assert "weights copied" not in notice
         assert c.federation.incoming(by=c.by) == []
+
+
+def test_a_receipt_that_does_not_verify_acknowledges_nothing_and_the_notice_is_sent_again(pair) -> None:  # type: ignore[no-untyped-def]
+    a, b = pair["a"], pair["b"]
+    honest = a.sender.transport
+
+    class Tampering:
+        def post(self, url: str, content: str, media_type: str) -> Reply:
+            reply = honest.post(url, content, media_type)
+            if not url.endswith("/notices"):
+                return reply
+            answer = json.loads(reply.text)
+            answer["receipt"] = answer["receipt"].replace('"received_as":"', '"received_as":"X')
+            return Reply(reply.status, reply.media_type, json.dumps(answer))
+
+    a.sender.transport = Tampering()
+    suspend_a_licence(a)
+    (tampered,) = a.sender.run()
+    assert tampered.acknowledged == 0 and "bad receipt" in tampered.refused[0]
+    assert a.federation.outgoing(by=a.by)[0].status == "pending"
+    a.sender.transport = honest
+    a.store.clock.advance(timedelta(minutes=10))
+    (resent,) = a.sender.run()
+    assert resent.acknowledged == 1
+    assert len(b.federation.incoming(by=b.by)) == 1  # held once, acknowledged once

@@ -206,7 +206,9 @@ def test_anyone_may_deliver_notices_and_garbage_is_refused_with_reasons(api: Api
     assert answer.status_code == 200, answer.text
     results = answer.json()["results"]
     assert len(results) == len(GARBAGE)
-    assert all(r["status"] == "refused" and r["reason"] and r["receipt"] is None for r in results), results
+    assert all(r["status"] == "refused" and r["reason"] and r["received_as"] is None for r in results), (
+        results
+    )
     recorded = api.client.get("/v1/federation/refusals", headers=api.headers(Role.SUPERVISOR)).json()
     assert len(recorded) == len(GARBAGE)
     assert api.client.get("/v1/federation/inbox", headers=api.headers(Role.SUPERVISOR)).json() == []

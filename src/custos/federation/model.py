@@ -173,12 +173,16 @@ class NoticeReceived(_Signed):
     )
 
 
-class NoticeAcknowledged(_Signed):
-    """A peer's signed receipt of a notice sent to it."""
-
-    peer_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
+class Acknowledged(_Signed):
     notice_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
     received_as: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD, description="In the peer's log.")
+
+
+class NoticeAcknowledged(_Signed):
+    """A peer's signed receipt of the notices of one delivery."""
+
+    peer_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
+    notices: tuple[Acknowledged, ...] = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
     receipt: str = Field(json_schema_extra=PUBLIC_FIELD, description="The receipt note the peer signed.")
 
 
@@ -191,7 +195,7 @@ PEER_CLEARED = FilingKind("peer.cleared", PeerStep, "A supervisor clears a peer'
 NOTICE_FLAGGED = FilingKind("notice.flagged", NoticeFlagged, "A filing is to be sent to a peer.")
 NOTICE_RECEIVED = FilingKind("notice.received", NoticeReceived, "A peer's notice, verified and filed.")
 NOTICE_ACKNOWLEDGED = FilingKind(
-    "notice.acknowledged", NoticeAcknowledged, "A peer acknowledges a notice with its signed receipt."
+    "notice.acknowledged", NoticeAcknowledged, "A peer acknowledges notices with its signed receipt."
 )
 PEER_STEPS = (PEER_WITHDRAWN, PEER_CLEARED)
 FEDERATION_KINDS = (

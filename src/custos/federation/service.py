@@ -4,10 +4,9 @@ witnessing their logs.
 Everything a receiver checks before filing a notice is in ``federation.checks``; how notices are
 sent and retried is in ``federation.sync``. Here the checks meet the store: a batch of notices is
 checked against the peers and the heads this installation has cosigned, then what passes is
-filed in one transaction, with a signed receipt for each, and what fails is recorded with its
-reason. A retransmission of a notice already filed is answered with the same receipt (the
-receipt is deterministic: Ed25519 signatures are), so a sender that never heard the answer can
-simply send again.
+filed in one transaction and listed in one signed receipt, and what fails is recorded with its
+reason. A retransmission of a notice already filed is listed again as filed the first time, so a
+sender that never heard the answer can simply send again.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ from custos.federation.model import (
     PeerRecognised,
     PeerScope,
 )
-from custos.federation.notices import NOTICE_HEADER, NoticeBody, open_note, receipt_note
+from custos.federation.notices import NOTICE_HEADER, NoticeBody, Received, open_note, receipt_note
 from custos.federation.views import (
     Identity,
     IncomingNotice,
@@ -225,7 +224,8 @@ class FederationService:
     # --- what is received ----------------------------------------------------------------
 
     def receive(self, notices: Sequence[str]) -> NoticeResults:
-        """Check a batch of notices and file those that pass, with a signed receipt for each."""
+        """Check a delivery of notices (all from one peer) and file those that pass; answer with
+        one signed receipt listing every notice held."""
         if len(notices) > MAX_BATCH:
             raise InvalidInput(f"at most {MAX_BATCH} notices at once, not {len(notices)}")
         signer = self.store.log_signer
@@ -235,6 +235,7 @@ class FederationService:
         terms: dict[str, PeerTerms] = {}
         results: list[NoticeResult | Checked] = []
         refusals: list[tuple[str | None, str | None, Refused]] = []
+        sender: str | None = None
         for text in notices:
             try:
                 opened = open_note(text, NOTICE_HEADER)
@@ -244,9 +245,14 @@ class FederationService:
                 refusals.append((None, None, refused))
                 continue
             origin = opened.signer_name
+            sender = sender or origin
             notice_id = str(opened.body.get("notice")) if opened.body.get("notice") else None
             row = peers.get(origin)
             try:
+                if origin != sender:
+                    raise Refused(
+                        Reason.MALFORMED, f"a delivery is from one peer ({sender}), not also {origin}"
+                    )
                 if row is None:
                     raise Refused(
                         Reason.UNKNOWN_PEER, f"{origin} is not a recognised peer of this installation"
@@ -259,16 +265,19 @@ class FederationService:
             except Refused as refused:
                 results.append(_refused(notice_id, refused))
                 refusals.append((origin, notice_id, refused))
-        return NoticeResults(results=self._file_received(results, refusals, peers))
+        answers, held = self._file_received(results, refusals, peers)
+        receipt = receipt_note(signer, to=sender, received=held) if sender and held else None
+        return NoticeResults(results=answers, receipt=receipt)
 
     def _file_received(
         self,
         results: list[NoticeResult | Checked],
         refusals: list[tuple[str | None, str | None, Refused]],
         peers: Mapping[str, Mapping[str, Any]],
-    ) -> list[NoticeResult]:
-        signer = self.store.log_signer
+    ) -> tuple[list[NoticeResult], list[Received]]:
+        """File what passed; the answer to each notice, and what the receipt lists."""
         answers: list[NoticeResult] = []
+        held: list[Received] = []
         with self.store.transaction() as uow:
             owner, code = _authority(uow.conn)
             known = _already_received([r for r in results if isinstance(r, Checked)], uow.conn)
@@ -299,17 +308,15 @@ class FederationService:
                     received_as = filing.id
                     record = {"id": received_as, "notice_id": body.notice, "filing_id": remote}
                     known[(origin, "notice", body.notice)] = known[(origin, "filing", remote)] = record
-                receipt = receipt_note(
-                    signer, to=origin, notice_id=body.notice, filing_id=remote, received_as=received_as
-                )
+                held.append(Received(notice=body.notice, filing=remote, received_as=received_as))
                 status = "duplicate" if earlier else "accepted"
-                answers.append(NoticeResult(notice=body.notice, status=status, receipt=receipt))
+                answers.append(NoticeResult(notice=body.notice, status=status, received_as=received_as))
             uow.file(*filings)
             now = self.store.clock.now()
             for origin in {f.content["origin"] for f in filings}:
                 fv.save_link(uow.conn, peers[origin]["id"], last_received_at=now)
             self._record_refusals(uow, refusals, peers)
-        return answers
+        return answers, held
 
     def _record_refusals(
         self,

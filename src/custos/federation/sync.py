@@ -7,8 +7,9 @@ A round, per active peer:
    consistency proof from the size the peer last cosigned (C2SP tlog-witness). A 409 says which
    size the peer holds; the offer is made again from there. The cosignature is verified with the
    peer's witness key and stored with the checkpoint, where ``/checkpoint`` serves it.
-2. Send the pending notices (oldest first, in batches) against that checkpoint. Each receipt is
-   verified with the peer's log key before ``notice.acknowledged`` is filed; a refused or
+2. Send the pending notices (oldest first, in batches) against that checkpoint. The peer's
+   receipt for the batch is verified with its log key before ``notice.acknowledged`` is filed
+   for the notices it lists; a refused or
    undelivered notice waits longer each time (1 s doubling to 5 min) and is sent again.
 
 Everything a round needs is in the database, so either side may stop at any moment: a notice
@@ -37,7 +38,7 @@ from custos.federation.notices import (
     verified_body,
 )
 from custos.federation.service import FEDERATION
-from custos.federation.views import NoticeResult, NoticeResults
+from custos.federation.views import NoticeResults
 from custos.ledger import SIZE_MEDIA_TYPE, Note, NoteError, Signer, Verifier, render_add_checkpoint
 from custos.store import Store, ledger_sql
 from custos.store import federation_views as fv
@@ -175,8 +176,9 @@ class Sender:
         notices: dict[str, str] = {}
         with self.store.read() as conn:
             pending = fv.pending(conn, row["id"], self.store.clock.now(), self.batch)
+            flagged = self.store.filings(conn, [entry["filing_id"] for entry in pending])
             for entry in pending:
-                found = self.store.filing(conn, entry["filing_id"])
+                found = flagged.get(entry["filing_id"])
                 if found is None or found[1] >= size:
                     continue  # not covered by the checkpoint yet: next round
                 filing, index = found
@@ -196,65 +198,67 @@ class Sender:
             reply = self._post(url, json.dumps({"notices": list(notices.values())}), "application/json")
             if reply.status != 200:
                 raise DeliveryError(f"{row['name']} answered {reply.status}: {reply.text.strip()[:500]}")
-            results = NoticeResults.model_validate_json(reply.text).results
+            answer = NoticeResults.model_validate_json(reply.text)
         except (DeliveryError, ValueError) as exc:
             self._retry_later(list(notices), str(exc))
             raise DeliveryError(str(exc)) from exc
         peer_round.sent += len(notices)
-        self._acknowledge(row, list(notices), results, peer_round)
+        self._acknowledge(row, list(notices), answer, peer_round)
         return len(pending)
 
     def _acknowledge(
-        self, row: dict[str, Any], sent: Sequence[str], results: Sequence[NoticeResult], peer_round: PeerRound
+        self, row: dict[str, Any], sent: Sequence[str], answer: NoticeResults, peer_round: PeerRound
     ) -> None:
-        log = Verifier.from_vkey(row["log_key"])
-        own = self.store.log_signer.name
-        acknowledgements, failed = [], {}
-        for notice_id, result in zip(sent, results, strict=False):
-            if result.status == "refused" or result.receipt is None:
-                failed[notice_id] = f"{result.reason}: {result.detail}"
-                continue
+        """File one acknowledgement for what the peer's receipt lists; send the rest again later."""
+        held: dict[str, str] = {}
+        failed: dict[str, str] = {}
+        if answer.receipt is not None:
             try:
                 receipt: ReceiptBody = verified_body(
-                    open_note(result.receipt, RECEIPT_HEADER), log, ReceiptBody
+                    open_note(answer.receipt, RECEIPT_HEADER), Verifier.from_vkey(row["log_key"]), ReceiptBody
                 )
-                if receipt.notice != notice_id or receipt.to != own:
-                    raise NoteError(f"the receipt is for notice {receipt.notice} to {receipt.to}")
+                if receipt.to != self.store.log_signer.name:
+                    raise NoteError(f"the receipt is addressed to {receipt.to}")
+                held = {received.notice: received.received_as for received in receipt.received}
             except (NoteError, IntegrityFailure) as exc:
-                failed[notice_id] = f"bad receipt: {exc}"
-                continue
-            acknowledgements.append((notice_id, receipt, result.receipt))
-        for notice_id in sent[len(results) :]:
-            failed[notice_id] = "no answer for this notice"
+                failed = dict.fromkeys(sent, f"bad receipt: {exc}")
+        for notice_id, result in zip(sent, answer.results, strict=False):
+            if notice_id not in held and notice_id not in failed:
+                failed[notice_id] = (
+                    f"{result.reason}: {result.detail}" if result.reason else "not in the receipt"
+                )
+        for notice_id in sent[len(answer.results) :]:
+            failed.setdefault(notice_id, "no answer for this notice")
+        acknowledged = [
+            (notice_id, held[notice_id])
+            for notice_id in sent
+            if notice_id in held and notice_id not in failed
+        ]
         peer_round.refused.extend(f"{notice_id}: {why}" for notice_id, why in failed.items())
         if failed:
             self._retry_later(list(failed), "; ".join(sorted(set(failed.values())))[:2000])
-        if not acknowledgements:
+        if not acknowledged:
             return
         with self.store.transaction() as uow:
             owner = str(ledger_sql.meta(uow.conn, "authority_id"))
             code = str(ledger_sql.meta(uow.conn, "jurisdiction"))
+            notices = [
+                {"notice_id": notice_id, "received_as": received_as}
+                for notice_id, received_as in acknowledged
+            ]
             uow.file(
-                *(
-                    file_as(
-                        FEDERATION,
-                        NOTICE_ACKNOWLEDGED,
-                        {
-                            "peer_id": row["id"],
-                            "notice_id": notice_id,
-                            "received_as": receipt.received_as,
-                            "receipt": text,
-                        },
-                        owner=owner,
-                        subject=notice_id,
-                        clock=self.store.clock,
-                        jurisdiction=code,
-                    )
-                    for notice_id, receipt, text in acknowledgements
+                file_as(
+                    FEDERATION,
+                    NOTICE_ACKNOWLEDGED,
+                    {"peer_id": row["id"], "notices": notices, "receipt": answer.receipt},
+                    owner=owner,
+                    subject=row["id"],
+                    clock=self.store.clock,
+                    jurisdiction=code,
                 )
             )
             fv.save_link(uow.conn, row["id"], last_sent_at=self.store.clock.now())
-        peer_round.acknowledged += len(acknowledgements)
+        peer_round.acknowledged += len(acknowledged)
 
     def _retry_later(self, notice_ids: list[str], error: str) -> None:
         with self.store.transaction() as uow:

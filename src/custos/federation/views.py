@@ -81,13 +81,17 @@ class NoticeResult(_View):
 
     notice: str | None
     status: Literal["accepted", "duplicate", "refused"]
-    receipt: str | None = None
+    received_as: str | None = Field(None, description="Where the notice was filed here, unless refused.")
     reason: str | None = None
     detail: str | None = None
 
 
 class NoticeResults(_View):
+    """The answer to a delivery: one result per notice, in order, and the receipt signed for
+    those accepted or held already (absent when every notice was refused)."""
+
     results: list[NoticeResult]
+    receipt: str | None = None
 
 
 class Refusal(_View):

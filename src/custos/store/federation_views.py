@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from custos.core.clock import stored_utc
 from custos.filings import Filing
@@ -95,11 +95,13 @@ def notice_flagged(conn: Connection, filing: Filing) -> None:
 
 
 def notice_acknowledged(conn: Connection, filing: Filing) -> None:
-    conn.execute(
+    statement = (
         update(federation_outbox)
-        .where(federation_outbox.c.id == filing.content["notice_id"])
-        .values(acknowledged_at=filing.filed_at, received_as=filing.content["received_as"])
+        .where(federation_outbox.c.id == bindparam("notice"))
+        .values(acknowledged_at=filing.filed_at, received_as=bindparam("received"))
     )
+    acknowledged = filing.content["notices"]
+    conn.execute(statement, [{"notice": n["notice_id"], "received": n["received_as"]} for n in acknowledged])
 
 
 def notice_received(conn: Connection, filing: Filing) -> None:

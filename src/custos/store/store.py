@@ -152,6 +152,13 @@ class Store:
             return None
         return Filing.model_validate(json.loads(row.document)), int(row.idx)
 
+    def filings(self, conn: Connection, filing_ids: Sequence[str]) -> dict[str, tuple[Filing, int]]:
+        """Many filings by id in one query, each with its index; the ids not found are absent."""
+        rows = conn.execute(
+            select(filings.c.id, filings.c.document, filings.c.idx).where(filings.c.id.in_(list(filing_ids)))
+        )
+        return {row.id: (Filing.model_validate(json.loads(row.document)), int(row.idx)) for row in rows}
+
     def proved(self, conn: Connection, filing_id: str) -> Proved | None:
         """A filing with its ledger entry and, when the newest signed checkpoint covers it, that
         checkpoint and the entry's inclusion proof in its tree: what a reader needs to check the

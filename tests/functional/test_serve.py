@@ -61,3 +61,17 @@ def test_the_demo_serves_its_dashboard_with_its_world_and_its_stress_test(server
     runs = httpx.get(f"{base}/v1/risk/runs", headers={"Authorization": f"Bearer {token}"}, timeout=5).json()
     assert [run["state"] for run in runs] == ["done"]
     assert runs[0]["headline"]["expected_loss"] > 0
+
+
+def test_the_demo_has_a_running_incident_and_a_published_one(server: tuple[str, Path]) -> None:
+    base, home = server
+    token = json.loads((home / "demo-tokens.json").read_text())["supervisor"]
+    seen = httpx.get(f"{base}/v1/incidents", headers={"Authorization": f"Bearer {token}"}, timeout=5).json()
+    assert sorted(item["severity"] for item in seen["incidents"]) == ["hazard", "serious"]
+    (published,) = httpx.get(f"{base}/v1/incidents", timeout=5).json()["incidents"]
+    assert published["severity"] == "hazard" and "synthetic" in published["public_summary"]
+    serious = next(item for item in seen["incidents"] if item["severity"] == "serious")
+    shown = httpx.get(
+        f"{base}/v1/incidents/{serious['id']}", headers={"Authorization": f"Bearer {token}"}, timeout=5
+    ).json()
+    assert shown["clocks"], "the outage starts the reporting clocks of the packs that bind the model"

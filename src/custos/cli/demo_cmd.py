@@ -15,6 +15,7 @@ from custos.cli.serve_cmds import DEFAULT_ORIGIN, port_free, serve
 from custos.core import units
 from custos.demo import seed
 from custos.demo.assurance import seed_assurance
+from custos.demo.incidents import seed_incidents
 from custos.installation import create_installation, open_store
 from custos.store import Store
 
@@ -80,6 +81,8 @@ def _seed(store: Store) -> None:
     tokens = seed.issue_tokens(store, by, world)
     with console.status("accrediting an audit firm, filing its attestation and a red-team finding"):
         tokens["auditor"] = seed_assurance(store, by, console.print)
+    with console.status("reporting two incidents"):
+        seed_incidents(store, by, console.print)
     path = store.settings.home / TOKENS
     path.write_text(json.dumps(tokens, indent=1), encoding="utf-8")
     os.chmod(path, 0o600)

@@ -19,12 +19,10 @@ from custos.assurance.model import AttestationSubmitted, AuditEngaged, AuditorAc
 from custos.assurance.service import AssuranceService
 from custos.assurance.signing import sign_statement
 from custos.assurance.statement import AuditPredicate, ResourceDescriptor, Statement
-from custos.demo.seed import PROVIDER, registered_organisation
+from custos.demo.seed import largest_model, registered_organisation
 from custos.registry.model import OrganisationKind
 from custos.registry.service import RegistryService
 from custos.store import Store
-from custos.store import registry_views as rv
-from custos.store import subject_views as sv
 
 Say = Callable[[str], None]
 FIRM = "Meridian Assurance (synthetic)"
@@ -42,7 +40,6 @@ def seed_assurance(store: Store, by: Principal, say: Say) -> str:
     it; the token of the firm's red-team lead, for the demo's sign-ins."""
     registry = RegistryService(store)
     firm = registered_organisation(registry, by, FIRM, "NL", OrganisationKind.AUDITOR.value)
-    provider = registered_organisation(registry, by, PROVIDER, None, OrganisationKind.MODEL_PROVIDER.value)
     today = store.clock.now().date()
     key = generate_key(store.settings.home / "keys" / KEY_FILE)
     service = AssuranceService(store)
@@ -50,10 +47,7 @@ def seed_assurance(store: Store, by: Principal, say: Say) -> str:
     terms |= {"valid_from": (today - timedelta(days=365)).isoformat()}
     terms |= {"valid_until": (today + timedelta(days=2 * 365)).isoformat()}
     service.accredit(AuditorAccredited.model_validate(terms), by=by)
-    with store.read() as conn:
-        model = max(
-            sv.models_of(conn, [provider]), key=lambda m: (rv.model(conn, m) or {}).get("training_flop") or 0
-        )
+    model = largest_model(store, by)
     engagement = service.engage(
         AuditEngaged(subject_id=model, scope="eu-ai-act-art55-evaluation", auditor_id=firm), by=by
     )

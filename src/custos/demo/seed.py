@@ -32,6 +32,7 @@ from custos.risk.requests import RunRequest
 from custos.risk.views import RunStatus
 from custos.store import Store
 from custos.store import registry_views as rv
+from custos.store import subject_views as sv
 
 Say = Callable[[str], None]
 USABLE = (
@@ -190,3 +191,15 @@ def issue_tokens(store: Store, by: Principal, world: World) -> dict[str, str]:
         actor = access.add_actor(name, role, organisation, by=by)
         tokens[key] = access.issue_token(actor.id)
     return tokens
+
+
+def largest_model(store: Store, by: Principal) -> str:
+    """The demo provider's model with the most training compute."""
+    provider = registered_organisation(
+        RegistryService(store), by, PROVIDER, None, OrganisationKind.MODEL_PROVIDER.value
+    )
+    with store.read() as conn:
+        largest: str = max(
+            sv.models_of(conn, [provider]), key=lambda m: (rv.model(conn, m) or {}).get("training_flop") or 0
+        )
+    return largest

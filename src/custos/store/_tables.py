@@ -493,6 +493,14 @@ incident_parties = Table(
     Column("organisation_id", String(32), primary_key=True, index=True),
 )
 
+# The models and deployments an incident names: each one's rollouts an open serious incident holds.
+incident_subjects = Table(
+    "incident_subjects",
+    metadata,
+    Column("incident_id", String(32), ForeignKey("incidents.id"), primary_key=True),
+    Column("subject_id", String(32), primary_key=True, index=True),
+)
+
 # The reports and disclosures that follow an incident's initial report.
 incident_reports = Table(
     "incident_reports",
@@ -509,6 +517,7 @@ incident_reports = Table(
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (
     incident_reports,
+    incident_subjects,
     incident_parties,
     incidents,
     federation_inbox,

@@ -20,7 +20,14 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.sql import Select
 
 from custos.filings import Filing
-from custos.store._tables import filings, incident_parties, incident_reports, incidents, obligations
+from custos.store._tables import (
+    filings,
+    incident_parties,
+    incident_reports,
+    incident_subjects,
+    incidents,
+    obligations,
+)
 
 OCCURRENCE = "#"  # separates a standing duty's key from the event that started its clock
 
@@ -46,6 +53,8 @@ def reported(conn: Connection, filing: Filing, content: dict[str, Any], parties:
     conn.execute(
         insert(incident_parties), [dict(incident_id=filing.id, organisation_id=o) for o in concerned]
     )
+    named = dict.fromkeys([*content["model_ids"], *content.get("deployment_ids", [])])
+    conn.execute(insert(incident_subjects), [dict(incident_id=filing.id, subject_id=s) for s in named])
 
 
 def moved(conn: Connection, incident_id: str, status: str) -> None:

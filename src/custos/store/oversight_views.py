@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from custos.store._tables import actors, filings
+from custos.store._tables import actors, filings, incident_subjects
 
 OPERATOR_ACTOR = "operator"  # the installation's own supervisor, filing from the command line
 
@@ -25,10 +25,12 @@ class IncidentRow:
 def incidents_about(
     conn: Connection, model_id: str, *, reported: str, confirmed: str, closed: str
 ) -> list[IncidentRow]:
-    """Every incident reported about ``model_id``, given the kinds that report, confirm and close."""
+    """Every incident reported about ``model_id`` (among the models it names), given the kinds
+    that report, confirm and close."""
+    named = select(incident_subjects.c.incident_id).where(incident_subjects.c.subject_id == model_id)
     rows = conn.execute(
         select(filings.c.id, filings.c.document, filings.c.organisation)
-        .where(filings.c.kind == reported, filings.c.subject == model_id)
+        .where(filings.c.kind == reported, filings.c.id.in_(named))
         .order_by(filings.c.idx)
     ).all()
     if not rows:

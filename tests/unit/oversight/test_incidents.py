@@ -289,6 +289,20 @@ def test_incidents_about_another_model_hold_nothing_back(
     assert len(holding_back(store, other.id, {world.provider})) == 1
 
 
+def test_an_incident_naming_two_models_holds_back_both(
+    store: Store, incidents: IncidentService, world: Parties
+) -> None:
+    second = RegistryService(store).register_model(
+        ModelRegistration.model_validate({"name": "Second", "provider_id": world.provider}),
+        by=world.supervisor,
+    )
+    named = {key: value for key, value in draft(world.model).items() if key != "model_id"}
+    both = parse(IncidentReported, {**named, "model_ids": [world.model, second.id]}, "incident")
+    reported = incidents.report(both, by=world.provider_actor).id
+    assert holding_back(store, world.model, {world.provider}) == [reported]
+    assert holding_back(store, second.id, {world.provider}) == [reported]
+
+
 # --- the rule as a property ---------------------------------------------------------------
 
 REPORTERS = ("provider", "deployer", "rival", "supervisor")

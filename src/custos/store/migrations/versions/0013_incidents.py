@@ -1,4 +1,4 @@
-"""incidents: incidents with the parties they concern, and the reports that follow them
+"""incidents: incidents, the parties, models and deployments they concern, and the reports after them
 
 Revision ID: 0013
 Revises: 0012
@@ -41,6 +41,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_incident_parties_organisation_id", "incident_parties", ["organisation_id"])
     op.create_table(
+        "incident_subjects",
+        sa.Column("incident_id", sa.String(32), sa.ForeignKey("incidents.id"), primary_key=True),
+        sa.Column("subject_id", sa.String(32), primary_key=True),
+    )
+    op.create_index("ix_incident_subjects_subject_id", "incident_subjects", ["subject_id"])
+    op.create_table(
         "incident_reports",
         sa.Column("id", sa.String(32), primary_key=True),
         sa.Column("incident_id", sa.String(32), nullable=False),
@@ -55,5 +61,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("incident_reports")
+    op.drop_table("incident_subjects")
     op.drop_table("incident_parties")
     op.drop_table("incidents")

@@ -161,12 +161,8 @@ def _within_scope(view: FilingView, scope: PeerScope) -> None:
     kind = str(view.envelope.get("kind"))
     affected = view.disclosed.get("affected_jurisdictions")
     jurisdictions = concerned(str(view.envelope.get("jurisdiction")), affected.value if affected else None)
-    if not scope.covers(kind, jurisdictions):
-        raise Refused(
-            Reason.OUT_OF_SCOPE,
-            f"a {kind} filing concerning {', '.join(sorted(jurisdictions))} is outside the scope granted "
-            f"({', '.join(scope.kinds)}; {', '.join(scope.jurisdictions) or 'any jurisdiction'})",
-        )
+    if (outside := scope.outside(kind, jurisdictions)) is not None:
+        raise Refused(Reason.OUT_OF_SCOPE, outside)
     beyond = sorted(
         name
         for name, disclosure in view.disclosed.items()

@@ -90,6 +90,16 @@ class PeerScope(_Payload):
             not self.jurisdictions or bool(jurisdictions & set(self.jurisdictions))
         )
 
+    def outside(self, kind: str, jurisdictions: set[str], granted_to: str = "") -> str | None:
+        """Why a filing of ``kind`` concerning ``jurisdictions`` is outside the scope, if it is."""
+        if self.covers(kind, jurisdictions):
+            return None
+        return (
+            f"a {kind} filing concerning {', '.join(sorted(jurisdictions))} is outside the scope granted"
+            f"{' to ' + granted_to if granted_to else ''} ({', '.join(self.kinds)}; "
+            f"{', '.join(self.jurisdictions) or 'any jurisdiction'})"
+        )
+
 
 def _verifier(vkey: str, algorithm: int, what: str) -> Verifier:
     verifier = Verifier.from_vkey(vkey)

@@ -188,12 +188,8 @@ class FederationService:
                 raise NotFound(f"no filing {filing_id!r}")
             filing = found[0]
             scope = PeerScope.model_validate_json(row["scope"])
-            if not scope.covers(filing.kind, _concerns(filing)):
-                raise InvalidInput(
-                    f"a {filing.kind} filing concerning {', '.join(sorted(_concerns(filing)))} is outside "
-                    f"the scope granted to {row['name']} ({', '.join(scope.kinds)}; "
-                    f"{', '.join(scope.jurisdictions) or 'any jurisdiction'})"
-                )
+            if (outside := scope.outside(filing.kind, _concerns(filing), row["name"])) is not None:
+                raise InvalidInput(outside)
             if fv.flagged_already(uow.conn, peer_id, [filing_id]):
                 raise Conflict(f"filing {filing_id} is already flagged for {row['name']}")
             flagged = _flag_filing(uow.conn, by, peer_id, filing, self.store)
@@ -207,7 +203,7 @@ class FederationService:
     ) -> list[OutgoingNotice]:
         _supervisor(by)
         with self.store.read() as conn:
-            rows = fv.outbox(conn, peer_id=peer_id, after=before, limit=limit)
+            rows = fv.outbox(conn, peer_id=peer_id, before=before, limit=limit)
             attempts = fv.delivery(conn, [row["id"] for row in rows])
         return [
             OutgoingNotice.model_validate(
@@ -365,7 +361,7 @@ class FederationService:
     ) -> list[IncomingNotice]:
         _supervisor(by)
         with self.store.read() as conn:
-            rows = fv.inbox(conn, peer_id=peer_id, after=before, limit=limit)
+            rows = fv.inbox(conn, peer_id=peer_id, before=before, limit=limit)
             contents = {row["id"]: self.store.filing(conn, row["id"]) for row in rows}
         return [
             IncomingNotice.model_validate({**row, "content": _disclosed(contents[row["id"]])}) for row in rows

@@ -211,12 +211,12 @@ def delivery(conn: Connection, notice_ids: Sequence[str]) -> dict[str, dict[str,
     return {row["notice_id"]: row for row in rows}
 
 
-def outbox(conn: Connection, *, peer_id: str | None, after: str | None, limit: int) -> list[dict[str, Any]]:
+def outbox(conn: Connection, *, peer_id: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
     query = select(federation_outbox).order_by(federation_outbox.c.id.desc()).limit(limit)
     if peer_id is not None:
         query = query.where(federation_outbox.c.peer_id == peer_id)
-    if after is not None:
-        query = query.where(federation_outbox.c.id < after)
+    if before is not None:
+        query = query.where(federation_outbox.c.id < before)
     return _rows(conn, query)
 
 
@@ -235,12 +235,12 @@ def received(
     return _rows(conn, query)
 
 
-def inbox(conn: Connection, *, peer_id: str | None, after: str | None, limit: int) -> list[dict[str, Any]]:
+def inbox(conn: Connection, *, peer_id: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
     query = select(federation_inbox).order_by(federation_inbox.c.id.desc()).limit(limit)
     if peer_id is not None:
         query = query.where(federation_inbox.c.peer_id == peer_id)
-    if after is not None:
-        query = query.where(federation_inbox.c.id < after)
+    if before is not None:
+        query = query.where(federation_inbox.c.id < before)
     return _rows(conn, query)
 
 

@@ -307,3 +307,22 @@ def test_a_receipt_that_does_not_verify_acknowledges_nothing_and_the_notice_is_s
     (resent,) = a.sender.run()
     assert resent.acknowledged == 1
     assert len(b.federation.incoming(by=b.by)) == 1  # held once, acknowledged once
+
+
+def test_what_follows_an_incident_reaches_the_peers_its_incident_reached(tmp_path: Path) -> None:
+    """An update names no jurisdiction of its own: it concerns those its incident affects, on
+    both sides, so a peer granted those jurisdictions hears of it as it heard of the incident."""
+    from custos.oversight.incidents import IncidentService
+    from custos.oversight.model import IncidentUpdated
+
+    with installations(tmp_path, FixedClock(TEST_NOW), "a", "b") as nodes:
+        a, b = nodes["a"], nodes["b"]
+        kinds = ("incident.reported", "incident.updated")
+        a.recognise(b, kinds=kinds, jurisdictions=["GB"])
+        b.recognise(a, kinds=kinds, jurisdictions=["GB"])
+        incident = report_an_incident(a, affected=("GB",))
+        learned = IncidentUpdated(incident_id=incident, stage="follow_up", learned="the host was found")
+        IncidentService(a.store).update(learned, by=a.by)
+        (round_,) = a.sender.run()
+        assert (round_.sent, round_.acknowledged, round_.refused) == (2, 2, [])
+        assert sorted(notice.kind for notice in b.federation.incoming(by=b.by)) == list(kinds)

@@ -75,6 +75,7 @@ def test_an_import_files_each_incident_once_with_its_reports_and_the_public_list
     assert log_size(api) == before + 3
     page = listed(api)
     assert page["total"] == 3 and page["next"] is None
+    assert "AI Incident Database" in page["attribution"] and "CC BY-SA 4.0" in page["attribution"]
     assert [item["external_id"] for item in page["items"]] == ["9003", "9002", "9001"]
     shuttle = by_number(page)["9001"]
     assert {key: shuttle[key] for key in ("source", "date", "title", "report_count", "url")} == {

@@ -325,3 +325,22 @@ def test_a_follow_up_does_not_discharge_the_final_report_duty_and_a_final_report
     assert statuses() == ["open", "open"]
     service.update(IncidentUpdated(incident_id=incident, stage="final", learned="all"), by=world.supervisor)
     assert statuses() == ["discharged_on_time", "discharged_on_time"]
+
+
+def test_eu_a_systemic_risk_report_is_owed_without_undue_delay_and_never_late_by_the_calendar(
+    store: Store, world: Parties, clock: FixedClock
+) -> None:
+    """AI Act Art. 55(1)(c) gives no period: a report filed days after its discovery has a clock
+    with no due time, discharged by the report, not late."""
+    load(store, world, "eu-ai-act.yaml")
+    language = ModelRegistration.model_validate(
+        {"name": "LM", "provider_id": world.provider, "domain": "Language"}
+    )
+    model = RegistryService(store).register_model(language, by=world.supervisor).id
+    frontier(store, world, model)  # 2 x 10^26 FLOP: presumed of systemic risk, Art. 51(2)
+    clock.set(EU_AWARE + timedelta(days=20))
+    facts = (IncidentFact.CRITICAL_INFRASTRUCTURE_DISRUPTION,)
+    incident = report(store, world, EU_AWARE, facts, models=(model,))
+    owed = only(clocks(store, world, incident), "Report serious incidents and p")
+    assert (owed.article, owed.due_at, owed.status) == ("Art. 55(1)(c)", None, "discharged_on_time")
+    assert owed.subject_name == "LM"  # the model named, for a supervisor

@@ -114,6 +114,6 @@ def history(
         return
     rows = [plain(item) for item in page.items]
     table(rows, ["external_id", "date", "title", "report_count", "url"])
-    console.print(f"{units.count(page.total)} incident(s)", highlight=False)
+    console.print(f"{units.count(page.total)} incident(s). {page.attribution}", highlight=False)
     if page.next:
         console.print(f"more: --cursor {page.next}", highlight=False)

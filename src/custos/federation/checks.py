@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from custos.core.canonical import canonical_json
@@ -73,6 +73,9 @@ class PeerTerms:
     scope: PeerScope
     head_size: int | None
     head_root: bytes | None
+    incidents: set[str] = field(default_factory=set)
+    """The incidents received from the peer (their ids in its log): what follows one of them
+    concerns the jurisdictions it does, which were within the scope when it was received."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def check_notice(text: str, opened: Opened, peer: PeerTerms, receiver: str) -> C
         raise Refused(Reason.BAD_CHECKPOINT, f"its checkpoint does not verify: {exc}") from exc
     _against_head(checkpoint.size, checkpoint.root, peer)
     _included(body.filing, body.index, checkpoint.size, checkpoint.root, body.proof)
-    _within_scope(body.filing, peer.scope)
+    _within_scope(body.filing, peer)
     return Checked(peer.id, body, checkpoint.size, text)
 
 
@@ -157,10 +160,15 @@ def concerned(jurisdiction: str, affected: object) -> set[str]:
     return {jurisdiction} | ({str(code) for code in affected} if isinstance(affected, list) else set())
 
 
-def _within_scope(view: FilingView, scope: PeerScope) -> None:
+def _within_scope(view: FilingView, peer: PeerTerms) -> None:
+    scope = peer.scope
     kind = str(view.envelope.get("kind"))
     affected = view.disclosed.get("affected_jurisdictions")
     jurisdictions = concerned(str(view.envelope.get("jurisdiction")), affected.value if affected else None)
+    named = view.disclosed.get("incident_id")
+    incident = str(named.value) if named else str(view.envelope.get("subject"))
+    if kind.startswith("incident.") and incident in peer.incidents:
+        jurisdictions |= set(peer.scope.jurisdictions)  # it follows an incident received within scope
     if (outside := scope.outside(kind, jurisdictions)) is not None:
         raise Refused(Reason.OUT_OF_SCOPE, outside)
     beyond = sorted(

@@ -84,6 +84,20 @@ class PeerScope(_Payload):
     def _codes(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(jurisdiction_code(code) for code in codes))
 
+    @model_validator(mode="after")
+    def _fields_of_the_kinds(self) -> PeerScope:
+        """A field granted must be one the kinds exchanged carry: a typo grants nothing, silently."""
+        carried = {
+            name for kind in SHAREABLE if kind.name in self.kinds for name in kind.payload.model_fields
+        }
+        unknown = sorted(set(self.fields) - carried)
+        if unknown:
+            raise ValueError(
+                f"no {', '.join(self.kinds)} filing has a field {', '.join(unknown)}; "
+                f"they have {', '.join(sorted(carried))}"
+            )
+        return self
+
     def covers(self, kind: str, jurisdictions: set[str]) -> bool:
         """Whether a filing of ``kind`` concerning ``jurisdictions`` is within the scope."""
         return kind in self.kinds and (
@@ -95,7 +109,8 @@ class PeerScope(_Payload):
         if self.covers(kind, jurisdictions):
             return None
         return (
-            f"a {kind} filing concerning {', '.join(sorted(jurisdictions))} is outside the scope granted"
+            f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} filing concerning "
+            f"{', '.join(sorted(jurisdictions))} is outside the scope granted"
             f"{' to ' + granted_to if granted_to else ''} ({', '.join(self.kinds)}; "
             f"{', '.join(self.jurisdictions) or 'any jurisdiction'})"
         )

@@ -57,8 +57,10 @@ from custos.ledger import (
     parse_add_checkpoint,
     witness_decision,
 )
+from custos.oversight.model import INCIDENT_REPORTED
 from custos.store import Connection, Store, UnitOfWork, keys, ledger_sql
 from custos.store import federation_views as fv
+from custos.store import incident_views as iv
 
 #: The part of the installation that files what peers send and flags what is sent to them.
 FEDERATION = system("federation", "federation")
@@ -81,7 +83,7 @@ def peer_view(row: Mapping[str, Any]) -> PeerView:
     return PeerView.model_validate({**row, "scope": json.loads(row["scope"]), "flag": flag})
 
 
-def _terms(row: Mapping[str, Any], head: Mapping[str, Any] | None) -> PeerTerms:
+def _terms(row: Mapping[str, Any], head: Mapping[str, Any] | None, incidents: set[str]) -> PeerTerms:
     return PeerTerms(
         id=row["id"],
         origin=row["origin"],
@@ -89,6 +91,7 @@ def _terms(row: Mapping[str, Any], head: Mapping[str, Any] | None) -> PeerTerms:
         scope=PeerScope.model_validate_json(row["scope"]),
         head_size=int(head["size"]) if head else None,
         head_root=base64.b64decode(head["root"]) if head else None,
+        incidents=incidents,
     )
 
 
@@ -188,7 +191,8 @@ class FederationService:
                 raise NotFound(f"no filing {filing_id!r}")
             filing = found[0]
             scope = PeerScope.model_validate_json(row["scope"])
-            if (outside := scope.outside(filing.kind, _concerns(filing), row["name"])) is not None:
+            outside = scope.outside(filing.kind, _concerns(uow.conn, filing), row["name"])
+            if outside is not None:
                 raise InvalidInput(outside)
             if fv.flagged_already(uow.conn, peer_id, [filing_id]):
                 raise Conflict(f"filing {filing_id} is already flagged for {row['name']}")
@@ -256,8 +260,13 @@ class FederationService:
                 if row["status"] != "active":
                     raise Refused(Reason.NOT_ACTIVE, f"peer {row['name']} is {row['status']}")
                 if origin not in terms:
-                    terms[origin] = _terms(row, heads.get(origin))
-                results.append(check_notice(text, opened, terms[origin], signer.name))
+                    with self.store.read() as conn:
+                        received = fv.received_incidents(conn, origin, INCIDENT_REPORTED.name)
+                    terms[origin] = _terms(row, heads.get(origin), received)
+                checked = check_notice(text, opened, terms[origin], signer.name)
+                if checked.body.filing.envelope.get("kind") == INCIDENT_REPORTED.name:
+                    terms[origin].incidents.add(str(checked.body.filing.envelope["id"]))
+                results.append(checked)
             except Refused as refused:
                 results.append(_refused(notice_id, refused))
                 refusals.append((origin, notice_id, refused))
@@ -476,8 +485,14 @@ def _received_filing(result: Checked, owner: str, code: str, store: Store) -> Fi
     )
 
 
-def _concerns(filing: Filing) -> set[str]:
-    return concerned(filing.jurisdiction, filing.content.get("affected_jurisdictions"))
+def _concerns(conn: Connection, filing: Filing) -> set[str]:
+    """The jurisdictions a filing concerns: its own and those it affects, or, for what follows
+    an incident (an update, a confirmation, a closing, a publication), those the incident affects."""
+    affected = filing.content.get("affected_jurisdictions")
+    if affected is None and filing.kind.startswith("incident."):
+        reported = iv.incident(conn, str(filing.content.get("incident_id") or filing.subject))
+        affected = json.loads(reported["content"]).get("affected_jurisdictions") if reported else None
+    return concerned(filing.jurisdiction, affected)
 
 
 def _flag_filing(conn: Connection, by: Principal, peer_id: str, filing: Filing, store: Store) -> Filing:
@@ -507,7 +522,7 @@ def flag_for_peers(uow: UnitOfWork, batch: Sequence[Filing]) -> None:
     flags = []
     for row in active:
         scope = PeerScope.model_validate_json(row["scope"])
-        for filing in _covered(shareable, scope):
+        for filing in _covered(uow.conn, shareable, scope):
             flagged = NoticeFlagged(peer_id=row["id"], filing_id=filing.id, kind=filing.kind)
             flags.append(
                 file_as(
@@ -523,5 +538,5 @@ def flag_for_peers(uow: UnitOfWork, batch: Sequence[Filing]) -> None:
     uow.file(*flags)
 
 
-def _covered(filings: Iterable[Filing], scope: PeerScope) -> list[Filing]:
-    return [filing for filing in filings if scope.covers(filing.kind, _concerns(filing))]
+def _covered(conn: Connection, filings: Iterable[Filing], scope: PeerScope) -> list[Filing]:
+    return [filing for filing in filings if scope.covers(filing.kind, _concerns(conn, filing))]

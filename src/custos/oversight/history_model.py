@@ -138,5 +138,15 @@ class IncidentHistoryItem(BaseModel):
     url: str = Field(description="The incident's page at its source.")
 
 
+#: What whoever shows imported history must say of it (the AIID's terms, CC BY-SA 4.0).
+AIID_ATTRIBUTION = (
+    "Incident data from the AI Incident Database (incidentdatabase.ai), Responsible AI Collaborative, "
+    "under CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/); reports keep their own rights."
+)
+
+
 class IncidentHistoryPage(Page[IncidentHistoryItem]):
-    """A page of imported incidents, the most recently filed first."""
+    """A page of imported incidents, the most recently filed first, with the attribution its
+    source's licence asks of whoever shows it."""
+
+    attribution: str = AIID_ATTRIBUTION

@@ -22,7 +22,7 @@ from custos.access.filer import file_as
 from custos.access.model import Principal, Role
 from custos.core.clock import stored_utc
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from custos.filings import Filing, FilingKind
+from custos.filings import Filing, FilingKind, Visibility
 from custos.oversight.definitions import classify
 from custos.oversight.model import (
     INCIDENT_CLOSED,
@@ -271,7 +271,10 @@ class IncidentService:
                 return _render(row, by, full=False)
             content = json.loads(row["content"])
             classifications = classify(pv.active_packs(conn), content.get("facts") or [])
-            clocks = tuple(_clock(clock, self.store.clock.now()) for clock in iv.clocks_of(conn, incident_id))
+            started = iv.clocks_of(conn, incident_id)
+            named = rv.names_of(conn, sorted({clock["subject_id"] for clock in started}))
+            now = self.store.clock.now()
+            clocks = tuple(_clock(clock, now, _name(named.get(clock["subject_id"]), by)) for clock in started)
             reports = tuple(_report(report, by) for report in iv.reports_of(conn, incident_id))
         return _render(row, by, full=True).model_copy(
             update={"classifications": classifications, "clocks": clocks, "reports": reports}
@@ -354,7 +357,14 @@ def _report(row: Mapping[str, Any], by: Principal) -> IncidentReportView:
     )
 
 
-def _clock(row: Mapping[str, Any], now: Any) -> IncidentClock:
+def _name(named: Mapping[str, Any] | None, by: Principal) -> str | None:
+    """A registry name, when ``by`` may read it."""
+    if named is None or not by.can_see(Visibility(named["visibility"]), named["owner"]):
+        return None
+    return str(named["name"])
+
+
+def _clock(row: Mapping[str, Any], now: Any, subject_name: str | None) -> IncidentClock:
     """A duty the incident started, with where it stands: open or overdue, discharged on time or
     late (by the time of the discharge against the due time), waived, lapsed."""
     record = json.loads(row["record"])
@@ -373,6 +383,7 @@ def _clock(row: Mapping[str, Any], now: Any) -> IncidentClock:
         pack=row["pack"],
         jurisdiction=record["jurisdiction"],
         subject_id=row["subject_id"],
+        subject_name=subject_name,
         title=record["title"],
         article=record["cite"]["article"],
         due_at=due,

@@ -36,6 +36,9 @@ class IncidentClock(BaseModel):
     pack: str
     jurisdiction: str
     subject_id: str
+    subject_name: str | None = Field(
+        None, description="The model's or deployment's name, when the reader may see it."
+    )
     title: str
     article: str
     due_at: AwareDatetime | None = None

@@ -114,8 +114,15 @@ def _occurrence(
     document = pack.document
     zone = counting_of(document.jurisdiction, document.counting_rule).zone
     start, source = _event_start(event, deadline.event_from, zone)
-    due = due_at(
-        deadline.model_copy(update={"on_event": None}), start, document.jurisdiction, document.counting_rule
+    due = (
+        None
+        if deadline.undue_delay  # no period: the report is owed at once, and late only by judgement
+        else due_at(
+            deadline.model_copy(update={"on_event": None}),
+            start,
+            document.jurisdiction,
+            document.counting_rule,
+        )
     )
     occurrence = {
         **record,

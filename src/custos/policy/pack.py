@@ -115,11 +115,22 @@ class Deadline(Period):
         description="Fields of the event's content naming the moment its clock runs from, the first given "
         "wins (e.g. discovered_at, occurred_at); else the event's filing.",
     )
+    undue_delay: bool = Field(
+        False,
+        description="The text asks for the report 'without undue delay' and sets no period: the clock "
+        "starts but has no due time, so it is never overdue or late by the calendar alone.",
+    )
 
     @model_validator(mode="after")
     def _event_fields_need_an_event(self) -> Deadline:
-        if self.on_event is None and (self.event_when or self.event_from or self.event_is):
-            raise ValueError("event_when, event_is and event_from only apply to a deadline with on_event")
+        if self.on_event is None and (
+            self.event_when or self.event_from or self.event_is or self.undue_delay
+        ):
+            raise ValueError(
+                "event_when, event_is, event_from and undue_delay only apply to a deadline with on_event"
+            )
+        if self.undue_delay and self.within:
+            raise ValueError("a duty without undue delay has no period: drop within")
         return self
 
 

@@ -235,6 +235,14 @@ def received(
     return _rows(conn, query)
 
 
+def received_incidents(conn: Connection, origin: str, reported: str) -> set[str]:
+    """The ids (in the peer's log) of the incidents received from ``origin``, of kind ``reported``."""
+    query = select(federation_inbox.c.filing_id).where(
+        federation_inbox.c.origin == origin, federation_inbox.c.kind == reported
+    )
+    return set(conn.execute(query).scalars())
+
+
 def inbox(conn: Connection, *, peer_id: str | None, before: str | None, limit: int) -> list[dict[str, Any]]:
     query = select(federation_inbox).order_by(federation_inbox.c.id.desc()).limit(limit)
     if peer_id is not None:

@@ -103,3 +103,13 @@ def test_a_notice_against_a_checkpoint_other_than_the_one_cosigned_waits() -> No
     with pytest.raises(Refused) as refused:
         check(text, earlier)
     assert refused.value.reason is Reason.UNWITNESSED and refused.value.reason.transient
+
+
+def test_a_scope_grants_only_fields_its_kinds_carry() -> None:
+    from pydantic import ValidationError
+
+    assert PeerScope(kinds=("incident.reported",), fields=("summary",)).fields == ("summary",)
+    with pytest.raises(ValidationError, match=r"no licence\.suspended filing has a field summary"):
+        PeerScope(kinds=("licence.suspended",), fields=("summary",))
+    with pytest.raises(ValidationError, match=r"not shareable with a peer: model\.registered"):
+        PeerScope(kinds=("model.registered",))

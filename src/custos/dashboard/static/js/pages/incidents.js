@@ -118,7 +118,7 @@ export async function incidentPage({ id, api }) {
       ["Pack", (c) => c.pack],
       ["Jurisdiction", (c) => c.jurisdiction],
       ["Article", (c) => c.article],
-      ["On", (c) => c.subject_id],
+      ["On", (c) => c.subject_name ?? c.subject_id],
       ["Due", (c) => when(c.due_at)],
       ["Status", clockStatus],
       ["Closed", (c) => when(c.closed_at)],

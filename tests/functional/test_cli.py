@@ -219,7 +219,7 @@ def test_policy_load_obligations_explain_and_whatif(installed: Path, tmp_path: P
         "california-sb53@2.1.0",
         "custos-baseline@1.3.0",
         "eu-ai-act@2.3.0",
-        "new-york-raise@2.1.0",
+        "new-york-raise@2.2.0",
     ]
     undetermined = run_json(
         installed, "policy", "obligations", "--status", "undetermined", "--subject", model_id

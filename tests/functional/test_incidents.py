@@ -161,6 +161,10 @@ def test_a_disclosure_is_recorded_and_a_bad_one_refused(home: Path) -> None:
     assert (disclosed["disclosed_to"], disclosed["status"]) == ("Sacramento County Sheriff", "open")
     before = log_size(home)
     assert "no incident" in run(home, "incident", "disclose", "01NOSUCH", "--authority", "Police", code=2)
+    early = ("--authority", "Police", "--disclosed-at", "2026-11-01T09:59:59")
+    assert "before the incident occurred" in run(
+        home, "incident", "disclose", str(reported["id"]), *early, code=2
+    )
     assert log_size(home) == before
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from custos.access.filer import file_as
@@ -125,6 +125,12 @@ class IncidentService:
             if reported is None or reported[0].kind != INCIDENT_REPORTED.name:
                 raise NotFound(f"no incident {disclosure.incident_id!r}")
             incident = reported[0]
+            occurred = datetime.fromisoformat(current_shape(incident.content)["occurred_at"])
+            if disclosure.disclosed_at < occurred:
+                raise InvalidInput(
+                    f"disclosed_at {disclosure.disclosed_at.isoformat()} is before the incident occurred "
+                    f"({occurred.isoformat()}): an incident is disclosed after it happens"
+                )
             if not (by.sees_everything or by.organisation_id in iv.parties(uow.conn, incident.id)):
                 raise Forbidden(
                     "an incident is disclosed by the organisation that reported it, or a provider or "

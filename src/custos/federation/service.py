@@ -18,7 +18,7 @@ from typing import Any
 
 from custos.access.filer import file_as
 from custos.access.model import Principal, system
-from custos.core.clock import FixedClock
+from custos.core.clock import Clock, FixedClock
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.core.ids import new_id
 from custos.federation.checks import Checked, PeerTerms, Reason, Refused, check_notice, concerned
@@ -196,7 +196,7 @@ class FederationService:
                 raise InvalidInput(outside)
             if fv.flagged_already(uow.conn, peer_id, [filing_id]):
                 raise Conflict(f"filing {filing_id} is already flagged for {row['name']}")
-            flagged = _flag_filing(uow.conn, by, peer_id, filing, self.store)
+            flagged = _flag_filing(uow.conn, by, peer_id, filing, self.store.clock)
             uow.file(flagged)
             entry = fv.outbox_entry(uow.conn, flagged.id)
         assert entry is not None
@@ -495,11 +495,11 @@ def _concerns(conn: Connection, filing: Filing) -> set[str]:
     return concerned(filing.jurisdiction, affected)
 
 
-def _flag_filing(conn: Connection, by: Principal, peer_id: str, filing: Filing, store: Store) -> Filing:
+def _flag_filing(conn: Connection, by: Principal, peer_id: str, filing: Filing, clock: Clock) -> Filing:
     owner, code = _authority(conn)
     flagged = NoticeFlagged(peer_id=peer_id, filing_id=filing.id, kind=filing.kind)
     return file_as(
-        by, NOTICE_FLAGGED, flagged, owner=owner, subject=filing.id, clock=store.clock, jurisdiction=code
+        by, NOTICE_FLAGGED, flagged, owner=owner, subject=filing.id, clock=clock, jurisdiction=code
     )
 
 
@@ -518,23 +518,12 @@ def flag_for_peers(uow: UnitOfWork, batch: Sequence[Filing]) -> None:
     active = fv.peers(uow.conn, status="active")
     if not active:
         return
-    owner, code = _authority(uow.conn)
-    flags = []
-    for row in active:
-        scope = PeerScope.model_validate_json(row["scope"])
-        for filing in _covered(uow.conn, shareable, scope):
-            flagged = NoticeFlagged(peer_id=row["id"], filing_id=filing.id, kind=filing.kind)
-            flags.append(
-                file_as(
-                    FEDERATION,
-                    NOTICE_FLAGGED,
-                    flagged,
-                    owner=owner,
-                    subject=filing.id,
-                    clock=FixedClock(filing.filed_at),  # dated at the filing it flags
-                    jurisdiction=code,
-                )
-            )
+    flags = [
+        # dated at the filing it flags, as derived filings are
+        _flag_filing(uow.conn, FEDERATION, row["id"], filing, FixedClock(filing.filed_at))
+        for row in active
+        for filing in _covered(uow.conn, shareable, PeerScope.model_validate_json(row["scope"]))
+    ]
     uow.file(*flags)
 
 

@@ -147,10 +147,7 @@ class Store:
             return ledger_sql.publish_checkpoint(uow.conn, signer, self.tiles.reader, self.clock.now())
 
     def filing(self, conn: Connection, filing_id: str) -> tuple[Filing, int] | None:
-        row = conn.execute(select(filings.c.document, filings.c.idx).where(filings.c.id == filing_id)).first()
-        if row is None:
-            return None
-        return Filing.model_validate(json.loads(row.document)), int(row.idx)
+        return self.filings(conn, [filing_id]).get(filing_id)
 
     def filings(self, conn: Connection, filing_ids: Sequence[str]) -> dict[str, tuple[Filing, int]]:
         """Many filings by id in one query, each with its index; the ids not found are absent."""

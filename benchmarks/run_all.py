@@ -23,6 +23,7 @@ BENCHMARKS = [
     "bench_federation",
     "bench_clearing",
     "bench_stress",
+    "bench_escrow",
     "bench_demo",
 ]
 

@@ -58,6 +58,7 @@ def composition() -> Composition:
     """Every contribution of an installation."""
     from custos.access.contribution import CONTRIBUTION as ACCESS
     from custos.assurance.contribution import CONTRIBUTION as ASSURANCE
+    from custos.escrow.contribution import CONTRIBUTION as ESCROW
     from custos.federation.contribution import CONTRIBUTION as FEDERATION
     from custos.licensing.contribution import CONTRIBUTION as LICENSING
     from custos.oversight.contribution import CONTRIBUTION as OVERSIGHT
@@ -66,7 +67,7 @@ def composition() -> Composition:
     from custos.risk.contribution import CONTRIBUTION as RISK
 
     return Composition(
-        INSTALLATION, ACCESS, REGISTRY, POLICY, LICENSING, OVERSIGHT, RISK, ASSURANCE, FEDERATION
+        INSTALLATION, ACCESS, REGISTRY, POLICY, LICENSING, OVERSIGHT, RISK, ASSURANCE, FEDERATION, ESCROW
     )
 
 

@@ -63,7 +63,7 @@ def test_the_route_answers_findings_and_stores_nothing(api: Api) -> None:
     with api.store.read() as conn:
         before = ledger_sql.tree_size(conn)
     supervisor = api.headers(Role.SUPERVISOR)
-    text = PACK.replace("discharged_by: [passport.filed]", "discharged_by: [escrow.deposited]", 1)
+    text = PACK.replace("discharged_by: [passport.filed]", "discharged_by: [court.ruling_served]", 1)
     response = api.client.post("/v1/policy/lint", json={"text": text}, headers=supervisor)
     assert response.status_code == 200, response.text
     assert response.json() == {
@@ -74,7 +74,7 @@ def test_the_route_answers_findings_and_stores_nothing(api: Api) -> None:
                 "severity": "warning",
                 "rule": None,
                 "obligation": "documentation",
-                "message": "evidence to be filed: escrow.deposited (this installation files no such kind)",
+                "message": "evidence to be filed: court.ruling_served (this installation files no such kind)",
             }
         ],
     }

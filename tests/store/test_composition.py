@@ -40,11 +40,13 @@ def installation(settings, clock):  # type: ignore[no-untyped-def]
 
 def test_an_installation_records_the_policy_engine_as_derived_work(installation: Store) -> None:
     """The policy engine after every other kind; the retest of a red-team finding after an
-    audit attestation; notices for peers after the filings peers may be sent."""
+    audit attestation; notices for peers after the filings peers may be sent; a custody failure's
+    incident after a storage audit or a missed confirmation."""
     with installation.read() as conn:
         recorded = json.loads(ledger_sql.meta(conn, "derived_work") or "{}")
     assert recorded == {
         "assurance.retests": ["audit.attested"],
+        "escrow.custody_incidents": ["escrow.audited", "escrow.confirmation_missed"],
         "federation.notices": [
             "finding.escalated",
             "incident.closed",

@@ -53,6 +53,10 @@ class Permission(StrEnum):
     FINDINGS_SWEEP = "assurance:findings:sweep"
     PEERS_MANAGE = "federation:peers:manage"
     NOTICES_DELIVER = "federation:notices:deliver"
+    ESCROW_READ = "escrow:deposits:read"
+    ESCROW_DEPOSIT = "escrow:deposits:file"
+    ESCROW_CUSTODY = "escrow:custody:act"
+    ESCROW_MANAGE = "escrow:custodians:manage"
     RISK_READ = "risk:runs:read"
     RISK_RUN = "risk:runs:start"
     DASHBOARD_VIEW = "dashboard:pages:view"
@@ -69,6 +73,8 @@ _EVERYONE |= {Permission.POLICY_READ, Permission.DASHBOARD_VIEW}
 _EVERYONE |= {Permission.AUDITS_READ, Permission.FINDINGS_READ}
 _EVERYONE |= {Permission.HISTORY_READ}  # imported incident history is public data
 _EVERYONE |= {Permission.INCIDENTS_READ}  # each incident as the reader may see it: published ones to all
+# Anyone may check that a deposit exists, how its custody checks fare, and a release's quorum.
+_EVERYONE |= {Permission.ESCROW_READ}
 # A peer delivers notices and offers checkpoints unauthenticated: each is signed by its log's key,
 # which is what the receiver checks, and a peer holds no token of the installation it writes to.
 _EVERYONE |= {Permission.NOTICES_DELIVER}
@@ -85,10 +91,13 @@ _USERS |= {Permission.AUDITS_ENGAGE, Permission.FINDINGS_REPORT, Permission.FIND
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: frozenset(_EVERYONE),
-    Role.PROVIDER: frozenset(_SIGNED_IN | _USERS | {Permission.MODELS_WRITE, Permission.IMPORTS_WRITE}),
+    Role.PROVIDER: frozenset(
+        _SIGNED_IN | _USERS | {Permission.MODELS_WRITE, Permission.IMPORTS_WRITE, Permission.ESCROW_DEPOSIT}
+    ),
     Role.DEPLOYER: frozenset(_SIGNED_IN | _USERS | {Permission.DEPLOYMENTS_WRITE}),
     Role.AUDITOR: frozenset(_SIGNED_IN | {Permission.ATTESTATIONS_FILE, Permission.FINDINGS_REPORT}),
-    Role.CUSTODIAN: frozenset(_SIGNED_IN),
+    # A custodian fetches its own shares, confirms custody and approves releases.
+    Role.CUSTODIAN: frozenset(_SIGNED_IN | {Permission.ESCROW_CUSTODY}),
     Role.SUPERVISOR: frozenset(Permission),
 }
 

@@ -239,7 +239,7 @@ def _signed(
                 continue
             one = Envelope(payload, PAYLOAD_TYPE, {})
             try:
-                one.signatures[keyid] = Signature(keyid, _hex(str(signature["sig"])))
+                one.signatures[keyid] = Signature(keyid, signature_hex(str(signature["sig"])))
                 one.verify(
                     [sslib_key(keyid, key["keytype"], key["scheme"], tuple(sorted(key["keyval"].items())))], 1
                 )
@@ -252,7 +252,8 @@ def _signed(
     )
 
 
-def _hex(sig: str) -> str:
+def signature_hex(sig: str) -> str:
+    """A DSSE signature (standard or URL-safe base64) as the hex securesystemslib verifies."""
     text = sig.replace("-", "+").replace("_", "/")
     try:
         return base64.b64decode(text + "=" * (-len(text) % 4), validate=True).hex()

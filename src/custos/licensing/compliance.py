@@ -3,7 +3,8 @@
 A condition naming an obligation lapses when that obligation, on the licensed model, is open
 past its due date; one naming evidence lapses when no filing of that kind about the model or
 the licence holds it: none is on file, or each has expired (its ``valid_until`` has passed), is
-older than the condition's freshness allows, or says what it does not accept (an adverse audit
+older than the condition's freshness allows, was filed before a filing that renews the condition
+(a deposit before the next model version), or says what it does not accept (an adverse audit
 opinion). A lapse makes the licence non-compliant; if the condition was granted with
 ``suspend_on_lapse``, the sweep suspends the licence, the filing saying which condition lapsed
 and why: so an adverse opinion on a condition that accepts only favourable ones is answered by
@@ -51,7 +52,18 @@ def _lapse(conn: Connection, licence: dict[str, Any], condition: dict[str, Any],
     found = fv.contents(conn, [licence["model_id"], licence["id"]], [kind])
     if not found:
         return f"no {kind} filing is on file"
-    reasons = [_stale(filed, condition.get("freshness") or {}, now) for filed in found]
+    freshness = condition.get("freshness") or {}
+    renewals = (
+        fv.contents(conn, [licence["model_id"]], freshness["renewed_by"])
+        if freshness.get("renewed_by")
+        else []
+    )
+    if renewals:
+        renewal = renewals[-1]
+        found = [filed for filed in found if filed.id > renewal.id]
+        if not found:
+            return f"no {kind} is on file since {renewal.kind} {renewal.id} renewed the condition"
+    reasons = [_stale(filed, freshness, now) for filed in found]
     if all(reasons):
         return f"the latest {kind} ({found[-1].id}) {reasons[-1]}"
     return None

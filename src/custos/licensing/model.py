@@ -98,6 +98,11 @@ class Freshness(_Payload):
         description="Values the evidence's content must have, field by field, one of those listed "
         "(e.g. opinion: [pass, qualified]; scope: [custos-systemic-risk-audit]).",
     )
+    renewed_by: tuple[str, ...] = Field(
+        (),
+        description="Filing kinds about the licensed model after which earlier evidence no longer "
+        "holds (e.g. passport.filed: an escrow deposit holds until the next model version).",
+    )
 
 
 class Condition(_Payload):

@@ -154,13 +154,19 @@ def closing_filing(
     return about_obligation(by, kind, payload, row, clock)
 
 
+def _since_attached(record: Mapping[str, Any]) -> bool:
+    """Whether only evidence filed since the obligation was attached answers it: a recurring
+    duty's current period, or a duty renewed by a later filing (a new deposit for a new version)."""
+    return bool(record.get("recurring") or record.get("renewed_by"))
+
+
 def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Clock) -> list[Filing]:
     """Discharge the open obligations of these subjects (all when None) for which a filing of a
     discharging kind exists: any such filing for a one-off duty, one filed since the current
-    period began for a recurring one, and one whose content meets the obligation's
-    ``evidence_when`` when it has one (:func:`meets`); for a clock an event started, the event
-    itself when it is the report asked for, else a filing that names that event
-    (``EVENT_FIELD``). Standing duties stand. Files and returns the discharges."""
+    period began for a recurring one or since a renewing filing reopened it, and one whose
+    content meets the obligation's ``evidence_when`` when it has one (:func:`meets`); for a
+    clock an event started, the event itself when it is the report asked for, else a filing
+    that names that event (``EVENT_FIELD``). Standing duties stand. Files and returns the discharges."""
     rows = [(row, json.loads(row["record"])) for row in pv.open_obligations(uow.conn, subject_ids)]
     rows = [(row, record) for row, record in rows if not record.get("standing_event")]
     wanted = sorted({kind for _, record in rows for kind in record.get("discharged_by", [])})
@@ -219,14 +225,14 @@ def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Cl
                 if filed.subject == row["subject_id"]
                 and filed.kind in discharging
                 and meets(filed.content, record["evidence_when"], now)
-                and (not record.get("recurring") or filed.id > row["filing_id"])
+                and (not _since_attached(record) or filed.id > row["filing_id"])
             ]
         else:
             found = [
                 filing_id
                 for kind in discharging
                 if (filing_id := latest.get((row["subject_id"], kind))) is not None
-                and (not record.get("recurring") or filing_id > row["filing_id"])
+                and (not _since_attached(record) or filing_id > row["filing_id"])
             ]
         if found:
             content = {"reason": "discharged by a filing of the subject", "evidence": max(found)}

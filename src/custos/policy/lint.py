@@ -170,6 +170,14 @@ def _kinds(pack: Pack, known: Collection[str]) -> Iterator[LintFinding]:
                 "which this installation never files",
                 obligation=key,
             )
+        for kind in spec.renewed_by:
+            if kind not in known:
+                yield _finding(
+                    "renewed-by",
+                    "warning",
+                    f"the duty is renewed by a filing of kind {kind}, which this installation never files",
+                    obligation=key,
+                )
 
 
 def _unused(pack: Pack) -> Iterator[LintFinding]:

@@ -53,6 +53,9 @@ class ObligationRecord(_Payload):
     evidence_when: dict[str, list[str]] | None = Field(
         None, description="Values a discharging filing's content must have, field by field."
     )
+    renewed_by: list[str] | None = Field(
+        None, description="Filing kinds after which the discharged duty is due again."
+    )
     due_at: str | None = None
     starts_at: str | None = Field(None, description="The moment the deadline was counted from.")
     starts_from: str | None = Field(

@@ -194,6 +194,11 @@ class ObligationSpec(_Strict):
         "listed (e.g. scope: [eu-ai-act-art55-evaluation], opinion: [pass, qualified]); such evidence "
         "whose valid_until has passed discharges nothing.",
     )
+    renewed_by: tuple[str, ...] = Field(
+        (),
+        description="Filing kinds about the subject after which the duty is due again, answered only by "
+        "evidence filed since (a new model version asks for a new escrow deposit).",
+    )
     deadline: Deadline = Deadline()
     severity: Severity = Severity.MEDIUM
 
@@ -201,6 +206,10 @@ class ObligationSpec(_Strict):
     def _evidence_needs_a_kind(self) -> ObligationSpec:
         if self.evidence_when and not self.discharged_by:
             raise ValueError("evidence_when qualifies the filings of discharged_by, and names none")
+        if self.renewed_by and not self.discharged_by:
+            raise ValueError("renewed_by asks for new evidence of discharged_by, and it names none")
+        if self.renewed_by and self.deadline.recurring:
+            raise ValueError("a duty is either recurring or renewed_by a filing, not both")
         return self
 
 

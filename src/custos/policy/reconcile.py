@@ -52,6 +52,7 @@ def wording(outcome: Outcome, obligation_id: str, subject: Subject) -> dict[str,
             if spec.evidence_when
             else {}
         ),
+        **({"renewed_by": list(spec.renewed_by)} if spec.renewed_by else {}),
         "standing_event": spec.deadline.on_event,
         "recurring": spec.deadline.recurring,
     }
@@ -94,7 +95,16 @@ def obligation_record(
 
 
 #: Fields of a record whose change makes a new pack version file the obligation again.
-_WORDING = ("title", "severity", "cite", "discharged_by", "evidence_when", "standing_event", "recurring")
+_WORDING = (
+    "title",
+    "severity",
+    "cite",
+    "discharged_by",
+    "evidence_when",
+    "renewed_by",
+    "standing_event",
+    "recurring",
+)
 
 
 def reconcile(
@@ -129,9 +139,9 @@ def reconcile(
                 worded = wording(outcome, obligation_id, subject)
                 seen.add(worded["key"])
                 current = existing.get((worded["key"], subject.id))
-                kind = _change(outcome.value, worded, current)
+                trigger = (triggers or {}).get(subject.id)
+                kind = _change(outcome.value, worded, current, trigger)
                 if kind is not None:
-                    trigger = (triggers or {}).get(subject.id)
                     record = obligation_record(outcome, obligation_id, subject, trigger, now, worded)
                     filings.append(_file(kind, record, subject, outcome.pack, clock))
         for key, row in existing_of.get(subject.id, ()):
@@ -145,10 +155,17 @@ def reconcile(
     return filings
 
 
-def _change(value: bool | None, record: dict[str, Any], current: Mapping[str, Any] | None) -> Any:
+def _change(
+    value: bool | None, record: dict[str, Any], current: Mapping[str, Any] | None, trigger: Filing | None
+) -> Any:
+    """The filing that brings one obligation of a subject in line: attached when it newly holds,
+    or, discharged, when a filing that renews it comes (a new model version after an escrow
+    deposit), or when a new pack version words it differently; undetermined or lapsed."""
     status = current["status"] if current else None
     if value is True:
         if status in (None, "lapsed", "undetermined"):
+            return OBLIGATION_ATTACHED
+        if status == "discharged" and trigger is not None and trigger.kind in record.get("renewed_by", ()):
             return OBLIGATION_ATTACHED
         previous = json.loads(current["record"]) if current else {}
         if previous.get("pack_version") != record["pack_version"] and any(

@@ -514,8 +514,86 @@ incident_reports = Table(
     Column("visibility", Text, nullable=False),
 )
 
+escrow_custodians = Table(
+    "escrow_custodians",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("organisation_id", String(32), nullable=False, index=True),
+    Column("recipient", String(80), nullable=False),
+    Column("keys", Text, nullable=False),
+    Column("confirm_every_days", Integer, nullable=False),
+    Column("valid_from", String(10), nullable=False),
+    Column("valid_until", String(10), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("appointed_at", DateTime(timezone=True), nullable=False),
+    Column("filing_id", String(32), nullable=False),
+)
+
+escrow_deposits = Table(
+    "escrow_deposits",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("model_id", String(32), nullable=False, index=True),
+    Column("owner_id", String(32), nullable=False),
+    Column("passport_version", Integer, nullable=False),
+    Column("components", Integer, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("chunks", Integer, nullable=False),
+    Column("chunk_root", String(64), nullable=False),
+    Column("threshold", Integer, nullable=False),
+    Column("custodians", Integer, nullable=False),
+    Column("deposited_at", DateTime(timezone=True), nullable=False),
+    Column("audited_at", DateTime(timezone=True), nullable=True),
+    Column("audit_passed", Boolean, nullable=True),
+    Column("audit_id", String(32), nullable=True),
+    Column("opened_at", DateTime(timezone=True), nullable=True),
+)
+
+escrow_holders = Table(
+    "escrow_holders",
+    metadata,
+    Column("deposit_id", String(32), primary_key=True),
+    Column("appointment_id", String(32), primary_key=True),
+    Column("commitment", String(64), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("missed", Integer, nullable=False),
+    Index("ix_escrow_holders_appointment", "appointment_id"),
+)
+
+escrow_releases = Table(
+    "escrow_releases",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("deposit_id", String(32), nullable=False, index=True),
+    Column("model_id", String(32), nullable=False),
+    Column("grounds", String(32), nullable=False),
+    Column("statement", Text, nullable=False),
+    Column("recipient", String(80), nullable=False),
+    Column("requested_by", String(64), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+)
+
+escrow_approvals = Table(
+    "escrow_approvals",
+    metadata,
+    Column("release_id", String(32), primary_key=True),
+    Column("appointment_id", String(32), primary_key=True),
+    Column("filing_id", String(32), nullable=False),
+    Column("approved_at", DateTime(timezone=True), nullable=False),
+)
+
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (
+    escrow_approvals,
+    escrow_releases,
+    escrow_holders,
+    escrow_deposits,
+    escrow_custodians,
     incident_reports,
     incident_subjects,
     incident_parties,

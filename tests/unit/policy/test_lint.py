@@ -162,9 +162,9 @@ def test_a_kind_the_installation_does_not_file_is_evidence_to_be_filed() -> None
 
 
 def test_the_evidence_wording_names_each_kind() -> None:
-    assert evidence(["passport.filed", "escrow.deposited"], KNOWN) == [
+    assert evidence(["passport.filed", "court.ruling_served"], KNOWN) == [
         "discharged by a filing of kind passport.filed",
-        f"{EVIDENCE_TO_BE_FILED}: escrow.deposited",
+        f"{EVIDENCE_TO_BE_FILED}: court.ruling_served",
     ]
     assert evidence([], KNOWN) == []
 
@@ -214,17 +214,17 @@ def test_the_builtin_packs_lint_without_errors_against_this_installation() -> No
 
 def test_the_service_lints_against_its_stores_kinds_and_stores_nothing(store: Store, world: Parties) -> None:
     before = log_size(store)
-    text = unit_pack("unit-lint", "Lint", discharged_by="passport.filed, escrow.deposited")
+    text = unit_pack("unit-lint", "Lint", discharged_by="passport.filed, court.ruling_served")
     result = PolicyService(store).lint(text, origin="unit-pack.yaml")
     assert [(f.check, f.obligation) for f in result.findings] == [("discharged-by", "notify")]
-    assert "escrow.deposited" in result.findings[0].message
+    assert "court.ruling_served" in result.findings[0].message
     with pytest.raises(PackError):
         PolicyService(store).lint(text.replace("subject: model", "subject: planet"), origin="bad.yaml")
     assert log_size(store) == before
 
 
 def test_an_explanation_names_evidence_the_installation_does_not_file(store: Store, world: Parties) -> None:
-    text = unit_pack("unit-evidence", "Evidence", discharged_by="notification.filed, escrow.deposited")
+    text = unit_pack("unit-evidence", "Evidence", discharged_by="notification.filed, court.ruling_served")
     PolicyService(store).load(text, origin="unit-pack.yaml", by=world.supervisor)
     passport = Passport.model_validate(
         {"provenance": {"source": "manual"}, "compute": {"training_flop": 3e25}}
@@ -234,5 +234,5 @@ def test_an_explanation_names_evidence_the_installation_does_not_file(store: Sto
     explained = PolicyService(store).explain(world.supervisor, obligation.id)
     assert explained.evidence == [
         "discharged by a filing of kind notification.filed",
-        "evidence to be filed: escrow.deposited",
+        "evidence to be filed: court.ruling_served",
     ]

@@ -89,6 +89,20 @@ def test_a_good_pack_compiles() -> None:
             "unknown source",
         ),
         (("    subject: model", "    subject: planet"), 20, "Input should be"),
+        (
+            ("    deadline: {within: 14}", "    renewed_by: [passport.filed]\n    deadline: {within: 14}"),
+            13,
+            "renewed_by asks for new evidence of discharged_by",
+        ),
+        (
+            (
+                "    deadline: {within: 14}",
+                "    discharged_by: [x.y]\n    renewed_by: [passport.filed]\n"
+                "    deadline: {within: 14, recurring: yearly}",
+            ),
+            13,
+            "either recurring or renewed_by",
+        ),
         (("version: 1.0.0", "version: one"), 2, "String should match pattern"),
         (("title: A test pack", "title: [unclosed"), 4, "not YAML"),
         (

@@ -1,0 +1,61 @@
+"""Storage audits: chunks chosen by public randomness, proved against the committed root.
+
+The seed is SHA-256 over the deposit and a signed checkpoint of the log that already holds the
+deposit, so neither the provider nor the store could know at deposit time which chunks would be
+asked for, and anyone holding the checkpoint can recompute the choice (:func:`seed`, then
+:func:`custos.escrow.chunk_tree.challenge`). The store answers with each chunk and its audit
+path; only the root in the deposit filing is trusted. Sixteen chunks an audit find a store that
+lost a tenth of a deposit with probability 1 - 0.9^16 ≈ 81% each time, and monthly audits compound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import timedelta
+
+from custos.core.errors import CustosError
+from custos.escrow.chunk_tree import challenge, verify_chunk
+from custos.escrow.model import ChunkFailure
+from custos.escrow.vault import Vault
+from custos.ledger import ProofError, leaf_hash
+
+DOMAIN = b"custos-escrow-audit/v1\n"
+#: Chunks an audit asks for.
+CHUNKS_PER_AUDIT = 16
+#: How often each deposit is audited by the sweep.
+AUDIT_EVERY = timedelta(days=30)
+
+
+def seed(deposit_id: str, checkpoint_size: int, checkpoint_root: bytes) -> bytes:
+    """The audit's public randomness: the deposit and a checkpoint that postdates it."""
+    return hashlib.sha256(DOMAIN + f"{deposit_id}\n{checkpoint_size}\n".encode() + checkpoint_root).digest()
+
+
+def chosen(deposit_id: str, checkpoint_size: int, checkpoint_root: bytes, total: int) -> list[int]:
+    """The chunks an audit against this checkpoint asks for."""
+    return challenge(seed(deposit_id, checkpoint_size, checkpoint_root), CHUNKS_PER_AUDIT, total)
+
+
+def check_chunks(
+    vault_url: str, reference: str, root: bytes, total: int, indices: Sequence[int]
+) -> list[ChunkFailure]:
+    """Ask the store for the chunks and check each against the root; the failures, by chunk."""
+    try:
+        proved = {chunk.index: chunk for chunk in Vault(vault_url).prove(reference, indices)}
+    except (CustosError, OSError, ValueError) as exc:
+        reason = f"the escrow store did not answer: {exc}"[:500]
+        return [ChunkFailure(index=index, reason=reason) for index in indices]
+    failures = []
+    for index in indices:
+        chunk = proved.get(index)
+        if chunk is None:
+            failures.append(ChunkFailure(index=index, reason="the escrow store did not return the chunk"))
+            continue
+        try:
+            verify_chunk(root=root, total=total, index=index, leaf=leaf_hash(chunk.data), proof=chunk.proof)
+        except ProofError:
+            failures.append(
+                ChunkFailure(index=index, reason="the chunk does not match the root committed in the deposit")
+            )
+    return failures

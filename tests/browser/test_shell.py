@@ -13,7 +13,7 @@ from tests.browser.conftest import PHONE, ROLES, Site, shoot, shown, sign_in, to
 
 # What each role's navigation offers, in order: the pages its permissions open, and no other.
 NAVIGATION = {
-    "public": ["Overview", "Registry", "Findings", "Incidents", "Auditors", "Ledger"],
+    "public": ["Overview", "Registry", "Findings", "Incidents", "Auditors", "Escrow", "Ledger"],
     "provider": [
         "Overview",
         "Registry",
@@ -22,6 +22,7 @@ NAVIGATION = {
         "Findings",
         "Incidents",
         "Auditors",
+        "Escrow",
         "Ledger",
     ],
     "deployer": [
@@ -32,6 +33,7 @@ NAVIGATION = {
         "Findings",
         "Incidents",
         "Auditors",
+        "Escrow",
         "Ledger",
     ],
     "auditor": [
@@ -42,6 +44,7 @@ NAVIGATION = {
         "Findings",
         "Incidents",
         "Auditors",
+        "Escrow",
         "Ledger",
     ],
     "supervisor": [
@@ -53,6 +56,7 @@ NAVIGATION = {
         "Findings",
         "Incidents",
         "Auditors",
+        "Escrow",
         "Federation",
         "Ledger",
     ],

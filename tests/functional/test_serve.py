@@ -75,3 +75,32 @@ def test_the_demo_has_a_running_incident_and_a_published_one(server: tuple[str, 
         f"{base}/v1/incidents/{serious['id']}", headers={"Authorization": f"Bearer {token}"}, timeout=5
     ).json()
     assert shown["clocks"], "the outage starts the reporting clocks of the packs that bind the model"
+
+
+def test_the_demo_holds_an_audited_deposit_and_a_release_drill_short_of_quorum(
+    server: tuple[str, Path],
+) -> None:
+    base, home = server
+    (deposit,) = httpx.get(f"{base}/v1/escrow/deposits", timeout=5).json()
+    assert deposit["last_audit"]["passed"] and deposit["current"]
+    assert (deposit["threshold"], len(deposit["holders"])) == (2, 3)
+    assert deposit["exportability"]["within_tolerance"] is None  # the passport declares no count
+    assert "passport" in {component["role"] for component in deposit["components"]}
+    (drill,) = httpx.get(f"{base}/v1/escrow/releases", timeout=5).json()
+    assert (len(drill["approvals"]), drill["quorum"]) == (1, False)
+    token = json.loads((home / "demo-tokens.json").read_text())["custodian"]
+    share = httpx.get(
+        f"{base}/v1/escrow/deposits/{deposit['id']}/share",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    ).json()
+    identity = (home / "keys" / "custodian-1.age").read_text().strip()
+    from custos.escrow.shares import open_share
+
+    assert open_share(
+        share["envelope"],
+        identity,
+        deposit=share["reference"],
+        custodian_id=share["appointment_id"],
+        commitment=share["commitment"],
+    )

@@ -16,6 +16,7 @@ from custos.access.service import LAST_USED_SECONDS, AccessService, operator
 from custos.api import openapi, problems
 from custos.api.limits import BodyLimit
 from custos.assurance.findings import FindingService
+from custos.escrow.service import EscrowService
 from custos.federation.sync import Sender
 from custos.licensing.compliance import sweep
 from custos.licensing.decision import DecisionPoint
@@ -47,7 +48,8 @@ def create_app(
 ) -> FastAPI:
     """The app; while it runs it signs checkpoints when the log grew (batched publishing),
     sweeps licence conditions, suspending licences whose lapsed conditions say so, and red-team
-    findings, taking the escalation rungs their missed clocks reach, files the
+    findings, taking the escalation rungs their missed clocks reach, and escrow deposits, auditing
+    their storage and escalating overdue custody confirmations; files the
     share ``decision_log_rate`` of decisions it keeps for audit, every second, and writes the
     tokens' last-used times every minute; and, every ``federation_interval`` seconds, has its peers
     cosign its newest checkpoint and sends them the notices flagged for them."""
@@ -74,6 +76,15 @@ def create_app(
                         compliance_interval,
                         lambda: FindingService(store).sweep(by=operator(store)),
                         "findings escalation sweep",
+                    )
+                )
+            )
+            tasks.append(
+                asyncio.create_task(
+                    _every(
+                        compliance_interval,
+                        lambda: EscrowService(store).sweep(by=operator(store)),
+                        "escrow custody sweep",
                     )
                 )
             )

@@ -15,6 +15,7 @@ from custos.cli.serve_cmds import DEFAULT_ORIGIN, port_free, serve
 from custos.core import units
 from custos.demo import seed
 from custos.demo.assurance import seed_assurance
+from custos.demo.escrow import seed_escrow
 from custos.demo.incidents import seed_incidents
 from custos.installation import create_installation, open_store
 from custos.store import Store
@@ -83,6 +84,8 @@ def _seed(store: Store) -> None:
         tokens["auditor"] = seed_assurance(store, by, console.print)
     with console.status("reporting two incidents"):
         seed_incidents(store, by, console.print)
+    with console.status("appointing custodians and placing stand-in weights in escrow"):
+        tokens["custodian"] = seed_escrow(store, by, console.print)
     path = store.settings.home / TOKENS
     path.write_text(json.dumps(tokens, indent=1), encoding="utf-8")
     os.chmod(path, 0o600)

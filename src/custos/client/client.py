@@ -22,6 +22,22 @@ from custos.api.envelopes import ModelPage
 from custos.assurance.model import AuditEngaged, AuditorAccredited
 from custos.assurance.views import AccreditationView, AttestationView, EngagementView, VerificationView
 from custos.client.errors import CustosApiError, CustosConnectionError, problem_error
+from custos.escrow.model import (
+    CustodianAppointed,
+    EscrowDeposited,
+    EscrowOpened,
+    ReleaseApproved,
+    ReleaseRequested,
+)
+from custos.escrow.views import (
+    AuditView,
+    CustodianView,
+    DepositView,
+    EscrowSweep,
+    ReleasePackage,
+    ReleaseView,
+    ShareView,
+)
 from custos.federation.model import PeerRecognised
 from custos.federation.standards_views import AccreditationsImport, PackImport
 from custos.federation.views import (
@@ -453,6 +469,77 @@ class CustosClient:
         """Every imported incident matching the filters (those of :meth:`incident_history_pages`)."""
         for page in self.incident_history_pages(**filters):
             yield from page.items
+
+    # --- escrow ---------------------------------------------------------------------------------
+
+    def appoint_custodian(self, appointment: CustodianAppointed) -> CustodianView:
+        """Appoint an organisation custodian of key shares (supervisors)."""
+        answer = self._call("POST", "/v1/escrow/custodians", json=_payload(appointment))
+        return self._read(CustodianView, answer)
+
+    def custodians(self) -> list[CustodianView]:
+        """Every custodian appointment, in force or not."""
+        return self._read_list(CustodianView, self._call("GET", "/v1/escrow/custodians"))
+
+    def withdraw_custodian(self, appointment_id: str, reason: str) -> CustodianView:
+        """End an appointment (supervisors): the custodian takes no new shares."""
+        path = f"/v1/escrow/custodians/{_id(appointment_id)}/withdraw"
+        return self._read(CustodianView, self._call("POST", path, json={"reason": reason}))
+
+    def file_deposit(self, deposit: EscrowDeposited) -> DepositView:
+        """File a deposit sealed on the caller's machine (the model's provider, or a supervisor)."""
+        return self._read(DepositView, self._call("POST", "/v1/escrow/deposits", json=_payload(deposit)))
+
+    def deposits(self, *, model: str | None = None) -> list[DepositView]:
+        """Deposits, newest first; a supervisor also sees where each is stored and its digests."""
+        answer = self._call("GET", "/v1/escrow/deposits", params=_query(model=model))
+        return self._read_list(DepositView, answer)
+
+    def deposit(self, deposit_id: str) -> DepositView:
+        return self._read(DepositView, self._call("GET", f"/v1/escrow/deposits/{_id(deposit_id)}"))
+
+    def deposit_share(self, deposit_id: str) -> ShareView:
+        """The caller's own share of a deposit, still encrypted to its recipient (custodians)."""
+        return self._read(ShareView, self._call("GET", f"/v1/escrow/deposits/{_id(deposit_id)}/share"))
+
+    def confirm_custody(self, deposit_id: str, envelope: Mapping[str, Any]) -> DepositView:
+        """File a custodian's signed confirmation (``custos.escrow.custody.confirmation``, signed
+        with ``custos.escrow.custody.sign``) that its share still opens and matches."""
+        path = f"/v1/escrow/deposits/{_id(deposit_id)}/confirmations"
+        return self._read(DepositView, self._call("POST", path, json={"envelope": dict(envelope)}))
+
+    def audit_deposit(self, deposit_id: str) -> AuditView:
+        """Audit a deposit's storage now (supervisors)."""
+        return self._read(AuditView, self._call("POST", f"/v1/escrow/deposits/{_id(deposit_id)}/audits"))
+
+    def escrow_sweep(self) -> EscrowSweep:
+        """Audit the deposits due an audit and escalate overdue confirmations now (supervisors)."""
+        return self._read(EscrowSweep, self._call("POST", "/v1/escrow/sweep"))
+
+    def request_release(self, request: ReleaseRequested) -> ReleaseView:
+        """Ask the custodians to release a deposit to a one-time recipient (supervisors)."""
+        return self._read(ReleaseView, self._call("POST", "/v1/escrow/releases", json=_payload(request)))
+
+    def releases(self) -> list[ReleaseView]:
+        return self._read_list(ReleaseView, self._call("GET", "/v1/escrow/releases"))
+
+    def release(self, release_id: str) -> ReleaseView:
+        return self._read(ReleaseView, self._call("GET", f"/v1/escrow/releases/{_id(release_id)}"))
+
+    def approve_release(self, approval: ReleaseApproved) -> ReleaseView:
+        """Approve a release with one's share resealed to its recipient (custodians)."""
+        path = f"/v1/escrow/releases/{_id(approval.release_id)}/approvals"
+        return self._read(ReleaseView, self._call("POST", path, json=_payload(approval)))
+
+    def release_package(self, release_id: str) -> ReleasePackage:
+        """The deposit and the approved shares a release is opened with (supervisors)."""
+        path = f"/v1/escrow/releases/{_id(release_id)}/package"
+        return self._read(ReleasePackage, self._call("GET", path))
+
+    def record_opening(self, opening: EscrowOpened) -> ReleaseView:
+        """Record the outcome of opening a release: opened, or refused with the reason (supervisors)."""
+        path = f"/v1/escrow/releases/{_id(opening.release_id)}/opening"
+        return self._read(ReleaseView, self._call("POST", path, json=_payload(opening)))
 
     # --- federation -----------------------------------------------------------------------------
 

@@ -1,10 +1,9 @@
 """Numbers as people write them: money with its currency and a scale, shares as percentages,
-compute as a power of ten, times with their zone.
+compute as a power of ten, sizes in decimal units, times with their zone.
 
 The CLI, the HTML reports and the pages all print figures through these rules (the pages through
 ``dashboard/static/js/format.js``, which follows the same test vectors), so a figure reads the
-same wherever it is shown: EUR 1.77 bn, 95%, 2.1 × 10^26 FLOP, 2026-12-02 20:36 UTC.
-"""
+same wherever it is shown: EUR 1.77 bn, 95%, 2.1 × 10^26 FLOP, 14.2 GB, 2026-12-02 20:36 UTC."""
 
 from __future__ import annotations
 
@@ -15,6 +14,8 @@ from decimal import Decimal
 MISSING = "—"
 SCALES = ((1e12, "tn"), (1e9, "bn"), (1e6, "m"))
 SIGNIFICANT = 3
+#: Decimal units, as storage is sold and as a deposit's size is quoted.
+BYTE_UNITS = ("B", "kB", "MB", "GB", "TB", "PB")
 
 
 def _value(value: float | int | Decimal | str | None) -> float | None:
@@ -47,6 +48,18 @@ def count(value: int | float | None) -> str:
     """A whole count grouped by thousands (1,871)."""
     figure = _value(value)
     return MISSING if figure is None else f"{round(figure):,}"
+
+
+def size(value: float | int | None) -> str:
+    """A size in bytes in decimal units to three significant digits: 950 B, 14.2 GB, 1.5 TB."""
+    figure = _value(value)
+    if figure is None:
+        return MISSING
+    unit = 0
+    while unit < len(BYTE_UNITS) - 1 and float(f"{figure:.3g}") >= 1000:
+        figure /= 1000
+        unit += 1
+    return f"{count(figure) if unit == 0 else _significant(figure)} {BYTE_UNITS[unit]}"
 
 
 def money(amount: float | int | Decimal | str | None, currency: str) -> str:

@@ -4,6 +4,8 @@
 export const MISSING = "—";
 const SCALES = [[1e12, "tn"], [1e9, "bn"], [1e6, "m"]];
 const SIGNIFICANT = 3;
+// Decimal units, as storage is sold and as a deposit's size is quoted.
+const BYTE_UNITS = ["B", "kB", "MB", "GB", "TB", "PB"];
 
 function value(input) {
   if (input === null || input === undefined || input === "") return null;
@@ -40,6 +42,18 @@ export function count(input) {
 }
 
 /** An amount with its currency, scaled above a million: EUR 950.25, EUR 12,345, EUR 1.77 bn. */
+/** A size in bytes in decimal units to three significant digits: 950 B, 14.2 GB, 1.5 TB. */
+export function size(input) {
+  let figure = value(input);
+  if (figure === null) return MISSING;
+  let unit = 0;
+  while (unit < BYTE_UNITS.length - 1 && Number(figure.toPrecision(3)) >= 1000) {
+    figure /= 1000;
+    unit += 1;
+  }
+  return `${unit === 0 ? count(figure) : significant(figure)} ${BYTE_UNITS[unit]}`;
+}
+
 export function money(amount, currency) {
   const figure = value(amount);
   if (figure === null) return MISSING;

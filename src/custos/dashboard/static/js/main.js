@@ -12,6 +12,7 @@ import { auditorsPage } from "./pages/auditors.js";
 import { findingsPage } from "./pages/findings.js";
 import { incidentPage, incidentsPage } from "./pages/incidents.js";
 import { federationPage } from "./pages/federation.js";
+import { escrowPage } from "./pages/escrow.js";
 
 // Every page with the permission it needs. `nav` pages are offered in the navigation to those
 // who hold it; the others are reached from a link (a model, a licence, a run). `title` names the
@@ -29,6 +30,7 @@ const PAGES = [
   { name: "incidents", title: "Incidents", nav: true, permission: "oversight:incidents:read", render: incidentsPage },
   { name: "incident", title: "Incident", permission: "oversight:incidents:read", render: incidentPage },
   { name: "auditors", title: "Auditors", nav: true, permission: "assurance:audits:read", render: auditorsPage },
+  { name: "escrow", title: "Escrow", nav: true, permission: "escrow:deposits:read", render: escrowPage },
   { name: "federation", title: "Federation", nav: true, permission: "federation:peers:manage", render: federationPage },
   { name: "ledger", title: "Ledger", nav: true, permission: "ledger:log:read", render: ledgerPage },
 ];

@@ -56,6 +56,9 @@ COMMANDS = {
     "audit": Lazy("custos.cli.audit_cmds:app", "Auditors, engagements and signed attestations."),
     "finding": Lazy("custos.cli.finding_cmds:app", "Red-team findings, their clocks and escalation."),
     "peers": Lazy("custos.cli.peers_cmds:app", "Peer installations: notices and witnessing."),
+    "escrow": Lazy(
+        "custos.cli.escrow_cmds:app", "Custodial escrow of model weights: deposits, checks, release."
+    ),
 }
 
 

@@ -240,6 +240,14 @@ class CustosClient:
         """Every version of the model's passport, newest first."""
         return self._read_list(PassportVersion, self._call("GET", f"/v1/models/{_id(model_id)}/passports"))
 
+    def export_passport(self, model_id: str, fmt: str = "cyclonedx") -> dict[str, Any]:
+        """The model's current passport as a CycloneDX 1.6 or SPDX 3.0.1 document, with only the
+        fields this caller may see."""
+        exported: dict[str, Any] = self._call(
+            "GET", f"/v1/models/{_id(model_id)}/export", params={"format": fmt}
+        )
+        return exported
+
     def model_pages(
         self,
         *,

@@ -37,6 +37,7 @@ class CustodianView(_View):
 class HolderView(_View):
     """A custodian's share of a deposit and its liveness: when it last confirmed, when next."""
 
+    deposit_id: str
     appointment_id: str
     organisation_id: str
     commitment: str

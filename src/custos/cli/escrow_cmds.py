@@ -48,6 +48,10 @@ IdentityOption = typer.Option(
     ..., "--identity", help="The age identity file (from keygen or release-request)."
 )
 WorkersOption = typer.Option(2, "--workers", min=1, max=64, help="Threads that encrypt and hash.")
+SigningKeyOption = typer.Option(..., "--key", help="The custodian's private signing key (PEM).")
+ShareOption = typer.Option(
+    None, "--share", help="Locally: the share the custodian was served (GET .../share), as JSON."
+)
 
 #: File names keygen writes in its directory.
 IDENTITY_FILE = "custodian.age"
@@ -73,14 +77,6 @@ HOLDER_COLUMNS = ("appointment_id", "organisation_id", "confirmed_at", "due_at",
 RELEASE_COLUMNS = ("id", "deposit_id", "grounds", "status", "approvals", "requested_at")
 APPROVAL_COLUMNS = ("appointment_id", "organisation_id", "approved_at")
 AUDIT_COLUMNS = ("deposit_id", "id", "indices", "passed", "audited_at")
-
-
-def readable_size(size: int) -> str:
-    """Bytes as a person reads a file size: 1,234 bytes, 3.4 MiB, 2.1 TiB."""
-    for power, unit in ((4, "TiB"), (3, "GiB"), (2, "MiB"), (1, "KiB")):
-        if size >= 1024**power:
-            return f"{units.number(size / 1024**power, 1)} {unit}"
-    return f"{units.count(size)} bytes"
 
 
 def _yes_no(value: Any) -> str:
@@ -414,7 +410,7 @@ def deposit(
             "model": filed.model_id,
             "passport version": filed.passport_version,
             "components": len(filed.components),
-            "size": readable_size(filed.size),
+            "size": units.size(filed.size),
             "chunks": units.count(filed.chunks),
             "root": filed.chunk_root,
             "custodians": f"{filed.threshold} of {len(filed.holders)} open it",
@@ -429,7 +425,7 @@ def _deposit_row(view: DepositView) -> dict[str, Any]:
     return {
         **plain(view),
         "passport": f"v{view.passport_version}" + ("" if view.current else ", superseded"),
-        "size": readable_size(view.size),
+        "size": units.size(view.size),
         "custodians": f"{view.threshold} of {len(view.holders)}, {view.live} live",
     }
 
@@ -462,8 +458,8 @@ def show(ctx: typer.Context, deposit_id: str, as_json: bool = JsonOption) -> Non
     shown = plain(found)
     holders, components, audit = shown.pop("holders"), shown.pop("components"), shown.pop("last_audit")
     shown.pop("digests", None)  # one line each: the components table names them
-    emit({**shown, "size": readable_size(found.size)}, False, formats=MOMENTS)
-    rows = [{**component, "size": readable_size(component["size"])} for component in components]
+    emit({**shown, "size": units.size(found.size)}, False, formats=MOMENTS)
+    rows = [{**component, "size": units.size(component["size"])} for component in components]
     table(rows, ("name", "role", "format", "size", "first_chunk", "chunks"), "Components")
     table(holders, HOLDER_COLUMNS, "Custodians", {**MOMENTS, "overdue": _yes_no})
     if audit is None:
@@ -485,10 +481,8 @@ def confirm(
     ctx: typer.Context,
     deposit_id: str,
     identity: Path = IdentityOption,
-    key: Path = typer.Option(..., "--key", help="The custodian's private signing key (PEM)."),
-    share: Path | None = typer.Option(
-        None, "--share", help="Locally: the share the custodian was served (GET .../share), as JSON."
-    ),
+    key: Path = SigningKeyOption,
+    share: Path | None = ShareOption,
     url: str | None = UrlOption,
     token: str | None = TokenOption,
     as_json: bool = JsonOption,
@@ -627,10 +621,8 @@ def approve(
     ctx: typer.Context,
     release_id: str,
     identity: Path = IdentityOption,
-    key: Path = typer.Option(..., "--key", help="The custodian's private signing key (PEM)."),
-    share: Path | None = typer.Option(
-        None, "--share", help="Locally: the share the custodian was served (GET .../share), as JSON."
-    ),
+    key: Path = SigningKeyOption,
+    share: Path | None = ShareOption,
     url: str | None = UrlOption,
     token: str | None = TokenOption,
     as_json: bool = JsonOption,
@@ -750,7 +742,7 @@ def open_(
         return
     for component in opened:
         console.print(
-            f"[green]✓[/green] {component.name}  {readable_size(component.size)}  sha256 {component.sha256}",
+            f"[green]✓[/green] {component.name}  {units.size(component.size)}  sha256 {component.sha256}",
             highlight=False,
             soft_wrap=True,
         )
@@ -776,7 +768,7 @@ class _Refused(CustosError):
 def _opened_row(component: Any) -> dict[str, Any]:
     return {
         "name": component.name,
-        "size": readable_size(component.size),
+        "size": units.size(component.size),
         "sha256": component.sha256,
         "path": str(component.path),
     }

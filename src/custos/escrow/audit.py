@@ -17,8 +17,9 @@ from datetime import timedelta
 from custos.core.errors import CustosError
 from custos.escrow.chunk_tree import challenge, verify_chunk
 from custos.escrow.model import ChunkFailure
+from custos.escrow.stream import segment_leaf
 from custos.escrow.vault import Vault
-from custos.ledger import ProofError, leaf_hash
+from custos.ledger import ProofError
 
 DOMAIN = b"custos-escrow-audit/v1\n"
 #: Chunks an audit asks for.
@@ -55,7 +56,9 @@ def check_chunks(
             failures.append(ChunkFailure(index=index, reason="the escrow store did not return the chunk"))
             continue
         try:
-            verify_chunk(root=root, total=total, index=index, leaf=leaf_hash(chunk.data), proof=chunk.proof)
+            verify_chunk(
+                root=root, total=total, index=index, leaf=segment_leaf(chunk.data), proof=chunk.proof
+            )
         except ProofError:
             failures.append(
                 ChunkFailure(index=index, reason="the chunk does not match the root committed in the deposit")

@@ -19,9 +19,8 @@ from pathlib import Path
 
 from custos.core.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
 from custos.escrow.chunk_tree import ChunkTree, verify_chunk
-from custos.escrow.stream import KEY_SIZE, ChunkError, Progress, seal, unseal
+from custos.escrow.stream import KEY_SIZE, ChunkError, Progress, seal, segment_leaf, unseal
 from custos.escrow.vault import ObjectChunks, ProvedChunk, Vault
-from custos.ledger.hashing import leaf_hash
 from custos.ledger.proofs import ProofError
 
 _DOMAIN = b"custos-escrow/v1\x00"
@@ -293,7 +292,7 @@ def verify_chunks(chunk_root: str, total: int, proved: Sequence[ProvedChunk]) ->
     for chunk in proved:
         try:
             verify_chunk(
-                root=root, total=total, index=chunk.index, leaf=leaf_hash(chunk.data), proof=chunk.proof
+                root=root, total=total, index=chunk.index, leaf=segment_leaf(chunk.data), proof=chunk.proof
             )
         except ProofError as error:
             failures.append(ChunkFailure(chunk.index, error.message))

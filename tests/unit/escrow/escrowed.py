@@ -31,6 +31,7 @@ from custos.policy.service import PolicyService
 from custos.registry.model import OrganisationRegistered, Passport
 from custos.registry.service import RegistryService
 from custos.store import Store
+from tests.unit.assurance.audits import public
 from tests.unit.registry.world import Parties, acting
 
 BASELINE = (BUILTIN / "custos-baseline.yaml").read_text(encoding="utf-8")
@@ -38,16 +39,6 @@ WEIGHT_ESCROW = "custos-baseline/systemic-risk-model/weight-escrow"
 #: The shards' tensors: 3 chunks of ciphertext for the first shard, 1 for the second.
 SHAPES = {"model-00001-of-00002.safetensors": (640, 1024), "model-00002-of-00002.safetensors": (64, 64)}
 PARAMETERS = sum(rows * columns for rows, columns in SHAPES.values())
-
-
-def public(key: CryptoSigner) -> dict[str, Any]:
-    sslib = key.public_key
-    return {
-        "keyid": sslib.keyid,
-        "keytype": sslib.keytype,
-        "scheme": sslib.scheme,
-        "keyval": dict(sslib.keyval),
-    }
 
 
 @dataclass

@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from blake3 import blake3
 from playwright.sync_api import Locator, Page, expect
 
 from custos.access.model import Role
@@ -134,7 +135,7 @@ def _vault(vault: Path, reference: str, components: list[dict[str, Any]], rotten
         with store.writer(reference, f"object-{index}") as out:
             out.write((b"\xff" * SEGMENT_SIZE if rotten else chunk) * count)
         layout.append(ObjectChunks(f"object-{index}", count))
-        leaves += [leaf_hash(chunk)] * count
+        leaves += [leaf_hash(blake3(chunk).digest())] * count  # RFC 9162 over the chunk's BLAKE3
     store.write_leaves(reference, layout, leaves)
     return reference_root(leaves).hex()
 

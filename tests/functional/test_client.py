@@ -318,6 +318,8 @@ ALLOWED_MODULES = {
     "custos.assurance.model",
     "custos.assurance.views",
     "custos.core.errors",
+    "custos.escrow.model",
+    "custos.escrow.views",
     "custos.federation.model",
     "custos.federation.standards_views",
     "custos.federation.views",

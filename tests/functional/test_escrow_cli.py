@@ -505,7 +505,7 @@ def test_a_refusal_is_filed_without_what_only_supervisors_may_see(world: World) 
     assert deposit.reference and deposit.digests
     digest = next(iter(deposit.digests.values()))
     few = ShareError(
-        f"1 shares of the 2 needed to open deposit {deposit.reference}",
+        f"1 shares of the 2 needed to open the deposit stored as {deposit.reference}",
         evidence={"deposit": deposit.reference},
     )
     assert escrow_cmds.public_reason(few, deposit) == f"1 shares of the 2 needed to open deposit {deposit.id}"
@@ -513,3 +513,42 @@ def test_a_refusal_is_filed_without_what_only_supervisors_may_see(world: World) 
         "component 'config.json' does not match the manifest", evidence={"sha256": digest}
     )
     assert digest not in escrow_cmds.public_reason(mismatch, deposit)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--tolerance", "0.5"], "the tolerance must be between 0 and 5%"),
+        (["--vault", "nosuchproto://escrow/x"], "the escrow store 'nosuchproto://escrow/x' cannot be used"),
+    ],
+)
+def test_a_deposit_asked_for_badly_is_refused_before_anything_is_sealed(
+    world: World, extra: list[str], message: str
+) -> None:
+    a, b = world.custodians["A"], world.custodians["B"]
+    args = ["escrow", "deposit", world.model_id, str(world.folder), "--vault", str(world.vault)]
+    args += ["--custodian", a.appointment_id, "--custodian", b.appointment_id, "--threshold", "2", *extra]
+    assert message in world.run(*args, code=2)
+    assert not world.vault.exists() or not any(world.vault.iterdir())
+
+
+def test_an_appointment_takes_public_keys_only_and_identities_are_read_as_such(world: World) -> None:
+    keys = world.json("escrow", "keygen", "--out", str(world.root / "third"))
+    private = str(world.root / "third" / "custodian-signing.pem")
+    out = world.run(
+        "escrow",
+        "appoint",
+        "Keeper A",
+        "--recipient",
+        keys["recipient"],
+        "--key",
+        private,
+        "--valid-until",
+        "2099-12-31",
+        code=2,
+    )
+    assert "is a private key" in out
+    out = world.run(
+        "escrow", "open", "01NOTARELEASE", "--identity", private, "--out", str(world.root / "out"), code=2
+    )
+    assert "should hold one age identity (AGE-SECRET-KEY-1…); it holds none" in out

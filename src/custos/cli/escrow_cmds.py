@@ -144,9 +144,10 @@ def read_identity(path: Path) -> str:
         lines = path.read_text(encoding="ascii").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read the identity file {path}") from exc
-    keys = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    keys = [line.strip() for line in lines if line.strip().upper().startswith("AGE-SECRET-KEY-")]
     if len(keys) != 1:
-        raise InvalidInput(f"{path} should hold one age identity; it holds {len(keys)}")
+        held = "none" if not keys else str(len(keys))
+        raise InvalidInput(f"{path} should hold one age identity (AGE-SECRET-KEY-1…); it holds {held}")
     return check_identity(keys[0])
 
 
@@ -171,6 +172,11 @@ def _public_key(path: Path) -> dict[str, object]:
         pem = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from exc
+    if b"PRIVATE KEY-----" in pem:
+        raise InvalidInput(
+            f"{path} is a private key: an appointment lists the public half (the .pub file keygen "
+            "wrote), and the private key never leaves the custodian"
+        )
     return key_from_pem(pem, str(path))
 
 
@@ -419,6 +425,13 @@ def deposit(
         },
         False,
     )
+    if filed.exportability.declared is None:
+        console.print(
+            f"warning: passport version {filed.passport_version} declares no parameter count, so the "
+            f"shards' {units.count(filed.exportability.parameters)} parameters are recorded unchecked",
+            style="yellow",
+            highlight=False,
+        )
 
 
 def _deposit_row(view: DepositView) -> dict[str, Any]:
@@ -757,6 +770,7 @@ def public_reason(refusal: CustosError, deposit: DepositView) -> str:
     (both are for supervisors only)."""
     reason = refusal.message
     if deposit.reference:
+        reason = reason.replace(f"the deposit stored as {deposit.reference}", f"deposit {deposit.id}")
         reason = reason.replace(deposit.reference, deposit.id)
     return reason[:2000]
 

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from custos.core.canonical import canonical_json, sha256_hex
+from custos.core.errors import InvalidInput
 from custos.escrow.components import Component, Role, gather, recognise
 from custos.escrow.model import EscrowDeposited
 from custos.escrow.sealing import Plain, SealedDeposit, seal_deposit
-from custos.escrow.shares import split_key
+from custos.escrow.shares import SealedShare, split_key
 from custos.escrow.stream import Progress
 from custos.escrow.vault import Vault
 from custos.escrow.views import CustodianView
-from custos.escrow.weight_formats import DEFAULT_TOLERANCE, require_exportable
+from custos.escrow.weight_formats import DEFAULT_TOLERANCE, Exportability, check_tolerance, require_exportable
+from custos.filings import parse
 
 #: The data key's size: AES-256.
 KEY_BYTES = 32
@@ -70,6 +72,7 @@ def prepare_deposit(
     plan: DepositPlan, *, workers: int = 2, progress: Progress | None = None
 ) -> EscrowDeposited:
     """Seal the plan's components into the store and return the deposit filing's payload."""
+    check_tolerance(plan.tolerance)
     components = _components(plan)
     exportability = require_exportable(components, plan.declared_parameters, plan.tolerance)
     recipients = [(custodian.id, custodian.recipient) for custodian in plan.custodians]
@@ -86,11 +89,23 @@ def prepare_deposit(
     )
     try:
         shares = split_key(key, plan.reference, recipients, plan.threshold)
+        del key  # the shares are all that remain of it
+        return _payload(plan, sealed, shares, components, exportability)
     except BaseException:
         vault.discard(plan.reference)
         raise
-    del key  # the shares are all that remain of it
-    return EscrowDeposited.model_validate(
+
+
+def _payload(
+    plan: DepositPlan,
+    sealed: SealedDeposit,
+    shares: Sequence[SealedShare],
+    components: Sequence[Component],
+    exportability: Exportability,
+) -> EscrowDeposited:
+    """The deposit filing's payload: what was sealed, committed to, and split."""
+    return parse(
+        EscrowDeposited,
         {
             "model_id": plan.model_id,
             "passport_version": plan.passport_version,
@@ -121,18 +136,23 @@ def prepare_deposit(
                 "tolerance": exportability.tolerance,
                 "within_tolerance": exportability.ok if exportability.checked else None,
             },
-        }
+        },
+        "deposit",
     )
 
 
 def custodians_named(available: Sequence[CustodianView], wanted: Sequence[str]) -> tuple[CustodianView, ...]:
-    """The appointments named (by appointment id or organisation id), in force, in that order."""
-    from custos.core.errors import InvalidInput
-
+    """The appointments in force named (by appointment id, or by organisation id when the
+    organisation holds one appointment in force), in that order."""
     chosen = []
     for name in wanted:
         matches = [c for c in available if name in (c.id, c.organisation_id) and c.in_force]
         if not matches:
             raise InvalidInput(f"no custodian in force is appointed as {name!r}")
+        if len(matches) > 1:
+            raise InvalidInput(
+                f"organisation {name} holds {len(matches)} appointments in force: name one by its "
+                f"appointment id ({', '.join(c.id for c in matches)})"
+            )
         chosen.append(matches[0])
     return tuple(chosen)

@@ -108,7 +108,9 @@ class Exportability(_Payload):
     shards: int = Field(ge=1)
     parameters: int = Field(ge=0, description="Parameters the shards' tensors hold.")
     declared: float | None = Field(None, description="Parameters the passport declares.")
-    tolerance: float = Field(ge=0, le=1, description="The relative difference allowed.")
+    tolerance: float = Field(
+        ge=0, le=0.05, description="The relative difference allowed (at most 5%, as sealing allows)."
+    )
     within_tolerance: bool | None = Field(None, description="None when the passport declares no count.")
 
 

@@ -155,7 +155,8 @@ def open_share(envelope: str, identity: str, *, deposit: str, custodian_id: str,
     where = {"deposit": deposit, "custodian": custodian_id}
     if not _is_armored(envelope):
         raise ShareError(
-            f"the envelope of custodian {custodian_id} in deposit {deposit} is not an ASCII-armored age file",
+            f"the envelope of custodian {custodian_id} in the deposit stored as {deposit} is not an "
+            "ASCII-armored age file",
             evidence=where,
         )
     try:
@@ -166,13 +167,15 @@ def open_share(envelope: str, identity: str, *, deposit: str, custodian_id: str,
         else:
             reason = "is not a valid age file (its header or payload is damaged)"
         raise ShareError(
-            f"the envelope of custodian {custodian_id} in deposit {deposit} {reason}", evidence=where
+            f"the envelope of custodian {custodian_id} in the deposit stored as {deposit} {reason}",
+            evidence=where,
         ) from None
     mnemonic = _normalise(plaintext.decode("ascii", errors="replace"))
     expected = share_commitment(deposit=deposit, custodian_id=custodian_id, mnemonic=mnemonic)
     if not hmac.compare_digest(expected, commitment):
         raise ShareError(
-            f"the share is not the one committed for custodian {custodian_id} in deposit {deposit}",
+            f"the share is not the one committed for custodian {custodian_id} in the deposit stored as "
+            f"{deposit}",
             evidence=where,
         )
     return mnemonic
@@ -198,7 +201,8 @@ def recover_key(
     """
     if not 1 <= threshold <= MAX_CUSTODIANS:
         raise ShareError(
-            f"a threshold is between 1 and {MAX_CUSTODIANS}; deposit {deposit} names {threshold}"
+            f"a threshold is between 1 and {MAX_CUSTODIANS}; the deposit stored as {deposit} "
+            f"names {threshold}"
         )
     strangers = sorted(set(shares) - set(commitments))
     if strangers:
@@ -209,7 +213,7 @@ def recover_key(
         )
     if len(shares) < threshold:
         raise ShareError(
-            f"{len(shares)} shares of the {threshold} needed to open deposit {deposit}",
+            f"{len(shares)} shares of the {threshold} needed to open the deposit stored as {deposit}",
             evidence={"deposit": deposit, "given": len(shares), "needed": threshold},
         )
     holders: dict[tuple[int, int], str] = {}
@@ -221,14 +225,15 @@ def recover_key(
         expected = share_commitment(deposit=deposit, custodian_id=custodian_id, mnemonic=mnemonic)
         if not hmac.compare_digest(expected, commitments[custodian_id]):
             raise ShareError(
-                f"the share of custodian {custodian_id} is not the one committed for them in deposit "
-                f"{deposit} (foreign or corrupted)",
+                f"the share of custodian {custodian_id} is not the one committed for them in the deposit "
+                f"stored as {deposit} (foreign or corrupted)",
                 evidence=where,
             )
         place = (parsed.group_index, parsed.index)
         if place in holders:
             raise ShareError(
-                f"custodians {holders[place]} and {custodian_id} hand in the same share of deposit {deposit}",
+                f"custodians {holders[place]} and {custodian_id} hand in the same share of the deposit "
+                f"stored as {deposit}",
                 evidence={"deposit": deposit, "custodians": [holders[place], custodian_id]},
             )
         holders[place] = custodian_id
@@ -237,12 +242,13 @@ def recover_key(
         key = combine_shares(chosen[:threshold])
     except ShareError as error:
         raise ShareError(
-            f"the shares of deposit {deposit} do not reconstruct its key: {error.message}",
+            f"the shares of the deposit stored as {deposit} do not reconstruct its key: {error.message}",
             evidence={"deposit": deposit},
         ) from None
     if len(key) != KEY_BYTES:
         raise ShareError(
-            f"the shares of deposit {deposit} reconstruct {len(key)} bytes, not a {KEY_BYTES}-byte key",
+            f"the shares of the deposit stored as {deposit} reconstruct {len(key)} bytes, not a "
+            f"{KEY_BYTES}-byte key",
             evidence={"deposit": deposit},
         )
     return key

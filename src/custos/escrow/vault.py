@@ -63,7 +63,10 @@ class Vault:
     """An escrow store rooted at ``url``."""
 
     def __init__(self, url: str) -> None:
-        filesystem, root = fsspec.core.url_to_fs(url)
+        try:
+            filesystem, root = fsspec.core.url_to_fs(url)
+        except (ImportError, ValueError) as exc:  # an unknown protocol, or its package not installed
+            raise InvalidInput(f"the escrow store {url!r} cannot be used: {exc}") from exc
         self._fs: Any = filesystem
         self._root = cast(str, root).rstrip("/")
 

@@ -32,6 +32,20 @@ transformer layer in a model of up to about fifty layers, so a truncated model o
 sibling does not pass. A difference exactly at the tolerance is accepted.
 """
 
+MOST_TOLERANCE = 0.05
+"""The largest tolerance a deposit may state: the depositor chooses it, and past a few per cent a
+missing shard or a smaller sibling would pass."""
+
+
+def check_tolerance(tolerance: float) -> float:
+    """Refuse a tolerance that is not a share between 0 and ``MOST_TOLERANCE``."""
+    if not (math.isfinite(tolerance) and 0 <= tolerance <= MOST_TOLERANCE):
+        raise InvalidInput(
+            f"the tolerance must be between 0 and {units.percent(MOST_TOLERANCE)}, not {tolerance}"
+        )
+    return tolerance
+
+
 COUNTED_FORMATS = (Format.SAFETENSORS, Format.GGUF, Format.ONNX)
 """Shards whose header lists their tensors. ONNX external data is counted through its graph;
 a PyTorch pickle is not read, since unpickling runs code."""
@@ -104,8 +118,7 @@ def check_exportable(
     found: Inventory, declared_parameters: float | None, tolerance: float = DEFAULT_TOLERANCE
 ) -> Exportability:
     """The inventory's parameter count against the declared one; ``None`` declared leaves it unchecked."""
-    if not (math.isfinite(tolerance) and tolerance >= 0):
-        raise InvalidInput(f"the tolerance must be a non-negative share, not {tolerance}")
+    check_tolerance(tolerance)
     counted = found.parameters
     if declared_parameters is None:
         return Exportability(

@@ -203,7 +203,8 @@ def test_fewer_than_k_shares_are_refused_with_the_count() -> None:
     shares = opened(sealed)
     two = {custodian_id: shares[custodian_id] for custodian_id in ["custodian-00", "custodian-03"]}
 
-    with pytest.raises(ShareError, match=f"^2 shares of the 3 needed to open deposit {DEPOSIT}$") as refused:
+    few = f"^2 shares of the 3 needed to open the deposit stored as {DEPOSIT}$"
+    with pytest.raises(ShareError, match=few) as refused:
         recover_key(two, deposit=DEPOSIT, commitments=commitments_of(sealed), threshold=3)
     assert isinstance(refused.value, InvalidInput)
     assert refused.value.status == 422
@@ -248,8 +249,8 @@ def test_a_share_from_another_deposits_split_is_refused_as_foreign_naming_the_cu
 
     with pytest.raises(
         ShareError,
-        match=f"share of custodian custodian-01 is not the one committed for them in deposit {DEPOSIT} "
-        r"\(foreign or corrupted\)",
+        match=f"share of custodian custodian-01 is not the one committed for them in the deposit stored as "
+        f"{DEPOSIT} " + r"\(foreign or corrupted\)",
     ) as refused:
         recover_key(mixed, deposit=DEPOSIT, commitments=commitments_of(sealed), threshold=2)
     assert refused.value.evidence["custodian"] == "custodian-01"
@@ -312,7 +313,7 @@ def test_a_well_formed_but_wrong_share_is_refused_by_slip39s_digest_after_the_ch
     )
 
     with pytest.raises(
-        ShareError, match=f"shares of deposit {DEPOSIT} do not reconstruct its key.*digest"
+        ShareError, match=f"shares of the deposit stored as {DEPOSIT} do not reconstruct its key.*digest"
     ) as refused:
         recover_key(
             {"custodian-00": shares["custodian-00"], "custodian-01": forged},
@@ -365,7 +366,7 @@ def test_a_wrong_age_identity_is_refused() -> None:
     _, sealed = split(2, 3)
 
     with pytest.raises(
-        ShareError, match=r"custodian-00 in deposit .* does not open with this identity"
+        ShareError, match=r"custodian-00 in the deposit stored as .* does not open with this identity"
     ) as refused:
         open_share(
             sealed[0].envelope,
@@ -401,7 +402,8 @@ def test_an_envelope_holding_another_share_than_committed_is_refused_with_the_re
 
     with pytest.raises(
         ShareError,
-        match=f"^the share is not the one committed for custodian custodian-00 in deposit {DEPOSIT}$",
+        match=f"^the share is not the one committed for custodian custodian-00 in the deposit stored as "
+        f"{DEPOSIT}$",
     ):
         open_share(
             substituted,

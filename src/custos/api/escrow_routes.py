@@ -169,8 +169,8 @@ async def request_release(
 
 
 @router.get("/releases/{release_id}", response_model=ReleaseView)
-async def show_release(release_id: str, request: Request, _: Reader) -> ReleaseView:
-    return await run_in_threadpool(_escrow(request).release, release_id)
+async def show_release(release_id: str, request: Request, who: Reader) -> ReleaseView:
+    return await run_in_threadpool(_escrow(request).release, release_id, by=who)
 
 
 @router.post("/releases/{release_id}/approvals", response_model=ReleaseView)

@@ -655,7 +655,7 @@ def approve(
             approved = client.approve_release(approval)
     else:
         with _operator(ctx) as (store, by):
-            release = _service(store).release(release_id)
+            release = _service(store).release(release_id, by=by)
             held = _local_share(share, release.deposit_id)
             approval = approve_release(release, held, opened_with, signer, datetime.now(UTC))
             approved = _service(store).approve(approval, by=by)
@@ -689,8 +689,8 @@ def releases(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 @app.command("release-show")
 def release_show(ctx: typer.Context, release_id: str, as_json: bool = JsonOption) -> None:
     """One release: its grounds, the custodians who approved it and whether they are a quorum."""
-    with _operator(ctx) as (store, _):
-        found = _service(store).release(release_id)
+    with _operator(ctx) as (store, by):
+        found = _service(store).release(release_id, by=by)
     if as_json:
         emit(plain(found), True)
         return

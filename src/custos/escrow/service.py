@@ -353,7 +353,7 @@ class EscrowService:
                 clock=self.store.clock,
             )
             uow.file(filing)
-            return self._release_view(uow.conn, filing.id)
+            return self._release_view(uow.conn, filing.id, by)
 
     def approve(self, approval: ReleaseApproved, *, by: Principal) -> ReleaseView:
         """File a custodian's signed approval with its share encrypted to the release's recipient."""
@@ -400,7 +400,7 @@ class EscrowService:
                     fallback_jurisdiction=by.jurisdiction,
                 )
             )
-            return self._release_view(uow.conn, release["id"])
+            return self._release_view(uow.conn, release["id"], by)
 
     def package(self, release_id: str, *, by: Principal) -> ReleasePackage:
         """What opening a release needs: the deposit and the approved shares, each encrypted to
@@ -408,7 +408,7 @@ class EscrowService:
         if not by.sees_everything:
             raise Forbidden("only supervisors open a release")
         with self.store.read() as conn:
-            view = self._release_view(conn, release_id)
+            view = self._release_view(conn, release_id, by)
             deposit = self._deposit_view(conn, view.deposit_id, by)
             commitments = {h.appointment_id: h.commitment for h in deposit.holders}
             filed = self.store.filings(conn, [a.filing_id for a in view.approvals])
@@ -428,7 +428,7 @@ class EscrowService:
         if not by.sees_everything:
             raise Forbidden("only supervisors open a release")
         with self.store.transaction() as uow:
-            view = self._release_view(uow.conn, opening.release_id)
+            view = self._release_view(uow.conn, opening.release_id, by)
             if view.status != "requested":
                 raise Conflict(f"release {opening.release_id} is {view.status} already")
             if opening.outcome is OpenOutcome.OPENED and not view.quorum:
@@ -448,18 +448,20 @@ class EscrowService:
                     clock=self.store.clock,
                 )
             )
-            return self._release_view(uow.conn, opening.release_id)
+            return self._release_view(uow.conn, opening.release_id, by)
 
     def releases(self, *, by: Principal) -> list[ReleaseView]:
         """Release requests and their quorum: public, like the deposits they concern."""
         with self.store.read() as conn:
-            return [self._release_view(conn, row["id"]) for row in ev.list_releases(conn)]
+            return [self._release_view(conn, row["id"], by) for row in ev.list_releases(conn)]
 
-    def release(self, release_id: str) -> ReleaseView:
+    def release(self, release_id: str, *, by: Principal) -> ReleaseView:
         with self.store.read() as conn:
-            return self._release_view(conn, release_id)
+            return self._release_view(conn, release_id, by)
 
-    def _release_view(self, conn: Connection, release_id: str) -> ReleaseView:
+    def _release_view(self, conn: Connection, release_id: str, by: Principal) -> ReleaseView:
+        """A release as ``by`` may see it: its court order's or incident's reference is for the
+        provider and supervisors."""
         row = ev.release(conn, release_id)
         if row is None:
             raise NotFound(f"no release {release_id!r}")
@@ -472,9 +474,12 @@ class EscrowService:
             )
             for a in ev.approvals(conn, [release_id])
         )
+        parties = by.sees_everything or by.organisation_id == deposit["owner_id"]
+        found = self.store.filing(conn, release_id) if parties else None
         return ReleaseView.model_validate(
             {
                 **row,
+                "reference": found[0].content.get("reference") if found else None,
                 "threshold": deposit["threshold"],
                 "approvals": approvals,
                 "quorum": len(approvals) >= deposit["threshold"],

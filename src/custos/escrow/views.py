@@ -115,6 +115,7 @@ class ReleaseView(_View):
     quorum: bool
     reason: str | None
     closed_at: datetime | None
+    reference: str | None = None
 
 
 class ReleasedShare(_View):

@@ -386,3 +386,19 @@ def test_a_vault_that_loses_its_objects_fails_the_audit_for_every_chunk_asked(ke
     Vault(str(kept.vault)).discard(kept.payloads[-1].reference)
     failed = kept.service.audit(deposit.id, by=kept.parties.supervisor)
     assert not failed.passed and len(failed.failures) == len(failed.indices)
+
+
+def test_a_release_s_reference_is_for_the_provider_and_supervisors(kept: Escrow) -> None:
+    deposit = kept.file()
+    _, recipient = new_release_identity()
+    release = kept.service.request_release(
+        ReleaseRequested.model_validate(
+            {"deposit_id": deposit.id, "grounds": "court_order", "statement": "Ordered by the court."}
+            | {"reference": "Court of Paris 2027/114", "recipient": recipient}
+        ),
+        by=kept.parties.supervisor,
+    )
+    assert release.reference == "Court of Paris 2027/114"
+    assert kept.service.release(release.id, by=kept.parties.provider_actor).reference == release.reference
+    assert kept.service.release(release.id, by=kept.parties.rival_actor).reference is None
+    assert all(r.reference is None for r in kept.service.releases(by=kept.custodians[0].actor))

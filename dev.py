@@ -85,9 +85,7 @@ def test(arguments: list[str]) -> None:
     ensure_chromium()
     with tempfile.TemporaryDirectory() as scratch:
         not_run = Path(scratch) / "not-run.txt"
-        # On every core, the tests on PostgreSQL in one group (tests/conftest.py); "-n 0" runs serially.
-        parallel = [] if any(a.startswith("-n") for a in arguments) else ["-n", "auto", "--dist", "loadgroup"]
-        command = [str(BIN / "python"), "-m", "pytest", *parallel, *arguments]
+        command = [str(BIN / "python"), "-m", "pytest", *arguments]
         environment = {**os.environ, "CUSTOS_NOT_RUN_FILE": str(not_run)}
         completed = subprocess.run(command, cwd=ROOT, check=False, env=environment)
         if not_run.exists():

@@ -71,15 +71,6 @@ def sqlite_settings(tmp_path: Path) -> Settings:
     return Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'custos.db'}")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests on PostgreSQL share one database, which each resets: under pytest-xdist they run in
-    one group, on one worker, one after another (``--dist loadgroup``)."""
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("settings") == "postgresql":
-            item.add_marker(pytest.mark.xdist_group("postgresql"))
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say loudly which tests a missing program kept from running, and how to run them."""
     reasons = [

@@ -65,6 +65,17 @@ def approval(release_id: str, appointment_id: str, envelope: str, at: datetime) 
     }
 
 
+def read_statement(envelope: Mapping[str, Any]) -> dict[str, Any]:
+    """The statement a DSSE envelope carries, its signature not yet checked."""
+    try:
+        statement = json.loads(decode_payload(dict(envelope)))
+    except ValueError as exc:
+        raise InvalidInput("the custody statement is not JSON") from exc
+    if not isinstance(statement, dict):
+        raise InvalidInput("the custody statement is not a JSON object")
+    return statement
+
+
 def verified(
     envelope: Mapping[str, Any],
     keys: Sequence[Mapping[str, Any]],
@@ -103,12 +114,7 @@ def verified(
         break
     else:
         raise InvalidInput("the custody statement is signed by no key of the custodian's appointment")
-    try:
-        statement = json.loads(payload)
-    except ValueError as exc:
-        raise InvalidInput("the custody statement is not JSON") from exc
-    if not isinstance(statement, dict):
-        raise InvalidInput("the custody statement is not a JSON object")
+    statement = read_statement(envelope)
     for name, value in expected.items():
         if statement.get(name) != value:
             raise InvalidInput(f"the custody statement's {name} is {statement.get(name)!r}, not {value!r}")

@@ -288,7 +288,7 @@ class EscrowService:
             if row is None:
                 raise NotFound(f"no deposit {deposit_id!r}")
             holders = {h["appointment_id"]: h for h in ev.holders(uow.conn, [deposit_id])}
-            statement = _statement_fields(envelope)
+            statement = custody.read_statement(envelope)  # to find whose keys to check
             holder = holders.get(str(statement.get("custodian")))
             if holder is None:
                 raise InvalidInput(
@@ -604,16 +604,3 @@ def _check_exportability(deposit: EscrowDeposited, passport: Mapping[str, Any]) 
             f"the shards hold {units.scientific(found.parameters)} parameters, outside the tolerance "
             f"of the {units.scientific(declared)} passport version {deposit.passport_version} declares"
         )
-
-
-def _statement_fields(envelope: Mapping[str, Any]) -> dict[str, Any]:
-    """The statement's fields before its signature is checked: only to find whose keys to check."""
-    from custos.assurance.statement import decode_payload
-
-    try:
-        statement = json.loads(decode_payload(dict(envelope)))
-    except ValueError as exc:
-        raise InvalidInput("the custody statement is not JSON") from exc
-    if not isinstance(statement, dict):
-        raise InvalidInput("the custody statement is not a JSON object")
-    return statement

@@ -3,7 +3,7 @@
 The seed is SHA-256 over the deposit and a signed checkpoint of the log that already holds the
 deposit, so neither the provider nor the store could know at deposit time which chunks would be
 asked for, and anyone holding the checkpoint can recompute the choice (:func:`seed`, then
-:func:`custos.escrow.chunk_tree.challenge`). The store answers with each chunk and its audit
+:func:`chosen`). The store answers with each chunk and its audit
 path; only the root in the deposit filing is trusted. Sixteen chunks an audit find a store that
 lost a tenth of a deposit with probability 1 - 0.9^16 ≈ 81% each time, and monthly audits compound.
 """
@@ -15,12 +15,14 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from custos.core.errors import CustosError
-from custos.escrow.chunk_tree import challenge
 from custos.escrow.model import ChunkFailure
 from custos.escrow.sealing import verify_chunks
 from custos.escrow.vault import Vault
+from custos.ledger.public_draw import draw
 
 DOMAIN = b"custos-escrow-audit/v1\n"
+#: What the draw of chunks prefixes to the seed.
+CHALLENGE_DOMAIN = b"custos-escrow/challenge/v1\x00"
 #: Chunks an audit asks for.
 CHUNKS_PER_AUDIT = 16
 #: How often each deposit is audited by the sweep.
@@ -34,7 +36,9 @@ def seed(deposit_id: str, checkpoint_size: int, checkpoint_root: bytes) -> bytes
 
 def chosen(deposit_id: str, checkpoint_size: int, checkpoint_root: bytes, total: int) -> list[int]:
     """The chunks an audit against this checkpoint asks for."""
-    return challenge(seed(deposit_id, checkpoint_size, checkpoint_root), CHUNKS_PER_AUDIT, total)
+    return draw(
+        CHALLENGE_DOMAIN + seed(deposit_id, checkpoint_size, checkpoint_root), CHUNKS_PER_AUDIT, total
+    )
 
 
 def check_chunks(

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from custos.core.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
-from custos.escrow.chunk_tree import ChunkTree, verify_chunk
 from custos.escrow.stream import KEY_SIZE, ChunkError, Progress, seal, segment_leaf, unseal
 from custos.escrow.vault import ObjectChunks, ProvedChunk, Vault
-from custos.ledger.proofs import ProofError
+from custos.ledger.merkle_tree import MerkleTree
+from custos.ledger.proofs import ProofError, verify_inclusion
 
 _DOMAIN = b"custos-escrow/v1\x00"
 
@@ -167,7 +167,7 @@ def seal_deposit(
         vault.discard(reference)
         raise
     return SealedDeposit(
-        components=tuple(sealed), total_chunks=len(leaves), chunk_root=ChunkTree(leaves).root().hex()
+        components=tuple(sealed), total_chunks=len(leaves), chunk_root=MerkleTree(leaves).root().hex()
     )
 
 
@@ -181,7 +181,7 @@ def _trusted_leaves(vault: Vault, reference: str, chunk_root: str, total: int) -
         leaves = vault.read_leaves(reference)
     except (IntegrityFailure, NotFound):
         return None
-    if len(leaves) != total or ChunkTree(leaves).root().hex() != chunk_root:
+    if len(leaves) != total or MerkleTree(leaves).root().hex() != chunk_root:
         return None
     return leaves
 
@@ -291,8 +291,8 @@ def verify_chunks(chunk_root: str, total: int, proved: Sequence[ProvedChunk]) ->
     failures: list[ChunkFailure] = []
     for chunk in proved:
         try:
-            verify_chunk(
-                root=root, total=total, index=chunk.index, leaf=segment_leaf(chunk.data), proof=chunk.proof
+            verify_inclusion(
+                root=root, size=total, index=chunk.index, leaf=segment_leaf(chunk.data), proof=chunk.proof
             )
         except ProofError as error:
             failures.append(ChunkFailure(chunk.index, error.message))

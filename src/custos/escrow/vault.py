@@ -24,9 +24,9 @@ from typing import Any, BinaryIO, cast
 import fsspec  # type: ignore[import-untyped]
 
 from custos.core.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
-from custos.escrow.chunk_tree import ChunkTree
 from custos.escrow.stream import SEGMENT_SIZE
 from custos.ledger.hashing import HASH_SIZE
+from custos.ledger.merkle_tree import MerkleTree
 
 # One path segment of safe characters, starting with a letter or digit: never "..", never a
 # separator, so nothing named by a caller can reach outside its deposit.
@@ -140,7 +140,7 @@ class Vault:
 
     def prove(self, reference: str, indices: Sequence[int]) -> list[ProvedChunk]:
         """Each requested chunk with its inclusion proof, built from the stored leaf hashes."""
-        tree = ChunkTree(self.read_leaves(reference))
+        tree = MerkleTree(self.read_leaves(reference))
         layout = self.read_layout(reference)
         return [
             ProvedChunk(

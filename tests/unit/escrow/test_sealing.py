@@ -11,7 +11,7 @@ import pytest
 from blake3 import blake3
 
 from custos.core.errors import Conflict, IntegrityFailure, InvalidInput
-from custos.escrow.chunk_tree import challenge
+from custos.escrow.audit import chosen
 from custos.escrow.sealing import (
     Plain,
     SealedDeposit,
@@ -196,7 +196,7 @@ def test_a_failure_part_way_leaves_nothing_stored(vault: Vault, plain: list[Plai
 
 
 def test_audited_chunks_verify_and_bad_ones_are_reported(deposit: SealedDeposit, vault: Vault) -> None:
-    indices = challenge(b"checkpoint root", 3, deposit.total_chunks)
+    indices = chosen("dep-1", 7, b"checkpoint root", deposit.total_chunks)[:3]
     proved = vault.prove("dep-1", indices)
     assert verify_chunks(deposit.chunk_root, deposit.total_chunks, proved) == []
     forged = ProvedChunk(proved[0].index, proved[0].data[:-1] + b"\x00", proved[0].proof)

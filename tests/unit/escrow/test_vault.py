@@ -12,10 +12,11 @@ import pytest
 from blake3 import blake3
 
 from custos.core.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
-from custos.escrow.chunk_tree import ChunkTree, verify_chunk
 from custos.escrow.stream import SEGMENT_SIZE, seal
 from custos.escrow.vault import ObjectChunks, Vault
 from custos.ledger.hashing import leaf_hash
+from custos.ledger.merkle_tree import MerkleTree
+from custos.ledger.proofs import verify_inclusion
 
 
 def chunk_leaf(chunk: bytes) -> bytes:
@@ -71,12 +72,12 @@ def test_chunks_are_read_by_global_index(vault: Vault) -> None:
 
 def test_proofs_verify_against_the_root_of_the_sealed_leaves(vault: Vault) -> None:
     chunks, leaves = store_two_objects(vault)
-    root = ChunkTree(leaves).root()
+    root = MerkleTree(leaves).root()
     for proved in vault.prove("dep-1", [0, 2, 3, 4]):
         assert proved.data == chunks[proved.index]
-        verify_chunk(
+        verify_inclusion(
             root=root,
-            total=5,
+            size=5,
             index=proved.index,
             leaf=chunk_leaf(proved.data),
             proof=proved.proof,

@@ -32,7 +32,7 @@ STAMP = VENV / ".custos-installed"
 
 
 def ensure_environment() -> None:
-    """Create .venv and install the project with its dev extras when pyproject.toml changed."""
+    """Create .venv and install the project with its dev and privacy extras when pyproject.toml changed."""
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs before the venv exists
         sys.exit(f"Custos needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
@@ -43,7 +43,7 @@ def ensure_environment() -> None:
         venv.create(VENV, with_pip=True)
     print("Installing Custos and its dependencies into .venv", flush=True)
     run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]")
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev,privacy]")
     STAMP.write_text(wanted)
 
 

@@ -63,11 +63,12 @@ def composition() -> Composition:
     from custos.licensing.contribution import CONTRIBUTION as LICENSING
     from custos.oversight.contribution import CONTRIBUTION as OVERSIGHT
     from custos.policy.contribution import CONTRIBUTION as POLICY
+    from custos.provenance.contribution import CONTRIBUTION as PROVENANCE
     from custos.registry.contribution import CONTRIBUTION as REGISTRY
     from custos.risk.contribution import CONTRIBUTION as RISK
 
     return Composition(
-        INSTALLATION, ACCESS, REGISTRY, POLICY, LICENSING, OVERSIGHT, RISK, ASSURANCE, FEDERATION, ESCROW
+        INSTALLATION, ACCESS, REGISTRY, POLICY, LICENSING, OVERSIGHT, RISK, ASSURANCE, FEDERATION, ESCROW, PROVENANCE
     )
 
 

@@ -13,7 +13,7 @@ from tests.browser.conftest import PHONE, ROLES, Site, shoot, shown, sign_in, to
 
 # What each role's navigation offers, in order: the pages its permissions open, and no other.
 NAVIGATION = {
-    "public": ["Overview", "Registry", "Findings", "Incidents", "Auditors", "Escrow", "Ledger"],
+    "public": ["Overview", "Registry", "Findings", "Incidents", "Auditors", "Escrow", "Provenance", "Ledger"],
     "provider": [
         "Overview",
         "Registry",
@@ -23,6 +23,7 @@ NAVIGATION = {
         "Incidents",
         "Auditors",
         "Escrow",
+        "Provenance",
         "Ledger",
     ],
     "deployer": [
@@ -34,6 +35,7 @@ NAVIGATION = {
         "Incidents",
         "Auditors",
         "Escrow",
+        "Provenance",
         "Ledger",
     ],
     "auditor": [
@@ -45,6 +47,7 @@ NAVIGATION = {
         "Incidents",
         "Auditors",
         "Escrow",
+        "Provenance",
         "Ledger",
     ],
     "supervisor": [
@@ -57,6 +60,7 @@ NAVIGATION = {
         "Incidents",
         "Auditors",
         "Escrow",
+        "Provenance",
         "Federation",
         "Ledger",
     ],

@@ -332,6 +332,8 @@ ALLOWED_MODULES = {
     "custos.passports.model",
     "custos.registry.documentation",
     "custos.policy.views",
+    "custos.provenance.model",
+    "custos.provenance.views",
     "custos.registry.model",
     "custos.registry.views",
 }

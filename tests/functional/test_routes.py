@@ -24,6 +24,7 @@ from tests.functional import audit_samples as audits
 from tests.functional.conftest import Api
 from tests.functional.test_documentation import ELEMENTS as ANNEX_XI
 from tests.functional.test_escrow_api import escrow_sample
+from tests.functional.test_provenance_api import provenance_sample
 from tests.functional.test_federation_api import (
     checkpoint_offer,
     flagged_peer,
@@ -170,12 +171,37 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/escrow/releases/{release_id}/approvals"): P.ESCROW_CUSTODY,
     ("GET", "/v1/escrow/releases/{release_id}/package"): P.ESCROW_MANAGE,
     ("POST", "/v1/escrow/releases/{release_id}/opening"): P.ESCROW_MANAGE,
+    ("GET", "/v1/provenance/commitments"): P.PROVENANCE_READ,
+    ("POST", "/v1/provenance/commitments"): P.PROVENANCE_FILE,
+    ("GET", "/v1/provenance/commitments/{commitment_id}"): P.PROVENANCE_READ,
+    ("GET", "/v1/provenance/samples"): P.PROVENANCE_READ,
+    ("POST", "/v1/provenance/samples"): P.PROVENANCE_SAMPLE,
+    ("GET", "/v1/provenance/samples/{sample_id}"): P.PROVENANCE_READ,
+    ("POST", "/v1/provenance/samples/{sample_id}/reveal"): P.PROVENANCE_FILE,
+    ("GET", "/v1/provenance/samples/{sample_id}/records"): P.PROVENANCE_READ,
+    ("GET", "/v1/provenance/runs"): P.PROVENANCE_READ,
+    ("POST", "/v1/provenance/runs"): P.PROVENANCE_FILE,
+    ("GET", "/v1/provenance/statements"): P.PROVENANCE_FILE,
+    ("POST", "/v1/provenance/statements"): P.PROVENANCE_FILE,
+    ("GET", "/v1/provenance/reconciliations"): P.PROVENANCE_FILE,
+    ("POST", "/v1/provenance/reconciliations"): P.PROVENANCE_MANAGE,
+    ("GET", "/v1/provenance/budget"): P.PROVENANCE_READ,
+    ("POST", "/v1/provenance/budget"): P.PROVENANCE_MANAGE,
+    ("GET", "/v1/provenance/releases"): P.PROVENANCE_READ,
+    ("POST", "/v1/provenance/releases"): P.PROVENANCE_MANAGE,
+    ("GET", "/v1/provenance/models/{model_id}"): P.PROVENANCE_READ,
 }
 #: Routes whose service refuses some roles that hold the permission, and why.
 REFUSED_BEYOND_PERMISSION: dict[tuple[str, str], set[Role]] = {
     # A share is served to the custodian holding it only: a supervisor holds the permission to
     # relay custodians' statements, never a share.
     ("GET", "/v1/escrow/deposits/{deposit_id}/share"): {Role.SUPERVISOR},
+    # The sample auditor actor is of the provider's own organisation, and an audit is by a third
+    # party: it cannot be engaged for the model, and an auditor samples only under an engagement.
+    ("POST", "/v1/provenance/samples"): {Role.AUDITOR},
+    # Revealed records are read by the provider, the sample's auditor and supervisors: the
+    # public holds the permission to read samples and their findings, not the records.
+    ("GET", "/v1/provenance/samples/{sample_id}/records"): {Role.PUBLIC},
 }
 SAMPLE_CARD = (
     "---\nlicense: mit\nmodel-index:\n- name: Provider SA/card-model\n  results: []\n---\n# Card model\n"
@@ -513,6 +539,8 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         samples[(method, path)] = peer_sample
     if path.startswith("/v1/escrow/"):
         samples[(method, path)] = escrow_sample(api, method, path)
+    if path.startswith("/v1/provenance/"):
+        samples[(method, path)] = provenance_sample(api, method, path)
     if path.startswith("/v1/licences/{licence_id}/rollout"):
         plan = {"stages": [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]}
         rollout = RolloutPlanned.model_validate(plan)

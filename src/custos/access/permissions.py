@@ -57,6 +57,10 @@ class Permission(StrEnum):
     ESCROW_DEPOSIT = "escrow:deposits:file"
     ESCROW_CUSTODY = "escrow:custody:act"
     ESCROW_MANAGE = "escrow:custodians:manage"
+    PROVENANCE_READ = "provenance:audits:read"
+    PROVENANCE_FILE = "provenance:filings:file"
+    PROVENANCE_SAMPLE = "provenance:samples:request"
+    PROVENANCE_MANAGE = "provenance:aggregates:manage"
     RISK_READ = "risk:runs:read"
     RISK_RUN = "risk:runs:start"
     DASHBOARD_VIEW = "dashboard:pages:view"
@@ -75,6 +79,8 @@ _EVERYONE |= {Permission.HISTORY_READ}  # imported incident history is public da
 _EVERYONE |= {Permission.INCIDENTS_READ}  # each incident as the reader may see it: published ones to all
 # Anyone may check that a deposit exists, how its custody checks fare, and a release's quorum.
 _EVERYONE |= {Permission.ESCROW_READ}
+# Commitments, audit outcomes and private aggregates are public; each figure as the reader may see it.
+_EVERYONE |= {Permission.PROVENANCE_READ}
 # A peer delivers notices and offers checkpoints unauthenticated: each is signed by its log's key,
 # which is what the receiver checks, and a peer holds no token of the installation it writes to.
 _EVERYONE |= {Permission.NOTICES_DELIVER}
@@ -88,6 +94,9 @@ _USERS = {Permission.LICENCES_APPLY, Permission.DECISIONS_REQUEST, Permission.IN
 # Providers and deployers engage auditors, and report and answer red-team findings about their
 # own models and deployments; auditors attest, and report findings as external red teams.
 _USERS |= {Permission.AUDITS_ENGAGE, Permission.FINDINGS_REPORT, Permission.FINDINGS_RESPOND}
+# Providers commit to datasets, reveal samples and declare training runs; a provider or deployer
+# that sells compute states what it sold.
+_USERS |= {Permission.PROVENANCE_FILE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: frozenset(_EVERYONE),
@@ -95,7 +104,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _SIGNED_IN | _USERS | {Permission.MODELS_WRITE, Permission.IMPORTS_WRITE, Permission.ESCROW_DEPOSIT}
     ),
     Role.DEPLOYER: frozenset(_SIGNED_IN | _USERS | {Permission.DEPLOYMENTS_WRITE}),
-    Role.AUDITOR: frozenset(_SIGNED_IN | {Permission.ATTESTATIONS_FILE, Permission.FINDINGS_REPORT}),
+    Role.AUDITOR: frozenset(
+        _SIGNED_IN | {Permission.ATTESTATIONS_FILE, Permission.FINDINGS_REPORT, Permission.PROVENANCE_SAMPLE}
+    ),
     # A custodian fetches its own shares, confirms custody and approves releases.
     Role.CUSTODIAN: frozenset(_SIGNED_IN | {Permission.ESCROW_CUSTODY}),
     Role.SUPERVISOR: frozenset(Permission),

@@ -59,6 +59,10 @@ COMMANDS = {
     "escrow": Lazy(
         "custos.cli.escrow_cmds:app", "Custodial escrow of model weights: deposits, checks, release."
     ),
+    "provenance": Lazy(
+        "custos.cli.provenance_cmds:app",
+        "Dataset commitments, sampling audits, compute plausibility and private aggregates.",
+    ),
 }
 
 

@@ -57,6 +57,28 @@ from custos.oversight.model import IncidentDisclosed, IncidentPublished, Inciden
 from custos.oversight.views import IncidentList, IncidentReportView, IncidentView
 from custos.passports.model import Passport
 from custos.policy.views import ObligationPage, ObligationView
+from custos.provenance.model import (
+    BudgetSet,
+    ComputeSold,
+    DatasetCommitted,
+    PublishRequest,
+    ReconcileRequest,
+    RecordsRevealed,
+    RunDeclared,
+    SampleRequest,
+)
+from custos.provenance.views import AuditView as SampleAuditView
+from custos.provenance.views import (
+    BudgetView,
+    CommitmentView,
+    ModelProvenanceView,
+    ReconciliationView,
+    RevealView,
+    RunView,
+    SampleView,
+    StatementView,
+)
+from custos.provenance.views import ReleaseView as PrivateReleaseView
 from custos.registry.documentation import TechnicalDocumentation
 from custos.registry.model import (
     Accessibility,
@@ -548,6 +570,96 @@ class CustosClient:
         """Record the outcome of opening a release: opened, or refused with the reason (supervisors)."""
         path = f"/v1/escrow/releases/{_id(opening.release_id)}/opening"
         return self._read(ReleaseView, self._call("POST", path, json=_payload(opening)))
+
+    # --- provenance -----------------------------------------------------------------------------
+
+    def file_commitment(self, commitment: DatasetCommitted) -> CommitmentView:
+        """File a commitment to a training dataset's manifest, built on the provider's machine
+        (``custos.provenance.commitment.commit_manifest``): the manifest itself never leaves it."""
+        answer = self._call("POST", "/v1/provenance/commitments", json=_payload(commitment))
+        return self._read(CommitmentView, answer)
+
+    def commitments(self, *, model: str | None = None) -> list[CommitmentView]:
+        """Dataset commitments with their samples; the declared composition where the caller may see it."""
+        answer = self._call("GET", "/v1/provenance/commitments", params=_query(model=model))
+        return self._read_list(CommitmentView, answer)
+
+    def commitment(self, commitment_id: str) -> CommitmentView:
+        path = f"/v1/provenance/commitments/{_id(commitment_id)}"
+        return self._read(CommitmentView, self._call("GET", path))
+
+    def request_sample(self, request: SampleRequest) -> SampleView:
+        """Ask for a sample of a commitment's records (an engaged auditor, or a supervisor): the
+        server draws the indices from a signed checkpoint that holds the commitment."""
+        answer = self._call("POST", "/v1/provenance/samples", json=_payload(request))
+        return self._read(SampleView, answer)
+
+    def samples(self, *, model: str | None = None) -> list[SampleView]:
+        answer = self._call("GET", "/v1/provenance/samples", params=_query(model=model))
+        return self._read_list(SampleView, answer)
+
+    def sample(self, sample_id: str) -> SampleView:
+        return self._read(SampleView, self._call("GET", f"/v1/provenance/samples/{_id(sample_id)}"))
+
+    def reveal_sample(self, revealed: RecordsRevealed) -> SampleAuditView:
+        """Reveal the sampled records with their salts and proofs (the model's provider); answered
+        with the findings once every proof holds."""
+        path = f"/v1/provenance/samples/{_id(revealed.sample_id)}/reveal"
+        return self._read(SampleAuditView, self._call("POST", path, json=_payload(revealed)))
+
+    def sample_records(self, sample_id: str) -> RevealView:
+        """The records revealed for a sample: to the provider, the sample's auditor and supervisors."""
+        path = f"/v1/provenance/samples/{_id(sample_id)}/records"
+        return self._read(RevealView, self._call("GET", path))
+
+    def declare_run(self, run: RunDeclared) -> RunView:
+        """Declare a training run's chips, chip-hours, dates, precision and utilisation."""
+        return self._read(RunView, self._call("POST", "/v1/provenance/runs", json=_payload(run)))
+
+    def runs(self, *, model: str | None = None) -> list[RunView]:
+        """Training-run declarations; figures and plausibility to the provider and supervisors."""
+        answer = self._call("GET", "/v1/provenance/runs", params=_query(model=model))
+        return self._read_list(RunView, answer)
+
+    def state_compute_sold(self, statement: ComputeSold) -> StatementView:
+        """State the chip-hours the caller's organisation sold to a developer in a period."""
+        answer = self._call("POST", "/v1/provenance/statements", json=_payload(statement))
+        return self._read(StatementView, answer)
+
+    def statements(self) -> list[StatementView]:
+        """Statements of compute sold: a vendor's own without figures, all of them to supervisors."""
+        return self._read_list(StatementView, self._call("GET", "/v1/provenance/statements"))
+
+    def reconcile(self, request: ReconcileRequest) -> ReconciliationView:
+        """Reconcile a developer's declared chip-hours with a vendor's statements (supervisors)."""
+        answer = self._call("POST", "/v1/provenance/reconciliations", json=_payload(request))
+        return self._read(ReconciliationView, answer)
+
+    def reconciliations(self) -> list[ReconciliationView]:
+        answer = self._call("GET", "/v1/provenance/reconciliations")
+        return self._read_list(ReconciliationView, answer)
+
+    def privacy_budget(self) -> BudgetView:
+        """The privacy budget of private releases, what they spent and what is left."""
+        return self._read(BudgetView, self._call("GET", "/v1/provenance/budget"))
+
+    def set_privacy_budget(self, budget: BudgetSet) -> BudgetView:
+        """Set the privacy budget (supervisors); never below what releases have spent."""
+        return self._read(BudgetView, self._call("POST", "/v1/provenance/budget", json=_payload(budget)))
+
+    def publish(self, request: PublishRequest) -> PrivateReleaseView:
+        """Publish a statistic with differential privacy, spending from the budget (supervisors)."""
+        answer = self._call("POST", "/v1/provenance/releases", json=_payload(request))
+        return self._read(PrivateReleaseView, answer)
+
+    def private_releases(self) -> list[PrivateReleaseView]:
+        """Every differentially private release, newest first (``releases`` is escrow's)."""
+        return self._read_list(PrivateReleaseView, self._call("GET", "/v1/provenance/releases"))
+
+    def model_provenance(self, model_id: str) -> ModelProvenanceView:
+        """A model's commitments, samples, audits and training runs, as the caller may see them."""
+        path = f"/v1/provenance/models/{_id(model_id)}"
+        return self._read(ModelProvenanceView, self._call("GET", path))
 
     # --- federation -----------------------------------------------------------------------------
 

@@ -73,11 +73,6 @@ def _supervisor(by: Principal) -> None:
         raise Forbidden("peers and notices are a supervisor's business")
 
 
-def _authority(conn: Connection) -> tuple[str, str]:
-    """The installation's authority and its jurisdiction: the owner and place of federation filings."""
-    return str(ledger_sql.meta(conn, "authority_id")), str(ledger_sql.meta(conn, "jurisdiction"))
-
-
 def peer_view(row: Mapping[str, Any]) -> PeerView:
     flag = json.loads(row["flag"])["reason"] if row.get("flag") else None
     return PeerView.model_validate({**row, "scope": json.loads(row["scope"]), "flag": flag})
@@ -117,7 +112,7 @@ class FederationService:
             )
         with self.store.transaction() as uow:
             existing = fv.peer_by_origin(uow.conn, terms.origin)
-            owner, code = _authority(uow.conn)
+            owner, code = ledger_sql.authority(uow.conn)
             filing = file_as(
                 by,
                 PEER_RECOGNISED,
@@ -149,7 +144,7 @@ class FederationService:
             row = self._peer(uow.conn, peer_id)
             if row["status"] not in allowed:
                 raise Conflict(f"peer {row['name']} is {row['status']}")
-            owner, code = _authority(uow.conn)
+            owner, code = ledger_sql.authority(uow.conn)
             uow.file(
                 file_as(
                     by,
@@ -284,7 +279,7 @@ class FederationService:
         answers: list[NoticeResult] = []
         held: list[Received] = []
         with self.store.transaction() as uow:
-            owner, code = _authority(uow.conn)
+            owner, code = ledger_sql.authority(uow.conn)
             known = _already_received([r for r in results if isinstance(r, Checked)], uow.conn)
             filings: list[Filing] = []
             for result in results:
@@ -352,7 +347,7 @@ class FederationService:
         row = fv.peer(uow.conn, peer_id)
         if row is None or row["status"] != "active":
             return  # flagged already, or withdrawn: once is enough
-        owner, code = _authority(uow.conn)
+        owner, code = ledger_sql.authority(uow.conn)
         uow.file(
             file_as(
                 FEDERATION,
@@ -496,7 +491,7 @@ def _concerns(conn: Connection, filing: Filing) -> set[str]:
 
 
 def _flag_filing(conn: Connection, by: Principal, peer_id: str, filing: Filing, clock: Clock) -> Filing:
-    owner, code = _authority(conn)
+    owner, code = ledger_sql.authority(conn)
     flagged = NoticeFlagged(peer_id=peer_id, filing_id=filing.id, kind=filing.kind)
     return file_as(
         by, NOTICE_FLAGGED, flagged, owner=owner, subject=filing.id, clock=clock, jurisdiction=code

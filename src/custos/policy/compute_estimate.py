@@ -68,22 +68,31 @@ def _bounded(central: float, factors: tuple[float, float], method: str) -> Estim
 
 
 @cache
+def hardware_table() -> tuple[dict[str, str], ...]:
+    """Epoch's hardware table as read from the shipped CSV: one mapping of column to stripped
+    cell per row, blank for a cell the row lacks. Shared by every reader of the table."""
+    with HARDWARE.open(encoding="utf-8-sig", newline="") as stream:
+        reader = csv.DictReader(stream)
+        columns = reader.fieldnames or []
+        return tuple({column: (row.get(column) or "").strip() for column in columns} for row in reader)
+
+
+@cache
 def peak_flops() -> dict[str, float]:
     """Peak FLOP/s of each accelerator in Epoch's table, by lower-case name."""
     peaks: dict[str, float] = {}
-    with HARDWARE.open(encoding="utf-8-sig", newline="") as stream:
-        for row in csv.DictReader(stream):
-            for column in (
-                "Tensor-FP16/BF16 performance (FLOP/s)",
-                "FP32 (single precision) performance (FLOP/s)",
-            ):
-                text = (row.get(column) or "").strip()
-                if text:
-                    try:
-                        peaks[row["Hardware name"].strip().lower()] = float(text)
-                    except ValueError:
-                        continue
-                    break
+    for row in hardware_table():
+        for column in (
+            "Tensor-FP16/BF16 performance (FLOP/s)",
+            "FP32 (single precision) performance (FLOP/s)",
+        ):
+            text = row[column]
+            if text:
+                try:
+                    peaks[row["Hardware name"].lower()] = float(text)
+                except ValueError:
+                    continue
+                break
     return peaks
 
 

@@ -587,8 +587,94 @@ escrow_approvals = Table(
     Column("approved_at", DateTime(timezone=True), nullable=False),
 )
 
+provenance_commitments = Table(
+    "provenance_commitments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("model_id", String(32), nullable=False, index=True),
+    Column("owner_id", String(32), nullable=False),
+    Column("dataset", String(300), nullable=False),
+    Column("root", String(64), nullable=False),
+    Column("record_count", BigInteger, nullable=False),
+    Column("committed_at", DateTime(timezone=True), nullable=False),
+)
+
+provenance_samples = Table(
+    "provenance_samples",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("commitment_id", String(32), nullable=False, index=True),
+    Column("model_id", String(32), nullable=False, index=True),
+    Column("owner_id", String(32), nullable=False),
+    Column("auditor_id", String(32), nullable=True, index=True),
+    Column("checkpoint_size", BigInteger, nullable=False),
+    Column("sample_size", Integer, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("revealed_id", String(32), nullable=True),
+    Column("audit_id", String(32), nullable=True),
+    Column("outcome", String(8), nullable=True),
+    Column("valid_until", Date, nullable=True),
+)
+
+provenance_runs = Table(
+    "provenance_runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("model_id", String(32), nullable=False, index=True),
+    Column("owner_id", String(32), nullable=False, index=True),
+    Column("vendor_id", String(32), nullable=True),
+    Column("started_on", Date, nullable=False),
+    Column("ended_on", Date, nullable=False),
+    Column("chip_hours", Float, nullable=False),
+    Column("declared_at", DateTime(timezone=True), nullable=False),
+)
+
+provenance_statements = Table(
+    "provenance_statements",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("vendor_id", String(32), nullable=False, index=True),
+    Column("customer_id", String(32), nullable=False, index=True),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("chip_hours", Float, nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+)
+
+provenance_reconciliations = Table(
+    "provenance_reconciliations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("customer_id", String(32), nullable=False, index=True),
+    Column("vendor_id", String(32), nullable=False, index=True),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("relative_gap", Float, nullable=True),
+    Column("tolerance", Float, nullable=False),
+    Column("reconciled_at", DateTime(timezone=True), nullable=False),
+)
+
+provenance_releases = Table(
+    "provenance_releases",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("statistic", String(32), nullable=True),
+    Column("epsilon", Float, nullable=False),
+    Column("delta", Float, nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+)
+
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (
+    provenance_releases,
+    provenance_reconciliations,
+    provenance_statements,
+    provenance_runs,
+    provenance_samples,
+    provenance_commitments,
     escrow_approvals,
     escrow_releases,
     escrow_holders,

@@ -99,6 +99,12 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(update(ledger_meta).where(ledger_meta.c.key == key).values(value=value))
 
 
+def authority(conn: Connection) -> tuple[str, str]:
+    """The installation's authority and its jurisdiction: the owner and place of the filings it
+    makes for itself (peers recognised, privacy budgets, releases)."""
+    return str(meta(conn, "authority_id")), str(meta(conn, "jurisdiction"))
+
+
 def origin(conn: Connection) -> str:
     value = meta(conn, "origin")
     if value is None:
@@ -151,6 +157,16 @@ def latest_checkpoint(conn: Connection) -> tuple[int, int, str] | None:
         .order_by(ledger_cosignatures.c.witness)
     ).scalars()
     return int(row.seq), int(row.size), row.note + "".join(lines)
+
+
+def checkpoint_of_size(conn: Connection, size: int) -> str | None:
+    """The signed note of the newest checkpoint of a tree of ``size`` entries, when one was signed."""
+    return conn.execute(
+        select(ledger_checkpoints.c.note)
+        .where(ledger_checkpoints.c.size == size)
+        .order_by(ledger_checkpoints.c.seq.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def checkpoint_notes(conn: Connection) -> list[str]:

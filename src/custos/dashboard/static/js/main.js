@@ -13,6 +13,7 @@ import { findingsPage } from "./pages/findings.js";
 import { incidentPage, incidentsPage } from "./pages/incidents.js";
 import { federationPage } from "./pages/federation.js";
 import { escrowPage } from "./pages/escrow.js";
+import { provenancePage } from "./pages/provenance.js";
 
 // Every page with the permission it needs. `nav` pages are offered in the navigation to those
 // who hold it; the others are reached from a link (a model, a licence, a run). `title` names the
@@ -31,6 +32,7 @@ const PAGES = [
   { name: "incident", title: "Incident", permission: "oversight:incidents:read", render: incidentPage },
   { name: "auditors", title: "Auditors", nav: true, permission: "assurance:audits:read", render: auditorsPage },
   { name: "escrow", title: "Escrow", nav: true, permission: "escrow:deposits:read", render: escrowPage },
+  { name: "provenance", title: "Provenance", nav: true, permission: "provenance:audits:read", render: provenancePage },
   { name: "federation", title: "Federation", nav: true, permission: "federation:peers:manage", render: federationPage },
   { name: "ledger", title: "Ledger", nav: true, permission: "ledger:log:read", render: ledgerPage },
 ];

@@ -5,6 +5,7 @@ import { badge, facts, h, table } from "../ui.js";
 import { attestationsOf } from "./auditors.js";
 import { names } from "./names.js";
 import { explainButton } from "./obligations.js";
+import { provenanceOf } from "./provenance.js";
 import { deploymentRows } from "./registry.js";
 
 const POWERS = [[1e9, "GW"], [1e6, "MW"], [1e3, "kW"]];
@@ -102,6 +103,7 @@ export async function modelPage({ id, api, visitor }) {
   } else sections.push(h("p", {}, "No deployment registered."));
   if (visitor.permissions.includes("policy:obligations:read")) sections.push(...(await obligationsOf(api, id)));
   if (visitor.permissions.includes("assurance:audits:read")) sections.push(...(await attestationsOf(api, id)));
+  if (visitor.permissions.includes("provenance:audits:read")) sections.push(...(await provenanceOf(api, id)));
   sections.push(h("h2", {}, "Passport history"), table("Versions of the passport", [
     ["Version", (v) => count(v.version), { number: true }],
     ["Filed", (v) => timestamp(v.filed_at)],

@@ -1,0 +1,1 @@
+"""Privacy-preserving provenance audits: committed training-data manifests, sampled reveals, findings."""

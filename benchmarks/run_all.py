@@ -24,6 +24,7 @@ BENCHMARKS = [
     "bench_clearing",
     "bench_stress",
     "bench_escrow",
+    "bench_provenance",
     "bench_demo",
 ]
 

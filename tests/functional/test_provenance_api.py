@@ -10,10 +10,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from custos.provenance.commitment import commit_manifest, new_key, reveal
-
 from custos.access.model import Role
 from custos.access.service import operator
+from custos.provenance.commitment import commit_manifest, new_key, reveal
 from custos.provenance.model import BudgetSet, ComputeSold, DatasetCommitted, RecordsRevealed, SampleRequest
 from custos.provenance.service import ProvenanceService
 from tests.functional.conftest import Api
@@ -51,7 +50,7 @@ def sampled(api: Api, size: int = 12) -> tuple[str, list[int]]:
     sample = service.request_sample(
         SampleRequest(commitment_id=committed(api), sample_size=size), by=operator(api.store)
     )
-    return sample.id, list(sample.indices)
+    return sample.id, list(sample.reveal)
 
 
 def reveal_body(sample_id: str, indices: list[int]) -> dict[str, Any]:

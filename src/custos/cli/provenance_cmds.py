@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from custos.provenance.views import (
         AuditView,
         CommitmentView,
+        ReconciliationView,
         ReleaseView,
         RevealView,
         RunView,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     )
     from custos.store import Store
 
-app = commands("Provenance audits of training data and compute, and private aggregates.")
+app = commands("Dataset commitments, sampling audits, compute plausibility and private aggregates.")
 run_app = commands("Training-run declarations, checked against Epoch AI's hardware table.")
 app.add_typer(run_app, name="run")
 
@@ -66,28 +67,12 @@ KeyOption = typer.Option(
     None, "--key", help="The manifest's salt key file (default: the manifest's path with .key added)."
 )
 
-#: The category that pools a dimension's rarest categories beyond what a declaration may list.
-OTHER = "other"
 MOMENTS = {
     name: units.timestamp
     for name in ("committed_at", "requested_at", "audited_at", "declared_at", "filed_at", "reconciled_at")
 }
-COMMITMENT_COLUMNS = ("id", "model_id", "dataset", "record_count", "samples", "committed_at")
-SAMPLE_COLUMNS = ("id", "sample_size", "checkpoint_size", "auditor_id", "status", "due_on", "requested_at")
-RUN_COLUMNS = ("id", "model_id", "chips", "implied_flop", "interval", "plausible", "declared_at")
-STATEMENT_COLUMNS = ("id", "vendor_id", "customer_id", "period_start", "period_end", "chip_hours", "filed_at")
-RECONCILIATION_COLUMNS = (
-    "id",
-    "customer_id",
-    "vendor_id",
-    "period_start",
-    "period_end",
-    "status",
-    "declared_chip_hours",
-    "sold_chip_hours",
-    "relative_gap",
-    "reconciled_at",
-)
+COMMITMENT_COLUMNS = ("id", "model_id", "dataset", "record_count", "samples")
+SAMPLE_COLUMNS = ("id", "sample_size", "checkpoint_size", "status", "due_on")
 RELEASE_COLUMNS = ("cell", "value")
 HOURS = {name: units.number for name in ("chip_hours", "declared_chip_hours", "sold_chip_hours")}
 GAP = {"relative_gap": units.percent, "tolerance": units.percent}
@@ -209,26 +194,6 @@ def _write_json(path: Path, data: Any) -> None:
 # -- commitments -------------------------------------------------------------------------------
 
 
-def declared_shares(counts: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, float]]:
-    """Each dimension's shares of the records, from the commitment's counts. A dimension with
-    more categories than a declaration lists keeps its most frequent ones and pools the rest
-    into "other", so the declaration still covers every record."""
-    from custos.provenance.model import MOST_CATEGORIES
-
-    shares: dict[str, dict[str, float]] = {}
-    for dimension, categories in counts.items():
-        total = sum(categories.values())
-        if total == 0:
-            continue
-        ranked = sorted(categories.items(), key=lambda item: (-item[1], item[0]))
-        kept = dict(ranked)
-        if len(ranked) > MOST_CATEGORIES:
-            kept = dict(ranked[: MOST_CATEGORIES - 1])
-            kept[OTHER] = kept.get(OTHER, 0) + sum(n for _, n in ranked[MOST_CATEGORIES - 1 :])
-        shares[dimension] = {category: n / total for category, n in kept.items()}
-    return shares
-
-
 def _salt_key(manifest: Path, key: Path | None) -> tuple[Path, bytes, bool]:
     """The key file, the salt key and whether it is new: an existing key is reused, since the
     records committed under it are revealed with it; a new one is written only once the
@@ -283,6 +248,7 @@ def commit(
     by id."""
     from custos.filings import parse
     from custos.provenance.commitment import commit_manifest, write_key
+    from custos.provenance.findings import declared_shares
     from custos.provenance.model import DatasetCommitted
 
     key_path, salt_key, new = _salt_key(manifest, key)
@@ -330,14 +296,13 @@ def _print_commitment(filed: str | None, payload: DatasetCommitted, key: Path) -
 
 
 def _print_composition(composition: Mapping[str, Mapping[str, float]]) -> None:
-    for dimension, shares in composition.items():
-        rows = [
-            {"category": category, "share": share}
-            for category, share in sorted(shares.items(), key=lambda item: -item[1])
-        ]
-        table(
-            rows, ("category", "share"), f"Declared {dimension.replace('_', ' ')}", {"share": units.percent}
-        )
+    rows = [
+        {"dimension": dimension.replace("_", " "), "category": category, "share": share}
+        for dimension, shares in composition.items()
+        for category, share in sorted(shares.items(), key=lambda item: -item[1])
+    ]
+    if rows:
+        table(rows, ("dimension", "category", "share"), "Declared composition", {"share": units.percent})
 
 
 def _samples_summary(commitment: CommitmentView) -> str:
@@ -514,7 +479,7 @@ def reveal(
         asked = acting.sample(sample_id)
         commitment = acting.commitment(asked.commitment_id)
         try:
-            records = reveal_records(manifest, salt_key, asked.indices)
+            records = reveal_records(manifest, salt_key, asked.reveal)
             _verified(commitment, records)
         except InvalidInput as exc:
             raise InvalidInput(
@@ -560,14 +525,15 @@ def verify(
         asked = acting.sample(sample_id)
         commitment = acting.commitment(asked.commitment_id)
         shown = acting.sample_records(sample_id)
-    records = shown.records
-    given = sorted(record.index for record in records)
-    if given != sorted(asked.indices):
+    given = sorted(record.index for record in shown.records)
+    if given != sorted(asked.reveal):
         raise IntegrityFailure(
-            f"sample {sample_id} drew {units.count(len(asked.indices))} records; the reveal holds "
-            f"{units.count(len(given))} that are not exactly those"
+            f"sample {sample_id} asked for {units.count(len(asked.reveal))} records (those drawn and the "
+            f"manifest's last); the reveal holds {units.count(len(given))} that are not exactly those"
         )
-    _verified(commitment, records)
+    _verified(commitment, shown.records)
+    drawn = set(asked.indices)
+    records = [record for record in shown.records if record.index in drawn]
     findings = rule_findings(records, asked.rules)
     checks = composition_checks(records, commitment.composition) if commitment.composition else []
     _agree(asked, findings, checks)
@@ -680,26 +646,25 @@ def runs(
     if as_json:
         emit(plain(found), True)
         return
-    rows = [
-        {
-            **plain(run),
-            "chips": ", ".join(f"{units.count(c.quantity)} × {c.chip}" for c in run.chips or ()),
-            "implied_flop": run.plausibility.implied_flop if run.plausibility else None,
-            "interval": _interval(run),
-            "plausible": run.plausibility.plausible if run.plausibility else None,
-        }
-        for run in found
-    ]
-    emit(
-        rows,
-        False,
-        RUN_COLUMNS,
-        "Training runs",
-        {**MOMENTS, "implied_flop": units.flop, "plausible": _yes_no},
-    )
+    if not found:
+        console.print("no training run declared", highlight=False)
     for run in found:
+        console.print(_run_line(run), highlight=False, soft_wrap=True)
         for reason in run.plausibility.reasons if run.plausibility else ():
-            console.print(f"{run.id}: {reason}", highlight=False, soft_wrap=True)
+            console.print(f"  {reason}", highlight=False, soft_wrap=True)
+
+
+def _run_line(run: RunView) -> str:
+    """One run on one line: a table would fold its figures among the ids."""
+    line = f"{run.id}  model {run.model_id}, declared {units.timestamp(run.declared_at)}"
+    found = run.plausibility
+    if found is None:
+        return f"{line}: its figures are for the provider and supervisors"
+    chips = ", ".join(f"{units.count(use.quantity)} × {use.chip}" for use in run.chips or ())
+    return (
+        f"{line}: {chips}; implied {units.flop(found.implied_flop)}, plausible interval "
+        f"{_interval(run)}; declared compute plausible: {_yes_no(found.plausible)}"
+    )
 
 
 # -- compute statements and reconciliation ---------------------------------------------------
@@ -737,13 +702,28 @@ def sell(
 
 @app.command()
 def statements(ctx: typer.Context, as_json: bool = JsonOption) -> None:
-    """Statements of compute sold, with their figures."""
+    """Statements of compute sold, one a line, with their figures."""
     with _operator(ctx) as (store, by):
         found = _service(store).statements(by=by)
     if as_json:
         emit(plain(found), True)
         return
-    emit(plain(found), False, STATEMENT_COLUMNS, "Compute sold", {**MOMENTS, **HOURS})
+    if not found:
+        console.print("no statement of compute sold", highlight=False)
+    for statement in found:
+        console.print(_statement_line(statement), highlight=False, soft_wrap=True)
+
+
+def _statement_line(statement: StatementView) -> str:
+    """One statement on one line: a table would fold its figures among the ids."""
+    line = (
+        f"{statement.id}  {statement.period_start.isoformat()} to {statement.period_end.isoformat()}, "
+        f"vendor {statement.vendor_id}, customer {statement.customer_id}"
+    )
+    if statement.chip_hours is None:
+        return line
+    chip = f" of {statement.chip}" if statement.chip else ""
+    return f"{line}: {units.number(statement.chip_hours)} chip-hours{chip}"
 
 
 @app.command()
@@ -779,13 +759,31 @@ def reconcile(
 
 @app.command()
 def reconciliations(ctx: typer.Context, as_json: bool = JsonOption) -> None:
-    """Reconciliations filed, with their status and figures."""
+    """Reconciliations filed, one a line, with their status and figures."""
     with _operator(ctx) as (store, by):
         found = _service(store).reconciliations(by=by)
     if as_json:
         emit(plain(found), True)
         return
-    emit(plain(found), False, RECONCILIATION_COLUMNS, "Reconciliations", {**MOMENTS, **HOURS, **GAP})
+    if not found:
+        console.print("no reconciliation yet", highlight=False)
+    for done in found:
+        console.print(_reconciliation_line(done), highlight=False, soft_wrap=True)
+
+
+def _reconciliation_line(done: ReconciliationView) -> str:
+    """One reconciliation on one line, its status whole (a table would fold it among the ids)."""
+    line = (
+        f"{done.id}  {done.period_start.isoformat()} to {done.period_end.isoformat()}, customer "
+        f"{done.customer_id}, vendor {done.vendor_id}: {done.status or 'status withheld'}"
+    )
+    if done.declared_chip_hours is None or done.sold_chip_hours is None:
+        return line
+    gap = "" if done.relative_gap is None else f", gap {units.percent(done.relative_gap)}"
+    return (
+        f"{line} (declared {units.number(done.declared_chip_hours)}, sold "
+        f"{units.number(done.sold_chip_hours)} chip-hours{gap}, tolerance {units.percent(done.tolerance)})"
+    )
 
 
 # -- private aggregates ------------------------------------------------------------------------
@@ -884,11 +882,13 @@ def _print_release(made: ReleaseView) -> None:
     rows = [
         {"cell": cell.cell, "value": f"{figure(cell.value)} ± {figure(cell.error_95)}"} for cell in made.cells
     ]
-    title = (
+    console.print(
         f"{made.statistic} ({made.mechanism.value}, epsilon {units.number(made.epsilon, 4)}, "
-        f"delta {units.scientific(made.delta)}), released {units.timestamp(made.published_at)}"
+        f"delta {units.scientific(made.delta)}), released {units.timestamp(made.published_at)}:",
+        highlight=False,
+        soft_wrap=True,
     )
-    table(rows, RELEASE_COLUMNS, title)
+    table(rows, RELEASE_COLUMNS)
     console.print(
         f"release {made.id}; remaining budget: {_remaining(made.epsilon_remaining, made.delta_remaining)}",
         highlight=False,

@@ -23,6 +23,7 @@ import numpy as np
 from custos.access.model import Principal
 from custos.demo.seed import largest_model
 from custos.provenance.commitment import commit_manifest, new_key, reveal, write_key
+from custos.provenance.findings import declared_shares
 from custos.provenance.model import (
     BudgetSet,
     ComputeSold,
@@ -77,13 +78,6 @@ def write_manifest(path: Path) -> None:
             out.write(json.dumps(record) + "\n")
 
 
-def _shares(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, float]]:
-    return {
-        dimension: {category: n / sum(by.values()) for category, n in by.items()}
-        for dimension, by in counts.items()
-    }
-
-
 def seed_provenance(store: Store, by: Principal, vendor: str, say: Say) -> None:
     """Commit, sample, reveal and audit; declare the run, state and reconcile its compute; publish."""
     service = ProvenanceService(store)
@@ -107,12 +101,12 @@ def seed_provenance(store: Store, by: Principal, vendor: str, say: Say) -> None:
             dataset=named[0] if named else DATASET,
             root=built.root.hex(),
             record_count=built.count,
-            composition=_shares(built.composition),
+            composition=declared_shares(built.composition),
         ),
         by=by,
     )
     sample = service.request_sample(SampleRequest(commitment_id=commitment.id), by=by)
-    records = tuple(reveal(manifest, key, list(sample.indices)))
+    records = tuple(reveal(manifest, key, list(sample.reveal)))
     audit = service.reveal(RecordsRevealed(sample_id=sample.id, records=records), by=by)
     flop = float(registered["training_flop"])
     chip_hours = flop / (3600 * peak_flops_at(CHIP, PRECISION) * UTILISATION)
@@ -151,7 +145,9 @@ def seed_provenance(store: Store, by: Principal, vendor: str, say: Say) -> None:
         ),
         by=by,
     )
-    service.set_budget(BudgetSet(epsilon=3.0, reason="Yearly budget of the public portal's aggregates."), by=by)
+    service.set_budget(
+        BudgetSet(epsilon=3.0, reason="Yearly budget of the public portal's aggregates."), by=by
+    )
     service.publish(PublishRequest(statistic="training-compute", epsilon=1.0), by=by)
     service.publish(PublishRequest(statistic="dataset-licences", epsilon=0.5), by=by)
     say(

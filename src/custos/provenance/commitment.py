@@ -23,6 +23,7 @@ import hashlib
 import multiprocessing
 import os
 import secrets
+import threading
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -176,8 +177,12 @@ def _chunks(path: Path, key: bytes, wanted: Sequence[int]) -> Iterator[Chunk]:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    """A fresh interpreter per worker: forking a process that runs threads can deadlock."""
+    """Fork when this process runs one thread (workers start at once, with every module loaded);
+    otherwise a fresh interpreter per worker, since forking a process that runs threads can
+    deadlock."""
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 

@@ -9,9 +9,10 @@ Every line is parsed in up to three ways, cheapest first, and the cheaper ones a
 when they are sure. A line already in canonical form with printable ASCII strings (what
 ``orjson.dumps(record, option=OPT_SORT_KEYS)`` writes) is checked by one regular expression and
 is its own canonical bytes. Any other line is parsed by orjson and its fields checked by type;
-its canonical bytes are orjson's with sorted keys, which for strings and booleans are the
-RFC 8785 bytes. Anything either declines goes to the pydantic model, which accepts it or names
-the line and field at fault. A test holds the first two to the model, byte for byte.
+its canonical bytes are its strings written into a template when the line holds no escape, else
+orjson's with sorted keys, which for strings and booleans are the RFC 8785 bytes. Anything
+either declines goes to the pydantic model, which accepts it or names the line and field at
+fault. A test holds the first two to the model, byte for byte.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -78,12 +79,25 @@ def _is_date(text: str) -> bool:
     return True
 
 
-def canonical_value(value: object) -> tuple[bytes, Cell] | None:
-    """The canonical bytes and cell of a parsed line when it is surely a valid record, else None."""
+#: The canonical form of a record whose strings need no escape, keys in RFC 8785 order.
+_TEMPLATE = (
+    '{"collected_on":"%s","content_hash":"%s","id":"%s","language":"%s","licence":"%s",'
+    '"opt_out":%s,"pii":%s,"source":"%s","source_type":"%s"}'
+)
+_JSON_BOOLEAN = {True: "true", False: "false"}
+
+
+def canonical_value(value: object, *, unescaped: bool = False) -> tuple[bytes, Cell] | None:
+    """The canonical bytes and cell of a parsed line when it is surely a valid record, else None.
+
+    ``unescaped`` says the line held no backslash, so no string in it needs an escape (JSON
+    text cannot carry a quote or a control character unescaped) and each is written as it is.
+    """
     if type(value) is not dict or value.keys() != RECORD_FIELDS:
         return None
     id_, source, source_type = value["id"], value["source"], value["source_type"]
     licence, language, collected_on = value["licence"], value["language"], value["collected_on"]
+    pii, opt_out, content_hash = value["pii"], value["opt_out"], value["content_hash"]
     if not (
         type(id_) is str
         and 0 < len(id_) <= ID_MAX
@@ -97,17 +111,26 @@ def canonical_value(value: object) -> tuple[bytes, Cell] | None:
         and _LANGUAGE(language)
         and type(collected_on) is str
         and _is_date(collected_on)
-        and type(value["pii"]) is bool
-        and type(value["opt_out"]) is bool
-        and type(value["content_hash"]) is str
-        and _CONTENT_HASH(value["content_hash"])
+        and type(pii) is bool
+        and type(opt_out) is bool
+        and type(content_hash) is str
+        and _CONTENT_HASH(content_hash)
     ):
         return None
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS), (
-        source_type.encode(),
-        licence.encode(),
-        language.encode(),
-    )
+    if unescaped:
+        fields = (
+            collected_on,
+            content_hash,
+            id_,
+            language,
+            licence,
+            _JSON_BOOLEAN[opt_out],
+            _JSON_BOOLEAN[pii],
+        )
+        canonical = (_TEMPLATE % (*fields, source, source_type)).encode()
+    else:
+        canonical = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    return canonical, (source_type.encode(), licence.encode(), language.encode())
 
 
 def _refusal(error: ValidationError) -> str:
@@ -126,7 +149,7 @@ def canonical_slow(line: bytes, number: int) -> tuple[bytes, Cell]:
         if not line.strip():
             raise InvalidInput(f"manifest line {number} is blank: every line must hold one record") from exc
         raise InvalidInput(f"manifest line {number} is not valid JSON: {exc}") from exc
-    fast = canonical_value(value)
+    fast = canonical_value(value, unescaped=b"\\" not in line)
     if fast is not None:
         return fast
     if not isinstance(value, dict):
@@ -224,7 +247,7 @@ class ChunkHashes:
     count: int
     roots: tuple[bytes, ...]
     cells: Counter[Cell]
-    found: tuple[Found, ...] = field(default=())
+    found: tuple[Found, ...] = ()
 
 
 def _lines(path: Path, start: int, end: int) -> list[bytes]:

@@ -367,6 +367,35 @@ def _check(
     )
 
 
+#: The category a declaration pools its rarest categories into, and how many categories a
+#: declaration lists per dimension at most.
+OTHER = "other"
+MOST_CATEGORIES = 500
+
+
+def declared_shares(counts: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, float]]:
+    """Each dimension's shares of the records, from a commitment's counts: what a provider
+    declares. A dimension with more categories than a declaration lists keeps its most frequent
+    ones and pools the rest into :data:`OTHER`, so the declaration still covers every record."""
+    shares: dict[str, dict[str, float]] = {}
+    for dimension, categories in counts.items():
+        total = sum(categories.values())
+        if total == 0:
+            continue
+        ranked = sorted(categories.items(), key=lambda item: (-item[1], item[0]))
+        kept = dict(ranked)
+        if len(ranked) > MOST_CATEGORIES:
+            kept = dict(ranked[: MOST_CATEGORIES - 1])
+            kept[OTHER] = kept.get(OTHER, 0) + sum(n for _, n in ranked[MOST_CATEGORIES - 1 :])
+        shares[dimension] = {category: n / total for category, n in kept.items()}
+    return shares
+
+
+def _category(value: str, declared: Mapping[str, float]) -> str:
+    """The declared category a sampled value falls in: itself, or the pool of the rest."""
+    return value if value in declared or OTHER not in declared else OTHER
+
+
 def composition_checks(
     revealed: Sequence[RevealedRecord],
     declared: Mapping[str, Mapping[str, float]],
@@ -379,7 +408,9 @@ def composition_checks(
     every expected count is at least five; when no pooling reaches that (a sample of fewer than
     about ten records), a multinomial test estimated from :data:`MONTE_CARLO_DRAWS` draws with
     a fixed seed, so the same sample always gets the same answer. Categories are compared as
-    the manifest writes them, as the commitment counts them.
+    the manifest writes them, as the commitment counts them; when a declaration pools its
+    rarest categories into :data:`OTHER` (a dimension with more categories than a filing lists),
+    a sampled category it does not name counts as :data:`OTHER`.
     """
     if not 0 < significance < 1:
         raise InvalidInput(f"significance must lie strictly between 0 and 1, got {significance}")
@@ -389,7 +420,7 @@ def composition_checks(
         _check(
             dimension,
             checked[dimension],
-            Counter(str(getattr(r.record, dimension)) for r in revealed),
+            Counter(_category(str(getattr(r.record, dimension)), checked[dimension]) for r in revealed),
             significance,
         )
         for dimension in COMPOSITION_DIMENSIONS

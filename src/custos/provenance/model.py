@@ -22,7 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from custos.filings import PUBLIC_FIELD, SUPERVISORS_FIELD, FilingKind
-from custos.provenance.findings import CompositionCheck, RuleFinding, SampleRules
+from custos.provenance.findings import MOST_CATEGORIES, CompositionCheck, RuleFinding, SampleRules
 from custos.provenance.plausibility import TrainingRun
 from custos.provenance.privacy import Mechanism, NoisyCell
 from custos.provenance.records import COMPOSITION_DIMENSIONS, RevealedRecord
@@ -30,12 +30,10 @@ from custos.provenance.records import COMPOSITION_DIMENSIONS, RevealedRecord
 #: A SHA-256 digest as lowercase hex.
 SHA256_HEX = r"^[0-9a-f]{64}$"
 #: The leaf hashing and salt derivation of a commitment (``custos.provenance.commitment``).
-SCHEME = "custos-provenance/v1"
+SCHEME: Literal["custos-provenance/v1"] = "custos-provenance/v1"
 #: Records an auditor may ask for in one sample, and the default.
 MOST_SAMPLED = 10_000
 DEFAULT_SAMPLE = 300
-#: Categories a declared composition may list per dimension.
-MOST_CATEGORIES = 500
 #: The statistics a supervisor may publish.
 Statistic = Literal["training-compute", "dataset-licences"]
 

@@ -188,7 +188,8 @@ class ProvenanceService:
         if request.engagement_id is None:
             if by.role is Role.AUDITOR:
                 raise Forbidden(
-                    f"an auditor samples under its engagement for the model in scope {PROVENANCE_SCOPE}: name it"
+                    "an auditor samples under its engagement for the model "
+                    f"in scope {PROVENANCE_SCOPE}: name it"
                 )
             return None
         engagement = av.engagement(conn, request.engagement_id)
@@ -232,11 +233,12 @@ class ProvenanceService:
                 raise Conflict(f"sample {sample['id']} was answered already ({sample['revealed_id']})")
             request = self._content(uow.conn, sample["id"])
             commitment = self._commitment(uow.conn, sample["commitment_id"])
-            _answers_exactly(revealed.records, request)
+            _answers_exactly(revealed.records, request, commitment["record_count"])
             verify_revealed(bytes.fromhex(commitment["root"]), commitment["record_count"], revealed.records)
+            drawn = [record for record in revealed.records if record.index in set(request["indices"])]
             declared = self._content(uow.conn, commitment["id"]).get("composition") or {}
-            findings = rule_findings(revealed.records, _rules(request))
-            checks = composition_checks(revealed.records, declared) if declared else []
+            findings = rule_findings(drawn, _rules(request))
+            checks = composition_checks(drawn, declared) if declared else []
             plausible = all(check.plausible for check in checks) if checks else None
             filing = file_as(
                 by,
@@ -254,7 +256,7 @@ class ProvenanceService:
                     "sample_id": sample["id"],
                     "commitment_id": commitment["id"],
                     "auditor_id": sample["auditor_id"],
-                    "sampled": len(revealed.records),
+                    "sampled": len(drawn),
                     "findings": [finding.model_dump(mode="json") for finding in findings],
                     "composition_plausible": plausible,
                     "composition": [check.model_dump(mode="json") for check in checks],
@@ -508,7 +510,12 @@ class ProvenanceService:
                     "delta": made.delta,
                     "bound": made.bound,
                     "scale": made.scale,
-                    "cells": [cell.model_dump(mode="json") for cell in made.cells],
+                    # Sums of non-negative figures, so a noisy value below zero is published as zero:
+                    # post-processing a private release costs no privacy.
+                    "cells": [
+                        cell.model_copy(update={"value": max(cell.value, 0.0)}).model_dump(mode="json")
+                        for cell in made.cells
+                    ],
                     "epsilon_remaining": max(left.epsilon_remaining - request.epsilon, 0.0),
                     "delta_remaining": max(left.delta_remaining - request.delta, 0.0),
                 },
@@ -635,10 +642,12 @@ class ProvenanceService:
             found = self.store.filing(conn, row["audit_id"])
             assert found is not None
             audit = self._audit_view(found[0], by, row)
+        last = self._commitment(conn, row["commitment_id"])["record_count"] - 1
         return SampleView.model_validate(
             {
                 **content,
                 **row,
+                "reveal": sorted({*content["indices"], last}),
                 "status": status,
                 "audit": audit,
                 "requested_at": stored_utc(row["requested_at"]),
@@ -713,10 +722,14 @@ def _rules(request: Mapping[str, Any]) -> SampleRules:
     return SampleRules.model_validate(request["rules"])
 
 
-def _answers_exactly(records: Sequence[RevealedRecord], request: Mapping[str, Any]) -> None:
-    """A reveal answers the indices drawn for the sample, each once, and nothing else: records
-    from any other draw (another checkpoint, another seed) are refused by name."""
-    asked = set(request["indices"])
+def _answers_exactly(records: Sequence[RevealedRecord], request: Mapping[str, Any], count: int) -> None:
+    """A reveal answers the indices drawn for the sample and the manifest's last record, each
+    once, and nothing else: records from any other draw (another checkpoint, another seed) are
+    refused by name. The last record's proof binds the record count: an inclusion proof of the
+    last leaf holds only in a tree of exactly that many leaves, where a proof of another leaf
+    may hold in trees of several sizes. It is checked, not counted in the findings (it was not
+    drawn at random)."""
+    asked = set(request["indices"]) | {count - 1}
     given = [record.index for record in records]
     if len(set(given)) != len(given):
         repeated = sorted({index for index in given if given.count(index) > 1})
@@ -730,7 +743,12 @@ def _answers_exactly(records: Sequence[RevealedRecord], request: Mapping[str, An
     missing = sorted(asked - set(given))
     if missing:
         raise InvalidInput(
-            f"{len(missing)} of the {len(asked)} records drawn are missing, the first {missing[0]}"
+            f"{len(missing)} of the {len(asked)} records asked for are missing, the first {missing[0]}"
+            + (
+                " (the manifest's last record, which proves the record count)"
+                if missing[0] == count - 1
+                else ""
+            )
         )
 
 

@@ -32,6 +32,9 @@ class AuditView(_View):
 
 
 class SampleView(_View):
+    """A sample: ``indices`` are the records drawn; ``reveal`` what the provider reveals, the
+    drawn records and the manifest's last one, whose proof binds the record count."""
+
     id: str
     commitment_id: str
     model_id: str
@@ -42,6 +45,7 @@ class SampleView(_View):
     checkpoint_root: str
     sample_size: int
     indices: tuple[int, ...]
+    reveal: tuple[int, ...] = ()
     rules: SampleRules
     due_on: date
     requested_at: datetime

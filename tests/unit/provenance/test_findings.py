@@ -20,9 +20,12 @@ from custos.core.errors import InvalidInput
 from custos.provenance.findings import (
     CONFIDENCE,
     MONTE_CARLO_DRAWS,
+    MOST_CATEGORIES,
+    OTHER,
     SampleRules,
     clopper_pearson_upper,
     composition_checks,
+    declared_shares,
     licence_allowed,
     rule_findings,
 )
@@ -326,3 +329,26 @@ def test_samples_drawn_from_the_declared_shares_raise_alarms_at_about_the_stated
         (check,) = composition_checks(sample, {"source_type": declared})
         alarms += not check.plausible
     assert 2 <= alarms <= 22
+
+
+def test_a_dimension_with_too_many_categories_pools_the_rarest_into_other() -> None:
+    counts = {f"lang-{i:04d}": 1000 - i for i in range(MOST_CATEGORIES + 5)}
+    declared = declared_shares({"language": counts, "licence": {"MIT": 3, "other": 1}})
+    total = sum(counts.values())
+    kept = sorted(counts, key=lambda category: -counts[category])[: MOST_CATEGORIES - 1]
+    assert len(declared["language"]) == MOST_CATEGORIES
+    assert declared["language"]["other"] == pytest.approx(
+        sum(n for category, n in counts.items() if category not in kept) / total
+    )
+    assert sum(declared["language"].values()) == pytest.approx(1)
+    assert declared["licence"] == {"MIT": 0.75, "other": 0.25}  # few categories are kept as they are
+
+
+def test_a_sampled_category_a_pooled_declaration_does_not_name_counts_as_other() -> None:
+    declared = {"language": {"en": 0.5, OTHER: 0.5}}
+    rare = ("fi", "et", "lv", "lt", "mt")  # languages beyond those a long declaration lists
+    records = [revealed(i, language="en" if i % 2 else rare[i % 5]) for i in range(40)]
+    (check,) = composition_checks(records, declared)
+    assert check.observed == {"en": 20, OTHER: 20} and check.plausible
+    (refuted,) = composition_checks(records, {"language": {"en": 1.0}})
+    assert not refuted.plausible and refuted.p_value == 0

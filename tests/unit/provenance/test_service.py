@@ -71,7 +71,7 @@ class Provenance:
         clock = self.store.clock
         assert isinstance(clock, FixedClock)
         clock.advance(timedelta(days=1))
-        records = reveal(self.manifest, self.key, list(sample.indices))
+        records = reveal(self.manifest, self.key, list(sample.reveal))
         return RecordsRevealed(sample_id=sample.id, records=tuple(records))
 
 
@@ -287,6 +287,30 @@ def test_a_tampered_record_a_foreign_draw_or_a_missing_record_is_refused_and_not
         kept.service.reveal(honest, by=kept.parties.provider_actor)
 
 
+@pytest.mark.parametrize("claimed", [399, 401])
+def test_a_commitment_whose_count_disagrees_with_its_tree_cannot_be_answered(
+    kept: Provenance, claimed: int
+) -> None:
+    wrong = kept.service.commit(
+        DatasetCommitted(
+            model_id=kept.parties.model, dataset="WebCorpus", root=kept.commitment.root, record_count=claimed
+        ),
+        by=kept.parties.provider_actor,
+    )
+    sample = kept.service.request_sample(
+        SampleRequest(commitment_id=wrong.id, sample_size=20), by=kept.parties.supervisor
+    )
+    assert sample.reveal[-1] == claimed - 1  # the last record proves the count
+    records = tuple(reveal(kept.manifest, kept.key, [i for i in sample.reveal if i < 400]))
+    before = log_size(kept.store)
+    # 401: the manifest has no record 400; 399: record 398's proof in a tree of 400 fails in one of 399.
+    with pytest.raises(InvalidInput, match="proves the record count" if claimed > 400 else "does not verify"):
+        kept.service.reveal(
+            RecordsRevealed(sample_id=sample.id, records=records), by=kept.parties.provider_actor
+        )
+    assert log_size(kept.store) == before
+
+
 def test_revealed_records_reach_the_provider_the_samples_auditor_and_supervisors_only(
     kept: Provenance,
 ) -> None:
@@ -300,7 +324,7 @@ def test_revealed_records_reach_the_provider_the_samples_auditor_and_supervisors
     kept.service.reveal(kept.answer(sample), by=kept.parties.provider_actor)
     for reader in (auditor, kept.parties.provider_actor, kept.parties.supervisor):
         shown = kept.service.records(sample.id, by=reader)
-        assert [r.index for r in shown.records] == list(sample.indices)
+        assert [r.index for r in shown.records] == list(sample.reveal)
         assert all(isinstance(r, RevealedRecord) for r in shown.records)
     for stranger in (other, kept.parties.rival_actor, kept.parties.deployer_actor, PUBLIC):
         with pytest.raises(Forbidden):

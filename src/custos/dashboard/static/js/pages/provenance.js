@@ -88,14 +88,16 @@ function root(value, dataset) {
       shown.classList.add("wrap-anywhere");
     }
   } }, "Copy");
-  return h("span", { class: "nowrap" }, shown, " ", copy);
+  return h("span", {}, shown, " ", copy);
 }
 
 // --- private aggregates -----------------------------------------------------------------------
 
 /** A figure of a release in its unit: training compute as a power of ten, others plainly. */
 function inUnit(value, unit) {
-  return unit === "FLOP" ? flop(value) : `${number(value, 2)} ${unit}`;
+  if (unit === "FLOP") return flop(value);
+  const text = number(value, 2);
+  return `${text} ${text === "1" && unit.endsWith("s") ? unit.slice(0, -1) : unit}`;
 }
 
 function cellName(cell) {
@@ -187,8 +189,8 @@ function aggregates(found, releases) {
     h("h2", {}, "Private aggregates"),
     h("p", {}, "Supervisors publish figures about all providers together with differential privacy: noise from OpenDP hides any one provider's part, and every release spends from the privacy budget, which only grows smaller."),
     budget(found),
-    releases.length ? releases.map(releaseSection)
-      : h("p", {}, "No aggregate has been published yet. A release appears here with its noisy figures, their errors and the budget it spent."),
+    ...(releases.length ? releases.map(releaseSection)
+      : [h("p", {}, "No aggregate has been published yet. A release appears here with its noisy figures, their errors and the budget it spent.")]),
   ];
 }
 
@@ -348,7 +350,7 @@ export async function provenancePage({ api, visitor }) {
 
 // --- the passport page's section ----------------------------------------------------------------
 
-/** The newest audit of a commitment's samples, and how many samples still wait for a reveal. */
+/** The newest audit of a commitment's samples; null before any sample is revealed. */
 function latestAudit(commitment) {
   const audits = commitment.samples.map((s) => s.audit).filter(Boolean).sort(newest("audited_at"));
   return audits[0] ?? null;

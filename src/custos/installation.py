@@ -68,7 +68,17 @@ def composition() -> Composition:
     from custos.risk.contribution import CONTRIBUTION as RISK
 
     return Composition(
-        INSTALLATION, ACCESS, REGISTRY, POLICY, LICENSING, OVERSIGHT, RISK, ASSURANCE, FEDERATION, ESCROW, PROVENANCE
+        INSTALLATION,
+        ACCESS,
+        REGISTRY,
+        POLICY,
+        LICENSING,
+        OVERSIGHT,
+        RISK,
+        ASSURANCE,
+        FEDERATION,
+        ESCROW,
+        PROVENANCE,
     )
 
 

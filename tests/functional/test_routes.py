@@ -24,7 +24,6 @@ from tests.functional import audit_samples as audits
 from tests.functional.conftest import Api
 from tests.functional.test_documentation import ELEMENTS as ANNEX_XI
 from tests.functional.test_escrow_api import escrow_sample
-from tests.functional.test_provenance_api import provenance_sample
 from tests.functional.test_federation_api import (
     checkpoint_offer,
     flagged_peer,
@@ -34,6 +33,7 @@ from tests.functional.test_federation_api import (
 )
 from tests.functional.test_findings_api import REPORT as FINDING
 from tests.functional.test_findings_api import finding_at
+from tests.functional.test_provenance_api import provenance_sample
 from tests.functional.test_shared_standards import route_sample
 from tests.unit.assurance.audits import public, signer
 from tests.unit.policy.test_pack import GOOD

@@ -16,8 +16,8 @@ from custos.core import units
 from custos.demo import seed
 from custos.demo.assurance import seed_assurance
 from custos.demo.escrow import seed_escrow
-from custos.demo.provenance import seed_provenance
 from custos.demo.incidents import seed_incidents
+from custos.demo.provenance import seed_provenance
 from custos.installation import create_installation, open_store
 from custos.store import Store
 

@@ -494,7 +494,9 @@ def reveal(
         emit(plain(audit), True)
         return
     console.print(
-        f"{units.count(len(records))} records of sample {asked.id} revealed and verified; "
+        f"{units.count(audit.sampled)} records of sample {asked.id} revealed and verified"
+        + ("" if len(records) == audit.sampled else ", with the manifest's last record (it proves the count)")
+        + "; "
         f"audit {audit.id}: {audit.outcome}",
         highlight=False,
         soft_wrap=True,

@@ -17,7 +17,7 @@ and a supervisor reconciles the two (``provenance.reconciled``). Supervisors set
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -34,6 +34,9 @@ SCHEME: Literal["custos-provenance/v1"] = "custos-provenance/v1"
 #: Records an auditor may ask for in one sample, and the default.
 MOST_SAMPLED = 10_000
 DEFAULT_SAMPLE = 300
+#: The smallest epsilon a release or budget may name: below it the noise's scale overflows, and
+#: no release that noisy tells anyone anything.
+MIN_EPSILON = 1e-3
 #: The statistics a supervisor may publish.
 Statistic = Literal["training-compute", "dataset-licences"]
 
@@ -203,7 +206,7 @@ class Reconciled(_Payload):
 class BudgetSet(_Payload):
     """The privacy budget every release spends from, under basic sequential composition."""
 
-    epsilon: float = Field(gt=0, le=100, json_schema_extra=PUBLIC_FIELD)
+    epsilon: float = Field(ge=MIN_EPSILON, le=100, json_schema_extra=PUBLIC_FIELD)
     delta: float = Field(0.0, ge=0, lt=1e-3, json_schema_extra=PUBLIC_FIELD)
     reason: str | None = Field(None, max_length=2000, json_schema_extra=PUBLIC_FIELD)
 
@@ -213,7 +216,7 @@ class PublishRequest(_Payload):
 
     statistic: Statistic
     mechanism: Mechanism = Mechanism.LAPLACE
-    epsilon: float = Field(gt=0, le=10)
+    epsilon: float = Field(ge=MIN_EPSILON, le=10)
     delta: float = Field(0.0, ge=0, lt=1e-3)
     bound: float | None = Field(
         None,
@@ -221,8 +224,11 @@ class PublishRequest(_Payload):
         description="Each provider's contribution is clipped to this norm; the statistic's default "
         "when none.",
     )
-    years: tuple[int, int] | None = Field(
-        None, description="First and last year of the training-compute statistic; the last five when none."
+    years: tuple[Annotated[int, Field(ge=1950, le=2100)], Annotated[int, Field(ge=1950, le=2100)]] | None = (
+        Field(
+            None,
+            description="First and last year of the training-compute statistic; the last five when none.",
+        )
     )
 
 

@@ -37,7 +37,6 @@ from custos.access.model import Role
 from custos.access.service import operator
 from custos.assurance.keys import generate_key, signer_from_file
 from custos.core.clock import FixedClock
-from custos.core.settings import Settings
 from custos.escrow import custody
 from custos.escrow.model import (
     CustodianAppointed,
@@ -51,13 +50,13 @@ from custos.escrow.shares import new_release_identity, open_share, reseal_share,
 from custos.escrow.stream import PLAINTEXT_SEGMENT_SIZE, SEGMENT_SIZE
 from custos.escrow.vault import ObjectChunks, Vault
 from custos.escrow.views import CustodianView, DepositView
-from custos.installation import create_installation
 from custos.ledger.hashing import leaf_hash, reference_root
 from custos.passports.model import Passport
-from custos.registry.model import ModelRegistration, OrganisationRegistered
+from custos.registry.model import ModelRegistration
 from custos.registry.service import RegistryService
 from custos.store import Store
 from tests.browser.conftest import Site, app_server, bodies, issue_tokens, received, shoot, sign_in, visit
+from tests.browser.seeding import installation, organisation
 from tests.browser.test_shell import WIDER_THAN_THE_PAGE
 
 START = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=60)
@@ -188,11 +187,6 @@ def _deposit(
     return service.deposit(payload, by=operator(store)), {s.custodian_id: s.envelope for s in shares}
 
 
-def _organisation(registry: RegistryService, store: Store, name: str, kind: str) -> str:
-    terms = {"name": name, "jurisdiction": "FR", "country": "FR", "kinds": [kind]}
-    return registry.register_organisation(OrganisationRegistered.model_validate(terms), by=operator(store)).id
-
-
 def _appoint(
     service: EscrowService, store: Store, organisation: str, name: str, every: int, keys: Path
 ) -> Custodian:
@@ -212,17 +206,10 @@ def _appoint(
 
 def _seed(root: Path) -> tuple[Store, Seeded, dict[str, str]]:
     clock = FixedClock(START)
-    home = root / "home"
-    store = create_installation(
-        Settings(home=home, database_url=f"sqlite:///{home / 'custos.db'}"),
-        origin="escrow.test/log",
-        authority="European AI Office",
-        jurisdiction_code="EU",
-        clock=clock,
-    )
+    store = installation(root, "escrow.test/log", clock)
     by = operator(store)
     registry, service = RegistryService(store), EscrowService(store)
-    provider = _organisation(registry, store, PROVIDER, "model_provider")
+    provider = organisation(registry, store, PROVIDER, "model_provider")
     models = {}
     for name in ("Frontier Alpha", "Frontier Beta", "Frontier Gamma"):
         models[name] = registry.register_model(
@@ -234,11 +221,11 @@ def _seed(root: Path) -> tuple[Store, Seeded, dict[str, str]]:
     keys = root / "keys"
     keys.mkdir()
     custodians = {
-        name: _appoint(service, store, _organisation(registry, store, name, "custodian"), name, every, keys)
+        name: _appoint(service, store, organisation(registry, store, name, "custodian"), name, every, keys)
         for name, every in CUSTODIANS.items()
     }
     retired = _appoint(
-        service, store, _organisation(registry, store, WITHDRAWN, "custodian"), WITHDRAWN, 90, keys
+        service, store, organisation(registry, store, WITHDRAWN, "custodian"), WITHDRAWN, 90, keys
     )
     service.withdraw(retired.appointment.id, "Its vault facility closed.", by=by)
     bank, notary, archive = custodians.values()

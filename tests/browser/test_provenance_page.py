@@ -41,8 +41,6 @@ from custos.access.model import Principal, Role
 from custos.access.service import operator
 from custos.core import units
 from custos.core.clock import FixedClock
-from custos.core.settings import Settings
-from custos.installation import create_installation
 from custos.passports.model import Passport
 from custos.provenance.commitment import commit_manifest, new_key, reveal
 from custos.provenance.findings import SampleRules
@@ -60,10 +58,11 @@ from custos.provenance.plausibility import Precision, peak_flops_at
 from custos.provenance.privacy import Mechanism
 from custos.provenance.service import ProvenanceService
 from custos.provenance.views import ReleaseView, RunView
-from custos.registry.model import ModelRegistration, OrganisationRegistered
+from custos.registry.model import ModelRegistration
 from custos.registry.service import RegistryService
 from custos.store import Store
 from tests.browser.conftest import Site, app_server, bodies, issue_tokens, received, shoot, sign_in, visit
+from tests.browser.seeding import installation, organisation
 from tests.browser.test_shell import WIDER_THAN_THE_PAGE
 
 START = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=60)
@@ -127,11 +126,6 @@ def _shares(records: list[dict[str, Any]], dimension: str) -> dict[str, float]:
     return {category: n / len(records) for category, n in counted.items()}
 
 
-def _organisation(registry: RegistryService, store: Store, name: str, kind: str) -> str:
-    terms = {"name": name, "jurisdiction": "FR", "country": "FR", "kinds": [kind]}
-    return registry.register_organisation(OrganisationRegistered.model_validate(terms), by=operator(store)).id
-
-
 def _model(
     registry: RegistryService, store: Store, name: str, provider: str, flop: float, dataset: str
 ) -> str:
@@ -168,18 +162,11 @@ def _run(model: str, chip_hours: float, vendor: str, ended: datetime) -> RunDecl
 
 def _seed(root: Path) -> tuple[Store, Seeded, dict[str, str]]:
     clock = FixedClock(START)
-    home = root / "home"
-    store = create_installation(
-        Settings(home=home, database_url=f"sqlite:///{home / 'custos.db'}"),
-        origin="provenance.test/log",
-        authority="European AI Office",
-        jurisdiction_code="EU",
-        clock=clock,
-    )
+    store = installation(root, "provenance.test/log", clock)
     by = operator(store)
     registry, service = RegistryService(store), ProvenanceService(store)
-    provider = _organisation(registry, store, PROVIDER, "model_provider")
-    vendor = _organisation(registry, store, VENDOR, "compute_provider")
+    provider = organisation(registry, store, PROVIDER, "model_provider")
+    vendor = organisation(registry, store, VENDOR, "compute_provider")
     models = {
         "Frontier Alpha": _model(registry, store, "Frontier Alpha", provider, ALPHA_FLOP, "Alpha web corpus"),
         "Frontier Beta": _model(registry, store, "Frontier Beta", provider, BETA_FLOP, "Beta crawl"),

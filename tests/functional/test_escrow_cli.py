@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pyrage  # type: ignore[import-untyped]
 import pytest
@@ -24,12 +23,11 @@ from typer.testing import CliRunner
 from custos.access.service import operator
 from custos.cli import escrow_cmds
 from custos.cli.app import app
-from custos.client import CustosClient
 from custos.escrow.stream import SEGMENT_SIZE
 from custos.passports.model import Passport
 from custos.registry.model import ModelRegistration
 from custos.registry.service import RegistryService
-from tests.functional.test_peers_cli import opened, served
+from tests.functional.test_peers_cli import commands_served, opened
 
 URL = "http://escrow.example"
 SHARD = "model-00001-of-00002.safetensors"
@@ -145,23 +143,7 @@ def world(tmp_path: Path) -> World:
 @pytest.fixture
 def api(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """The installation's API in process; ``--url URL`` commands reach it through the client."""
-    with served(world.home) as client:
-
-        def forward(request: httpx.Request) -> httpx.Response:
-            answer = client.request(
-                request.method,
-                request.url.path,
-                params=dict(request.url.params),
-                content=request.content,
-                headers=dict(request.headers),
-            )
-            return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
-
-        def connect(url: str, token: str) -> CustosClient:
-            assert url == URL
-            return CustosClient(url, token, transport=httpx.MockTransport(forward))
-
-        monkeypatch.setattr(escrow_cmds, "connect", connect)
+    with commands_served(world.home, monkeypatch, escrow_cmds, URL) as client:
         yield client
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -86,6 +87,37 @@ def served(home: Path) -> Iterator[TestClient]:
         app = create_app(store, checkpoint_interval=None, federation_interval=None)
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client
+
+
+def forwarded(client: TestClient) -> httpx.MockTransport:
+    """A transport answering the Python client's requests with the app behind ``client``."""
+
+    def forward(request: httpx.Request) -> httpx.Response:
+        answer = client.request(
+            request.method,
+            request.url.path,
+            params=dict(request.url.params),
+            content=request.content,
+            headers=dict(request.headers),
+        )
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+    return httpx.MockTransport(forward)
+
+
+@contextmanager
+def commands_served(
+    home: Path, monkeypatch: pytest.MonkeyPatch, commands: ModuleType, url: str
+) -> Iterator[TestClient]:
+    """The installation's API in process, reached by the ``--url URL`` commands of ``commands``."""
+    with served(home) as client:
+
+        def connect(at: str, token: str) -> CustosClient:
+            assert at == url
+            return CustosClient(at, token, transport=forwarded(client))
+
+        monkeypatch.setattr(commands, "connect", connect)
+        yield client
 
 
 def fetching_from(client: TestClient) -> Callable[[str], Any]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -30,7 +29,7 @@ from custos.provenance.plausibility import Precision, peak_flops_at
 from custos.provenance.sampling import sample_indices
 from custos.registry.model import ModelRegistration
 from custos.registry.service import RegistryService
-from tests.functional.test_peers_cli import opened, served
+from tests.functional.test_peers_cli import commands_served, forwarded, opened
 from tests.unit.provenance.manifests import shares, write_manifest
 
 URL = "http://provenance.example"
@@ -99,23 +98,7 @@ def world(tmp_path: Path) -> World:
 @pytest.fixture
 def api(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """The installation's API in process; ``--url URL`` commands reach it through the client."""
-    with served(world.home) as client:
-
-        def forward(request: httpx.Request) -> httpx.Response:
-            answer = client.request(
-                request.method,
-                request.url.path,
-                params=dict(request.url.params),
-                content=request.content,
-                headers=dict(request.headers),
-            )
-            return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
-
-        def connect(url: str, token: str) -> CustosClient:
-            assert url == URL
-            return CustosClient(url, token, transport=httpx.MockTransport(forward))
-
-        monkeypatch.setattr(provenance_cmds, "connect", connect)
+    with commands_served(world.home, monkeypatch, provenance_cmds, URL) as client:
         yield client
 
 
@@ -359,17 +342,7 @@ def test_the_audit_runs_through_the_api_on_each_party_s_machine(world: World, ap
     refused = world.run("provenance", "verify", drawn["id"], "--url", URL, "--token", rival, code=2)
     assert "for its auditor, the provider and supervisors" in refused
 
-    def forward(request: httpx.Request) -> httpx.Response:
-        answer = api.request(
-            request.method,
-            request.url.path,
-            params=dict(request.url.params),
-            content=request.content,
-            headers=dict(request.headers),
-        )
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
-
-    with CustosClient(URL, supervisor, transport=httpx.MockTransport(forward)) as client:
+    with CustosClient(URL, supervisor, transport=forwarded(api)) as client:
         assert [c.id for c in client.commitments(model=world.model_id)] == [filed["id"]]
         assert [s.id for s in client.samples()] == [drawn["id"]]
         assert len(client.sample_records(drawn["id"]).records) in {

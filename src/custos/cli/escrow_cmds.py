@@ -23,14 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from custos.cli.context import open_store
 from custos.cli.output import JsonOption, ReasonOption, commands, console, emit, plain, table
+from custos.cli.remote import TokenOption, UrlOption, connect, local_operator, remote
 from custos.core import units
 from custos.core.errors import Conflict, CustosError, IntegrityFailure, InvalidInput, NotFound
 
 if TYPE_CHECKING:
-    from custos.access.model import Principal
-    from custos.client import CustosClient
     from custos.escrow.model import EscrowDeposited
     from custos.escrow.service import EscrowService
     from custos.escrow.views import DepositView, ReleaseView, ShareView
@@ -38,12 +36,6 @@ if TYPE_CHECKING:
 
 app = commands("Custodial escrow of model weights: deposits, checks, release.")
 
-UrlOption = typer.Option(
-    None, "--url", help="Act through the installation's API at URL (with --token), not on the local store."
-)
-TokenOption = typer.Option(
-    None, "--token", envvar="CUSTOS_TOKEN", help="Your API token, for --url.", show_default=False
-)
 IdentityOption = typer.Option(
     ..., "--identity", help="The age identity file (from keygen or release-request)."
 )
@@ -84,31 +76,6 @@ def _yes_no(value: Any) -> str:
 
 
 # -- where a command acts: the local store, or an installation's API --------------------------
-
-
-def connect(url: str, token: str) -> CustosClient:
-    """A client of the installation at ``url``, acting as the actor ``token`` was issued to."""
-    from custos.client import CustosClient
-
-    return CustosClient(url, token)
-
-
-def _remote(url: str | None, token: str | None) -> tuple[str, str] | None:
-    """(url, token) when the command acts through an API; None when it acts on the local store."""
-    if url is None:
-        return None
-    if not token:
-        raise InvalidInput("--url needs --token (or CUSTOS_TOKEN): the API acts as the token's actor")
-    return url, token
-
-
-@contextmanager
-def _operator(ctx: typer.Context) -> Iterator[tuple[Store, Principal]]:
-    """The local store and its operator (a supervisor of the installation)."""
-    from custos.access.service import operator
-
-    with open_store(ctx) as store:
-        yield store, operator(store)
 
 
 def _service(store: Store) -> EscrowService:
@@ -262,7 +229,7 @@ def appoint(
         "valid_until": valid_until,
     }
     terms |= {k: v for k, v in (("confirm_every_days", confirm_every), ("note", note)) if v is not None}
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         terms["organisation_id"] = resolve(store, organisation, ORGANISATION)
         appointed = _service(store).appoint(parse(CustodianAppointed, terms, "appointment"), by=by)
     emit(plain(appointed), as_json, formats=MOMENTS)
@@ -271,7 +238,7 @@ def appoint(
 @app.command()
 def custodians(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Every custodian appointment, in force or not."""
-    with _operator(ctx) as (store, _):
+    with local_operator(ctx) as (store, _):
         found = _service(store).custodians()
     if as_json:
         emit(plain(found), True)
@@ -285,7 +252,7 @@ def withdraw_custodian(
 ) -> None:
     """End an appointment: the custodian takes no new shares and keeps those it holds until the
     deposits are renewed."""
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         withdrawn = _service(store).withdraw(appointment, reason, by=by)
     emit(plain(withdrawn), as_json, formats=MOMENTS)
 
@@ -321,7 +288,7 @@ def _deposit_locally(ctx: typer.Context, model: str, seal: Any) -> DepositView:
     from custos.registry.exports import export_model
     from custos.registry.service import RegistryService
 
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         model_id = resolve(store, model, MODEL)
         registry = RegistryService(store)
         version, parameters = _declared(registry.model(by, model_id), model_id)
@@ -405,8 +372,8 @@ def deposit(
             with _progress(total, "sealing", as_json) as progress:
                 return prepare_deposit(plan, workers=workers, progress=progress)
 
-    remote = _remote(url, token)
-    filed = _deposit_remotely(*remote, model, seal) if remote else _deposit_locally(ctx, model, seal)
+    api = remote(url, token)
+    filed = _deposit_remotely(*api, model, seal) if api else _deposit_locally(ctx, model, seal)
     if as_json:
         emit(plain(filed), True)
         return
@@ -452,7 +419,7 @@ def deposits(
     """Deposits, newest first, with how many custodians are confirmed."""
     from custos.cli.resolve import MODEL, resolve_optional
 
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         found = _service(store).deposits(by=by, model_id=resolve_optional(store, model, MODEL))
     if as_json:
         emit(plain(found), True)
@@ -463,7 +430,7 @@ def deposits(
 @app.command()
 def show(ctx: typer.Context, deposit_id: str, as_json: bool = JsonOption) -> None:
     """One deposit: its components, its custodians with their next confirmation, its last audit."""
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         found = _service(store).get(deposit_id, by=by)
     if as_json:
         emit(plain(found), True)
@@ -507,16 +474,16 @@ def confirm(
     from custos.escrow.custodian import confirm_custody
 
     opened_with, signer = read_identity(identity), signer_from_file(key)
-    remote = _remote(url, token)
-    if remote:
-        with connect(*remote) as client:
+    api = remote(url, token)
+    if api:
+        with connect(*api) as client:
             held = client.deposit_share(deposit_id)
             statement = confirm_custody(held, opened_with, signer, datetime.now(UTC))
             confirmed = client.confirm_custody(deposit_id, statement)
     else:
         held = _local_share(share, deposit_id)
         statement = confirm_custody(held, opened_with, signer, datetime.now(UTC))
-        with _operator(ctx) as (store, by):
+        with local_operator(ctx) as (store, by):
             confirmed = _service(store).confirm(deposit_id, statement, by=by)
     if as_json:
         emit(plain(confirmed), True)
@@ -546,7 +513,7 @@ def _local_share(path: Path | None, deposit_id: str) -> ShareView:
 def audit(ctx: typer.Context, deposit_id: str, as_json: bool = JsonOption) -> None:
     """Audit a deposit's storage now: chunks chosen from a signed checkpoint, each proved against
     the deposit's root. Exit code 1 when the audit fails (it is filed either way)."""
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         done = _service(store).audit(deposit_id, by=by)
     if as_json:
         emit(plain(done), True)
@@ -567,7 +534,7 @@ def audit(ctx: typer.Context, deposit_id: str, as_json: bool = JsonOption) -> No
 @app.command()
 def sweep(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Audit every deposit due its monthly audit and escalate every overdue confirmation."""
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         done = _service(store).sweep(by=by)
     if as_json:
         emit(plain(done), True)
@@ -615,7 +582,7 @@ def release_request(
     )
     _write_secret(identity_out, _identity_text(secret, recipient))
     try:
-        with _operator(ctx) as (store, by):
+        with local_operator(ctx) as (store, by):
             requested = _service(store).request_release(request, by=by)
     except BaseException:
         identity_out.unlink()  # the recipient of a release never filed opens nothing
@@ -646,15 +613,15 @@ def approve(
     from custos.escrow.custodian import approve_release
 
     opened_with, signer = read_identity(identity), signer_from_file(key)
-    remote = _remote(url, token)
-    if remote:
-        with connect(*remote) as client:
+    api = remote(url, token)
+    if api:
+        with connect(*api) as client:
             release = client.release(release_id)
             held = client.deposit_share(release.deposit_id)
             approval = approve_release(release, held, opened_with, signer, datetime.now(UTC))
             approved = client.approve_release(approval)
     else:
-        with _operator(ctx) as (store, by):
+        with local_operator(ctx) as (store, by):
             release = _service(store).release(release_id, by=by)
             held = _local_share(share, release.deposit_id)
             approval = approve_release(release, held, opened_with, signer, datetime.now(UTC))
@@ -678,7 +645,7 @@ def _release_summary(release: ReleaseView) -> dict[str, Any]:
 @app.command()
 def releases(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Release requests, with their approvals against the threshold."""
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         found = _service(store).releases(by=by)
     if as_json:
         emit(plain(found), True)
@@ -689,7 +656,7 @@ def releases(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 @app.command("release-show")
 def release_show(ctx: typer.Context, release_id: str, as_json: bool = JsonOption) -> None:
     """One release: its grounds, the custodians who approved it and whether they are a quorum."""
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         found = _service(store).release(release_id, by=by)
     if as_json:
         emit(plain(found), True)
@@ -726,7 +693,7 @@ def open_(
     opened_with = read_identity(identity)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InvalidInput(f"{out} is not an empty directory: a release opens into a new or empty one")
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         service = _service(store)
         package = service.package(release_id, by=by)
         if package.release.status != "requested":

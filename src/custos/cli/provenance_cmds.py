@@ -24,14 +24,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import typer
 
-from custos.cli.context import open_store
 from custos.cli.output import JsonOption, commands, console, emit, plain, print_json, table
+from custos.cli.remote import TokenOption, UrlOption, connect, local_operator, remote
 from custos.core import units
 from custos.core.errors import IntegrityFailure, InvalidInput
 
 if TYPE_CHECKING:
     from custos.access.model import Principal
-    from custos.client import CustosClient
     from custos.provenance.findings import CompositionCheck, RuleFinding
     from custos.provenance.model import (
         ComputeSold,
@@ -57,12 +56,6 @@ app = commands("Dataset commitments, sampling audits, compute plausibility and p
 run_app = commands("Training-run declarations, checked against Epoch AI's hardware table.")
 app.add_typer(run_app, name="run")
 
-UrlOption = typer.Option(
-    None, "--url", help="Act through the installation's API at URL (with --token), not on the local store."
-)
-TokenOption = typer.Option(
-    None, "--token", envvar="CUSTOS_TOKEN", help="Your API token, for --url.", show_default=False
-)
 KeyOption = typer.Option(
     None, "--key", help="The manifest's salt key file (default: the manifest's path with .key added)."
 )
@@ -132,40 +125,15 @@ class _Local:
         return self.service.sell(statement, by=self.by)
 
 
-def connect(url: str, token: str) -> CustosClient:
-    """A client of the installation at ``url``, acting as the actor ``token`` was issued to."""
-    from custos.client import CustosClient
-
-    return CustosClient(url, token)
-
-
-def _remote(url: str | None, token: str | None) -> tuple[str, str] | None:
-    """(url, token) when the command acts through an API; None when it acts on the local store."""
-    if url is None:
-        return None
-    if not token:
-        raise InvalidInput("--url needs --token (or CUSTOS_TOKEN): the API acts as the token's actor")
-    return url, token
-
-
-@contextmanager
-def _operator(ctx: typer.Context) -> Iterator[tuple[Store, Principal]]:
-    """The local store and its operator (a supervisor of the installation)."""
-    from custos.access.service import operator
-
-    with open_store(ctx) as store:
-        yield store, operator(store)
-
-
 @contextmanager
 def _acting(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[Provenance]:
     """The installation a command acts on: through the API with --url, else the local store."""
-    remote = _remote(url, token)
-    if remote:
-        with connect(*remote) as client:
+    api = remote(url, token)
+    if api:
+        with connect(*api) as client:
             yield client
     else:
-        with _operator(ctx) as (store, by):
+        with local_operator(ctx) as (store, by):
             yield _Local(store, by)
 
 
@@ -323,7 +291,7 @@ def list_(
     """Dataset commitments, with the status of their samples."""
     from custos.cli.resolve import MODEL, resolve_optional
 
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         found = _service(store).commitments(by=by, model_id=resolve_optional(store, model, MODEL))
     if as_json:
         emit(plain(found), True)
@@ -335,7 +303,7 @@ def list_(
 @app.command()
 def show(ctx: typer.Context, commitment_id: str, as_json: bool = JsonOption) -> None:
     """One commitment: its root, records, declared composition and samples with their findings."""
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         found = _service(store).commitment(commitment_id, by=by)
     if as_json:
         emit(plain(found), True)
@@ -643,7 +611,7 @@ def runs(
     """Training-run declarations with their plausibility against Epoch AI's hardware table."""
     from custos.cli.resolve import MODEL, resolve_optional
 
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         found = _service(store).runs(by=by, model_id=resolve_optional(store, model, MODEL))
     if as_json:
         emit(plain(found), True)
@@ -705,7 +673,7 @@ def sell(
 @app.command()
 def statements(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Statements of compute sold, one a line, with their figures."""
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         found = _service(store).statements(by=by)
     if as_json:
         emit(plain(found), True)
@@ -744,7 +712,7 @@ def reconcile(
     from custos.filings import parse
     from custos.provenance.model import ReconcileRequest
 
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         terms = {
             "customer_id": resolve(store, customer, ORGANISATION),
             "vendor_id": resolve(store, vendor, ORGANISATION),
@@ -762,7 +730,7 @@ def reconcile(
 @app.command()
 def reconciliations(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Reconciliations filed, one a line, with their status and figures."""
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         found = _service(store).reconciliations(by=by)
     if as_json:
         emit(plain(found), True)
@@ -808,7 +776,7 @@ def budget(
 
     if epsilon is None and (delta is not None or reason is not None):
         raise InvalidInput("--delta and --reason set the budget with --epsilon")
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         service = _service(store)
         if epsilon is None:
             found = service.budget()
@@ -871,7 +839,7 @@ def publish(
         "delta": delta,
     }
     terms |= {k: v for k, v in (("bound", bound), ("years", years)) if v is not None}
-    with _operator(ctx) as (store, by):
+    with local_operator(ctx) as (store, by):
         made = _service(store).publish(parse(PublishRequest, terms, "release"), by=by)
     if as_json:
         emit(plain(made), True)
@@ -900,7 +868,7 @@ def _print_release(made: ReleaseView) -> None:
 @app.command()
 def releases(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Every differentially private release, newest first, with its cells and the budget left."""
-    with _operator(ctx) as (store, _):
+    with local_operator(ctx) as (store, _):
         found = _service(store).releases()
     if as_json:
         emit(plain(found), True)

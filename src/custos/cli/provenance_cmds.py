@@ -17,6 +17,7 @@ name locally; through the API by id.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,6 +87,11 @@ class Provenance(Protocol):
     def sample_records(self, sample_id: str) -> RevealView: ...
     def declare_run(self, run: RunDeclared) -> RunView: ...
     def state_compute_sold(self, statement: ComputeSold) -> StatementView: ...
+    def commitments(self, *, model: str | None = None) -> list[CommitmentView]: ...
+    def runs(self, *, model: str | None = None) -> list[RunView]: ...
+    def statements(self) -> list[StatementView]: ...
+    def reconciliations(self) -> list[ReconciliationView]: ...
+    def private_releases(self) -> list[ReleaseView]: ...
 
 
 class _Local:
@@ -94,6 +100,8 @@ class _Local:
     def __init__(self, store: Store, by: Principal) -> None:
         self.store, self.by = store, by
         self.service = _service(store)
+        #: The vendor the operator states compute sold for (``sell --vendor``).
+        self.vendor: str | None = None
 
     def resolve(self, reference: str, kinds: tuple[str, ...]) -> str:
         from custos.cli.resolve import resolve
@@ -122,7 +130,22 @@ class _Local:
         return self.service.declare_run(run, by=self.by)
 
     def state_compute_sold(self, statement: ComputeSold) -> StatementView:
-        return self.service.sell(statement, by=self.by)
+        return self.service.sell(statement, by=self.by, vendor=self.vendor)
+
+    def commitments(self, *, model: str | None = None) -> list[CommitmentView]:
+        return self.service.commitments(by=self.by, model_id=model)
+
+    def runs(self, *, model: str | None = None) -> list[RunView]:
+        return self.service.runs(by=self.by, model_id=model)
+
+    def statements(self) -> list[StatementView]:
+        return self.service.statements(by=self.by)
+
+    def reconciliations(self) -> list[ReconciliationView]:
+        return self.service.reconciliations(by=self.by)
+
+    def private_releases(self) -> list[ReleaseView]:
+        return self.service.releases()
 
 
 @contextmanager
@@ -152,9 +175,17 @@ def _yes_no(value: Any) -> str:
     return "unknown" if value is None else "yes" if value else "no"
 
 
-def _write_json(path: Path, data: Any) -> None:
+def _write_json(path: Path, data: Any, *, private: bool = False) -> None:
+    """Write ``data`` as JSON; a ``private`` file (revealed records) is readable by its owner only."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     try:
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if private:
+            with os.fdopen(
+                os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8"
+            ) as out:
+                out.write(text)
+        else:
+            path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot write {path}: {exc.strerror}") from exc
 
@@ -286,13 +317,13 @@ def _samples_summary(commitment: CommitmentView) -> str:
 def list_(
     ctx: typer.Context,
     model: str | None = typer.Option(None, "--model", help="One model's commitments, id or name."),
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Dataset commitments, with the status of their samples."""
-    from custos.cli.resolve import MODEL, resolve_optional
-
-    with local_operator(ctx) as (store, by):
-        found = _service(store).commitments(by=by, model_id=resolve_optional(store, model, MODEL))
+    with _acting(ctx, url, token) as acting:
+        found = acting.commitments(model=_named(acting, model, ("model",)) if model else None)
     if as_json:
         emit(plain(found), True)
         return
@@ -301,10 +332,16 @@ def list_(
 
 
 @app.command()
-def show(ctx: typer.Context, commitment_id: str, as_json: bool = JsonOption) -> None:
+def show(
+    ctx: typer.Context,
+    commitment_id: str,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
+    as_json: bool = JsonOption,
+) -> None:
     """One commitment: its root, records, declared composition and samples with their findings."""
-    with local_operator(ctx) as (store, by):
-        found = _service(store).commitment(commitment_id, by=by)
+    with _acting(ctx, url, token) as acting:
+        found = acting.commitment(commitment_id)
     if as_json:
         emit(plain(found), True)
         return
@@ -387,7 +424,8 @@ def sample(
         return
     console.print(
         f"sample {drawn.id} of commitment {drawn.commitment_id}: {units.count(len(drawn.indices))} records "
-        f"drawn from checkpoint {units.count(drawn.checkpoint_size)} (root {drawn.checkpoint_root}); "
+        f"drawn from the checkpoint of tree size {units.count(drawn.checkpoint_size)} "
+        f"(root {drawn.checkpoint_root}); "
         f"the provider reveals them by {drawn.due_on.isoformat()}",
         highlight=False,
         soft_wrap=True,
@@ -452,12 +490,13 @@ def reveal(
         except InvalidInput as exc:
             raise InvalidInput(
                 f"{manifest} (with the key {key_path}) no longer matches commitment {commitment.id}: "
-                f"{exc.message}; nothing was revealed"
+                f"{exc.message} (record i is line i + 1; the first record sampled that fails is named, "
+                "so a changed manifest or another key file is the likely cause); nothing was revealed"
             ) from exc
         revealed = RecordsRevealed(sample_id=asked.id, records=tuple(records))
         audit = acting.reveal_sample(revealed)
     if out is not None:
-        _write_json(out, revealed.model_dump(mode="json"))
+        _write_json(out, revealed.model_dump(mode="json"), private=True)
     if as_json:
         emit(plain(audit), True)
         return
@@ -574,6 +613,14 @@ def declare(
         emit(plain(declared), True)
         return
     console.print(f"training run {declared.id} of model {declared.model_id} declared", highlight=False)
+    if declared.cloud_vendor and not declared.cloud_vendor_id:
+        console.print(
+            f"warning: the cloud vendor {declared.cloud_vendor!r} is no registered organisation, so no "
+            "statement of compute sold can be reconciled with this run (name it as the registry does, "
+            "or give cloud_vendor_id)",
+            highlight=False,
+            soft_wrap=True,
+        )
     _print_plausibility(declared)
 
 
@@ -606,13 +653,13 @@ def _print_plausibility(run: RunView) -> None:
 def runs(
     ctx: typer.Context,
     model: str | None = typer.Option(None, "--model", help="One model's runs, id or name."),
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Training-run declarations with their plausibility against Epoch AI's hardware table."""
-    from custos.cli.resolve import MODEL, resolve_optional
-
-    with local_operator(ctx) as (store, by):
-        found = _service(store).runs(by=by, model_id=resolve_optional(store, model, MODEL))
+    with _acting(ctx, url, token) as acting:
+        found = acting.runs(model=_named(acting, model, ("model",)) if model else None)
     if as_json:
         emit(plain(found), True)
         return
@@ -648,17 +695,30 @@ def sell(
     period_end: str = typer.Option(..., "--to", help="Last day of the period, YYYY-MM-DD."),
     chip_hours: float = typer.Option(..., "--chip-hours", min=0, help="Chip-hours sold in the period."),
     chip: str | None = typer.Option(None, "--chip", help="The chip, as Epoch AI's hardware table names it."),
+    vendor: str | None = typer.Option(
+        None,
+        "--vendor",
+        help="Locally: the vendor the operator states it for, id or name (a vendor's own token needs none).",
+    ),
     url: str | None = UrlOption,
     token: str | None = TokenOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """State the chip-hours your organisation sold to a developer in a period (compute vendors,
-    with --url and your token; locally the operator states it for the installation's authority).
+    """State the chip-hours your organisation sold to a developer in a period: a compute vendor
+    with --url and its token, or the operator for a vendor (--vendor) from a statement it received.
     The figure is for supervisors only."""
     from custos.filings import parse
     from custos.provenance.model import ComputeSold
 
     with _acting(ctx, url, token) as acting:
+        if isinstance(acting, _Local):
+            if vendor is None:
+                raise InvalidInput("locally, --vendor names the vendor the statement is for")
+            acting.vendor = _named(acting, vendor, ("organisation",))
+        elif vendor is not None:
+            raise InvalidInput(
+                "--vendor is for the operator: through the API the token's organisation is the vendor"
+            )
         terms = {
             "customer_id": _named(acting, customer, ("organisation",)),
             "period_start": period_start,
@@ -671,10 +731,15 @@ def sell(
 
 
 @app.command()
-def statements(ctx: typer.Context, as_json: bool = JsonOption) -> None:
-    """Statements of compute sold, one a line, with their figures."""
-    with local_operator(ctx) as (store, by):
-        found = _service(store).statements(by=by)
+def statements(
+    ctx: typer.Context,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Statements of compute sold, one a line: a vendor its own, supervisors all with their figures."""
+    with _acting(ctx, url, token) as acting:
+        found = acting.statements()
     if as_json:
         emit(plain(found), True)
         return
@@ -728,10 +793,15 @@ def reconcile(
 
 
 @app.command()
-def reconciliations(ctx: typer.Context, as_json: bool = JsonOption) -> None:
-    """Reconciliations filed, one a line, with their status and figures."""
-    with local_operator(ctx) as (store, by):
-        found = _service(store).reconciliations(by=by)
+def reconciliations(
+    ctx: typer.Context,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Reconciliations, one a line: each party its status, supervisors also the figures."""
+    with _acting(ctx, url, token) as acting:
+        found = acting.reconciliations()
     if as_json:
         emit(plain(found), True)
         return
@@ -866,10 +936,15 @@ def _print_release(made: ReleaseView) -> None:
 
 
 @app.command()
-def releases(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+def releases(
+    ctx: typer.Context,
+    url: str | None = UrlOption,
+    token: str | None = TokenOption,
+    as_json: bool = JsonOption,
+) -> None:
     """Every differentially private release, newest first, with its cells and the budget left."""
-    with local_operator(ctx) as (store, _):
-        found = _service(store).releases()
+    with _acting(ctx, url, token) as acting:
+        found = acting.private_releases()
     if as_json:
         emit(plain(found), True)
         return

@@ -231,6 +231,16 @@ class PublishRequest(_Payload):
         )
     )
 
+    @model_validator(mode="after")
+    def _delta_for_gaussian_only(self) -> PublishRequest:
+        if self.mechanism is Mechanism.LAPLACE and self.delta:
+            raise ValueError(
+                "the Laplace mechanism is pure differential privacy: it spends no delta (give 0)"
+            )
+        if self.mechanism is Mechanism.GAUSSIAN and not self.delta:
+            raise ValueError("the Gaussian mechanism needs a delta above 0 (below 0.001)")
+        return self
+
 
 class AggregatePublished(_Payload):
     """A differentially private release: the noisy figures, how they were made, the budget spent."""

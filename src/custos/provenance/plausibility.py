@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -266,4 +267,18 @@ def plausibility(run: TrainingRun, declared_training_flop: float | None) -> Plau
         declared_flop=declared_training_flop,
         plausible=plausible,
         reasons=tuple(reasons),
+    )
+
+
+def across_runs(runs: Sequence[TrainingRun], declared_training_flop: float) -> tuple[bool, str]:
+    """Whether a model's declared training compute is plausible for all its declared runs
+    together (a model trained in stages, or resumed, declares several): the implied compute and
+    its bounds add up across runs. The verdict, and why in words."""
+    found = [plausibility(run, None) for run in runs]
+    lower, upper = sum(f.lower for f in found), sum(f.upper for f in found)
+    plausible = lower <= declared_training_flop <= upper
+    where = "is within" if plausible else "is below" if declared_training_flop < lower else "is above"
+    return plausible, (
+        f"{units.flop(declared_training_flop)} {where} the plausible "
+        f"{units.scientific(lower)}–{units.flop(upper)} for the model's {len(found)} declared runs together"
     )

@@ -23,7 +23,7 @@ from custos.access.filer import file_as
 from custos.access.model import Principal, Role, system
 from custos.core.clock import stored_utc
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from custos.filings import Filing
+from custos.filings import Filing, sent
 from custos.ledger import Checkpoint, Note
 from custos.provenance.commitment import verify_revealed
 from custos.provenance.findings import SampleRules, composition_checks, rule_findings
@@ -47,7 +47,7 @@ from custos.provenance.model import (
     RunDeclared,
     SampleRequest,
 )
-from custos.provenance.plausibility import check_run, plausibility
+from custos.provenance.plausibility import across_runs, check_run, plausibility
 from custos.provenance.privacy import LICENCE_FAMILIES, licence_family, release
 from custos.provenance.records import RevealedRecord
 from custos.provenance.sampling import sample_indices
@@ -104,6 +104,10 @@ class ProvenanceService:
             if not by.sees_everything and by.organisation_id != owner:
                 raise Forbidden(f"a commitment about model {model['id']} is filed by its provider")
             self._named_in_passport(uow.conn, model["id"], commitment.dataset)
+            filed = {"scheme": SCHEME, **sent(commitment)}
+            for earlier in pv.list_commitments(uow.conn, model_id=model["id"]):
+                if self._content(uow.conn, earlier["id"]) == filed:
+                    raise Conflict(f"this commitment is filed already, as {earlier['id']}")
             filing = file_as(
                 by,
                 DATASET_COMMITTED,
@@ -111,7 +115,7 @@ class ProvenanceService:
                 owner=owner,
                 subject=model["id"],
                 clock=self.store.clock,
-                fallback_jurisdiction=self._jurisdiction(model),
+                fallback_jurisdiction=_jurisdiction(uow.conn, model),
             )
             uow.file(filing)
             row = pv.commitment(uow.conn, filing.id)
@@ -138,6 +142,11 @@ class ProvenanceService:
             raise Forbidden("a sample is asked for by the auditor engaged for the model, or a supervisor")
         with self.store.read() as conn:
             commitment = self._commitment(conn, request.commitment_id)
+            if request.sample_size >= commitment["record_count"]:
+                raise InvalidInput(
+                    f"a sample of {request.sample_size:,} records asks for the whole manifest of "
+                    f"{commitment['record_count']:,}: a sample is a part; what it leaves out stays private"
+                )
             found = self.store.filing(conn, commitment["id"])
             assert found is not None
             auditor = self._engaged(conn, request, commitment, by)
@@ -315,6 +324,10 @@ class ProvenanceService:
                 raise Forbidden(f"a training run of model {model['id']} is declared by its provider")
             if run.cloud_vendor_id is not None and rv.organisation(uow.conn, id=run.cloud_vendor_id) is None:
                 raise NotFound(f"no organisation {run.cloud_vendor_id!r} (cloud_vendor_id)")
+            if run.cloud_vendor_id is None and run.cloud_vendor is not None:
+                # A vendor named as the registry names it is the organisation reconciled against.
+                named = rv.organisations_named(uow.conn, [run.cloud_vendor]).get(run.cloud_vendor)
+                run = RunDeclared.model_validate({**sent(run), "cloud_vendor_id": named}) if named else run
             filing = file_as(
                 by,
                 RUN_DECLARED,
@@ -322,7 +335,7 @@ class ProvenanceService:
                 owner=model["provider_id"],
                 subject=model["id"],
                 clock=self.store.clock,
-                fallback_jurisdiction=self._jurisdiction(model),
+                fallback_jurisdiction=_jurisdiction(uow.conn, model),
             )
             uow.file(filing)
             row = pv.run(uow.conn, filing.id)
@@ -333,19 +346,22 @@ class ProvenanceService:
         with self.store.read() as conn:
             return [self._run_view(conn, row, by) for row in pv.list_runs(conn, model_id=model_id)]
 
-    def sell(self, statement: ComputeSold, *, by: Principal) -> StatementView:
-        """File a compute provider's statement of chip-hours sold to a developer."""
+    def sell(self, statement: ComputeSold, *, by: Principal, vendor: str | None = None) -> StatementView:
+        """File a compute provider's statement of chip-hours sold to a developer: by the vendor's
+        own actor, or by a supervisor for the ``vendor`` named (a statement it received)."""
         if not (by.sees_everything or by.role in (Role.PROVIDER, Role.DEPLOYER)):
             raise Forbidden("a statement of compute sold is filed by the compute provider")
-        if by.organisation_id is None and not by.sees_everything:
-            raise Forbidden("a statement of compute sold is filed for an organisation")
+        if vendor is not None and not by.sees_everything:
+            raise Forbidden("only a supervisor files a statement for another organisation")
+        vendor = vendor or by.organisation_id
+        if vendor is None:
+            raise InvalidInput("name the vendor the statement is for")
         with self.store.transaction() as uow:
             customer = rv.organisation(uow.conn, id=statement.customer_id)
             if customer is None:
                 raise NotFound(f"no organisation {statement.customer_id!r}")
-            vendor = by.organisation_id
-            if vendor is None:
-                raise InvalidInput("a supervisor's operator files a statement as the vendor's actor")
+            if rv.organisation(uow.conn, id=vendor) is None:
+                raise NotFound(f"no organisation {vendor!r} (the vendor)")
             if vendor == statement.customer_id:
                 raise InvalidInput("a statement is about compute sold to another organisation")
             filing = file_as(
@@ -609,11 +625,6 @@ class ProvenanceService:
                 f"the passport of model {model_id} names no dataset {dataset!r}; it names {', '.join(names)}"
             )
 
-    def _jurisdiction(self, model: Mapping[str, Any]) -> str | None:
-        with self.store.read() as conn:
-            organisation = rv.organisation(conn, id=model["provider_id"])
-        return (organisation or {}).get("jurisdiction")
-
     def _jurisdiction_of(self, conn: Connection, filing_id: str) -> str:
         found = self.store.filing(conn, filing_id)
         assert found is not None
@@ -668,16 +679,24 @@ class ProvenanceService:
             declared = (
                 json.loads(passport["content"]).get("compute", {}).get("training_flop") if passport else None
             )
-            found = plausibility(RunDeclared.model_validate(content), declared)
+            siblings = pv.list_runs(conn, model_id=row["model_id"])
+            alone = len(siblings) == 1
+            found = plausibility(RunDeclared.model_validate(content), declared if alone else None)
+            plausible, reasons = found.plausible, found.reasons
+            if not alone and declared is not None:
+                # The passport's figure is the whole training: it is checked against every run.
+                runs = [RunDeclared.model_validate(self._content(conn, other["id"])) for other in siblings]
+                plausible, reason = across_runs(runs, declared)
+                reasons = (*reasons, reason)
             shown |= content
             shown["plausibility"] = PlausibilityView(
                 implied_flop=found.implied_flop,
                 lower=found.lower,
                 upper=found.upper,
                 utilisation_range=found.utilisation_range,
-                declared_flop=found.declared_flop,
-                plausible=found.plausible,
-                reasons=found.reasons,
+                declared_flop=declared,
+                plausible=plausible,
+                reasons=reasons,
             )
         return RunView.model_validate(shown)
 
@@ -701,6 +720,12 @@ class ProvenanceService:
         if by.sees_everything:
             keys += ["declared_chip_hours", "sold_chip_hours", "relative_gap"]
         return ReconciliationView.model_validate({k: row.get(k) for k in keys if row.get(k) is not None})
+
+
+def _jurisdiction(conn: Connection, model: Mapping[str, Any]) -> str | None:
+    """The provider's jurisdiction: where a filing about its model is made, failing the filer's."""
+    organisation = rv.organisation(conn, id=model["provider_id"])
+    return (organisation or {}).get("jurisdiction")
 
 
 def _reads_sample(by: Principal, sample: Mapping[str, Any]) -> bool:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from custos.access.model import PUBLIC, Principal, Role
 from custos.assurance.model import AuditEngaged
@@ -32,6 +33,7 @@ from custos.provenance.model import (
     RunDeclared,
     SampleRequest,
 )
+from custos.provenance.plausibility import plausibility
 from custos.provenance.privacy import Mechanism
 from custos.provenance.records import RevealedRecord
 from custos.provenance.sampling import sample_indices
@@ -480,3 +482,80 @@ def test_a_compute_release_covers_the_public_countries_of_the_years_asked(kept: 
     assert {cell.cell for cell in published.cells} == {
         f"{c}/{y}" for c in ("DE", "FR", "IT") for y in (2024, 2025)
     }
+
+
+def test_a_sample_of_the_whole_manifest_and_a_second_identical_commitment_are_refused(
+    kept: Provenance,
+) -> None:
+    before = log_size(kept.store)
+    with pytest.raises(InvalidInput, match="whole manifest"):
+        kept.sample(400)
+    again = DatasetCommitted.model_validate(
+        {
+            **kept.commitment.model_dump(include={"model_id", "dataset", "root", "record_count"}),
+            "composition": kept.commitment.composition,
+        }
+    )
+    with pytest.raises(Conflict, match=kept.commitment.id):
+        kept.service.commit(again, by=kept.parties.provider_actor)
+    assert log_size(kept.store) == before
+
+
+def test_a_vendor_named_as_the_registry_names_it_is_the_one_reconciled(kept: Provenance) -> None:
+    declared = kept.service.declare_run(
+        run(kept, cloud_vendor="Bank AG", cloud_vendor_id=None), by=kept.parties.provider_actor
+    )
+    assert declared.cloud_vendor_id == kept.parties.deployer
+    kept.service.sell(
+        ComputeSold(
+            customer_id=kept.parties.provider,
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 3, 31),
+            chip_hours=10_000 * 24 * 90,
+        ),
+        by=kept.parties.supervisor,
+        vendor=kept.parties.deployer,
+    )
+    with pytest.raises(Forbidden, match="only a supervisor"):
+        kept.service.sell(
+            ComputeSold(
+                customer_id=kept.parties.provider,
+                period_start=date(2025, 1, 1),
+                period_end=date(2025, 1, 2),
+                chip_hours=1,
+            ),
+            by=kept.parties.rival_actor,
+            vendor=kept.parties.deployer,
+        )
+    done = kept.service.reconcile(
+        ReconcileRequest(
+            customer_id=kept.parties.provider,
+            vendor_id=kept.parties.deployer,
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 3, 31),
+        ),
+        by=kept.parties.supervisor,
+    )
+    assert (done.status, done.relative_gap) == ("consistent", 0.0)
+
+
+def test_a_model_trained_in_several_runs_is_checked_against_all_of_them(kept: Provenance) -> None:
+    # 3 × 10^25 FLOP is plausible for the 90-day run alone; two runs of half its hours each
+    # are plausible together, though each alone falls short.
+    half = [{"chip": "NVIDIA H100 SXM5 80GB", "quantity": 10_000, "chip_hours": 10_000 * 24 * 45}]
+    kept.service.declare_run(run(kept, chips=half, ended_on="2025-02-14"), by=kept.parties.provider_actor)
+    kept.service.declare_run(
+        run(kept, chips=half, started_on="2025-02-15", ended_on="2025-03-31"), by=kept.parties.provider_actor
+    )
+    for shown in kept.service.runs(by=kept.parties.supervisor, model_id=kept.parties.model):
+        assert shown.plausibility is not None and shown.plausibility.plausible is True
+        assert "for the model's 2 declared runs together" in shown.plausibility.reasons[-1]
+    assert plausibility(run(kept, chips=half, ended_on="2025-02-14"), 3e25).plausible is False
+
+
+def test_delta_is_asked_of_the_gaussian_mechanism_only() -> None:
+    with pytest.raises(ValidationError, match="spends no delta"):
+        PublishRequest(statistic="training-compute", epsilon=1.0, delta=1e-6)
+    with pytest.raises(ValidationError, match="needs a delta above 0"):
+        PublishRequest(statistic="training-compute", mechanism=Mechanism.GAUSSIAN, epsilon=1.0)
+    assert PublishRequest(statistic="training-compute", mechanism=Mechanism.GAUSSIAN, epsilon=1.0, delta=1e-6)

@@ -226,7 +226,9 @@ def _records_progress(quiet: bool) -> Iterator[Any]:
 @app.command()
 def commit(
     ctx: typer.Context,
-    manifest: Path = typer.Argument(..., help="The dataset's manifest: JSON Lines, one record a line."),
+    manifest: Path = typer.Argument(
+        ..., metavar="MANIFEST", help="The dataset's manifest: JSON Lines, one record a line."
+    ),
     model: str = typer.Option(..., "--model", help="The model trained on it, id or name."),
     dataset: str = typer.Option(..., "--dataset", help="The dataset's name, as the passport names it."),
     key: Path | None = KeyOption,
@@ -242,9 +244,9 @@ def commit(
 ) -> None:
     """Commit to a dataset's manifest on this machine: every record hashed with a salt of its own
     into a Merkle tree whose root is filed with the record count and the declared composition.
-    The manifest and the salt key (FILE, mode 0600, created when missing and never overwritten)
-    stay here; keep both, to reveal sampled records later. With --no-file, the model is named
-    by id."""
+    The manifest and the salt key (--key, by default the manifest's path with .key added; mode
+    0600, created when missing and never overwritten) stay here; keep both, to reveal sampled
+    records later. With --no-file, the model is named by id."""
     from custos.filings import parse
     from custos.provenance.commitment import commit_manifest, write_key
     from custos.provenance.findings import declared_shares
@@ -462,7 +464,9 @@ def _print_findings(findings: Sequence[RuleFinding], checks: Sequence[Compositio
 def reveal(
     ctx: typer.Context,
     sample_id: str,
-    manifest: Path = typer.Argument(..., help="The manifest the commitment was made from."),
+    manifest: Path = typer.Argument(
+        ..., metavar="MANIFEST", help="The manifest the commitment was made from."
+    ),
     key: Path | None = KeyOption,
     out: Path | None = typer.Option(
         None, "--out", help="Also keep a copy of the reveal as filed (JSON) in FILE, once it is filed."
@@ -590,7 +594,9 @@ def _agree(asked: SampleView, findings: Sequence[RuleFinding], checks: Sequence[
 @run_app.command("declare")
 def declare(
     ctx: typer.Context,
-    document: Path = typer.Argument(..., help="The run, as JSON or YAML (a TrainingRun with model_id)."),
+    document: Path = typer.Argument(
+        ..., metavar="RUN", help="The run, as JSON or YAML (the fields in docs/provenance.md)."
+    ),
     url: str | None = UrlOption,
     token: str | None = TokenOption,
     as_json: bool = JsonOption,

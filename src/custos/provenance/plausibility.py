@@ -128,6 +128,9 @@ class TrainingRun(BaseModel):
 class _Chip:
     name: str
     peaks: dict[Precision, float]
+    #: How many of Epoch's notable models the table says were trained on it: the likelier meaning
+    #: of an ambiguous name ("H100" is the SXM5 board for 112 models, the PCIe card for 4).
+    models_trained: int = 0
 
 
 def _figure(text: str) -> float | None:
@@ -150,6 +153,9 @@ def _chips() -> dict[str, _Chip]:
         if not name:
             continue
         chip = chips.setdefault(name.lower(), _Chip(name, {}))
+        trained = int(_figure(row["Number of ML models trained"]) or 0)
+        if trained > chip.models_trained:
+            chips[name.lower()] = chip = _Chip(chip.name, chip.peaks, trained)
         for precision, columns in PRECISION_COLUMNS.items():
             if precision in chip.peaks:
                 continue
@@ -162,8 +168,11 @@ def _chips() -> dict[str, _Chip]:
 
 def _close_names(wanted: str, chips: dict[str, _Chip]) -> list[str]:
     """Names a person likely meant: those containing what was written ("H100" for "NVIDIA H100
-    SXM5 80GB"), shortest first, then difflib's closest spellings."""
-    containing = sorted((name for name in chips if wanted in name), key=lambda name: (len(name), name))
+    SXM5 80GB"), the chips most models were trained on first, then difflib's closest spellings."""
+    containing = sorted(
+        (name for name in chips if wanted in name),
+        key=lambda name: (-chips[name].models_trained, len(name), name),
+    )
     close = difflib.get_close_matches(wanted, chips, n=SUGGESTIONS)
     return [chips[name].name for name in dict.fromkeys([*containing, *close])][:SUGGESTIONS]
 
@@ -177,6 +186,11 @@ def _chip(name: str) -> _Chip:
         hint = f"; close names: {', '.join(close)}" if close else ""
         raise InvalidInput(f"unknown chip {name!r}: not in Epoch's hardware table{hint}")
     return found
+
+
+def epoch_name(chip: str) -> str:
+    """The chip as Epoch's hardware table names it (InvalidInput with close names when it is not there)."""
+    return _chip(chip).name
 
 
 def peak_flops_at(chip: str, precision: Precision) -> float:

@@ -47,7 +47,7 @@ from custos.provenance.model import (
     RunDeclared,
     SampleRequest,
 )
-from custos.provenance.plausibility import across_runs, check_run, plausibility
+from custos.provenance.plausibility import across_runs, check_run, epoch_name, plausibility
 from custos.provenance.privacy import LICENCE_FAMILIES, licence_family, release
 from custos.provenance.records import RevealedRecord
 from custos.provenance.sampling import sample_indices
@@ -356,6 +356,8 @@ class ProvenanceService:
         vendor = vendor or by.organisation_id
         if vendor is None:
             raise InvalidInput("name the vendor the statement is for")
+        if statement.chip is not None:
+            statement = ComputeSold.model_validate({**sent(statement), "chip": epoch_name(statement.chip)})
         with self.store.transaction() as uow:
             customer = rv.organisation(uow.conn, id=statement.customer_id)
             if customer is None:
@@ -383,7 +385,7 @@ class ProvenanceService:
         """Statements: supervisors see them all with their figures, a vendor its own without."""
         with self.store.read() as conn:
             if by.sees_everything:
-                rows = pv.list_statements(conn)
+                rows = [{**row, **self._content(conn, row["id"])} for row in pv.list_statements(conn)]
             elif by.organisation_id is not None:
                 rows = pv.list_statements(conn, vendor_id=by.organisation_id)
             else:

@@ -217,3 +217,11 @@ def test_llama_3_1_405b_is_plausible_under_its_own_declaration_in_epochs_table()
     assert found.lower < 3.8e25 < found.upper
     assert found.reasons[0].startswith("3.8 × 10^25 FLOP is within the plausible")
     assert "for 16,384 NVIDIA H100 SXM5 80GB for 35,094,528 chip-hours at bf16" in found.reasons[0]
+
+
+def test_an_ambiguous_name_suggests_the_chip_most_models_were_trained_on_first() -> None:
+    # Epoch's table counts 112 notable models trained on the H100 SXM5, 4 on the PCIe card, 3 on the NVL.
+    with pytest.raises(
+        InvalidInput, match="close names: NVIDIA H100 SXM5 80GB, NVIDIA H100 PCIe, NVIDIA H100 NVL"
+    ):
+        check_run(run(chips=[{"chip": "H100", "quantity": 1, "chip_hours": 1}]))

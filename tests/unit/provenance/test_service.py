@@ -559,3 +559,22 @@ def test_delta_is_asked_of_the_gaussian_mechanism_only() -> None:
     with pytest.raises(ValidationError, match="needs a delta above 0"):
         PublishRequest(statistic="training-compute", mechanism=Mechanism.GAUSSIAN, epsilon=1.0)
     assert PublishRequest(statistic="training-compute", mechanism=Mechanism.GAUSSIAN, epsilon=1.0, delta=1e-6)
+
+
+def test_a_statement_names_its_chip_as_epochs_table_does(kept: Provenance) -> None:
+    terms = {
+        "customer_id": kept.parties.provider,
+        "period_start": date(2025, 1, 1),
+        "period_end": date(2025, 3, 31),
+    }
+    sold = kept.service.sell(
+        ComputeSold.model_validate(terms | {"chip_hours": 10.0, "chip": "nvidia h100 sxm5 80gb"}),
+        by=kept.parties.deployer_actor,
+    )
+    assert kept.service.statements(by=kept.parties.supervisor)[0].chip == "NVIDIA H100 SXM5 80GB"
+    assert sold.chip is None  # the vendor reads back no figure of its statement
+    with pytest.raises(InvalidInput, match="unknown chip 'H100'"):
+        kept.service.sell(
+            ComputeSold.model_validate(terms | {"chip_hours": 10.0, "chip": "H100"}),
+            by=kept.parties.deployer_actor,
+        )

@@ -1,0 +1,1 @@
+"""Market structure: concentration per layer, single points of failure, merger review."""

@@ -25,6 +25,7 @@ BENCHMARKS = [
     "bench_stress",
     "bench_escrow",
     "bench_provenance",
+    "bench_markets",
     "bench_demo",
 ]
 

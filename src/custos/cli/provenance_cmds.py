@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import typer
 
@@ -31,6 +31,8 @@ from custos.core import units
 from custos.core.errors import IntegrityFailure, InvalidInput
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from custos.access.model import Principal
     from custos.provenance.findings import CompositionCheck, RuleFinding
     from custos.provenance.model import (
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
         StatementView,
     )
     from custos.store import Store
+
+V = TypeVar("V", bound="BaseModel")
 
 app = commands("Dataset commitments, sampling audits, compute plausibility and private aggregates.")
 run_app = commands("Training-run declarations, checked against Epoch AI's hardware table.")
@@ -746,13 +750,18 @@ def statements(
     """Statements of compute sold, one a line: a vendor its own, supervisors all with their figures."""
     with _acting(ctx, url, token) as acting:
         found = acting.statements()
+    _print_lines(found, as_json, "no statement of compute sold", _statement_line)
+
+
+def _print_lines(found: Sequence[V], as_json: bool, empty: str, line: Callable[[V], str]) -> None:
+    """A listing: JSON, or one line a view (a table would fold figures among the ids)."""
     if as_json:
-        emit(plain(found), True)
+        emit(plain(list(found)), True)
         return
     if not found:
-        console.print("no statement of compute sold", highlight=False)
-    for statement in found:
-        console.print(_statement_line(statement), highlight=False, soft_wrap=True)
+        console.print(empty, highlight=False)
+    for view in found:
+        console.print(line(view), highlight=False, soft_wrap=True)
 
 
 def _statement_line(statement: StatementView) -> str:
@@ -792,10 +801,7 @@ def reconcile(
             "tolerance": tolerance,
         }
         done = _service(store).reconcile(parse(ReconcileRequest, terms, "reconciliation"), by=by)
-    if as_json:
-        emit(plain(done), True)
-        return
-    emit(plain(done), False, formats={**MOMENTS, **HOURS, **GAP})
+    emit(plain(done), as_json, formats={**MOMENTS, **HOURS, **GAP})
 
 
 @app.command()
@@ -808,13 +814,7 @@ def reconciliations(
     """Reconciliations, one a line: each party its status, supervisors also the figures."""
     with _acting(ctx, url, token) as acting:
         found = acting.reconciliations()
-    if as_json:
-        emit(plain(found), True)
-        return
-    if not found:
-        console.print("no reconciliation yet", highlight=False)
-    for done in found:
-        console.print(_reconciliation_line(done), highlight=False, soft_wrap=True)
+    _print_lines(found, as_json, "no reconciliation yet", _reconciliation_line)
 
 
 def _reconciliation_line(done: ReconciliationView) -> str:

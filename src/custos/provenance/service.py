@@ -340,11 +340,11 @@ class ProvenanceService:
             uow.file(filing)
             row = pv.run(uow.conn, filing.id)
             assert row is not None
-            return self._run_view(uow.conn, row, by)
+            return self._run_views(uow.conn, [row], by)[0]
 
     def runs(self, *, by: Principal, model_id: str | None = None) -> list[RunView]:
         with self.store.read() as conn:
-            return [self._run_view(conn, row, by) for row in pv.list_runs(conn, model_id=model_id)]
+            return self._run_views(conn, pv.list_runs(conn, model_id=model_id), by)
 
     def sell(self, statement: ComputeSold, *, by: Principal, vendor: str | None = None) -> StatementView:
         """File a compute provider's statement of chip-hours sold to a developer: by the vendor's
@@ -597,7 +597,7 @@ class ProvenanceService:
                     self._commitment_view(conn, row, by)
                     for row in pv.list_commitments(conn, model_id=model_id)
                 ),
-                runs=tuple(self._run_view(conn, row, by) for row in pv.list_runs(conn, model_id=model_id)),
+                runs=tuple(self._run_views(conn, pv.list_runs(conn, model_id=model_id), by)),
             )
 
     # -- reading ----------------------------------------------------------------------------
@@ -635,15 +635,24 @@ class ProvenanceService:
     def _commitment_view(self, conn: Connection, row: Mapping[str, Any], by: Principal) -> CommitmentView:
         content = self._content(conn, row["id"])
         shown: dict[str, Any] = {**row, "scheme": content.get("scheme", SCHEME)}
-        if by.sees_everything or by.organisation_id == row["owner_id"] or _audits(by, conn, row["id"]):
+        samples = pv.list_samples(conn, commitment_ids=[row["id"]])
+        # The provider, supervisors and the auditor of any of its samples read the declaration.
+        auditors = {sample["auditor_id"] for sample in samples}
+        if (
+            by.sees_everything
+            or by.organisation_id == row["owner_id"]
+            or by.organisation_id in auditors - {None}
+        ):
             shown["composition"] = content.get("composition") or {}
         shown["samples"] = tuple(
-            self._sample_view(conn, sample, by)
-            for sample in pv.list_samples(conn, commitment_ids=[row["id"]])
+            self._sample_view(conn, sample, by, row["record_count"]) for sample in samples
         )
         return CommitmentView.model_validate(shown)
 
-    def _sample_view(self, conn: Connection, row: Mapping[str, Any], by: Principal) -> SampleView:
+    def _sample_view(
+        self, conn: Connection, row: Mapping[str, Any], by: Principal, record_count: int | None = None
+    ) -> SampleView:
+        """A sample as ``by`` reads it; ``record_count`` is its commitment's, when the caller holds it."""
         content = self._content(conn, row["id"])
         status = (
             ("passed" if row["outcome"] == "pass" else "failed")
@@ -655,12 +664,13 @@ class ProvenanceService:
             found = self.store.filing(conn, row["audit_id"])
             assert found is not None
             audit = self._audit_view(found[0], by, row)
-        last = self._commitment(conn, row["commitment_id"])["record_count"] - 1
+        if record_count is None:
+            record_count = int(self._commitment(conn, row["commitment_id"])["record_count"])
         return SampleView.model_validate(
             {
                 **content,
                 **row,
-                "reveal": sorted({*content["indices"], last}),
+                "reveal": to_reveal(content["indices"], record_count),
                 "status": status,
                 "audit": audit,
                 "requested_at": stored_utc(row["requested_at"]),
@@ -673,34 +683,56 @@ class ProvenanceService:
             content.pop("composition", None)
         return AuditView.model_validate({**content, "id": filing.id, "audited_at": filing.filed_at})
 
-    def _run_view(self, conn: Connection, row: Mapping[str, Any], by: Principal) -> RunView:
-        shown: dict[str, Any] = {k: row[k] for k in ("id", "model_id", "owner_id", "declared_at")}
-        if by.sees_everything or by.organisation_id == row["owner_id"]:
-            content = self._content(conn, row["id"])
-            passport = rv.current_passport(conn, row["model_id"])
-            declared = (
-                json.loads(passport["content"]).get("compute", {}).get("training_flop") if passport else None
+    def _run_views(self, conn: Connection, rows: Sequence[Mapping[str, Any]], by: Principal) -> list[RunView]:
+        """Runs as ``by`` reads them: figures and plausibility to their provider and supervisors.
+        A model's passport figure is the whole training, so a model with several runs is checked
+        against all of them together, once per model."""
+        allowed = {
+            row["model_id"] for row in rows if by.sees_everything or by.organisation_id == row["owner_id"]
+        }
+        models = {model_id: self._model_runs(conn, model_id) for model_id in allowed}
+        views = []
+        for row in rows:
+            shown: dict[str, Any] = {k: row[k] for k in ("id", "model_id", "owner_id", "declared_at")}
+            if row["model_id"] in allowed:
+                runs, declared, together = models[row["model_id"]]
+                content = runs[row["id"]]
+                found = plausibility(
+                    RunDeclared.model_validate(content), declared if together is None else None
+                )
+                plausible, reasons = found.plausible, found.reasons
+                if together is not None:
+                    plausible, reasons = together[0], (*reasons, together[1])
+                shown |= content
+                shown["plausibility"] = PlausibilityView(
+                    implied_flop=found.implied_flop,
+                    lower=found.lower,
+                    upper=found.upper,
+                    utilisation_range=found.utilisation_range,
+                    declared_flop=declared,
+                    plausible=plausible,
+                    reasons=reasons,
+                )
+            views.append(RunView.model_validate(shown))
+        return views
+
+    def _model_runs(
+        self, conn: Connection, model_id: str
+    ) -> tuple[dict[str, dict[str, Any]], float | None, tuple[bool, str] | None]:
+        """A model's runs (content by id), its passport's training compute, and the verdict on
+        all its runs together when it has several and the passport gives a figure."""
+        ids = [row["id"] for row in pv.list_runs(conn, model_id=model_id)]
+        runs = {filing_id: filed.content for filing_id, (filed, _) in self.store.filings(conn, ids).items()}
+        passport = rv.current_passport(conn, model_id)
+        declared = (
+            json.loads(passport["content"]).get("compute", {}).get("training_flop") if passport else None
+        )
+        together = None
+        if len(runs) > 1 and declared is not None:
+            together = across_runs(
+                [RunDeclared.model_validate(content) for content in runs.values()], declared
             )
-            siblings = pv.list_runs(conn, model_id=row["model_id"])
-            alone = len(siblings) == 1
-            found = plausibility(RunDeclared.model_validate(content), declared if alone else None)
-            plausible, reasons = found.plausible, found.reasons
-            if not alone and declared is not None:
-                # The passport's figure is the whole training: it is checked against every run.
-                runs = [RunDeclared.model_validate(self._content(conn, other["id"])) for other in siblings]
-                plausible, reason = across_runs(runs, declared)
-                reasons = (*reasons, reason)
-            shown |= content
-            shown["plausibility"] = PlausibilityView(
-                implied_flop=found.implied_flop,
-                lower=found.lower,
-                upper=found.upper,
-                utilisation_range=found.utilisation_range,
-                declared_flop=declared,
-                plausible=plausible,
-                reasons=reasons,
-            )
-        return RunView.model_validate(shown)
+        return runs, declared, together
 
     def _statement_view(self, row: Mapping[str, Any], by: Principal) -> StatementView:
         keys = ["id", "vendor_id", "customer_id", "period_start", "period_end", "filed_at"]
@@ -737,16 +769,14 @@ def _reads_sample(by: Principal, sample: Mapping[str, Any]) -> bool:
     )
 
 
-def _audits(by: Principal, conn: Connection, commitment_id: str) -> bool:
-    """Whether ``by`` is the auditor of a sample of the commitment."""
-    return by.organisation_id is not None and any(
-        row["auditor_id"] == by.organisation_id
-        for row in pv.list_samples(conn, commitment_ids=[commitment_id])
-    )
-
-
 def _rules(request: Mapping[str, Any]) -> SampleRules:
     return SampleRules.model_validate(request["rules"])
+
+
+def to_reveal(drawn: Sequence[int], count: int) -> list[int]:
+    """What a reveal answers: the records drawn and the manifest's last, whose proof binds the
+    record count (see :func:`_answers_exactly`)."""
+    return sorted({*drawn, count - 1})
 
 
 def _answers_exactly(records: Sequence[RevealedRecord], request: Mapping[str, Any], count: int) -> None:
@@ -756,7 +786,7 @@ def _answers_exactly(records: Sequence[RevealedRecord], request: Mapping[str, An
     last leaf holds only in a tree of exactly that many leaves, where a proof of another leaf
     may hold in trees of several sizes. It is checked, not counted in the findings (it was not
     drawn at random)."""
-    asked = set(request["indices"]) | {count - 1}
+    asked = set(to_reveal(request["indices"], count))
     given = [record.index for record in records]
     if len(set(given)) != len(given):
         repeated = sorted({index for index in given if given.count(index) > 1})

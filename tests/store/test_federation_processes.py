@@ -268,8 +268,12 @@ def test_a_filing_reaches_two_peers_verified_and_all_three_witness_each_other(se
     for holder in (a, b, c):
         for other in (a, b, c):
             if other is not holder:
-                cosigned = holder.status_of(ids[(holder.name, other.name)])["our_size_cosigned"]
-                assert cosigned > 0, (holder.name, other.name)
+                until(
+                    f"{other.name} cosigns {holder.name}'s log",
+                    lambda holder=holder, other=other: (
+                        holder.status_of(ids[(holder.name, other.name)])["our_size_cosigned"] > 0
+                    ),
+                )
     before = {name: a.status_of(ids[("a", name)])["our_size_cosigned"] for name in ("b", "c")}
     grown = a.suspend_a_licence()
     for other in (b, c):

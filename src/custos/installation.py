@@ -61,6 +61,7 @@ def composition() -> Composition:
     from custos.escrow.contribution import CONTRIBUTION as ESCROW
     from custos.federation.contribution import CONTRIBUTION as FEDERATION
     from custos.licensing.contribution import CONTRIBUTION as LICENSING
+    from custos.markets.contribution import CONTRIBUTION as MARKETS
     from custos.oversight.contribution import CONTRIBUTION as OVERSIGHT
     from custos.policy.contribution import CONTRIBUTION as POLICY
     from custos.provenance.contribution import CONTRIBUTION as PROVENANCE
@@ -79,6 +80,7 @@ def composition() -> Composition:
         FEDERATION,
         ESCROW,
         PROVENANCE,
+        MARKETS,
     )
 
 

@@ -26,12 +26,16 @@ from custos.access.service import AccessService, operator
 from custos.api import create_app
 from custos.core.settings import Settings
 from custos.demo import seed
+from custos.demo.markets import ACQUIRER, TARGET
 from custos.demo.world import World
 from custos.installation import create_installation
 from custos.licensing.model import LicenceApplication, LicenceStep, Transition
 from custos.licensing.rollout import RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
 from custos.licensing.service import LicensingService
+from custos.markets.model import RemedyKind
+from custos.markets.requests import MergerRequest, RemedyRequest
+from custos.markets.service import MarketsService
 from custos.passports.epoch import SHIPPED
 from custos.policy.pack import BUILTIN
 from custos.policy.service import PolicyService
@@ -122,6 +126,16 @@ def _licence_with_rollout(store: Store, world: World) -> None:
     RolloutService(store).plan(licence.id, RolloutPlanned.model_validate({"stages": stages}), by=by)
 
 
+def _market_filings(store: Store) -> None:
+    """A dependency assessment and a merger review of two hosts with a remedy, so the markets
+    pages have linchpins on file and a review to open."""
+    by, markets = operator(store), MarketsService(store)
+    markets.assess(by=by)
+    review = markets.review_merger(MergerRequest(acquirer=ACQUIRER, target=TARGET, draws=2_000), by=by)
+    terms = "Offer every deployment hosted by the merged firm a tested fallback host of another provider."
+    markets.impose_remedy(review.id, RemedyRequest(remedy=RemedyKind.FALLBACK, terms=terms), by=by)
+
+
 @contextmanager
 def app_server(store: Store) -> Iterator[str]:
     """The app over ``store`` on a free local port, its own background work off (the tests
@@ -167,6 +181,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     auditor = AccessService(store).add_actor("Auditor", Role.AUDITOR, by.organisation_id or "", by=by)
     tokens["auditor"] = AccessService(store).issue_token(auditor.id)
     _licence_with_rollout(store, world)
+    _market_filings(store)
     store.publish_checkpoint()
     confidential = [f"{d.exposure:.2f}" for d in world.deployments[:20]]
     with app_server(store) as url:

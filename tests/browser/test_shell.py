@@ -13,7 +13,17 @@ from tests.browser.conftest import PHONE, ROLES, Site, shoot, shown, sign_in, to
 
 # What each role's navigation offers, in order: the pages its permissions open, and no other.
 NAVIGATION = {
-    "public": ["Overview", "Registry", "Findings", "Incidents", "Auditors", "Escrow", "Provenance", "Ledger"],
+    "public": [
+        "Overview",
+        "Registry",
+        "Findings",
+        "Incidents",
+        "Auditors",
+        "Escrow",
+        "Provenance",
+        "Markets",
+        "Ledger",
+    ],
     "provider": [
         "Overview",
         "Registry",
@@ -24,6 +34,7 @@ NAVIGATION = {
         "Auditors",
         "Escrow",
         "Provenance",
+        "Markets",
         "Ledger",
     ],
     "deployer": [
@@ -36,6 +47,7 @@ NAVIGATION = {
         "Auditors",
         "Escrow",
         "Provenance",
+        "Markets",
         "Ledger",
     ],
     "auditor": [
@@ -48,6 +60,7 @@ NAVIGATION = {
         "Auditors",
         "Escrow",
         "Provenance",
+        "Markets",
         "Ledger",
     ],
     "supervisor": [
@@ -61,6 +74,7 @@ NAVIGATION = {
         "Auditors",
         "Escrow",
         "Provenance",
+        "Markets",
         "Federation",
         "Ledger",
     ],

@@ -326,6 +326,8 @@ ALLOWED_MODULES = {
     "custos.filings",
     "custos.licensing.model",
     "custos.licensing.views",
+    "custos.markets.requests",
+    "custos.markets.views",
     "custos.oversight.history_model",
     "custos.oversight.model",
     "custos.oversight.views",

@@ -33,6 +33,7 @@ from tests.functional.test_federation_api import (
 )
 from tests.functional.test_findings_api import REPORT as FINDING
 from tests.functional.test_findings_api import finding_at
+from tests.functional.test_markets_api import markets_sample
 from tests.functional.test_provenance_api import provenance_sample
 from tests.functional.test_shared_standards import route_sample
 from tests.unit.assurance.audits import public, signer
@@ -190,6 +191,19 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", "/v1/provenance/releases"): P.PROVENANCE_READ,
     ("POST", "/v1/provenance/releases"): P.PROVENANCE_MANAGE,
     ("GET", "/v1/provenance/models/{model_id}"): P.PROVENANCE_READ,
+    ("GET", "/v1/markets/concentration"): P.MARKETS_READ,
+    ("GET", "/v1/markets/dependencies"): P.MARKETS_ANALYSE,
+    ("POST", "/v1/markets/assessments"): P.MARKETS_MANAGE,
+    ("GET", "/v1/markets/assessments/latest"): P.MARKETS_READ,
+    ("POST", "/v1/markets/mergers"): P.MARKETS_MANAGE,
+    ("GET", "/v1/markets/mergers"): P.MARKETS_READ,
+    ("GET", "/v1/markets/mergers/{review_id}"): P.MARKETS_READ,
+    ("POST", "/v1/markets/mergers/{review_id}/remedies"): P.MARKETS_MANAGE,
+    ("POST", "/v1/markets/fallback-plans"): P.MARKETS_FILE,
+    ("GET", "/v1/markets/fallback-plans"): P.MARKETS_READ,
+    ("POST", "/v1/markets/designations"): P.MARKETS_MANAGE,
+    ("GET", "/v1/markets/designations"): P.MARKETS_READ,
+    ("POST", "/v1/markets/what-if"): P.MARKETS_ANALYSE,
 }
 #: Routes whose service refuses some roles that hold the permission, and why.
 REFUSED_BEYOND_PERMISSION: dict[tuple[str, str], set[Role]] = {
@@ -202,6 +216,13 @@ REFUSED_BEYOND_PERMISSION: dict[tuple[str, str], set[Role]] = {
     # Revealed records are read by the provider, the sample's auditor and supervisors: the
     # public holds the permission to read samples and their findings, not the records.
     ("GET", "/v1/provenance/samples/{sample_id}/records"): {Role.PUBLIC},
+}
+#: Routes whose service answers 404 to some roles holding the permission: what they may not see
+#: does not exist for them.
+HIDDEN_BEYOND_PERMISSION: dict[tuple[str, str], set[Role]] = {
+    # A merger review is read by supervisors and the merging parties (here Provider SA, the
+    # organisation of every other actor); the public is no party.
+    ("GET", "/v1/markets/mergers/{review_id}"): {Role.PUBLIC},
 }
 SAMPLE_CARD = (
     "---\nlicense: mit\nmodel-index:\n- name: Provider SA/card-model\n  results: []\n---\n# Card model\n"
@@ -541,6 +562,8 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         samples[(method, path)] = escrow_sample(api, method, path)
     if path.startswith("/v1/provenance/"):
         samples[(method, path)] = provenance_sample(api, method, path)
+    if path.startswith("/v1/markets/"):
+        samples[(method, path)] = markets_sample(api, method, path)
     if path.startswith("/v1/licences/{licence_id}/rollout"):
         plan = {"stages": [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]}
         rollout = RolloutPlanned.model_validate(plan)
@@ -558,6 +581,8 @@ def test_every_route_admits_exactly_the_roles_holding_its_permission(
     response = api.client.request(method, url, headers=headers, **extra)
     if role in REFUSED_BEYOND_PERMISSION.get((method, path), set()):
         assert response.status_code == 403, response.text
+    elif role in HIDDEN_BEYOND_PERMISSION.get((method, path), set()):
+        assert response.status_code == 404, response.text
     elif ROUTES[(method, path)] in ROLE_PERMISSIONS[role]:
         assert response.status_code < 400, response.text
     else:

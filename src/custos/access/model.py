@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -77,7 +78,7 @@ class Principal:
         return visibility is Visibility.OWNER and self.organisation_id == owner_organisation
 
     def redact(
-        self, content: dict[str, Any], visibility: dict[str, str], owner_organisation: str
+        self, content: Mapping[str, Any], visibility: Mapping[str, str], owner_organisation: str
     ) -> tuple[dict[str, Any], list[str]]:
         """The fields of ``content`` this principal may see, and the names of those withheld.
 

@@ -61,6 +61,10 @@ class Permission(StrEnum):
     PROVENANCE_FILE = "provenance:filings:file"
     PROVENANCE_SAMPLE = "provenance:samples:request"
     PROVENANCE_MANAGE = "provenance:aggregates:manage"
+    MARKETS_READ = "markets:structure:read"
+    MARKETS_FILE = "markets:plans:file"
+    MARKETS_ANALYSE = "markets:dependencies:analyse"
+    MARKETS_MANAGE = "markets:reviews:manage"
     RISK_READ = "risk:runs:read"
     RISK_RUN = "risk:runs:start"
     DASHBOARD_VIEW = "dashboard:pages:view"
@@ -81,6 +85,9 @@ _EVERYONE |= {Permission.INCIDENTS_READ}  # each incident as the reader may see 
 _EVERYONE |= {Permission.ESCROW_READ}
 # Commitments, audit outcomes and private aggregates are public; each figure as the reader may see it.
 _EVERYONE |= {Permission.PROVENANCE_READ}
+# The compute layer's concentration (public estimates), the list of linchpins and public-interest
+# designations are public; the rest of market structure rests on confidential filings.
+_EVERYONE |= {Permission.MARKETS_READ}
 # A peer delivers notices and offers checkpoints unauthenticated: each is signed by its log's key,
 # which is what the receiver checks, and a peer holds no token of the installation it writes to.
 _EVERYONE |= {Permission.NOTICES_DELIVER}
@@ -97,6 +104,8 @@ _USERS |= {Permission.AUDITS_ENGAGE, Permission.FINDINGS_REPORT, Permission.FIND
 # Providers commit to datasets, reveal samples and declare training runs; a provider or deployer
 # that sells compute states what it sold.
 _USERS |= {Permission.PROVENANCE_FILE}
+# A provider or deployer on which others depend files its fallback or interoperability plan.
+_USERS |= {Permission.MARKETS_FILE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: frozenset(_EVERYONE),

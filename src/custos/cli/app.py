@@ -63,6 +63,10 @@ COMMANDS = {
         "custos.cli.provenance_cmds:app",
         "Dataset commitments, sampling audits, compute plausibility and private aggregates.",
     ),
+    "markets": Lazy(
+        "custos.cli.markets_cmds:app",
+        "Market structure: concentration per layer, single points of failure, merger review.",
+    ),
 }
 
 

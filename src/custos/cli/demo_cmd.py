@@ -17,6 +17,7 @@ from custos.demo import seed
 from custos.demo.assurance import seed_assurance
 from custos.demo.escrow import seed_escrow
 from custos.demo.incidents import seed_incidents
+from custos.demo.markets import seed_markets
 from custos.demo.provenance import seed_provenance
 from custos.installation import create_installation, open_store
 from custos.store import Store
@@ -89,6 +90,8 @@ def _seed(store: Store) -> None:
         tokens["custodian"] = seed_escrow(store, by, console.print)
     with console.status("committing a training-data manifest, auditing a sample, publishing aggregates"):
         seed_provenance(store, by, max(world.hosts, key=world.hosts.__getitem__), console.print)
+    with console.status("assessing single points of failure, reviewing a merger"):
+        seed_markets(store, by, console.print)
     path = store.settings.home / TOKENS
     path.write_text(json.dumps(tokens, indent=1), encoding="utf-8")
     os.chmod(path, 0o600)

@@ -9,7 +9,7 @@ API hands the services); answers are parsed into the read models the API documen
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -52,6 +52,23 @@ from custos.federation.views import (
 from custos.filings import Visibility
 from custos.licensing.model import LicenceApplied, LicenceStatus, LicenceStep, Transition
 from custos.licensing.views import DecisionView, LicenceView
+from custos.markets.requests import (
+    DesignationRequest,
+    FallbackPlanRequest,
+    MergerRequest,
+    RemedyRequest,
+    WhatIfRequest,
+)
+from custos.markets.views import (
+    AssessmentView,
+    ConcentrationView,
+    DependenciesView,
+    DesignationView,
+    FallbackPlanView,
+    MergerReviewView,
+    RemedyView,
+    WhatIfView,
+)
 from custos.oversight.history_model import HistoryImportSummary, IncidentHistoryItem, IncidentHistoryPage
 from custos.oversight.model import IncidentDisclosed, IncidentPublished, IncidentReported, IncidentUpdated
 from custos.oversight.views import IncidentList, IncidentReportView, IncidentView
@@ -660,6 +677,82 @@ class CustosClient:
         """A model's commitments, samples, audits and training runs, as the caller may see them."""
         path = f"/v1/provenance/models/{_id(model_id)}"
         return self._read(ModelProvenanceView, self._call("GET", path))
+
+    # --- market structure -----------------------------------------------------------------------
+
+    def concentration(
+        self,
+        *,
+        layer: str | None = None,
+        sector: str | None = None,
+        jurisdiction: str | None = None,
+        as_of: date | None = None,
+    ) -> ConcentrationView:
+        """Each market's concentration over time; the public sees the compute layer's owners only,
+        the other markets are named in ``withheld``."""
+        params = _query(
+            layer=layer,
+            sector=sector,
+            jurisdiction=jurisdiction,
+            as_of=None if as_of is None else as_of.isoformat(),
+        )
+        return self._read(ConcentrationView, self._call("GET", "/v1/markets/concentration", params=params))
+
+    def dependencies(self) -> DependenciesView:
+        """Single points of failure, linchpins, fallbacks, counterweights and the dominator tree
+        (supervisors)."""
+        return self._read(DependenciesView, self._call("GET", "/v1/markets/dependencies"))
+
+    def assess(self) -> AssessmentView:
+        """File the network's single points of failure as they stand (supervisors)."""
+        return self._read(AssessmentView, self._call("POST", "/v1/markets/assessments"))
+
+    def latest_assessment(self) -> AssessmentView:
+        """The latest assessment: the linchpins, and the caller's own row (a supervisor's: all)."""
+        return self._read(AssessmentView, self._call("GET", "/v1/markets/assessments/latest"))
+
+    def review_merger(self, request: MergerRequest) -> MergerReviewView:
+        """Review and file a merger (supervisors); it re-runs the stress test twice, so allow it
+        seconds (``timeout``)."""
+        answer = self._call("POST", "/v1/markets/mergers", json=_payload(request))
+        return self._read(MergerReviewView, answer)
+
+    def merger_reviews(self) -> list[MergerReviewView]:
+        """Merger reviews, newest first: all to supervisors, a merging party its own."""
+        return self._read_list(MergerReviewView, self._call("GET", "/v1/markets/mergers"))
+
+    def merger_review(self, review_id: str) -> MergerReviewView:
+        path = f"/v1/markets/mergers/{_id(review_id)}"
+        return self._read(MergerReviewView, self._call("GET", path))
+
+    def impose_remedy(self, review_id: str, request: RemedyRequest) -> RemedyView:
+        """Impose a remedy on a reviewed merger's acquirer (supervisors)."""
+        path = f"/v1/markets/mergers/{_id(review_id)}/remedies"
+        return self._read(RemedyView, self._call("POST", path, json=_payload(request)))
+
+    def file_fallback_plan(self, plan: FallbackPlanRequest) -> FallbackPlanView:
+        """File a fallback, interoperability or escrow plan for the caller's organisation (a
+        supervisor names the organisation)."""
+        answer = self._call("POST", "/v1/markets/fallback-plans", json=_payload(plan))
+        return self._read(FallbackPlanView, answer)
+
+    def fallback_plans(self) -> list[FallbackPlanView]:
+        """Fallback plans: the caller's organisation's own, all to supervisors."""
+        return self._read_list(FallbackPlanView, self._call("GET", "/v1/markets/fallback-plans"))
+
+    def designate(self, request: DesignationRequest) -> DesignationView:
+        """Designate a model as of public interest, or withdraw it (supervisors)."""
+        answer = self._call("POST", "/v1/markets/designations", json=_payload(request))
+        return self._read(DesignationView, answer)
+
+    def designations(self) -> list[DesignationView]:
+        """Every public-interest designation and withdrawal, newest first."""
+        return self._read_list(DesignationView, self._call("GET", "/v1/markets/designations"))
+
+    def what_if(self, request: WhatIfRequest) -> WhatIfView:
+        """The stress test with a sector's deployments given a public-interest model as fallback
+        (supervisors; nothing is filed)."""
+        return self._read(WhatIfView, self._call("POST", "/v1/markets/what-if", json=_payload(request)))
 
     # --- federation -----------------------------------------------------------------------------
 

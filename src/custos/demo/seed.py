@@ -128,6 +128,9 @@ def seed_world(store: Store, by: Principal, say: Say) -> World:
                 decision_critical=deployment.decision_critical,
                 economic_exposure=Money(amount=Decimal(f"{deployment.exposure:.2f}"), currency="EUR"),
                 hosting_provider_id=ids[deployment.host],
+                fallback_hosting_provider_ids=(ids[deployment.fallback_host],)
+                if deployment.fallback_host
+                else (),
                 fallback_model_ids=(deployment.fallback_model_id,) if deployment.fallback_model_id else (),
                 annex_iii_uses=tuple(AnnexIIIUse(use) for use in deployment.annex_iii_uses),
             ),

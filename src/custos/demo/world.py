@@ -15,15 +15,19 @@ Synthetic, from a fixed seed (``SEED``), but plausible:
   fitting its sector (credit scoring and underwriting are decision-critical), putting 0.5–5% of
   its owner's external assets at risk (log-uniform); 30% name a fallback model.
 - **Hosts**: each deployment's compute host is drawn in proportion to the owner's estimated AI
-  compute (:func:`custos.risk.adapters.compute_owners.compute_by_owner`).
+  compute (:func:`custos.risk.adapters.compute_owners.compute_by_owner`); a quarter of them name a
+  fallback host, another owner drawn the same way (from a stream of its own, so the rest of the
+  world does not depend on it). Owners are named as the registry names them
+  (:mod:`custos.markets.owners`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from custos.markets.owners import owners
 from custos.risk import balance_sheets, zipf_weights
 
 SEED = 20261128
@@ -51,16 +55,8 @@ USES = {
     "firm": (("customer support", False, ()), ("demand forecasting", False, ())),
 }
 KIND_LABELS = {"banking": "Bank", "insurance": "Insurer", "asset-management": "Asset Manager"}
-#: Compute owners in Epoch's data, and the names they go by in the registry.
-OWNER_NAMES = {
-    "Google": "Google",
-    "Microsoft": "Microsoft",
-    "Amazon": "Amazon",
-    "Meta": "Meta AI",
-    "Oracle": "Oracle",
-    "China": "Chinese cloud providers (aggregate)",
-    "Other": "Other compute owners (aggregate)",
-}
+#: Share of deployments that name a fallback host.
+FALLBACK_HOSTS = 0.25
 
 
 @dataclass(frozen=True)
@@ -81,6 +77,7 @@ class Deployment:
     exposure: float
     host: str
     fallback_model_id: str | None
+    fallback_host: str | None
     country: str
     annex_iii_uses: tuple[str, ...]
 
@@ -109,16 +106,17 @@ def generate(models_in_use: list[str], compute: dict[str, float], seed: int = SE
         )
         for k in range(INSTITUTIONS)
     ]
-    names = [institution.name for institution in institutions]
+    institution_names = [institution.name for institution in institutions]
     liabilities = [
-        (names[d], names[c], float(a))
+        (institution_names[d], institution_names[c], float(a))
         for d, c, a in zip(books.debtor, books.creditor, books.amount, strict=True)
     ]
     firm_countries = rng.choice(COUNTRIES, size=len(FIRMS))
     firms = [
         (f"{kind} ({firm_countries[k]}, synthetic)", str(firm_countries[k])) for k, kind in enumerate(FIRMS)
     ]
-    hosts = {OWNER_NAMES.get(owner, owner): share for owner, share in compute.items()}
+    names = {epoch: owner.registry_name for epoch, owner in owners().items()}
+    hosts = {names.get(owner, owner): share for owner, share in compute.items()}
     host_names, host_weights = list(hosts), np.asarray(list(hosts.values()))
     host_weights = host_weights / host_weights.sum()
     popularity = zipf_weights(len(models_in_use), 1.1)
@@ -130,7 +128,7 @@ def generate(models_in_use: list[str], compute: dict[str, float], seed: int = SE
             sector, assets = "firm", float(np.median(books.external_assets))
         else:
             owner = int(rng.choice(INSTITUTIONS, p=weight))
-            owner_name, country = names[owner], institutions[owner].country
+            owner_name, country = institution_names[owner], institutions[owner].country
             sector, assets = institutions[owner].sector, institutions[owner].external_assets
         use, critical, annex_iii_uses = USES[sector][rng.integers(len(USES[sector]))]
         model = int(rng.choice(len(models_in_use), p=popularity))
@@ -144,8 +142,27 @@ def generate(models_in_use: list[str], compute: dict[str, float], seed: int = SE
                 exposure=round(assets * float(np.exp(rng.uniform(np.log(0.005), np.log(0.05)))), 2),
                 host=host_names[int(rng.choice(len(host_names), p=host_weights))],
                 fallback_model_id=models_in_use[fallback] if fallback != model else None,
+                fallback_host=None,
                 country=country,
                 annex_iii_uses=annex_iii_uses,
             )
         )
-    return World(institutions, firms, liabilities, deployments, hosts)
+    return World(institutions, firms, liabilities, _with_fallback_hosts(deployments, hosts, seed), hosts)
+
+
+def _with_fallback_hosts(
+    deployments: list[Deployment], hosts: dict[str, float], seed: int
+) -> list[Deployment]:
+    """A quarter of the deployments given a fallback host other than their own, drawn in
+    proportion to compute from a stream of its own."""
+    rng = np.random.default_rng([seed, 1])
+    names, weights = list(hosts), np.asarray(list(hosts.values()))
+    chosen = []
+    for deployment in deployments:
+        fallback = None
+        if rng.random() < FALLBACK_HOSTS:
+            others = [k for k, name in enumerate(names) if name != deployment.host]
+            p = weights[others] / weights[others].sum()
+            fallback = names[others[int(rng.choice(len(others), p=p))]]
+        chosen.append(replace(deployment, fallback_host=fallback))
+    return chosen

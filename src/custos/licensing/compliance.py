@@ -1,8 +1,9 @@
 """Licence conditions kept or lapsed, and automatic suspension when a lapsed condition says so.
 
-A condition naming an obligation lapses when that obligation, on the licensed model, is open
-past its due date; one naming evidence lapses when no filing of that kind about the model or
-the licence holds it: none is on file, or each has expired (its ``valid_until`` has passed), is
+A condition naming an obligation lapses when that obligation, on the licensed model (or, where
+the model has none, on the licence holder: a merger remedy binds the firm), is open past its due
+date; one naming evidence lapses when no filing of that kind about the model, the licence or its
+holder holds it: none is on file, or each has expired (its ``valid_until`` has passed), is
 older than the condition's freshness allows, was filed before a filing that renews the condition
 (a deposit before the next model version), or says what it does not accept (an adverse audit
 opinion). A lapse makes the licence non-compliant; if the condition was granted with
@@ -43,13 +44,15 @@ def _lapse(conn: Connection, licence: dict[str, Any], condition: dict[str, Any],
     """Why one condition (as granted) has lapsed, or None while it holds."""
     if condition.get("obligation"):
         state = pv.obligation_state(conn, condition["obligation"], licence["model_id"])
+        if state is None:
+            state = pv.obligation_state(conn, condition["obligation"], licence["applicant_id"])
         status, due_at = state if state is not None else (None, None)
         if status == "open" and due_at is not None and stored_utc(due_at) < now:
             due = stored_utc(due_at).date().isoformat()
             return f"obligation {condition['obligation']} is overdue since {due}"
         return None
     kind = condition["evidence"]
-    found = fv.contents(conn, [licence["model_id"], licence["id"]], [kind])
+    found = fv.contents(conn, [licence["model_id"], licence["id"], licence["applicant_id"]], [kind])
     if not found:
         return f"no {kind} filing is on file"
     freshness = condition.get("freshness") or {}

@@ -30,7 +30,7 @@ a market exactly at a threshold then lands on the side its text puts it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,6 +159,13 @@ EU_MARKET_MIDDLE = Band(
 )
 EU_MARKET_HIGH = Band("EU", "market_above_2000", "HHI above 2,000", "HHI above 2,000", EU_CITATION_20)
 
+#: The HHI levels the guidelines set for a market, with the text that sets each, lowest first.
+LEVELS: tuple[tuple[float, str, str], ...] = (
+    (EU_LOW_HHI, "EU 1,000", EU_CITATION_19),
+    (US_HIGHLY_CONCENTRATED_HHI, "US 1,800: highly concentrated", US_CITATION),
+    (EU_HIGH_HHI, "EU 2,000", EU_CITATION_20),
+)
+
 #: Every band, for listing and for pages that explain the classification.
 BANDS: tuple[Band, ...] = (
     US_HIGHLY_CONCENTRATED,
@@ -224,6 +231,50 @@ def concentration_ratio(shares: Shares, k: int) -> float:
 def equivalent_firms(shares: Shares) -> float:
     """How many equal-sized firms would give this HHI: one over the HHI on the 0-1 scale."""
     return HHI_SCALE / hhi(shares)
+
+
+@dataclass(frozen=True)
+class Indices:
+    """A market's indices at one moment. ``fringe_share`` is held by aggregates of many small
+    firms, each counted as atomistic (adding nothing to the HHI or the ratios): the HHI is then a
+    lower bound, exceeded by at most 10,000 × the sum of the aggregates' squared shares if an
+    aggregate were in truth one firm."""
+
+    hhi: float
+    cr1: float
+    cr3: float
+    cr5: float
+    equivalent_firms: float
+    fringe_share: float
+
+
+def indices(sizes: Mapping[str, float], fringe: Collection[str] = ()) -> Indices:
+    """HHI, CR1/CR3/CR5 and the equivalent number of firms of a market, with the named ``fringe``
+    entries (aggregates of many firms) in the total but not counted as firms. Vectorised, as a
+    registry's market may hold a hundred thousand models; the sums are exact (``math.fsum``)."""
+    if not sizes:
+        raise InvalidInput("A market needs at least one firm.")
+    values = np.fromiter(sizes.values(), dtype=np.float64, count=len(sizes))
+    if not np.isfinite(values).all() or (values < 0).any():
+        raise InvalidInput("A firm's size must be a finite number of zero or more.")
+    total = math.fsum(values.tolist())
+    if total <= 0:
+        raise InvalidInput("Every firm's size is zero, so the market has no shares.")
+    firm = np.fromiter((name not in fringe for name in sizes), dtype=np.bool_, count=len(sizes))
+    shares = values[firm] / total
+    if not shares.any():
+        raise InvalidInput("A market needs at least one firm that is not an aggregate.")
+    count = min(5, shares.size)
+    largest = np.sort(np.partition(shares, shares.size - count)[shares.size - count :])[::-1].tolist()
+    squared = HHI_SCALE * math.fsum((shares * shares).tolist())
+    return Indices(
+        hhi=squared,
+        cr1=largest[0],
+        cr3=math.fsum(largest[:3]),
+        cr5=math.fsum(largest[:5]),
+        equivalent_firms=HHI_SCALE / squared,
+        fringe_share=math.fsum((values[~firm] / total).tolist()),
+    )
 
 
 def _merging_shares(shares: Shares, merging: Sequence[str]) -> list[float]:
@@ -352,12 +403,17 @@ def interval_indices(
     *,
     draws: int = 10_000,
     seed: int = 0,
+    fringe: Collection[str] = (),
 ) -> IntervalIndices:
     """The indices' 5th/50th/95th percentiles when each firm's size is known as a 5th, 50th and
     95th percentile (see ``sample_sizes`` for the distribution). The same seed gives the same
-    result; the draws are independent across firms."""
+    result; the draws are independent across firms. ``fringe`` entries count in the total only,
+    as in :func:`indices`."""
     sizes = sample_sizes(low, median, high, draws=draws, seed=seed)
-    shares = sizes / sizes.sum(axis=1, keepdims=True)
+    firm = np.array([name not in fringe for name in sorted(median)])
+    if not firm.any():
+        raise InvalidInput("A market needs at least one firm that is not an aggregate.")
+    shares = (sizes / sizes.sum(axis=1, keepdims=True))[:, firm]
     squared = np.einsum("ij,ij->i", shares, shares)
     largest = -np.sort(-shares, axis=1)[:, :5]
     running = np.cumsum(largest, axis=1)

@@ -1,6 +1,7 @@
 """The facts rules read, and how each is derived from the registry.
 
-Every fact belongs to a kind of subject (a model or a deployment), has a CEL type, and says
+Every fact belongs to a kind of subject (a model, a deployment or an organisation), has a CEL
+type, and says
 what it means. A fact is absent (not false, not zero) when the registry does not know it; rules
 over absent facts come out unknown. All numbers are doubles, as CEL compares only like types.
 """
@@ -360,3 +361,73 @@ def _largest_cumulative(c: Context) -> float | None:
     figures = [_cumulative_training_flop({"compute": compute}) for compute in c["model_computes"]]
     known = [figure for figure in figures if figure is not None]
     return max(known) if known else None
+
+
+def _assessed_share(c: Context, column: str) -> float | None:
+    """A share from the latest dependency assessment: 0.0 when it does not list the organisation
+    (nothing depends on it alone), absent when no assessment was ever filed."""
+    market = c["market"]
+    if not market["assessed"]:
+        return None
+    shares = market["shares"]
+    return 0.0 if shares is None else float(shares[column])
+
+
+@fact(
+    "dependency_assessed",
+    ORG,
+    "bool",
+    "True when a supervisor has filed any assessment of the dependency network "
+    "(markets.dependencies_assessed); always known, so a rule can guard the market facts with it.",
+)
+def _dependency_assessed(c: Context) -> bool:
+    return bool(c["market"]["assessed"])
+
+
+@fact(
+    "sole_provider_exposure_share",
+    ORG,
+    "double",
+    "The share (0-1) of the network's economic exposure that would lose service with no fallback if "
+    "the organisation failed alone, from the latest dependency assessment; 0 when the assessment "
+    "does not list it; absent when none was ever filed.",
+)
+def _sole_provider_exposure_share(c: Context) -> float | None:
+    return _assessed_share(c, "exposure_share")
+
+
+@fact(
+    "sole_provider_deployment_share",
+    ORG,
+    "double",
+    "The share (0-1) of the network's deployments that would lose service with no fallback if the "
+    "organisation failed alone, from the latest dependency assessment; 0 when the assessment does "
+    "not list it; absent when none was ever filed.",
+)
+def _sole_provider_deployment_share(c: Context) -> float | None:
+    return _assessed_share(c, "deployment_share")
+
+
+@fact(
+    "linchpin",
+    ORG,
+    "bool",
+    "True when the latest dependency assessment names the organisation a linchpin (above the "
+    "threshold it states); false when it does not list it; absent when none was ever filed.",
+)
+def _linchpin(c: Context) -> bool | None:
+    market = c["market"]
+    if not market["assessed"]:
+        return None
+    return market["shares"] is not None and bool(market["shares"]["linchpin"])
+
+
+@fact(
+    "merger_remedies",
+    ORG,
+    "list<string>",
+    "The kinds of remedy (interoperability, fallback, escrow) imposed on the organisation after a "
+    "merger review (markets.remedy_imposed); empty when none.",
+)
+def _merger_remedies(c: Context) -> list[str]:
+    return list(c["market"]["remedies"])

@@ -17,7 +17,14 @@ def _affected(uow: UnitOfWork, batch: Sequence[Filing]) -> dict[str, Filing]:
     organisation itself and its models when it registers; a model when it or its passport is
     filed, and its provider when the passport changes the model's compute; a deployment and its
     model (whose count of deployments changes); a model's deployments when its passport is filed
-    (they read its compute)."""
+    (they read its compute); every provider a dependency assessment lists, and the organisation a
+    merger remedy is imposed on.
+
+    An assessment replaces the previous one's shares before this runs, so the providers it no
+    longer lists cannot be read back; it lists every provider of the dependency network, those
+    nothing depends on alone included (with zero shares), and the network only grows (models and
+    deployments are never withdrawn), so its own list holds every organisation whose market facts
+    it changes."""
     affected: dict[str, Filing] = {}
     models: dict[str, Filing] = {}
     providers: dict[str, Filing] = {}
@@ -29,6 +36,11 @@ def _affected(uow: UnitOfWork, batch: Sequence[Filing]) -> dict[str, Filing]:
         elif filing.kind == "deployment.registered":
             affected[filing.subject] = filing
             models.setdefault(filing.content["model_id"], filing)  # its deployment count changes
+        elif filing.kind == "markets.dependencies_assessed":
+            for provider in filing.content["providers"]:
+                providers.setdefault(provider["organisation_id"], filing)
+        elif filing.kind == "markets.remedy_imposed":
+            providers.setdefault(filing.subject, filing)
         elif filing.kind == "organisation.registered":
             providers[filing.subject] = filing
             for model_id in sv.models_of(uow.conn, [filing.subject]):

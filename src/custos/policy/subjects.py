@@ -12,6 +12,7 @@ import orjson
 from custos.policy.compute_estimate import estimate
 from custos.policy.facts import COMPUTE_FACTS, SubjectKind, derivations, derive_with
 from custos.store import Connection
+from custos.store import markets_views as mv
 from custos.store import subject_views as sv
 
 
@@ -173,7 +174,8 @@ def organisation_subjects(
     computes: Computes | None = None,
 ) -> list[Subject]:
     """Organisations (all when ``organisation_ids`` is None) with their facts, which read the
-    compute figures of the models they provide."""
+    compute figures of the models they provide and the market's record of them: the latest
+    dependency assessment and the merger remedies imposed, read once for all of them."""
     plan = derivations(SubjectKind.ORGANISATION, facts)
     if not plan:  # no pack reads an organisation's facts: no organisation is a subject
         return []
@@ -185,13 +187,25 @@ def organisation_subjects(
     computes.load(
         sorted({m for ids in provided.values() for m in ids}) if organisation_ids is not None else None
     )
+    assessed = mv.latest_assessment_id(conn) is not None
+    shares = mv.dependency_shares(conn, organisation_ids) if assessed else {}
+    remedies = mv.remedies_imposed(conn, organisation_ids)
     subjects = []
     for organisation_id, content in rows:
         figures = [computes.of(model_id) for model_id in provided.get(organisation_id, ())]
+        market = {
+            "assessed": assessed,
+            "shares": shares.get(organisation_id),
+            "remedies": remedies.get(organisation_id, []),
+        }
         derived = {
             figure: derive_with(
                 plan,
-                {"organisation": orjson.loads(content), "model_computes": [f[figure] for f in figures]},
+                {
+                    "organisation": orjson.loads(content),
+                    "model_computes": [f[figure] for f in figures],
+                    "market": market,
+                },
             )
             for figure in ("central", "upper_bound")
         }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from custos.core.jurisdictions import jurisdiction_code as _code
 from custos.filings import OWNER_FIELD, PUBLIC_FIELD, FilingKind
@@ -153,6 +153,14 @@ class ModelRegistered(_Payload):
     lineage: Lineage | None = Field(None, json_schema_extra=PUBLIC_FIELD)
     accessibility: Accessibility = Field(Accessibility.UNKNOWN, json_schema_extra=PUBLIC_FIELD)
     public_interest: bool = Field(False, json_schema_extra=PUBLIC_FIELD)
+    public_interest_grounds: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2000,
+        json_schema_extra=PUBLIC_FIELD,
+        description="Why the model serves the public interest (public funding, an open-access mandate, "
+        "a public steward): required with the flag, so a counterweight is named with its reason.",
+    )
     release_date: date | None = Field(None, json_schema_extra=PUBLIC_FIELD)
     domain: str | None = Field(None, json_schema_extra=PUBLIC_FIELD)
     task: str | None = Field(None, json_schema_extra=PUBLIC_FIELD)
@@ -185,6 +193,11 @@ class DeploymentRegistered(_Payload):
     start_date: date | None = Field(None, json_schema_extra=PUBLIC_FIELD)
     fallback_model_ids: tuple[str, ...] = Field((), json_schema_extra=PUBLIC_FIELD)
     hosting_provider_id: str | None = Field(None, json_schema_extra=PUBLIC_FIELD)
+    fallback_hosting_provider_ids: tuple[str, ...] = Field(
+        (),
+        json_schema_extra=PUBLIC_FIELD,
+        description="Hosts the deployment can fail over to, each a tested alternative to its host.",
+    )
     annex_iii_uses: tuple[AnnexIIIUse, ...] | None = Field(
         None,
         json_schema_extra=PUBLIC_FIELD,
@@ -210,6 +223,14 @@ class ModelRegistration(ModelRegistered):
         json_schema_extra=PUBLIC_FIELD,
         description="The provider; the caller's organisation when absent.",
     )
+
+    @model_validator(mode="after")
+    def _grounds(self) -> ModelRegistration:
+        if self.public_interest and not self.public_interest_grounds:
+            raise ValueError("a public-interest model states its grounds (public_interest_grounds)")
+        if self.public_interest_grounds and not self.public_interest:
+            raise ValueError("public_interest_grounds are given only with public_interest: true")
+        return self
 
 
 class DeploymentRegistration(DeploymentRegistered):

@@ -260,7 +260,11 @@ class RegistryService:
         deployer = deployment.deployer_id or by.organisation_id or ""
         acting_for(by, deployer, (Role.DEPLOYER,))
         with self.store.transaction() as uow:
-            self._require_organisations(uow.conn, [deployer, *filter(None, [deployment.hosting_provider_id])])
+            hosts = [
+                *filter(None, [deployment.hosting_provider_id]),
+                *deployment.fallback_hosting_provider_ids,
+            ]
+            self._require_organisations(uow.conn, [deployer, *hosts])
             for model_id in [deployment.model_id, *deployment.fallback_model_ids]:
                 if rv.model(uow.conn, model_id) is None:
                     raise NotFound(f"no model {model_id!r}")

@@ -72,6 +72,7 @@ class ModelView(_Read):
     lineage: Lineage | None = None
     accessibility: Accessibility | None = None
     public_interest: bool | None = None
+    public_interest_grounds: str | None = None
     release_date: date | None = None
     domain: str | None = None
     task: str | None = None
@@ -185,6 +186,7 @@ class DeploymentView(_Read):
     start_date: date | None = None
     fallback_model_ids: tuple[str, ...] | None = None
     hosting_provider_id: str | None = None
+    fallback_hosting_provider_ids: tuple[str, ...] | None = None
     annex_iii_uses: tuple[AnnexIIIUse, ...] | None = None
     withheld: tuple[str, ...] = Field(description=WITHHELD)
     filing_id: str = Field(description="The filing that registered it.")

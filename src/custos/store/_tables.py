@@ -154,6 +154,7 @@ models = Table(
     Column("public_country", String(2), nullable=True),
     Column("public_accessibility", String(32), nullable=True),
     Column("public_interest", Boolean, nullable=False),
+    Column("public_interest_grounds", Text, nullable=True),
     Column("release_date", Date, nullable=True),
     Column("base_model_id", String(32), nullable=True, index=True),
     Column("training_flop", Float, nullable=True, index=True),
@@ -667,8 +668,74 @@ provenance_releases = Table(
     Column("filed_at", DateTime(timezone=True), nullable=False),
 )
 
+market_assessments = Table(
+    "market_assessments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("assessed_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Each provider's shares in the latest dependency assessment: what the packs read as facts.
+market_dependency_shares = Table(
+    "market_dependency_shares",
+    metadata,
+    Column("organisation_id", String(32), primary_key=True),
+    Column("assessment_id", String(32), nullable=False),
+    Column("deployment_share", Float, nullable=False),
+    Column("institution_share", Float, nullable=False),
+    Column("exposure_share", Float, nullable=False),
+    Column("linchpin", Boolean, nullable=False),
+)
+
+merger_reviews = Table(
+    "merger_reviews",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("acquirer_id", String(32), nullable=False, index=True),
+    Column("target_id", String(32), nullable=False, index=True),
+    Column("reviewed_at", DateTime(timezone=True), nullable=False),
+)
+
+merger_remedies = Table(
+    "merger_remedies",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("review_id", String(32), nullable=False, index=True),
+    Column("organisation_id", String(32), nullable=False, index=True),
+    Column("remedy", String(20), nullable=False),
+    Column("imposed_at", DateTime(timezone=True), nullable=False),
+    Column("answered_by", String(32), nullable=True),
+)
+
+fallback_plans = Table(
+    "fallback_plans",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("organisation_id", String(32), nullable=False, index=True),
+    Column("plan", String(20), nullable=False),
+    Column("tested_on", Date, nullable=True),
+    Column("valid_until", Date, nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+)
+
+public_interest_designations = Table(
+    "public_interest_designations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("model_id", String(32), nullable=False, index=True),
+    Column("public_interest", Boolean, nullable=False),
+    Column("grounds", Text, nullable=False),
+    Column("designated_at", DateTime(timezone=True), nullable=False),
+)
+
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (
+    public_interest_designations,
+    fallback_plans,
+    merger_remedies,
+    merger_reviews,
+    market_dependency_shares,
+    market_assessments,
     provenance_releases,
     provenance_reconciliations,
     provenance_statements,

@@ -125,6 +125,7 @@ def model_registered(conn: Connection, filing: Filing) -> None:
             public_country=country.code if country.public else None,
             public_accessibility=_public(filing, "accessibility"),
             public_interest=content["public_interest"],
+            public_interest_grounds=content.get("public_interest_grounds"),
             release_date=_date(content.get("release_date")),
             base_model_id=content.get("base_model_id"),
             filing_id=filing.id,

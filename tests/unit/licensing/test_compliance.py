@@ -26,6 +26,8 @@ from custos.licensing.compliance import lapsed_conditions, sweep
 from custos.licensing.model import LicenceApplication, LicenceStep, Transition
 from custos.licensing.service import LicensingService
 from custos.licensing.views import ConditionCheck, LapsedCondition
+from custos.markets.requests import FallbackPlanRequest
+from custos.markets.service import MarketsService
 from custos.passports.model import Passport
 from custos.policy.service import PolicyService
 from custos.registry.model import ModelRegistration
@@ -309,3 +311,36 @@ def test_a_sweep_before_anything_lapsed_changes_nothing(store: Store, world: Par
     licence = granted(store, world, [{**ON_TIME, "suspend_on_lapse": True}])
     assert sweep(store, by=world.supervisor) == []
     assert status(store, licence) == ("granted", None)
+
+
+def test_evidence_about_the_holder_keeps_a_condition_a_merger_remedy_sets(
+    store: Store, world: Parties
+) -> None:
+    """A remedy binds the merged firm, not one model: its fallback plan, filed about the firm,
+    holds the condition of the firm's licence; a rival's plan, or one of another kind, does not."""
+    condition = {
+        "id": "merger-fallback",
+        "description": "A tested fallback, as the merger remedy asks",
+        "evidence": "markets.fallback_plan_filed",
+        "freshness": {"accept": {"plan": ["fallback"]}},
+    }
+    licence = granted(store, world, [condition])
+    now = store.clock.now()
+    assert lapsed(store, licence, now)[0].why == "no markets.fallback_plan_filed filing is on file"
+    markets = MarketsService(store)
+    plan = {"summary": "s", "tested_on": now.date(), "valid_until": now.date() + timedelta(days=365)}
+    markets.file_fallback_plan(
+        FallbackPlanRequest.model_validate({"plan": "fallback", **plan, "organisation_id": world.rival}),
+        by=world.supervisor,
+    )
+    assert lapsed(store, licence, now) != []
+    markets.file_fallback_plan(
+        FallbackPlanRequest.model_validate({"plan": "escrow", **plan, "organisation_id": world.deployer}),
+        by=world.supervisor,
+    )
+    assert "its plan is escrow" in lapsed(store, licence, now)[0].why
+    markets.file_fallback_plan(
+        FallbackPlanRequest.model_validate({"plan": "fallback", **plan, "organisation_id": world.deployer}),
+        by=world.supervisor,
+    )
+    assert lapsed(store, licence, now) == []

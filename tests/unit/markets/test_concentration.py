@@ -33,6 +33,7 @@ from custos.markets.concentration import (
     delta_hhi,
     equivalent_firms,
     hhi,
+    indices,
     interval_indices,
     post_merger,
     sample_sizes,
@@ -309,3 +310,28 @@ def test_interval_refuses_bad_percentiles(
 ) -> None:
     with pytest.raises(InvalidInput):
         interval_indices(low, med, high, draws=10)
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=4).filter(str.strip),
+        st.floats(min_value=0.001, max_value=1e9),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_the_vectorised_indices_agree_with_the_textbook_definitions(sizes: dict[str, float]) -> None:
+    shares = Shares.from_sizes(sizes)
+    found = indices(sizes)
+    assert found.hhi == pytest.approx(hhi(shares), rel=1e-12)
+    assert found.cr1 == pytest.approx(concentration_ratio(shares, 1), rel=1e-12)
+    assert found.cr5 == pytest.approx(concentration_ratio(shares, 5), rel=1e-12)
+    assert found.equivalent_firms == pytest.approx(equivalent_firms(shares), rel=1e-12)
+    assert found.fringe_share == 0
+
+
+def test_indices_refuse_a_market_of_aggregates_only_or_of_bad_sizes() -> None:
+    with pytest.raises(InvalidInput, match="not an aggregate"):
+        indices({"Other": 5.0}, fringe={"Other"})
+    with pytest.raises(InvalidInput, match="finite"):
+        indices({"a": float("nan")})

@@ -169,6 +169,27 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
         {"decision_critical": False, "economic_exposure_eur": 2e8},
     ),
     ("custos-baseline", "financial-markets", "finance", {"sector": "finance"}, {"sector": "health"}),
+    (
+        "custos-baseline",
+        "market-linchpin",
+        "single points of failure",
+        {"dependency_assessed": True, "sole_provider_exposure_share": 0.26},
+        {"dependency_assessed": True, "sole_provider_exposure_share": 0.25},  # strictly above
+    ),
+    *[
+        (
+            "custos-baseline",
+            f"merger-remedy-{kind}",
+            "merger remedies",
+            {"merger_remedies": [kind]},
+            {
+                "merger_remedies": [
+                    other for other in ("interoperability", "fallback", "escrow") if other != kind
+                ]
+            },
+        )
+        for kind in ("interoperability", "fallback", "escrow")
+    ],
 ]
 
 

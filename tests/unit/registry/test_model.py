@@ -25,6 +25,7 @@ from custos.registry.model import (
     AnnexIIIUse,
     DeploymentRegistered,
     ModelRegistered,
+    ModelRegistration,
     NotificationFiled,
     OrganisationRegistered,
 )
@@ -156,3 +157,15 @@ def test_a_notification_gives_the_compute_to_two_significant_figures(figure: flo
     else:
         with pytest.raises(ValidationError, match="two significant figures"):
             NotificationFiled.model_validate(content)
+
+
+def test_a_public_interest_model_states_its_grounds_and_only_it_does() -> None:
+    base = {"name": "Commons", "provider_id": "lab"}
+    with pytest.raises(ValidationError, match="states its grounds"):
+        ModelRegistration.model_validate({**base, "public_interest": True})
+    with pytest.raises(ValidationError, match="only with public_interest"):
+        ModelRegistration.model_validate({**base, "public_interest_grounds": "Publicly funded"})
+    kept = ModelRegistration.model_validate(
+        {**base, "public_interest": True, "public_interest_grounds": "Publicly funded"}
+    )
+    assert kept.public_interest_grounds == "Publicly funded"

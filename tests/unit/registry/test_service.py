@@ -168,6 +168,7 @@ def test_a_deployer_registers_deployments_for_itself_only(
         ({"model_id": "NO-SUCH-MODEL"}, "no model 'NO-SUCH-MODEL'"),
         ({"fallback_model_ids": ["NO-FALLBACK"]}, "no model 'NO-FALLBACK'"),
         ({"hosting_provider_id": "NO-HOST"}, "no organisation 'NO-HOST'"),
+        ({"fallback_hosting_provider_ids": ["NO-FALLBACK-HOST"]}, "no organisation 'NO-FALLBACK-HOST'"),
     ],
 )
 def test_a_deployment_names_only_registered_models_and_hosts(

@@ -14,6 +14,8 @@ the real economy.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +25,21 @@ from custos.store import Connection
 from custos.store import registry_views as rv
 
 
-def _exposure(deployment: dict[str, Any], currency: str, notes: list[str]) -> float:
+@dataclass(frozen=True)
+class RegistryEdit:
+    """A what-if on the registry's layers, applied before the network is built.
+
+    ``merged`` maps organisation ids to the one each becomes (a merger: the target's hosting and
+    models pass to the acquirer, which then fails as one unit). ``fallback`` gives deployments,
+    by id, a fallback model where they declare none."""
+
+    merged: Mapping[str, str] = field(default_factory=dict)
+    fallback: Mapping[str, str] = field(default_factory=dict)
+
+
+def exposure_in(deployment: dict[str, Any], currency: str, notes: list[str]) -> float:
+    """A deployment's declared exposure in ``currency``; 0, with a note, when none is declared or
+    it is declared in another currency (no exchange rate is assumed)."""
     money = deployment["economic_exposure"]
     if not money:
         notes.append(f"deployment {deployment['id']} declares no economic exposure: counted as 0")
@@ -35,15 +51,27 @@ def _exposure(deployment: dict[str, Any], currency: str, notes: list[str]) -> fl
     return float(Decimal(str(money["amount"])))
 
 
-def registry_columns(conn: Connection, currency: str, financial: Columns | None = None) -> Columns:
-    """The dependency layers from the registry, joined to a financial layer when one is given."""
+def registry_columns(
+    conn: Connection, currency: str, financial: Columns | None = None, edit: RegistryEdit | None = None
+) -> Columns:
+    """The dependency layers from the registry, joined to a financial layer when one is given, as
+    the ``edit`` (a what-if) changes them."""
+    edit = edit or RegistryEdit()
     deployments = rv.deployment_dependencies(conn)
     notes: list[str] = []
-    exposure = [_exposure(d, currency, notes) for d in deployments]
-    fallback = [next(iter(d["fallback_model_ids"]), None) for d in deployments]
+    exposure = [exposure_in(d, currency, notes) for d in deployments]
+    fallback = [next(iter(d["fallback_model_ids"]), edit.fallback.get(d["id"])) for d in deployments]
     model_ids = sorted({d["model_id"] for d in deployments} | {f for f in fallback if f})
-    models = rv.model_summaries(conn, model_ids)
-    host = [d["hosting_provider_id"] or models[d["model_id"]]["provider_id"] for d in deployments]
+    models = {
+        model_id: {**row, "provider_id": edit.merged.get(row["provider_id"], row["provider_id"])}
+        for model_id, row in rv.model_summaries(conn, model_ids).items()
+    }
+    host = [
+        edit.merged.get(d["hosting_provider_id"], d["hosting_provider_id"])
+        if d["hosting_provider_id"]
+        else models[d["model_id"]]["provider_id"]
+        for d in deployments
+    ]
     shares = _hosting_shares([d["model_id"] for d in deployments], host, exposure)
     providers = sorted(set(host))
     names = rv.organisation_names(conn)

@@ -33,7 +33,7 @@ from custos.access.model import OPERATOR_ID, Principal
 from custos.core.errors import Forbidden, InvalidInput, NotFound
 from custos.core.ids import new_id
 from custos.risk.adapters.network_files import MANIFEST, read_columns
-from custos.risk.adapters.network_registry import registry_columns
+from custos.risk.adapters.network_registry import RegistryEdit, registry_columns
 from custos.risk.adapters.report import linchpin_names
 from custos.risk.adapters.runs import RunDirectory, list_runs, run_directory
 from custos.risk.adapters.scenario_files import EXAMPLES, read_examples, scenario_network, shipped_examples
@@ -137,17 +137,24 @@ class RiskService:
             for example, folder_network in found
         ]
 
-    def load_network(self, directory: Path | None, currency: str = "EUR") -> Network:
-        """From files alone when they hold deployments; otherwise the registry's layers, joined to
-        the directory's financial layer when there is one."""
+    def load_network(
+        self, directory: Path | None, currency: str = "EUR", edit: RegistryEdit | None = None
+    ) -> Network:
+        """From files alone when they hold deployments; otherwise the registry's layers (as the
+        ``edit`` changes them), joined to the directory's financial layer when there is one."""
         if directory is None:
             with self.store.read() as conn:
-                return assemble(registry_columns(conn, currency))
+                return assemble(registry_columns(conn, currency, edit=edit))
         columns = read_columns(directory)
         if columns.deployment_ids:
+            if edit is not None:
+                raise InvalidInput(
+                    f"the network {directory.name!r} lists its own deployments; a what-if changes the "
+                    "registry's, so run it on the registry or a network that adds only a financial layer"
+                )
             return assemble(columns)
         with self.store.read() as conn:
-            return assemble(registry_columns(conn, columns.currency, columns))
+            return assemble(registry_columns(conn, columns.currency, columns, edit))
 
     # Runs ---------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import { incidentPage, incidentsPage } from "./pages/incidents.js";
 import { federationPage } from "./pages/federation.js";
 import { escrowPage } from "./pages/escrow.js";
 import { provenancePage } from "./pages/provenance.js";
+import { marketsPage, mergerPage } from "./pages/markets.js";
 
 // Every page with the permission it needs. `nav` pages are offered in the navigation to those
 // who hold it; the others are reached from a link (a model, a licence, a run). `title` names the
@@ -33,6 +34,8 @@ const PAGES = [
   { name: "auditors", title: "Auditors", nav: true, permission: "assurance:audits:read", render: auditorsPage },
   { name: "escrow", title: "Escrow", nav: true, permission: "escrow:deposits:read", render: escrowPage },
   { name: "provenance", title: "Provenance", nav: true, permission: "provenance:audits:read", render: provenancePage },
+  { name: "markets", title: "Markets", nav: true, permission: "markets:structure:read", render: marketsPage },
+  { name: "merger", title: "Merger review", permission: "markets:structure:read", render: mergerPage },
   { name: "federation", title: "Federation", nav: true, permission: "federation:peers:manage", render: federationPage },
   { name: "ledger", title: "Ledger", nav: true, permission: "ledger:log:read", render: ledgerPage },
 ];

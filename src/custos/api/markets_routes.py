@@ -22,6 +22,7 @@ from custos.access.model import Principal
 from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.api.json_types import json_types
+from custos.core.errors import InvalidInput
 from custos.markets.requests import (
     DesignationRequest,
     FallbackPlanRequest,
@@ -67,20 +68,36 @@ async def concentration(
     jurisdiction: Annotated[
         str | None, Query(max_length=10, description="Deployment markets of this jurisdiction only.")
     ] = None,
-    as_of: Annotated[date | None, Query(description="The last day counted (today when absent).")] = None,
+    as_of: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            description="The last day counted, YYYY-MM-DD (today when absent).",
+        ),
+    ] = None,
 ) -> ConcentrationView:
     """Each market's concentration over time: HHI with the US and EU bands, CR1/CR3/CR5, the
-    equivalent number of firms and every firm's share. The public sees the compute layer's
-    market from Epoch AI's estimates; the markets resting on confidential filings are listed
-    in ``withheld``."""
+    equivalent number of firms and the largest firms' shares. The public sees the compute
+    layer's market from Epoch AI's estimates; the markets resting on confidential filings are
+    listed in ``withheld``."""
+    day = None if as_of is None else _day(as_of)
     return await run_in_threadpool(
         _markets(request).concentration,
         by=who,
         layer=layer,
         sector=sector,
         jurisdiction=jurisdiction,
-        as_of=as_of,
+        as_of=day,
     )
+
+
+def _day(text: str) -> date:
+    """A calendar day as YYYY-MM-DD: a bare number, read as a Unix time by a lax parser, would
+    silently mean 1970."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"as_of is not a day of the calendar: {text!r}") from exc
 
 
 @router.get("/dependencies", response_model=DependenciesView, response_model_exclude_unset=True)

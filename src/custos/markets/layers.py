@@ -188,8 +188,14 @@ def compute_owners(quarters: Sequence[Quarter], as_of: date, registry_ids: Mappi
         source=EPOCH_CHIPS,
         points=_points(points),
         notes=(
-            f"{' and '.join(aggregates)} are Epoch AI's aggregates of many owners, counted as a fringe of "
-            "small firms: the indices are lower bounds.",
+            *(
+                (
+                    f"{' and '.join(aggregates)} are Epoch AI's aggregates of many owners, counted as a "
+                    "fringe of small firms: the indices are lower bounds.",
+                )
+                if aggregates
+                else ()
+            ),
             "Intervals: each owner's 5th-95th percentile as a split log-normal, owners independent.",
         ),
     )

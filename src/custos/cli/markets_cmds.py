@@ -18,18 +18,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 import typer
 
-from custos.cli.output import JsonOption, commands, console, emit, plain, table
-from custos.cli.remote import TokenOption, UrlOption, connect, local_operator, remote
+from custos.cli.output import JsonOption, commands, console, emit, plain, print_lines, table
+from custos.cli.remote import TokenOption, UrlOption, acting
 from custos.core import units
 from custos.core.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from custos.access.model import Principal
     from custos.markets.model import LayerChange
     from custos.markets.requests import (
@@ -57,7 +55,6 @@ if TYPE_CHECKING:
     )
     from custos.store import Store
 
-V = TypeVar("V", bound="BaseModel")
 
 app = commands("Market structure: concentration per layer, single points of failure, merger review.")
 
@@ -170,13 +167,8 @@ class _Local:
 @contextmanager
 def _acting(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[Markets]:
     """The installation a command acts on: through the API with --url, else the local store."""
-    api = remote(url, token)
-    if api:
-        with connect(*api) as client:
-            yield client
-    else:
-        with local_operator(ctx) as (store, by):
-            yield _Local(store, by)
+    with acting(ctx, url, token, _Local) as found:
+        yield found
 
 
 @contextmanager
@@ -781,13 +773,7 @@ def plans(
     """Fallback plans, newest first, one a line: an organisation its own, supervisors all."""
     with _acting(ctx, url, token) as acting:
         found = acting.fallback_plans()
-    if as_json:
-        emit(plain(found), True)
-        return
-    if not found:
-        console.print("no fallback plan", highlight=False)
-    for plan in found:
-        console.print(_plan_line(plan), highlight=False, soft_wrap=True)
+    print_lines(found, as_json, "no fallback plan", _plan_line)
 
 
 # -- public-interest models --------------------------------------------------------------------
@@ -832,13 +818,7 @@ def designations(
     """Every public-interest designation and withdrawal, newest first (public)."""
     with _acting(ctx, url, token) as acting:
         found = acting.designations()
-    if as_json:
-        emit(plain(found), True)
-        return
-    if not found:
-        console.print("no model is designated", highlight=False)
-    for made in found:
-        console.print(_designation_line(made), highlight=False, soft_wrap=True)
+    print_lines(found, as_json, "no model is designated", _designation_line)
 
 
 @app.command("what-if")

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich import box
@@ -19,6 +19,8 @@ from custos.core import units
 
 if TYPE_CHECKING:  # pydantic stays out of `custos --help`, which imports this module
     from pydantic import BaseModel
+
+V = TypeVar("V", bound="BaseModel")
 
 console = Console()
 errors = Console(stderr=True)
@@ -196,3 +198,14 @@ def emit(
         describe(data, formats)
     else:
         console.print(data, highlight=False, soft_wrap=True)
+
+
+def print_lines(found: Sequence[V], as_json: bool, empty: str, line: Callable[[V], str]) -> None:
+    """A listing: JSON, or one line a view (a table would fold figures among the ids)."""
+    if as_json:
+        emit(plain(list(found)), True)
+        return
+    if not found:
+        console.print(empty, highlight=False)
+    for view in found:
+        console.print(line(view), highlight=False, soft_wrap=True)

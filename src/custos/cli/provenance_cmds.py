@@ -18,21 +18,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 import typer
 
-from custos.cli.output import JsonOption, commands, console, emit, plain, print_json, table
-from custos.cli.remote import TokenOption, UrlOption, connect, local_operator, remote
+from custos.cli.output import JsonOption, commands, console, emit, plain, print_json, print_lines, table
+from custos.cli.remote import TokenOption, UrlOption, acting, local_operator
 from custos.core import units
 from custos.core.errors import IntegrityFailure, InvalidInput
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from custos.access.model import Principal
     from custos.provenance.findings import CompositionCheck, RuleFinding
     from custos.provenance.model import (
@@ -55,7 +53,6 @@ if TYPE_CHECKING:
     )
     from custos.store import Store
 
-V = TypeVar("V", bound="BaseModel")
 
 app = commands("Dataset commitments, sampling audits, compute plausibility and private aggregates.")
 run_app = commands("Training-run declarations, checked against Epoch AI's hardware table.")
@@ -155,13 +152,8 @@ class _Local:
 @contextmanager
 def _acting(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[Provenance]:
     """The installation a command acts on: through the API with --url, else the local store."""
-    api = remote(url, token)
-    if api:
-        with connect(*api) as client:
-            yield client
-    else:
-        with local_operator(ctx) as (store, by):
-            yield _Local(store, by)
+    with acting(ctx, url, token, _Local) as found:
+        yield found
 
 
 def _named(acting: Provenance, reference: str, kinds: tuple[str, ...]) -> str:
@@ -750,18 +742,7 @@ def statements(
     """Statements of compute sold, one a line: a vendor its own, supervisors all with their figures."""
     with _acting(ctx, url, token) as acting:
         found = acting.statements()
-    _print_lines(found, as_json, "no statement of compute sold", _statement_line)
-
-
-def _print_lines(found: Sequence[V], as_json: bool, empty: str, line: Callable[[V], str]) -> None:
-    """A listing: JSON, or one line a view (a table would fold figures among the ids)."""
-    if as_json:
-        emit(plain(list(found)), True)
-        return
-    if not found:
-        console.print(empty, highlight=False)
-    for view in found:
-        console.print(line(view), highlight=False, soft_wrap=True)
+    print_lines(found, as_json, "no statement of compute sold", _statement_line)
 
 
 def _statement_line(statement: StatementView) -> str:
@@ -814,7 +795,7 @@ def reconciliations(
     """Reconciliations, one a line: each party its status, supervisors also the figures."""
     with _acting(ctx, url, token) as acting:
         found = acting.reconciliations()
-    _print_lines(found, as_json, "no reconciliation yet", _reconciliation_line)
+    print_lines(found, as_json, "no reconciliation yet", _reconciliation_line)
 
 
 def _reconciliation_line(done: ReconciliationView) -> str:

@@ -7,9 +7,9 @@ The commands a provider, custodian, auditor or vendor runs on its own machine ta
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -52,3 +52,18 @@ def local_operator(ctx: typer.Context) -> Iterator[tuple[Store, Principal]]:
 
     with open_store(ctx) as store:
         yield store, operator(store)
+
+
+@contextmanager
+def acting(
+    ctx: typer.Context, url: str | None, token: str | None, local: Callable[[Store, Principal], Any]
+) -> Iterator[Any]:
+    """The installation a command acts on: a client of its API with ``--url``, else what ``local``
+    makes of the local store and its operator (a class with the client's methods)."""
+    api = remote(url, token)
+    if api:
+        with connect(*api) as client:
+            yield client
+    else:
+        with local_operator(ctx) as (store, by):
+            yield local(store, by)

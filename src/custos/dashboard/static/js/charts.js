@@ -7,6 +7,8 @@
 // CSP-safe vega-interpreter that vega-embed carries. Vega-embed's and vega-tooltip's own
 // stylesheets would be inline <style> elements, also forbidden: app.css styles both instead.
 
+import { failure, h } from "./ui.js";
+
 let loaded;
 
 /** Vega, Vega-Lite and vega-embed, loaded once and only by pages that draw charts. */
@@ -38,4 +40,23 @@ export async function drawChart(container, spec) {
   const embed = await vegaEmbed();
   const { view } = await embed(container, spec, OPTIONS);
   return view;
+}
+
+/** A chart's place on the page, drawn once it is laid out (a chart as wide as its container needs
+ * the container laid out): busy until then, the error in its place if drawing fails. */
+export function chartPlace(id, spec) {
+  const place = h("div", { class: "chart", id, "aria-busy": "true" }, "Drawing…");
+  const draw = async () => {
+    if (!place.isConnected) return;
+    try {
+      place.replaceChildren();
+      await drawChart(place, spec);
+    } catch (error) {
+      place.replaceChildren(failure(error));
+    } finally {
+      place.removeAttribute("aria-busy");
+    }
+  };
+  setTimeout(draw, 0);
+  return place;
 }

@@ -7,10 +7,10 @@
 // public sees the compute market built from Epoch AI's estimates and is told which markets rest
 // on confidential filings.
 import { ApiError } from "../api.js";
-import { drawChart } from "../charts.js";
+import { chartPlace } from "../charts.js";
 import { MISSING, count, flop, money, number, percent, timestamp } from "../format.js";
 import { label } from "../schema.js";
-import { failure, field, h, table, tile } from "../ui.js";
+import { field, h, table, tile } from "../ui.js";
 
 const ANALYSE = "markets:dependencies:analyse";
 const LAYERS = [["compute", "Compute"], ["models", "Models"], ["deployments", "Deployments"]];
@@ -114,19 +114,7 @@ function concentrationSpec(market, levels) {
 }
 
 function chart(market, index, levels) {
-  const place = h("div", { class: "chart", id: `market-chart-${index}`, "aria-busy": "true" }, "Drawing…");
-  const draw = async () => {
-    if (!place.isConnected) return;
-    try {
-      place.replaceChildren();
-      await drawChart(place, concentrationSpec(market, levels));
-    } catch (error) {
-      place.replaceChildren(failure(error));
-    } finally {
-      place.removeAttribute("aria-busy");
-    }
-  };
-  setTimeout(draw, 0);
+  const place = chartPlace(`market-chart-${index}`, concentrationSpec(market, levels));
   return h("figure", { class: "wide", tabindex: "0" }, place,
     h("figcaption", {}, `${market.title}: the HHI at each point`,
       market.points.some((p) => p.indices.intervals?.hhi) ? ", the shaded band its 5th to 95th percentile" : "",

@@ -5,10 +5,10 @@
 // and sold chip-hours. The API decides what each visitor reads: a run's figures reach its
 // provider and supervisors only, a reconciliation's figures supervisors only, so this page shows
 // a figure where the API sent one and says what is withheld where it did not.
-import { drawChart } from "../charts.js";
+import { chartPlace } from "../charts.js";
 import { MISSING, count, flop, number, percent, scientific, timestamp } from "../format.js";
 import { label } from "../schema.js";
-import { failure, h, table, tile } from "../ui.js";
+import { h, table, tile } from "../ui.js";
 import { names } from "./names.js";
 
 const SHORT_ROOT = 8;
@@ -150,19 +150,7 @@ function releaseSpec(release, title) {
 /** The chart's place, drawn once it is on the page (a chart as wide as its container needs the
  * container laid out). */
 function chart(release, title, index) {
-  const place = h("div", { class: "chart", id: `release-chart-${index}`, "aria-busy": "true" }, "Drawing…");
-  const draw = async () => {
-    if (!place.isConnected) return;
-    try {
-      place.replaceChildren();
-      await drawChart(place, releaseSpec(release, title));
-    } catch (error) {
-      place.replaceChildren(failure(error));
-    } finally {
-      place.removeAttribute("aria-busy");
-    }
-  };
-  setTimeout(draw, 0);
+  const place = chartPlace(`release-chart-${index}`, releaseSpec(release, title));
   return h("figure", { class: "wide", tabindex: "0" }, place,
     h("figcaption", {}, `${title}: each bar is a noisy figure, the line across its end its 95% error.`));
 }

@@ -188,6 +188,11 @@ def test_refusals_store_nothing(world: World) -> None:
         )
     with pytest.raises(NotFound):
         service.review_merger(MergerRequest(acquirer="H1", target="Nobody", draws=1_000), by=supervisor)
+    target_down = "name: H2 down\nseed: 1\noutages:\n  - {provider: H2}\n"
+    with pytest.raises(InvalidInput, match="cannot name the target"):
+        service.review_merger(
+            MergerRequest(acquirer="H1", target="H2", scenario=target_down, draws=1_000), by=supervisor
+        )
     with pytest.raises(InvalidInput, match="not designated"):
         service.what_if(WhatIfRequest(sector="finance", model="mB", draws=1_000), by=supervisor)
     with pytest.raises(Forbidden):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from custos.core.errors import InvalidInput
 from custos.markets.concentration import COMPARISON_DECIMALS, HHI_SCALE, assess_levels
 from custos.markets.layers import band_view
 from custos.markets.model import LayerChange, StressChange
@@ -64,10 +65,16 @@ def stress_change(store: Store, scenario_text: str, draws: int, edit: RegistryEd
     scenario = scenario.model_copy(update={"draws": draws})
     directory = scenario_network(scenario_text, "the stress scenario", None, service.network_directory)
     level = scenario.buffers.capital_level
-    results = [
-        run_stress_test(service.load_network(directory, edit=changed), scenario).metrics
-        for changed in (None, edit)
-    ]
+    before = run_stress_test(service.load_network(directory), scenario).metrics
+    try:
+        after = run_stress_test(service.load_network(directory, edit=edit), scenario).metrics
+    except InvalidInput as error:
+        raise InvalidInput(
+            f"the scenario does not run on the changed network ({error}); a scenario re-run for a "
+            "merger cannot name the target, which the acquirer absorbs",
+            evidence=error.evidence,
+        ) from error
+    results = [before, after]
     key = f"{level:g}"
     return StressChange(
         scenario=scenario.name,

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from custos.access.service import operator
 from custos.api import create_app
-from custos.cli import peers_cmds
+from custos.cli import peers_cmds, remote
 from custos.cli.output import console
 from custos.client import CustosClient
 from custos.core.settings import Settings
@@ -116,7 +116,10 @@ def commands_served(
             assert at == url
             return CustosClient(at, token, transport=forwarded(client))
 
-        monkeypatch.setattr(commands, "connect", connect)
+        # Commands reach an API through ``remote.acting`` (or, for some, their own ``connect``).
+        for module in (commands, remote):
+            if hasattr(module, "connect"):
+                monkeypatch.setattr(module, "connect", connect)
         yield client
 
 

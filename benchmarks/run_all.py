@@ -22,6 +22,7 @@ BENCHMARKS = [
     "bench_attestations",
     "bench_federation",
     "bench_clearing",
+    "bench_fire_sales",
     "bench_stress",
     "bench_escrow",
     "bench_provenance",

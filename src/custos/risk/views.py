@@ -22,6 +22,8 @@ from custos.registry.views import Moment
 RunState = Literal["queued", "running", "done", "failed"]
 #: Figures by confidence level, keyed as the scenario writes the level ("0.99").
 ByLevel = dict[str, float]
+#: A figure's 95% Monte Carlo interval (low, high), or None where batch means cannot give one.
+Interval = tuple[float, float] | None
 
 
 class _Read(BaseModel):
@@ -74,6 +76,16 @@ class Headline(_Read):
     expected_defaults: float
     pool: float = Field(description="The pool's size: the value at risk at the pool's quantile.")
     linchpins: tuple[str, ...] = Field(description="The uninsurable linchpins, by name.")
+    expected_loss_interval: Interval = Field(
+        None, description="The expected loss's 95% Monte Carlo interval (absent for runs before it)."
+    )
+    value_at_risk_interval: dict[str, Interval] | None = Field(
+        None, description="Each value at risk's 95% Monte Carlo interval, by level."
+    )
+    expected_shortfall_interval: dict[str, Interval] | None = Field(
+        None,
+        description="Each expected shortfall's 95% Monte Carlo interval, by level and at the capital level.",
+    )
 
 
 class RunStatus(_Read):
@@ -99,6 +111,29 @@ class RunStatus(_Read):
     trace: str | None = Field(None, description="Where a failure that is a bug happened.")
 
 
+class MonteCarloError(_Read):
+    """A figure's Monte Carlo error by batch means, or why there is none."""
+
+    estimate: float = Field(description="The figure over every draw.")
+    standard_error: float | None = Field(description="The batch estimates' standard deviation over √B.")
+    interval: Interval = Field(
+        description="The 95% interval: the estimate ± t(0.975, B − 1) standard errors."
+    )
+    reason: str | None = Field(None, description="Why batch means give no error (only when they give none).")
+
+
+class MonteCarlo(_Read):
+    """The headline figures' Monte Carlo error, by batch means over contiguous batches of draws."""
+
+    batches: int
+    method: str
+    expected_loss: MonteCarloError
+    value_at_risk: dict[str, MonteCarloError]
+    expected_shortfall: dict[str, MonteCarloError] = Field(
+        description="By level, and at the capital level when the levels do not hold it."
+    )
+
+
 class SystemMetrics(_Read):
     """The system's losses over every draw."""
 
@@ -114,6 +149,7 @@ class SystemMetrics(_Read):
     probability_of_defaults: dict[str, float] = Field(
         description="The probability of at least this many defaults, by count."
     )
+    monte_carlo: MonteCarlo | None = Field(None, description="Absent for runs before engine custos-risk/3.")
 
 
 class Pool(_Read):

@@ -62,7 +62,7 @@ def run_chunks_on_dask(
 
     seeds = chunk_seeds(plan)
     report = progress or (lambda done, total: None)
-    accumulator = Accumulator(network, tails, plan.draws)
+    accumulator = Accumulator(plan, network, tails)
     with dask_client(scheduler) as client:
         shared_plan, shared_network = client.scatter([plan, network], broadcast=True)
 

@@ -71,8 +71,14 @@ class Submission:
 
 
 def _headline(metrics: dict[str, Any]) -> dict[str, JsonValue]:
-    """What a run's status and filing show of its results (a :class:`custos.risk.views.Headline`)."""
+    """What a run's status and filing show of its results (a :class:`custos.risk.views.Headline`):
+    each figure with its 95% Monte Carlo interval, null where batch means give none."""
     system = metrics["system"]
+    error = system["monte_carlo"]
+
+    def intervals(figures: dict[str, dict[str, Any]]) -> dict[str, JsonValue]:
+        return {level: figure["interval"] for level, figure in figures.items()}
+
     return {
         "expected_loss": system["expected_loss"],
         "value_at_risk": system["value_at_risk"],
@@ -80,6 +86,9 @@ def _headline(metrics: dict[str, Any]) -> dict[str, JsonValue]:
         "expected_defaults": system["expected_defaults"],
         "pool": metrics["pool"]["size"],
         "linchpins": linchpin_names(metrics),
+        "expected_loss_interval": error["expected_loss"]["interval"],
+        "value_at_risk_interval": intervals(error["value_at_risk"]),
+        "expected_shortfall_interval": intervals(error["expected_shortfall"]),
     }
 
 

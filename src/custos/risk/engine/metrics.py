@@ -6,16 +6,28 @@ contribution to the expected shortfall at the capital level, E[Lᵢ | tail], so 
 add up to the system's expected shortfall. Its insurance premium is its expected loss plus the
 cost of capital on the capital it needs beyond that; the pool is the value at risk at the pool's
 quantile, shared out in proportion to capital.
+
+Each headline figure carries its Monte Carlo error by batch means: the figure is estimated again
+on each of the run's contiguous batches of draws (see :class:`~custos.risk.engine.montecarlo.Batches`),
+its standard error is the batch estimates' standard deviation over √B, and its 95% interval is the
+whole run's figure ± t(0.975, B − 1) standard errors. Batches are independent (draws are), and
+each batch estimate is close to normal when batches are large, which is what the t interval needs;
+a tail figure whose batch tails hold fewer than ``MIN_BATCH_TAIL`` draws is too far from that, and
+gets no error but the reason.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
-from custos.risk.engine.montecarlo import Aggregate, tail_size
+from custos.core.units import count, percent
+from custos.risk.engine.montecarlo import BATCHES, Aggregate, tail_size
 from custos.risk.engine.network import Network
 from custos.risk.engine.scenario import Scenario
 
@@ -38,6 +50,80 @@ def _key(level: float) -> str:
     return f"{level:g}"
 
 
+#: Fewest draws each batch's tail must hold for a tail figure's batch means to be trusted.
+MIN_BATCH_TAIL = 10
+#: The coverage of the intervals.
+CONFIDENCE = 0.95
+
+
+def batch_means(estimate: float, batch_estimates: np.ndarray) -> dict[str, Any]:
+    """A figure's standard error and interval from its estimates on each of B ≥ 2 batches."""
+    batches = batch_estimates.size
+    error = float(np.std(batch_estimates, ddof=1) / math.sqrt(batches))
+    half = float(stats.t.ppf((1 + CONFIDENCE) / 2, batches - 1)) * error
+    return {"estimate": estimate, "standard_error": error, "interval": [estimate - half, estimate + half]}
+
+
+def no_error(estimate: float, reason: str) -> dict[str, Any]:
+    """A figure whose error batch means cannot give, with why: never a figure made up for it."""
+    return {"estimate": estimate, "standard_error": None, "interval": None, "reason": reason}
+
+
+def draws_for_batch_tails(level: float) -> int:
+    """Draws that give each of ``BATCHES`` equal batches a tail of ``MIN_BATCH_TAIL`` at ``level``."""
+    return BATCHES * math.ceil(MIN_BATCH_TAIL / (1 - Fraction(str(level))))
+
+
+def _tail_figures(
+    run: Aggregate, level: float, measure: RiskMeasure
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The value at risk's and the expected shortfall's error at ``level``."""
+    tails = [tail_size(int(draws), level) for draws in run.batch_draws]
+    if min(tails) < MIN_BATCH_TAIL:
+        reason = (
+            f"too few draws in each batch's tail at {percent(level)}: "
+            f"make at least {count(draws_for_batch_tails(level))} draws"
+        )
+        return no_error(measure.value_at_risk, reason), no_error(measure.expected_shortfall, reason)
+    tops = [largest[:tail] for largest, tail in zip(run.batch_tails, tails, strict=True)]
+    return (
+        batch_means(measure.value_at_risk, np.array([top[-1] for top in tops])),
+        batch_means(measure.expected_shortfall, np.array([top.mean() for top in tops])),
+    )
+
+
+def monte_carlo_error(run: Aggregate, scenario: Scenario) -> dict[str, Any]:
+    """The Monte Carlo error of the expected loss, and of the value at risk and expected shortfall
+    at every level and the expected shortfall at the capital level, by batch means."""
+    batches = run.batch_draws.size
+    method = (
+        f"batch means over {batches} contiguous batches of draws; {percent(CONFIDENCE)} interval by "
+        f"Student's t with {batches - 1} degrees of freedom"
+    )
+    if batches < BATCHES:
+        method += f" (one batch per chunk: the run has fewer than {BATCHES} chunks)"
+    levels = list(dict.fromkeys([*scenario.levels, scenario.buffers.capital_level]))
+    measures = {level: risk_measure(run.tail_losses, run.draws, level) for level in levels}
+    expected_loss = run.system_sum / run.draws
+    if batches < 2:
+        reason = "the run is one chunk, so one batch: make the chunks smaller than the draws"
+        expected = no_error(expected_loss, reason)
+        figures = {
+            level: (no_error(m.value_at_risk, reason), no_error(m.expected_shortfall, reason))
+            for level, m in measures.items()
+        }
+    else:
+        expected = batch_means(expected_loss, run.batch_sums / run.batch_draws)
+        figures = {level: _tail_figures(run, level, m) for level, m in measures.items()}
+    return {
+        "batches": batches,
+        "method": method,
+        "expected_loss": expected,
+        "value_at_risk": {_key(level): figures[level][0] for level in scenario.levels},
+        "expected_shortfall": {_key(level): figures[level][1] for level in levels},
+    }
+
+
 def system_metrics(run: Aggregate, scenario: Scenario) -> dict[str, Any]:
     draws = run.draws
     measures = [risk_measure(run.tail_losses, draws, level) for level in scenario.levels]
@@ -56,6 +142,7 @@ def system_metrics(run: Aggregate, scenario: Scenario) -> dict[str, Any]:
         "probability_of_defaults": {
             str(k): int(at_least[k]) / draws if k < at_least.size else 0.0 for k in scenario.default_counts
         },
+        "monte_carlo": monte_carlo_error(run, scenario),
     }
 
 

@@ -13,6 +13,12 @@ keeps sums, the count of draws with each number of defaults, a sample of at most
 risk and expected shortfall, the capital level, the pool's quantile) as float64 loss and int64
 draw pairs, and the losses of every entity only in the capital level's tail draws. A run whose
 tail would need more than ``TAIL_MEMORY_LIMIT`` is refused before it starts.
+
+For the Monte Carlo error of the headline figures (batch means) the draws are split into
+``BATCHES`` contiguous batches of whole chunks, and the accumulator also keeps each batch's sum,
+its draws and its own largest system losses. A batch's largest are among its chunks' largest
+(a batch needs no more of them than the run does), and together the batches keep about as many
+as the run's tail, so they take no more memory than it.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ from custos.risk.engine.simulate import ChunkResult, Sample, sample_stride, simu
 
 #: Told the chunks folded so far and the chunks in all, after each chunk.
 Progress = Callable[[int, int], None]
+
+#: Contiguous batches of draws the Monte Carlo error is estimated over (batch means).
+BATCHES = 20
 
 #: The most the kept tail may take at its peak (see ``tail_memory``); a run needing more is refused.
 TAIL_MEMORY_LIMIT = 3 * 2**30
@@ -65,9 +74,10 @@ def detail_width(network: Network) -> int:
 
 def tail_memory(tails: Tails, width: int) -> int:
     """Bytes the tail takes at its peak, five times what is kept (a loss and a draw number for each
-    draw, and a row of entity losses for each in the capital tail): when it is pruned, what is kept
-    and as many candidates, sorted into what is kept again, beside one chunk's candidates."""
-    return 5 * (16 * tails.system + 8 * (2 + width) * tails.capital)
+    draw, twice over as the batches keep their own, and a row of entity losses for each in the
+    capital tail): when it is pruned, what is kept and as many candidates, sorted into what is kept
+    again, beside one chunk's candidates."""
+    return 5 * (32 * tails.system + 8 * (2 + width) * tails.capital)
 
 
 def check_tail_memory(scenario: Scenario, network: Network) -> Tails:
@@ -87,6 +97,34 @@ def check_tail_memory(scenario: Scenario, network: Network) -> Tails:
             },
         )
     return tails
+
+
+@dataclass(frozen=True)
+class Batches:
+    """The run's chunks in contiguous batches: chunk i belongs to batch i·B // chunks, where B is
+    ``BATCHES``, or the number of chunks when there are fewer (one batch per chunk). Batches are
+    whole chunks, so a batch's figures are the same wherever its chunks ran."""
+
+    chunks: int
+    count: int
+    draws: np.ndarray  # (count,) int64: the draws in each batch
+
+    @classmethod
+    def of(cls, plan: Plan) -> Batches:
+        count = min(BATCHES, plan.chunks)
+        # batch b holds chunks ⌈b·chunks/B⌉ to ⌈(b + 1)·chunks/B⌉ − 1
+        edges = -(-np.arange(count + 1, dtype=np.int64) * plan.chunks // count)
+        first_draws = np.minimum(edges * plan.chunk_size, plan.draws)
+        return cls(plan.chunks, count, np.diff(first_draws))
+
+    def batch(self, chunk: int) -> int:
+        return chunk * self.count // self.chunks
+
+    def tail(self, tails: Tails, batch: int) -> int:
+        """How many of its largest losses a batch keeps: the run's tail in proportion to the batch's
+        draws, rounded up, which reaches as far as every level's tail in the batch does, since
+        ⌈(1 − α)·n⌉ ≤ ⌈T·n/N⌉ when ⌈(1 − α)·N⌉ ≤ T."""
+        return -(-tails.system * int(self.draws[batch]) // int(self.draws.sum()))
 
 
 class Largest:
@@ -158,6 +196,9 @@ class Aggregate:
     tail_institutions: np.ndarray  # (capital tail, institutions), in the same order
     tail_deployments: np.ndarray
     tail_causes: np.ndarray
+    batch_draws: np.ndarray  # (batches,) the draws in each contiguous batch of chunks
+    batch_sums: np.ndarray  # (batches,) the sum of each batch's system losses
+    batch_tails: tuple[np.ndarray, ...]  # each batch's largest system losses, largest first
     sample: Sample
     iterations: int
     residual: float
@@ -166,11 +207,15 @@ class Aggregate:
 class Accumulator:
     """Folds chunk results in chunk order and drops them; one that arrives early waits."""
 
-    def __init__(self, network: Network, tails: Tails, draws: int) -> None:
+    def __init__(self, plan: Plan, network: Network, tails: Tails) -> None:
         self.institutions, self.deployments = len(network.institutions), len(network.deployments)
         units = len(network.failure_units)
+        draws = plan.draws
         self.system = Largest(tails.system, 0)
         self.capital = Largest(tails.capital, detail_width(network))
+        self.batches = Batches.of(plan)
+        self.batch_sums = np.zeros(self.batches.count)
+        self.batch_tails = [Largest(self.batches.tail(tails, b), 0) for b in range(self.batches.count)]
         self.draws = 0
         self.mean = self.system_sum = self.squares = self.direct_sum = self.real_economy_sum = 0.0
         self.max_loss = -np.inf
@@ -219,7 +264,11 @@ class Accumulator:
         self.cause_loss += r.cause_loss
         self.unit_failures += r.unit_failures
         self.unit_failure_loss += r.unit_failure_loss
-        self.system.add(r.tail_losses, r.tail_draws, np.empty((r.tail_losses.size, 0)))
+        no_detail = np.empty((r.tail_losses.size, 0))
+        self.system.add(r.tail_losses, r.tail_draws, no_detail)
+        batch = self.batches.batch(r.chunk)
+        self.batch_sums[batch] += r.system_sum
+        self.batch_tails[batch].add(r.tail_losses, r.tail_draws, no_detail)
         detail = r.tail_detail.shape[0]
         self.capital.add(r.tail_losses[:detail], r.tail_draws[:detail], r.tail_detail)
         at = r.sample.draws // self.stride
@@ -252,6 +301,9 @@ class Accumulator:
             tail_institutions=institutions,
             tail_deployments=deployments,
             tail_causes=causes,
+            batch_draws=self.batches.draws,
+            batch_sums=self.batch_sums,
+            batch_tails=tuple(largest.sorted()[0] for largest in self.batch_tails),
             sample=self.sample,
             iterations=self.iterations,
             residual=self.residual,
@@ -267,7 +319,7 @@ def run_chunks(plan: Plan, network: Network, tails: Tails, progress: Progress | 
     """Every chunk of the plan, drawn in this process and folded in order."""
     seeds = chunk_seeds(plan)
     report = progress or (lambda done, total: None)
-    accumulator = Accumulator(network, tails, plan.draws)
+    accumulator = Accumulator(plan, network, tails)
     for chunk in range(plan.chunks):
         accumulator.add(simulate_chunk(plan, network, chunk, seeds[chunk], tails.system, tails.capital))
         report(chunk + 1, plan.chunks)

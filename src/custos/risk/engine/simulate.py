@@ -159,7 +159,8 @@ def simulate_chunk(
         real_economy_sum=float(outcome.real_economy.sum()),
         default_counts=np.bincount(outcome.defaults, minlength=len(network.institutions) + 1),
         unit_failures=failed.sum(axis=1),
-        unit_failure_loss=failed.astype(np.float64) @ system,
+        # summed by numpy, not BLAS, whose threads can change the last bit between processes
+        unit_failure_loss=np.where(failed, system, 0.0).sum(axis=1),
         institution_loss=outcome.institutions.sum(axis=1),
         institution_defaults=outcome.defaulted.sum(axis=1),
         deployment_loss=outcome.deployments.sum(axis=1),

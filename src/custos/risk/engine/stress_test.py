@@ -19,7 +19,7 @@ from custos.risk.engine.scenario import Scenario
 from custos.risk.engine.simulate import losses_alone
 
 #: Bumped whenever a change to the engine can change a run's numbers.
-ENGINE_VERSION = "custos-risk/2"
+ENGINE_VERSION = "custos-risk/3"
 
 
 @dataclass(frozen=True)

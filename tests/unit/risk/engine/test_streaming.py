@@ -195,7 +195,8 @@ def test_a_run_whose_tail_would_not_fit_is_refused_before_it_starts() -> None:
     assert tails == Tails(5_000_000, 1_000_000)
     width = 5 + 8 + 7 + 1  # institutions, deployments, providers and models, and the asset shock
     assert detail_width(network) == width
-    assert tail_memory(tails, width) == 5 * (16 * 5_000_000 + 8 * (2 + width) * 1_000_000) < TAIL_MEMORY_LIMIT
+    # the run's tail and the batches' (as many draws again), 16 bytes a draw each
+    assert tail_memory(tails, width) == 5 * (32 * 5_000_000 + 8 * (2 + width) * 1_000_000) < TAIL_MEMORY_LIMIT
     with pytest.raises(Exception, match="tail would take more memory") as refused:
         check_tail_memory(largest.model_copy(update={"levels": [0.5]}), network)
     assert refused.value.evidence["tail_draws"] == 50_000_000  # type: ignore[attr-defined]

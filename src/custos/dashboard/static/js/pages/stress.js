@@ -111,16 +111,30 @@ async function results(api, id, status) {
   const currency = data.network.currency;
   const amount = (value) => money(value, currency);
   const top = (rows, key, limit = 25) => [...rows].sort((a, b) => (b[key] ?? 0) - (a[key] ?? 0)).slice(0, limit);
+  // Each figure with its 95% Monte Carlo interval under it, or why batch means give none.
+  const error = system.monte_carlo;
+  const withInterval = (value, figure) => {
+    if (!figure) return amount(value);
+    const [low, high] = figure.interval ?? [];
+    const text = figure.interval ? `95%: ${amount(low)} – ${amount(high).replace(`${currency} `, "")}` : `no 95% interval: ${figure.reason}`;
+    return h("span", {}, amount(value), h("small", { class: "interval" }, text));
+  };
+  const capital = Object.entries(error?.expected_shortfall ?? {}).filter(([level]) => !(level in system.expected_shortfall));
   const [chartSection, drawn] = charts(api, id);
   const nodes = [
     h("section", { class: "tiles", "aria-label": "Headline figures" },
-      tile("Expected loss", amount(system.expected_loss), "tile-expected-loss"),
-      ...Object.entries(system.value_at_risk).map(([level, value]) => tile(`VaR ${percent(level)}`, amount(value))),
-      ...Object.entries(system.expected_shortfall).map(([level, value]) => tile(`Expected shortfall ${percent(level)}`, amount(value))),
+      tile("Expected loss", withInterval(system.expected_loss, error?.expected_loss), "tile-expected-loss"),
+      ...Object.entries(system.value_at_risk).map(([level, value]) =>
+        tile(`VaR ${percent(level)}`, withInterval(value, error?.value_at_risk[level]))),
+      ...Object.entries(system.expected_shortfall).map(([level, value]) =>
+        tile(`Expected shortfall ${percent(level)}`, withInterval(value, error?.expected_shortfall[level]))),
+      ...capital.map(([level, figure]) =>
+        tile(`Expected shortfall ${percent(level)} (capital level)`, withInterval(figure.estimate, figure))),
       tile("Expected defaults", number(system.expected_defaults, 3)),
       tile("Pool size", amount(data.pool.size)),
       linchpins(data.providers, "compute"),
       linchpins(data.providers, "model")),
+    ...(error ? [h("p", {}, `Monte Carlo error: ${error.method}.`)] : []),
     h("p", {}, `${count(system.draws)} draws, seed ${data.seed}, contagion ${data.contagion.model}, engine ${data.engine}, `,
       `amounts in ${currency}; filed as `, h("a", { href: `#/ledger?filing=${status.filing_id}` }, status.filing_id), ". ",
       await downloadLink(api, id)),

@@ -265,6 +265,25 @@ def test_a_provider_through_the_api_sees_its_own_and_is_refused_the_rest(
     [
         ("concentration", "--layer", "chips"),
         ("concentration", "--as-of", "someday"),
+        ("concentration", "--sector", "Finance"),
+        ("concentration", "--jurisdiction", "XX"),
+        *(
+            (
+                "fallback-plan",
+                "--plan",
+                "fallback",
+                "--summary",
+                "x",
+                "--tested-on",
+                tested,
+                "--valid-until",
+                "2030-01-01",
+                "--organisation",
+                "Lab A",
+            )
+            for tested in ("0", "2030-01-01")  # a Unix time, a day to come
+        ),
+        ("designate", "Commons", "--withdraw", "--grounds", "never designated"),
         ("merger", "--acquirer", "Lab A", "--target", "Lab A", "--draws", DRAWS),
         ("merger", "--acquirer", "Lab A", "--target", "Cloud North", "--draws", "10"),
         ("merger", "--acquirer", "Lab A", "--target", "Nobody Inc", "--draws", DRAWS),

@@ -17,7 +17,7 @@ import pytest
 from custos.access.model import PUBLIC, Principal, Role
 from custos.access.service import operator
 from custos.core.clock import FixedClock
-from custos.core.errors import Forbidden, InvalidInput, NotFound
+from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.core.settings import Settings
 from custos.installation import create_installation
 from custos.markets.requests import (
@@ -195,6 +195,30 @@ def test_refusals_store_nothing(world: World) -> None:
         )
     with pytest.raises(InvalidInput, match="not designated"):
         service.what_if(WhatIfRequest(sector="finance", model="mB", draws=1_000), by=supervisor)
+    aggregate = OrganisationRegistered(
+        name="Other compute owners (aggregate)", jurisdiction="FR", country="FR"
+    )
+    RegistryService(world.store).register_organisation(aggregate, by=supervisor)
+    before = size(world.store)
+    with pytest.raises(InvalidInput, match="aggregate of many firms"):
+        service.review_merger(
+            MergerRequest(acquirer="H1", target="Other compute owners (aggregate)", draws=1_000),
+            by=supervisor,
+        )
+    with pytest.raises(InvalidInput, match="no sector 'Finance'"):
+        service.concentration(by=supervisor, sector="Finance")
+    with pytest.raises(Conflict, match="not designated"):
+        service.designate(DesignationRequest(model="mB", public_interest=False, grounds="x"), by=supervisor)
+    with pytest.raises(InvalidInput, match="in the future"):
+        service.file_fallback_plan(
+            FallbackPlanRequest(
+                plan="fallback",
+                summary="s",
+                tested_on=TEST_NOW.date() + timedelta(days=1),
+                valid_until=TEST_NOW.date() + timedelta(days=365),
+            ),
+            by=world.principal("H1"),
+        )
     with pytest.raises(Forbidden):
         service.designate(DesignationRequest(model="mB", grounds="x"), by=world.principal("DevB"))
     with pytest.raises(InvalidInput, match="has passed"):

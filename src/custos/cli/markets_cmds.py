@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     )
     from custos.markets.service import MarketsService
     from custos.markets.views import (
+        AbsorptionView,
         AssessmentView,
         BandView,
         ConcentrationView,
@@ -473,16 +474,36 @@ def dependencies(
                 "model": weight.name,
                 "developer": weight.developer,
                 "public interest": "yes" if weight.public_interest else "no",
-                "exportable": "yes" if weight.open_weights or weight.escrowed else "no",
+                "weights": "open" if weight.open_weights else "escrow" if weight.escrowed else "closed",
                 "deployments": units.count(weight.deployments),
                 "fallback for": units.count(weight.fallback_for),
             }
             for weight in found.counterweights
         ]
-        columns = ("model", "developer", "public interest", "exportable", "deployments", "fallback for")
+        columns = ("model", "developer", "public interest", "weights", "deployments", "fallback for")
         _table(rows, columns, "Counterweights", ("deployments", "fallback for"))
+    for absorbed in found.absorption:
+        console.print(_absorption_line(absorbed), highlight=False, soft_wrap=True)
     for note in found.notes:
         console.print(f"note: {note}", highlight=False, soft_wrap=True)
+
+
+def _absorption_line(absorbed: AbsorptionView) -> str:
+    """What counterweights could take over in one sector: exportable models, public-interest cover."""
+    where = absorbed.sector or "all sectors"
+    if not absorbed.deployments:
+        return f"{where}: no deployment"
+    exportable = units.percent(absorbed.exportable_share) if absorbed.exportable_share is not None else "none"
+    public = (
+        units.percent(absorbed.public_interest_capacity)
+        if absorbed.public_interest_capacity is not None
+        else "none"
+    )
+    return (
+        f"{where}: {exportable} of {units.count(absorbed.deployments)} deployments run an exportable model "
+        f"({units.money(absorbed.exposure_eur, 'EUR')} of exposure); a public-interest model serves or "
+        f"backs up {public}"
+    )
 
 
 def _print_assessment(found: AssessmentView) -> None:
@@ -597,6 +618,20 @@ def _print_review(review: MergerReviewView, layer: str | None = None) -> None:
         console.print(f"note: {note}", highlight=False, soft_wrap=True)
 
 
+def _review_line(review: MergerReviewView) -> str:
+    """One review on one line: a table would fold the names among the ids at 80 columns."""
+    exposure = (
+        f"; exposure cut off by the merged firm alone {units.percent(review.exposure_share_after)}"
+        if review.exposure_share_after is not None
+        else ""
+    )
+    remedies = ", ".join(remedy.remedy.value for remedy in review.remedies) or "none"
+    return (
+        f"{review.id}  {units.timestamp(review.reviewed_at)}  {review.acquirer} acquiring {review.target}"
+        f"{exposure}; remedies: {remedies}"
+    )
+
+
 def _market_of(change: LayerChange) -> str:
     return change.title + (f" ({change.sector})" if change.sector else "")
 
@@ -650,27 +685,7 @@ def reviews(
     """Merger reviews, newest first: all to supervisors, a merging party its own."""
     with _acting(ctx, url, token) as acting:
         found = acting.merger_reviews()
-    if as_json:
-        emit(plain(found), True)
-        return
-    if not found:
-        console.print("no merger review", highlight=False)
-        return
-    rows = [
-        {
-            "id": review.id,
-            "reviewed": units.timestamp(review.reviewed_at),
-            "acquirer": review.acquirer,
-            "target": review.target,
-            "exposure after": units.MISSING
-            if review.exposure_share_after is None
-            else units.percent(review.exposure_share_after),
-            "remedies": ", ".join(remedy.remedy.value for remedy in review.remedies) or "none",
-        }
-        for review in found
-    ]
-    columns = ("id", "reviewed", "acquirer", "target", "exposure after", "remedies")
-    _table(rows, columns, "Merger reviews", ("exposure after",))
+    print_lines(found, as_json, "no merger review", _review_line)
 
 
 @app.command()
@@ -741,8 +756,8 @@ def fallback_plan(
     terms = _terms(
         plan=plan,
         summary=summary,
-        tested_on=tested_on,
-        valid_until=valid_until,
+        tested_on=_day(tested_on, "--tested-on"),
+        valid_until=_day(valid_until, "--valid-until"),
         organisation_id=organisation,
     )
     request = parse(FallbackPlanRequest, terms, "fallback plan")
@@ -758,7 +773,7 @@ def _plan_line(plan: FallbackPlanView) -> str:
     tested = f", tested {plan.tested_on.isoformat()}" if plan.tested_on else ""
     summary = f": {plan.summary}" if plan.summary else ""
     return (
-        f"{plan.id}  {plan.plan.value} plan of {plan.organisation_id}, valid until "
+        f"{plan.id}  {plan.plan.value} plan of {plan.organisation}, valid until "
         f"{plan.valid_until.isoformat()}{tested}{summary}"
     )
 
@@ -805,7 +820,7 @@ def designate(
 
 def _designation_line(made: DesignationView) -> str:
     what = "designated as of public interest" if made.public_interest else "designation withdrawn"
-    return f"{made.id}  model {made.model_id} {what} {units.timestamp(made.designated_at)}: {made.grounds}"
+    return f"{made.id}  {made.model} {what} {units.timestamp(made.designated_at)}: {made.grounds}"
 
 
 @app.command()

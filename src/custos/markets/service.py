@@ -18,7 +18,8 @@ from typing import Any
 
 from custos.access.filer import file_as
 from custos.access.model import Principal, Role
-from custos.core.errors import Forbidden, InvalidInput, NotFound
+from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from custos.core.jurisdictions import jurisdiction_code
 from custos.filings import Filing
 from custos.markets.compute_shares import owners_by_quarter
 from custos.markets.concentration import LEVELS
@@ -46,6 +47,7 @@ from custos.markets.model import (
     RemedyImposed,
 )
 from custos.markets.network import merged_network, registry_network
+from custos.markets.owners import aggregate_names
 from custos.markets.requests import (
     DesignationRequest,
     FallbackPlanRequest,
@@ -68,6 +70,7 @@ from custos.markets.views import (
     RemedyView,
     WhatIfView,
 )
+from custos.registry.model import Sector
 from custos.risk.adapters.network_registry import RegistryEdit
 from custos.store import Connection, Store, ledger_sql
 from custos.store import markets_views as mv
@@ -126,6 +129,7 @@ class MarketsService:
         as_of: date | None = None,
     ) -> ConcentrationView:
         """Each market of the layer (all layers when None), over time up to ``as_of`` (today)."""
+        sector, jurisdiction = _sector(sector), _jurisdiction(jurisdiction)
         day = as_of or self.store.clock.now().date()
         with self.store.read() as conn:
             names = rv.organisation_names(conn)
@@ -266,6 +270,14 @@ class MarketsService:
             if acquirer == target:
                 raise InvalidInput("the acquirer and the target are the same organisation")
             names = rv.organisation_names(conn)
+            aggregates = [
+                names[party] for party in (acquirer, target) if names.get(party) in aggregate_names()
+            ]
+            if aggregates:
+                raise InvalidInput(
+                    f"{aggregates[0]} is an aggregate of many firms in Epoch AI's estimates, not one firm "
+                    "that can merge; name the firms"
+                )
             network = self._network(conn, notes)
             threshold, _ = linchpin_threshold(conn)
             day = self.store.clock.now().date()
@@ -390,13 +402,21 @@ class MarketsService:
             elif by.organisation_id is not None and not by.sees_everything:
                 organisation = by.organisation_id
             else:
-                raise InvalidInput("name the organisation the plan is for (organisation_id)")
+                raise InvalidInput(
+                    "name the organisation the plan is for (--organisation; organisation_id in the API)"
+                )
             if not by.sees_everything and (
                 by.organisation_id != organisation or by.role not in (Role.PROVIDER, Role.DEPLOYER)
             ):
                 raise Forbidden("a fallback plan is filed by the organisation it is for, or by a supervisor")
-            if request.valid_until < self.store.clock.now().date():
+            today = self.store.clock.now().date()
+            if request.valid_until < today:
                 raise InvalidInput(f"the plan's valid_until {request.valid_until} has passed")
+            if request.tested_on is not None and request.tested_on > today:
+                raise InvalidInput(
+                    f"the plan's tested_on {request.tested_on} is in the future: "
+                    "name the day the failover was tested"
+                )
             payload = FallbackPlanFiled(**request.model_dump(exclude={"organisation_id"}, exclude_unset=True))
             filing = file_as(
                 by,
@@ -408,14 +428,15 @@ class MarketsService:
                 fallback_jurisdiction=ledger_sql.authority(uow.conn)[1],
             )
             uow.file(filing)
-            return _plan_view(filing, by)
+            return _plan_view(filing, by, rv.organisation_names(uow.conn, [organisation]))
 
     def fallback_plans(self, *, by: Principal) -> list[FallbackPlanView]:
         if not by.sees_everything and by.organisation_id is None:
             return []
         with self.store.read() as conn:
             rows = mv.plan_rows(conn, None if by.sees_everything else by.organisation_id)
-            return [_plan_view(self._filing(conn, row["id"]), by) for row in rows]
+            names = rv.organisation_names(conn)
+            return [_plan_view(self._filing(conn, row["id"]), by, names) for row in rows]
 
     def designate(self, request: DesignationRequest, *, by: Principal) -> DesignationView:
         """Designate a model as of public interest, with its grounds, or withdraw it (supervisors)."""
@@ -424,6 +445,9 @@ class MarketsService:
             model = model_id(uow.conn, request.model)
             row = rv.model(uow.conn, model)
             assert row is not None
+            if bool(row["public_interest"]) == request.public_interest:
+                already = "already designated" if request.public_interest else "not designated"
+                raise Conflict(f"{row['name']} is {already} as of public interest")
             filing = file_as(
                 by,
                 PUBLIC_INTEREST_DESIGNATED,
@@ -436,19 +460,21 @@ class MarketsService:
                 fallback_jurisdiction=ledger_sql.authority(uow.conn)[1],
             )
             uow.file(filing)
-            return _designation_view(filing.id, filing.filed_at, filing.content)
+            return _designation_view(filing.id, filing.filed_at, filing.content, row["name"])
 
     def designations(self) -> list[DesignationView]:
         """Every public-interest designation and withdrawal, newest first (public)."""
         with self.store.read() as conn:
             return [
-                _designation_view(row["id"], row["designated_at"], row) for row in mv.designation_rows(conn)
+                _designation_view(row["id"], row["designated_at"], row, row["model"])
+                for row in mv.designation_rows(conn)
             ]
 
     def what_if(self, request: WhatIfRequest, *, by: Principal) -> WhatIfView:
         """The stress test's expected shortfall as it is, and with every deployment of a sector
         that names no fallback model given the public-interest model as one (supervisors)."""
         _supervisors_only(by, "run what-ifs on the dependency network")
+        _sector(request.sector)
         with self.store.read() as conn:
             model = model_id(conn, request.model)
             row = rv.model(conn, model)
@@ -484,6 +510,23 @@ class MarketsService:
             after_expected_shortfall_eur=change.post_expected_shortfall_eur,
             change_eur=change.post_expected_shortfall_eur - change.pre_expected_shortfall_eur,
         )
+
+
+def _sector(value: str | None) -> str | None:
+    """A sector the registry knows, or a refusal listing them (a misspelt one would measure nothing)."""
+    if value is None or value in {sector.value for sector in Sector}:
+        return value
+    raise InvalidInput(f"no sector {value!r}; the sectors are {', '.join(sector.value for sector in Sector)}")
+
+
+def _jurisdiction(value: str | None) -> str | None:
+    """A jurisdiction's code, normalised as deployments file theirs, or a refusal."""
+    if value is None:
+        return None
+    try:
+        return jurisdiction_code(value)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from error
 
 
 def _above(share: float, threshold: float | None) -> bool:
@@ -534,15 +577,24 @@ def _remedy_view(row: Mapping[str, Any], filing: Filing, by: Principal) -> Remed
     )
 
 
-def _plan_view(filing: Filing, by: Principal) -> FallbackPlanView:
+def _plan_view(filing: Filing, by: Principal, names: Mapping[str, str]) -> FallbackPlanView:
     shown, _ = by.redact(filing.content, filing.visibility, filing.organisation)
-    return FallbackPlanView(id=filing.id, organisation_id=filing.subject, filed_at=filing.filed_at, **shown)
+    return FallbackPlanView(
+        id=filing.id,
+        organisation_id=filing.subject,
+        organisation=names.get(filing.subject, filing.subject),
+        filed_at=filing.filed_at,
+        **shown,
+    )
 
 
-def _designation_view(identifier: str, when: datetime, content: Mapping[str, Any]) -> DesignationView:
+def _designation_view(
+    identifier: str, when: datetime, content: Mapping[str, Any], model: str
+) -> DesignationView:
     return DesignationView(
         id=identifier,
         model_id=content["model_id"],
+        model=model,
         public_interest=content["public_interest"],
         grounds=content["grounds"],
         designated_at=when,

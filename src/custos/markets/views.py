@@ -228,6 +228,7 @@ class MergerReviewView(_View):
 class FallbackPlanView(_View):
     id: str
     organisation_id: str
+    organisation: str = Field(description="The organisation's registry name.")
     plan: RemedyKind
     summary: str | None = None
     tested_on: date | None = None
@@ -238,6 +239,7 @@ class FallbackPlanView(_View):
 class DesignationView(_View):
     id: str
     model_id: str
+    model: str = Field(description="The model's registry name.")
     public_interest: bool
     grounds: str
     designated_at: datetime

@@ -213,9 +213,12 @@ def plan_rows(conn: Connection, organisation_id: str | None) -> list[dict[str, A
 
 
 def designation_rows(conn: Connection) -> list[dict[str, Any]]:
+    """Every designation and withdrawal with its model's name, newest first."""
     return _rows(
         conn,
-        select(public_interest_designations).order_by(public_interest_designations.c.designated_at.desc()),
+        select(public_interest_designations, models.c.name.label("model"))
+        .join(models, models.c.id == public_interest_designations.c.model_id)
+        .order_by(public_interest_designations.c.designated_at.desc()),
     )
 
 

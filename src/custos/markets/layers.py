@@ -8,9 +8,10 @@
 - **deployments** (distribution): deployments by hosting provider, and every host they name,
   primary or fallback, to show whether fallbacks spread service or gather it on the same hosts.
 
-Registry markets count deployments by their start date; a deployment without one counts from the
-last point only, with a note. Sector and jurisdiction narrow the deployment markets, not Epoch's
-compute nor training compute, which have neither.
+Registry markets count deployments from their start date, or, without one, from the day they were
+registered (so a cut at an earlier day leaves out what was not there yet); a deployment with
+neither counts at the last point only, with a note. Sector and jurisdiction narrow the deployment
+markets, not Epoch's compute nor training compute, which have neither.
 """
 
 from __future__ import annotations
@@ -218,18 +219,22 @@ def quarter_ends(first: date, last: date) -> list[date]:
         year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
 
 
+def _started(row: Row) -> date | None:
+    """When a deployment entered the market: its start date, else the day it was registered."""
+    started: date | None = row["start_date"] or row.get("registered_on")
+    return started
+
+
 def _over_time(
     rows: Sequence[Row], as_of: date, size: Callable[[Row], Mapping[str, float]], build: Callable[..., Any]
 ) -> tuple[PointView, ...]:
     """A deployment market's points: at each quarter's end, the deployments started by then (each
     row is sized once and added at its quarter, so the cost grows with rows plus points)."""
-    dated = [
-        row["start_date"] for row in rows if row["start_date"] is not None and row["start_date"] <= as_of
-    ]
+    dated = [start for row in rows if (start := _started(row)) is not None and start <= as_of]
     ends = quarter_ends(min(dated), as_of) if dated else [as_of]
     arriving: list[list[Row]] = [[] for _ in ends]
     for row in rows:
-        start = row["start_date"]
+        start = _started(row)
         if start is None:
             arriving[-1].append(row)
         elif start <= as_of:
@@ -267,10 +272,13 @@ def registry_markets(
         if (sector is None or row["sector"] == sector)
         and (jurisdiction is None or jurisdiction in row["jurisdictions"])
     ]
-    undated = sum(1 for row in chosen if row["start_date"] is None)
+    undated = sum(1 for row in chosen if _started(row) is None)
     scope = {"sector": sector, "jurisdiction": jurisdiction}
     dated_note = (
-        (f"{undated:,} deployment(s) declare no start date and count from the last point only.",)
+        (
+            f"{undated:,} deployment(s) have no start date nor registration day: "
+            "they count at the last point only.",
+        )
         if undated
         else ()
     )

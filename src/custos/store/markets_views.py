@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from custos.core.clock import stored_utc
+from custos.core.ids import made_at
 from custos.filings import Filing
 from custos.store._tables import (
     deployments,
@@ -244,7 +245,8 @@ def market_models(conn: Connection) -> list[dict[str, Any]]:
 
 
 def market_deployments(conn: Connection) -> list[dict[str, Any]]:
-    """Every deployment with its dependencies, sector, jurisdictions, exposure and start date."""
+    """Every deployment with its dependencies, sector, jurisdictions, exposure, start date and the
+    day it was registered (from its id, a ULID made at registration)."""
     found = []
     query = select(
         deployments.c.id,
@@ -260,6 +262,7 @@ def market_deployments(conn: Connection) -> list[dict[str, Any]]:
         found.append(
             {
                 "id": row.id,
+                "registered_on": made_at(row.id).date(),
                 "deployer_id": row.deployer_id,
                 "model_id": row.model_id,
                 "hosting_provider_id": row.hosting_provider_id,

@@ -156,3 +156,15 @@ def test_an_organisation_named_as_an_epoch_aggregate_counts_as_a_fringe() -> Non
     latest = hosts.points[-1]
     assert latest.firms == 1 and latest.indices.fringe_share == pytest.approx(0.5)
     assert latest.indices.hhi == pytest.approx(2_500)
+
+
+def test_a_deployment_without_a_start_date_counts_from_its_registration() -> None:
+    deployments = [
+        _deployment("d1", "h1", "finance", date(2025, 1, 10)),
+        _deployment("d2", "h2", "finance", None, registered_on=date(2025, 5, 2)),
+    ]
+    hosts = _market(registry_markets(MODELS, deployments, {}, as_of=date(2025, 6, 30)), "hosts")
+    assert [p.total for p in hosts.points] == [1, 2]  # d2 from the second quarter on
+    assert not any("no start date" in note for note in hosts.notes)
+    earlier = _market(registry_markets(MODELS, deployments, {}, as_of=date(2025, 3, 31)), "hosts")
+    assert [p.total for p in earlier.points] == [1]  # a cut before its registration leaves it out

@@ -295,14 +295,14 @@ def _print_market(market: MarketView) -> None:
         console.print("  nothing to measure yet", highlight=False)
         return
     last = market.points[-1]
-    _print_point(last, market.unit)
+    _print_point(last, market.unit, market.counted)
     if len(market.points) > 1:
         _print_history(market.points[-HISTORY_SHOWN:])
     for note in market.notes:
         console.print(f"  note: {note}", highlight=False, soft_wrap=True)
 
 
-def _print_point(last: PointView, unit: str) -> None:
+def _print_point(last: PointView, unit: str, counted: str) -> None:
     found = last.indices
     fringe = (
         f"; {units.percent(found.fringe_share)} held by aggregates of small firms"
@@ -311,7 +311,7 @@ def _print_point(last: PointView, unit: str) -> None:
     )
     lines = {
         f"as of {last.as_of.isoformat()}": (
-            f"{units.count(last.firms)} firms, {_size(last.total, unit)} in all{fringe}"
+            f"{units.count(last.firms)} {counted}s, {_size(last.total, unit)} in all{fringe}"
         ),
         "HHI": index_with_interval(found),
         "US band": _band(found.us),
@@ -324,14 +324,14 @@ def _print_point(last: PointView, unit: str) -> None:
     size, interval = _size_heading(unit), "5–95%"
     rows = [
         {
-            "firm": _firm(share),
+            counted: _firm(share),
             "share": units.percent(share.share),
             size: _size(share.size, unit, with_unit=False),
             interval: _size_range(share, unit),
         }
         for share in last.shares[:FIRMS_SHOWN]
     ]
-    columns = ["firm", "share", size] + ([interval] if any(row[interval] for row in rows) else [])
+    columns = [counted, "share", size] + ([interval] if any(row[interval] for row in rows) else [])
     more = len(last.shares) - FIRMS_SHOWN
     title = f"Largest shares ({more:,} more with --json)" if more > 0 else "Largest shares"
     _table(rows, columns, title, ("share", size, interval))

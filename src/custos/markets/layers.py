@@ -316,6 +316,7 @@ def registry_markets(
             key="deployments-by-model",
             title=TITLES["deployments-by-model"],
             unit="deployments",
+            counted="model",
             source=REGISTRY,
             **scope,
             points=_over_time(chosen, as_of, lambda row: {row["model_id"]: 1.0}, model_point),

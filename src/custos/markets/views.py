@@ -86,6 +86,9 @@ class MarketView(_View):
     key: str
     title: str
     unit: str = Field(description="What the sizes count, e.g. 'H100-equivalents', 'FLOP', 'EUR'.")
+    counted: Literal["firm", "model"] = Field(
+        "firm", description="What holds the shares: firms, or models (deployments by model)."
+    )
     source: str
     sector: str | None = None
     jurisdiction: str | None = None

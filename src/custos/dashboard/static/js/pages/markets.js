@@ -142,8 +142,9 @@ function indicesTiles(point, index) {
 function firmsTable(market, point) {
   const shown = point.shares.slice(0, LARGEST);
   const ranged = shown.some((s) => present(s.low) && present(s.high));
-  return table(`${market.title}: the largest firms on ${point.as_of} (${count(shown.length)} of ${count(point.shares.length)})`, [
-    ["Firm", (s) => h("span", {}, s.name, s.aggregate && !/aggregate/i.test(s.name) ? h("small", { class: "subject-kind" }, " (aggregate of many firms)") : null)],
+  const counted = market.counted ?? "firm";
+  return table(`${market.title}: the largest ${counted}s on ${point.as_of} (${count(shown.length)} of ${count(point.shares.length)})`, [
+    [counted === "model" ? "Model" : "Firm", (s) => h("span", {}, s.name, s.aggregate && !/aggregate/i.test(s.name) ? h("small", { class: "subject-kind" }, " (aggregate of many firms)") : null)],
     ["Share", (s) => percent(s.share), { number: true }],
     [`Size (${market.unit})`, (s) => inUnit(s.size, market.unit), { number: true }],
     ...(ranged ? [["5th to 95th percentile", (s) => (present(s.low) ? `${inUnit(s.low, market.unit)} to ${inUnit(s.high, market.unit)}` : MISSING), { number: true }]] : []),

@@ -6,6 +6,10 @@ deployments. The scenario draws correlated provider and model failures (Student-
 asset moves, and spreads losses by Rogers–Veraart clearing. Numba compilation is excluded (one
 warm-up run); the Dask figure includes starting the local cluster.
 
+Fire sales: the same run with and without a ``fire_sales`` section (two asset classes, their
+holdings shares of each sector's external assets, rounds to Cont and Schaanning's fixed point),
+so the figure is what the second round (the fire sale and a second clearing) costs a run.
+
 Peak memory: a run of 10⁶ draws on the shipped sample network (the same scenario, chunks of
 1,000), in a fresh process whose peak resident set is read with ``getrusage``, beside the same
 process's peak after a run of 1,000 draws: the difference is what the draws cost.
@@ -24,6 +28,7 @@ import numpy as np
 from benchmarks.common import row
 from custos.risk import (
     EXAMPLES,
+    Network,
     assemble,
     chunk_runner,
     load_network,
@@ -31,6 +36,8 @@ from custos.risk import (
     run_stress_test,
     synthetic_columns,
 )
+from custos.risk.engine.montecarlo import check_tail_memory, run_chunks
+from custos.risk.engine.plan import compile_plan
 
 SCENARIO = """
 name: benchmark
@@ -43,6 +50,11 @@ correlated_failures:
   models: {{probability: 0.01, loss_rate: 0.3}}
 asset_shocks: [{{sector: all, mean: -0.01, volatility: 0.02}}]
 contagion: {{model: rogers-veraart, alpha: 0.9, beta: 0.95}}
+"""
+FIRE_SALES = """fire_sales:
+  asset_classes:
+    - {name: credit, market_depth: 200000, price_impact: 0.05, shares: {banking: 0.4, all: 0.1}}
+    - {name: equities, market_depth: 100000, price_impact: 0.05, shares: {all: 0.2}}
 """
 
 
@@ -91,6 +103,43 @@ def main() -> None:
         f"{label}, Dask local cluster (2 workers)",
         f"{draws / elapsed:,.0f} draws/s incl. cluster start; identical results: {'yes' if same else 'NO'}",
     )
+    fire_sales(network, draws, label)
+
+
+def fire_sales(network: Network, draws: int, label: str) -> None:
+    """Fire sales off, then on, alternately twice, the faster of each: the whole run, and its
+    Monte Carlo chunks alone (the run adds the loss of each unit alone and the Shapley attribution
+    of the tail, which evaluate the draws again, fire sales included)."""
+    run_stress_test(network, load_scenario(SCENARIO.format(draws=100) + FIRE_SALES))  # warm up
+    whole: dict[bool, list[float]] = {False: [], True: []}
+    chunks: dict[bool, list[float]] = {False: [], True: []}
+    result = None
+    for on in (False, True, False, True):
+        scenario = load_scenario(SCENARIO.format(draws=draws) + (FIRE_SALES if on else ""))
+        start = time.perf_counter()
+        run_chunks(compile_plan(network, scenario), network, check_tail_memory(scenario, network))
+        chunks[on].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        outcome = run_stress_test(network, scenario)
+        whole[on].append(time.perf_counter() - start)
+        result = outcome if on else result
+    assert result is not None
+    system = result.metrics["system"]
+    for on in (False, True):
+        detail = (
+            f"; second round {system['second_round_share_of_expected_shortfall']:.1%} of ES at 99%, "
+            f"at most {result.metrics['fire_sales']['convergence']['rounds']} rounds"
+            if on
+            else ""
+        )
+        row(
+            f"{label}, fire sales {'on' if on else 'off'}, whole run, in-process",
+            f"{draws / min(whole[on]):,.0f} draws/s ({draws:,} in {min(whole[on]):.2f} s){detail}",
+        )
+        row(
+            f"{label}, fire sales {'on' if on else 'off'}, Monte Carlo chunks alone",
+            f"{draws / min(chunks[on]):,.0f} draws/s ({draws:,} in {min(chunks[on]):.2f} s)",
+        )
 
 
 if __name__ == "__main__":

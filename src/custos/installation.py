@@ -58,12 +58,14 @@ def composition() -> Composition:
     """Every contribution of an installation."""
     from custos.access.contribution import CONTRIBUTION as ACCESS
     from custos.assurance.contribution import CONTRIBUTION as ASSURANCE
+    from custos.buffers.contribution import CONTRIBUTION as BUFFERS
     from custos.escrow.contribution import CONTRIBUTION as ESCROW
     from custos.federation.contribution import CONTRIBUTION as FEDERATION
     from custos.licensing.contribution import CONTRIBUTION as LICENSING
     from custos.markets.contribution import CONTRIBUTION as MARKETS
     from custos.oversight.contribution import CONTRIBUTION as OVERSIGHT
     from custos.policy.contribution import CONTRIBUTION as POLICY
+    from custos.pool.contribution import CONTRIBUTION as POOL
     from custos.provenance.contribution import CONTRIBUTION as PROVENANCE
     from custos.registry.contribution import CONTRIBUTION as REGISTRY
     from custos.risk.contribution import CONTRIBUTION as RISK
@@ -81,6 +83,8 @@ def composition() -> Composition:
         ESCROW,
         PROVENANCE,
         MARKETS,
+        BUFFERS,
+        POOL,
     )
 
 

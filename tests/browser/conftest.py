@@ -26,6 +26,7 @@ from custos.access.service import AccessService, operator
 from custos.api import create_app
 from custos.core.settings import Settings
 from custos.demo import seed
+from custos.demo.buffers import seed_buffers
 from custos.demo.markets import ACQUIRER, TARGET
 from custos.demo.world import World
 from custos.installation import create_installation
@@ -178,6 +179,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     world = seed.seed_world(store, by, lambda _: None)
     tokens = seed.issue_tokens(store, by, world)
     seed.run_stress_test(store, by)
+    seed_buffers(store, by, lambda _: None)
     auditor = AccessService(store).add_actor("Auditor", Role.AUDITOR, by.organisation_id or "", by=by)
     tokens["auditor"] = AccessService(store).issue_token(auditor.id)
     _licence_with_rollout(store, world)

@@ -115,9 +115,7 @@ def test_start_a_stress_test_and_see_its_charts(page: Page, site: Site) -> None:
     expect(chart).to_be_visible(timeout=60_000)
     assert chart.evaluate("svg => svg.getBoundingClientRect().width > 100")
     expect(page.locator("#chart-network svg")).to_be_visible()
-    expect(
-        page.get_by_role("table", name="Institutions: capital, premium and pool contribution")
-    ).to_be_visible()
+    expect(page.get_by_role("table", name="Institutions: capital, insurance and pool")).to_be_visible()
     shoot(page, "stress-run")
 
 

@@ -22,6 +22,7 @@ NAVIGATION = {
         "Escrow",
         "Provenance",
         "Markets",
+        "Pool",
         "Ledger",
     ],
     "provider": [
@@ -35,6 +36,8 @@ NAVIGATION = {
         "Escrow",
         "Provenance",
         "Markets",
+        "Buffers",
+        "Pool",
         "Ledger",
     ],
     "deployer": [
@@ -48,6 +51,8 @@ NAVIGATION = {
         "Escrow",
         "Provenance",
         "Markets",
+        "Buffers",
+        "Pool",
         "Ledger",
     ],
     "auditor": [
@@ -61,6 +66,8 @@ NAVIGATION = {
         "Escrow",
         "Provenance",
         "Markets",
+        "Buffers",
+        "Pool",
         "Ledger",
     ],
     "supervisor": [
@@ -75,6 +82,8 @@ NAVIGATION = {
         "Escrow",
         "Provenance",
         "Markets",
+        "Buffers",
+        "Pool",
         "Federation",
         "Ledger",
     ],

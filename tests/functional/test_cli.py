@@ -217,7 +217,7 @@ def test_policy_load_obligations_explain_and_whatif(installed: Path, tmp_path: P
     loaded = run_json(installed, "policy", "load", "--builtin", "all")
     assert [r["pack"] for r in loaded] == [  # type: ignore[union-attr,index]
         "california-sb53@2.1.0",
-        "custos-baseline@1.6.0",
+        "custos-baseline@1.7.0",
         "eu-ai-act@2.3.0",
         "new-york-raise@2.2.0",
     ]

@@ -31,6 +31,7 @@ from custos.licensing.model import LicenceApplication, LicenceStatus, LicenceSte
 from custos.licensing.views import DecisionView
 from custos.passports.model import Compute, Confidence, Dataset, Passport, Provenance
 from custos.registry.model import Accessibility, Sector
+from custos.risk.requests import ReverseStressRequest
 from tests.servers import free_port, serving
 from tests.store.test_registry import epoch_sample
 
@@ -299,6 +300,20 @@ def test_an_auditor_signs_with_the_clients_models_and_anyone_verifies(
     assert verified.verified and verified.attestation_id == filed.id
 
 
+def test_a_supervisor_asks_for_a_reverse_stress_test_and_a_provider_may_not(served: Installation) -> None:
+    # North Cloud's outage alone costs 72.3168 on the sample (the only unit given a loss rate)
+    scenario = "name: North outage\nseed: 1\noutages: [{provider: cloud-north, loss_rate: 0.15}]\n"
+    request = ReverseStressRequest(scenario=scenario, network="sample", threshold=70.0)
+    with CustosClient(served.url, served.supervisor) as supervisor:
+        found = supervisor.reverse_stress(request)
+    assert found.method == "exhaustive" and found.size == 1
+    assert [unit.id for unit in found.sets[0].units] == ["cloud-north"]
+    assert found.sets[0].loss == pytest.approx(72.3168, rel=1e-12)
+    with CustosClient(served.url, served.provider) as provider, pytest.raises(CustosApiError) as refused:
+        provider.reverse_stress(request)
+    assert refused.value.status == 403
+
+
 def test_importing_the_client_loads_no_web_framework() -> None:
     loaded = _loaded_by_importing_the_client()
     assert not [m for m in loaded if m.startswith(("fastapi", "starlette", "uvicorn", "custos.api.app"))]
@@ -326,18 +341,24 @@ ALLOWED_MODULES = {
     "custos.filings",
     "custos.licensing.model",
     "custos.licensing.views",
+    "custos.buffers.requests",
+    "custos.buffers.views",
     "custos.markets.requests",
     "custos.markets.views",
     "custos.oversight.history_model",
     "custos.oversight.model",
     "custos.oversight.views",
     "custos.passports.model",
+    "custos.pool.requests",
+    "custos.pool.views",
     "custos.registry.documentation",
     "custos.policy.views",
     "custos.provenance.model",
     "custos.provenance.views",
     "custos.registry.model",
     "custos.registry.views",
+    "custos.risk.requests",
+    "custos.risk.views",
 }
 
 

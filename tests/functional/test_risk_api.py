@@ -103,6 +103,14 @@ def test_the_filing_shows_digests_to_everyone_and_figures_to_supervisors(api: Ap
         ({"scenario": "name: x\nseed: 1\n", "network": "nowhere"}, 404, "nowhere"),
         ({"scenario": "name: x\nseed: 1\n", "network": "../etc"}, 404, "../etc"),
         ({"scenario": "name: x\nseed: 1\ndraws: 10000001\n", "network": "sample"}, 422, "10,000,000"),
+        # drawing to a target may not draw beyond what a run over HTTP may
+        (
+            {"scenario": "name: x\nseed: 1\n", "network": "sample", "target_se": 0.01, "max_draws": 10**8},
+            422,
+            "10,000,000",
+        ),
+        ({"scenario": "name: x\nseed: 1\n", "network": "sample", "target_se": 1.5}, 422, "target_se"),
+        ({"scenario": "name: x\nseed: 1\n", "network": "sample", "max_draws": 5000}, 422, "target_se"),
     ],
 )
 def test_bad_runs_are_refused_with_the_reason_and_nothing_is_started(

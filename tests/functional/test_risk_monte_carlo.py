@@ -45,7 +45,7 @@ def test_each_headline_figure_is_shown_with_its_interval_or_why_it_has_none(tmp_
     done: Any = run_json(home, "risk", "run", str(scenario), "--network", str(EXAMPLES / "sample-network"))
     headline, system = done["status"]["headline"], done["results"]["system"]
     error = system["monte_carlo"]
-    assert error["batches"] == 20 and done["results"]["engine"] == "custos-risk/3"
+    assert error["batches"] == 20 and done["results"]["engine"] == "custos-risk/4"
     low, high = headline["expected_loss_interval"]
     assert low < headline["expected_loss"] < high
     assert headline["expected_loss_interval"] == error["expected_loss"]["interval"]
@@ -78,3 +78,32 @@ def test_each_headline_figure_is_shown_with_its_interval_or_why_it_has_none(tmp_
         "no 95% interval: too few draws in each batch's tail at 99.9%: make at least 200,000 draws" in tiles
     )
     assert "Expected shortfall 99.5% (capital level)" in tiles
+
+
+def test_a_run_draws_to_its_target_error_and_says_how(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    run(home, "init", "--origin", "example.org/custos")
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(SCENARIO.replace("draws: 20000", "draws: 4000").replace("0.995", "0.95"))
+    network = str(EXAMPLES / "sample-network")
+    done: Any = run_json(home, "risk", "run", str(scenario), "--network", network, "--target-se", "0.5%")
+    precision = done["results"]["precision"]
+    assert precision["reached"] and precision["target_relative_standard_error"] == 0.005
+    final = precision["rounds"][-1]
+    assert done["status"]["draws"] == done["results"]["system"]["draws"] == final["draws"] > 4000
+    printed = " ".join(run(home, "risk", "report", done["status"]["id"]).split())
+    assert "Target relative standard error 0.5% of the expected shortfall at 95%: reached;" in printed
+    assert (
+        f"{units.count(final['draws'])} draws: {units.percent(final['relative_standard_error'])}." in printed
+    )
+
+
+def test_a_target_that_is_no_share_exits_2(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    run(home, "init", "--origin", "example.org/custos")
+    for bad, needle in (("two", "not a share"), ("150%", "target_se"), ("0", "target_se")):
+        printed = run(home, "risk", "run", "cloud-outage", "--target-se", bad, code=2)
+        assert needle in printed
+    assert "max_draws limits a run with a target_se" in run(
+        home, "risk", "run", "cloud-outage", "--max-draws", "5000", code=2
+    )

@@ -22,6 +22,7 @@ from custos.risk import RiskService
 from custos.risk.requests import RunRequest
 from tests.functional import audit_samples as audits
 from tests.functional.conftest import Api
+from tests.functional.test_buffers_api import buffers_sample
 from tests.functional.test_documentation import ELEMENTS as ANNEX_XI
 from tests.functional.test_escrow_api import escrow_sample
 from tests.functional.test_federation_api import (
@@ -34,6 +35,7 @@ from tests.functional.test_federation_api import (
 from tests.functional.test_findings_api import REPORT as FINDING
 from tests.functional.test_findings_api import finding_at
 from tests.functional.test_markets_api import markets_sample
+from tests.functional.test_pool_api import pool_sample
 from tests.functional.test_provenance_api import provenance_sample
 from tests.functional.test_shared_standards import route_sample
 from tests.unit.assurance.audits import public, signer
@@ -137,6 +139,7 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", "/favicon.ico"): P.DASHBOARD_VIEW,
     ("GET", "/static/{name:path}"): P.DASHBOARD_VIEW,
     ("POST", "/v1/risk/runs"): P.RISK_RUN,
+    ("POST", "/v1/risk/reverse-stress"): P.RISK_RUN,
     ("GET", "/v1/risk/runs"): P.RISK_READ,
     ("GET", "/v1/risk/runs/{run_id}"): P.RISK_READ,
     ("GET", "/v1/risk/runs/{run_id}/results"): P.RISK_READ,
@@ -204,6 +207,24 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/markets/designations"): P.MARKETS_MANAGE,
     ("GET", "/v1/markets/designations"): P.MARKETS_READ,
     ("POST", "/v1/markets/what-if"): P.MARKETS_ANALYSE,
+    ("GET", "/v1/pool/balance"): P.POOL_READ,
+    ("POST", "/v1/pool/calls"): P.POOL_MANAGE,
+    ("GET", "/v1/pool/calls"): P.POOL_READ,
+    ("POST", "/v1/pool/calls/{call_id}/payments"): P.POOL_PAY,
+    ("POST", "/v1/pool/claims"): P.POOL_CLAIM,
+    ("GET", "/v1/pool/claims"): P.POOL_READ,
+    ("POST", "/v1/pool/claims/{claim_id}/assessment"): P.POOL_MANAGE,
+    ("POST", "/v1/pool/payouts"): P.POOL_MANAGE,
+    ("GET", "/v1/pool/payouts"): P.POOL_READ,
+    ("POST", "/v1/pool/subrogations"): P.POOL_MANAGE,
+    ("GET", "/v1/pool/subrogations"): P.POOL_READ,
+    ("POST", "/v1/pool/subrogations/{subrogation_id}/recoveries"): P.POOL_MANAGE,
+    ("POST", "/v1/buffers/declarations"): P.BUFFERS_FILE,
+    ("GET", "/v1/buffers/declarations"): P.BUFFERS_READ,
+    ("POST", "/v1/buffers/policies"): P.BUFFERS_FILE,
+    ("GET", "/v1/buffers/policies"): P.BUFFERS_READ,
+    ("GET", "/v1/buffers/positions"): P.BUFFERS_READ,
+    ("GET", "/v1/buffers/positions/{organisation}"): P.BUFFERS_READ,
 }
 #: Routes whose service refuses some roles that hold the permission, and why.
 REFUSED_BEYOND_PERMISSION: dict[tuple[str, str], set[Role]] = {
@@ -502,6 +523,10 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
             "/v1/risk/runs",
             {"json": {"scenario": SMALL_SCENARIO, "network": "sample"}},
         ),
+        ("POST", "/v1/risk/reverse-stress"): (
+            "/v1/risk/reverse-stress",
+            {"json": {"scenario": SMALL_SCENARIO, "network": "sample", "threshold": 10.0}},
+        ),
         ("POST", "/v1/incidents/history"): (
             "/v1/incidents/history",
             {"json": {"incidents": "incident_id,date,title\n1,2020-01-01,A sample incident\n"}},
@@ -564,6 +589,10 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         samples[(method, path)] = provenance_sample(api, method, path)
     if path.startswith("/v1/markets/"):
         samples[(method, path)] = markets_sample(api, method, path)
+    if path.startswith("/v1/pool/"):
+        samples[(method, path)] = pool_sample(api, method, path)
+    if path.startswith("/v1/buffers/"):
+        samples[(method, path)] = buffers_sample(api, method, path)
     if path.startswith("/v1/licences/{licence_id}/rollout"):
         plan = {"stages": [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]}
         rollout = RolloutPlanned.model_validate(plan)

@@ -65,6 +65,12 @@ class Permission(StrEnum):
     MARKETS_FILE = "markets:plans:file"
     MARKETS_ANALYSE = "markets:dependencies:analyse"
     MARKETS_MANAGE = "markets:reviews:manage"
+    BUFFERS_READ = "buffers:positions:read"
+    BUFFERS_FILE = "buffers:declarations:file"
+    POOL_READ = "pool:fund:read"
+    POOL_PAY = "pool:contributions:pay"
+    POOL_CLAIM = "pool:claims:file"
+    POOL_MANAGE = "pool:fund:manage"
     RISK_READ = "risk:runs:read"
     RISK_RUN = "risk:runs:start"
     DASHBOARD_VIEW = "dashboard:pages:view"
@@ -88,6 +94,8 @@ _EVERYONE |= {Permission.PROVENANCE_READ}
 # The compute layer's concentration (public estimates), the list of linchpins and public-interest
 # designations are public; the rest of market structure rests on confidential filings.
 _EVERYONE |= {Permission.MARKETS_READ}
+# The liability pool's balance and totals are public; each firm's amounts are its own.
+_EVERYONE |= {Permission.POOL_READ}
 # A peer delivers notices and offers checkpoints unauthenticated: each is signed by its log's key,
 # which is what the receiver checks, and a peer holds no token of the installation it writes to.
 _EVERYONE |= {Permission.NOTICES_DELIVER}
@@ -97,6 +105,10 @@ _SIGNED_IN = _EVERYONE | {
     Permission.OBLIGATIONS_READ,
     Permission.LICENCES_READ,
 }
+# Buffers are confidential to the firm, its insurer and supervisors: the public reads none of them.
+_SIGNED_IN |= {Permission.BUFFERS_READ}
+# Any registered organisation harmed by an incident may claim on the liability pool.
+_SIGNED_IN |= {Permission.POOL_CLAIM}
 _USERS = {Permission.LICENCES_APPLY, Permission.DECISIONS_REQUEST, Permission.INCIDENTS_REPORT}
 # Providers and deployers engage auditors, and report and answer red-team findings about their
 # own models and deployments; auditors attest, and report findings as external red teams.
@@ -106,6 +118,10 @@ _USERS |= {Permission.AUDITS_ENGAGE, Permission.FINDINGS_REPORT, Permission.FIND
 _USERS |= {Permission.PROVENANCE_FILE}
 # A provider or deployer on which others depend files its fallback or interoperability plan.
 _USERS |= {Permission.MARKETS_FILE}
+# A firm pays the contributions called from it.
+_USERS |= {Permission.POOL_PAY}
+# A firm declares its capital, and the insured or its insurer files a policy.
+_USERS |= {Permission.BUFFERS_FILE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: frozenset(_EVERYONE),

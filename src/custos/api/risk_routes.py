@@ -22,8 +22,8 @@ from custos.api.auth import require
 from custos.api.json_types import json_types
 from custos.risk import RiskService, Submission
 from custos.risk.adapters import charts
-from custos.risk.requests import RunRequest
-from custos.risk.views import ExampleView, NetworkListing, RunResults, RunStatus
+from custos.risk.requests import ReverseStressRequest, RunRequest
+from custos.risk.views import ExampleView, NetworkListing, ReverseStressView, RunResults, RunStatus
 
 log = logging.getLogger("custos.api")
 
@@ -82,6 +82,17 @@ def _execute(
         service.execute(submission, by=who, scheduler=scheduler, memory_limit=memory_limit)
     except Exception:  # the run's status records it; the log keeps the trace for operators
         log.exception("stress-test run %s failed", submission.run.run_id)
+
+
+@router.post("/reverse-stress", response_model=ReverseStressView)
+def reverse_stress(
+    body: Annotated[ReverseStressRequest, json_types(ReverseStressRequest)],
+    request: Request,
+    who: Annotated[Principal, Depends(require(Permission.RISK_RUN))],
+) -> ReverseStressView:
+    """The fewest provider or model failures whose system loss under the scenario reaches the
+    threshold, found while the request waits (seconds on a large network); nothing is filed."""
+    return _service(request).reverse_stress(body, by=who)
 
 
 @router.get("/runs", response_model=list[RunStatus], response_model_exclude_unset=True)

@@ -67,6 +67,14 @@ COMMANDS = {
         "custos.cli.markets_cmds:app",
         "Market structure: concentration per layer, single points of failure, merger review.",
     ),
+    "buffers": Lazy(
+        "custos.cli.buffers_cmds:app",
+        "Capital and insurance held against AI deployments, verified against the latest stress run.",
+    ),
+    "pool": Lazy(
+        "custos.cli.pool_cmds:app",
+        "The liability pool: contributions called from stress tests, claims, payouts, recoveries.",
+    ),
 }
 
 

@@ -15,9 +15,11 @@ from custos.cli.serve_cmds import DEFAULT_ORIGIN, port_free, serve
 from custos.core import units
 from custos.demo import seed
 from custos.demo.assurance import seed_assurance
+from custos.demo.buffers import seed_buffers
 from custos.demo.escrow import seed_escrow
 from custos.demo.incidents import seed_incidents
 from custos.demo.markets import seed_markets
+from custos.demo.pool import seed_pool
 from custos.demo.provenance import seed_provenance
 from custos.installation import create_installation, open_store
 from custos.store import Store
@@ -105,3 +107,7 @@ def _seed(store: Store) -> None:
         f"expected defaults {units.number(headline.expected_defaults)}.",
         highlight=False,
     )
+    with console.status("declaring capital and insurance against the run"):
+        seed_buffers(store, by, lambda text: console.print(text, highlight=False))
+    with console.status("calling contributions to the liability pool, paying a claim"):
+        seed_pool(store, by, lambda text: console.print(text, highlight=False))

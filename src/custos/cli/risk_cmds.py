@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from enum import StrEnum
 from pathlib import Path
 
@@ -25,8 +27,16 @@ from custos.risk import (
     scenario_file,
     shipped_examples,
 )
-from custos.risk.requests import RunRequest
-from custos.risk.views import Headline, MonteCarlo, MonteCarloError, RunResults, RunStatus
+from custos.risk.requests import ReverseStressRequest, RunRequest
+from custos.risk.views import (
+    Headline,
+    MonteCarlo,
+    MonteCarloError,
+    PrecisionResult,
+    ReverseStressView,
+    RunResults,
+    RunStatus,
+)
 
 app = commands("Systemic stress tests: dependency networks, correlated failures, contagion.")
 
@@ -34,6 +44,15 @@ app = commands("Systemic stress tests: dependency networks, correlated failures,
 class ClearingModel(StrEnum):
     EN = "en"
     RV = "rv"
+
+
+def _share(text: str) -> float:
+    """A share written as a percentage (1%) or a fraction (0.01)."""
+    written = text.strip()
+    try:
+        return float(written[:-1]) / 100 if written.endswith("%") else float(written)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a share: write 1% or 0.01") from None
 
 
 def _interval(error: MonteCarloError | None, currency: str) -> str:
@@ -83,6 +102,9 @@ def _headline(status: RunStatus, results: RunResults | None = None) -> None:
             {"measure": measure, "value": amount(value) + _interval(error, currency or "")}
             for measure, value, error in figures
         ]
+        if results is not None and results.fire_sales is not None:
+            second_round = results.system.expected_second_round_loss or 0.0
+            rows.append({"measure": "fire sales, 2nd round", "value": amount(second_round)})
         rows += [
             {"measure": "expected defaults", "value": units.number(headline.expected_defaults, 3)},
             {"measure": "pool", "value": amount(headline.pool)},
@@ -93,6 +115,8 @@ def _headline(status: RunStatus, results: RunResults | None = None) -> None:
             console.print(f"Monte Carlo error: {errors.method}.", highlight=False)
             for reason in dict.fromkeys(error.reason for _, _, error in figures if error and error.reason):
                 console.print(f"No 95% interval: {reason}.", highlight=False)
+    if results is not None and results.precision is not None:
+        console.print(_precision(results.precision), highlight=False)
     if results is not None:
         top = sorted(results.providers, key=lambda r: -r.expected_shortfall_contribution)[:10]
         table(
@@ -100,16 +124,50 @@ def _headline(status: RunStatus, results: RunResults | None = None) -> None:
                 {
                     "name": r.name,
                     "layer": r.layer,
-                    "ES contribution": amount(r.expected_shortfall_contribution),
+                    "ES contribution (Shapley)": amount(r.expected_shortfall_contribution),
                     "loss alone": amount(r.loss_alone),
                     "linchpin": "yes" if r.uninsurable_linchpin else "",
                 }
                 for r in top
             ],
-            ["name", "layer", "ES contribution", "loss alone", "linchpin"],
+            ["name", "layer", "ES contribution (Shapley)", "loss alone", "linchpin"],
             title="Systemic importance",
-            formats={"ES contribution": str, "loss alone": str},
+            formats={"ES contribution (Shapley)": str, "loss alone": str},
         )
+        if results.attribution is not None:
+            shared = results.attribution
+            console.print(
+                f"ES contributions: {shared.method}; asset markets {amount(shared.markets)}.",
+                highlight=False,
+            )
+        layers = ["capital", "insurance layer", "premium", "pool share"]
+        table(
+            [
+                {
+                    "institution": r.name,
+                    "capital": amount(r.capital),
+                    "insurance layer": amount(r.insurance_requirement or 0.0),
+                    "premium": amount(r.premium),
+                    "pool share": amount(r.pool_contribution),
+                }
+                for r in sorted(results.institutions, key=lambda r: -r.capital)[:10]
+            ],
+            ["institution", *layers],
+            title="Buffers: capital, then an insurance layer above it, then the pool",
+            formats=dict.fromkeys(layers, str),
+        )
+
+
+def _precision(precision: PrecisionResult) -> str:
+    """One line on a run drawn to a target error: the rounds' draws and errors, and the outcome."""
+    rounds = ", ".join(
+        f"{units.count(r.draws)} draws: "
+        + ("no error yet" if r.relative_standard_error is None else units.percent(r.relative_standard_error))
+        for r in precision.rounds
+    )
+    target = units.percent(precision.target_relative_standard_error)
+    outcome = "reached" if precision.reached else f"not reached ({precision.reason})"
+    return f"Target relative standard error {target} of the {precision.figure}: {outcome}; {rounds}."
 
 
 def _print_run(status: RunStatus, results: RunResults | None) -> None:
@@ -139,12 +197,24 @@ def run(
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="'local' starts a Dask cluster here; tcp://host:port uses a running one."
     ),
+    target_se: float | None = typer.Option(
+        None,
+        "--target-se",
+        parser=_share,
+        metavar="SHARE",
+        help="Draw until the relative standard error of the expected shortfall at the capital level is "
+        "at most this (1% or 0.01), doubling the draws at least each round.",
+    ),
+    max_draws: int | None = typer.Option(
+        None, "--max-draws", help="With --target-se: the most draws to make (default 10,000,000)."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Run a stress test, file it in the log, and write its results and report."""
     path = scenario_file(scenario)
     text = path.read_text(encoding="utf-8")
-    request = parse(RunRequest, {"scenario": text, "network": network}, f"stress-test run of {path.name}")
+    fields = {"scenario": text, "network": network, "target_se": target_se, "max_draws": max_draws}
+    request = parse(RunRequest, fields, f"stress-test run of {path.name}")
     with open_store(ctx) as store:
         service = RiskService(store)
         by = operator(store)
@@ -197,6 +267,101 @@ def runs(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     with open_store(ctx) as store:
         rows = [plain(status) for status in RiskService(store).runs()]
     emit(rows, as_json, ["id", "scenario", "state", "chunks_done", "chunks", "draws"])
+
+
+def _amount(text: str) -> tuple[float, str | None]:
+    """An amount as the tables print it (EUR 2 bn, 2.5 m, 1,500,000) or a plain number, with the
+    currency when it names one."""
+    words = text.replace(",", "").split()
+    currency = words.pop(0).upper() if len(words) > 1 and words[0].isalpha() else None
+    scales = {word: scale for scale, word in units.SCALES}
+    scale = scales[words.pop()] if len(words) > 1 and words[-1] in scales else 1.0
+    try:
+        (figure,) = words
+        value = float(figure) * scale
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an amount: write EUR 2 bn, 2 bn or 2000000000") from None
+    if not math.isfinite(value) or value <= 0:
+        raise typer.BadParameter(f"{text!r} is not a positive amount")
+    return value, currency
+
+
+def _print_reverse(found: ReverseStressView) -> None:
+    currency = found.network.currency
+    money = functools.partial(units.money, currency=currency)
+    console.print(
+        f"[bold]Reverse stress test[/bold]  {found.scenario} on {found.network.name}: the fewest failures "
+        f"losing at least {money(found.threshold)}",
+        highlight=False,
+    )
+    if found.size is None:
+        console.print(
+            f"No set breaches it: even every unit failing loses {money(found.worst.loss)}.", highlight=False
+        )
+    elif found.size == 0:
+        alone = money(found.baseline)
+        console.print(f"No failure is needed: the asset moves alone lose {alone}.", highlight=False)
+    else:
+        rows = [
+            {"failures": " + ".join(unit.name for unit in chosen.units), "system loss": money(chosen.loss)}
+            for chosen in found.sets
+        ]
+        more = f" (of {units.count(found.breaching)})" if found.breaching > len(found.sets) else ""
+        title = f"Sets of {found.size} that breach{more}"
+        table(rows, ["failures", "system loss"], title=title, formats={"system loss": str})
+    console.print(f"Method: {found.explanation}.", highlight=False)
+    console.print(
+        f"{units.count(found.evaluated)} sets evaluated; asset moves: {found.asset_moves}; with nothing "
+        f"failing the loss is {money(found.baseline)}.",
+        highlight=False,
+    )
+
+
+@app.command()
+def reverse(
+    ctx: typer.Context,
+    threshold: str = typer.Option(
+        ..., "--threshold", metavar="AMOUNT", help="The system loss to reach: EUR 2 bn, 2 bn or 2000000000."
+    ),
+    scenario: str = typer.Option(
+        ...,
+        "--scenario",
+        help="A scenario file (YAML) or a shipped example's name: its loss rates and contagion apply.",
+    ),
+    network: str | None = typer.Option(
+        None,
+        "--network",
+        help="Overrides the network the scenario names: a directory or a network's name (sample, "
+        "registry, or one under <home>/networks).",
+    ),
+    candidates: int = typer.Option(20, "--candidates", help="Units searched exhaustively, by loss alone."),
+    max_size: int = typer.Option(4, "--max-size", help="The largest set searched exhaustively."),
+    as_json: bool = JsonOption,
+) -> None:
+    """The fewest provider or model failures whose system loss reaches a threshold."""
+    amount, currency = _amount(threshold)
+    path = scenario_file(scenario)
+    fields = {
+        "scenario": path.read_text(encoding="utf-8"),
+        "network": network,
+        "threshold": amount,
+        "candidates": candidates,
+        "max_size": max_size,
+    }
+    request = parse(ReverseStressRequest, fields, f"reverse stress test of {path.name}")
+    with open_store(ctx) as store:
+        found = RiskService(store).reverse_stress(
+            request, by=operator(store), origin=path.name, folder=path.parent
+        )
+    if currency is not None and currency != found.network.currency:
+        raise InvalidInput(
+            f"the threshold is in {currency}, the network's amounts in {found.network.currency}",
+            evidence={"entry": "threshold", "value": threshold},
+        )
+    if as_json:
+        print_json(plain(found))
+        return
+    _print_reverse(found)
 
 
 def _vector(values: np.ndarray) -> list[float]:

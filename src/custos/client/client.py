@@ -21,6 +21,8 @@ import custos
 from custos.api.envelopes import ModelPage
 from custos.assurance.model import AuditEngaged, AuditorAccredited
 from custos.assurance.views import AccreditationView, AttestationView, EngagementView, VerificationView
+from custos.buffers.requests import DeclarationRequest, PolicyRequest
+from custos.buffers.views import DeclarationView, PolicyView, PositionsView, PositionView
 from custos.client.errors import CustosApiError, CustosConnectionError, problem_error
 from custos.escrow.model import (
     CustodianAppointed,
@@ -74,6 +76,16 @@ from custos.oversight.model import IncidentDisclosed, IncidentPublished, Inciden
 from custos.oversight.views import IncidentList, IncidentReportView, IncidentView
 from custos.passports.model import Passport
 from custos.policy.views import ObligationPage, ObligationView
+from custos.pool.requests import (
+    AssessmentRequest,
+    CallRequest,
+    ClaimRequest,
+    PaymentRequest,
+    PayoutRequest,
+    RecoveryRequest,
+    SubrogationRequest,
+)
+from custos.pool.views import BalanceView, CallView, ClaimView, PayoutView, SubrogationView
 from custos.provenance.model import (
     BudgetSet,
     ComputeSold,
@@ -114,6 +126,8 @@ from custos.registry.views import (
     OrganisationView,
     PassportVersion,
 )
+from custos.risk.requests import ReverseStressRequest
+from custos.risk.views import ReverseStressView
 
 View = TypeVar("View", bound=BaseModel)
 Visibilities = Mapping[str, Visibility | str]
@@ -753,6 +767,101 @@ class CustosClient:
         """The stress test with a sector's deployments given a public-interest model as fallback
         (supervisors; nothing is filed)."""
         return self._read(WhatIfView, self._call("POST", "/v1/markets/what-if", json=_payload(request)))
+
+    # --- buffers --------------------------------------------------------------------------------
+
+    def declare_buffer(self, request: DeclarationRequest) -> DeclarationView:
+        """Declare the capital held against AI deployments, verified against the latest stress run
+        (a firm its own; a supervisor names the organisation)."""
+        answer = self._call("POST", "/v1/buffers/declarations", json=_payload(request))
+        return self._read(DeclarationView, answer)
+
+    def bind_policy(self, request: PolicyRequest) -> PolicyView:
+        """File an insurance policy over the insured's deployments (the insured, its insurer or a
+        supervisor), verified against the latest stress run."""
+        return self._read(PolicyView, self._call("POST", "/v1/buffers/policies", json=_payload(request)))
+
+    def buffer_declarations(self) -> list[DeclarationView]:
+        """Capital declarations: a firm its own, all to supervisors."""
+        return self._read_list(DeclarationView, self._call("GET", "/v1/buffers/declarations"))
+
+    def buffer_policies(self) -> list[PolicyView]:
+        """Insurance policies: those a firm holds or underwrites, all to supervisors."""
+        return self._read_list(PolicyView, self._call("GET", "/v1/buffers/policies"))
+
+    def buffer_positions(self, *, as_of: date | None = None) -> PositionsView:
+        """Each firm of the latest stress run, required against held: a firm its own row."""
+        params = _query(as_of=as_of.isoformat() if as_of else None)
+        return self._read(PositionsView, self._call("GET", "/v1/buffers/positions", params=params))
+
+    def buffer_position(self, organisation: str, *, as_of: date | None = None) -> PositionView:
+        """One firm's position against the latest stress run (supervisors, or the firm itself)."""
+        params = _query(as_of=as_of.isoformat() if as_of else None)
+        path = f"/v1/buffers/positions/{_id(organisation)}"
+        return self._read(PositionView, self._call("GET", path, params=params))
+
+    # --- liability pool -------------------------------------------------------------------------
+
+    def pool_balance(self) -> BalanceView:
+        """The fund's balance over time, its totals and the filings it rests on."""
+        return self._read(BalanceView, self._call("GET", "/v1/pool/balance"))
+
+    def call_contributions(self, request: CallRequest) -> list[CallView]:
+        """Call each firm's contribution from a stress run (supervisors)."""
+        return self._read_list(CallView, self._call("POST", "/v1/pool/calls", json=_payload(request)))
+
+    def contribution_calls(self) -> list[CallView]:
+        """Calls with payments and late interest: the caller's firm's own, all to supervisors."""
+        return self._read_list(CallView, self._call("GET", "/v1/pool/calls"))
+
+    def pay_contribution(self, call_id: str, request: PaymentRequest) -> CallView:
+        """Pay a call of the caller's firm (a supervisor: any firm's, on its behalf)."""
+        path = f"/v1/pool/calls/{_id(call_id)}/payments"
+        return self._read(CallView, self._call("POST", path, json=_payload(request)))
+
+    def file_claim(self, request: ClaimRequest) -> ClaimView:
+        """Claim on the fund for an incident."""
+        return self._read(ClaimView, self._call("POST", "/v1/pool/claims", json=_payload(request)))
+
+    def pool_claims(self) -> list[ClaimView]:
+        """Claims: the caller's organisation's own, all to supervisors."""
+        return self._read_list(ClaimView, self._call("GET", "/v1/pool/claims"))
+
+    def assess_claim(self, claim_id: str, request: AssessmentRequest) -> ClaimView:
+        """Admit or reject a claim, once (supervisors)."""
+        path = f"/v1/pool/claims/{_id(claim_id)}/assessment"
+        return self._read(ClaimView, self._call("POST", path, json=_payload(request)))
+
+    def pay_out(self, request: PayoutRequest) -> PayoutView:
+        """Pay an incident's admitted claims, pro rata when the fund is short (supervisors)."""
+        return self._read(PayoutView, self._call("POST", "/v1/pool/payouts", json=_payload(request)))
+
+    def pool_payouts(self) -> list[PayoutView]:
+        """Payouts: totals and shares for everyone, lines to supervisors and each claimant its own."""
+        return self._read_list(PayoutView, self._call("GET", "/v1/pool/payouts"))
+
+    def subrogate(self, request: SubrogationRequest) -> SubrogationView:
+        """Record the fund's claim against the responsible firm (supervisors)."""
+        answer = self._call("POST", "/v1/pool/subrogations", json=_payload(request))
+        return self._read(SubrogationView, answer)
+
+    def pool_subrogations(self) -> list[SubrogationView]:
+        """Subrogations: those against the caller's firm, all to supervisors."""
+        return self._read_list(SubrogationView, self._call("GET", "/v1/pool/subrogations"))
+
+    def record_recovery(self, subrogation_id: str, request: RecoveryRequest) -> SubrogationView:
+        """Record an amount recovered under a subrogation (supervisors)."""
+        path = f"/v1/pool/subrogations/{_id(subrogation_id)}/recoveries"
+        return self._read(SubrogationView, self._call("POST", path, json=_payload(request)))
+
+    # --- stress tests ---------------------------------------------------------------------------
+
+    def reverse_stress(self, request: ReverseStressRequest) -> ReverseStressView:
+        """The fewest provider or model failures whose system loss under the request's scenario
+        reaches its threshold (supervisors; nothing is filed). The search runs while the request
+        waits, seconds on a large network, so allow it time (``timeout``)."""
+        answer = self._call("POST", "/v1/risk/reverse-stress", json=_payload(request))
+        return self._read(ReverseStressView, answer)
 
     # --- federation -----------------------------------------------------------------------------
 

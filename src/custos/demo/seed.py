@@ -52,7 +52,9 @@ name: Largest compute provider down, correlated failures
 description: >
   Google's compute is unavailable for the horizon; other compute providers and the models in use
   fail at random, more often together when they share hosts or developers (Student-t copula);
-  asset prices move; losses spread through interbank claims with Rogers–Veraart default costs.
+  asset prices move, banks' books further when Microsoft's compute fails; losses spread through
+  interbank claims with Rogers–Veraart default costs, and institutions that lose sell into falling
+  markets (fire sales).
 network: demo
 draws: 10000
 seed: 20261128
@@ -67,6 +69,11 @@ correlated_failures:
   models: {probability: 0.01, loss_rate: 0.3}
 asset_shocks:
   - {sector: all, mean: -0.01, volatility: 0.02}
+  - {sector: banking, mean: -0.05, volatility: 0.02, on_failure_of: [Microsoft]}
+fire_sales:  # in EUR: selling 20 bn of credit lowers its price 5%
+  asset_classes:
+    - {name: credit, market_depth: 20000000000, price_impact: 0.05, shares: {banking: 0.4, all: 0.1}}
+    - {name: equities, market_depth: 10000000000, price_impact: 0.05, shares: {all: 0.2}}
 contagion: {model: rogers-veraart, alpha: 0.9, beta: 0.95}
 buffers: {capital_level: 0.99, insurance_capacity: 500000000}
 """

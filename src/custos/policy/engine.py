@@ -22,7 +22,7 @@ from custos.policy.clocks import start_clocks
 from custos.policy.deadlines import next_due
 from custos.policy.evaluate import Evaluator
 from custos.policy.evidence import meets
-from custos.policy.model import EVENT_FIELD, OBLIGATION_DISCHARGED
+from custos.policy.model import COVERS_FIELD, EVENT_FIELD, OBLIGATION_DISCHARGED
 from custos.policy.pack import Deadline, Pack, load_pack
 from custos.policy.reconcile import ENGINE, about_obligation, reconcile
 from custos.policy.subjects import (
@@ -160,6 +160,14 @@ def _since_attached(record: Mapping[str, Any]) -> bool:
     return bool(record.get("recurring") or record.get("renewed_by"))
 
 
+def _about(filed: fv.Filed, row: Mapping[str, Any]) -> bool:
+    """Whether evidence is about the obligation's subject, or about its owner naming it."""
+    if filed.subject == row["subject_id"]:
+        return True
+    covers = filed.content.get(COVERS_FIELD)
+    return filed.subject == row["owner_id"] and isinstance(covers, list) and row["subject_id"] in covers
+
+
 def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Clock) -> list[Filing]:
     """Discharge the open obligations of these subjects (all when None) for which a filing of a
     discharging kind exists: any such filing for a one-off duty, one filed since the current
@@ -173,7 +181,10 @@ def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Cl
     if not wanted:
         return []
     subjects = sorted({row["subject_id"] for row, _ in rows})
-    latest = pv.latest_filings(uow.conn, subjects, wanted)
+    # Evidence with particular content may be about the subject's owner, naming the subject
+    # among those it covers (``COVERS_FIELD``): a firm's capital stands behind its deployments.
+    owners = {row["owner_id"] for row, record in rows if record.get("evidence_when")}
+    latest = pv.latest_filings(uow.conn, sorted(set(subjects) | owners), wanted)
     events = sorted({record["trigger"] for _, record in rows if record.get("occurrence_of")})
     answering: dict[str, list[dict[str, Any]]] = {}
     for answer in iv.answers(uow.conn, events, wanted) if events else []:
@@ -195,7 +206,8 @@ def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Cl
         for row, record in rows
         if record.get("evidence_when") and not record.get("occurrence_of")
         for kind in record["discharged_by"]
-        if (row["subject_id"], kind) in latest
+        for about in (row["subject_id"], row["owner_id"])
+        if (about, kind) in latest
     }
     evidence = (
         fv.contents(uow.conn, sorted({s for s, _ in filed}), sorted({k for _, k in filed})) if filed else []
@@ -222,7 +234,7 @@ def discharge_pass(uow: UnitOfWork, subject_ids: Sequence[str] | None, clock: Cl
             found = [
                 filed.id
                 for filed in evidence
-                if filed.subject == row["subject_id"]
+                if _about(filed, row)
                 and filed.kind in discharging
                 and meets(filed.content, record["evidence_when"], now)
                 and (not _since_attached(record) or filed.id > row["filing_id"])

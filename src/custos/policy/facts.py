@@ -431,3 +431,16 @@ def _linchpin(c: Context) -> bool | None:
 )
 def _merger_remedies(c: Context) -> list[str]:
     return list(c["market"]["remedies"])
+
+
+@fact(
+    "buffer_shortfall",
+    ORG,
+    "double",
+    "How far, in the latest stress run's currency, what the organisation held when the run was filed "
+    "(its latest valid capital declaration and the insurance counted above it) fell short of the run's "
+    "capital requirement for its deployments; 0 when it held enough, when the run holds none of its "
+    "deployments, or when no run was filed (always known).",
+)
+def _buffer_shortfall(c: Context) -> float:
+    return float(c["buffer_shortfall"])

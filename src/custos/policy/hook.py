@@ -18,7 +18,8 @@ def _affected(uow: UnitOfWork, batch: Sequence[Filing]) -> dict[str, Filing]:
     filed, and its provider when the passport changes the model's compute; a deployment and its
     model (whose count of deployments changes); a model's deployments when its passport is filed
     (they read its compute); every provider a dependency assessment lists, and the organisation a
-    merger remedy is imposed on.
+    merger remedy is imposed on; a stress run's deployers (their buffer requirement), and a firm
+    declaring capital or insured, with the deployments the filing covers (whose duties it answers).
 
     An assessment replaces the previous one's shares before this runs, so the providers it no
     longer lists cannot be read back; it lists every provider of the dependency network, those
@@ -41,6 +42,12 @@ def _affected(uow: UnitOfWork, batch: Sequence[Filing]) -> dict[str, Filing]:
                 providers.setdefault(provider["organisation_id"], filing)
         elif filing.kind == "markets.remedy_imposed":
             providers.setdefault(filing.subject, filing)
+        elif filing.kind == "stress_test.participated":  # the deployer's capital requirement changes
+            providers.setdefault(filing.organisation, filing)
+        elif filing.kind in ("buffer.declared", "insurance.bound"):  # answers the firm's deployments too
+            providers.setdefault(filing.subject, filing)
+            for deployment_id in filing.content.get("deployment_ids", ()):
+                affected.setdefault(deployment_id, filing)
         elif filing.kind == "organisation.registered":
             providers[filing.subject] = filing
             for model_id in sv.models_of(uow.conn, [filing.subject]):

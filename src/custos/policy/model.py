@@ -86,6 +86,10 @@ OCCURRENCE = "#"
 #: disclosure names the incident it discloses.
 EVENT_FIELD = "incident_id"
 
+#: The field in which evidence about an organisation names the deployments it answers for: a
+#: capital declaration stands behind the firm's deployments, and answers each one's duty.
+COVERS_FIELD = "deployment_ids"
+
 
 def key_parts(key: str) -> tuple[str, str, str]:
     """The pack, rule and obligation an obligation's key (or an occurrence's) names."""

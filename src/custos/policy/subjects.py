@@ -12,6 +12,7 @@ import orjson
 from custos.policy.compute_estimate import estimate
 from custos.policy.facts import COMPUTE_FACTS, SubjectKind, derivations, derive_with
 from custos.store import Connection
+from custos.store import buffers_views as bv
 from custos.store import markets_views as mv
 from custos.store import subject_views as sv
 
@@ -175,7 +176,8 @@ def organisation_subjects(
 ) -> list[Subject]:
     """Organisations (all when ``organisation_ids`` is None) with their facts, which read the
     compute figures of the models they provide and the market's record of them: the latest
-    dependency assessment and the merger remedies imposed, read once for all of them."""
+    dependency assessment and the merger remedies imposed, and their buffers' shortfall at the
+    latest stress run, read once for all of them."""
     plan = derivations(SubjectKind.ORGANISATION, facts)
     if not plan:  # no pack reads an organisation's facts: no organisation is a subject
         return []
@@ -190,6 +192,9 @@ def organisation_subjects(
     assessed = mv.latest_assessment_id(conn) is not None
     shares = mv.dependency_shares(conn, organisation_ids) if assessed else {}
     remedies = mv.remedies_imposed(conn, organisation_ids)
+    # Read only when a pack asks: it reads the latest stress run's participations.
+    asked = any(name == "buffer_shortfall" for name, _ in plan)
+    short = bv.shortfalls_at_latest_run(conn, organisation_ids) if asked else {}
     subjects = []
     for organisation_id, content in rows:
         figures = [computes.of(model_id) for model_id in provided.get(organisation_id, ())]
@@ -205,6 +210,7 @@ def organisation_subjects(
                     "organisation": orjson.loads(content),
                     "model_computes": [f[figure] for f in figures],
                     "market": market,
+                    "buffer_shortfall": short.get(organisation_id, 0.0),
                 },
             )
             for figure in ("central", "upper_bound")

@@ -39,6 +39,9 @@ class StressTestParticipated(BaseModel):
     capital: float
     premium: float
     pool_contribution: float
+    # Absent from runs filed before losses were layered (custos-risk/3 and earlier).
+    insurance_requirement: float | None = None
+    pool_requirement: float | None = None
 
 
 STRESS_TEST_COMPLETED = FilingKind(
@@ -47,5 +50,5 @@ STRESS_TEST_COMPLETED = FilingKind(
 STRESS_TEST_PARTICIPATED = FilingKind(
     "stress_test.participated",
     StressTestParticipated,
-    "A registered deployment took part in a stress test: its capital, premium and pool contribution.",
+    "A registered deployment took part in a stress test: what it must hold, layer by layer.",
 )

@@ -150,21 +150,47 @@ class SystemMetrics(_Read):
         description="The probability of at least this many defaults, by count."
     )
     monte_carlo: MonteCarlo | None = Field(None, description="Absent for runs before engine custos-risk/3.")
+    expected_second_round_loss: float | None = Field(
+        None, description="What fire sales add to the expected loss (absent before engine custos-risk/4)."
+    )
+    second_round_share_of_expected_shortfall: float | None = Field(
+        None, description="The fire sales' share of the expected shortfall at the capital level."
+    )
 
 
 class Pool(_Read):
     quantile: float
     size: float
+    shared_by: dict[str, Literal["pool requirement", "capital"]] | None = Field(
+        None,
+        description="What the pool is shared in proportion to, among institutions and among deployments: "
+        "each entity's pool requirement, or its "
+        "capital when no tail reaches the pool (absent before engine custos-risk/4: by capital).",
+    )
 
 
 class _Buffers(_Read):
-    """What an entity must hold: its expected loss, Euler capital, premium and pool contribution."""
+    """What an entity must hold, layer by layer (see custos.risk.engine.buffer_metrics); the layered
+    figures are absent for runs before engine custos-risk/4."""
 
     id: str
     expected_loss: float
-    capital: float
-    premium: float
-    pool_contribution: float
+    capital: float = Field(
+        description="Its Euler contribution to the expected shortfall at the capital level."
+    )
+    premium: float = Field(description="The premium of its reference insurance layer.")
+    pool_contribution: float = Field(description="Its share of the pool's size.")
+    insurance_limit: float | None = Field(None, description="The reference layer's limit, above its capital.")
+    insurance_requirement: float | None = Field(
+        None, description="What the layer pays, on average in the tail."
+    )
+    expected_insurance_payout: float | None = Field(None, description="What the layer pays, on average.")
+    premium_error: float | None = Field(
+        None, description="Bound on the premium's error from binning the entity's losses."
+    )
+    pool_requirement: float | None = Field(
+        None, description="What its tail losses leave beyond its capital and layer, on average in the tail."
+    )
 
 
 class InstitutionResult(_Buffers):
@@ -189,7 +215,10 @@ class ProviderResult(_Read):
     failure_probability: float
     failures: int
     expected_loss_given_failure: float | None
-    expected_shortfall_contribution: float
+    expected_shortfall_contribution: float = Field(
+        description="Its Shapley value in the capital level's tail draws, averaged (since engine "
+        "custos-risk/4; before, its share in proportion to direct losses)."
+    )
     loss_alone: float
     uninsurable_linchpin: bool
 
@@ -201,6 +230,43 @@ class Convergence(_Read):
     residual: float
     tolerance: float
     max_iterations: int
+
+
+class PrecisionRound(_Read):
+    """One round of a run drawn to a target error: its draws and the error they gave."""
+
+    draws: int
+    relative_standard_error: float | None = Field(
+        description="Of the expected shortfall at the capital level; null where batch means give none."
+    )
+
+
+class PrecisionResult(_Read):
+    """How a run with a target error drew: each round, and whether the target was reached."""
+
+    target_relative_standard_error: float
+    figure: str = Field(description="The figure the target is set on.")
+    max_draws: int
+    reached: bool
+    rounds: tuple[PrecisionRound, ...]
+    reason: str | None = Field(None, description="Why the target was not reached, when it was not.")
+
+
+class Attribution(_Read):
+    """How the expected shortfall at the capital level was shared out among the failures: by
+    Shapley values, which add up to it (less the baseline loss with nothing failing)."""
+
+    method: str
+    draws: int = Field(description="The tail draws attributed.")
+    exact_draws: int = Field(description="Draws whose Shapley values were computed over every coalition.")
+    sampled_draws: int = Field(description="Draws whose Shapley values were estimated from permutations.")
+    permutations: int = Field(description="Random permutations per sampled draw (0 when none was sampled).")
+    markets: float = Field(description="The asset markets' contribution.")
+    baseline: float = Field(
+        description="The loss with no failure and no asset move (0 on a solvent network)."
+    )
+    standard_error: float = Field(description="The largest sampling error of a contribution (0 when exact).")
+    columns: int = Field(description="Coalitions evaluated.")
 
 
 class RunResults(_Read):
@@ -216,9 +282,53 @@ class RunResults(_Read):
     institutions: tuple[InstitutionResult, ...]
     deployments: tuple[DeploymentResult, ...]
     providers: tuple[ProviderResult, ...]
+    attribution: Attribution | None = Field(None, description="Absent for runs before engine custos-risk/4.")
     convergence: Convergence
     insurance_capacity: float | None = None
     linchpins: tuple[str, ...] = Field(description="The uninsurable linchpins, by id.")
     graph: dict[str, list[list[str]]] | None = Field(
         None, description="The network chart's nodes and edges (hosting, deployment, interbank)."
     )
+    precision: PrecisionResult | None = Field(
+        None, description="The rounds of a run drawn to a target error (precision.target_se)."
+    )
+    fire_sales: dict[str, JsonValue] | None = Field(
+        None,
+        description="The fire sale's method, its asset classes' holdings and price changes, each "
+        "institution's second-round loss and the rounds' convergence; absent when the scenario has none.",
+    )
+
+
+class FailedUnit(_Read):
+    """A provider or model in a reverse stress test's failure set."""
+
+    id: str
+    name: str
+    layer: Literal["compute", "model"]
+
+
+class FailureSetView(_Read):
+    """A set of failures and the system loss it causes, in the network's currency."""
+
+    units: tuple[FailedUnit, ...]
+    loss: float
+
+
+class ReverseStressView(_Read):
+    """The fewest provider or model failures whose system loss reaches a threshold, and how that
+    was found (``method``: exhaustive over the candidates, or greedy, an upper bound)."""
+
+    scenario: str
+    network: NetworkSummary
+    threshold: float = Field(description="In the network's currency.")
+    method: Literal["exhaustive", "greedy", "none"]
+    explanation: str = Field(description="The method, stated.")
+    size: int | None = Field(description="The smallest breaching size found; null when nothing breaches.")
+    sets: tuple[FailureSetView, ...] = Field(description="Breaching sets of that size, largest loss first.")
+    breaching: int = Field(description="How many sets of that size were found to breach.")
+    candidates: tuple[FailedUnit, ...] = Field(description="The units searched exhaustively, by loss alone.")
+    max_size: int
+    evaluated: int = Field(description="Failure sets whose loss was computed.")
+    baseline: float = Field(description="The loss with nothing failing: the mean asset moves alone.")
+    worst: FailureSetView = Field(description="The largest loss of the largest set tried.")
+    asset_moves: str = Field(description="How asset prices move in every set.")

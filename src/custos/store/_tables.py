@@ -728,8 +728,54 @@ public_interest_designations = Table(
     Column("designated_at", DateTime(timezone=True), nullable=False),
 )
 
+#: Every liability-pool filing with what finds it: its kind, owner and what it refers to (the
+#: call a payment settles, the claim an assessment decides, the incident a claim or payout is
+#: about, the subrogation a recovery is under). Amounts stay in the filings, where the fund's
+#: balance is summed from.
+pool_filings = Table(
+    "pool_filings",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(64), nullable=False, index=True),
+    Column("organisation_id", String(32), nullable=False, index=True),
+    Column("reference", String(64), nullable=False, index=True),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+)
+
+buffer_declarations = Table(
+    "buffer_declarations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("organisation_id", String(32), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    # Exact decimals as text: SQLite has no exact numeric type.
+    Column("amount", String(40), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("verdict", String(12), nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+)
+
+buffer_policies = Table(
+    "buffer_policies",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("insured_id", String(32), nullable=False, index=True),
+    Column("insurer_id", String(32), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("limit_amount", String(40), nullable=False),
+    Column("attachment_point", String(40), nullable=False),
+    Column("term_start", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("verdict", String(12), nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+)
+
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (
+    buffer_policies,
+    buffer_declarations,
+    pool_filings,
     public_interest_designations,
     fallback_plans,
     merger_remedies,

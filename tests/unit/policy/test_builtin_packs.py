@@ -190,6 +190,14 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
         )
         for kind in ("interoperability", "fallback", "escrow")
     ],
+    # A cent short at the latest run attaches the duty; held exactly what was required does not.
+    (
+        "custos-baseline",
+        "buffer-shortfall",
+        "capital or insurance",
+        {"buffer_shortfall": 0.01},
+        {"buffer_shortfall": 0.0},
+    ),
 ]
 
 

@@ -8,6 +8,7 @@
     deployments: deployments.csv    # id, name, institution, model, exposure, fallback_model, host
     institutions: institutions.csv  # id, name, sector, external_assets, external_liabilities
     liabilities: liabilities.csv    # debtor, creditor, amount (what the debtor owes the creditor)
+    holdings: holdings.csv          # institution, asset_class, amount (part of its external assets)
 
 Every table is optional; a missing optional column takes its default. Tables are read with Arrow,
 so a million-row table loads in a second or so.
@@ -53,6 +54,7 @@ TABLES: dict[str, tuple[tuple[str, bool], ...]] = {
         ("external_liabilities", False),
     ),
     "liabilities": (("debtor", True), ("creditor", True), ("amount", True)),
+    "holdings": (("institution", True), ("asset_class", True), ("amount", True)),
 }
 TEXT = {
     "id",
@@ -66,6 +68,7 @@ TEXT = {
     "sector",
     "debtor",
     "creditor",
+    "asset_class",
 }
 
 
@@ -80,6 +83,7 @@ class Manifest(BaseModel):
     deployments: str | None = None
     institutions: str | None = None
     liabilities: str | None = None
+    holdings: str | None = None
 
 
 def _read(path: Path, table: str) -> pa.Table:
@@ -211,4 +215,8 @@ def read_columns(directory: Path) -> Columns:
         liability_debtor=liabilities.get("debtor", ()),
         liability_creditor=liabilities.get("creditor", ()),
         liability_amount=liabilities.get("amount", ()),
+        holding_institution=tables["holdings"].get("institution", ()),
+        holding_class=[c or "" for c in tables["holdings"].get("asset_class", ())],
+        holding_amount=tables["holdings"].get("amount", ()),
+        has_holdings=manifest.holdings is not None,
     )

@@ -6,9 +6,9 @@ hosting share on a provider, the share of its deployments' exposure hosted there
 the model is a fallback and in the correlation of failures; a model's developer is its
 provider. The registry holds no
 balance sheets, so the financial layer (institutions and what they owe each other) comes from a
-network directory whose manifest names only ``institutions`` and ``liabilities``, keyed by
-organisation id or name; a deployer found there is an institution, any other bears its losses in
-the real economy.
+network directory whose manifest names only ``institutions`` and ``liabilities`` (and, for fire
+sales, ``holdings``), keyed by organisation id or name; a deployer found there is an institution,
+any other bears its losses in the real economy.
 """
 
 from __future__ import annotations

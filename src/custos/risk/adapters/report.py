@@ -45,28 +45,31 @@ PROVIDER_COLUMNS: Columns = [
     ("layer", "Layer", "layer"),
     ("failure_probability", "Failure probability", "percent"),
     ("expected_loss_given_failure", "Loss given failure", "money"),
-    ("expected_shortfall_contribution", "ES contribution", "money"),
+    ("expected_shortfall_contribution", "ES contribution (Shapley)", "money"),
     ("loss_alone", "Loss alone", "money"),
     ("uninsurable_linchpin", "Linchpin", "flag"),
+]
+#: Every entity's buffers, layer by layer (``custos.risk.engine.buffer_metrics``).
+LAYERS_COLUMNS: Columns = [
+    ("expected_loss", "Expected loss", "money"),
+    ("capital", "Capital", "money"),
+    ("insurance_requirement", "Insurance layer (tail)", "money"),
+    ("premium", "Premium", "money"),
+    ("pool_requirement", "Beyond both (tail)", "money"),
+    ("pool_contribution", "Pool share", "money"),
 ]
 INSTITUTION_COLUMNS: Columns = [
     ("name", "Name", "text"),
     ("sector", "Sector", "text"),
     ("equity", "Equity", "money"),
     ("default_probability", "Default probability", "percent"),
-    ("expected_loss", "Expected loss", "money"),
-    ("capital", "Capital", "money"),
-    ("premium", "Premium", "money"),
-    ("pool_contribution", "Pool", "money"),
+    *LAYERS_COLUMNS,
 ]
 DEPLOYMENT_COLUMNS: Columns = [
     ("name", "Name", "text"),
     ("owner", "Owner", "text"),
     ("model", "Model", "text"),
-    ("expected_loss", "Expected loss", "money"),
-    ("capital", "Capital", "money"),
-    ("premium", "Premium", "money"),
-    ("pool_contribution", "Pool", "money"),
+    *LAYERS_COLUMNS,
 ]
 
 
@@ -113,6 +116,11 @@ def _headline(metrics: dict[str, Any], currency: str) -> str:
     error = system.get("monte_carlo") or {"value_at_risk": {}, "expected_shortfall": {}}
     shortfall = error["expected_shortfall"]
     capital = {k: v["estimate"] for k, v in shortfall.items() if k not in system["expected_shortfall"]}
+    second_round = (
+        [("Second-round loss (fire sales)", money(system["expected_second_round_loss"], currency), None)]
+        if "fire_sales" in metrics
+        else []
+    )
     figures = [
         ("Expected loss", money(system["expected_loss"], currency), error.get("expected_loss")),
         *(
@@ -127,6 +135,7 @@ def _headline(metrics: dict[str, Any], currency: str) -> str:
             (f"Expected shortfall {percent(k)} (capital level)", money(v, currency), shortfall[k])
             for k, v in capital.items()
         ),
+        *second_round,
         ("Expected defaults", number(system["expected_defaults"], 3), None),
         ("Pool size", money(metrics["pool"]["size"], currency), None),
     ]
@@ -151,6 +160,51 @@ th:first-child,td:first-child{text-align:left}
 .figure small{display:block;color:#555}
 figure{margin:1rem 0;overflow-x:auto}svg{max-width:100%;height:auto}
 """
+
+
+def _attribution(metrics: dict[str, Any], currency: str) -> str:
+    """How the ES contributions were shared out (Shapley, exact or sampled), for runs that say."""
+    shared = metrics.get("attribution")
+    if shared is None:
+        return ""
+    markets = money(shared["markets"], currency)
+    return f"<p>ES contributions: {escape(shared['method'])}; asset markets {markets}.</p>"
+
+
+def _fire_sales(metrics: dict[str, Any], currency: str) -> str:
+    """The fire sale's second round apart from the first, and what it did to each asset class."""
+    sales = metrics.get("fire_sales")
+    if sales is None:
+        return ""
+    system = metrics["system"]
+    share = percent(system["second_round_share_of_expected_shortfall"])
+    lead = (
+        f"<h2>Fire sales</h2><p>Overlapping portfolios ({escape(sales['method'])}): the second round adds "
+        f"{escape(money(system['expected_second_round_loss'], currency))} to the expected loss and makes "
+        f"up {escape(share)} of the expected shortfall at the capital level.</p>"
+    )
+    columns: Columns = [
+        ("name", "Asset class", "text"),
+        ("holdings", "Holdings", "money"),
+        ("mean_price_change", "Mean price change", "percent"),
+        ("worst_price_change", "Worst price change", "percent"),
+    ]
+    return lead + _table("Asset classes", sales["asset_classes"], columns, "holdings", currency)
+
+
+def _layers(metrics: dict[str, Any]) -> str:
+    """How the buffers below are layered, for runs that layer them."""
+    shared = metrics["pool"].get("shared_by")
+    if shared is None:
+        return ""
+    by = "; ".join(f"among {table}, in proportion to {basis}" for table, basis in shared.items())
+    return (
+        "<p>Each entity's losses go to its capital first (its Euler contribution to the expected "
+        "shortfall at the capital level), then to an insurance layer attaching where the capital ends, "
+        "then to the pool; every requirement comes from the same tail draws. The premium is the layer's "
+        "expected payout plus the cost of capital on its tail payout beyond that. "
+        f"The pool is shared {by}.</p>"
+    )
 
 
 def _chart(name: str, title: str, metrics: dict[str, Any], losses: Losses) -> str:
@@ -181,15 +235,18 @@ def render_report(metrics: dict[str, Any], losses: Losses, currency: str, run_id
             "expected_shortfall_contribution",
             currency,
         ),
+        _attribution(metrics, currency),
+        _fire_sales(metrics, currency),
+        _layers(metrics),
         _table(
-            "Institutions: capital, premium and pool",
+            "Institutions: capital, insurance and pool",
             metrics["institutions"],
             INSTITUTION_COLUMNS,
             "capital",
             currency,
         ),
         _table(
-            "Deployments: capital, premium and pool",
+            "Deployments: capital, insurance and pool",
             metrics["deployments"],
             DEPLOYMENT_COLUMNS,
             "capital",

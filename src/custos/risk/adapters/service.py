@@ -45,7 +45,9 @@ from custos.risk.engine.montecarlo import check_tail_memory
 from custos.risk.engine.network import Network
 from custos.risk.engine.network_build import assemble
 from custos.risk.engine.plan import compile_plan
-from custos.risk.engine.scenario import Scenario
+from custos.risk.engine.precision import most_draws
+from custos.risk.engine.reverse_stress import FailureSet, reverse_stress
+from custos.risk.engine.scenario import Precision, Scenario
 from custos.risk.engine.stress_test import ENGINE_VERSION
 from custos.risk.filings import (
     STRESS_TEST_COMPLETED,
@@ -53,8 +55,16 @@ from custos.risk.filings import (
     StressTestCompleted,
     StressTestParticipated,
 )
-from custos.risk.requests import RunRequest
-from custos.risk.views import ExampleView, NetworkListing, RunResults, RunStatus
+from custos.risk.requests import ReverseStressRequest, RunRequest
+from custos.risk.views import (
+    ExampleView,
+    FailedUnit,
+    FailureSetView,
+    NetworkListing,
+    ReverseStressView,
+    RunResults,
+    RunStatus,
+)
 from custos.store import Store
 from custos.store import registry_views as rv
 
@@ -68,6 +78,20 @@ class Submission:
     run: RunDirectory
     scenario: Scenario
     network: Network
+
+
+def with_precision(scenario: Scenario, request: RunRequest) -> Scenario:
+    """The scenario with the request's precision target, which overrides the scenario's own."""
+    if request.target_se is None:
+        if request.max_draws is not None:
+            raise InvalidInput(
+                "max_draws limits a run with a target_se: give one", evidence={"entry": "max_draws"}
+            )
+        return scenario
+    limits = {} if request.max_draws is None else {"max_draws": request.max_draws}
+    if not limits and scenario.precision is not None:
+        limits = {"max_draws": scenario.precision.max_draws}
+    return scenario.model_copy(update={"precision": Precision(target_se=request.target_se, **limits)})
 
 
 def _headline(metrics: dict[str, Any]) -> dict[str, JsonValue]:
@@ -186,16 +210,18 @@ class RiskService:
             raise Forbidden("only supervisors run stress tests")
         directory = self._network_of(request, origin, folder)
         scenario, lines = load_scenario_lines(request.scenario, origin)
+        scenario = with_precision(scenario, request)
         network = self.load_network(directory)
         try:
-            if max_draws is not None and scenario.draws > max_draws:
+            most = most_draws(scenario)
+            if max_draws is not None and most > max_draws:
                 raise InvalidInput(
                     f"a run started over HTTP may make at most {max_draws:,} draws; run larger ones with "
                     "custos risk run",
-                    evidence={"entry": "draws", "draws": scenario.draws, "limit": max_draws},
+                    evidence={"entry": "draws", "draws": most, "limit": max_draws},
                 )
             plan = compile_plan(network, scenario)
-            check_tail_memory(scenario, network)
+            check_tail_memory(scenario.model_copy(update={"draws": most}), network)
         except InvalidInput as error:
             raise located(error, lines, origin) from error
         run = RunDirectory(self.root, new_id())
@@ -262,6 +288,7 @@ class RiskService:
         done = run.update(
             state="done",
             filing_id=filing_id,
+            draws=metrics["system"]["draws"],
             finished_at=self.store.clock.now().isoformat(),
             headline=_headline(metrics),
         )
@@ -277,7 +304,7 @@ class RiskService:
             network=dict(submission.network.summary()),
             results_digest="sha256:" + hashlib.sha256(results).hexdigest(),
             seed=scenario.seed,
-            draws=scenario.draws,
+            draws=metrics["system"]["draws"],
             engine=ENGINE_VERSION,
             contagion_model=scenario.contagion.model.value,
             headline=_headline(metrics),
@@ -305,6 +332,8 @@ class RiskService:
                         capital=row["capital"],
                         premium=row["premium"],
                         pool_contribution=row["pool_contribution"],
+                        insurance_requirement=row["insurance_requirement"],
+                        pool_requirement=row["pool_requirement"],
                     ),
                     owner=deployers[row["id"]],
                     subject=row["id"],
@@ -315,6 +344,55 @@ class RiskService:
             ]
             uow.file(filing, *parts)
         return filing.id
+
+    def reverse_stress(
+        self,
+        request: ReverseStressRequest,
+        *,
+        by: Principal,
+        origin: str = "scenario",
+        folder: Path | None = None,
+    ) -> ReverseStressView:
+        """The fewest provider or model failures whose loss under the scenario reaches the request's
+        threshold (see :mod:`custos.risk.engine.reverse_stress`); nothing is filed. ``origin`` and
+        ``folder`` are as for :meth:`submit`."""
+        if not by.sees_everything:
+            raise Forbidden("only supervisors run stress tests")
+        named = RunRequest(scenario=request.scenario, network=request.network)
+        directory = self._network_of(named, origin, folder)
+        scenario, lines = load_scenario_lines(request.scenario, origin)
+        network = self.load_network(directory)
+        try:
+            plan = compile_plan(network, scenario)
+        except InvalidInput as error:
+            raise located(error, lines, origin) from error
+        found = reverse_stress(plan, network, request.threshold, request.candidates, request.max_size)
+        names = network.providers.names + network.models.names
+
+        def unit(index: int) -> FailedUnit:
+            layer = "compute" if index < len(network.providers) else "model"
+            return FailedUnit(id=network.failure_units[index], name=names[index], layer=layer)
+
+        def failure_set(chosen: FailureSet) -> FailureSetView:
+            return FailureSetView(units=tuple(unit(k) for k in chosen.units), loss=chosen.loss)
+
+        return ReverseStressView(
+            scenario=scenario.name,
+            network=network.summary(),
+            threshold=found.threshold,
+            method=found.method,
+            explanation=found.explanation,
+            size=found.size,
+            sets=tuple(failure_set(chosen) for chosen in found.sets),
+            breaching=found.breaching,
+            candidates=tuple(unit(k) for k in found.candidates),
+            max_size=found.max_size,
+            evaluated=found.evaluated,
+            baseline=found.baseline,
+            worst=failure_set(found.worst),
+            asset_moves="the scenario's mean moves in every set, without volatility (a shock tied to "
+            "failures moves as the set's failures trigger it)",
+        )
 
     def runs(self) -> list[RunStatus]:
         """Every run's status, newest first."""

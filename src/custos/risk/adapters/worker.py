@@ -31,8 +31,8 @@ from custos.risk.adapters.runs import RunDirectory
 from custos.risk.engine.chart_specs import Losses
 from custos.risk.engine.montecarlo import Progress
 from custos.risk.engine.network import Network
+from custos.risk.engine.precision import run_to_precision
 from custos.risk.engine.scenario import Scenario
-from custos.risk.engine.stress_test import run_stress_test
 
 #: The data a run started over HTTP may use unless the server is told otherwise: a worker holds
 #: about 300 MB before its first draw (Python, numpy, scipy, numba), which leaves room for the
@@ -62,7 +62,7 @@ def produce(
     run: RunDirectory, network: Network, scenario: Scenario, scheduler: str | None, progress: Progress
 ) -> bytes:
     """Run the engine and write every result file and the report; return results.json's bytes."""
-    result = run_stress_test(network, scenario, progress, chunk_runner(scheduler))
+    result = run_to_precision(network, scenario, progress, chunk_runner(scheduler))
     aggregate = result.aggregate
     losses = Losses(aggregate.draws, aggregate.sample.system, aggregate.tail_losses)
     report = render_report(result.metrics, losses, network.currency, run.run_id)

@@ -57,4 +57,7 @@ def network_digest(network: Network) -> str:
         feed(np.ascontiguousarray(array, dtype=np.int64).tobytes())
     for values in (network.deployment_exposure, network.external_assets, network.external_liabilities):
         feed(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+    if network.holdings is not None:  # only then: a network without holdings keeps its digest
+        feed("\x1f".join(network.asset_classes).encode())
+        feed(np.ascontiguousarray(network.holdings, dtype=np.float64).tobytes())
     return "sha256:" + digest.hexdigest()

@@ -5,6 +5,9 @@ that the losses add up to the system's loss whatever the model. Eisenberg–Noe 
 the system loses exactly the shock and contagion only moves it onto other balance sheets;
 Rogers–Veraart's default costs destroy more; DebtRank counts equity losses only (its external
 creditors are not modelled); threshold cascades charge the loss given default.
+
+Each outcome also says how much equity every institution lost, which is what sets off fire sales
+(``custos.risk.engine.second_round``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ SATURATED = 1.0 - 1e-12
 class FinancialOutcome:
     losses: np.ndarray  # (institutions, draws)
     defaulted: np.ndarray  # (institutions, draws) bool
+    equity_losses: np.ndarray  # (institutions, draws): equity lost, at most the equity
     iterations: int
     residual: float
 
@@ -56,46 +60,49 @@ def _clearing(network: Network, assets: np.ndarray, contagion: Contagion) -> Fin
         network.external_liabilities, obligations, out=np.zeros_like(obligations), where=obligations > 0
     )
     shortfall = (obligations[:, None] - payments) * external_share[:, None]
-    losses = network.equity[:, None] - equity + shortfall
-    return FinancialOutcome(losses, result.defaulted, result.iterations, result.residual)
+    equity_losses = network.equity[:, None] - equity
+    return FinancialOutcome(
+        equity_losses + shortfall, result.defaulted, equity_losses, result.iterations, result.residual
+    )
 
 
-def _positive_equity(network: Network, model: ContagionModel) -> np.ndarray:
-    """Equity, refused when some institution has none: DebtRank divides by it, and a threshold
-    cascade would default an institution without equity in every draw, shock or not."""
+def positive_equity(network: Network, user: str) -> np.ndarray:
+    """Equity, refused (naming ``user``) when some institution has none: DebtRank divides by it, a
+    threshold cascade would default an institution without equity in every draw, shock or not, and
+    a fire sale's leverage target is debt over equity."""
     capital = network.equity
     if (capital <= 0).any():
         first = int(np.flatnonzero(capital <= 0)[0])
         raise InvalidInput(
-            f"the {model.value} model needs every institution to have positive equity",
+            f"{user} needs every institution to have positive equity",
             evidence={"entry": network.institutions.ids[first], "value": float(capital[first])},
         )
     return capital
 
 
 def _debtrank(network: Network, direct: np.ndarray, contagion: Contagion) -> FinancialOutcome:
-    capital = _positive_equity(network, contagion.model)
+    capital = positive_equity(network, f"the {contagion.model.value} model")
     weights = debtrank_weights(network.liabilities, capital)
     shock = np.ascontiguousarray(np.clip(direct / capital[:, None], 0.0, 1.0))
     if contagion.model is ContagionModel.DEBTRANK_SINGLE_HIT:  # a finite process: nothing to converge
         h = debtrank_single_hit_batched(weights, shock)
-        return FinancialOutcome(capital[:, None] * h, h >= SATURATED, 0, 0.0)
+        lost = capital[:, None] * h
+        return FinancialOutcome(lost, h >= SATURATED, lost, 0, 0.0)
     result = debtrank_batched(
         weights, shock, tol=contagion.tolerance, max_iterations=contagion.max_iterations
     )
-    return FinancialOutcome(
-        capital[:, None] * result.h, result.h >= SATURATED, result.iterations, result.residual
-    )
+    lost = capital[:, None] * result.h
+    return FinancialOutcome(lost, result.h >= SATURATED, lost, result.iterations, result.residual)
 
 
 def _threshold(network: Network, direct: np.ndarray, contagion: Contagion) -> FinancialOutcome:
-    capital = _positive_equity(network, contagion.model)
+    capital = positive_equity(network, f"the {contagion.model.value} model")
     result = threshold_cascade_batched(
         network.liabilities, capital, np.ascontiguousarray(np.maximum(direct, 0.0)), contagion.lgd
     )
     creditors = result.defaulted * (contagion.lgd * network.external_liabilities)[:, None]
     return FinancialOutcome(
-        result.losses + creditors, result.defaulted, int(result.rounds.max(initial=0)), 0.0
+        result.losses + creditors, result.defaulted, result.losses, int(result.rounds.max(initial=0)), 0.0
     )
 
 
@@ -106,9 +113,19 @@ def financial_losses(
     its external assets, both (institutions, draws)."""
     if not len(network.institutions):  # no financial layer: every loss stays in the real economy
         empty = np.zeros((0, direct.shape[1]))
-        return FinancialOutcome(empty, empty.astype(bool), 0, 0.0)
+        return FinancialOutcome(empty, empty.astype(bool), empty, 0, 0.0)
+    return losses_on_assets(network, contagion, shocked_assets(network, direct, asset_move))
+
+
+def shocked_assets(network: Network, direct: np.ndarray, asset_move: np.ndarray) -> np.ndarray:
+    """Each institution's external assets after the asset moves and its direct losses, at least 0."""
+    return np.asarray(np.maximum(network.external_assets[:, None] * (1.0 + asset_move) - direct, 0.0))
+
+
+def losses_on_assets(network: Network, contagion: Contagion, assets: np.ndarray) -> FinancialOutcome:
+    """Losses and defaults when the institutions' external assets stand at ``assets`` (institutions,
+    draws): the second round of a fire sale calls this again on assets its price falls lowered."""
     base = network.external_assets[:, None]
-    assets = np.maximum(base * (1.0 + asset_move) - direct, 0.0)
     if contagion.model in (ContagionModel.EISENBERG_NOE, ContagionModel.ROGERS_VERAART):
         return _clearing(network, assets, contagion)
     hit = base - assets

@@ -1,10 +1,10 @@
 """Who bears each euro of a firm's simulated losses: its capital, its insurance, the pool, or the
 firm itself beyond its capital; and what each layer must hold, from the same simulated losses.
 
-Today's buffers (``metrics.buffers``) size capital, premium and pool separately and share the pool
-out in proportion to capital, so a euro can be counted by more than one of them. Here each euro of
-a loss goes to exactly one layer, and a firm's share of the pool is what its own losses put on the
-pool beyond its capital and its insurance.
+Sized separately, capital, premium and pool could count one euro more than once, and a pool shared
+in proportion to capital would charge a firm for its capital again. Here each euro of a loss goes
+to exactly one layer, and a firm's part of the pool is what its own losses put on the pool beyond
+its capital and its insurance (``buffer_metrics`` sizes every layer this way).
 
 **Absorption.** Firm ``i`` loses ``L[d, i] ≥ 0`` in draw ``d``. It holds capital ``Cᵢ`` and may be
 insured by an excess-of-loss layer with attachment point ``Aᵢ`` and limit ``Mᵢ``. The layers are
@@ -40,15 +40,6 @@ insurance (limit 0)::
 
 With firm 0's attachment declared at 15 instead, draw 3 splits as capital 10, uncovered 5,
 insurance 20 and pool 10.
-
-**Requirements.** They come from the same simulated losses the run keeps for the Euler capital:
-each firm's losses in the capital level's tail draws. A firm's capital requirement ``Kᵢ`` is its
-mean loss over the tail draws, its Euler contribution to the expected shortfall, as today. Its
-insurance layer of limit ``Mᵢ`` attaches at ``Kᵢ``; the layer's expected payout is its mean over
-all the run's draws (the tail alone would overstate it), so it comes from a uniform sample of the
-draws or is supplied by the caller, and its tail payout is its mean over the tail draws. The
-pool's requirement is the tail mean of what exceeds ``Kᵢ + Mᵢ``, firm by firm, and summed over
-firms. This module is pure and not yet used by runs.
 """
 
 from __future__ import annotations
@@ -80,22 +71,6 @@ class Absorbed:
         return self.capital + self.uncovered + self.insurance + self.pool
 
 
-@dataclass(frozen=True)
-class LayerRequirements:
-    """Per firm: the capital requirement, its insurance layer's expected and tail payout, and what
-    its tail losses put on the pool beyond both."""
-
-    capital: FloatArray
-    insurance_expected: FloatArray
-    insurance_tail: FloatArray
-    pool: FloatArray
-
-    @property
-    def pool_size(self) -> float:
-        """The pool's requirement: every firm's tail excess over its capital and insurance."""
-        return float(self.pool.sum())
-
-
 def absorb(
     losses: npt.ArrayLike,
     capital: npt.ArrayLike,
@@ -118,59 +93,6 @@ def absorb(
         uncovered=np.maximum(np.minimum(table, start) - held, 0.0),
         attachment_raised=declared < held,
     )
-
-
-def requirements(
-    tail_losses: npt.ArrayLike,
-    limit: npt.ArrayLike,
-    *,
-    sample: npt.ArrayLike | None = None,
-    insurance_expected: npt.ArrayLike | None = None,
-) -> LayerRequirements:
-    """Each layer's requirement from the firms' losses in the capital level's tail draws (draws ×
-    firms). The insurance layer's expected payout needs the whole distribution: give either a
-    uniform ``sample`` of the run's draws (draws × firms, or every draw) to compute it from, or
-    the ``insurance_expected`` payouts themselves."""
-    tail = _losses(tail_losses, "tail_losses")
-    if tail.shape[0] == 0:
-        raise InvalidInput("tail_losses must hold at least one tail draw", evidence={"shape": tail.shape})
-    firms = tail.shape[1]
-    cover = _per_firm(limit, "limit", firms)
-    required = tail.mean(axis=0)
-    in_tail = absorb(tail, required, cover)
-    return LayerRequirements(
-        capital=required,
-        insurance_expected=_expected_payout(sample, insurance_expected, required, cover),
-        insurance_tail=in_tail.insurance.mean(axis=0),
-        pool=in_tail.pool.mean(axis=0),
-    )
-
-
-def _expected_payout(
-    sample: npt.ArrayLike | None,
-    given: npt.ArrayLike | None,
-    required: FloatArray,
-    cover: FloatArray,
-) -> FloatArray:
-    firms = required.size
-    if given is not None and sample is None:
-        payout = _per_firm(given, "insurance_expected", firms)
-        if not np.isfinite(payout).all():
-            raise InvalidInput("insurance_expected must be finite", evidence={"entry": "insurance_expected"})
-        return payout
-    if sample is None or given is not None:
-        raise InvalidInput(
-            "give exactly one of sample and insurance_expected for the insurance layer's expected payout",
-            evidence={"sample": sample is not None, "insurance_expected": given is not None},
-        )
-    draws = _losses(sample, "sample")
-    if draws.shape[0] == 0 or draws.shape[1] != firms:
-        raise InvalidInput(
-            "sample must hold at least one draw and one column per firm of tail_losses",
-            evidence={"shape": draws.shape, "firms": firms},
-        )
-    mean: FloatArray = absorb(draws, required, cover).insurance.mean(axis=0)
-    return mean
 
 
 def _floats(values: npt.ArrayLike, name: str) -> FloatArray:

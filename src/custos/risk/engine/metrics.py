@@ -3,9 +3,8 @@
 Expected shortfall at level α averages the ⌈(1 − α)·N⌉ largest system losses (ties broken by draw
 number); value at risk is the smallest of them. An entity's capital requirement is its Euler
 contribution to the expected shortfall at the capital level, E[Lᵢ | tail], so the contributions
-add up to the system's expected shortfall. Its insurance premium is its expected loss plus the
-cost of capital on the capital it needs beyond that; the pool is the value at risk at the pool's
-quantile, shared out in proportion to capital.
+add up to the system's expected shortfall. Its insurance layer, its premium and its part of the
+pool come from the same tail, layer by layer (``buffer_metrics``).
 
 Each headline figure carries its Monte Carlo error by batch means: the figure is estimated again
 on each of the run's contiguous batches of draws (see :class:`~custos.risk.engine.montecarlo.Batches`),
@@ -27,6 +26,8 @@ import numpy as np
 from scipy import stats
 
 from custos.core.units import count, percent
+from custos.risk.engine.buffer_metrics import LayeredBuffers, layered_buffers
+from custos.risk.engine.loss_profile import EntityBins
 from custos.risk.engine.montecarlo import BATCHES, Aggregate, tail_size
 from custos.risk.engine.network import Network
 from custos.risk.engine.scenario import Scenario
@@ -146,51 +147,43 @@ def system_metrics(run: Aggregate, scenario: Scenario) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Buffers:
-    """Per entity: expected loss, Euler capital, premium and pool contribution."""
-
-    expected_loss: np.ndarray
-    capital: np.ndarray
-    premium: np.ndarray
-    pool: np.ndarray
-
-
-def buffers(mean_loss: np.ndarray, tail: np.ndarray, pool_size: float, cost_of_capital: float) -> Buffers:
-    """``tail`` holds the entities' losses in the capital level's tail draws (draws × entities)."""
-    capital = tail.mean(axis=0) if tail.size else np.zeros_like(mean_loss)
-    premium = mean_loss + cost_of_capital * np.maximum(capital - mean_loss, 0.0)
-    weights = np.maximum(capital, 0.0)
-    total = weights.sum()
-    pool = pool_size * weights / total if total > 0 else np.zeros_like(capital)
-    return Buffers(mean_loss, capital, premium, pool)
-
-
-def _rows(ids: tuple[str, ...], values: Buffers, extra: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for k, node in enumerate(ids):
-        row = {"id": node, **{name: column[k] for name, column in extra.items()}}
-        row.update(
-            expected_loss=float(values.expected_loss[k]),
-            capital=float(values.capital[k]),
-            premium=float(values.premium[k]),
-            pool_contribution=float(values.pool[k]),
-        )
-        rows.append(row)
-    return rows
+def _rows(ids: tuple[str, ...], values: LayeredBuffers, extra: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"id": node, **{name: column[k] for name, column in extra.items()}, **values.row(k)}
+        for k, node in enumerate(ids)
+    ]
 
 
 def entity_metrics(run: Aggregate, network: Network, scenario: Scenario) -> dict[str, Any]:
-    """Institutions' and deployments' buffers, and the pool they fund."""
+    """Institutions' and deployments' buffers, layer by layer, and the pool they fund."""
     draws = run.draws
     tail = tail_size(draws, scenario.buffers.capital_level)
-    pool_size = max(risk_measure(run.tail_losses, draws, scenario.buffers.pool_quantile).value_at_risk, 0.0)
-    coc = scenario.buffers.cost_of_capital
-    institutions = buffers(run.institution_loss / draws, run.tail_institutions[:tail], pool_size, coc)
-    deployments = buffers(run.deployment_loss / draws, run.tail_deployments[:tail], pool_size, coc)
+    settings = scenario.buffers
+    pool_size = max(risk_measure(run.tail_losses, draws, settings.pool_quantile).value_at_risk, 0.0)
+    bins = EntityBins.of(network)
+    institutions = layered_buffers(
+        run.institution_loss / draws,
+        run.tail_institutions[:tail],
+        run.institution_profile,
+        bins.institutions,
+        pool_size,
+        settings,
+    )
+    deployments = layered_buffers(
+        run.deployment_loss / draws,
+        run.tail_deployments[:tail],
+        run.deployment_profile,
+        bins.deployments,
+        pool_size,
+        settings,
+    )
     names = network.institutions.names
+    shared = {
+        table: "capital" if values.pool_by_capital else "pool requirement"
+        for table, values in (("institutions", institutions), ("deployments", deployments))
+    }
     return {
-        "pool": {"quantile": scenario.buffers.pool_quantile, "size": pool_size},
+        "pool": {"quantile": settings.pool_quantile, "size": pool_size, "shared_by": shared},
         "institutions": _rows(
             network.institutions.ids,
             institutions,
@@ -214,12 +207,17 @@ def entity_metrics(run: Aggregate, network: Network, scenario: Scenario) -> dict
 
 
 def importance_metrics(
-    run: Aggregate, network: Network, scenario: Scenario, probability: np.ndarray, alone: np.ndarray
+    run: Aggregate,
+    network: Network,
+    scenario: Scenario,
+    probability: np.ndarray,
+    alone: np.ndarray,
+    contribution: np.ndarray,
 ) -> list[dict[str, Any]]:
-    """Each provider's and model's systemic importance: loss given its failure, its share of the
-    expected shortfall, the loss its failure alone causes, and whether that is insurable."""
-    tail = tail_size(run.draws, scenario.buffers.capital_level)
-    contribution = run.tail_causes[:tail].mean(axis=0) if run.tail_causes.size else np.zeros(alone.size + 1)
+    """Each provider's and model's systemic importance: loss given its failure, its Shapley share
+    of the expected shortfall at the capital level (``contribution``, from
+    :func:`~custos.risk.engine.attribution.shapley_attribution`), the loss its failure alone
+    causes, and whether that is insurable."""
     capacity = scenario.buffers.insurance_capacity
     layers = ["compute"] * len(network.providers) + ["model"] * len(network.models)
     names = network.providers.names + network.models.names

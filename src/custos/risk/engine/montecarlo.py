@@ -11,7 +11,8 @@ Memory does not grow with the draws except through the tail the metrics need: th
 keeps sums, the count of draws with each number of defaults, a sample of at most
 ``SAMPLE_SIZE`` draws, the largest system losses (as many as the lowest level needs: value at
 risk and expected shortfall, the capital level, the pool's quantile) as float64 loss and int64
-draw pairs, and the losses of every entity only in the capital level's tail draws. A run whose
+draw pairs, the losses of every entity only in the capital level's tail draws, and every entity's
+losses in all draws as counts and sums in a fixed number of bins (``loss_profile``). A run whose
 tail would need more than ``TAIL_MEMORY_LIMIT`` is refused before it starts.
 
 For the Monte Carlo error of the headline figures (batch means) the draws are split into
@@ -31,6 +32,7 @@ from fractions import Fraction
 import numpy as np
 
 from custos.core.errors import InvalidInput
+from custos.risk.engine.loss_profile import EntityBins, LossProfile
 from custos.risk.engine.network import Network
 from custos.risk.engine.plan import Plan
 from custos.risk.engine.scenario import Scenario
@@ -68,8 +70,9 @@ class Tails:
 
 
 def detail_width(network: Network) -> int:
-    """Entities whose losses are kept for each capital-tail draw: institutions, deployments, causes."""
-    return len(network.institutions) + len(network.deployments) + len(network.failure_units) + 1
+    """Losses kept for each capital-tail draw: institutions, deployments, and the draw's
+    second-round loss."""
+    return len(network.institutions) + len(network.deployments) + 1
 
 
 def tail_memory(tails: Tails, width: int) -> int:
@@ -188,20 +191,27 @@ class Aggregate:
     institution_loss: np.ndarray
     institution_defaults: np.ndarray
     deployment_loss: np.ndarray
-    cause_loss: np.ndarray
+    institution_profile: LossProfile  # every draw's losses, binned: see ``loss_profile``
+    deployment_profile: LossProfile
     unit_failures: np.ndarray
     unit_failure_loss: np.ndarray
     tail_losses: np.ndarray  # the largest system losses, largest first, ties to the lower draw
     tail_draws: np.ndarray
     tail_institutions: np.ndarray  # (capital tail, institutions), in the same order
     tail_deployments: np.ndarray
-    tail_causes: np.ndarray
+    tail_second_round: np.ndarray  # (capital tail,) the second-round loss of each of those draws
     batch_draws: np.ndarray  # (batches,) the draws in each contiguous batch of chunks
     batch_sums: np.ndarray  # (batches,) the sum of each batch's system losses
     batch_tails: tuple[np.ndarray, ...]  # each batch's largest system losses, largest first
     sample: Sample
     iterations: int
     residual: float
+    second_round_sum: float  # fire sales' second-round system loss, summed over draws
+    second_round_institution: np.ndarray  # (institutions,)
+    price_change_sum: np.ndarray  # (asset classes,) the fire sale's relative price moves, summed
+    price_change_min: np.ndarray  # (asset classes,) the largest fall in any draw
+    fire_sale_rounds: int
+    fire_sale_residual: float
 
 
 class Accumulator:
@@ -223,7 +233,9 @@ class Accumulator:
         self.institution_loss = np.zeros(self.institutions)
         self.institution_defaults = np.zeros(self.institutions, dtype=np.int64)
         self.deployment_loss = np.zeros(self.deployments)
-        self.cause_loss = np.zeros(units + 1)
+        bins = EntityBins.of(network)
+        self.institution_profile = LossProfile.empty(bins.institutions, self.institutions)
+        self.deployment_profile = LossProfile.empty(bins.deployments, self.deployments)
         self.unit_failures = np.zeros(units, dtype=np.int64)
         self.unit_failure_loss = np.zeros(units)
         self.stride = sample_stride(draws)
@@ -235,6 +247,11 @@ class Accumulator:
             )
         )
         self.iterations, self.residual = 0, 0.0
+        classes = len(plan.fire_sales.classes) if plan.fire_sales else 0
+        self.second_round_sum = 0.0
+        self.second_round_institution = np.zeros(self.institutions)
+        self.price_change_sum, self.price_change_min = np.zeros(classes), np.zeros(classes)
+        self.fire_sale_rounds, self.fire_sale_residual = 0, 0.0
         self.folded = 0
         self.early: dict[int, ChunkResult] = {}
 
@@ -261,7 +278,8 @@ class Accumulator:
         self.institution_loss += r.institution_loss
         self.institution_defaults += r.institution_defaults
         self.deployment_loss += r.deployment_loss
-        self.cause_loss += r.cause_loss
+        self.institution_profile = self.institution_profile.plus(r.institution_profile)
+        self.deployment_profile = self.deployment_profile.plus(r.deployment_profile)
         self.unit_failures += r.unit_failures
         self.unit_failure_loss += r.unit_failure_loss
         no_detail = np.empty((r.tail_losses.size, 0))
@@ -276,12 +294,18 @@ class Accumulator:
             getattr(self.sample, name)[at] = getattr(r.sample, name)
         self.iterations = max(self.iterations, r.iterations)
         self.residual = max(self.residual, r.residual)
+        self.second_round_sum += r.second_round_sum
+        self.second_round_institution += r.second_round_institution
+        self.price_change_sum += r.price_change_sum
+        np.minimum(self.price_change_min, r.price_change_min, out=self.price_change_min)
+        self.fire_sale_rounds = max(self.fire_sale_rounds, r.fire_sale_rounds)
+        self.fire_sale_residual = max(self.fire_sale_residual, r.fire_sale_residual)
 
     def result(self) -> Aggregate:
         losses, draws, _ = self.system.sorted()
         _, _, rows = self.capital.sorted()
         split = np.cumsum([self.institutions, self.deployments])
-        institutions, deployments, causes = np.hsplit(rows, split)
+        institutions, deployments, second_round = np.hsplit(rows, split)
         return Aggregate(
             draws=self.draws,
             system_sum=self.system_sum,
@@ -293,20 +317,27 @@ class Accumulator:
             institution_loss=self.institution_loss,
             institution_defaults=self.institution_defaults,
             deployment_loss=self.deployment_loss,
-            cause_loss=self.cause_loss,
+            institution_profile=self.institution_profile,
+            deployment_profile=self.deployment_profile,
             unit_failures=self.unit_failures,
             unit_failure_loss=self.unit_failure_loss,
             tail_losses=losses,
             tail_draws=draws,
             tail_institutions=institutions,
             tail_deployments=deployments,
-            tail_causes=causes,
+            tail_second_round=second_round[:, 0],
             batch_draws=self.batches.draws,
             batch_sums=self.batch_sums,
             batch_tails=tuple(largest.sorted()[0] for largest in self.batch_tails),
             sample=self.sample,
             iterations=self.iterations,
             residual=self.residual,
+            second_round_sum=self.second_round_sum,
+            second_round_institution=self.second_round_institution,
+            price_change_sum=self.price_change_sum,
+            price_change_min=self.price_change_min,
+            fire_sale_rounds=self.fire_sale_rounds,
+            fire_sale_residual=self.fire_sale_residual,
         )
 
 

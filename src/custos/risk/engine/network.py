@@ -6,7 +6,9 @@ when the provider fails); a deployment runs on its own declared host or, failing
 model's hosts, uses one model, may fall back to another, and belongs to an institution when its
 deployer is in the financial layer (otherwise its losses stay with the real economy and do not
 spread). Institutions owe each other (``liabilities[i, j]`` is what ``i`` owes
-``j``) and carry external assets and external liabilities; their equity is what is left.
+``j``) and carry external assets and external liabilities; their equity is what is left. A network
+may also say which asset classes institutions hold among their external assets (``holdings``),
+which fire sales read.
 
 Everything here is plain numpy and scipy so that a network can be pickled to a Dask worker and
 built in a notebook; adapters that read the registry or files live in modules of their own.
@@ -87,6 +89,8 @@ class Network:
     external_liabilities: FloatArray
     liabilities: sp.csr_array  # institutions × institutions
     notes: tuple[str, ...] = field(default=())
+    asset_classes: tuple[str, ...] = field(default=())  # the classes ``holdings`` has columns for
+    holdings: FloatArray | None = None  # (institutions, asset classes); None: no holdings table
 
     @cached_property
     def usage(self) -> sp.csr_array:
@@ -212,6 +216,44 @@ def _check_liabilities(network: Network) -> None:
         )
 
 
+def _check_holdings(network: Network) -> None:
+    """Holdings are part of external assets: none negative, and no institution holding more in all
+    than its external assets (with the rounding allowance)."""
+    if network.holdings is None:
+        return
+    held = network.holdings
+    ids = network.institutions.ids
+    if held.shape != (len(ids), len(network.asset_classes)):
+        raise InvalidInput(
+            "holdings need one row per institution and one column per asset class",
+            evidence={"shape": held.shape, "expected": (len(ids), len(network.asset_classes))},
+        )
+    bad = np.argwhere(~np.isfinite(held) | (held < 0))
+    if bad.size:
+        row, column = (int(k) for k in bad[0])
+        raise InvalidInput(
+            "a holding must be finite and not negative",
+            evidence={
+                "entry": f"holdings[{ids[row]},{network.asset_classes[column]}]",
+                "value": float(held[row, column]),
+            },
+        )
+    totals = held.sum(axis=1)
+    over = np.flatnonzero(
+        totals > network.external_assets + TOLERANCE * np.maximum(1.0, network.external_assets)
+    )
+    if over.size:
+        first = int(over[0])
+        raise InvalidInput(
+            "an institution's holdings add up to more than its external assets",
+            evidence={
+                "entry": ids[first],
+                "holdings": float(totals[first]),
+                "external_assets": float(network.external_assets[first]),
+            },
+        )
+
+
 def validate(network: Network) -> Network:
     """Refuse a network whose numbers cannot describe real balance sheets, naming the entry."""
     _check_hosting(network)
@@ -219,4 +261,5 @@ def validate(network: Network) -> Network:
     _check_amounts("external assets", network.external_assets, network.institutions.ids)
     _check_amounts("external liabilities", network.external_liabilities, network.institutions.ids)
     _check_liabilities(network)
+    _check_holdings(network)
     return network

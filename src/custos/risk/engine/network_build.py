@@ -51,6 +51,10 @@ class Columns:
     liability_debtor: Sequence[str] = ()
     liability_creditor: Sequence[str] = ()
     liability_amount: Numbers = ()
+    holding_institution: Sequence[str] = ()  # no rows and no table: the network has no holdings
+    holding_class: Sequence[str] = ()
+    holding_amount: Numbers = ()
+    has_holdings: bool = False  # the source gave a holdings table, even an empty one
     notes: list[str] = field(default_factory=list)
 
 
@@ -148,6 +152,32 @@ def _matrix(
     return sp.csr_array(matrix)
 
 
+def _holdings(columns: Columns, institutions: Layer) -> tuple[tuple[str, ...], np.ndarray | None]:
+    """The asset classes (sorted) and each institution's holding of each; rows for the same pair
+    add up. None when the source has no holdings table."""
+    if not columns.has_holdings:
+        return (), None
+    owner = resolve(institutions, columns.holding_institution, "holdings", "institution")
+    names = [str(name) for name in columns.holding_class]
+    empty = [row for row, name in enumerate(names) if not name]
+    if empty:
+        raise InvalidInput(
+            "holdings name an asset class in every row", evidence={"entry": f"holdings row {empty[0] + 1}"}
+        )
+    classes = tuple(sorted(set(names)))
+    index = {name: k for k, name in enumerate(classes)}
+    amounts = _floats(columns.holding_amount, owner.size, 0.0, "holdings amount")
+    negative = np.flatnonzero(~np.isfinite(amounts) | (amounts < 0))
+    if negative.size:
+        raise InvalidInput(
+            "a holding must be finite and not negative",
+            evidence={"entry": f"holdings row {negative[0] + 1}", "value": float(amounts[negative[0]])},
+        )
+    held = np.zeros((len(institutions), len(classes)))
+    np.add.at(held, (owner, np.asarray([index[name] for name in names], dtype=np.int64)), amounts)
+    return classes, held
+
+
 def assemble(columns: Columns) -> Network:
     """Resolve every reference, build the sparse matrices, and validate the result."""
     providers = Layer(tuple(columns.provider_ids), tuple(columns.provider_names or columns.provider_ids))
@@ -174,6 +204,7 @@ def assemble(columns: Columns) -> Network:
         np.asarray(columns.liability_amount, dtype=np.float64),
         (len(institutions), len(institutions)),
     )
+    asset_classes, holdings = _holdings(columns, institutions)
     network = Network(
         name=columns.name,
         currency=columns.currency,
@@ -205,5 +236,7 @@ def assemble(columns: Columns) -> Network:
         ),
         liabilities=liabilities,
         notes=tuple(columns.notes),
+        asset_classes=asset_classes,
+        holdings=holdings,
     )
     return validate(network)

@@ -2,7 +2,9 @@
 
 The plan is what a chunk of draws needs and nothing else, so it pickles small to a Dask worker.
 Failure units are the providers followed by the models; providers fail by outage, models by
-compromise or mispricing.
+compromise or mispricing. Asset shocks are ordered with those that move in every draw first and
+those joint with failures after them, so a joint shock takes its random numbers after every other
+shock's: adding one changes no draw in which its units do not fail.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from custos.risk.engine.correlation import (
     dependency_profiles,
     factor,
 )
+from custos.risk.engine.fire_sale_plan import FireSalePlan, compile_fire_sales
 from custos.risk.engine.network import Layer, Network
 from custos.risk.engine.scenario import Contagion, Copula, FailureLaw, Scenario
 
@@ -39,8 +42,11 @@ class Plan:
     shock_sectors: np.ndarray  # (shocks, sectors) bool: which sectors each shock moves
     shock_mean: np.ndarray  # (shocks,)
     shock_volatility: np.ndarray  # (shocks,)
+    shock_triggers: np.ndarray  # (shocks, units) bool: the units whose failure sets it off; none: always
+    shock_per_failure: np.ndarray  # (shocks,) bool: scaled by how many of them failed
     fallback_recovery: float
     contagion: Contagion
+    fire_sales: FireSalePlan | None = None
 
     @property
     def chunks(self) -> int:
@@ -113,14 +119,27 @@ def _correlation(network: Network, scenario: Scenario, units: np.ndarray) -> np.
     return full
 
 
-def _asset_shocks(network: Network, scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Shocks:
+    sectors: np.ndarray
+    mean: np.ndarray
+    volatility: np.ndarray
+    triggers: np.ndarray
+    per_failure: np.ndarray
+
+
+def _asset_shocks(network: Network, scenario: Scenario) -> _Shocks:
     sectors = {name: k for k, name in enumerate(network.sectors)}
-    moved = np.zeros((len(scenario.asset_shocks), len(network.sectors)), dtype=bool)
-    for k, shock in enumerate(scenario.asset_shocks):
+    shocks = scenario.asset_shocks
+    order = sorted(range(len(shocks)), key=lambda k: bool(shocks[k].on_failure_of))  # stable
+    moved = np.zeros((len(shocks), len(network.sectors)), dtype=bool)
+    triggers = np.zeros((len(shocks), len(network.failure_units)), dtype=bool)
+    for row, k in enumerate(order):
+        shock = shocks[k]
         if shock.sector == "all":
-            moved[k] = True
+            moved[row] = True
         elif shock.sector in sectors:
-            moved[k, sectors[shock.sector]] = True
+            moved[row, sectors[shock.sector]] = True
         else:
             raise InvalidInput(
                 "the scenario names an unknown sector",
@@ -130,9 +149,16 @@ def _asset_shocks(network: Network, scenario: Scenario) -> tuple[np.ndarray, np.
                     "sectors": list(sectors),
                 },
             )
-    mean = np.asarray([shock.mean for shock in scenario.asset_shocks], dtype=np.float64)
-    volatility = np.asarray([shock.volatility for shock in scenario.asset_shocks], dtype=np.float64)
-    return moved, mean, volatility
+        for n, name in enumerate(shock.on_failure_of):
+            triggers[row, _unit(network, name, f"asset_shocks[{k}].on_failure_of[{n}]")] = True
+    ordered = [shocks[k] for k in order]
+    return _Shocks(
+        sectors=moved,
+        mean=np.asarray([shock.mean for shock in ordered], dtype=np.float64),
+        volatility=np.asarray([shock.volatility for shock in ordered], dtype=np.float64),
+        triggers=triggers,
+        per_failure=np.asarray([shock.per_failure for shock in ordered], dtype=bool),
+    )
 
 
 def compile_plan(network: Network, scenario: Scenario) -> Plan:
@@ -155,7 +181,7 @@ def compile_plan(network: Network, scenario: Scenario) -> Plan:
         thresholds = np.asarray(law.ppf(probability[random_units]), dtype=np.float64)
     else:
         loadings, thresholds = np.zeros((0, 0)), np.zeros(0)
-    moved, mean, volatility = _asset_shocks(network, scenario)
+    shocks = _asset_shocks(network, scenario)
     return Plan(
         draws=scenario.draws,
         chunk_size=min(scenario.chunk_size, scenario.draws),
@@ -168,9 +194,12 @@ def compile_plan(network: Network, scenario: Scenario) -> Plan:
         thresholds=thresholds,
         copula=copula,
         degrees_of_freedom=df,
-        shock_sectors=moved,
-        shock_mean=mean,
-        shock_volatility=volatility,
+        shock_sectors=shocks.sectors,
+        shock_mean=shocks.mean,
+        shock_volatility=shocks.volatility,
+        shock_triggers=shocks.triggers,
+        shock_per_failure=shocks.per_failure,
         fallback_recovery=scenario.fallback_recovery,
         contagion=scenario.contagion,
+        fire_sales=compile_fire_sales(network, scenario.fire_sales),
     )

@@ -1,10 +1,15 @@
-"""One chunk of draws: correlated failures and asset moves, then losses through every layer.
+"""One chunk of draws: correlated failures and asset moves, then losses through every layer, and
+the fire sale those losses set off when the scenario asks for one (``second_round``).
 
 A chunk is a pure function of the plan, the network and its own ``SeedSequence``: the same chunk
 gives the same numbers in this process, in a local cluster or on a remote Dask worker. What it
 returns is reduced to what the metrics need (sums, the count of draws with each number of
 defaults, its largest losses with the detail of those that could be in the capital level's tail,
 and its draws that belong to the run's sample), so a run's memory does not grow with its draws.
+
+An asset shock joint with failures moves only in the draws where one of its units failed (by how
+many failed, when it says so); its random numbers are drawn after every other shock's, so draws
+in which none of its units failed are the same as without it.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from custos.risk.engine.financial import financial_losses
+from custos.risk.engine.financial import financial_losses, shocked_assets
+from custos.risk.engine.loss_profile import EntityBins, LossProfile
 from custos.risk.engine.network import Network
 from custos.risk.engine.operational import operational_losses
 from custos.risk.engine.plan import Plan
 from custos.risk.engine.scenario import Copula
+from custos.risk.engine.second_round import with_fire_sales
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,11 @@ class Outcome:
     causes: np.ndarray  # (units + 1, draws): the system loss allocated to each failure, then assets
     iterations: int
     residual: float
+    second_round: np.ndarray  # (draws,) system loss with fire sales less without them (0 when off)
+    second_round_institutions: np.ndarray  # (institutions, draws) the same, per institution
+    price_changes: np.ndarray  # (asset classes, draws) the fire sale's relative price moves
+    fire_sale_rounds: int
+    fire_sale_residual: float
 
 
 #: The run's sample of draws (for the loss distribution and ``draws.parquet``) holds at most this many.
@@ -48,13 +60,15 @@ def sample_stride(draws: int) -> int:
 
 @dataclass(frozen=True)
 class Sample:
-    """Per draw of the sample: its number, system, direct and real-economy loss, and defaults."""
+    """Per draw of the sample: its number, system, direct, real-economy and second-round loss, and
+    defaults."""
 
     draws: np.ndarray
     system: np.ndarray
     direct: np.ndarray
     real_economy: np.ndarray
     defaults: np.ndarray
+    second_round: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -76,13 +90,21 @@ class ChunkResult:
     institution_loss: np.ndarray  # sums over draws
     institution_defaults: np.ndarray
     deployment_loss: np.ndarray
-    cause_loss: np.ndarray
+    institution_profile: LossProfile  # every draw's institution losses, binned (for layer payouts)
+    deployment_profile: LossProfile
     tail_losses: np.ndarray  # the chunk's largest system losses, largest first (ties: lower draw)
     tail_draws: np.ndarray  # their global draw numbers
-    tail_detail: np.ndarray  # (detail, institutions + deployments + units + 1) for the first of them
+    tail_detail: np.ndarray  # (detail, institutions + deployments + 1) for the first of them: every
+    # entity's loss, then the second-round loss
     sample: Sample
     iterations: int
     residual: float
+    second_round_sum: float
+    second_round_institution: np.ndarray  # (institutions,) sums over draws
+    price_change_sum: np.ndarray  # (asset classes,) sums over draws
+    price_change_min: np.ndarray  # (asset classes,) the largest fall (-1 at worst; 0 with no draws)
+    fire_sale_rounds: int
+    fire_sale_residual: float
 
 
 def draw_shocks(
@@ -99,7 +121,15 @@ def draw_shocks(
     moves = plan.shock_mean[:, None] + plan.shock_volatility[:, None] * rng.standard_normal(
         (plan.shock_mean.size, draws)
     )
-    sector_move = np.maximum(plan.shock_sectors.T.astype(np.float64) @ moves, -1.0)  # (sectors, draws)
+    joint = plan.shock_triggers.any(axis=1)
+    if joint.any():
+        failures = plan.shock_triggers[joint].astype(np.float64) @ failed  # how many failed: exact
+        moves[joint] *= np.where(plan.shock_per_failure[joint, None], failures, failures > 0)
+    # summed shock by shock in plan order, so a joint shock that does not move leaves the sum exact
+    sector_move = np.zeros((len(network.sectors), draws))
+    for shock in range(moves.shape[0]):
+        sector_move[plan.shock_sectors[shock]] += moves[shock]
+    np.maximum(sector_move, -1.0, out=sector_move)
     return failed, sector_move[network.institution_sector] if sector_move.size else np.zeros(
         (len(network.institutions), draws)
     )
@@ -110,10 +140,19 @@ def propagate(plan: Plan, network: Network, failed: np.ndarray, asset_move: np.n
     rates = failed * plan.loss_rate[:, None]
     operational = operational_losses(network, rates, plan.fallback_recovery)
     direct_by_institution = network.ownership @ operational.deployments
-    financial = financial_losses(network, plan.contagion, direct_by_institution, asset_move)
+    first = financial_losses(network, plan.contagion, direct_by_institution, asset_move)
     outside = network.deployment_institution < 0
     real_economy = operational.deployments[outside].sum(axis=0)
+    draws = failed.shape[1]
+    if plan.fire_sales is None:
+        financial, price_changes, rounds, fire_residual = first, np.zeros((0, draws)), 0, 0.0
+    else:
+        assets = shocked_assets(network, direct_by_institution, asset_move)
+        sale = with_fire_sales(plan.fire_sales, network, plan.contagion, assets, first)
+        financial, price_changes = sale.outcome, sale.price_changes
+        rounds, fire_residual = sale.rounds, sale.residual
     system = financial.losses.sum(axis=0) + real_economy
+    without = first.losses.sum(axis=0) + real_economy
     moved = -(network.external_assets[:, None] * asset_move)  # each institution's asset loss; a gain < 0
     causes = np.vstack([operational.causes, np.maximum(moved, 0.0).sum(axis=0)])
     caused = causes.sum(axis=0)
@@ -130,6 +169,11 @@ def propagate(plan: Plan, network: Network, failed: np.ndarray, asset_move: np.n
         causes=causes * share,
         iterations=financial.iterations,
         residual=financial.residual,
+        second_round=system - without,
+        second_round_institutions=financial.losses - first.losses,
+        price_changes=price_changes,
+        fire_sale_rounds=rounds,
+        fire_sale_residual=fire_residual,
     )
 
 
@@ -137,8 +181,10 @@ def simulate_chunk(
     plan: Plan, network: Network, chunk: int, seed: np.random.SeedSequence, tail: int, detail: int
 ) -> ChunkResult:
     """Draw and propagate one chunk; keep its ``tail`` largest system losses, the losses of every
-    institution, deployment and cause in the first ``detail`` of them, and its sampled draws."""
+    institution and deployment in the first ``detail`` of them, every draw's entity losses binned,
+    and its sampled draws."""
     draws = plan.chunk_draws(chunk)
+    bins = EntityBins.of(network)
     first = chunk * plan.chunk_size
     rng = np.random.Generator(np.random.PCG64(seed))
     failed, asset_move = draw_shocks(plan, network, rng, draws)
@@ -164,11 +210,16 @@ def simulate_chunk(
         institution_loss=outcome.institutions.sum(axis=1),
         institution_defaults=outcome.defaulted.sum(axis=1),
         deployment_loss=outcome.deployments.sum(axis=1),
-        cause_loss=outcome.causes.sum(axis=1),
+        institution_profile=LossProfile.of(bins.institutions, outcome.institutions),
+        deployment_profile=LossProfile.of(bins.deployments, outcome.deployments),
         tail_losses=system[keep],
         tail_draws=first + keep,
         tail_detail=np.vstack(
-            [outcome.institutions[:, kept], outcome.deployments[:, kept], outcome.causes[:, kept]]
+            [
+                outcome.institutions[:, kept],
+                outcome.deployments[:, kept],
+                outcome.second_round[None, kept],
+            ]
         ).T,
         sample=Sample(
             draws=first + sampled,
@@ -176,9 +227,16 @@ def simulate_chunk(
             direct=outcome.direct[sampled],
             real_economy=outcome.real_economy[sampled],
             defaults=outcome.defaults[sampled].astype(np.int64),
+            second_round=outcome.second_round[sampled],
         ),
         iterations=outcome.iterations,
         residual=outcome.residual,
+        second_round_sum=float(outcome.second_round.sum()),
+        second_round_institution=outcome.second_round_institutions.sum(axis=1),
+        price_change_sum=outcome.price_changes.sum(axis=1),
+        price_change_min=outcome.price_changes.min(axis=1, initial=0.0),
+        fire_sale_rounds=outcome.fire_sale_rounds,
+        fire_sale_residual=outcome.fire_sale_residual,
     )
 
 

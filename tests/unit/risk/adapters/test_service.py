@@ -45,7 +45,7 @@ outages:
 # North Cloud hosts 80% of credit-llm (a quarter of that fails over) and 60% of advisor-gpt, and
 # Fund E's advice falls back to credit-llm, which works 91% of the time (see test_stress_test).
 NORTH_LOSS = 300 * 0.09 + 250 * 0.09 + 120 * 0.09 + 160 * 0.09 * (1 - 0.8 * 0.91) + 90 * 0.09
-PART = ("expected_loss", "capital", "premium", "pool_contribution")
+PART = ("expected_loss", "capital", "pool_contribution")
 
 
 def on_sample(scenario: str) -> RunRequest:
@@ -156,7 +156,9 @@ def test_each_registered_deployment_is_told_its_part_in_a_run_on_the_registry(
     status = service.execute(service.submit(request, by=SUPERVISOR, origin="t.yaml"), by=SUPERVISOR)
     [run] = filings(store, "stress_test.completed")
     # Half of what runs on Cloud is lost; the fraud model runs at the Lab and loses nothing. With
-    # one draw, capital (its shortfall), premium and pool contribution all equal that loss.
+    # one draw, capital (its shortfall) and pool contribution equal that loss: the loss is certain,
+    # so capital takes all of it, the insurance layer above never pays (its premium is 0) and the
+    # pool, which no tail reaches, is shared in proportion to capital.
     lost = {"lending": 150.0, "checkout": 50.0, "fraud": 0.0}
     assert run["content"]["headline"]["expected_loss"] == pytest.approx(sum(lost.values()))
     parts = {part["subject"]: part for part in filings(store, "stress_test.participated")}
@@ -169,6 +171,7 @@ def test_each_registered_deployment_is_told_its_part_in_a_run_on_the_registry(
         assert content["run_id"] == status.id and content["run_filing_id"] == run["id"]
         assert content["currency"] == "EUR"
         assert {key: content[key] for key in PART} == pytest.approx(dict.fromkeys(PART, loss), abs=1e-9)
+        assert content["premium"] == content["insurance_requirement"] == content["pool_requirement"] == 0
 
 
 def test_bad_runs_are_refused_with_the_reason_and_nothing_is_written_or_filed(store: Store) -> None:

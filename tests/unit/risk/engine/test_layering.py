@@ -1,5 +1,5 @@
-"""Layers of loss absorption: hand-computed towers and requirements, and the properties every
-split must keep (the layers add up to the loss, none is negative, each grows with the loss)."""
+"""Layers of loss absorption: hand-computed towers, and the properties every split must keep (the
+layers add up to the loss, none is negative, each grows with the loss)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from custos.core.errors import InvalidInput
-from custos.risk.engine.layering import Absorbed, absorb, requirements
+from custos.risk.engine.layering import Absorbed, absorb
 
 # Two firms, four draws: firm 0 holds 10 with 20 of insurance above it, firm 1 holds 5 uninsured.
 LOSSES = np.array([[4.0, 3.0], [15.0, 5.0], [30.0, 9.0], [45.0, 12.0]])
@@ -108,42 +108,6 @@ def test_infinite_capital_leaves_nothing_to_insurance_or_the_pool(tower: tuple[n
         assert not layer.any()
 
 
-def test_requirements_by_hand() -> None:
-    # The capital level's tail: the two largest system losses, draws 2 (39) and 3 (57).
-    tail = LOSSES[2:]
-    result = requirements(tail, np.array([5.0, 0.0]), sample=LOSSES)
-    # Euler capital: firm 0 (30 + 45) / 2 = 37.5, firm 1 (9 + 12) / 2 = 10.5.
-    np.testing.assert_array_equal(result.capital, [37.5, 10.5])
-    # Firm 0's layer (37.5, 42.5] pays only in draw 3, its full 5: tail mean 2.5, over all four
-    # draws 1.25. Firm 1 has no layer.
-    np.testing.assert_array_equal(result.insurance_tail, [2.5, 0.0])
-    np.testing.assert_array_equal(result.insurance_expected, [1.25, 0.0])
-    # Beyond capital and insurance, draw 3 puts 45 - 42.5 = 2.5 and 12 - 10.5 = 1.5 on the pool;
-    # draw 2 puts nothing: tail means 1.25 and 0.75, a pool of 2.
-    np.testing.assert_array_equal(result.pool, [1.25, 0.75])
-    assert result.pool_size == 2.0
-
-
-def test_an_expected_payout_from_the_caller_is_taken_as_given() -> None:
-    result = requirements(LOSSES[2:], np.array([5.0, 0.0]), insurance_expected=np.array([0.9, 0.0]))
-    np.testing.assert_array_equal(result.insurance_expected, [0.9, 0.0])
-    np.testing.assert_array_equal(result.pool, [1.25, 0.75])
-
-
-@settings(max_examples=200, deadline=None)
-@given(towers())
-def test_in_the_tail_the_layers_share_out_the_capital_requirement(tower: tuple[np.ndarray, ...]) -> None:
-    # E[L | tail] = E[min(L, K) | tail] + E[(L - K)+ | tail]: what the capital does not absorb in
-    # the tail is exactly what insurance and pool carry there.
-    tail, _, limit, _ = tower
-    result = requirements(tail, limit, sample=tail)
-    retained = np.minimum(tail, result.capital).mean(axis=0)
-    np.testing.assert_allclose(
-        retained + result.insurance_tail + result.pool, result.capital, rtol=1e-9, atol=1e-9
-    )
-    np.testing.assert_allclose(result.insurance_expected, result.insurance_tail, rtol=1e-12, atol=0)
-
-
 @pytest.mark.parametrize(
     ("losses", "capital", "limit", "message", "entry"),
     [
@@ -169,16 +133,3 @@ def test_bad_shapes_are_refused() -> None:
         absorb(LOSSES, np.array([10.0]), LIMIT)
     with pytest.raises(InvalidInput, match="attachment must hold one amount per firm"):
         absorb(LOSSES, CAPITAL, LIMIT, attachment=np.array([1.0, 2.0, 3.0]))
-    with pytest.raises(InvalidInput, match="at least one tail draw"):
-        requirements(np.zeros((0, 2)), LIMIT, sample=LOSSES)
-    with pytest.raises(InvalidInput, match="one column per firm"):
-        requirements(LOSSES, LIMIT, sample=np.zeros((3, 1)))
-
-
-def test_the_expected_payout_needs_exactly_one_source() -> None:
-    with pytest.raises(InvalidInput, match="exactly one of sample and insurance_expected"):
-        requirements(LOSSES, LIMIT)
-    with pytest.raises(InvalidInput, match="exactly one of sample and insurance_expected"):
-        requirements(LOSSES, LIMIT, sample=LOSSES, insurance_expected=np.zeros(2))
-    with pytest.raises(InvalidInput, match="insurance_expected must be finite"):
-        requirements(LOSSES, LIMIT, insurance_expected=np.array([math.inf, 0.0]))

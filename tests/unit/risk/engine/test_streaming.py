@@ -3,6 +3,7 @@ in full, whatever the chunking, and memory does not grow with the draws."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import tracemalloc
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from custos.risk.engine import chart_specs, simulate
+from custos.risk.engine import attribution, chart_specs, simulate
 from custos.risk.engine.chart_specs import Losses
 from custos.risk.engine.montecarlo import (
     TAIL_MEMORY_LIMIT,
@@ -21,7 +22,7 @@ from custos.risk.engine.montecarlo import (
     tail_memory,
 )
 from custos.risk.engine.network import Network
-from custos.risk.engine.plan import compile_plan
+from custos.risk.engine.plan import Plan, compile_plan
 from custos.risk.engine.scenario import Scenario
 from custos.risk.engine.simulate import draw_shocks, propagate
 from custos.risk.engine.stress_test import run_stress_test
@@ -44,22 +45,48 @@ SMOOTH = TIED.replace(
 )
 
 
+def shapley(plan: Plan, network: Network, failed: np.ndarray, moves: np.ndarray) -> np.ndarray:
+    """One draw's Shapley values (units, then the markets) by the definition: every coalition of
+    its failed units and the markets, weighted by s! (m − s − 1)! / m!."""
+    units = plan.forced.size
+    players = [*np.flatnonzero(failed), units]  # the markets play last
+    m = len(players)
+    coalitions = [c for size in range(m + 1) for c in itertools.combinations(players, size)]
+    mask = np.zeros((units, len(coalitions)), dtype=bool)
+    move = np.zeros((moves.size, len(coalitions)))
+    for k, coalition in enumerate(coalitions):
+        mask[[p for p in coalition if p < units], k] = True
+        if units in coalition:
+            move[:, k] = moves
+    value = dict(zip(coalitions, propagate(plan, network, mask, move).system, strict=True))
+    phi = np.zeros(units + 1)
+    for coalition in coalitions:
+        for player in players:
+            if player not in coalition:
+                size = len(coalition)
+                weight = math.factorial(size) * math.factorial(m - size - 1) / math.factorial(m)
+                joined = tuple(sorted((*coalition, player)))
+                phi[player] += weight * (value[joined] - value[coalition])
+    return phi
+
+
 def reference(network: Network, scenario: Scenario) -> dict[str, Any]:
     """The figures from every draw kept in full, the way the definitions read."""
     plan = compile_plan(network, scenario)
     seeds = np.random.SeedSequence(plan.seed).spawn(plan.chunks)
-    outcomes = []
+    outcomes, moves_of = [], []
     for chunk in range(plan.chunks):
         rng = np.random.Generator(np.random.PCG64(seeds[chunk]))
         failed, moves = draw_shocks(plan, network, rng, plan.chunk_draws(chunk))
         outcomes.append((failed, propagate(plan, network, failed, moves)))
+        moves_of.append(moves)
     failed = np.hstack([f for f, _ in outcomes])
     system = np.concatenate([o.system for _, o in outcomes])
     defaults = np.concatenate([o.defaults for _, o in outcomes])
     institutions = np.hstack([o.institutions for _, o in outcomes])
     defaulted = np.hstack([o.defaulted for _, o in outcomes])
     deployments = np.hstack([o.deployments for _, o in outcomes])
-    causes = np.hstack([o.causes for _, o in outcomes])
+    moves_all = np.hstack(moves_of)
     n = system.size
     order = np.lexsort((np.arange(n), -system))  # largest first, ties to the lower draw
 
@@ -71,11 +98,23 @@ def reference(network: Network, scenario: Scenario) -> dict[str, Any]:
 
     def entities(losses: np.ndarray) -> dict[str, np.ndarray]:
         mean, capital = losses.mean(axis=1), losses[:, capital_tail].mean(axis=1)
+        held = np.maximum(capital, 0)
+        limit = scenario.buffers.insurance_layer * held
+        layer = np.clip(losses - held[:, None], 0, limit[:, None])  # what the layer pays, every draw
+        beyond = np.maximum(losses[:, capital_tail] - (held + limit)[:, None], 0).mean(axis=1)
+        requirement = layer[:, capital_tail].mean(axis=1)
+        payout = layer.mean(axis=1)
+        weights = beyond if beyond.sum() > 0 else held
         return {
             "expected_loss": mean,
             "capital": capital,
-            "premium": mean + scenario.buffers.cost_of_capital * np.maximum(capital - mean, 0),
-            "pool_contribution": pool * np.maximum(capital, 0) / np.maximum(capital, 0).sum(),
+            "insurance_limit": limit,
+            "insurance_requirement": requirement,
+            "pool_requirement": beyond,
+            "pool_contribution": pool * weights / weights.sum(),
+            # estimated from the binned losses, within their bound
+            "expected_insurance_payout": payout,
+            "premium": payout + scenario.buffers.cost_of_capital * np.maximum(requirement - payout, 0),
         }
 
     failures = failed.sum(axis=1)
@@ -96,7 +135,9 @@ def reference(network: Network, scenario: Scenario) -> dict[str, Any]:
         "default_probability": defaulted.mean(axis=1),
         "institutions": entities(institutions),
         "deployments": entities(deployments),
-        "contribution": causes[:, capital_tail].mean(axis=1)[:-1],
+        "contribution": np.mean(
+            [shapley(plan, network, failed[:, d], moves_all[:, d]) for d in capital_tail], axis=0
+        )[:-1],
         "loss_given_failure": np.where(
             failures > 0, (failed * system).sum(axis=1) / np.maximum(failures, 1), 0
         ),
@@ -113,7 +154,10 @@ def same(streamed: Any, full: Any) -> None:
 @pytest.mark.parametrize(
     "chunk_size", [3001, 97, 1000, 1], ids=["one chunk", "many", "uneven last", "per draw"]
 )
-def test_every_figure_equals_the_one_from_every_draw(text: str, chunk_size: int) -> None:
+def test_every_figure_equals_the_one_from_every_draw(
+    text: str, chunk_size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(attribution, "MIN_BUDGET", 2**20)  # every tail draw exact, as the reference
     network = sample_network()
     run = scenario(text + f"chunk_size: {chunk_size}\n")
     if chunk_size == 1:
@@ -131,8 +175,13 @@ def test_every_figure_equals_the_one_from_every_draw(text: str, chunk_size: int)
     same(metrics["pool"]["size"], full["pool"])
     same([row["default_probability"] for row in metrics["institutions"]], full["default_probability"])
     for table in ("institutions", "deployments"):
+        rows = metrics[table]
         for column, values in full[table].items():
-            same([row[column] for row in metrics[table]], values)
+            if column in ("expected_insurance_payout", "premium"):
+                error = np.array([row["premium_error"] for row in rows])
+                assert (np.abs([row[column] for row in rows] - values) <= error + 1e-9).all()
+            else:
+                same([row[column] for row in rows], values)
     same([row["expected_shortfall_contribution"] for row in metrics["providers"]], full["contribution"])
     same(
         [row["expected_loss_given_failure"] or 0 for row in metrics["providers"]], full["loss_given_failure"]
@@ -193,7 +242,7 @@ def test_a_run_whose_tail_would_not_fit_is_refused_before_it_starts() -> None:
     largest = scenario("draws: 100000000\nlevels: [0.95, 0.99, 0.999]\n")
     tails = check_tail_memory(largest, network)  # the schema's maximum fits, with the shipped levels
     assert tails == Tails(5_000_000, 1_000_000)
-    width = 5 + 8 + 7 + 1  # institutions, deployments, providers and models, and the asset shock
+    width = 5 + 8 + 1  # institutions, deployments, and the draw's second-round loss
     assert detail_width(network) == width
     # the run's tail and the batches' (as many draws again), 16 bytes a draw each
     assert tail_memory(tails, width) == 5 * (32 * 5_000_000 + 8 * (2 + width) * 1_000_000) < TAIL_MEMORY_LIMIT

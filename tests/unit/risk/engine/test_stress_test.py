@@ -65,25 +65,43 @@ def random_run():  # type: ignore[no-untyped-def]
 
 def test_allocations_add_up_to_the_system_loss(random_run) -> None:  # type: ignore[no-untyped-def]
     run, metrics = random_run.aggregate, random_run.metrics
-    causes = run.tail_causes.sum(axis=1)
     tail = tail_size(run.draws, 0.99)
     sample = run.sample  # every draw: the run has fewer than the sample holds
-    assert np.allclose(causes, np.sort(sample.system)[::-1][: causes.size], rtol=1e-9, atol=1e-9)
+    order = np.lexsort((sample.draws, -sample.system))[: run.tail_institutions.shape[0]]
+    # in every kept tail draw, institutions and the real economy bear the whole loss; deployments
+    # bear what their failures caused, the asset moves' part aside
+    held = run.tail_institutions.sum(axis=1) + sample.real_economy[order]
+    assert np.allclose(held, sample.system[order], rtol=1e-9, atol=1e-9)
+    assert (run.tail_deployments.sum(axis=1) <= sample.system[order] + 1e-9).all()
     es = metrics["system"]["expected_shortfall"]["0.99"]
-    asset_share = run.tail_causes[:tail, -1].mean()
-    deployments = sum(row["capital"] for row in metrics["deployments"])
-    assert deployments + asset_share == pytest.approx(es, rel=1e-9)
-    real = sample.real_economy[np.lexsort((sample.draws, -sample.system))[:tail]].mean()
+    real = sample.real_economy[order[:tail]].mean()
     institutions = sum(row["capital"] for row in metrics["institutions"])
     assert institutions + real == pytest.approx(es, rel=1e-9)
     pool = sum(row["pool_contribution"] for row in metrics["institutions"])
     assert pool == pytest.approx(metrics["pool"]["size"], rel=1e-9)
 
 
-def test_premiums_cover_expected_loss_and_a_loading_on_capital(random_run) -> None:  # type: ignore[no-untyped-def]
-    for row in random_run.metrics["institutions"]:
-        loading = 0.06 * max(row["capital"] - row["expected_loss"], 0.0)
-        assert row["premium"] == pytest.approx(row["expected_loss"] + loading)
+def test_each_layer_is_priced_and_shared_from_the_same_tail(random_run) -> None:  # type: ignore[no-untyped-def]
+    metrics = random_run.metrics
+    rows = metrics["institutions"]
+    # no institution's tail reaches beyond its capital and an equal layer; deployments' tails do
+    assert metrics["pool"]["shared_by"] == {"institutions": "capital", "deployments": "pool requirement"}
+    assert not any(row["pool_requirement"] for row in rows)
+    assert sum(row["pool_requirement"] for row in metrics["deployments"]) > 0
+    capital = sum(max(row["capital"], 0.0) for row in rows)
+    for row in rows:
+        assert row["insurance_limit"] == pytest.approx(max(row["capital"], 0.0))  # one layer of capital
+        assert 0 <= row["insurance_requirement"] <= row["insurance_limit"] + 1e-9
+        payout = row["expected_insurance_payout"]
+        assert 0 <= payout <= row["insurance_requirement"] + row["premium_error"]
+        loading = 0.06 * max(row["insurance_requirement"] - payout, 0.0)
+        assert row["premium"] == pytest.approx(payout + loading)
+        share = metrics["pool"]["size"] * max(row["capital"], 0.0) / capital
+        assert row["pool_contribution"] == pytest.approx(share)
+    beyond = sum(row["pool_requirement"] for row in metrics["deployments"])
+    for row in metrics["deployments"]:
+        share = metrics["pool"]["size"] * row["pool_requirement"] / beyond
+        assert row["pool_contribution"] == pytest.approx(share)
 
 
 def test_default_costs_make_losses_larger_than_eisenberg_noe() -> None:

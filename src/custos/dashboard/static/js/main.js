@@ -15,6 +15,8 @@ import { federationPage } from "./pages/federation.js";
 import { escrowPage } from "./pages/escrow.js";
 import { provenancePage } from "./pages/provenance.js";
 import { marketsPage, mergerPage } from "./pages/markets.js";
+import { buffersPage } from "./pages/buffers.js";
+import { poolPage } from "./pages/pool.js";
 
 // Every page with the permission it needs. `nav` pages are offered in the navigation to those
 // who hold it; the others are reached from a link (a model, a licence, a run). `title` names the
@@ -36,6 +38,8 @@ const PAGES = [
   { name: "provenance", title: "Provenance", nav: true, permission: "provenance:audits:read", render: provenancePage },
   { name: "markets", title: "Markets", nav: true, permission: "markets:structure:read", render: marketsPage },
   { name: "merger", title: "Merger review", permission: "markets:structure:read", render: mergerPage },
+  { name: "buffers", title: "Buffers", nav: true, permission: "buffers:positions:read", render: buffersPage },
+  { name: "pool", title: "Pool", nav: true, permission: "pool:fund:read", render: poolPage },
   { name: "federation", title: "Federation", nav: true, permission: "federation:peers:manage", render: federationPage },
   { name: "ledger", title: "Ledger", nav: true, permission: "ledger:log:read", render: ledgerPage },
 ];

@@ -104,6 +104,17 @@ function linchpins(providers, layer) {
   return tile(`Uninsurable linchpins: ${LAYERS[layer]}`, names.length ? names.join(", ") : "none", `tile-linchpins-${layer}`);
 }
 
+/** An entity's buffers, layer by layer (runs before layering have only capital, premium and pool). */
+function layerColumns(amount) {
+  return [
+    ["Expected loss", (r) => amount(r.expected_loss), { number: true }], ["Capital", (r) => amount(r.capital), { number: true }],
+    ["Insurance layer (tail)", (r) => amount(r.insurance_requirement), { number: true }],
+    ["Premium", (r) => amount(r.premium), { number: true }],
+    ["Beyond both (tail)", (r) => amount(r.pool_requirement), { number: true }],
+    ["Pool share", (r) => amount(r.pool_contribution), { number: true }],
+  ];
+}
+
 /** The run's figures, tables and charts; the promise says when the charts are drawn. */
 async function results(api, id, status) {
   const data = await api(`/v1/risk/runs/${id}/results`);
@@ -130,6 +141,7 @@ async function results(api, id, status) {
         tile(`Expected shortfall ${percent(level)}`, withInterval(value, error?.expected_shortfall[level]))),
       ...capital.map(([level, figure]) =>
         tile(`Expected shortfall ${percent(level)} (capital level)`, withInterval(figure.estimate, figure))),
+      ...(data.fire_sales ? [tile("Second-round loss (fire sales)", amount(system.expected_second_round_loss))] : []),
       tile("Expected defaults", number(system.expected_defaults, 3)),
       tile("Pool size", amount(data.pool.size)),
       linchpins(data.providers, "compute"),
@@ -143,19 +155,32 @@ async function results(api, id, status) {
       ["Name", (r) => r.name], ["Layer", (r) => (r.layer === "compute" ? "Compute provider" : "Model")],
       ["Failure probability", (r) => percent(r.failure_probability), { number: true }],
       ["Loss given failure", (r) => amount(r.expected_loss_given_failure), { number: true }],
-      ["ES contribution", (r) => amount(r.expected_shortfall_contribution), { number: true }],
+      ["ES contribution (Shapley)", (r) => amount(r.expected_shortfall_contribution), { number: true }],
       ["Loss alone", (r) => amount(r.loss_alone), { number: true }],
       ["Linchpin", (r) => (r.uninsurable_linchpin ? "yes" : "")],
     ], top(data.providers, "expected_shortfall_contribution")),
-    h("h2", {}, "Buffers"), table("Institutions: capital, premium and pool contribution", [
+    ...(data.attribution ? [h("p", {}, `ES contributions: ${data.attribution.method}; asset markets ${amount(data.attribution.markets)}.`)] : []),
+    ...(data.fire_sales ? [
+      h("h2", {}, "Fire sales"),
+      h("p", {}, `Overlapping portfolios (${data.fire_sales.method}): the second round adds ${amount(system.expected_second_round_loss)} `
+        + `to the expected loss and makes up ${percent(system.second_round_share_of_expected_shortfall)} of the expected shortfall at the capital level.`),
+      table("Asset classes", [
+        ["Asset class", (r) => r.name], ["Holdings", (r) => amount(r.holdings), { number: true }],
+        ["Mean price change", (r) => percent(r.mean_price_change), { number: true }],
+        ["Worst price change", (r) => percent(r.worst_price_change), { number: true }],
+      ], data.fire_sales.asset_classes),
+    ] : []),
+    h("h2", {}, "Buffers"),
+    ...(data.pool.shared_by ? [h("p", {}, "Each entity's losses go to its capital first, then to an insurance layer attaching where "
+      + "the capital ends, then to the pool, every requirement from the same tail draws; the pool is shared "
+      + Object.entries(data.pool.shared_by).map(([rows, basis]) => `among ${rows} in proportion to ${basis}`).join(", ") + ".")] : []),
+    table("Institutions: capital, insurance and pool", [
       ["Institution", (r) => r.name], ["Default probability", (r) => percent(r.default_probability), { number: true }],
-      ["Expected loss", (r) => amount(r.expected_loss), { number: true }], ["Capital", (r) => amount(r.capital), { number: true }],
-      ["Premium", (r) => amount(r.premium), { number: true }], ["Pool", (r) => amount(r.pool_contribution), { number: true }],
+      ...layerColumns(amount),
     ], top(data.institutions, "capital")),
-    table("Deployments: capital, premium and pool contribution", [
+    table("Deployments: capital, insurance and pool", [
       ["Deployment", (r) => r.name], ["Owner", (r) => r.owner],
-      ["Expected loss", (r) => amount(r.expected_loss), { number: true }], ["Capital", (r) => amount(r.capital), { number: true }],
-      ["Premium", (r) => amount(r.premium), { number: true }], ["Pool", (r) => amount(r.pool_contribution), { number: true }],
+      ...layerColumns(amount),
     ], top(data.deployments, "capital")),
   ];
   return [nodes, drawn];

@@ -1,0 +1,1 @@
+"""Buffers: capital declarations and insurance policies, verified against the latest stress run."""

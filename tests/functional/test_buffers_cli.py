@@ -1,0 +1,130 @@
+"""``custos buffers`` as a supervisor runs it on the installation and as a firm runs it through the
+API. Bank deploys d1, which a stress run filed by hand asks for EUR 1,000,000.50 of capital; bad
+input and what a firm may not see are refused in one line with exit code 2, and nothing is filed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from custos.access.service import operator
+from custos.cli import buffers_cmds
+from custos.cli.app import app
+from custos.registry.model import DeploymentRegistration, ModelRegistration
+from custos.registry.service import RegistryService
+from tests.functional.test_buffers_api import file_run
+from tests.functional.test_peers_cli import commands_served, opened
+
+URL = "http://buffers.example"
+
+
+@dataclass
+class World:
+    home: Path
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def run(self, *args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(app, ["--home", str(self.home), *args])
+        assert result.exit_code == code, result.output
+        assert "Traceback" not in result.output
+        return result.output
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.run(*args, "--json"))
+
+    def token(self, organisation: str) -> list[str]:
+        actor = self.json(
+            "actors", "add", f"deployer of {organisation}", "--role", "deployer", "--org", organisation
+        )
+        return ["--url", URL, "--token", self.json("actors", "token", actor["id"])["token"]]
+
+    def log_size(self) -> int:
+        with opened(self.home) as store:
+            return store.tiles.stored_size()
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    made = World(tmp_path / "home")
+    made.run("init", "--origin", "buffers.example/log", "--authority", "Authority", "-j", "EU")
+    for name in ("Lab", "Bank", "Insurer"):
+        made.ids[name] = made.json("orgs", "add", name, "-j", "FR", "--country", "FR")["id"]
+    with opened(made.home) as store:
+        registry, by = RegistryService(store), operator(store)
+        model = registry.register_model(ModelRegistration(name="m", provider_id=made.ids["Lab"]), by=by).id
+        terms = {
+            "name": "d1",
+            "deployer_id": made.ids["Bank"],
+            "model_id": model,
+            "jurisdictions": ["FR"],
+            "sector": "finance",
+            "economic_exposure": {"amount": "5000000", "currency": "EUR"},
+        }
+        made.ids["d1"] = registry.register_deployment(DeploymentRegistration.model_validate(terms), by=by).id
+        file_run(store, {made.ids["d1"]: (made.ids["Bank"], 1_000_000.5)})
+    return made
+
+
+@pytest.fixture
+def api(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    with commands_served(world.home, monkeypatch, buffers_cmds, URL) as client:
+        yield client
+
+
+TODAY = datetime.now(UTC).date().isoformat()
+
+
+def test_a_declaration_closes_the_shortfall_the_check_shows(world: World) -> None:
+    before = world.run("buffers", "check")
+    assert "Bank" in before and "EUR 1 m" in before  # required and short by EUR 1,000,000.50
+    declared = world.run(
+        "buffers", "declare", "--organisation", "Bank", "--amount", "1,000,000.50",
+        "--component", "CET1=800000.50", "--component", "Tier 2=200000", "--as-of", TODAY,
+    )  # fmt: skip
+    assert "sufficient: holds EUR 1 m against EUR 1 m" in declared
+    found = world.json("buffers", "check", "--firm", "Bank")
+    assert (found["requirement"], found["capital"], found["shortfall"], found["sufficient"]) == (
+        "1000000.50",
+        "1000000.50",
+        "0.00",
+        True,
+    )
+    listed = world.json("buffers", "list")
+    assert [d["amount"] for d in listed["declarations"]] == ["1000000.50"]
+
+
+def test_bad_input_is_one_line_and_files_nothing(world: World) -> None:
+    size = world.log_size()
+    for args in (
+        ("--amount", "lots"),
+        ("--amount", "10", "--component", "CET1=9"),
+        ("--amount", "10", "--as-of", "2999-01-01"),
+        ("--amount", "10", "--component", "CET1"),
+    ):
+        as_of = () if "--as-of" in args else ("--as-of", TODAY)
+        output = world.run("buffers", "declare", "--organisation", "Bank", *args, *as_of, code=2)
+        assert len(output.strip().splitlines()) == 1, output
+    assert world.log_size() == size
+
+
+def test_a_firm_acts_for_itself_through_the_api_and_sees_no_other(world: World, api: TestClient) -> None:
+    bank, insurer = world.token("Bank"), world.token("Insurer")
+    world.run("buffers", "declare", "--amount", "600000", "--as-of", TODAY, *bank)
+    bound = world.run(
+        "buffers", "insure", "--insurer", "Insurer", "--insured", "Bank", "--limit", "400000.50",
+        "--attachment", "600000", "--premium", "5000", "--from", TODAY, "--until", TODAY,
+        "--reference", "P-7", *insurer,
+    )  # fmt: skip
+    assert "Insurer insures Bank for EUR 400,000 above EUR 600,000" in bound and "sufficient" in bound
+    assert world.json("buffers", "check", *bank)["firms"][0]["held"] == "1000000.50"
+    refused = world.run("buffers", "check", "--firm", "Bank", *insurer, code=2)
+    assert "whose buffers you may see" in refused
+    assert world.json("buffers", "list", *insurer)["declarations"] == []

@@ -24,10 +24,12 @@ add up over chunks, so the profile of a run is the same wherever its chunks ran.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit, prange
 
 from custos.risk.engine.network import Network
 
@@ -49,6 +51,34 @@ def bins_for(entities: int) -> int:
     return int(min(BINS, max(MIN_BINS, PROFILE_MEMORY // (16 * max(entities, 1)))))
 
 
+@njit(cache=True, parallel=True)
+def _bin_losses(
+    losses: FloatArray,
+    floor: FloatArray,
+    log_ratio: float,
+    counts: IntArray,
+    sums: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+) -> None:
+    """Count and sum every entity's losses in its bins, and keep its extremes: entities in
+    parallel, each row once. A loss at or below the floor falls in bin 0; above it, in bin
+    ``ceil(log(loss / floor) / log(ratio))``, at most the last."""
+    entities, draws = losses.shape
+    last = counts.shape[1] - 1
+    for entity in prange(entities):
+        smallest, largest = np.inf, -np.inf
+        for draw in range(draws):
+            loss = losses[entity, draw]
+            smallest, largest = min(smallest, loss), max(largest, loss)
+            k = 0
+            if loss > floor[entity]:
+                k = min(max(math.ceil(math.log(loss / floor[entity]) / log_ratio), 1), last)
+            counts[entity, k] += 1
+            sums[entity, k] += loss
+        low[entity], high[entity] = smallest, largest
+
+
 @dataclass(frozen=True)
 class Bins:
     """Every entity's bin edges: bin 0 holds losses up to ``floor``, bin k (1 ≤ k ≤ B − 2) those
@@ -65,14 +95,6 @@ class Bins:
         largest = np.asarray(scale, dtype=np.float64)
         largest = np.where(largest > 0, largest, 1.0)
         return cls(largest * FLOOR, float((1 / FLOOR) ** (1 / (count - 2))), count)
-
-    def index(self, losses: FloatArray) -> IntArray:
-        """The bin of every loss (entities × draws)."""
-        relative = losses / self.floor[:, None]
-        steps = np.zeros(losses.shape, dtype=np.int64)
-        above = relative > 1.0
-        steps[above] = np.ceil(np.log(relative[above]) / np.log(self.ratio)).astype(np.int64)
-        return np.clip(steps, 0, self.count - 1)
 
     def edges(self, low: FloatArray, high: FloatArray) -> FloatArray:
         """Every bin's lower and upper edge per entity (entities × (B + 1)), narrowed to the
@@ -117,18 +139,21 @@ class LossProfile:
 
     @classmethod
     def of(cls, bins: Bins, losses: FloatArray) -> LossProfile:
-        """The profile of one chunk's losses (entities × draws)."""
+        """The profile of one chunk's losses (entities × draws), in one compiled pass over them."""
         entities, draws = losses.shape
-        flat = (bins.index(losses) + (np.arange(entities) * bins.count)[:, None]).ravel()
-        size = entities * bins.count
-        counts = np.bincount(flat, minlength=size).reshape(entities, bins.count)
-        weighted = np.bincount(flat, weights=losses.ravel(), minlength=size)
-        sums = np.asarray(weighted, dtype=np.float64).reshape(entities, bins.count)
-        if draws:
-            low, high = losses.min(axis=1), losses.max(axis=1)
-        else:
-            low, high = np.full(entities, np.inf), np.full(entities, -np.inf)
-        return cls(draws, counts.astype(np.int64), sums, low, high)
+        counts = np.zeros((entities, bins.count), dtype=np.int64)
+        sums = np.zeros((entities, bins.count))
+        low, high = np.full(entities, np.inf), np.full(entities, -np.inf)
+        _bin_losses(
+            np.ascontiguousarray(losses, dtype=np.float64),
+            bins.floor,
+            math.log(bins.ratio),
+            counts,
+            sums,
+            low,
+            high,
+        )
+        return cls(draws, counts, sums, low, high)
 
     @classmethod
     def empty(cls, bins: Bins, entities: int) -> LossProfile:

@@ -10,62 +10,27 @@ of it, 600,000, leaving 200,000 unpaid. The fund claims 600,000 from A and recov
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 from custos.access.service import operator
 from custos.cli import pool_cmds
-from custos.cli.app import app
 from custos.registry.model import ModelRegistration
 from custos.registry.service import RegistryService
+from tests.functional.cli_world import CommandWorld
 from tests.functional.pool_samples import incident, stress_run
 from tests.functional.test_peers_cli import commands_served, opened
 
 URL = "http://pool.example"
 
 
-@dataclass
-class World:
-    home: Path
-    ids: dict[str, str] = field(default_factory=dict)
-
-    def run(self, *args: str, code: int = 0) -> str:
-        result = CliRunner().invoke(app, ["--home", str(self.home), *args])
-        assert result.exit_code == code, result.output
-        assert "Traceback" not in result.output
-        return result.output
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.run(*args, "--json"))
-
-    def refused(self, *args: str) -> str:
-        """Exit code 2 with one line, and nothing filed."""
-        before = self.log_size()
-        shown = self.run(*args, code=2).strip()
-        assert len(shown.splitlines()) == 1, shown
-        assert self.log_size() == before
-        return shown
-
-    def token(self, role: str, organisation: str) -> list[str]:
-        actor = self.json("actors", "add", f"{role} of {organisation}", "--role", role, "--org", organisation)
-        return ["--url", URL, "--token", self.json("actors", "token", actor["id"])["token"]]
-
-    def log_size(self) -> int:
-        with opened(self.home) as store:
-            return store.tiles.stored_size()
-
-
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    made = World(tmp_path / "home")
+def world(tmp_path: Path) -> CommandWorld:
+    made = CommandWorld(tmp_path / "home", URL)
     made.run("init", "--origin", "pool.example/log", "--authority", "Authority", "-j", "EU")
     for name in ("Firm A", "Firm B"):
         made.ids[name] = made.json("orgs", "add", name, "-j", "FR", "--country", "FR", "-k", "deployer")["id"]
@@ -80,12 +45,12 @@ def world(tmp_path: Path) -> World:
 
 
 @pytest.fixture
-def api(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def api(world: CommandWorld, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     with commands_served(world.home, monkeypatch, pool_cmds, URL) as client:
         yield client
 
 
-def test_the_operator_calls_collects_pays_out_and_recovers(world: World) -> None:
+def test_the_operator_calls_collects_pays_out_and_recovers(world: CommandWorld) -> None:
     due = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
     calls = {call["organisation"]: call for call in world.json("pool", "call", "--due", due)}
     assert {name: call["amount"] for name, call in calls.items()} == {
@@ -157,7 +122,7 @@ def test_the_operator_calls_collects_pays_out_and_recovers(world: World) -> None
 
 
 @pytest.mark.usefixtures("api")
-def test_a_firm_sees_and_pays_only_its_own_call(world: World) -> None:
+def test_a_firm_sees_and_pays_only_its_own_call(world: CommandWorld) -> None:
     due = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
     calls = {call["organisation"]: call["id"] for call in world.json("pool", "call", "--due", due)}
     firm = world.token("deployer", "Firm B")

@@ -10,31 +10,21 @@ from decimal import Decimal
 from custos.buffers.requests import DeclarationRequest, PolicyRequest
 from custos.buffers.service import BuffersService
 from custos.core.clock import FixedClock
-from custos.policy.pack import BUILTIN
-from custos.policy.service import PolicyService
-from custos.registry.model import DeploymentRegistration, ModelRegistration, OrganisationRegistered
+from custos.registry.model import DeploymentRegistration, ModelRegistration
 from custos.registry.service import RegistryService
 from custos.store import Store
 from custos.store import buffers_views as bv
+from tests.functional.pool_samples import baseline
 from tests.functional.test_buffers_api import file_run
+from tests.store.organisations import registered
 from tests.store.test_registry import SUPERVISOR
 from tests.store.test_replay import views_of
 
 
 def test_buffer_filings_round_trip_and_replay(store: Store, clock: FixedClock) -> None:
-    PolicyService(store).load(
-        (BUILTIN / "custos-baseline.yaml").read_text(encoding="utf-8"),
-        origin="custos-baseline.yaml",
-        by=SUPERVISOR,
-    )
+    baseline(store, SUPERVISOR)
     registry = RegistryService(store)
-    ids = {
-        name: registry.register_organisation(
-            OrganisationRegistered.model_validate({"name": name, "jurisdiction": "FR", "country": "FR"}),
-            by=SUPERVISOR,
-        ).id
-        for name in ("Lab", "Bank", "Insurer")
-    }
+    ids = registered(store, ("Lab", "Bank", "Insurer"))
     model = registry.register_model(
         ModelRegistration(name="Frontier", provider_id=ids["Lab"]), by=SUPERVISOR
     ).id

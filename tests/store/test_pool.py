@@ -31,11 +31,12 @@ from custos.pool.requests import (
     SubrogationRequest,
 )
 from custos.pool.service import PoolService
-from custos.registry.model import ModelRegistration, OrganisationRegistered
+from custos.registry.model import ModelRegistration
 from custos.registry.service import RegistryService
 from custos.store import Store
 from custos.store._tables import filings
 from tests.functional.pool_samples import baseline, incident, stress_run
+from tests.store.organisations import registered
 from tests.store.test_registry import SUPERVISOR
 from tests.store.test_replay import views_of
 
@@ -47,17 +48,12 @@ def _on(clock: FixedClock, day: str) -> None:
 def worked_example(store: Store, clock: FixedClock) -> dict[str, str]:
     """The example of docs/pool.md, filed through the service; the ids of what it made."""
     baseline(store, SUPERVISOR)
-    registry = RegistryService(store)
-    ids = {
-        name: registry.register_organisation(
-            OrganisationRegistered.model_validate({"name": name, "jurisdiction": "FR", "country": "FR"}),
-            by=SUPERVISOR,
-        ).id
-        for name in ("Firm A", "Firm B", "Claimant X", "Claimant Y")
-    }
-    model = registry.register_model(
-        ModelRegistration(name="Model", provider_id=ids["Firm A"]), by=SUPERVISOR
-    ).id
+    ids = registered(store, ("Firm A", "Firm B", "Claimant X", "Claimant Y"))
+    model = (
+        RegistryService(store)
+        .register_model(ModelRegistration(name="Model", provider_id=ids["Firm A"]), by=SUPERVISOR)
+        .id
+    )
     harm = incident(store, SUPERVISOR, model)
     _on(clock, "2027-03-01")
     stress_run(store, SUPERVISOR, {ids["Firm A"]: [600_000.0], ids["Firm B"]: [250_000.0, 150_000.0]})

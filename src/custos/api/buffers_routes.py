@@ -18,6 +18,7 @@ from custos.access.model import Principal
 from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.api.json_types import json_types
+from custos.api.viewed import filing, reading
 from custos.buffers.requests import DeclarationRequest, PolicyRequest
 from custos.buffers.service import BuffersService
 from custos.buffers.views import DeclarationView, PolicyView, PositionsView, PositionView
@@ -32,9 +33,7 @@ def _buffers(request: Request) -> BuffersService:
     return BuffersService(request.app.state.store)
 
 
-@router.post(
-    "/declarations", status_code=201, response_model=DeclarationView, response_model_exclude_unset=True
-)
+@filing(router, "/declarations", DeclarationView)
 async def declare(
     body: Annotated[DeclarationRequest, json_types(DeclarationRequest)], request: Request, who: Filer
 ) -> DeclarationView:
@@ -43,13 +42,13 @@ async def declare(
     return await run_in_threadpool(_buffers(request).declare, body, by=who)
 
 
-@router.get("/declarations", response_model=list[DeclarationView], response_model_exclude_unset=True)
+@reading(router, "/declarations", list[DeclarationView])
 async def declarations(request: Request, who: Reader) -> list[DeclarationView]:
     """Capital declarations, newest first: all to supervisors, a firm its own."""
     return await run_in_threadpool(_buffers(request).declarations, by=who)
 
 
-@router.post("/policies", status_code=201, response_model=PolicyView, response_model_exclude_unset=True)
+@filing(router, "/policies", PolicyView)
 async def bind(
     body: Annotated[PolicyRequest, json_types(PolicyRequest)], request: Request, who: Filer
 ) -> PolicyView:
@@ -58,20 +57,20 @@ async def bind(
     return await run_in_threadpool(_buffers(request).bind, body, by=who)
 
 
-@router.get("/policies", response_model=list[PolicyView], response_model_exclude_unset=True)
+@reading(router, "/policies", list[PolicyView])
 async def policies(request: Request, who: Reader) -> list[PolicyView]:
     """Insurance policies, newest first: all to supervisors, a firm those it holds or underwrites."""
     return await run_in_threadpool(_buffers(request).policies, by=who)
 
 
-@router.get("/positions", response_model=PositionsView, response_model_exclude_unset=True)
+@reading(router, "/positions", PositionsView)
 async def positions(request: Request, who: Reader, as_of: AsOf = None) -> PositionsView:
     """Every firm of the latest stress run, required against held (capital and insurance),
     shortfalls first: all to supervisors, a firm its own row."""
     return await run_in_threadpool(_buffers(request).positions, by=who, as_of=as_of)
 
 
-@router.get("/positions/{organisation}", response_model=PositionView, response_model_exclude_unset=True)
+@reading(router, "/positions/{organisation}", PositionView)
 async def position(organisation: str, request: Request, who: Reader, as_of: AsOf = None) -> PositionView:
     """One firm's position against the latest stress run (supervisors, or the firm itself)."""
     return await run_in_threadpool(_buffers(request).position, organisation, by=who, as_of=as_of)

@@ -18,6 +18,7 @@ from custos.access.model import Principal
 from custos.access.permissions import Permission
 from custos.api.auth import require
 from custos.api.json_types import json_types
+from custos.api.viewed import filing, reading
 from custos.pool.requests import (
     AssessmentRequest,
     CallRequest,
@@ -41,14 +42,14 @@ def _pool(request: Request) -> PoolService:
     return PoolService(request.app.state.store)
 
 
-@router.get("/balance", response_model=BalanceView, response_model_exclude_unset=True)
+@reading(router, "/balance", BalanceView)
 async def balance(request: Request, who: Reader) -> BalanceView:
     """The fund's balance over time and its totals, with the filings it rests on and their
     positions in the log (everyone); each movement's amount where the reader may see it."""
     return await run_in_threadpool(_pool(request).balance, by=who)
 
 
-@router.post("/calls", status_code=201, response_model=list[CallView], response_model_exclude_unset=True)
+@filing(router, "/calls", list[CallView])
 async def call(
     body: Annotated[CallRequest, json_types(CallRequest)], request: Request, who: Manager
 ) -> list[CallView]:
@@ -57,15 +58,13 @@ async def call(
     return await run_in_threadpool(_pool(request).call, body, by=who)
 
 
-@router.get("/calls", response_model=list[CallView], response_model_exclude_unset=True)
+@reading(router, "/calls", list[CallView])
 async def calls(request: Request, who: Reader) -> list[CallView]:
     """Calls with their payments and late interest: all to supervisors, a firm its own."""
     return await run_in_threadpool(_pool(request).calls, by=who)
 
 
-@router.post(
-    "/calls/{call_id}/payments", status_code=201, response_model=CallView, response_model_exclude_unset=True
-)
+@filing(router, "/calls/{call_id}/payments", CallView)
 async def pay(
     call_id: str,
     body: Annotated[PaymentRequest, json_types(PaymentRequest)],
@@ -77,7 +76,7 @@ async def pay(
     return await run_in_threadpool(_pool(request).pay, call_id, body, by=who)
 
 
-@router.post("/claims", status_code=201, response_model=ClaimView, response_model_exclude_unset=True)
+@filing(router, "/claims", ClaimView)
 async def claim(
     body: Annotated[ClaimRequest, json_types(ClaimRequest)], request: Request, who: Claimant
 ) -> ClaimView:
@@ -85,18 +84,13 @@ async def claim(
     return await run_in_threadpool(_pool(request).claim, body, by=who)
 
 
-@router.get("/claims", response_model=list[ClaimView], response_model_exclude_unset=True)
+@reading(router, "/claims", list[ClaimView])
 async def claims(request: Request, who: Reader) -> list[ClaimView]:
     """Claims with their assessment and payments: all to supervisors, a claimant its own."""
     return await run_in_threadpool(_pool(request).claims, by=who)
 
 
-@router.post(
-    "/claims/{claim_id}/assessment",
-    status_code=201,
-    response_model=ClaimView,
-    response_model_exclude_unset=True,
-)
+@filing(router, "/claims/{claim_id}/assessment", ClaimView)
 async def assess(
     claim_id: str,
     body: Annotated[AssessmentRequest, json_types(AssessmentRequest)],
@@ -107,7 +101,7 @@ async def assess(
     return await run_in_threadpool(_pool(request).assess, claim_id, body, by=who)
 
 
-@router.post("/payouts", status_code=201, response_model=PayoutView, response_model_exclude_unset=True)
+@filing(router, "/payouts", PayoutView)
 async def payout(
     body: Annotated[PayoutRequest, json_types(PayoutRequest)], request: Request, who: Manager
 ) -> PayoutView:
@@ -115,15 +109,13 @@ async def payout(
     return await run_in_threadpool(_pool(request).payout, body, by=who)
 
 
-@router.get("/payouts", response_model=list[PayoutView], response_model_exclude_unset=True)
+@reading(router, "/payouts", list[PayoutView])
 async def payouts(request: Request, who: Reader) -> list[PayoutView]:
     """Payouts with total and share (everyone); lines to supervisors and each claimant its own."""
     return await run_in_threadpool(_pool(request).payouts, by=who)
 
 
-@router.post(
-    "/subrogations", status_code=201, response_model=SubrogationView, response_model_exclude_unset=True
-)
+@filing(router, "/subrogations", SubrogationView)
 async def subrogate(
     body: Annotated[SubrogationRequest, json_types(SubrogationRequest)], request: Request, who: Manager
 ) -> SubrogationView:
@@ -131,18 +123,13 @@ async def subrogate(
     return await run_in_threadpool(_pool(request).subrogate, body, by=who)
 
 
-@router.get("/subrogations", response_model=list[SubrogationView], response_model_exclude_unset=True)
+@reading(router, "/subrogations", list[SubrogationView])
 async def subrogations(request: Request, who: Reader) -> list[SubrogationView]:
     """Subrogations and what was recovered: all to supervisors, a firm those against it."""
     return await run_in_threadpool(_pool(request).subrogations, by=who)
 
 
-@router.post(
-    "/subrogations/{subrogation_id}/recoveries",
-    status_code=201,
-    response_model=SubrogationView,
-    response_model_exclude_unset=True,
-)
+@filing(router, "/subrogations/{subrogation_id}/recoveries", SubrogationView)
 async def recover(
     subrogation_id: str,
     body: Annotated[RecoveryRequest, json_types(RecoveryRequest)],

@@ -11,18 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol
 
 import typer
 
-from custos.cli.output import JsonOption, commands, console, emit, plain, print_lines, table
+from custos.cli.output import (
+    JsonOption,
+    commands,
+    console,
+    emit,
+    figures_table,
+    plain,
+    print_line,
+    print_lines,
+    show,
+)
+from custos.cli.parsing import day, terms
 from custos.cli.remote import TokenOption, UrlOption, acting
 from custos.core import units
 from custos.core.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from custos.access.model import Principal
     from custos.buffers.requests import DeclarationRequest, PolicyRequest
     from custos.buffers.service import BuffersService
@@ -78,15 +90,6 @@ def _acting(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[
         yield found
 
 
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput(f"{option} takes a date as YYYY-MM-DD, not {value!r}") from exc
-
-
 def _amount(value: str, option: str) -> Decimal:
     try:
         return Decimal(value.replace(",", "").replace("_", ""))
@@ -103,10 +106,6 @@ def _composition(parts: list[str]) -> list[dict[str, Any]]:
             raise InvalidInput(f"--component takes COMPONENT=AMOUNT (CET1=800000), not {part!r}")
         found.append({"component": name.strip(), "amount": _amount(amount, "--component")})
     return found
-
-
-def _terms(**values: Any) -> dict[str, Any]:
-    return {name: value for name, value in values.items() if value is not None}
 
 
 @app.command()
@@ -136,22 +135,19 @@ def declare(
     from custos.filings import parse
 
     figure = _amount(amount, "--amount")
-    terms = _terms(
+    given = terms(
         organisation_id=organisation,
         amount=figure,
         currency=currency,
         composition=_composition(component) or [{"component": "other", "amount": figure}],
-        as_of=_day(as_of, "--as-of"),
-        valid_until=_day(valid_until, "--valid-until"),
+        as_of=day(as_of, "--as-of"),
+        valid_until=day(valid_until, "--valid-until"),
         deployment_ids=deployment or None,
     )
-    request = parse(DeclarationRequest, terms, "declaration")
+    request = parse(DeclarationRequest, given, "declaration")
     with _acting(ctx, url, token) as acting:
         filed = acting.declare_buffer(request)
-    if as_json:
-        emit(plain(filed), True)
-        return
-    console.print(_declaration_line(filed), highlight=False, soft_wrap=True)
+    print_line(filed, as_json, _declaration_line)
 
 
 @app.command()
@@ -175,25 +171,22 @@ def insure(
     from custos.buffers.requests import PolicyRequest
     from custos.filings import parse
 
-    terms = _terms(
+    given = terms(
         insurer_id=insurer,
         insured_id=insured,
         limit=_amount(limit, "--limit"),
         attachment_point=_amount(attachment, "--attachment"),
         premium=_amount(premium, "--premium"),
         currency=currency,
-        term_start=_day(term_start, "--from"),
-        term_end=_day(term_end, "--until"),
+        term_start=day(term_start, "--from"),
+        term_end=day(term_end, "--until"),
         policy_reference=reference,
         deployment_ids=deployment or None,
     )
-    request = parse(PolicyRequest, terms, "policy")
+    request = parse(PolicyRequest, given, "policy")
     with _acting(ctx, url, token) as acting:
         filed = acting.bind_policy(request)
-    if as_json:
-        emit(plain(filed), True)
-        return
-    console.print(_policy_line(filed), highlight=False, soft_wrap=True)
+    print_line(filed, as_json, _policy_line)
 
 
 def _verdict(view: DeclarationView | PolicyView) -> str:
@@ -249,19 +242,17 @@ def check(
     as_json: bool = JsonOption,
 ) -> None:
     """Each firm of the latest stress run: required against held (capital, insurance), shortfalls first."""
-    day = _day(as_of, "--as-of")
+    counted = day(as_of, "--as-of")
     with _acting(ctx, url, token) as acting:
         if firm is not None:
-            one = acting.buffer_position(firm, as_of=day)
-            if as_json:
-                emit(plain(one), True)
-                return
-            _positions([one], None)
+            one = acting.buffer_position(firm, as_of=counted)
+            show(one, as_json, lambda position: _positions([position], None))
             return
-        found = acting.buffer_positions(as_of=day)
-    if as_json:
-        emit(plain(found), True)
-        return
+        found = acting.buffer_positions(as_of=counted)
+    show(found, as_json, _all_positions)
+
+
+def _all_positions(found: PositionsView) -> None:
     title = (
         f"Against run {found.run_id} (filed {found.run_filed_at:%Y-%m-%d}), held on {found.as_of.isoformat()}"
     )
@@ -282,11 +273,11 @@ def _positions(firms: list[PositionView], title: str | None) -> None:
     if not rows:
         console.print("no firm of the latest run is yours to see")
         return
-    table(
+    figures_table(
         rows,
         ["firm", "required", "capital", "insurance", "shortfall"],
         title,
-        dict.fromkeys(["required", "capital", "insurance", "shortfall"], str),
+        ["required", "capital", "insurance", "shortfall"],
     )
     for firm in firms:
         for note in (*firm.notes, *(f"policy {p.id} {p.reason}" for p in firm.policies if p.reason)):

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import typer
 
+from custos.cli import parsing
 from custos.cli.output import JsonOption, commands, console, emit, plain, print_lines, table
 from custos.cli.remote import TokenOption, UrlOption, acting
 from custos.core import units
@@ -187,15 +188,6 @@ def _running(what: str, quiet: bool) -> Iterator[None]:
     ) as progress:
         progress.add_task(what, total=None)
         yield
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput(f"{option} takes a date as YYYY-MM-DD, not {value!r}") from exc
 
 
 def _choice(value: str | None, option: str, choices: Sequence[str]) -> str | None:
@@ -379,7 +371,7 @@ def concentration(
     are estimates, CR1/CR3/CR5, the equivalent number of firms, the largest firms and the HHI over
     time. Markets resting on confidential filings are for supervisors; others see them named."""
     chosen = _choice(layer, "--layer", LAYER_NAMES)
-    day = _day(as_of, "--as-of")
+    day = parsing.day(as_of, "--as-of")
     with _acting(ctx, url, token) as acting:
         found = acting.concentration(layer=chosen, sector=sector, jurisdiction=jurisdiction, as_of=day)
     if as_json:
@@ -756,8 +748,8 @@ def fallback_plan(
     terms = _terms(
         plan=plan,
         summary=summary,
-        tested_on=_day(tested_on, "--tested-on"),
-        valid_until=_day(valid_until, "--valid-until"),
+        tested_on=parsing.day(tested_on, "--tested-on"),
+        valid_until=parsing.day(valid_until, "--valid-until"),
         organisation_id=organisation,
     )
     request = parse(FallbackPlanRequest, terms, "fallback plan")

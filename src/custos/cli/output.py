@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # pydantic stays out of `custos --help`, which imports this m
     from pydantic import BaseModel
 
 V = TypeVar("V", bound="BaseModel")
+#: A command's answer: one read model or a list of them.
+Answer = TypeVar("Answer", bound="BaseModel | Sequence[BaseModel]")
 
 console = Console()
 errors = Console(stderr=True)
@@ -209,3 +211,24 @@ def print_lines(found: Sequence[V], as_json: bool, empty: str, line: Callable[[V
         console.print(empty, highlight=False)
     for view in found:
         console.print(line(view), highlight=False, soft_wrap=True)
+
+
+def show(found: Answer, as_json: bool, render: Callable[[Answer], None]) -> None:
+    """A command's answer: JSON as the API writes it, or what ``render`` prints for people."""
+    if as_json:
+        emit(plain(found), True)
+        return
+    render(found)
+
+
+def print_line(found: V, as_json: bool, line: Callable[[V], str]) -> None:
+    """One view: JSON, or one line (a table would fold figures among the ids)."""
+    show(found, as_json, lambda view: console.print(line(view), highlight=False, soft_wrap=True))
+
+
+def figures_table(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title: str | None, figures: Sequence[str]
+) -> None:
+    """A table whose ``figures`` columns hold figures already written with their units, aligned
+    right as figures are."""
+    table(rows, columns, title, dict.fromkeys(figures, str))

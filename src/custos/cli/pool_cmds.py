@@ -13,15 +13,24 @@ own claims. Amounts are typed as plain decimals (``1250000.00``) in the fund's c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import typer
 
-from custos.cli.output import JsonOption, commands, console, emit, plain, table
+from custos.cli.output import (
+    Answer,
+    JsonOption,
+    commands,
+    console,
+    figures_table,
+    print_line,
+    print_lines,
+    show,
+)
+from custos.cli.parsing import day, terms
 from custos.cli.remote import TokenOption, UrlOption, acting
 from custos.core import units
 from custos.core.errors import InvalidInput
@@ -120,26 +129,24 @@ def _acting(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[
         yield found
 
 
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput(f"{option} takes a date as YYYY-MM-DD, not {value!r}") from exc
-
-
-def _terms(**values: Any) -> dict[str, Any]:
-    return {name: value for name, value in values.items() if value is not None}
-
-
 def _money(amount: Decimal | None, currency: str | None) -> str:
-    return units.MISSING if amount is None else units.money(amount, currency or "")
+    return units.money(amount, currency or "")
 
 
-def _figures(rows: list[dict[str, Any]], columns: list[str], title: str, figures: list[str]) -> None:
-    """A table whose ``figures`` columns already carry their units, aligned right."""
-    table(rows, columns, title, dict.fromkeys(figures, str))
+def _reading(name: str, help: str, read: Callable[[Pool], Answer], render: Callable[[Answer], None]) -> None:
+    """``custos pool NAME``, which files nothing: what ``read`` finds, as JSON or as ``render``
+    prints it. The readings differ only in what they ask and how it reads, so they are one."""
+
+    @app.command(name, help=help)
+    def reading(
+        ctx: typer.Context,
+        url: str | None = UrlOption,
+        token: str | None = TokenOption,
+        as_json: bool = JsonOption,
+    ) -> None:
+        with _acting(ctx, url, token) as acting:
+            found = read(acting)
+        show(found, as_json, render)
 
 
 # -- calls and payments ------------------------------------------------------------------------
@@ -160,7 +167,7 @@ def _call_line(call: CallView) -> str:
     )
 
 
-def _print_calls(found: list[CallView]) -> None:
+def _print_calls(found: Sequence[CallView]) -> None:
     if not found:
         console.print("no contribution calls to show", highlight=False)
         return
@@ -191,29 +198,18 @@ def call(
     from custos.filings import parse
     from custos.pool.requests import CallRequest
 
-    request = parse(CallRequest, _terms(run=run, due_on=_day(due, "--due"), target=target), "call")
+    request = parse(CallRequest, terms(run=run, due_on=day(due, "--due"), target=target), "call")
     with _acting(ctx, url, token) as acting:
         found = acting.call_contributions(request)
-    if as_json:
-        emit(plain(found), True)
-        return
-    _print_calls(found)
+    show(found, as_json, _print_calls)
 
 
-@app.command()
-def calls(
-    ctx: typer.Context,
-    url: str | None = UrlOption,
-    token: str | None = TokenOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """Contribution calls with their payments and late interest: a firm its own, supervisors all."""
-    with _acting(ctx, url, token) as acting:
-        found = acting.contribution_calls()
-    if as_json:
-        emit(plain(found), True)
-        return
-    _print_calls(found)
+_reading(
+    "calls",
+    "Contribution calls with their payments and late interest: a firm its own, supervisors all.",
+    lambda pool: pool.contribution_calls(),
+    _print_calls,
+)
 
 
 @app.command()
@@ -232,14 +228,11 @@ def pay(
     from custos.filings import parse
     from custos.pool.requests import PaymentRequest
 
-    terms = _terms(amount=amount, currency=currency, paid_on=_day(paid_on, "--paid-on"))
-    request = parse(PaymentRequest, terms, "payment")
+    given = terms(amount=amount, currency=currency, paid_on=day(paid_on, "--paid-on"))
+    request = parse(PaymentRequest, given, "payment")
     with _acting(ctx, url, token) as acting:
         found = acting.pay_contribution(call_id, request)
-    if as_json:
-        emit(plain(found), True)
-        return
-    _print_calls([found])
+    show(found, as_json, lambda paid: _print_calls([paid]))
 
 
 # -- claims ------------------------------------------------------------------------------------
@@ -258,13 +251,6 @@ def _claim_line(claim: ClaimView) -> str:
             f"unpaid {_money(claim.unpaid, money)}",
         ]
     return f"{head}; {', '.join(parts)}"
-
-
-def _print_claims(found: list[ClaimView]) -> None:
-    if not found:
-        console.print("no claims to show", highlight=False)
-    for claim in found:
-        console.print(_claim_line(claim), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -289,7 +275,7 @@ def claim(
     from custos.filings import parse
     from custos.pool.requests import ClaimRequest
 
-    terms = _terms(
+    given = terms(
         incident_id=incident,
         amount=amount,
         currency=currency,
@@ -297,29 +283,18 @@ def claim(
         organisation_id=organisation,
         claimant=claimant,
     )
-    request = parse(ClaimRequest, terms, "claim")
+    request = parse(ClaimRequest, given, "claim")
     with _acting(ctx, url, token) as acting:
         found = acting.file_claim(request)
-    if as_json:
-        emit(plain(found), True)
-        return
-    _print_claims([found])
+    print_line(found, as_json, _claim_line)
 
 
-@app.command()
-def claims(
-    ctx: typer.Context,
-    url: str | None = UrlOption,
-    token: str | None = TokenOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """Claims with their assessment and payments: a claimant its own, supervisors all."""
-    with _acting(ctx, url, token) as acting:
-        found = acting.pool_claims()
-    if as_json:
-        emit(plain(found), True)
-        return
-    _print_claims(found)
+_reading(
+    "claims",
+    "Claims with their assessment and payments: a claimant its own, supervisors all.",
+    lambda pool: pool.pool_claims(),
+    lambda found: print_lines(found, False, "no claims to show", _claim_line),
+)
 
 
 @app.command()
@@ -341,38 +316,30 @@ def assess(
 
     if (admit is None) == (not reject):
         raise InvalidInput("give either --admit AMOUNT or --reject")
-    terms = _terms(outcome="rejected" if reject else "admitted", admitted=admit, grounds=grounds)
-    request = parse(AssessmentRequest, terms, "assessment")
+    given = terms(outcome="rejected" if reject else "admitted", admitted=admit, grounds=grounds)
+    request = parse(AssessmentRequest, given, "assessment")
     with _acting(ctx, url, token) as acting:
         found = acting.assess_claim(claim_id, request)
-    if as_json:
-        emit(plain(found), True)
-        return
-    _print_claims([found])
+    print_line(found, as_json, _claim_line)
 
 
 # -- payouts and subrogation ---------------------------------------------------------------------
 
 
-def _print_payouts(found: list[PayoutView]) -> None:
-    if not found:
-        console.print("no payouts to show", highlight=False)
-    for payout in found:
-        money = payout.currency
-        console.print(
-            f"{payout.id} incident {payout.incident_id}, {payout.paid_on.isoformat()}: paid "
-            f"{_money(payout.total, money)} of {_money(payout.owed, money)} owed "
-            f"({units.percent(payout.share)}); unpaid {_money(payout.unpaid, money)}",
-            highlight=False,
-            soft_wrap=True,
-        )
-        for line in payout.lines:
-            console.print(
-                f"  claim {line.claim_id}: {_money(line.paid, money)} of {_money(line.owed, money)}, "
-                f"unpaid {_money(line.unpaid, money)}",
-                highlight=False,
-                soft_wrap=True,
-            )
+def _payout_lines(payout: PayoutView) -> str:
+    """A payout's total, then each claim's line indented beneath it."""
+    money = payout.currency
+    head = (
+        f"{payout.id} incident {payout.incident_id}, {payout.paid_on.isoformat()}: paid "
+        f"{_money(payout.total, money)} of {_money(payout.owed, money)} owed "
+        f"({units.percent(payout.share)}); unpaid {_money(payout.unpaid, money)}"
+    )
+    claims = [
+        f"  claim {line.claim_id}: {_money(line.paid, money)} of {_money(line.owed, money)}, "
+        f"unpaid {_money(line.unpaid, money)}"
+        for line in payout.lines
+    ]
+    return "\n".join([head, *claims])
 
 
 @app.command()
@@ -391,40 +358,26 @@ def payout(
     request = parse(PayoutRequest, {"incident_id": incident}, "payout")
     with _acting(ctx, url, token) as acting:
         found = acting.pay_out(request)
-    if as_json:
-        emit(plain(found), True)
-        return
-    _print_payouts([found])
+    print_line(found, as_json, _payout_lines)
 
 
-@app.command()
-def payouts(
-    ctx: typer.Context,
-    url: str | None = UrlOption,
-    token: str | None = TokenOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """Every payout with its total and share; lines to supervisors and each claimant its own."""
-    with _acting(ctx, url, token) as acting:
-        found = acting.pool_payouts()
-    if as_json:
-        emit(plain(found), True)
-        return
-    _print_payouts(found)
+_reading(
+    "payouts",
+    "Every payout with its total and share; lines to supervisors and each claimant its own.",
+    lambda pool: pool.pool_payouts(),
+    lambda found: print_lines(found, False, "no payouts to show", _payout_lines),
+)
 
 
-def _print_subrogations(found: list[SubrogationView]) -> None:
-    if not found:
-        console.print("no subrogations to show", highlight=False)
-    for item in found:
-        money = item.currency
-        head = f"{item.id} against {item.organisation}, incident {item.incident_id}"
-        if item.amount is not None:
-            head += (
-                f": claimed {_money(item.amount, money)}, recovered {_money(item.recovered, money)}, "
-                f"outstanding {_money(item.outstanding, money)}"
-            )
-        console.print(head, highlight=False, soft_wrap=True)
+def _subrogation_line(item: SubrogationView) -> str:
+    money = item.currency
+    head = f"{item.id} against {item.organisation}, incident {item.incident_id}"
+    if item.amount is None:
+        return head
+    return (
+        f"{head}: claimed {_money(item.amount, money)}, recovered {_money(item.recovered, money)}, "
+        f"outstanding {_money(item.outstanding, money)}"
+    )
 
 
 @app.command()
@@ -441,14 +394,11 @@ def subrogate(
     from custos.filings import parse
     from custos.pool.requests import SubrogationRequest
 
-    terms = {"incident_id": incident, "organisation": organisation, "amount": amount}
-    request = parse(SubrogationRequest, terms, "subrogation")
+    given = {"incident_id": incident, "organisation": organisation, "amount": amount}
+    request = parse(SubrogationRequest, given, "subrogation")
     with _acting(ctx, url, token) as acting:
         found = acting.subrogate(request)
-    if as_json:
-        emit(plain(found), True)
-        return
-    _print_subrogations([found])
+    print_line(found, as_json, _subrogation_line)
 
 
 @app.command()
@@ -467,48 +417,25 @@ def recover(
     from custos.filings import parse
     from custos.pool.requests import RecoveryRequest
 
-    terms = _terms(amount=amount, received_on=_day(received_on, "--received-on"))
-    request = parse(RecoveryRequest, terms, "recovery")
+    given = terms(amount=amount, received_on=day(received_on, "--received-on"))
+    request = parse(RecoveryRequest, given, "recovery")
     with _acting(ctx, url, token) as acting:
         found = acting.record_recovery(subrogation_id, request)
-    if as_json:
-        emit(plain(found), True)
-        return
-    _print_subrogations([found])
+    print_line(found, as_json, _subrogation_line)
 
 
-@app.command()
-def subrogations(
-    ctx: typer.Context,
-    url: str | None = UrlOption,
-    token: str | None = TokenOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """Subrogations and what was recovered: a firm those against it, supervisors all."""
-    with _acting(ctx, url, token) as acting:
-        found = acting.pool_subrogations()
-    if as_json:
-        emit(plain(found), True)
-        return
-    _print_subrogations(found)
+_reading(
+    "subrogations",
+    "Subrogations and what was recovered: a firm those against it, supervisors all.",
+    lambda pool: pool.pool_subrogations(),
+    lambda found: print_lines(found, False, "no subrogations to show", _subrogation_line),
+)
 
 
 # -- the fund ------------------------------------------------------------------------------------
 
 
-@app.command()
-def balance(
-    ctx: typer.Context,
-    url: str | None = UrlOption,
-    token: str | None = TokenOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """The fund's balance and totals, its balance over time and the filings it rests on."""
-    with _acting(ctx, url, token) as acting:
-        found = acting.pool_balance()
-    if as_json:
-        emit(plain(found), True)
-        return
+def _print_balance(found: BalanceView) -> None:
     currency = found.currency
     lines = {
         f"balance on {found.as_of.isoformat()}": _money(found.balance, currency),
@@ -525,7 +452,7 @@ def balance(
             {"day": point.on.isoformat(), "balance": _money(point.balance, currency)}
             for point in found.series
         ]
-        _figures(rows, ["day", "balance"], "Balance over time", ["balance"])
+        figures_table(rows, ["day", "balance"], "Balance over time", ["balance"])
     rests = [
         {
             "filing_id": move.filing_id,
@@ -537,9 +464,17 @@ def balance(
         for move in found.rests_on
     ]
     if rests:
-        _figures(
+        figures_table(
             rests,
             ["filing_id", "log index", "kind", "on", "amount"],
             "Filings the balance rests on",
             ["amount", "log index"],
         )
+
+
+_reading(
+    "balance",
+    "The fund's balance and totals, its balance over time and the filings it rests on.",
+    lambda pool: pool.pool_balance(),
+    _print_balance,
+)

@@ -15,11 +15,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
+from pydantic import BaseModel
+
 from custos.access.filer import file_as
 from custos.access.model import Principal
 from custos.core import units
 from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from custos.filings import parse
+from custos.filings import Filing, FilingKind, parse
 from custos.policy.engine import active_packs
 from custos.pool import prorata
 from custos.pool.balance import Entry, Fund, fund
@@ -95,6 +97,43 @@ def _money(amount: Decimal, currency: str | None) -> str:
     return units.money(amount, currency or "")
 
 
+def _total(found: Sequence[PoolFiled], field: str = "amount") -> Decimal:
+    """The sum of ``field`` over filings: what was paid out, claimed or recovered."""
+    return sum((_amount(item.content, field) for item in found), ZERO)
+
+
+def _incident(conn: Connection, incident_id: str) -> None:
+    """Refuse an incident the registry does not hold: claims, payouts and subrogations name one."""
+    if iv.incident(conn, incident_id) is None:
+        raise NotFound(f"no incident {incident_id!r}")
+
+
+def _one(conn: Connection, filing_id: str, kind: FilingKind, what: str) -> PoolFiled:
+    """The pool filing ``filing_id`` of ``kind``, or NotFound naming it as ``what``."""
+    found = pv.one(conn, filing_id, kind.name)
+    if found is None:
+        raise NotFound(f"no {what} {filing_id!r}")
+    return found
+
+
+def _organisation(conn: Connection, reference: str) -> str:
+    """The id of the organisation ``reference`` identifies or names exactly."""
+    found = rv.organisation(conn, id=reference) or rv.organisation(conn, name=reference)
+    if found is None:
+        raise NotFound(f"no organisation {reference!r} (give its id or exact name)")
+    return str(found["id"])
+
+
+def _owned(conn: Connection, kind: FilingKind, by: Principal) -> list[PoolFiled]:
+    """Filings of ``kind``, oldest first: all to supervisors, an organisation its own, nobody
+    else any."""
+    if by.sees_everything:
+        return pv.filed(conn, kinds=[kind.name])
+    if by.organisation_id is None:
+        return []
+    return pv.filed(conn, kinds=[kind.name], organisation=by.organisation_id)
+
+
 def late_interest_rate(conn: Connection) -> tuple[Decimal, str] | None:
     """The highest late-interest rate an active pack sets, and which pack and parameter; None
     when no active pack sets one."""
@@ -127,6 +166,28 @@ class PoolService:
     def _not_future(self, day: date, what: str) -> None:
         if day > self._today():
             raise InvalidInput(f"{what} {day} is in the future: name the day the money arrived")
+
+    def _filing(
+        self,
+        conn: Connection,
+        by: Principal,
+        kind: FilingKind,
+        payload: BaseModel,
+        *,
+        owner: str,
+        subject: str,
+    ) -> Filing:
+        """``payload`` sealed as a filing by ``by``, in the installation's jurisdiction when the
+        filer has none of its own (the operator)."""
+        return file_as(
+            by,
+            kind,
+            payload,
+            owner=owner,
+            subject=subject,
+            clock=self.store.clock,
+            fallback_jurisdiction=ledger_sql.authority(conn)[1],
+        )
 
     # Calls ----------------------------------------------------------------------------------
 
@@ -184,9 +245,9 @@ class PoolService:
                         f"{_money(request.target, currency)}: nothing to call"
                     )
                 scale = (needed / total).quantize(SCALE)
-            _, code = ledger_sql.authority(conn)
             filings = [
-                file_as(
+                self._filing(
+                    conn,
                     by,
                     CONTRIBUTION_CALLED,
                     ContributionCalled(
@@ -202,8 +263,6 @@ class PoolService:
                     ),
                     owner=firm,
                     subject=firm,
-                    clock=self.store.clock,
-                    fallback_jurisdiction=code,
                 )
                 for firm, run_amount in sorted(run_amounts.items())
                 if cents(run_amount * scale) > 0
@@ -216,11 +275,8 @@ class PoolService:
 
     def calls(self, *, by: Principal) -> list[CallView]:
         """Calls, oldest first: all to supervisors, a firm its own, nobody else any."""
-        if not by.sees_everything and by.organisation_id is None:
-            return []
-        owner = None if by.sees_everything else by.organisation_id
         with self.store.read() as conn:
-            found = pv.filed(conn, kinds=[CONTRIBUTION_CALLED.name], organisation=owner)
+            found = _owned(conn, CONTRIBUTION_CALLED, by)
             payments = pv.filed(conn, kinds=[CONTRIBUTION_PAID.name], references=[c.id for c in found])
             names = rv.organisation_names(conn)
         return [
@@ -235,9 +291,7 @@ class PoolService:
         self._not_future(paid_on, "the payment date")
         with self.store.transaction() as uow:
             conn = uow.conn
-            call = pv.one(conn, call_id, CONTRIBUTION_CALLED.name)
-            if call is None:
-                raise NotFound(f"no contribution call {call_id!r}")
+            call = _one(conn, call_id, CONTRIBUTION_CALLED, "contribution call")
             if not by.sees_everything and by.organisation_id != call.organisation:
                 raise Forbidden("a call is paid by the firm it is for, or by the operator on its behalf")
             currency = call.content["currency"]
@@ -248,16 +302,12 @@ class PoolService:
                     "a firm reports its payment as of today; a payment made earlier is recorded by the "
                     "operator from the fund's bank statement"
                 )
-            filing = file_as(
-                by,
-                CONTRIBUTION_PAID,
-                ContributionPaid(call_id=call_id, currency=currency, amount=request.amount, paid_on=paid_on),
-                owner=call.organisation,
-                subject=call_id,
-                clock=self.store.clock,
-                fallback_jurisdiction=ledger_sql.authority(conn)[1],
+            paid = ContributionPaid(
+                call_id=call_id, currency=currency, amount=request.amount, paid_on=paid_on
             )
-            uow.file(filing)
+            uow.file(
+                self._filing(conn, by, CONTRIBUTION_PAID, paid, owner=call.organisation, subject=call_id)
+            )
             payments = pv.filed(conn, kinds=[CONTRIBUTION_PAID.name], references=[call_id])
             return self._call_view(call, payments, by, rv.organisation_names(conn, [call.organisation]))
 
@@ -321,8 +371,7 @@ class PoolService:
         organisation it names or for a member of the public."""
         with self.store.transaction() as uow:
             conn = uow.conn
-            if iv.incident(conn, request.incident_id) is None:
-                raise NotFound(f"no incident {request.incident_id!r}")
+            _incident(conn, request.incident_id)
             owner = self._claimant(conn, request, by)
             current = self._fund(conn)
             if current.currency is not None and request.currency != current.currency:
@@ -336,19 +385,9 @@ class PoolService:
                 description=request.description,
                 **({"claimant": request.claimant} if request.claimant else {}),
             )
-            filing = file_as(
-                by,
-                CLAIM_FILED,
-                payload,
-                owner=owner,
-                subject=request.incident_id,
-                clock=self.store.clock,
-                fallback_jurisdiction=ledger_sql.authority(conn)[1],
-            )
+            filing = self._filing(conn, by, CLAIM_FILED, payload, owner=owner, subject=request.incident_id)
             uow.file(filing)
-            claim = pv.one(conn, filing.id, CLAIM_FILED.name)
-            assert claim is not None
-            return self._claim_views(conn, [claim], by)[0]
+            return self._claim_views(conn, [_one(conn, filing.id, CLAIM_FILED, "claim")], by)[0]
 
     def _claimant(self, conn: Connection, request: ClaimRequest, by: Principal) -> str:
         if not by.sees_everything:
@@ -366,20 +405,12 @@ class PoolService:
             )
         if request.organisation_id is None:
             return ledger_sql.authority(conn)[0]
-        found = rv.organisation(conn, id=request.organisation_id) or rv.organisation(
-            conn, name=request.organisation_id
-        )
-        if found is None:
-            raise NotFound(f"no organisation {request.organisation_id!r} (give its id or exact name)")
-        return str(found["id"])
+        return _organisation(conn, request.organisation_id)
 
     def claims(self, *, by: Principal) -> list[ClaimView]:
         """Claims, oldest first: all to supervisors, a claimant its own, nobody else any."""
-        if not by.sees_everything and by.organisation_id is None:
-            return []
-        owner = None if by.sees_everything else by.organisation_id
         with self.store.read() as conn:
-            return self._claim_views(conn, pv.filed(conn, kinds=[CLAIM_FILED.name], organisation=owner), by)
+            return self._claim_views(conn, _owned(conn, CLAIM_FILED, by), by)
 
     def _claim_views(self, conn: Connection, claims: Sequence[PoolFiled], by: Principal) -> list[ClaimView]:
         ids = [claim.id for claim in claims]
@@ -394,9 +425,7 @@ class PoolService:
         _supervisors_only(by, "assess claims")
         with self.store.transaction() as uow:
             conn = uow.conn
-            claim = pv.one(conn, claim_id, CLAIM_FILED.name)
-            if claim is None:
-                raise NotFound(f"no claim {claim_id!r}")
+            claim = _one(conn, claim_id, CLAIM_FILED, "claim")
             if pv.filed(conn, kinds=[CLAIM_ASSESSED.name], references=[claim_id]):
                 raise Conflict(f"claim {claim_id} has already been assessed")
             payload = parse(
@@ -409,16 +438,9 @@ class PoolService:
                     f"the amount admitted, {_money(payload.admitted, currency)}, is above the "
                     f"{_money(claimed, currency)} claimed"
                 )
-            filing = file_as(
-                by,
-                CLAIM_ASSESSED,
-                payload,
-                owner=claim.organisation,
-                subject=claim_id,
-                clock=self.store.clock,
-                fallback_jurisdiction=ledger_sql.authority(conn)[1],
+            uow.file(
+                self._filing(conn, by, CLAIM_ASSESSED, payload, owner=claim.organisation, subject=claim_id)
             )
-            uow.file(filing)
             return self._claim_views(conn, [claim], by)[0]
 
     # Payouts --------------------------------------------------------------------------------
@@ -480,24 +502,14 @@ class PoolService:
                 f"a payout of {_money(content.total, content.currency)} would overdraw the fund, which "
                 f"holds {_money(current.balance, current.currency)}"
             )
-        filing = file_as(
-            by,
-            PAYOUT_MADE,
-            content,
-            owner=ledger_sql.authority(conn)[0],
-            subject=content.incident_id,
-            clock=self.store.clock,
-            fallback_jurisdiction=ledger_sql.authority(conn)[1],
-        )
+        authority = ledger_sql.authority(conn)[0]
+        filing = self._filing(conn, by, PAYOUT_MADE, content, owner=authority, subject=content.incident_id)
         uow.file(filing)
-        made = pv.one(conn, filing.id, PAYOUT_MADE.name)
-        assert made is not None
-        return self._payout_views(conn, [made], by)[0]
+        return self._payout_views(conn, [_one(conn, filing.id, PAYOUT_MADE, "payout")], by)[0]
 
     def _owed(self, conn: Connection, incident_id: str) -> dict[str, Decimal]:
         """What each admitted claim of an incident is still owed: admitted less paid so far."""
-        if iv.incident(conn, incident_id) is None:
-            raise NotFound(f"no incident {incident_id!r}")
+        _incident(conn, incident_id)
         claims = pv.filed(conn, kinds=[CLAIM_FILED.name], references=[incident_id])
         assessed = pv.filed(conn, kinds=[CLAIM_ASSESSED.name], references=[claim.id for claim in claims])
         paid: dict[str, Decimal] = {}
@@ -564,28 +576,11 @@ class PoolService:
         _supervisors_only(by, "record subrogations")
         with self.store.transaction() as uow:
             conn = uow.conn
-            if iv.incident(conn, request.incident_id) is None:
-                raise NotFound(f"no incident {request.incident_id!r}")
-            firm = rv.organisation(conn, id=request.organisation) or rv.organisation(
-                conn, name=request.organisation
-            )
-            if firm is None:
-                raise NotFound(f"no organisation {request.organisation!r} (give its id or exact name)")
+            _incident(conn, request.incident_id)
+            firm = _organisation(conn, request.organisation)
             references = [request.incident_id]
-            paid_out = sum(
-                (
-                    _amount(p.content, "total")
-                    for p in pv.filed(conn, kinds=[PAYOUT_MADE.name], references=references)
-                ),
-                ZERO,
-            )
-            claimed = sum(
-                (
-                    _amount(s.content)
-                    for s in pv.filed(conn, kinds=[SUBROGATION_RECORDED.name], references=references)
-                ),
-                ZERO,
-            )
+            paid_out = _total(pv.filed(conn, kinds=[PAYOUT_MADE.name], references=references), "total")
+            claimed = _total(pv.filed(conn, kinds=[SUBROGATION_RECORDED.name], references=references))
             current = self._fund(conn)
             if request.amount > paid_out - claimed:
                 raise InvalidInput(
@@ -594,23 +589,17 @@ class PoolService:
                     "already: "
                     f"{_money(request.amount, current.currency)} is beyond what it paid"
                 )
-            filing = file_as(
-                by,
-                SUBROGATION_RECORDED,
-                SubrogationRecorded(
-                    incident_id=request.incident_id,
-                    organisation_id=str(firm["id"]),
-                    currency=current.currency or "",
-                    amount=request.amount,
-                ),
-                owner=str(firm["id"]),
-                subject=request.incident_id,
-                clock=self.store.clock,
-                fallback_jurisdiction=ledger_sql.authority(conn)[1],
+            payload = SubrogationRecorded(
+                incident_id=request.incident_id,
+                organisation_id=firm,
+                currency=current.currency or "",
+                amount=request.amount,
+            )
+            filing = self._filing(
+                conn, by, SUBROGATION_RECORDED, payload, owner=firm, subject=request.incident_id
             )
             uow.file(filing)
-            made = pv.one(conn, filing.id, SUBROGATION_RECORDED.name)
-            assert made is not None
+            made = _one(conn, filing.id, SUBROGATION_RECORDED, "subrogation")
             return self._subrogation_views(conn, [made], by)[0]
 
     def recover(self, subrogation_id: str, request: RecoveryRequest, *, by: Principal) -> SubrogationView:
@@ -621,48 +610,29 @@ class PoolService:
         self._not_future(received_on, "the day received")
         with self.store.transaction() as uow:
             conn = uow.conn
-            subrogation = pv.one(conn, subrogation_id, SUBROGATION_RECORDED.name)
-            if subrogation is None:
-                raise NotFound(f"no subrogation {subrogation_id!r}")
+            subrogation = _one(conn, subrogation_id, SUBROGATION_RECORDED, "subrogation")
             currency = subrogation.content["currency"]
-            recovered = sum(
-                (
-                    _amount(r.content)
-                    for r in pv.filed(conn, kinds=[RECOVERY_RECEIVED.name], references=[subrogation_id])
-                ),
-                ZERO,
-            )
+            recovered = _total(pv.filed(conn, kinds=[RECOVERY_RECEIVED.name], references=[subrogation_id]))
             outstanding = _amount(subrogation.content) - recovered
             if request.amount > outstanding:
                 raise InvalidInput(
                     f"{_money(request.amount, currency)} is more than the {_money(outstanding, currency)} "
                     "still outstanding under the subrogation"
                 )
-            filing = file_as(
-                by,
-                RECOVERY_RECEIVED,
-                RecoveryReceived(
-                    subrogation_id=subrogation_id,
-                    currency=currency,
-                    amount=request.amount,
-                    received_on=received_on,
-                ),
-                owner=subrogation.organisation,
-                subject=subrogation_id,
-                clock=self.store.clock,
-                fallback_jurisdiction=ledger_sql.authority(conn)[1],
+            payload = RecoveryReceived(
+                subrogation_id=subrogation_id,
+                currency=currency,
+                amount=request.amount,
+                received_on=received_on,
             )
-            uow.file(filing)
+            owner = subrogation.organisation
+            uow.file(self._filing(conn, by, RECOVERY_RECEIVED, payload, owner=owner, subject=subrogation_id))
             return self._subrogation_views(conn, [subrogation], by)[0]
 
     def subrogations(self, *, by: Principal) -> list[SubrogationView]:
         """Subrogations, oldest first: all to supervisors, a firm those against it."""
-        if not by.sees_everything and by.organisation_id is None:
-            return []
-        owner = None if by.sees_everything else by.organisation_id
         with self.store.read() as conn:
-            found = pv.filed(conn, kinds=[SUBROGATION_RECORDED.name], organisation=owner)
-            return self._subrogation_views(conn, found, by)
+            return self._subrogation_views(conn, _owned(conn, SUBROGATION_RECORDED, by), by)
 
     def _subrogation_views(
         self, conn: Connection, found: Sequence[PoolFiled], by: Principal
@@ -684,7 +654,7 @@ class PoolService:
                 views.append(SubrogationView(**public))
                 continue
             mine = [r for r in recoveries if r.subject == subrogation.id]
-            recovered = sum((_amount(r.content) for r in mine), ZERO)
+            recovered = _total(mine)
             views.append(
                 SubrogationView(
                     **public,

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
 from distributed import LocalCluster
 
+from custos.core import units
 from custos.risk import EXAMPLES
 from tests.functional.test_cli import run, run_json
 
@@ -97,6 +99,10 @@ def test_a_run_is_filed_reported_and_the_same_on_local_and_remote_dask_clusters(
     assert (home / "risk-runs" / run_id / "report.html").read_text().count("<svg") == 4
     report = run(home, "risk", "report", run_id)
     assert "North outage" in report and "Systemic importance" in report
+    # each deployer's buffers are the sums over its deployments, as declarations are checked
+    deployments = here["results"]["deployments"]  # type: ignore[index]
+    bank_a = sum(row["capital"] for row in deployments if row["owner"] == "bank-a")
+    assert re.search(rf"bank-a\s+{re.escape(units.money(bank_a, 'EUR'))}", report)
     listed = run_json(home, "risk", "runs")
     assert len(listed) == 3  # type: ignore[arg-type]
     entries = [base64.b64decode(entry["entry"]) for entry in run_json(home, "ledger", "entries")]  # type: ignore[index,union-attr]

@@ -101,9 +101,9 @@ def test_a_run_draws_to_its_target_error_and_says_how(tmp_path: Path) -> None:
 def test_a_target_that_is_no_share_exits_2(tmp_path: Path) -> None:
     home = tmp_path / "home"
     run(home, "init", "--origin", "example.org/custos")
-    for bad, needle in (("two", "not a share"), ("150%", "target_se"), ("0", "target_se")):
+    for bad, needle in (("two", "not a share"), ("150%", "not above 0% and below 100%"), ("0", "below 100%")):
         printed = run(home, "risk", "run", "cloud-outage", "--target-se", bad, code=2)
         assert needle in printed
-    assert "max_draws limits a run with a target_se" in run(
+    assert "give target_se (--target-se) too" in run(
         home, "risk", "run", "cloud-outage", "--max-draws", "5000", code=2
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
@@ -47,12 +48,15 @@ class ClearingModel(StrEnum):
 
 
 def _share(text: str) -> float:
-    """A share written as a percentage (1%) or a fraction (0.01)."""
+    """A share written as a percentage (1%) or a fraction (0.01), above 0 and below 1."""
     written = text.strip()
     try:
-        return float(written[:-1]) / 100 if written.endswith("%") else float(written)
+        share = float(written[:-1]) / 100 if written.endswith("%") else float(written)
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a share: write 1% or 0.01") from None
+    if not 0 < share < 1:
+        raise typer.BadParameter(f"{text!r} is not above 0% and below 100%")
+    return share
 
 
 def _interval(error: MonteCarloError | None, currency: str) -> str:
@@ -140,22 +144,28 @@ def _headline(status: RunStatus, results: RunResults | None = None) -> None:
                 f"ES contributions: {shared.method}; asset markets {amount(shared.markets)}.",
                 highlight=False,
             )
-        layers = ["capital", "insurance layer", "premium", "pool share"]
-        table(
-            [
-                {
-                    "institution": r.name,
-                    "capital": amount(r.capital),
-                    "insurance layer": amount(r.insurance_requirement or 0.0),
-                    "premium": amount(r.premium),
-                    "pool share": amount(r.pool_contribution),
-                }
-                for r in sorted(results.institutions, key=lambda r: -r.capital)[:10]
-            ],
-            ["institution", *layers],
-            title="Buffers: capital, then an insurance layer above it, then the pool",
-            formats=dict.fromkeys(layers, str),
-        )
+        _deployer_buffers(results, amount)
+
+
+def _deployer_buffers(results: RunResults, amount: Callable[[float], str]) -> None:
+    """Each deployer's buffers, summed over its deployments: what its capital declarations and its
+    pool calls are checked against (an institution's own figures, its losses as a balance sheet
+    with contagion, are in the report)."""
+    layers = ("capital", "insurance_requirement", "premium", "pool_contribution")
+    sums: dict[str, dict[str, float]] = {}
+    for row in results.deployments:
+        held = sums.setdefault(row.owner, dict.fromkeys(layers, 0.0))
+        for layer in layers:
+            held[layer] += getattr(row, layer) or 0.0
+    labels = {"capital": "capital", "insurance_requirement": "insurance layer", "premium": "premium"}
+    labels["pool_contribution"] = "pool share"
+    top = sorted(sums.items(), key=lambda item: -item[1]["capital"])[:10]
+    table(
+        [{"deployer": owner, **{labels[k]: amount(v) for k, v in held.items()}} for owner, held in top],
+        ["deployer", *labels.values()],
+        title="Buffers per deployer: capital, then an insurance layer above it, then the pool",
+        formats=dict.fromkeys(labels.values(), str),
+    )
 
 
 def _precision(precision: PrecisionResult) -> str:

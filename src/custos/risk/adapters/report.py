@@ -203,7 +203,9 @@ def _layers(metrics: dict[str, Any]) -> str:
         "shortfall at the capital level), then to an insurance layer attaching where the capital ends, "
         "then to the pool; every requirement comes from the same tail draws. The premium is the layer's "
         "expected payout plus the cost of capital on its tail payout beyond that. "
-        f"The pool is shared {by}.</p>"
+        f"The pool is shared {by}. A deployer's capital declarations and pool calls are checked "
+        "against the sums over its deployments; an institution's own figures count its losses as a "
+        "balance sheet, contagion included, and differ from them.</p>"
     )
 
 

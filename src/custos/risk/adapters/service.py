@@ -85,7 +85,9 @@ def with_precision(scenario: Scenario, request: RunRequest) -> Scenario:
     if request.target_se is None:
         if request.max_draws is not None:
             raise InvalidInput(
-                "max_draws limits a run with a target_se: give one", evidence={"entry": "max_draws"}
+                "max_draws (--max-draws) limits a run drawn to a target error: give target_se "
+                "(--target-se) too",
+                evidence={"entry": "max_draws"},
             )
         return scenario
     limits = {} if request.max_draws is None else {"max_draws": request.max_draws}

@@ -53,10 +53,13 @@ def fire_sale_metrics(run: Aggregate, network: Network, plan: FireSalePlan) -> d
                 network.institutions.ids, run.second_round_institution / run.draws, strict=True
             )
         ],
+        # A draw settles when no institution's sales move by more than the tolerance times the
+        # largest holdings (at least 1): the residual, in the network's currency, is set against that.
         "convergence": {
             "rounds": run.fire_sale_rounds,
             "residual": run.fire_sale_residual,
             "tolerance": plan.tolerance,
+            "allowance": plan.tolerance * max(1.0, float(plan.portfolios.assets.max())),
             "max_iterations": plan.max_iterations,
         },
     }

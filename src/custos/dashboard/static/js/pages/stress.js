@@ -173,7 +173,9 @@ async function results(api, id, status) {
     h("h2", {}, "Buffers"),
     ...(data.pool.shared_by ? [h("p", {}, "Each entity's losses go to its capital first, then to an insurance layer attaching where "
       + "the capital ends, then to the pool, every requirement from the same tail draws; the pool is shared "
-      + Object.entries(data.pool.shared_by).map(([rows, basis]) => `among ${rows} in proportion to ${basis}`).join(", ") + ".")] : []),
+      + Object.entries(data.pool.shared_by).map(([rows, basis]) => `among ${rows} in proportion to ${basis}`).join(", ") + ". "
+      + "A deployer's capital declarations and pool calls are checked against the sums over its deployments; an institution's own "
+      + "figures count its losses as a balance sheet, contagion included, and differ from them.")] : []),
     table("Institutions: capital, insurance and pool", [
       ["Institution", (r) => r.name], ["Default probability", (r) => percent(r.default_probability), { number: true }],
       ...layerColumns(amount),

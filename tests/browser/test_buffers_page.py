@@ -28,7 +28,7 @@ def test_a_supervisor_sees_each_firm_held_against_required_with_shortfalls_first
     visit(page, f"{site.url}/#/buffers", "buffers")
     found = _positions(page, site)
     expect(page.locator("h1")).to_have_text("Buffers")
-    expect(page.get_by_text(f"Verified against run {found['run_id']}")).to_have_count(1)
+    expect(page.get_by_text(f"latest run on the registry's deployments, {found['run_id']}")).to_have_count(1)
     expect(page.locator("#buffers-chart svg")).to_have_count(1)
     first = found["firms"][0]  # the largest shortfall comes first
     assert not first["sufficient"]

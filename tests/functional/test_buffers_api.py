@@ -154,3 +154,18 @@ def test_the_public_sees_nothing_and_bad_input_is_refused_with_its_reason(api: A
     assert answer.status_code == 403
     hidden = api.client.get(f"{BUFFERS}/positions/{other}", headers=api.headers(Role.PROVIDER))
     assert hidden.status_code == 404
+
+
+def test_a_second_policy_under_one_reference_is_a_conflict_and_a_premium_above_the_limit_refused(
+    api: Api,
+) -> None:
+    _ran(api)
+    headers = api.headers(Role.PROVIDER)
+    first = api.client.post(f"{BUFFERS}/policies", headers=headers, json=policy(api, currency="eur"))
+    assert first.status_code == 201, first.text
+    assert (first.json()["currency"], first.json()["verified_currency"]) == ("EUR", "EUR")
+    twin = api.client.post(f"{BUFFERS}/policies", headers=headers, json=policy(api, limit="1000"))
+    assert twin.status_code == 409 and "'P-1' is already filed and in force" in twin.json()["detail"]
+    dear = policy(api, policy_reference="P-2", premium="500000.01")
+    answer = api.client.post(f"{BUFFERS}/policies", headers=headers, json=dear)
+    assert answer.status_code == 422 and "is above the limit (500000)" in answer.text

@@ -72,22 +72,53 @@ def test_a_declaration_closes_the_shortfall_the_check_shows(world: CommandWorld)
     assert [d["amount"] for d in listed["declarations"]] == ["1000000.50"]
 
 
-def test_bad_input_is_one_line_and_files_nothing(world: CommandWorld) -> None:
-    for args in (
-        ("--amount", "lots"),
-        ("--amount", "10", "--component", "CET1=9"),
-        ("--amount", "10", "--as-of", "2999-01-01"),
-        ("--amount", "10", "--component", "CET1"),
+def test_bad_input_is_one_line_naming_the_option_and_files_nothing(world: CommandWorld) -> None:
+    for args, named in (
+        (("--amount", "lots", "--component", "CET1=1"), "--amount takes an amount"),
+        (("--amount", "10", "--component", "CET1=9"), "adds up to 9, not the amount 10"),
+        (("--amount", "10", "--component", "CET1=10", "--as-of", "2999-01-01"), "--as-of 2999-01-01 is in"),
+        (("--amount", "10", "--component", "CET1"), "--component takes COMPONENT=AMOUNT"),
+        (("--amount", "10", "--component", "CET2=10"), "--component: Input should be"),
+        (("--amount", "10"), "give the composition: --component"),
+        (("--amount", "10", "--component", "CET1=10", "--currency", "EURO"), "--currency: the currency is a"),
     ):
         as_of = () if "--as-of" in args else ("--as-of", TODAY)
-        world.refused("buffers", "declare", "--organisation", "Bank", *args, *as_of)
+        shown = world.refused("buffers", "declare", "--organisation", "Bank", *args, *as_of)
+        assert named in shown and "as_of" not in shown and "Tuple" not in shown, shown
+    insure = ("buffers", "insure", "--insurer", "Insurer", "--insured", "Bank", "--attachment", "0")
+    dates = ("--from", TODAY, "--until", TODAY, "--reference", "P-1")
+    shown = world.refused(*insure, "--limit", "10", "--premium", "11", *dates)
+    assert "invalid policy: the premium (11) is above the limit (10)" in shown
+
+
+def test_a_policy_in_another_currency_is_reported_in_the_runs(world: CommandWorld) -> None:
+    world.run(
+        "buffers", "declare", "--organisation", "Bank", "--amount", "600000", "--currency", "eur",
+        "--component", "CET1=600000", "--as-of", TODAY,
+    )  # fmt: skip
+    bound = world.run(
+        "buffers", "insure", "--insurer", "Insurer", "--insured", "Bank", "--limit", "560000000",
+        "--attachment", "0", "--premium", "5000", "--currency", "usd", "--from", TODAY, "--until", TODAY,
+        "--reference", "P-USD",
+    )  # fmt: skip
+    # The verdict is in the run's euros: the dollar policy added nothing to the EUR 600,000 held.
+    assert "insures Bank for USD 560 m above USD 0" in bound
+    assert "shortfall: holds EUR 600,000 against EUR 1 m" in bound
+    assert "this USD policy is not counted against the run's EUR" in bound
+    again = world.run(
+        "buffers", "insure", "--insurer", "Insurer", "--insured", "Bank", "--limit", "5", "--attachment",
+        "0", "--premium", "1", "--from", TODAY, "--until", TODAY, "--reference", "P-USD", code=2,
+    )  # fmt: skip
+    assert "already filed and in force" in again
 
 
 def test_a_firm_acts_for_itself_through_the_api_and_sees_no_other(
     world: CommandWorld, api: TestClient
 ) -> None:
     bank, insurer = world.token("deployer", "Bank"), world.token("deployer", "Insurer")
-    world.run("buffers", "declare", "--amount", "600000", "--as-of", TODAY, *bank)
+    world.run(
+        "buffers", "declare", "--amount", "600000", "--component", "CET1=600000", "--as-of", TODAY, *bank
+    )
     bound = world.run(
         "buffers", "insure", "--insurer", "Insurer", "--insured", "Bank", "--limit", "400000.50",
         "--attachment", "600000", "--premium", "5000", "--from", TODAY, "--until", TODAY,

@@ -23,7 +23,7 @@ from custos.access.service import operator
 from custos.buffers.requests import DeclarationRequest, PolicyRequest
 from custos.buffers.service import BuffersService
 from custos.core.clock import FixedClock
-from custos.core.errors import Forbidden, InvalidInput, NotFound
+from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.core.ids import new_id
 from custos.core.settings import Settings
 from custos.installation import create_installation
@@ -39,6 +39,7 @@ from custos.risk.filings import (
     StressTestParticipated,
 )
 from custos.store import Store
+from custos.store import buffers_views as bv
 from custos.store import policy_views as pv
 from tests.conftest import TEST_NOW
 
@@ -57,17 +58,18 @@ class World:
     def principal(self, name: str, role: Role = Role.DEPLOYER) -> Principal:
         return Principal(f"actor-{name}", name, role, self.ids[name], "FR")
 
-    def run(self, capital: Mapping[str, float], currency: str = "EUR") -> str:
-        """A stress run filed as the risk service files one: the run, then each deployment's part."""
+    def run(self, capital: Mapping[str, float], currency: str = "EUR", network: str = "registry") -> str:
+        """A stress run filed as the risk service files one: the run, then each deployment's part
+        (none on a network whose deployments are not the registry's)."""
         self.clock.advance(timedelta(minutes=1))
         by = operator(self.store)
         run_id = new_id()
         content = StressTestCompleted(
             run_id=run_id,
-            scenario="by hand",
+            scenario=f"by hand on {network}",
             scenario_digest="sha256:0",
             network_digest="sha256:0",
-            network={"name": "registry", "currency": currency},
+            network={"name": network, "currency": currency},
             results_digest="sha256:0",
             seed=1,
             draws=1,
@@ -243,7 +245,7 @@ def test_insurance_counts_only_when_it_attaches_at_or_below_the_capital(world: W
             currency="EUR",
             term_start=TODAY,
             term_end=TODAY + timedelta(days=364),
-            policy_reference="P-1",
+            policy_reference=f"P-{attachment}",
         )
         return service.bind(request, by=world.principal("Bank"))
 
@@ -366,3 +368,94 @@ def test_other_firms_see_nothing_of_a_firms_buffers(world: World) -> None:
         ("Fund", Decimal("250000.10")),
         ("Bank", Decimal("0")),
     ]
+
+
+def test_a_run_on_another_network_changes_nothing_the_registrys_run_found(world: World) -> None:
+    """`custos risk run` on the shipped sample network files a run without participations: it
+    asks nothing of the registry's firms and must not stand in for the run that did."""
+    registry_run = world.run(FIRST)
+    assert world.status("Bank", SHORTFALL)[0] == "open"
+    world.run({}, currency="USD", network="sample")
+    service = BuffersService(world.store)
+    position = service.position("Bank", by=operator(world.store))
+    assert (position.requirement, position.currency, position.in_run) == (
+        Decimal("1000000.00"),
+        "EUR",
+        True,
+    )
+    assert position.run_scenario == "by hand on registry"
+    assert service.positions(by=operator(world.store)).run_filing_id == registry_run
+    with world.store.read() as conn:
+        assert bv.shortfalls_at_latest_run(conn, [world.ids["Bank"]]) == {world.ids["Bank"]: 1_000_000.0}
+    one = world.declare("Bank", "1.00")
+    assert (one.verdict, one.requirement, one.verified_run_filing_id) == (
+        "shortfall",
+        Decimal("1000000.00"),
+        registry_run,
+    )
+    assert world.status("Bank", SHORTFALL) == ("open", None)
+
+
+def test_a_firm_the_run_does_not_hold_is_told_so_not_refused(world: World) -> None:
+    world.run({"d1": 10.0})  # only Bank's d1 is in the run
+    service = BuffersService(world.store)
+    fund = service.position("Fund", by=world.principal("Fund"))
+    assert (fund.in_run, fund.requirement, fund.deployments) == (False, Decimal("0"), 0)
+    run_id = service.positions(by=operator(world.store)).run_id
+    assert fund.notes[0].startswith(f"not in the latest run on the registry, {run_id}")
+    (row,) = service.positions(by=world.principal("Fund")).firms
+    assert (row.organisation, row.in_run) == ("Fund", False)
+    assert [f.organisation for f in service.positions(by=operator(world.store)).firms] == ["Bank"]
+
+
+def test_implausible_policies_are_refused_and_a_future_one_is_not_counted(world: World) -> None:
+    world.run(FIRST)
+    world.declare("Bank", "600000.00")
+    service = BuffersService(world.store)
+
+    def policy(**extra: Any) -> PolicyRequest:
+        terms = {
+            "insurer_id": world.ids["Insurer"],
+            "limit": "400000.00",
+            "attachment_point": "600000.00",
+            "premium": "1000",
+            "currency": "EUR",
+            "term_start": TODAY.isoformat(),
+            "term_end": (TODAY + timedelta(days=364)).isoformat(),
+            "policy_reference": "P-9",
+        }
+        return PolicyRequest.model_validate({**terms, **extra})
+
+    with pytest.raises(ValidationError, match=r"the premium \(400000.01\) is above the limit \(400000.00\)"):
+        policy(premium="400000.01")
+    assert policy(premium="400000.00").premium == Decimal("400000.00")  # dear, but not absurd
+    later = service.bind(
+        policy(term_start=(TODAY + timedelta(days=30)).isoformat()), by=world.principal("Bank")
+    )
+    assert (later.verdict, later.held) == ("shortfall", Decimal("600000.00"))
+    reasons = {p.id: p.reason for p in service.position("Bank", by=world.principal("Bank")).policies}
+    assert (reasons[later.id] or "").startswith(f"not yet in force on {TODAY.isoformat()}")
+    with pytest.raises(Conflict, match="'P-9' is already filed and in force"):
+        service.bind(policy(insured_id=world.ids["Bank"]), by=world.principal("Insurer"))
+    # Another insurer may use the same reference; the insured may not insure itself.
+    world.clock.advance(timedelta(minutes=1))
+    other = service.bind(policy(insurer_id=world.ids["Fund"]), by=world.principal("Bank"))
+    assert other.verdict == "sufficient"
+    with pytest.raises(InvalidInput, match="insure itself"):
+        service.bind(
+            policy(insurer_id=world.ids["Bank"], policy_reference="P-10"), by=world.principal("Bank")
+        )
+
+
+def test_a_currency_is_read_in_any_case_and_a_malformed_one_is_refused_plainly(world: World) -> None:
+    request = DeclarationRequest.model_validate(
+        {
+            "amount": "1",
+            "currency": " eur ",
+            "composition": [{"component": "CET1", "amount": "1"}],
+            "as_of": TODAY.isoformat(),
+        }
+    )
+    assert request.currency == "EUR"
+    with pytest.raises(ValidationError, match="a three-letter ISO 4217 code such as EUR, not 'EURO'"):
+        DeclarationRequest.model_validate({**request.model_dump(), "currency": "EURO"})

@@ -135,8 +135,12 @@ def test_the_public_sees_the_balance_and_totals_but_no_firms_amount(api: Api) ->
         "300000.00",
     )
     assert balance["called"] == "400000.00" and balance["calls"] == 2 and balance["claims"] == 1
-    amounts = {move["kind"]: move.get("amount") for move in balance["rests_on"]}
-    assert amounts == {"pool.contribution_paid": None, "pool.payout_made": "-300000.00"}
+    amounts = {move["kind"]: (move.get("on"), move.get("amount")) for move in balance["rests_on"]}
+    today = api.store.clock.now().date().isoformat()
+    # A payment's day and amount are the firm's; the step of the balance on the day one firm paid
+    # would be its amount, so the public sees no balance over time at all.
+    assert amounts == {"pool.contribution_paid": (None, None), "pool.payout_made": (today, "-300000.00")}
+    assert "series" not in balance
     assert get(api, Role.PUBLIC, "/calls") == [] and get(api, Role.PUBLIC, "/claims") == []
     assert get(api, Role.PUBLIC, "/subrogations") == []
     (payout,) = get(api, Role.PUBLIC, "/payouts")
@@ -161,8 +165,10 @@ def test_a_firm_sees_its_own_call_and_claim_and_nobody_elses(api: Api, role: Rol
     assert [line["claim_id"] for line in payout["lines"]] == [ids["claim"]]
     # The subrogation is against Other Corp: Provider SA sees none.
     assert get(api, role, "/subrogations") == []
-    public_rows = {move["filing_id"]: move.get("amount") for move in get(api, role, "/balance")["rests_on"]}
+    balance = get(api, role, "/balance")
+    public_rows = {move["filing_id"]: move.get("amount") for move in balance["rests_on"]}
     assert set(public_rows.values()) == {"300000.00", "-300000.00"}
+    assert "series" not in balance
 
 
 def test_supervisors_see_every_call_claim_and_subrogation(api: Api) -> None:
@@ -172,6 +178,14 @@ def test_supervisors_see_every_call_claim_and_subrogation(api: Api) -> None:
     assert {call["status"] for call in calls} == {"paid", "open"}
     (subrogation,) = get(api, Role.SUPERVISOR, "/subrogations")
     assert (subrogation["amount"], subrogation["recovered"]) == ("100000.00", "0.00")
+    balance = get(api, Role.SUPERVISOR, "/balance")
+    today = api.store.clock.now().date().isoformat()
+    # Paid 300,000 in, paid 300,000 out, both today: the day ends at zero.
+    assert balance["series"] == [{"on": today, "balance": "0.00"}]
+    assert {move["kind"]: move["on"] for move in balance["rests_on"]} == {
+        "pool.contribution_paid": today,
+        "pool.payout_made": today,
+    }
 
 
 # --- refusals -----------------------------------------------------------------------------------
@@ -192,6 +206,67 @@ def test_payments_are_refused_for_unknown_calls_other_firms_and_other_currencies
     assert "future" in refused(api, Role.PROVIDER, f"/calls/{ids['call']}/payments", future, 422)
     earlier = body | {"paid_on": "2026-10-01"}
     assert "bank statement" in refused(api, Role.PROVIDER, f"/calls/{ids['call']}/payments", earlier, 422)
+
+
+def test_money_dated_before_its_call_or_subrogation_existed_is_refused(api: Api) -> None:
+    ids = pooled(api, "subrogated")
+    today = api.store.clock.now().date()
+    before = {"amount": "10.00", "currency": "EUR", "paid_on": (today - timedelta(days=1)).isoformat()}
+    assert f"before the call was sent, on {today}" in refused(
+        api, Role.SUPERVISOR, f"/calls/{ids['other call']}/payments", before, 422
+    )
+    on_the_day = before | {"paid_on": today.isoformat()}
+    path = f"{POOL}/calls/{ids['other call']}/payments"
+    assert api.client.post(path, headers=api.headers(Role.SUPERVISOR), json=on_the_day).status_code == 201
+    early = {"amount": "10.00", "received_on": "2019-05-01"}
+    assert f"before the subrogation was recorded, on {today}" in refused(
+        api, Role.SUPERVISOR, f"/subrogations/{ids['subrogation']}/recoveries", early, 422
+    )
+
+
+def test_a_call_sent_earlier_is_paid_from_the_day_it_was_sent(api: Api) -> None:
+    store, by = api.store, operator(api.store)
+    baseline(store, by)
+    provider = api.organisations["provider"]["id"]
+    stress_run(store, by, {provider: [1_000.0]})
+    today = store.clock.now().date()
+    body = {
+        "due_on": (today + timedelta(days=1)).isoformat(),
+        "sent_on": (today + timedelta(days=1)).isoformat(),
+    }
+    assert "future" in refused(api, Role.SUPERVISOR, "/calls", body, 422)
+    body = {
+        "due_on": (today - timedelta(days=11)).isoformat(),
+        "sent_on": (today - timedelta(days=10)).isoformat(),
+    }
+    assert "before the call was sent" in refused(api, Role.SUPERVISOR, "/calls", body, 422)
+    assert "before the call was sent" in refused(
+        api, Role.SUPERVISOR, "/calls", {"due_on": (today - timedelta(days=1)).isoformat()}, 422
+    )
+    body = {
+        "due_on": (today - timedelta(days=5)).isoformat(),
+        "sent_on": (today - timedelta(days=10)).isoformat(),
+    }
+    answer = api.client.post(f"{POOL}/calls", headers=api.headers(Role.SUPERVISOR), json=body)
+    assert answer.status_code == 201, answer.text
+    (call,) = answer.json()
+    assert call["sent_on"] == body["sent_on"]
+    pay = {"amount": "1000.00", "currency": "EUR"}
+    eleven = pay | {"paid_on": (today - timedelta(days=11)).isoformat()}
+    assert "before the call was sent" in refused(
+        api, Role.SUPERVISOR, f"/calls/{call['id']}/payments", eleven, 422
+    )
+    # Paid the day it was sent, five days before it was due: on time, no interest.
+    ten = pay | {"paid_on": body["sent_on"]}
+    paid = api.client.post(
+        f"{POOL}/calls/{call['id']}/payments", headers=api.headers(Role.SUPERVISOR), json=ten
+    )
+    assert paid.status_code == 201, paid.text
+    assert (paid.json()["status"], paid.json()["interest_paid"], paid.json()["late"]) == (
+        "paid",
+        "0.00",
+        False,
+    )
 
 
 def test_late_payment_earns_interest_from_the_pack(api: Api, clock: FixedClock) -> None:

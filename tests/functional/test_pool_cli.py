@@ -58,13 +58,25 @@ def test_the_operator_calls_collects_pays_out_and_recovers(world: CommandWorld) 
         "Firm B": "400000.00",
     }
     shown = world.run("pool", "calls")
-    assert "EUR 600,000" in shown and "EUR 400,000" in shown and "5% a year" in shown
+    assert "EUR 600,000.00" in shown and "EUR 400,000.00" in shown and "5% a year" in shown
     assert "already called" in world.refused("pool", "call", "--due", due)
 
     paid = world.json("pool", "pay", calls["Firm A"]["id"], "--amount", "600000")
     assert (paid["status"], paid["principal_outstanding"]) == ("paid", "0.00")
     assert "USD" in world.refused("pool", "pay", calls["Firm B"]["id"], "--amount", "10", "--currency", "USD")
-    assert "amount" in world.refused("pool", "pay", calls["Firm B"]["id"], "--amount", "ten")
+    for wrong in ("ten", "-5", "0", "10.001", "1e15"):
+        assert "--amount" in world.refused("pool", "pay", calls["Firm B"]["id"], "--amount", wrong)
+    assert "--currency" in world.refused(
+        "pool", "pay", calls["Firm B"]["id"], "--amount", "10", "--currency", "euro"
+    )
+    today = datetime.now(UTC).date()
+    assert f"before the call was sent, on {today}" in world.refused(
+        "pool", "pay", calls["Firm B"]["id"], "--amount", "100", "--paid-on", "2020-01-01"
+    )
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    assert "future" in world.refused(
+        "pool", "pay", calls["Firm B"]["id"], "--amount", "100", "--paid-on", tomorrow
+    )
     assert "--paid-on" in world.refused(
         "pool", "pay", calls["Firm B"]["id"], "--amount", "1", "--paid-on", "soon"
     )
@@ -85,16 +97,22 @@ def test_the_operator_calls_collects_pays_out_and_recovers(world: CommandWorld) 
         "--description",
         "x",
     )
+    claiming = ("pool", "claim", "--incident", world.ids["incident"], "--amount", "1", "--description", "x")
+    neither = world.refused(*claiming)
+    assert "--organisation" in neither and "--claimant" in neither and "organisation_id" not in neither
+    both = world.refused(*claiming, "--organisation", "Firm B", "--claimant", "A household")
+    assert "--organisation or --claimant, not both" in both
     assert "either" in world.refused(
         "pool", "assess", claim["id"], "--admit", "1", "--reject", "--grounds", "x"
     )
+    assert "--admit" in world.refused("pool", "assess", claim["id"], "--admit", "-1", "--grounds", "x")
     assert "above" in world.refused("pool", "assess", claim["id"], "--admit", "900000.01", "--grounds", "x")
     world.run("pool", "assess", claim["id"], "--admit", "800000", "--grounds", "Invoices")
 
     payout = world.json("pool", "payout", "--incident", world.ids["incident"])
     assert (payout["total"], payout["share"], payout["unpaid"]) == ("600000.00", "0.75", "200000.00")
     claims = world.run("pool", "claims")
-    assert "EUR 800,000" in claims and "EUR 200,000" in claims
+    assert "claimed EUR 900,000.00" in claims and "unpaid EUR 200,000.00" in claims
     assert "75%" in world.run("pool", "payouts")
 
     subrogation = world.json(
@@ -110,6 +128,9 @@ def test_the_operator_calls_collects_pays_out_and_recovers(world: CommandWorld) 
     assert "beyond what it paid" in world.refused(
         "pool", "subrogate", "--incident", world.ids["incident"], "--organisation", "Firm A", "--amount", "1"
     )
+    assert f"before the subrogation was recorded, on {today}" in world.refused(
+        "pool", "recover", subrogation["id"], "--amount", "100", "--received-on", "2019-05-01"
+    )
     world.run("pool", "recover", subrogation["id"], "--amount", "100000")
     balance = world.json("pool", "balance")
     assert (balance["balance"], balance["recovered"], balance["paid_out"]) == (
@@ -118,7 +139,10 @@ def test_the_operator_calls_collects_pays_out_and_recovers(world: CommandWorld) 
         "600000.00",
     )
     text = world.run("pool", "balance")
-    assert "EUR 100,000" in text and "Filings the balance rests on" in text
+    assert "balance on" in text and "EUR 100,000.00" in text and "Filings the balance rests on" in text
+    # 600,000 paid out: a figure of the whole fund reads in its scale with the exact sum beside it.
+    assert "claims paid: EUR 600,000.00" in text and "Balance over time" in text
+    assert "called: EUR 1 m (EUR 1,000,000.00) in 2 calls" in text
 
 
 @pytest.mark.usefixtures("api")
@@ -132,3 +156,5 @@ def test_a_firm_sees_and_pays_only_its_own_call(world: CommandWorld) -> None:
     paid = world.json("pool", "pay", calls["Firm B"], "--amount", "100000", *firm)
     assert (paid["principal_outstanding"], paid["status"]) == ("300000.00", "open")
     assert world.json("pool", "balance", *firm)["balance"] == "100000.00"
+    shown = world.run("pool", "balance", *firm)
+    assert "supervisors only" in shown and "Balance over time" not in shown

@@ -1,5 +1,5 @@
 """Buffers over HTTP: capital declarations, insurance policies, and each firm's position against
-the latest stress run.
+the latest stress run on the registry's deployments.
 
 Who may see what is the service's to decide: a firm its own declarations, policies and position,
 an insurer the policies it underwrites, supervisors everything; the public none of it. Responses

@@ -2,9 +2,9 @@
 subrogations and recoveries, and the fund's balance.
 
 Who may see what is the service's to decide: the balance, its totals and each payout's total and
-share are for everyone; a firm reads its own calls and the subrogations against it, a claimant
-its own claims and payout lines; supervisors everything. Responses are written with
-``exclude_unset``, so a withheld amount is absent.
+share are for everyone; a firm reads its own calls and the subrogations against it, a claimant its
+own claims and payout lines; supervisors everything, the balance over time too. Responses are
+written with ``exclude_unset``, so a withheld amount is absent.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ def _pool(request: Request) -> PoolService:
 
 @reading(router, "/balance", BalanceView)
 async def balance(request: Request, who: Reader) -> BalanceView:
-    """The fund's balance over time and its totals, with the filings it rests on and their
-    positions in the log (everyone); each movement's amount where the reader may see it."""
+    """The fund's balance and totals, with the filings it rests on and their positions in the log
+    (everyone); each movement's day and amount where the reader may see them, and the balance over
+    time for supervisors only."""
     return await run_in_threadpool(_pool(request).balance, by=who)
 
 

@@ -14,17 +14,35 @@ supervisors; the public sees, from the log, that a declaration or policy exists 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from custos.filings import OWNER_FIELD, PUBLIC_FIELD, FilingKind
 
 #: ISO 4217 currency codes, as the registry's money takes them.
 CURRENCY = r"^[A-Z]{3}$"
+
+
+def currency_code(value: object) -> object:
+    """A currency as a person may type it (``eur``) in the form the filings keep (``EUR``), or a
+    refusal that says what is asked for. Python holds no list of ISO 4217 codes, nor does Custos,
+    so the shape is what is checked; a code of no currency simply matches no run's."""
+    if not isinstance(value, str):
+        return value
+    code = value.strip().upper()
+    if re.fullmatch(CURRENCY, code) is None:
+        raise ValueError(f"the currency is a three-letter ISO 4217 code such as EUR, not {value!r}")
+    return code
+
+
+#: A currency in a request: any case, kept upper case.
+Currency = Annotated[str, BeforeValidator(currency_code), Field(pattern=CURRENCY)]
 
 
 class _Payload(BaseModel):
@@ -48,7 +66,8 @@ class Verdict(StrEnum):
     SHORTFALL = "shortfall"
     """What is held falls short of the run's requirement."""
     UNVERIFIED = "unverified"
-    """No stress run took part the firm's deployments: there is nothing to verify against."""
+    """The latest run on the registry's deployments holds none of the firm's (or there is no such
+    run): there is nothing to verify against."""
 
 
 class Component(_Payload):
@@ -68,12 +87,18 @@ def check_composition(amount: Decimal, composition: Sequence[Component]) -> None
 
 
 class _Verified(_Payload):
-    """Custos's own figures, computed against the latest stress run when the filing is made."""
+    """Custos's own figures, computed against the latest stress run on the registry's deployments
+    when the filing is made."""
 
     verified_run_id: str | None = Field(
         None, json_schema_extra=OWNER_FIELD, description="The stress run verified against."
     )
     verified_run_filing_id: str | None = Field(None, json_schema_extra=OWNER_FIELD)
+    verified_currency: str | None = Field(
+        None,
+        json_schema_extra=OWNER_FIELD,
+        description="The run's currency, in which requirement, held and shortfall are counted.",
+    )
     requirement: Decimal | None = Field(
         None, json_schema_extra=OWNER_FIELD, description="The run's capital for the firm's deployments."
     )

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from custos.buffers.model import CURRENCY, Component, check_composition
+from custos.buffers.model import Component, Currency, check_composition
 
 
 class _Request(BaseModel):
@@ -20,7 +20,7 @@ class DeclarationRequest(_Request):
 
     organisation_id: str | None = Field(None, min_length=1, description="By id or exact registry name.")
     amount: Decimal = Field(ge=0, max_digits=24, decimal_places=2)
-    currency: str = Field(pattern=CURRENCY)
+    currency: Currency
     composition: tuple[Component, ...] = Field(min_length=1, description="Adds up to the amount exactly.")
     as_of: date
     valid_until: date | None = Field(None, description="At most, and by default, a year after as_of.")
@@ -48,7 +48,7 @@ class PolicyRequest(_Request):
     limit: Decimal = Field(gt=0, max_digits=24, decimal_places=2)
     attachment_point: Decimal = Field(ge=0, max_digits=24, decimal_places=2)
     premium: Decimal = Field(ge=0, max_digits=24, decimal_places=2)
-    currency: str = Field(pattern=CURRENCY)
+    currency: Currency
     term_start: date
     term_end: date
     policy_reference: str = Field(min_length=1, max_length=200)
@@ -57,4 +57,9 @@ class PolicyRequest(_Request):
     def _term(self) -> PolicyRequest:
         if self.term_end < self.term_start:
             raise ValueError("the term ends before it starts")
+        if self.premium > self.limit:
+            raise ValueError(
+                f"the premium ({self.premium}) is above the limit ({self.limit}): a policy that costs "
+                "more than it can ever pay transfers no risk, so it is taken for a mistake"
+            )
         return self

@@ -1,5 +1,6 @@
 """Buffers: capital declarations and insurance policies as filings, each verified against the
-latest stress run when filed, and each firm's position against that run.
+latest stress run on the registry's deployments when filed (``buffers_views.latest_run``: a run on
+another network asks nothing of the registry's firms), and each firm's position against that run.
 
 Who sees what: a declaration's and a policy's figures are confidential to the firm that holds
 them, the insurer of a policy and supervisors; so is a firm's position. Lists and positions are
@@ -25,7 +26,7 @@ from custos.buffers.model import (
 )
 from custos.buffers.requests import DeclarationRequest, PolicyRequest
 from custos.buffers.views import CountedView, DeclarationView, PolicyView, PositionsView, PositionView
-from custos.core.errors import Forbidden, InvalidInput, NotFound
+from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.filings import Filing
 from custos.store import Connection, Store, ledger_sql
 from custos.store import buffers_views as bv
@@ -126,6 +127,11 @@ class BuffersService:
                 by.organisation_id not in (insured, insurer) or by.role not in FILERS
             ):
                 raise Forbidden("a policy is filed by the insured, its insurer, or a supervisor")
+            if bv.policy_in_force(uow.conn, insurer, request.policy_reference, today):
+                raise Conflict(
+                    f"the insurer's policy {request.policy_reference!r} is already filed and in force: "
+                    "a reference names one policy, and its cover counts once"
+                )
             covered = self._covered(uow.conn, insured, request.deployment_ids)
             row = {
                 "id": "this policy",
@@ -211,24 +217,29 @@ class BuffersService:
 
     def positions(self, *, by: Principal, as_of: date | None = None) -> PositionsView:
         """Every firm of the latest run against what it holds on ``as_of`` (today): supervisors
-        see all, a firm its own row."""
+        see all, a firm its own row (saying so when the run does not hold it)."""
         day = as_of or self.store.clock.now().date()
         with self.store.read() as conn:
             run = _run(conn)
-            mine = None if by.sees_everything else [by.organisation_id or ""]
-            firms = _positions(conn, run, mine, day) if by.sees_everything or by.organisation_id else []
+            if by.sees_everything:
+                firms = _positions(conn, run, None, day)
+            elif by.organisation_id:
+                firms = _positions(conn, run, [by.organisation_id], day, keep=True)
+            else:
+                firms = []
         firms.sort(key=lambda firm: (-firm.shortfall, firm.organisation))
         return PositionsView(
             as_of=day,
             run_id=run.run_id,
             run_filing_id=run.filing_id,
+            run_scenario=run.scenario,
             run_filed_at=run.filed_at,
             firms=tuple(firms),
         )
 
     def position(self, reference: str, *, by: Principal, as_of: date | None = None) -> PositionView:
         """One firm's position (supervisors, or the firm itself); a firm the run does not hold
-        is asked for nothing and shown with a zero requirement."""
+        is asked for nothing, shown with a zero requirement and a note naming the run."""
         day = as_of or self.store.clock.now().date()
         with self.store.read() as conn:
             try:
@@ -252,7 +263,8 @@ def _run(conn: Connection) -> bv.Run:
     run = bv.latest_run(conn)
     if run is None:
         raise NotFound(
-            "no stress run has been filed: there is nothing to verify buffers against (custos risk run)"
+            "no stress run on the registry's deployments has been filed: there is nothing to verify "
+            "buffers against (custos risk run, on the network registry)"
         )
     return run
 
@@ -264,7 +276,8 @@ def _verify(
     policies: Sequence[Mapping[str, Any]],
     day: date,
 ) -> dict[str, Any]:
-    """Custos's figures for a filing, against the latest run on ``day``."""
+    """Custos's figures for a filing, against the latest run on the registry's deployments, on
+    ``day``."""
     run = bv.latest_run(conn)
     need = bv.requirements(conn, run, [organisation]).get(organisation) if run else None
     if run is None or need is None:
@@ -273,6 +286,7 @@ def _verify(
     return {
         "verified_run_id": run.run_id,
         "verified_run_filing_id": run.filing_id,
+        "verified_currency": need.currency,
         "requirement": found.requirement,
         "held": found.held,
         "shortfall": found.shortfall,
@@ -284,11 +298,16 @@ def _positions(
     conn: Connection, run: bv.Run, organisations: Sequence[str] | None, day: date, *, keep: bool = False
 ) -> list[PositionView]:
     """The positions of the run's firms (of ``organisations`` when given; with ``keep``, those the
-    run does not hold too, with nothing asked of them)."""
+    run does not hold too, with nothing asked of them and a note saying so)."""
     needs = bv.requirements(conn, run, organisations)
+    held_by_run = set(needs)
     if keep and organisations is not None:
         for organisation in organisations:
             needs.setdefault(organisation, bv.Requirement(run.currency, Decimal(0), ()))
+    absent = (
+        f"not in the latest run on the registry, {run.run_id} ({run.scenario}, filed "
+        f"{run.filed_at:%Y-%m-%d}): it asks nothing of the firm",
+    )
     ids = sorted(needs)
     declarations: dict[str, list[dict[str, Any]]] = {}
     for row in bv.declaration_rows(conn, ids):
@@ -310,6 +329,10 @@ def _positions(
             PositionView(
                 organisation_id=organisation,
                 organisation=names.get(organisation, organisation),
+                run_id=run.run_id,
+                run_scenario=run.scenario,
+                run_filed_at=run.filed_at,
+                in_run=organisation in held_by_run,
                 deployments=len(need.deployment_ids),
                 currency=need.currency,
                 requirement=held.requirement,
@@ -322,7 +345,7 @@ def _positions(
                 policies=tuple(
                     CountedView(id=c.id, counted=c.amount, reason=c.reason) for c in held.policies
                 ),
-                notes=held.notes,
+                notes=held.notes if organisation in held_by_run else absent + held.notes,
             )
         )
     return found

@@ -1,5 +1,6 @@
 """Buffers as the API answers them: declarations, policies, and each firm's position against the
-latest stress run, to those who may see them (the firm, its insurer, supervisors)."""
+latest stress run on the registry's deployments, to those who may see them (the firm, its insurer,
+supervisors)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class _View(BaseModel):
 class _Verified(_View):
     verified_run_id: str | None = None
     verified_run_filing_id: str | None = None
+    verified_currency: str | None = None
     requirement: Decimal | None = None
     held: Decimal | None = None
     shortfall: Decimal | None = None
@@ -67,6 +69,10 @@ class PositionView(_View):
 
     organisation_id: str
     organisation: str
+    run_id: str = Field(description="The latest run on the registry's deployments.")
+    run_scenario: str
+    run_filed_at: datetime
+    in_run: bool = Field(description="Whether the run holds any of the firm's deployments.")
     deployments: int = Field(description="Its deployments in the run.")
     currency: str
     requirement: Decimal
@@ -81,10 +87,12 @@ class PositionView(_View):
 
 
 class PositionsView(_View):
-    """Every firm the latest run holds, as the reader may see them, shortfalls first."""
+    """Every firm the latest run on the registry's deployments holds, as the reader may see them,
+    shortfalls first; a firm that reads its own and is not in the run sees its row, saying so."""
 
     as_of: date
     run_id: str
     run_filing_id: str
+    run_scenario: str
     run_filed_at: datetime
     firms: tuple[PositionView, ...]

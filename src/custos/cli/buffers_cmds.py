@@ -1,5 +1,5 @@
 """``custos buffers``: capital and insurance held against AI deployments, verified against the
-latest stress run.
+latest stress run on the registry's deployments.
 
 Commands act as the installation's operator (a supervisor) on the local store, or with ``--url``
 and ``--token`` as that token's actor through the installation's API, where the service decides
@@ -9,12 +9,14 @@ underwrites, supervisors everything. Organisations are named by id or exact regi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import typer
+from pydantic import BaseModel, ValidationError
 
 from custos.cli.output import (
     JsonOption,
@@ -42,6 +44,33 @@ if TYPE_CHECKING:
     from custos.store import Store
 
 app = commands("Capital and insurance held against AI deployments, verified against the latest stress run.")
+
+Request = TypeVar("Request", bound=BaseModel)
+
+#: The options that give each field of a request, so a refusal names what a person typed.
+DECLARATION_OPTIONS = {
+    "organisation_id": "--organisation",
+    "amount": "--amount",
+    "currency": "--currency",
+    "composition": "--component",
+    "as_of": "--as-of",
+    "valid_until": "--valid-until",
+    "deployment_ids": "--deployment",
+}
+POLICY_OPTIONS = {
+    "insurer_id": "--insurer",
+    "insured_id": "--insured",
+    "limit": "--limit",
+    "attachment_point": "--attachment",
+    "premium": "--premium",
+    "currency": "--currency",
+    "term_start": "--from",
+    "term_end": "--until",
+    "policy_reference": "--reference",
+    "deployment_ids": "--deployment",
+}
+#: The fields the service's refusals name (``as_of 2999-01-01 is in the future``).
+_NAMED = re.compile(r"\b(as_of|valid_until)\b")
 
 
 class Buffers(Protocol):
@@ -86,8 +115,30 @@ class _Local:
 
 @contextmanager
 def _acting(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[Buffers]:
-    with acting(ctx, url, token, _Local) as found:
-        yield found
+    """The installation, whose refusals name the declaration's options rather than the API's
+    fields, here or through the API."""
+    try:
+        with acting(ctx, url, token, _Local) as found:
+            yield found
+    except InvalidInput as exc:
+        named = _NAMED.sub(lambda field: DECLARATION_OPTIONS[field.group(1)], exc.message)
+        raise InvalidInput(named, evidence=exc.evidence) from exc
+
+
+def _request(
+    model: type[Request], given: Mapping[str, Any], what: str, options: Mapping[str, str]
+) -> Request:
+    """``given`` as ``model``, or one line naming the option behind each offending field, with its
+    first problem (a bad component also leaves the composition short: one reason is enough)."""
+    try:
+        return model.model_validate(given)
+    except ValidationError as exc:
+        problems: dict[str | None, str] = {}
+        for error in exc.errors():
+            reason = error["msg"].removeprefix("Value error, ")
+            field = str(error["loc"][0]) if error["loc"] else None
+            problems.setdefault(field, f"{options.get(field, field)}: {reason}" if field else reason)
+        raise InvalidInput(f"invalid {what}: {'; '.join(problems.values())}") from exc
 
 
 def _amount(value: str, option: str) -> Decimal:
@@ -112,9 +163,13 @@ def _composition(parts: list[str]) -> list[dict[str, Any]]:
 def declare(
     ctx: typer.Context,
     amount: str = typer.Option(..., "--amount", help="The capital held, e.g. 1250000.50."),
-    currency: str = typer.Option("EUR", "--currency", help="ISO 4217 code; the run's, to be counted."),
+    currency: str = typer.Option(
+        "EUR", "--currency", help="ISO 4217 code (EUR, eur); the run's, to be counted."
+    ),
     component: list[str] = typer.Option(
-        [], "--component", help="COMPONENT=AMOUNT (CET1, AT1, Tier 2, other), repeated; adds up to --amount."
+        [],
+        "--component",
+        help="COMPONENT=AMOUNT (CET1, AT1, Tier 2, other), at least one, repeated; adds up to --amount.",
     ),
     as_of: str = typer.Option(
         ..., "--as-of", help="The day the capital was held, YYYY-MM-DD (not in the future)."
@@ -130,21 +185,25 @@ def declare(
     token: str | None = TokenOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Declare the capital held against AI deployments; Custos verifies it against the latest run."""
+    """Declare the capital held against AI deployments; Custos verifies it against the latest run
+    on the registry's deployments."""
     from custos.buffers.requests import DeclarationRequest
-    from custos.filings import parse
 
-    figure = _amount(amount, "--amount")
+    if not component:
+        raise InvalidInput(
+            "give the composition: --component COMPONENT=AMOUNT (CET1, AT1, Tier 2, other), repeated, "
+            "adding up to --amount (--component other=AMOUNT when it is not known)"
+        )
     given = terms(
         organisation_id=organisation,
-        amount=figure,
+        amount=_amount(amount, "--amount"),
         currency=currency,
-        composition=_composition(component) or [{"component": "other", "amount": figure}],
+        composition=_composition(component),
         as_of=day(as_of, "--as-of"),
         valid_until=day(valid_until, "--valid-until"),
         deployment_ids=deployment or None,
     )
-    request = parse(DeclarationRequest, given, "declaration")
+    request = _request(DeclarationRequest, given, "declaration", DECLARATION_OPTIONS)
     with _acting(ctx, url, token) as acting:
         filed = acting.declare_buffer(request)
     print_line(filed, as_json, _declaration_line)
@@ -158,7 +217,7 @@ def insure(
     limit: str = typer.Option(..., "--limit", help="What the policy pays at most."),
     attachment: str = typer.Option(..., "--attachment", help="The loss above which it pays."),
     premium: str = typer.Option(..., "--premium", help="The premium for the term."),
-    currency: str = typer.Option("EUR", "--currency", help="ISO 4217 code."),
+    currency: str = typer.Option("EUR", "--currency", help="ISO 4217 code (EUR, eur)."),
     term_start: str = typer.Option(..., "--from", help="The term's first day, YYYY-MM-DD."),
     term_end: str = typer.Option(..., "--until", help="The term's last day, YYYY-MM-DD."),
     reference: str = typer.Option(..., "--reference", help="The policy's reference."),
@@ -169,7 +228,6 @@ def insure(
 ) -> None:
     """File an insurance policy over the insured's deployments; verified against the latest run."""
     from custos.buffers.requests import PolicyRequest
-    from custos.filings import parse
 
     given = terms(
         insurer_id=insurer,
@@ -183,17 +241,30 @@ def insure(
         policy_reference=reference,
         deployment_ids=deployment or None,
     )
-    request = parse(PolicyRequest, given, "policy")
+    request = _request(PolicyRequest, given, "policy", POLICY_OPTIONS)
     with _acting(ctx, url, token) as acting:
         filed = acting.bind_policy(request)
     print_line(filed, as_json, _policy_line)
 
 
 def _verdict(view: DeclarationView | PolicyView) -> str:
+    """Custos's verification in the run's currency, and why the filing itself counted for nothing
+    when it did not."""
     if view.requirement is None or view.held is None:
-        return "unverified: no stress run holds the firm's deployments"
-    held, required = units.money(view.held, view.currency), units.money(view.requirement, view.currency)
-    return f"{view.verdict.value}: holds {held} against {required} (run {view.verified_run_id})"
+        return "unverified: the latest run on the registry's deployments holds none of the firm's"
+    # Filings verified before the run's currency was recorded were verified in their own.
+    from custos.buffers.views import PolicyView
+
+    run = view.verified_currency or view.currency
+    held, required = units.money(view.held, run), units.money(view.requirement, run)
+    found = f"{view.verdict.value}: holds {held} against {required} (run {view.verified_run_id})"
+    policy = isinstance(view, PolicyView)
+    if view.currency != run:
+        what = "policy" if policy else "declaration"
+        found += f"; this {view.currency} {what} is not counted against the run's {run}"
+    elif isinstance(view, PolicyView) and view.term_start > view.filed_at.date():
+        found += f"; not yet in force (from {view.term_start.isoformat()}), so not counted"
+    return found
 
 
 def _declaration_line(view: DeclarationView) -> str:
@@ -241,12 +312,13 @@ def check(
     token: str | None = TokenOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Each firm of the latest stress run: required against held (capital, insurance), shortfalls first."""
+    """Each firm of the latest stress run on the registry's deployments: required against held
+    (capital, insurance), shortfalls first."""
     counted = day(as_of, "--as-of")
     with _acting(ctx, url, token) as acting:
         if firm is not None:
             one = acting.buffer_position(firm, as_of=counted)
-            show(one, as_json, lambda position: _positions([position], None))
+            show(one, as_json, lambda position: _positions([position], _run_title(position)))
             return
         found = acting.buffer_positions(as_of=counted)
     show(found, as_json, _all_positions)
@@ -254,9 +326,17 @@ def check(
 
 def _all_positions(found: PositionsView) -> None:
     title = (
-        f"Against run {found.run_id} (filed {found.run_filed_at:%Y-%m-%d}), held on {found.as_of.isoformat()}"
+        f"Against the latest run on the registry, {found.run_id} ({found.run_scenario}, filed "
+        f"{found.run_filed_at:%Y-%m-%d}), held on {found.as_of.isoformat()}"
     )
     _positions(list(found.firms), title)
+
+
+def _run_title(found: PositionView) -> str:
+    return (
+        f"Against the latest run on the registry, {found.run_id} ({found.run_scenario}, filed "
+        f"{found.run_filed_at:%Y-%m-%d})"
+    )
 
 
 def _positions(firms: list[PositionView], title: str | None) -> None:
@@ -271,7 +351,7 @@ def _positions(firms: list[PositionView], title: str | None) -> None:
         for firm in firms
     ]
     if not rows:
-        console.print("no firm of the latest run is yours to see")
+        console.print("no firm's buffers are yours to see")
         return
     figures_table(
         rows,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Protocol
 
 import typer
@@ -130,7 +130,46 @@ def _acting(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[
 
 
 def _money(amount: Decimal | None, currency: str | None) -> str:
-    return units.money(amount, currency or "")
+    """A sum a firm pays or is paid, exact to the cent: scaled, EUR 69,293 beside EUR 180.35 of
+    interest would read as a wrong sum."""
+    return units.cents(amount, currency or "")
+
+
+def _aggregate(amount: Decimal | None, currency: str | None) -> str:
+    """A figure of the whole fund: in its readable scale from a million up (EUR 1.77 bn), with the
+    exact sum beside it, so the scale never hides a cent."""
+    readable = units.money(amount, currency or "")
+    if amount is None or abs(amount) < 1_000_000:
+        return _money(amount, currency)
+    return f"{readable} ({_money(amount, currency)})"
+
+
+def _amount(text: str | None, option: str, *, zero: bool = False) -> Decimal | None:
+    """The amount an option names, or None when it was left out: a plain decimal of at most two
+    places, above zero (or at zero, where ``zero`` allows it). Checked here so the refusal names
+    the option rather than the request's field."""
+    from custos.pool.model import MOST
+
+    if text is None:
+        return None
+    least = "zero or more" if zero else "above zero"
+    refusal = f"{option} takes an amount {least} with at most two decimals, such as 1250000.50, not {text!r}"
+    try:
+        figure = Decimal(text.replace(",", "").replace("_", "").strip())
+    except InvalidOperation as exc:
+        raise InvalidInput(refusal) from exc
+    if not figure.is_finite() or figure < 0 or (figure == 0 and not zero) or figure != round(figure, 2):
+        raise InvalidInput(refusal)
+    if figure >= MOST:
+        raise InvalidInput(f"{option} is {text}: the fund records amounts below {units.cents(MOST, '')}")
+    return figure
+
+
+def _currency(text: str) -> str:
+    """The currency ``--currency`` names, as ISO 4217 writes it (eur reads EUR)."""
+    if len(text.strip()) != 3 or not text.strip().isalpha() or not text.strip().isascii():
+        raise InvalidInput(f"--currency takes an ISO 4217 code such as EUR, not {text!r}")
+    return text.strip().upper()
 
 
 def _reading(name: str, help: str, read: Callable[[Pool], Answer], render: Callable[[Answer], None]) -> None:
@@ -158,9 +197,11 @@ def _call_line(call: CallView) -> str:
     if call.amount is None:
         return f"{call.id} {call.organisation}: due {call.due_on.isoformat()}"
     late = ", paid late" if call.late and call.status == "paid" else ""
+    sent = f"sent {call.sent_on.isoformat()}, " if call.sent_on != call.called_at.date() else ""
     credit = f"; overpaid {_money(call.overpaid, money)}" if call.overpaid else ""
     return (
-        f"{call.id} {call.organisation}: called {_money(call.amount, money)}, due {call.due_on.isoformat()}; "
+        f"{call.id} {call.organisation}: called {_money(call.amount, money)}, "
+        f"{sent}due {call.due_on.isoformat()}; "
         f"paid {_money(call.paid, money)} (interest {_money(call.interest_paid, money)}); "
         f"owes {_money(call.principal_outstanding, money)} and {_money(call.interest_outstanding, money)} "
         f"interest; {call.status}{late}{credit}"
@@ -189,6 +230,12 @@ def call(
         "--target",
         help="Raise the fund to this amount: calls are scaled to the target less the balance.",
     ),
+    sent_on: str | None = typer.Option(
+        None,
+        "--sent-on",
+        help="The day the call was sent, for a call recorded later (today if none); no payment is "
+        "dated before it, and it is due on or after it.",
+    ),
     url: str | None = UrlOption,
     token: str | None = TokenOption,
     as_json: bool = JsonOption,
@@ -198,7 +245,13 @@ def call(
     from custos.filings import parse
     from custos.pool.requests import CallRequest
 
-    request = parse(CallRequest, terms(run=run, due_on=day(due, "--due"), target=target), "call")
+    given = terms(
+        run=run,
+        due_on=day(due, "--due"),
+        sent_on=day(sent_on, "--sent-on"),
+        target=_amount(target, "--target"),
+    )
+    request = parse(CallRequest, given, "call")
     with _acting(ctx, url, token) as acting:
         found = acting.call_contributions(request)
     show(found, as_json, _print_calls)
@@ -228,7 +281,9 @@ def pay(
     from custos.filings import parse
     from custos.pool.requests import PaymentRequest
 
-    given = terms(amount=amount, currency=currency, paid_on=day(paid_on, "--paid-on"))
+    given = terms(
+        amount=_amount(amount, "--amount"), currency=_currency(currency), paid_on=day(paid_on, "--paid-on")
+    )
     request = parse(PaymentRequest, given, "payment")
     with _acting(ctx, url, token) as acting:
         found = acting.pay_contribution(call_id, request)
@@ -275,10 +330,17 @@ def claim(
     from custos.filings import parse
     from custos.pool.requests import ClaimRequest
 
+    if organisation is not None and claimant is not None:
+        raise InvalidInput("give --organisation or --claimant, not both")
+    if organisation is None and claimant is None and url is None:
+        raise InvalidInput(
+            "the operator files a claim for someone: give --organisation (an organisation's id or exact "
+            "name) or --claimant (a member of the public)"
+        )
     given = terms(
         incident_id=incident,
-        amount=amount,
-        currency=currency,
+        amount=_amount(amount, "--amount"),
+        currency=_currency(currency),
         description=description,
         organisation_id=organisation,
         claimant=claimant,
@@ -316,7 +378,8 @@ def assess(
 
     if (admit is None) == (not reject):
         raise InvalidInput("give either --admit AMOUNT or --reject")
-    given = terms(outcome="rejected" if reject else "admitted", admitted=admit, grounds=grounds)
+    admitted = _amount(admit, "--admit", zero=True)
+    given = terms(outcome="rejected" if reject else "admitted", admitted=admitted, grounds=grounds)
     request = parse(AssessmentRequest, given, "assessment")
     with _acting(ctx, url, token) as acting:
         found = acting.assess_claim(claim_id, request)
@@ -394,7 +457,7 @@ def subrogate(
     from custos.filings import parse
     from custos.pool.requests import SubrogationRequest
 
-    given = {"incident_id": incident, "organisation": organisation, "amount": amount}
+    given = {"incident_id": incident, "organisation": organisation, "amount": _amount(amount, "--amount")}
     request = parse(SubrogationRequest, given, "subrogation")
     with _acting(ctx, url, token) as acting:
         found = acting.subrogate(request)
@@ -417,7 +480,7 @@ def recover(
     from custos.filings import parse
     from custos.pool.requests import RecoveryRequest
 
-    given = terms(amount=amount, received_on=day(received_on, "--received-on"))
+    given = terms(amount=_amount(amount, "--amount"), received_on=day(received_on, "--received-on"))
     request = parse(RecoveryRequest, given, "recovery")
     with _acting(ctx, url, token) as acting:
         found = acting.record_recovery(subrogation_id, request)
@@ -438,16 +501,22 @@ _reading(
 def _print_balance(found: BalanceView) -> None:
     currency = found.currency
     lines = {
-        f"balance on {found.as_of.isoformat()}": _money(found.balance, currency),
-        "called": f"{_money(found.called, currency)} in {units.count(found.calls)} calls",
-        "contributions paid": _money(found.principal_paid, currency),
-        "late interest paid": _money(found.interest_paid, currency),
-        "recovered": _money(found.recovered, currency),
-        "claims paid": f"{_money(found.paid_out, currency)} ({units.count(found.claims)} claims filed)",
+        f"balance on {found.as_of.isoformat()}": _aggregate(found.balance, currency),
+        "called": f"{_aggregate(found.called, currency)} in {units.count(found.calls)} calls",
+        "contributions paid": _aggregate(found.principal_paid, currency),
+        "late interest paid": _aggregate(found.interest_paid, currency),
+        "recovered": _aggregate(found.recovered, currency),
+        "claims paid": f"{_aggregate(found.paid_out, currency)} ({units.count(found.claims)} claims filed)",
     }
     for key, value in lines.items():
         console.print(f"{key}: {value}", highlight=False)
-    if found.series:
+    if found.series is None:
+        console.print(
+            "the balance over time is shown to supervisors only: on a day one firm paid, its step "
+            "would be that firm's amount",
+            highlight=False,
+        )
+    elif found.series:
         rows = [
             {"day": point.on.isoformat(), "balance": _money(point.balance, currency)}
             for point in found.series
@@ -458,7 +527,7 @@ def _print_balance(found: BalanceView) -> None:
             "filing_id": move.filing_id,
             "log index": units.count(move.index),
             "kind": move.kind,
-            "on": move.on.isoformat(),
+            "on": units.MISSING if move.on is None else move.on.isoformat(),
             "amount": _money(move.amount, currency),
         }
         for move in found.rests_on

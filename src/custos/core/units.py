@@ -1,6 +1,9 @@
 """Numbers as people write them: money with its currency and a scale, shares as percentages,
 compute as a power of ten, sizes in decimal units, times with their zone.
 
+Amounts a firm must pay or is paid print exact to the cent (EUR 69,292.83, ``cents``); the
+readable scale is for aggregates.
+
 The CLI, the HTML reports and the pages all print figures through these rules (the pages through
 ``dashboard/static/js/format.js``, which follows the same test vectors), so a figure reads the
 same wherever it is shown: EUR 1.77 bn, 95%, 2.1 × 10^26 FLOP, 14.2 GB, 2026-12-02 20:36 UTC."""
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MISSING = "—"
 SCALES = ((1e12, "tn"), (1e9, "bn"), (1e6, "m"))
@@ -74,6 +77,24 @@ def money(amount: float | int | Decimal | str | None, currency: str) -> str:
             return f"{currency} {sign}{_significant(size / scale)} {word}"
     text = f"{size:,.0f}" if size >= 1000 else f"{size:,.2f}"
     return f"{currency} {sign}{text}"
+
+
+def cents(amount: float | int | Decimal | str | None, currency: str) -> str:
+    """An amount owed or paid, exact to the cent: EUR 69,292.83, EUR 2,500.50, EUR 1,001,643.84.
+
+    A readable scale suits an aggregate (the fund holds EUR 1.77 bn) but not a sum of money a firm
+    must pay or is paid: EUR 69,293 beside EUR 180.35 reads as a wrong sum. The figure is taken
+    as a decimal (text or Decimal as given; a float by its shortest repr), rounded half up."""
+    if amount is None or amount == "":
+        return MISSING
+    try:
+        figure = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return MISSING
+    if not figure.is_finite():
+        return MISSING
+    sign = "-" if figure < 0 else ""
+    return f"{currency} {sign}{abs(figure):,.2f}"
 
 
 def percent(share: float | int | Decimal | str | None) -> str:

@@ -1,11 +1,13 @@
 """Seed the demonstration's liability pool after the stress test: each firm's contribution called
-from the run, most paid on time and one 30 days late (so late interest shows), a claim for the
+from the run, most paid on time and the largest 30 days late (so late interest shows at a size
+that matters), a claim for the
 demonstration's serious incident filed for the households who lost power and one by a firm,
 both admitted and paid pro rata because the fund holds less than they are owed, and the fund's
 claim against the model's provider with a partial recovery.
 
-The call is recorded after it was sent: due 30 days ago, the on-time payments dated 35 days ago
-from the fund's bank statement, the late one today. The claims are synthetic, sized against the
+The call is recorded after it was sent: sent 40 days ago and due 30 days ago, the on-time
+payments dated 35 days ago from the fund's bank statement (after the call was sent, as every
+payment must be), the late one today. The claims are synthetic, sized against the
 fund (together one and a half times what it holds) so the payout is pro rata.
 """
 
@@ -39,8 +41,9 @@ CLAIMS = (("households", Decimal("0.9")), ("firm", Decimal("0.6")))
 
 def seed_pool(store: Store, by: Principal, say: Callable[[str], None]) -> None:
     pool, today = PoolService(store), store.clock.now().date()
-    calls = pool.call(CallRequest(due_on=today - timedelta(days=30)), by=by)
-    *on_time, late = sorted(calls, key=lambda call: call.amount or 0, reverse=True)
+    sent = CallRequest(due_on=today - timedelta(days=30), sent_on=today - timedelta(days=40))
+    calls = pool.call(sent, by=by)
+    late, *on_time = sorted(calls, key=lambda call: call.amount or 0, reverse=True)
     for call in on_time:
         paid = PaymentRequest(
             amount=call.amount or 0, currency=call.currency, paid_on=today - timedelta(days=35)
@@ -51,7 +54,8 @@ def seed_pool(store: Store, by: Principal, say: Callable[[str], None]) -> None:
     currency = late.currency
     say(
         f"Liability pool: {len(calls)} contributions called from the stress test; {late.organisation} paid "
-        f"30 days late, with {units.money(late_paid.interest_paid, currency)} of interest."
+        f"30 days late on its call of {units.cents(late.amount, currency)}, with "
+        f"{units.cents(late_paid.interest_paid, currency)} of interest."
     )
     serious = [
         found
@@ -88,6 +92,6 @@ def seed_pool(store: Store, by: Principal, say: Callable[[str], None]) -> None:
     pool.recover(subrogation.id, RecoveryRequest(amount=cents(payout.total * Decimal("0.4"))), by=by)
     say(
         f"Claims for the power cut paid pro rata ({units.percent(payout.share)} of "
-        f"{units.money(payout.owed, currency)}); the fund claimed {units.money(payout.total, currency)} "
+        f"{units.cents(payout.owed, currency)}); the fund claimed {units.cents(payout.total, currency)} "
         f"from {PROVIDER} and recovered 40% of it."
     )

@@ -47,12 +47,19 @@ class _Payload(BaseModel):
 class ContributionCalled(_Payload):
     """One firm's call: its deployments' pool contributions in a stress run (their Euler shares
     of the pool's size), scaled when the call raises a target; due by ``due_on``, late interest at
-    ``late_interest_rate`` a year (the packs' parameter when called)."""
+    ``late_interest_rate`` a year (the packs' parameter when called). A call recorded after it was
+    sent says so in ``sent_on``, on or before ``due_on``."""
 
     run_filing_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
     run_id: str = Field(min_length=1, json_schema_extra=PUBLIC_FIELD)
     currency: Currency = Field(json_schema_extra=PUBLIC_FIELD)
     due_on: date = Field(json_schema_extra=PUBLIC_FIELD)
+    sent_on: date | None = Field(
+        None,
+        json_schema_extra=PUBLIC_FIELD,
+        description="The day the call was sent, at most the day it was filed (that day when absent): "
+        "no payment is dated before it.",
+    )
     late_interest_rate: Decimal = Field(ge=0, le=1, json_schema_extra=PUBLIC_FIELD)
     rate_source: str = Field(min_length=1, max_length=300, json_schema_extra=PUBLIC_FIELD)
     scale: Decimal = Field(
@@ -62,6 +69,12 @@ class ContributionCalled(_Payload):
     )
     run_amount: Sum = Field(json_schema_extra=OWNER_FIELD)
     amount: Amount = Field(json_schema_extra=OWNER_FIELD)
+
+    @model_validator(mode="after")
+    def _sent_by_due(self) -> ContributionCalled:
+        if self.sent_on is not None and self.sent_on > self.due_on:
+            raise ValueError(f"a call sent on {self.sent_on} cannot be due before it, on {self.due_on}")
+        return self
 
 
 class ContributionPaid(_Payload):

@@ -21,6 +21,11 @@ class CallRequest(_Request):
         None, min_length=1, max_length=64, description="The run, by its id or its filing's id."
     )
     due_on: date
+    sent_on: date | None = Field(
+        None,
+        description="The day the call was sent, for a call recorded later (today when absent): no "
+        "payment is dated before it.",
+    )
     target: Amount | None = Field(
         None,
         description="Raise the fund to this: the calls are scaled to the target less the balance.",

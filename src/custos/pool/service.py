@@ -153,6 +153,19 @@ def entries(found: Sequence[PoolFiled]) -> list[Entry]:
     return [Entry(item.id, item.position, item.kind, item.organisation, item.content) for item in found]
 
 
+def _not_before(day: date, earliest: date, what: str, since: str) -> None:
+    """Refuse money dated before what it settles existed: a payment before its call was sent, a
+    recovery before its subrogation was recorded."""
+    if day < earliest:
+        raise InvalidInput(f"{what} {day} is before {since}, on {earliest}: no money moves for it earlier")
+
+
+def _sent_on(call: PoolFiled) -> date:
+    """The day a call was sent: the day it names, else the day it was filed."""
+    named = call.content.get("sent_on")
+    return call.filed_at.date() if named is None else date.fromisoformat(named)
+
+
 class PoolService:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -163,9 +176,9 @@ class PoolService:
     def _fund(self, conn: Connection) -> Fund:
         return fund(entries(pv.filed(conn, kinds=[kind.name for kind in POOL_KINDS])), self._today())
 
-    def _not_future(self, day: date, what: str) -> None:
+    def _not_future(self, day: date, what: str, fix: str = "name the day the money arrived") -> None:
         if day > self._today():
-            raise InvalidInput(f"{what} {day} is in the future: name the day the money arrived")
+            raise InvalidInput(f"{what} {day} is in the future: {fix}")
 
     def _filing(
         self,
@@ -194,8 +207,16 @@ class PoolService:
     def call(self, request: CallRequest, *, by: Principal) -> list[CallView]:
         """Call each firm's contribution from a stress run (supervisors): the sum of its
         deployments' pool contributions, scaled to raise ``target`` less the balance when given.
-        The due date may have passed (a call recorded after it was sent): interest runs from it."""
+        The due date may have passed (a call recorded after it was sent, on ``sent_on``): interest
+        runs from it, and no payment is dated before the day it was sent."""
         _supervisors_only(by, "call contributions")
+        if request.sent_on is not None:
+            self._not_future(request.sent_on, "the day the call was sent,", "name the day it went out")
+        if request.due_on < (request.sent_on or self._today()):
+            raise InvalidInput(
+                f"the due date {request.due_on} is before the call was sent, on "
+                f"{request.sent_on or self._today()}: a call recorded after it was sent names that day"
+            )
         with self.store.transaction() as uow:
             conn = uow.conn
             run = pv.run(conn, request.run)
@@ -255,6 +276,7 @@ class PoolService:
                         run_id=run.content["run_id"],
                         currency=currency,
                         due_on=request.due_on,
+                        **({} if request.sent_on is None else {"sent_on": request.sent_on}),
                         late_interest_rate=rate[0],
                         rate_source=rate[1],
                         scale=scale,
@@ -302,6 +324,7 @@ class PoolService:
                     "a firm reports its payment as of today; a payment made earlier is recorded by the "
                     "operator from the fund's bank statement"
                 )
+            _not_before(paid_on, _sent_on(call), "the payment date", "the call was sent")
             paid = ContributionPaid(
                 call_id=call_id, currency=currency, amount=request.amount, paid_on=paid_on
             )
@@ -324,6 +347,7 @@ class PoolService:
             called_at=call.filed_at,
             currency=content["currency"],
             due_on=content["due_on"],
+            sent_on=_sent_on(call),
             late_interest_rate=content["late_interest_rate"],
             rate_source=content["rate_source"],
             scale=content["scale"],
@@ -611,6 +635,8 @@ class PoolService:
         with self.store.transaction() as uow:
             conn = uow.conn
             subrogation = _one(conn, subrogation_id, SUBROGATION_RECORDED, "subrogation")
+            recorded = subrogation.filed_at.date()
+            _not_before(received_on, recorded, "the day received", "the subrogation was recorded")
             currency = subrogation.content["currency"]
             recovered = _total(pv.filed(conn, kinds=[RECOVERY_RECEIVED.name], references=[subrogation_id]))
             outstanding = _amount(subrogation.content) - recovered
@@ -672,11 +698,18 @@ class PoolService:
     # The fund -------------------------------------------------------------------------------
 
     def balance(self, *, by: Principal) -> BalanceView:
-        """The fund's balance over time and its totals (everyone), with the filings it rests on
-        and their places in the log; each movement's amount where the reader may see it."""
+        """The fund's balance and totals (everyone), with the filings it rests on and their places
+        in the log. A movement's day and amount are shown where the reader may see them (payouts to
+        everyone, a firm its own); the balance over time only to supervisors, since the step on a
+        day one firm paid is that firm's amount."""
         with self.store.read() as conn:
             found = pv.filed(conn, kinds=[kind.name for kind in POOL_KINDS])
         current = fund(entries(found), self._today())
+        series = (
+            {"series": tuple(BalancePointView(on=day, balance=amount) for day, amount in current.series())}
+            if by.sees_everything
+            else {}
+        )
         return BalanceView(
             currency=current.currency,
             as_of=self._today(),
@@ -688,15 +721,14 @@ class PoolService:
             paid_out=current.paid_out,
             claims=sum(1 for item in found if item.kind == CLAIM_FILED.name),
             calls=sum(1 for item in found if item.kind == CONTRIBUTION_CALLED.name),
-            series=tuple(BalancePointView(on=day, balance=amount) for day, amount in current.series()),
+            **series,
             rests_on=tuple(
                 MovementView(
                     filing_id=m.filing_id,
                     index=m.index,
                     kind=m.kind,
-                    on=m.on,
                     **(
-                        {"amount": m.amount}
+                        {"on": m.on, "amount": m.amount}
                         if m.kind == PAYOUT_MADE.name or _sees(by, m.organisation)
                         else {}
                     ),

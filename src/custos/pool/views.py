@@ -38,6 +38,7 @@ class CallView(_View):
     called_at: datetime
     currency: str
     due_on: date
+    sent_on: date = Field(description="The day the call was sent: no payment is dated before it.")
     late_interest_rate: Decimal
     rate_source: str
     scale: Decimal
@@ -129,19 +130,22 @@ class BalancePointView(_View):
 
 
 class MovementView(_View):
-    """A filing the balance rests on, with its place in the log; its amount where the reader may
-    see it (supervisors all, a firm its own, everyone payouts)."""
+    """A filing the balance rests on, with its place in the log; its day and amount where the
+    reader may see them (supervisors all, a firm its own, everyone payouts): a payment's day and
+    amount are the firm's."""
 
     filing_id: str
     index: int = Field(description="The filing's position in the transparency log.")
     kind: str
-    on: date
+    on: date | None = None
     amount: Decimal | None = None
 
 
 class BalanceView(_View):
     """The fund as the log says it is: ``balance`` = ``principal_paid`` + ``interest_paid`` +
-    ``recovered`` - ``paid_out``, summed over ``rests_on``."""
+    ``recovered`` - ``paid_out``, summed over ``rests_on``. The balance at the end of each day
+    money moved (``series``) is the supervisors': on a day one firm paid, its step is that firm's
+    amount, so others get the totals only."""
 
     currency: str | None
     as_of: date
@@ -153,5 +157,5 @@ class BalanceView(_View):
     paid_out: Decimal
     claims: int
     calls: int
-    series: tuple[BalancePointView, ...]
+    series: tuple[BalancePointView, ...] | None = None
     rests_on: tuple[MovementView, ...]

@@ -1,6 +1,11 @@
 """Projections and reads of buffers: capital declarations and insurance policies, what the latest
 stress run asks of each firm, and the position that sets one against the other.
 
+**The run.** Buffers are verified against the latest run *on the registry's deployments*: the
+latest ``stress_test.completed`` that filed participations. A run on another network (the shipped
+sample, a file's) files none, since none of its deployments is registered; it asks nothing of the
+registry's firms, and taking it for the latest would read every firm's requirement as zero.
+
 The position is arithmetic on what these queries read, kept here beside them because both the
 buffers service (which writes it into each filing and shows it) and the packs' organisation
 facts (which may import only the store) need the same rule, and one rule must judge both.
@@ -88,10 +93,12 @@ def _rows(conn: Connection, query: Any) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Run:
-    """The latest stress run as filed: what the buffers are verified against."""
+    """The latest stress run on the registry's deployments, as filed: what the buffers are
+    verified against."""
 
     filing_id: str
     run_id: str
+    scenario: str
     currency: str
     filed_at: datetime
     idx: int
@@ -107,18 +114,32 @@ class Requirement:
 
 
 def latest_run(conn: Connection) -> Run | None:
+    """The latest run that filed participations (see the module's note on the run). A run files
+    its participations in its own batch, right after it, so the latest participation names it."""
+    part = conn.execute(
+        select(filings.c.document).where(filings.c.kind == PART_KIND).order_by(filings.c.idx.desc()).limit(1)
+    ).scalar()
+    if part is None:
+        return None
+    run_filing_id = json.loads(part)["content"]["run_filing_id"]
     row = conn.execute(
-        select(filings.c.id, filings.c.idx, filings.c.document)
-        .where(filings.c.kind == RUN_KIND)
-        .order_by(filings.c.idx.desc())
-        .limit(1)
+        select(filings.c.idx, filings.c.document).where(
+            filings.c.id == run_filing_id, filings.c.kind == RUN_KIND
+        )
     ).first()
     if row is None:
         return None
     document = json.loads(row.document)
     content = document["content"]
     filed_at = stored_utc(datetime.fromisoformat(document["filed_at"]))
-    return Run(row.id, content["run_id"], str(content["network"]["currency"]), filed_at, row.idx)
+    return Run(
+        run_filing_id,
+        content["run_id"],
+        str(content["scenario"]),
+        str(content["network"]["currency"]),
+        filed_at,
+        row.idx,
+    )
 
 
 def requirements(
@@ -173,6 +194,21 @@ def policy_rows(
         where = buffer_policies.c.insured_id.in_(ids)
         query = query.where(where | buffer_policies.c.insurer_id.in_(ids) if insurers else where)
     return [row for row in _rows(conn, query) if filed_by is None or row["filed_at"] <= filed_by]
+
+
+def policy_in_force(conn: Connection, insurer_id: str, reference: str, day: date) -> bool:
+    """Whether ``insurer_id`` has a policy filed under ``reference`` whose term has not ended by
+    ``day``: an insurer's reference names one policy, so a second one filed while the first runs
+    would count the same cover twice."""
+    query = (
+        select(filings.c.document)
+        .join(buffer_policies, filings.c.id == buffer_policies.c.id)
+        .where(buffer_policies.c.insurer_id == insurer_id, buffer_policies.c.valid_until >= day)
+    )
+    return any(
+        json.loads(document)["content"]["policy_reference"] == reference
+        for document in conn.execute(query).scalars()
+    )
 
 
 def deployments_of(conn: Connection, organisation_id: str) -> list[str]:
@@ -250,6 +286,12 @@ def position(
     capital = declaration.amount if declaration else Decimal(0)
     counted = []
     for row in policies:
+        if row["term_start"] > day:
+            reason = (
+                f"not yet in force on {day.isoformat()} (its term starts on {row['term_start'].isoformat()})"
+            )
+            counted.append(Counted(row["id"], Decimal(0), reason))
+            continue
         if not _valid(row, day, "term_start"):
             continue
         limit, attachment = Decimal(row["limit_amount"]), Decimal(row["attachment_point"])

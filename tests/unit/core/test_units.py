@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +66,12 @@ def test_scientific_keeps_three_significant_digits(value: float) -> None:
     match = re.fullmatch(r"([\d.]+) × 10\^(-?\d+)", text)
     read = float(match.group(1)) * 10 ** int(match.group(2)) if match else float(text.replace(",", ""))
     assert abs(read - value) <= 0.005 * value
+
+
+@given(st.decimals(min_value=-(10**15), max_value=10**15, places=2, allow_nan=False, allow_infinity=False))
+def test_cents_reads_back_as_the_exact_amount(amount: Decimal) -> None:
+    text = units.cents(amount, "EUR")
+    match = re.fullmatch(r"EUR (-?)(\d{1,3}(?:,\d{3})*)\.(\d\d)", text)
+    assert match, text
+    sign, whole, hundredths = match.groups()
+    assert Decimal(f"{sign}{whole.replace(',', '')}.{hundredths}") == amount

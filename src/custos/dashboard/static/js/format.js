@@ -65,6 +65,23 @@ export function money(amount, currency) {
   return `${currency} ${sign}${size >= 1000 ? grouped(size, 0) : grouped(size, 2)}`;
 }
 
+/** An amount owed or paid, exact to the cent, rounded half up: EUR 69,292.83, EUR 2,500.50.
+ * Worked on the decimal text (the API sends amounts as text) so a large sum loses no cent. */
+export function cents(amount, currency) {
+  if (amount === null || amount === undefined || amount === "") return MISSING;
+  let text = String(amount).trim();
+  if (!/^-?\d+(\.\d+)?$/.test(text)) {
+    const figure = Number(text);
+    if (!Number.isFinite(figure)) return MISSING;
+    text = figure.toFixed(3);
+  }
+  const [, sign, whole, fraction = ""] = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  const hundredths = (BigInt(whole + fraction.padEnd(3, "0").slice(0, 3)) + 5n) / 10n;
+  const grouped = (hundredths / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const rest = (hundredths % 100n).toString().padStart(2, "0");
+  return `${currency} ${sign && hundredths > 0n ? "-" : ""}${grouped}.${rest}`;
+}
+
 /** A share as a percentage: 0.95 → 95%, 0.999 → 99.9%, 0.00012 → 0.012%. */
 export function percent(share) {
   const figure = value(share);

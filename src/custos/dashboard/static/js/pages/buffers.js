@@ -36,8 +36,8 @@ function shortfall(firm) {
 }
 
 function firmsTable(firms) {
-  return table(`Firms of the latest run (${count(firms.length)})`, [
-    ["Firm", (f) => f.organisation],
+  return table(`Firms of the latest run on the registry (${count(firms.length)})`, [
+    ["Firm", (f) => (f.in_run === false ? `${f.organisation} (not in the run)` : f.organisation)],
     ["Deployments", (f) => count(f.deployments), { number: true }],
     ["Required", (f) => money(f.requirement, f.currency), { number: true }],
     ["Capital", (f) => money(f.capital, f.currency), { number: true }],
@@ -45,7 +45,7 @@ function firmsTable(firms) {
     ["Held", (f) => money(f.held, f.currency), { number: true }],
     ["Position", shortfall],
     ["Why some is not counted", (f) => [...f.notes, ...f.policies.filter((p) => p.reason).map((p) => `policy ${p.id} ${p.reason}`)].join("; ")],
-  ], firms, "No firm of the latest run is yours to see.");
+  ], firms, "No firm of the latest run on the registry is yours to see.");
 }
 
 export async function buffersPage({ api }) {
@@ -60,7 +60,7 @@ export async function buffersPage({ api }) {
   const short = firms.filter((f) => !f.sufficient);
   return [
     h("h1", {}, "Buffers"),
-    h("p", {}, `What each firm holds against the capital the latest stress run asks of its deployments: capital first, then insurance attaching at or below it; a policy attaching above the capital leaves a gap the firm bears itself and counts for nothing. Verified against run ${view.run_id}, filed ${timestamp(view.run_filed_at)}; held as of ${view.as_of}.`),
+    h("p", {}, `What each firm holds against the capital the latest stress run asks of its deployments: capital first, then insurance attaching at or below it; a policy attaching above the capital leaves a gap the firm bears itself and counts for nothing. Verified against the latest run on the registry's deployments, ${view.run_id} (${view.run_scenario}), filed ${timestamp(view.run_filed_at)}; held as of ${view.as_of}.`),
     h("section", { class: "tiles", "aria-label": "Buffers at a glance" },
       tile("Firms", count(firms.length), "buffers-firms"),
       tile("Short", count(short.length), "buffers-short")),

@@ -1,10 +1,11 @@
-// Pool: the liability pool as a fund with its own account. Its balance over time (summed from the
-// filings on each read, never stored) and its totals are for everyone; the calls (called, paid,
+// Pool: the liability pool as a fund with its own account. Its balance and totals (summed from the
+// filings on each read, never stored) are for everyone, its balance over time for supervisors only
+// (on a day one firm paid, the step is that firm's amount); the calls (called, paid,
 // late, interest) are each firm's own and the supervisors'; claims and payouts (admitted, paid,
 // the pro rata share, what is still unpaid) are each claimant's own, with every payout's total
 // and share public; the subrogations and what they recovered are the firm's and the supervisors'.
 import { chartPlace } from "../charts.js";
-import { MISSING, count, money, percent } from "../format.js";
+import { MISSING, cents, count, money, percent } from "../format.js";
 import { h, table, tile } from "../ui.js";
 
 const KINDS = {
@@ -13,7 +14,11 @@ const KINDS = {
   "pool.recovery_received": "Recovery",
 };
 
-const cash = (amount, currency) => (amount === null || amount === undefined ? MISSING : money(amount, currency ?? ""));
+// A sum a firm pays or is paid, exact to the cent (EUR 69,292.83): scaled, it would read as a wrong sum.
+const cash = (amount, currency) => (amount === null || amount === undefined ? MISSING : cents(amount, currency ?? ""));
+// A figure of the whole fund: its readable scale from a million up (EUR 1.77 bn), the exact sum beneath.
+const aggregate = (amount, currency) => (Math.abs(Number(amount)) < 1e6 ? cash(amount, currency)
+  : h("span", { title: cash(amount, currency) }, money(amount, currency ?? "")));
 
 function badge(text, shade) {
   return h("span", { class: `badge status-${shade}` }, text);
@@ -22,7 +27,7 @@ function badge(text, shade) {
 /** The balance at the end of each day something moved, as a step line. */
 function balanceSpec(balance) {
   const currency = balance.currency ?? "";
-  const values = balance.series.map((point) => ({ on: point.on, balance: Number(point.balance), figure: cash(point.balance, currency) }));
+  const values = balance.series.map((point) => ({ on: point.on, balance: Number(point.balance), figure: money(point.balance, currency) }));
   const x = { field: "on", type: "temporal", title: "Day", axis: { format: "%Y-%m-%d", labelAngle: 0 } };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -46,22 +51,24 @@ function fund(balance) {
   const currency = balance.currency ?? "";
   return [
     h("section", { class: "tiles", "aria-label": "The fund" },
-      tile("Balance", cash(balance.balance, currency), "pool-balance"),
-      tile("Called", cash(balance.called, currency), "pool-called"),
-      tile("Contributions paid", cash(balance.principal_paid, currency), "pool-paid"),
-      tile("Late interest paid", cash(balance.interest_paid, currency), "pool-interest"),
-      tile("Claims paid", cash(balance.paid_out, currency), "pool-paid-out"),
-      tile("Recovered", cash(balance.recovered, currency), "pool-recovered")),
-    balance.series.length
-      ? h("figure", { class: "wide", tabindex: "0" }, chartPlace("pool-balance-chart", balanceSpec(balance)),
-        h("figcaption", {}, `The fund's balance at the end of each day money moved, in ${currency}: payments and recoveries in, payouts out.`))
-      : h("p", {}, "No money has moved yet."),
+      tile("Balance", aggregate(balance.balance, currency), "pool-balance"),
+      tile("Called", aggregate(balance.called, currency), "pool-called"),
+      tile("Contributions paid", aggregate(balance.principal_paid, currency), "pool-paid"),
+      tile("Late interest paid", aggregate(balance.interest_paid, currency), "pool-interest"),
+      tile("Claims paid", aggregate(balance.paid_out, currency), "pool-paid-out"),
+      tile("Recovered", aggregate(balance.recovered, currency), "pool-recovered")),
+    balance.series === undefined
+      ? h("p", { id: "pool-series-withheld" }, "The balance over time is shown to supervisors only: on a day one firm paid, its step would be that firm's amount. The totals above are everyone's.")
+      : balance.series.length
+        ? h("figure", { class: "wide", tabindex: "0" }, chartPlace("pool-balance-chart", balanceSpec(balance)),
+          h("figcaption", {}, `The fund's balance at the end of each day money moved, in ${currency}: payments and recoveries in, payouts out.`))
+        : h("p", {}, "No money has moved yet."),
     h("details", {}, h("summary", {}, `The ${count(balance.rests_on.length)} filings the balance rests on`),
       table("Filings the balance rests on, with their positions in the log", [
         ["Filing", (m) => h("a", { href: `#/ledger?filing=${encodeURIComponent(m.filing_id)}` }, m.filing_id)],
         ["Log index", (m) => count(m.index), { number: true }],
         ["Kind", (m) => KINDS[m.kind] ?? m.kind],
-        ["Day", (m) => m.on],
+        ["Day", (m) => m.on ?? h("span", { class: "withheld" }, "withheld")],
         ["Amount", (m) => (m.amount === undefined ? h("span", { class: "withheld" }, "withheld") : cash(m.amount, currency)), { number: true }],
       ], balance.rests_on)),
   ];

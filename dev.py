@@ -79,18 +79,28 @@ def ensure_chromium() -> None:
         print("Could not install chromium: the browser tests will be skipped", flush=True)
 
 
+#: The whole suite in two runs: every test on SQLite and in the browser spread over one worker a
+#: core, then the tests on PostgreSQL one after another, since they share one database that each
+#: empties first.
+WHOLE_SUITE = (["-n", "auto", "-k", "not postgresql"], ["-k", "postgresql"])
+
+
 def test(arguments: list[str]) -> None:
-    """Lint, then pytest; the line naming tests that could not run comes last, where it is seen."""
+    """Lint, then pytest (the whole suite, or what the arguments select); the line naming tests
+    that could not run comes last, where it is seen."""
     lint()
     ensure_chromium()
-    with tempfile.TemporaryDirectory() as scratch:
-        not_run = Path(scratch) / "not-run.txt"
-        command = [str(BIN / "python"), "-m", "pytest", *arguments]
-        environment = {**os.environ, "CUSTOS_NOT_RUN_FILE": str(not_run)}
-        completed = subprocess.run(command, cwd=ROOT, check=False, env=environment)
-        if not_run.exists():
-            print(f"\n\033[1;31m{not_run.read_text(encoding='utf-8').strip()}\033[0m", flush=True)
-    sys.exit(completed.returncode)
+    failed = 0
+    for selection in [arguments] if arguments else WHOLE_SUITE:
+        with tempfile.TemporaryDirectory() as scratch:
+            not_run = Path(scratch) / "not-run.txt"
+            command = [str(BIN / "python"), "-m", "pytest", *selection]
+            environment = {**os.environ, "CUSTOS_NOT_RUN_FILE": str(not_run)}
+            completed = subprocess.run(command, cwd=ROOT, check=False, env=environment)
+            if not_run.exists():
+                print(f"\n\033[1;31m{not_run.read_text(encoding='utf-8').strip()}\033[0m", flush=True)
+        failed = failed or completed.returncode
+    sys.exit(failed)
 
 
 def lint() -> None:

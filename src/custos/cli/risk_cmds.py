@@ -157,8 +157,7 @@ def _deployer_buffers(results: RunResults, amount: Callable[[float], str]) -> No
         held = sums.setdefault(row.owner, dict.fromkeys(layers, 0.0))
         for layer in layers:
             held[layer] += getattr(row, layer) or 0.0
-    labels = {"capital": "capital", "insurance_requirement": "insurance layer", "premium": "premium"}
-    labels["pool_contribution"] = "pool share"
+    labels = dict(zip(layers, ("capital", "insurance layer", "premium", "pool share"), strict=True))
     top = sorted(sums.items(), key=lambda item: -item[1]["capital"])[:10]
     table(
         [{"deployer": owner, **{labels[k]: amount(v) for k, v in held.items()}} for owner, held in top],

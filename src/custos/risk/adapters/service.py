@@ -90,9 +90,8 @@ def with_precision(scenario: Scenario, request: RunRequest) -> Scenario:
                 evidence={"entry": "max_draws"},
             )
         return scenario
-    limits = {} if request.max_draws is None else {"max_draws": request.max_draws}
-    if not limits and scenario.precision is not None:
-        limits = {"max_draws": scenario.precision.max_draws}
+    limit = request.max_draws or (scenario.precision.max_draws if scenario.precision else None)
+    limits = {} if limit is None else {"max_draws": limit}
     return scenario.model_copy(update={"precision": Precision(target_se=request.target_se, **limits)})
 
 

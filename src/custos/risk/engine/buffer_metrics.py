@@ -78,13 +78,13 @@ def layered_buffers(
     settings: Buffers,
 ) -> LayeredBuffers:
     """``tail`` holds the entities' losses in the capital level's tail draws (draws × entities)."""
-    capital = tail.mean(axis=0) if tail.shape[0] else np.zeros_like(mean_loss)
+    capital = tail.mean(axis=0)  # a run's capital tail holds at least one draw
     held = np.maximum(capital, 0.0)
     limit = settings.insurance_layer * held
     in_tail = absorb(np.maximum(tail, 0.0), held, limit)
-    requirement = in_tail.insurance.mean(axis=0) if tail.shape[0] else np.zeros_like(held)
-    beyond = in_tail.pool.mean(axis=0) if tail.shape[0] else np.zeros_like(held)
-    payout, error = profile.layer_payout(bins, held, limit) if profile.draws else (held * 0, held * 0)
+    requirement = in_tail.insurance.mean(axis=0)
+    beyond = in_tail.pool.mean(axis=0)
+    payout, error = profile.layer_payout(bins, held, limit)
     premium = payout + settings.cost_of_capital * np.maximum(requirement - payout, 0.0)
     by_capital = not beyond.sum() > 0
     weights = held if by_capital else beyond

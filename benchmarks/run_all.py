@@ -27,6 +27,7 @@ BENCHMARKS = [
     "bench_escrow",
     "bench_provenance",
     "bench_markets",
+    "bench_monitoring",
     "bench_demo",
 ]
 

@@ -63,6 +63,7 @@ def composition() -> Composition:
     from custos.federation.contribution import CONTRIBUTION as FEDERATION
     from custos.licensing.contribution import CONTRIBUTION as LICENSING
     from custos.markets.contribution import CONTRIBUTION as MARKETS
+    from custos.monitoring.contribution import CONTRIBUTION as MONITORING
     from custos.oversight.contribution import CONTRIBUTION as OVERSIGHT
     from custos.policy.contribution import CONTRIBUTION as POLICY
     from custos.pool.contribution import CONTRIBUTION as POOL
@@ -85,6 +86,7 @@ def composition() -> Composition:
         MARKETS,
         BUFFERS,
         POOL,
+        MONITORING,
     )
 
 

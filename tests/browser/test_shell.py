@@ -23,6 +23,7 @@ NAVIGATION = {
         "Provenance",
         "Markets",
         "Pool",
+        "Monitoring",
         "Ledger",
     ],
     "provider": [
@@ -38,6 +39,7 @@ NAVIGATION = {
         "Markets",
         "Buffers",
         "Pool",
+        "Monitoring",
         "Ledger",
     ],
     "deployer": [
@@ -53,6 +55,7 @@ NAVIGATION = {
         "Markets",
         "Buffers",
         "Pool",
+        "Monitoring",
         "Ledger",
     ],
     "auditor": [
@@ -68,6 +71,7 @@ NAVIGATION = {
         "Markets",
         "Buffers",
         "Pool",
+        "Monitoring",
         "Ledger",
     ],
     "supervisor": [
@@ -84,6 +88,7 @@ NAVIGATION = {
         "Markets",
         "Buffers",
         "Pool",
+        "Monitoring",
         "Federation",
         "Ledger",
     ],

@@ -217,7 +217,7 @@ def test_policy_load_obligations_explain_and_whatif(installed: Path, tmp_path: P
     loaded = run_json(installed, "policy", "load", "--builtin", "all")
     assert [r["pack"] for r in loaded] == [  # type: ignore[union-attr,index]
         "california-sb53@2.1.0",
-        "custos-baseline@1.7.0",
+        "custos-baseline@1.8.0",
         "eu-ai-act@2.3.0",
         "new-york-raise@2.2.0",
     ]
@@ -303,7 +303,9 @@ def _rollout_commands(home: Path, licence_id: str, model: str) -> None:
     refused = run(home, "rollout", "plan", licence_id, str(falling), code=2)
     assert "invalid rollout plan" in refused and "stages.1.percentage" in refused
     assert run_json(home, "rollout", "plan", licence_id, str(plan))["stage_name"] == "pilot"  # type: ignore[index]
-    assert "no monitoring figures" in run(home, "rollout", "promote", licence_id, "--reason", "go", code=2)
+    assert "no telemetry and no report" in run(
+        home, "rollout", "promote", licence_id, "--reason", "go", code=2
+    )
     assert "NAME=NUMBER" in run(
         home, "rollout", "report", licence_id, "--metric", "override_rate=high", code=2
     )

@@ -324,8 +324,11 @@ def test_importing_the_client_loads_neither_the_store_nor_sqlalchemy() -> None:
 
 
 #: What the client's modules may import: the standard library's typing helpers, httpx, pydantic,
-#: and the modules that define the payloads, the read models and the errors.
-ALLOWED_PACKAGES = {"__future__", "collections", "datetime", "types", "typing", "urllib", "httpx", "pydantic"}
+#: protobuf (on first use, for the ``google.rpc.Status`` an OTLP refusal carries), and the
+#: modules that define the payloads, the read models and the errors.
+ALLOWED_PACKAGES = {
+    "__future__", "collections", "datetime", "types", "typing", "urllib", "httpx", "pydantic", "google",
+}  # fmt: skip
 ALLOWED_MODULES = {
     "custos",  # the package root, for its version
     "custos.api.bodies",
@@ -345,6 +348,8 @@ ALLOWED_MODULES = {
     "custos.buffers.views",
     "custos.markets.requests",
     "custos.markets.views",
+    "custos.monitoring.model",
+    "custos.monitoring.views",
     "custos.oversight.history_model",
     "custos.oversight.model",
     "custos.oversight.views",

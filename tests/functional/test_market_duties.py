@@ -111,7 +111,7 @@ def assess(store: Store, clock: FixedClock, exposure: Mapping[str, float]) -> No
     )
     content = DependenciesAssessed(
         threshold=threshold,
-        threshold_source="custos-baseline@1.7.0 linchpin_exposure_share",
+        threshold_source="custos-baseline@1.8.0 linchpin_exposure_share",
         deployments=len(providers),
         linchpins=tuple(p.organisation_id for p in providers if p.linchpin),
         providers=providers,

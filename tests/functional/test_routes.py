@@ -35,6 +35,7 @@ from tests.functional.test_federation_api import (
 from tests.functional.test_findings_api import REPORT as FINDING
 from tests.functional.test_findings_api import finding_at
 from tests.functional.test_markets_api import markets_sample
+from tests.functional.test_monitoring_api import monitoring_sample
 from tests.functional.test_pool_api import pool_sample
 from tests.functional.test_provenance_api import provenance_sample
 from tests.functional.test_shared_standards import route_sample
@@ -219,6 +220,17 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", "/v1/pool/subrogations"): P.POOL_MANAGE,
     ("GET", "/v1/pool/subrogations"): P.POOL_READ,
     ("POST", "/v1/pool/subrogations/{subrogation_id}/recoveries"): P.POOL_MANAGE,
+    ("POST", "/v1/metrics"): P.MONITORING_REPORT,
+    ("GET", "/v1/monitoring/system"): P.MONITORING_READ,
+    ("GET", "/v1/monitoring/deployments"): P.MONITORING_READ,
+    ("GET", "/v1/monitoring/deployments/{deployment_id}/series/{figure}"): P.MONITORING_READ,
+    ("GET", "/v1/monitoring/alerts"): P.MONITORING_READ,
+    ("POST", "/v1/monitoring/enrolments"): P.MONITORING_ENROL,
+    ("GET", "/v1/monitoring/enrolments"): P.MONITORING_READ,
+    ("GET", "/v1/monitoring/thresholds"): P.MONITORING_SUMMARIES,
+    ("PUT", "/v1/monitoring/thresholds"): P.MONITORING_MANAGE,
+    ("GET", "/v1/monitoring/summaries"): P.MONITORING_SUMMARIES,
+    ("POST", "/v1/monitoring/summaries/{day}"): P.MONITORING_MANAGE,
     ("POST", "/v1/buffers/declarations"): P.BUFFERS_FILE,
     ("GET", "/v1/buffers/declarations"): P.BUFFERS_READ,
     ("POST", "/v1/buffers/policies"): P.BUFFERS_FILE,
@@ -593,6 +605,8 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         samples[(method, path)] = pool_sample(api, method, path)
     if path.startswith("/v1/buffers/"):
         samples[(method, path)] = buffers_sample(api, method, path)
+    if path.startswith(("/v1/monitoring/", "/v1/metrics")):
+        samples[(method, path)] = monitoring_sample(api, method, path)
     if path.startswith("/v1/licences/{licence_id}/rollout"):
         plan = {"stages": [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]}
         rollout = RolloutPlanned.model_validate(plan)

@@ -71,6 +71,11 @@ class Permission(StrEnum):
     POOL_PAY = "pool:contributions:pay"
     POOL_CLAIM = "pool:claims:file"
     POOL_MANAGE = "pool:fund:manage"
+    MONITORING_REPORT = "monitoring:telemetry:report"
+    MONITORING_READ = "monitoring:series:read"
+    MONITORING_SUMMARIES = "monitoring:summaries:read"
+    MONITORING_ENROL = "monitoring:enrolments:file"
+    MONITORING_MANAGE = "monitoring:thresholds:manage"
     RISK_READ = "risk:runs:read"
     RISK_RUN = "risk:runs:start"
     DASHBOARD_VIEW = "dashboard:pages:view"
@@ -99,6 +104,8 @@ _EVERYONE |= {Permission.POOL_READ}
 # A peer delivers notices and offers checkpoints unauthenticated: each is signed by its log's key,
 # which is what the receiver checks, and a peer holds no token of the installation it writes to.
 _EVERYONE |= {Permission.NOTICES_DELIVER}
+# The detector's thresholds and the published daily aggregates are public; series are not.
+_EVERYONE |= {Permission.MONITORING_SUMMARIES}
 _SIGNED_IN = _EVERYONE | {
     Permission.SELF_READ,
     Permission.SELF_REVOKE,  # an actor may always end its own token
@@ -107,6 +114,8 @@ _SIGNED_IN = _EVERYONE | {
 }
 # Buffers are confidential to the firm, its insurer and supervisors: the public reads none of them.
 _SIGNED_IN |= {Permission.BUFFERS_READ}
+# A firm reads its own deployments' series and alerts; supervisors read every firm's.
+_SIGNED_IN |= {Permission.MONITORING_READ}
 # Any registered organisation harmed by an incident may claim on the liability pool.
 _SIGNED_IN |= {Permission.POOL_CLAIM}
 _USERS = {Permission.LICENCES_APPLY, Permission.DECISIONS_REQUEST, Permission.INCIDENTS_REPORT}
@@ -122,6 +131,8 @@ _USERS |= {Permission.MARKETS_FILE}
 _USERS |= {Permission.POOL_PAY}
 # A firm declares its capital, and the insured or its insurer files a policy.
 _USERS |= {Permission.BUFFERS_FILE}
+# A provider or deployer sends the telemetry of the deployments it runs, and enrols them.
+_USERS |= {Permission.MONITORING_REPORT, Permission.MONITORING_ENROL}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PUBLIC: frozenset(_EVERYONE),

@@ -75,6 +75,10 @@ COMMANDS = {
         "custos.cli.pool_cmds:app",
         "The liability pool: contributions called from stress tests, claims, payouts, recoveries.",
     ),
+    "monitor": Lazy(
+        "custos.cli.monitor_cmds:app",
+        "Continuous monitoring: telemetry from deployers, alerts, correlated outages across firms.",
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from custos.demo.buffers import seed_buffers
 from custos.demo.escrow import seed_escrow
 from custos.demo.incidents import seed_incidents
 from custos.demo.markets import seed_markets
+from custos.demo.monitoring import seed_monitoring, start_live_outage
 from custos.demo.pool import seed_pool
 from custos.demo.provenance import seed_provenance
 from custos.installation import create_installation, open_store
@@ -66,6 +67,12 @@ def demo(
         console.print(
             f"Dashboard: http://{host}:{port}/   public portal: http://{host}:{port}/portal", style="bold"
         )
+        console.print(
+            "Live telemetry replays the last half hour; a host fails ten simulated minutes in (about "
+            "40 seconds from now): watch the Monitoring page.",
+            highlight=False,
+        )
+        start_live_outage(lambda: open_store(settings))
         serve(
             ctx,
             host=host,
@@ -111,3 +118,5 @@ def _seed(store: Store) -> None:
         seed_buffers(store, by, lambda text: console.print(text, highlight=False))
     with console.status("calling contributions to the liability pool, paying a claim"):
         seed_pool(store, by, lambda text: console.print(text, highlight=False))
+    with console.status("enrolling deployments in continuous monitoring and sending their telemetry"):
+        seed_monitoring(store, by, lambda text: console.print(text, highlight=False))

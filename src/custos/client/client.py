@@ -23,7 +23,12 @@ from custos.assurance.model import AuditEngaged, AuditorAccredited
 from custos.assurance.views import AccreditationView, AttestationView, EngagementView, VerificationView
 from custos.buffers.requests import DeclarationRequest, PolicyRequest
 from custos.buffers.views import DeclarationView, PolicyView, PositionsView, PositionView
-from custos.client.errors import CustosApiError, CustosConnectionError, problem_error
+from custos.client.errors import (
+    CustosApiError,
+    CustosConnectionError,
+    InvalidInputError,
+    problem_error,
+)
 from custos.escrow.model import (
     CustodianAppointed,
     EscrowDeposited,
@@ -71,6 +76,8 @@ from custos.markets.views import (
     RemedyView,
     WhatIfView,
 )
+from custos.monitoring.model import Enrolled, SummaryPublished, Thresholds
+from custos.monitoring.views import AlertView, DeploymentNow, SeriesView, SystemView
 from custos.oversight.history_model import HistoryImportSummary, IncidentHistoryItem, IncidentHistoryPage
 from custos.oversight.model import IncidentDisclosed, IncidentPublished, IncidentReported, IncidentUpdated
 from custos.oversight.views import IncidentList, IncidentReportView, IncidentView
@@ -159,6 +166,35 @@ def _id(value: str) -> str:
 
 def _query(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
+
+
+def _status_message(data: bytes) -> str:
+    """The message of a binary ``google.rpc.Status``, the body of an OTLP/HTTP refusal."""
+    from google.protobuf.message import DecodeError
+    from google.rpc import status_pb2
+
+    try:
+        return str(status_pb2.Status.FromString(data).message)
+    except DecodeError:
+        return ""
+
+
+def _otlp_error(response: httpx.Response) -> CustosApiError:
+    """The telemetry endpoint's refusal as the client's error. OTLP answers a body it cannot read
+    with a ``google.rpc.Status`` in the request's encoding, not a problem document; anything else
+    (authentication, permission) is a problem document as on every route."""
+    encoding = response.headers.get("content-type", "").split(";")[0].strip()
+    if encoding == "application/x-protobuf":
+        detail = _status_message(response.content)
+    elif encoding == "application/json":
+        try:
+            document = response.json()
+        except ValueError:
+            document = None
+        detail = str(document.get("message", "")) if isinstance(document, dict) else ""
+    else:
+        return problem_error(response)
+    return InvalidInputError(response.status_code, "Telemetry refused", detail or response.reason_phrase)
 
 
 class CustosClient:
@@ -853,6 +889,78 @@ class CustosClient:
         """Record an amount recovered under a subrogation (supervisors)."""
         path = f"/v1/pool/subrogations/{_id(subrogation_id)}/recoveries"
         return self._read(SubrogationView, self._call("POST", path, json=_payload(request)))
+
+    # --- monitoring -----------------------------------------------------------------------------
+
+    def export_metrics(self, body: bytes, *, json: bool = False) -> bytes:
+        """Send telemetry as a deployer's OpenTelemetry exporter does (OTLP/HTTP, ``POST
+        /v1/metrics``): an ``ExportMetricsServiceRequest`` in binary protobuf, or OTLP JSON with
+        ``json``. Answers the ``ExportMetricsServiceResponse`` in the same encoding, whose partial
+        success counts the points refused; a body refused whole raises ``InvalidInputError``."""
+        path = "/v1/metrics"
+        encoding = "application/json" if json else "application/x-protobuf"
+        try:
+            response = self._http.post(
+                path, content=body, headers={"Content-Type": encoding, "Accept": encoding}
+            )
+        except httpx.HTTPError as exc:
+            raise CustosConnectionError(f"POST {path}: no answer from the server: {exc}") from exc
+        if response.is_error:
+            raise _otlp_error(response)
+        return response.content
+
+    def monitoring_system(self) -> SystemView:
+        """Deployments watched and degraded, exposure affected by provider, host and model, and the
+        groups degrading together (supervisors: every firm; a firm: its own)."""
+        return self._read(SystemView, self._call("GET", "/v1/monitoring/system"))
+
+    def monitoring_deployments(self) -> list[DeploymentNow]:
+        """Each watched deployment the caller may see, as its figures stand."""
+        return self._read_list(DeploymentNow, self._call("GET", "/v1/monitoring/deployments"))
+
+    def monitoring_series(
+        self, deployment_id: str, figure: str, *, start: datetime | None = None, end: datetime | None = None
+    ) -> SeriesView:
+        """One figure of one deployment over a span (the day before ``end``, now, when absent)."""
+        path = f"/v1/monitoring/deployments/{_id(deployment_id)}/series/{_id(figure)}"
+        params = _query(start=start.isoformat() if start else None, end=end.isoformat() if end else None)
+        return self._read(SeriesView, self._call("GET", path, params=params))
+
+    def monitoring_alerts(
+        self, *, open_only: bool = False, kind: str | None = None, limit: int = 200
+    ) -> list[AlertView]:
+        """Alerts newest first, of one kind (``alert``, ``systemic``) or both: a firm's own
+        deployments'; supervisors every alert and the systemic ones."""
+        params = _query(open="true" if open_only else "false", kind=kind, limit=limit)
+        return self._read_list(AlertView, self._call("GET", "/v1/monitoring/alerts", params=params))
+
+    def monitoring_enrol(self, enrolment: Enrolled) -> dict[str, Any]:
+        """Enrol a deployment in continuous monitoring (its deployer); the filing's id and content."""
+        answer: dict[str, Any] = self._call("POST", "/v1/monitoring/enrolments", json=_payload(enrolment))
+        return answer
+
+    def monitoring_enrolments(self) -> list[dict[str, Any]]:
+        """Enrolments: a firm its own, supervisors all."""
+        answer: list[dict[str, Any]] = self._call("GET", "/v1/monitoring/enrolments")
+        return answer
+
+    def monitoring_thresholds(self) -> Thresholds:
+        """The detector's settings in force (public)."""
+        return self._read(Thresholds, self._call("GET", "/v1/monitoring/thresholds"))
+
+    def set_monitoring_thresholds(self, thresholds: Thresholds) -> Thresholds:
+        """Change the detector's settings (supervisors); the change is a filing."""
+        answer = self._call("PUT", "/v1/monitoring/thresholds", json=_payload(thresholds))
+        return self._read(Thresholds, answer)
+
+    def monitoring_summaries(self) -> list[SummaryPublished]:
+        """The daily summaries published for the public, newest first."""
+        return self._read_list(SummaryPublished, self._call("GET", "/v1/monitoring/summaries"))
+
+    def publish_monitoring_summary(self, day: date) -> SummaryPublished:
+        """Publish a past day's aggregates for the public (supervisors)."""
+        answer = self._call("POST", f"/v1/monitoring/summaries/{day.isoformat()}")
+        return self._read(SummaryPublished, answer)
 
     # --- stress tests ---------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """Where an installation keeps its data, read once from the environment.
 
 ``CUSTOS_HOME`` (default ``./.custos``) holds the SQLite database and the signing keys;
-``CUSTOS_DATABASE_URL`` points the store at PostgreSQL instead.
+``CUSTOS_DATABASE_URL`` points the store at PostgreSQL instead. ``CUSTOS_MONITOR_RAW_DAYS`` and
+``CUSTOS_MONITOR_HOURLY_DAYS`` say how long continuous monitoring keeps raw telemetry points and
+hourly rollups (daily rollups are kept for good).
 """
 
 from __future__ import annotations
@@ -10,11 +12,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from custos.core.errors import InvalidInput
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     home: Path
     database_url: str
+    #: A week of minute points plus a day: a week's panel and the detector read raw points.
+    monitor_raw_days: int = 8
+    #: Beyond a year, with room to compare a day with the same day a year before.
+    monitor_hourly_days: int = 400
 
     @property
     def keys_dir(self) -> Path:
@@ -29,4 +37,19 @@ def load_settings(home: Path | None = None, database_url: str | None = None) -> 
     """Settings from arguments first, then the environment, then the defaults."""
     resolved_home = (home or Path(os.environ.get("CUSTOS_HOME", ".custos"))).resolve()
     url = database_url or os.environ.get("CUSTOS_DATABASE_URL") or f"sqlite:///{resolved_home / 'custos.db'}"
-    return Settings(home=resolved_home, database_url=url)
+    return Settings(
+        home=resolved_home,
+        database_url=url,
+        monitor_raw_days=_days("CUSTOS_MONITOR_RAW_DAYS", 8),
+        monitor_hourly_days=_days("CUSTOS_MONITOR_HOURLY_DAYS", 400),
+    )
+
+
+def _days(name: str, default: int) -> int:
+    """A whole number of days from the environment: a typo must not prune what it should keep."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInput(f"{name} must be a whole number of days, at least 1; it is {text!r}")
+    return int(text)

@@ -6,6 +6,7 @@ The service takes the plan and the figures as their payload models (:class:`Roll
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,9 +30,12 @@ from custos.licensing.rollout import (
 )
 from custos.licensing.views import RolloutView
 from custos.oversight.incidents import open_serious_incidents
+from custos.registry.telemetry import BY_FIGURE, Figure
 from custos.store import Connection, Store
 from custos.store import filing_views as fv
 from custos.store import licensing_views as lv
+from custos.store import monitoring_views as mv
+from custos.store import monitoring_world as mw
 from custos.store import registry_views as rv
 
 
@@ -56,18 +60,47 @@ def _contradictions(plan: RolloutPlanned, scope: Scope) -> list[str]:
     return found
 
 
-def _metric_breaches(conn: Connection, licence_id: str, since: str, bounds: dict[str, Bounds]) -> list[str]:
-    """The bounded figures that the stage's latest report lacks or holds out of bounds."""
-    latest = fv.latest_content(conn, licence_id, ROLLOUT_METRICS.name, after=since)
-    if latest is None:
-        return ["no monitoring figures were reported in this stage"]
-    values = latest["values"]
-    breaches = []
+def _telemetry(
+    conn: Connection, licence: dict[str, Any], since: datetime
+) -> dict[str, list[tuple[str, float, int]]]:
+    """Each figure's mean over the stage per deployment of the licensed model by its holder, from
+    the telemetry they send (the hourly rollups from the hour the stage began)."""
+    deployment_ids = mw.deployments_of(conn, licence["applicant_id"], licence["model_id"])
+    found: dict[str, list[tuple[str, float, int]]] = {}
+    means = mv.means_since(conn, deployment_ids, int(since.timestamp()))
+    for (deployment_id, figure), (mean, count) in sorted(means.items()):
+        found.setdefault(BY_FIGURE[Figure(figure)].key, []).append((deployment_id, mean, count))
+    return found
+
+
+def _points(count: int) -> str:
+    return f"{count:,} point" if count == 1 else f"{count:,} points"
+
+
+def _metric_breaches(
+    conn: Connection, licence: dict[str, Any], rollout: dict[str, Any], bounds: dict[str, Bounds]
+) -> list[str]:
+    """The bounded figures the stage lacks or holds out of bounds. A figure the licence holder's
+    deployments send as telemetry is read from it, each deployment's mean over the stage against
+    the bound; any other from the latest report filed in the stage."""
+    telemetry = _telemetry(conn, licence, stored_utc(rollout["moved_at"]))
+    latest = fv.latest_content(conn, licence["id"], ROLLOUT_METRICS.name, after=rollout["filing_id"])
+    reported = latest["values"] if latest else {}
+    breaches: list[str] = []
     for name, bound in bounds.items():
-        if name not in values:
+        if name in telemetry:
+            breaches.extend(
+                breach
+                for deployment_id, mean, count in telemetry[name]
+                if (breach := bound.breach(f"{name} of deployment {deployment_id} ({_points(count)})", mean))
+            )
+        elif name in reported:
+            if (breach := bound.breach(name, reported[name])) is not None:
+                breaches.append(breach)
+        elif latest is None:
+            breaches.append(f"no telemetry and no report in this stage gives {name}")
+        else:
             breaches.append(f"the latest report has no figure for {name}")
-        elif (breach := bound.breach(name, values[name])) is not None:
-            breaches.append(breach)
     return breaches
 
 
@@ -179,7 +212,7 @@ class RolloutService:
                 for incident in open_serious_incidents(conn, licence["model_id"], _answerable(conn, licence))
             )
         if gates.metrics:
-            unmet.extend(_metric_breaches(conn, licence["id"], rollout["filing_id"], gates.metrics))
+            unmet.extend(_metric_breaches(conn, licence, rollout, gates.metrics))
         return unmet
 
     def _filing(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -771,8 +772,113 @@ buffer_policies = Table(
     Column("filed_at", DateTime(timezone=True), nullable=False),
 )
 
+#: Continuous monitoring's time series: operational data, like API tokens (kept out of the log
+#: and out of replay). A series is a deployment's figure (the figure's small integer, as
+#: ``custos.registry.telemetry`` numbers it); points are keyed (series, time) in one compact
+#: b-tree on SQLite (WITHOUT ROWID); the hourly and daily rollups are added to as points arrive.
+monitor_series = Table(
+    "monitor_series",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("deployment_id", String(32), nullable=False),
+    Column("figure", SmallInteger, nullable=False),
+)
+Index("ix_monitor_series_key", monitor_series.c.deployment_id, monitor_series.c.figure, unique=True)
+
+monitor_points = Table(
+    "monitor_points",
+    metadata,
+    Column("series_id", Integer, primary_key=True, autoincrement=False),
+    Column("at", BigInteger, primary_key=True, autoincrement=False),
+    Column("value", Float, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+monitor_rollups = Table(
+    "monitor_rollups",
+    metadata,
+    Column("series_id", Integer, primary_key=True, autoincrement=False),
+    Column("span", Integer, primary_key=True, autoincrement=False),
+    Column("bucket", BigInteger, primary_key=True, autoincrement=False),
+    Column("count", BigInteger, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("least", Float, nullable=False),
+    Column("most", Float, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+#: The detector's state per series, saved after each batch so the next one continues from it.
+monitor_states = Table(
+    "monitor_states",
+    metadata,
+    Column("series_id", Integer, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
+    Column("mean", Float, nullable=False),
+    Column("var", Float, nullable=False),
+    Column("cusum", Float, nullable=False),
+    Column("degraded", SmallInteger, nullable=False),
+    Column("since", BigInteger, nullable=False),
+    Column("good_run", BigInteger, nullable=False),
+    Column("last_at", BigInteger, nullable=False),
+    Column("onsets", BigInteger, nullable=False),
+    Column("last_value", Float, nullable=True),
+    Column("alert_id", String(32), nullable=True),
+)
+
+#: What each deployment last said it serves, and since when (telemetry's resource attributes).
+monitor_served = Table(
+    "monitor_served",
+    metadata,
+    Column("deployment_id", String(32), primary_key=True),
+    Column("model_id", String(32), nullable=True),
+    Column("version", String(128), nullable=True),
+    Column("since", BigInteger, nullable=False),
+)
+
+#: Alerts as filed: a deployment's (kind ``alert``) and a group's (kind ``systemic``).
+monitor_alerts = Table(
+    "monitor_alerts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("organisation_id", String(32), nullable=False),
+    Column("deployment_id", String(32), nullable=True, index=True),
+    Column("figure", String(16), nullable=True),
+    Column("group_by", String(16), nullable=True),
+    Column("group_key", String(64), nullable=True),
+    Column("raised_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("cleared_at", DateTime(timezone=True), nullable=True),
+    Column("deployments", Integer, nullable=True),
+    Column("exposure_eur", Float, nullable=True),
+    Column("chance", Float, nullable=True),
+    Column("incident_id", String(32), nullable=True),
+)
+
+monitor_enrolments = Table(
+    "monitor_enrolments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("deployment_id", String(32), nullable=False, index=True),
+    Column("organisation_id", String(32), nullable=False),
+    Column("interval_seconds", Integer, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Which writer saved the detector's states last, and how many times they were saved: a writer
+#: that keeps the states in memory trusts its copy only while it was the last to save them.
+monitor_writer = Table(
+    "monitor_writer",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("writer", String(64), nullable=False),
+    Column("generation", BigInteger, nullable=False),
+)
+
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (
+    monitor_enrolments,
+    monitor_alerts,
     buffer_policies,
     buffer_declarations,
     pool_filings,

@@ -113,7 +113,7 @@ def test_a_critical_findings_clocks_run_one_after_the_other(
     service = FindingService(governed)
     reported = service.report(finding(parties.model), by=acting(Role.AUDITOR, parties.rival))
     assert (reported.clock, reported.due_at) == ("acknowledge", moment("2026-11-03T09:30:00Z"))  # 24 hours
-    assert reported.pack == "custos-baseline@1.7.0"
+    assert reported.pack == "custos-baseline@1.8.0"
     clock.set(moment("2026-11-03T10:00:00Z"))
     acknowledged = service.acknowledge(reported.id, FindingAcknowledged(), by=parties.provider_actor)
     # 7 calendar days from Tuesday 3 November: the 10th, ending at 24:00 Brussels time.
@@ -150,7 +150,7 @@ def test_a_finding_about_a_firm_abroad_runs_on_the_installations_pack(
         ModelRegistration.model_validate({"name": "Overseas", "provider_id": lab.id}), by=parties.supervisor
     )
     reported = FindingService(governed).report(finding(model.id), by=parties.supervisor)
-    assert (reported.pack, reported.clock) == ("custos-baseline@1.7.0", "acknowledge")
+    assert (reported.pack, reported.clock) == ("custos-baseline@1.8.0", "acknowledge")
     assert reported.due_at == moment("2026-11-03T09:30:00Z")
 
 

@@ -168,6 +168,13 @@ CASES: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]] = [
         {"decision_critical": True, "economic_exposure_eur": 2e8},
         {"decision_critical": False, "economic_exposure_eur": 2e8},
     ),
+    (
+        "custos-baseline",
+        "decision-critical-monitoring",
+        "Continuous monitoring",
+        {"decision_critical": True, "economic_exposure_eur": 100_000_000.01},
+        {"decision_critical": True, "economic_exposure_eur": 100_000_000.0},  # strictly above
+    ),
     ("custos-baseline", "financial-markets", "finance", {"sector": "finance"}, {"sector": "health"}),
     (
         "custos-baseline",

@@ -17,6 +17,7 @@ import { provenancePage } from "./pages/provenance.js";
 import { marketsPage, mergerPage } from "./pages/markets.js";
 import { buffersPage } from "./pages/buffers.js";
 import { poolPage } from "./pages/pool.js";
+import { monitoringPage } from "./pages/monitoring.js";
 
 // Every page with the permission it needs. `nav` pages are offered in the navigation to those
 // who hold it; the others are reached from a link (a model, a licence, a run). `title` names the
@@ -40,6 +41,7 @@ const PAGES = [
   { name: "merger", title: "Merger review", permission: "markets:structure:read", render: mergerPage },
   { name: "buffers", title: "Buffers", nav: true, permission: "buffers:positions:read", render: buffersPage },
   { name: "pool", title: "Pool", nav: true, permission: "pool:fund:read", render: poolPage },
+  { name: "monitoring", title: "Monitoring", nav: true, permission: "monitoring:summaries:read", render: monitoringPage },
   { name: "federation", title: "Federation", nav: true, permission: "federation:peers:manage", render: federationPage },
   { name: "ledger", title: "Ledger", nav: true, permission: "ledger:log:read", render: ledgerPage },
 ];

@@ -27,6 +27,7 @@ from custos.registry.telemetry import Figure
 from tests.conftest import TEST_NOW
 from tests.functional.conftest import Api
 from tests.functional.telemetry import FAILING, STEADY, by_deployer, monitored_world, noisy, request
+from tests.functional.test_federation_api import recognise_peer
 
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
 NOW = int(TEST_NOW.timestamp())
@@ -148,6 +149,7 @@ def _baseline(api: Api, deployments: list[Simulated], minutes: int, seed: int = 
 
 def test_an_outage_across_firms_opens_one_incident_and_holds_the_model_rollouts(api: Api) -> None:
     supervisor = operator(api.store)
+    recognise_peer(api.store)  # a peer that receives incident reports
     world = monitored_world(api.store, supervisor, firms=4, per_firm=2)
     licence = LicensingService(api.store).apply(
         LicenceApplication.model_validate(
@@ -177,6 +179,8 @@ def test_an_outage_across_firms_opens_one_incident_and_holds_the_model_rollouts(
         f"/v1/incidents/{systemic[0]['incident_id']}", headers=api.headers(Role.SUPERVISOR)
     )
     assert incident.status_code == 200 and incident.json()["model_ids"] == [world.model]
+    outbox = api.client.get("/v1/federation/outbox", headers=api.headers(Role.SUPERVISOR)).json()
+    assert [n["filing_id"] for n in outbox] == [systemic[0]["incident_id"]]  # the peer is told
     held = RolloutService(api.store).status(licence.id)
     assert held.status == "held" and "Shared model degrading across 8 deployments" in (held.reason or "")
     # the next minute, still failing, files nothing more: the outage has its alert

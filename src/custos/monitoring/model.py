@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from custos.filings import OWNER_FIELD, PUBLIC_FIELD, SUPERVISORS_FIELD, FilingKind
+from custos.licensing.rollout import Bounds
 from custos.registry.telemetry import BY_KEY
 
 #: The subject of the installation-wide filings (thresholds and summaries).
@@ -58,21 +59,6 @@ class Enrolled(_Payload):
         return self
 
 
-class Bound(_Payload):
-    """A fixed bound on a figure, beyond which a deployment is degraded whatever its baseline."""
-
-    min: float | None = None
-    max: float | None = None
-
-    @model_validator(mode="after")
-    def _a_range(self) -> Bound:
-        if self.min is None and self.max is None:
-            raise ValueError("a bound needs a min, a max or both")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min {self.min} is above max {self.max}")
-        return self
-
-
 class Thresholds(_Payload):
     """The detector's settings. Each deployment's figures are watched by an EWMA baseline (mean and
     variance, smoothing ``ewma_lambda``) and a one-sided CUSUM in the direction the figure gets
@@ -96,7 +82,11 @@ class Thresholds(_Payload):
     recover_after: int = Field(
         5, ge=1, le=1_000, json_schema_extra=PUBLIC_FIELD, description="In-bounds points that clear."
     )
-    bounds: dict[FigureKey, Bound] = Field(default_factory=dict, json_schema_extra=PUBLIC_FIELD)
+    bounds: dict[FigureKey, Bounds] = Field(
+        default_factory=dict,
+        json_schema_extra=PUBLIC_FIELD,
+        description="Fixed bounds, beyond which a deployment is degraded whatever its baseline.",
+    )
     window_minutes: int = Field(10, ge=1, le=1_440, json_schema_extra=PUBLIC_FIELD)
     min_deployments: int = Field(3, ge=2, le=100_000, json_schema_extra=PUBLIC_FIELD)
     chance: float = Field(1e-6, gt=0, lt=1, json_schema_extra=PUBLIC_FIELD)

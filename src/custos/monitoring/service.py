@@ -15,11 +15,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from custos.access.filer import file_as
 from custos.access.model import OPERATOR_ID, Principal, Role
 from custos.core.errors import Forbidden, InvalidInput, NotFound
-from custos.filings import Filing
+from custos.filings import Filing, FilingKind
 from custos.monitoring import otlp
 from custos.monitoring.alerts import AlertFiler, utc
 from custos.monitoring.ingest import FUTURE_SECONDS, authorised, batch, run_detection
@@ -163,12 +164,7 @@ class MonitoringService:
         """Change the detector's settings (supervisors): a filing, public like every threshold."""
         if not by.sees_everything:
             raise Forbidden("only supervisors set the monitoring thresholds")
-        filing = file_as(
-            by, MONITOR_THRESHOLDS_SET, thresholds, owner=by.organisation_id or OPERATOR_ID,
-            subject=MONITORING_SUBJECT, clock=self.store.clock,
-        )  # fmt: skip
-        with self.store.transaction() as uow:
-            uow.file(filing)
+        self._file_installation_wide(MONITOR_THRESHOLDS_SET, thresholds, by)
         self._limits = None
         return self.thresholds()
 
@@ -186,13 +182,18 @@ class MonitoringService:
         deployments = self.world.deployments()
         with self.store.read() as conn:
             summary = summarise(conn, day, start, deployments)
+        self._file_installation_wide(MONITOR_SUMMARY_PUBLISHED, summary, by)
+        return summary
+
+    def _file_installation_wide(self, kind: FilingKind, content: BaseModel, by: Principal) -> None:
+        """File a supervisor's filing about monitoring as a whole (the detector's settings, a
+        published summary): its subject is monitoring itself, its owner the supervisor's."""
         filing = file_as(
-            by, MONITOR_SUMMARY_PUBLISHED, summary, owner=by.organisation_id or OPERATOR_ID,
-            subject=MONITORING_SUBJECT, clock=self.store.clock,
+            by, kind, content, owner=by.organisation_id or OPERATOR_ID, subject=MONITORING_SUBJECT,
+            clock=self.store.clock,
         )  # fmt: skip
         with self.store.transaction() as uow:
             uow.file(filing)
-        return summary
 
     def summaries(self) -> list[SummaryPublished]:
         with self.store.read() as conn:

@@ -22,6 +22,7 @@ from custos.licensing.model import LicenceApplication, LicenceStep, Transition
 from custos.licensing.rollout import RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
 from custos.licensing.service import LicensingService
+from custos.monitoring.service import MonitoringService
 from custos.monitoring.simulation import Simulated
 from custos.registry.telemetry import Figure
 from tests.conftest import TEST_NOW
@@ -62,7 +63,9 @@ def monitoring_sample(api: Api, method: str, path: str) -> tuple[str, dict[str, 
         return path, {"json": body}
     if (method, path) == ("PUT", f"{MONITORING}/thresholds"):
         return path, {"json": {"cusum_h": 9, "reason": "fewer false alerts"}}
-    if path == f"{MONITORING}/summaries/{{day}}":
+    if path == f"{MONITORING}/summaries/{{day}}":  # a day with telemetry, to be summarised
+        body = request([(deployment, NOW - 86_400, STEADY)])
+        MonitoringService(api.store).ingest(body, "application/x-protobuf", by=operator(api.store))
         return path.replace("{day}", (TEST_NOW - timedelta(days=1)).date().isoformat()), {}
     return path, {}
 

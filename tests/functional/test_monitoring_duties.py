@@ -123,3 +123,12 @@ def test_the_pack_bound_raises_at_the_first_point_below_it(store: Store) -> None
         (alert,) = fv.contents(conn, [monitored], [MONITOR_ALERT_RAISED.name])
     assert alert.content["detector"] == "bound" and alert.content["figure"] == "availability"
     assert alert.content["bound_source"] == "custos-baseline 1.8.0, parameter monitor_availability_min"
+
+
+def test_the_bounds_in_force_name_the_pack_that_sets_them(store: Store) -> None:
+    by_figure = {bound.figure: bound for bound in MonitoringService(store).bounds()}
+    assert set(by_figure) == {"availability", "error_rate"}
+    availability, errors = by_figure["availability"], by_figure["error_rate"]
+    assert (availability.min, availability.max, availability.unit) == (0.9, None, "1")
+    assert availability.sources == ("custos-baseline 1.8.0, parameter monitor_availability_min",)
+    assert (errors.min, errors.max) == (None, 0.2)

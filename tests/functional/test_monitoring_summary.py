@@ -17,7 +17,7 @@ import pytest
 
 from custos.access.service import operator
 from custos.core.clock import FixedClock
-from custos.core.errors import InvalidInput
+from custos.core.errors import Conflict, InvalidInput
 from custos.core.settings import Settings
 from custos.installation import create_installation
 from custos.monitoring.model import Thresholds
@@ -158,9 +158,11 @@ def test_a_day_with_two_deployers_withholds_the_spread_but_counts_the_deployment
         assert (figure.median, figure.p10, figure.p90) == (None, None, None)
     assert summary.alerts == 3
     assert summary.affected_exposure_eur == {}  # two deployers behind each provider's figure
-    other = service.publish_summary(YESTERDAY, by=operator(store))  # nothing sent that day
-    assert (other.deployments, other.alerts, other.affected_exposure_eur) == (0, 0, {})
-    assert all(f.deployments == 0 and f.median is None for f in other.figures)
+    with pytest.raises(InvalidInput, match="no telemetry"):
+        service.publish_summary(YESTERDAY, by=operator(store))  # nothing sent that day
+    with pytest.raises(Conflict, match="published already"):
+        service.publish_summary(EARLIER, by=operator(store))  # a published figure stands
+    assert service.summaries() == [summary]
 
 
 @pytest.mark.parametrize("days", [0, 1])

@@ -230,6 +230,7 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", "/v1/monitoring/thresholds"): P.MONITORING_SUMMARIES,
     ("PUT", "/v1/monitoring/thresholds"): P.MONITORING_MANAGE,
     ("GET", "/v1/monitoring/summaries"): P.MONITORING_SUMMARIES,
+    ("GET", "/v1/monitoring/bounds"): P.MONITORING_SUMMARIES,
     ("POST", "/v1/monitoring/summaries/{day}"): P.MONITORING_MANAGE,
     ("POST", "/v1/buffers/declarations"): P.BUFFERS_FILE,
     ("GET", "/v1/buffers/declarations"): P.BUFFERS_READ,

@@ -358,11 +358,13 @@ def test_alerts_and_enrolments_projected_from_their_filings(store: Store, clock:
         mv.systemic_alert(uow.conn, systemic)
         mv.enrolled(uow.conn, enrolment)
     with store.read() as conn:
+        # the group's alert is dated by its first member's onset, 08:00, as the event began
         assert [a["id"] for a in mv.alerts(conn)] == [later.id, systemic.id, raised.id]
         assert mv.open_alert(conn, "dep-a", "error_rate")["id"] == raised.id  # type: ignore[index]
         assert mv.open_alert(conn, "dep-a", "latency_p95") is None
         (group,) = mv.alerts(conn, kind="systemic")
-        assert group["raised_at"] == datetime(2026, 11, 2, 8, 10, tzinfo=UTC)
+        assert group["raised_at"] == datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+        assert group["group_name"] == "Model X"
         assert (group["group_by"], group["group_key"], group["deployments"]) == ("model", "model-x", 2)
         assert (group["exposure_eur"], group["chance"], group["deployment_id"]) == (1.5e9, 1e-8, None)
         assert [a["id"] for a in mv.alerts(conn, organisation="org-bank")] == [raised.id]

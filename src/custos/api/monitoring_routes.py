@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as PathParameter
 from google.protobuf import json_format
 from google.rpc import status_pb2
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +32,14 @@ from custos.core.errors import InvalidInput
 from custos.monitoring import otlp
 from custos.monitoring.model import Enrolled, SummaryPublished, Thresholds
 from custos.monitoring.service import MonitoringService
-from custos.monitoring.views import AlertView, DeploymentNow, SeriesView, SystemView
+from custos.monitoring.views import (
+    AlertView,
+    BoundView,
+    DeploymentNow,
+    EnrolmentView,
+    SeriesView,
+    SystemView,
+)
 
 router = APIRouter(tags=["monitoring"])
 Reporter = Annotated[Principal, Depends(require(Permission.MONITORING_REPORT))]
@@ -94,8 +102,16 @@ _OTLP_BODY: dict[str, Any] = {
         "description": "An OTLP ExportMetricsServiceRequest (opentelemetry-proto), binary or JSON; "
         "optionally gzip-compressed.",
         "content": {
-            otlp.PROTOBUF: {"schema": {"type": "string", "format": "binary"}},
-            otlp.JSON: {"schema": {"type": "object"}},
+            otlp.PROTOBUF: {"schema": {"type": "string"}},
+            otlp.JSON: {
+                "schema": {
+                    "type": "object",
+                    "description": "The OTLP/HTTP JSON encoding of the same message (its resource "
+                    "metrics as opentelemetry-proto defines them; a point that cannot be read is "
+                    "refused on its own).",
+                    "properties": {"resourceMetrics": {"type": "array", "items": {}}},
+                }
+            },
         },
     },
     "responses": {
@@ -170,19 +186,19 @@ async def alerts(
     return await run_in_threadpool(service.alerts, by=who, open_only=open_only, kind=kind, limit=limit)
 
 
-@filing(router, "/v1/monitoring/enrolments", dict[str, Any])
+@filing(router, "/v1/monitoring/enrolments", EnrolmentView)
 async def enrol(
     body: Annotated[Enrolled, json_types(Enrolled)], request: Request, who: Enroller
-) -> dict[str, Any]:
-    """Enrol a deployment in continuous monitoring (its deployer): the figures it sends, how often,
-    until when. Discharges the baseline duty to report telemetry."""
-    filed = await run_in_threadpool(_monitoring(request).enrol, body, by=who)
-    return {"id": filed.id, **filed.content}
+) -> EnrolmentView:
+    """Enrol a deployment in continuous monitoring (its deployer, or a supervisor): the figures it
+    sends, how often, until when (at most a year on). Replaces any earlier enrolment of the
+    deployment, and discharges the baseline duty to report telemetry."""
+    return await run_in_threadpool(_monitoring(request).enrol, body, by=who)
 
 
-@reading(router, "/v1/monitoring/enrolments", list[dict[str, Any]])
-async def enrolments(request: Request, who: Reader) -> list[dict[str, Any]]:
-    """Enrolments: a firm its own, supervisors all."""
+@reading(router, "/v1/monitoring/enrolments", list[EnrolmentView])
+async def enrolments(request: Request, who: Reader) -> list[EnrolmentView]:
+    """The enrolments in force, each deployment's latest: a firm its own, supervisors all."""
     return await run_in_threadpool(_monitoring(request).enrolments, by=who)
 
 
@@ -200,6 +216,12 @@ async def set_thresholds(
     return await run_in_threadpool(_monitoring(request).set_thresholds, body, by=who)
 
 
+@reading(router, "/v1/monitoring/bounds", list[BoundView])
+async def bounds(request: Request, _: Public) -> list[BoundView]:
+    """The fixed bounds every deployment's figures are held to, with their sources (public)."""
+    return await run_in_threadpool(_monitoring(request).bounds)
+
+
 @reading(router, "/v1/monitoring/summaries", list[SummaryPublished])
 async def summaries(request: Request, _: Public) -> list[SummaryPublished]:
     """The daily summaries published for the public, newest first."""
@@ -207,6 +229,14 @@ async def summaries(request: Request, _: Public) -> list[SummaryPublished]:
 
 
 @filing(router, "/v1/monitoring/summaries/{day}", SummaryPublished)
-async def publish(day: date, request: Request, who: Manager) -> SummaryPublished:
-    """Publish a past day's aggregates for the public (supervisors)."""
-    return await run_in_threadpool(_monitoring(request).publish_summary, day, by=who)
+async def publish(
+    day: Annotated[str, PathParameter(pattern=r"^\d{4}-\d{2}-\d{2}$", description="A past day, YYYY-MM-DD.")],
+    request: Request,
+    who: Manager,
+) -> SummaryPublished:
+    """Publish a past day's aggregates for the public (supervisors), once a day."""
+    try:
+        published = date.fromisoformat(day)
+    except ValueError:
+        raise InvalidInput(f"day: {day} is not a day of the calendar") from None
+    return await run_in_threadpool(_monitoring(request).publish_summary, published, by=who)

@@ -21,7 +21,16 @@ import typer
 
 from custos.cli.context import open_store, state
 from custos.cli.documents import read_document
-from custos.cli.output import JsonOption, commands, console, emit, figures_table, print_lines, show
+from custos.cli.output import (
+    JsonOption,
+    commands,
+    console,
+    emit,
+    figures_table,
+    print_line,
+    print_lines,
+    show,
+)
 from custos.cli.parsing import day, terms
 from custos.cli.remote import TokenOption, UrlOption, acting, connect, local_operator, remote
 from custos.core import units
@@ -32,7 +41,14 @@ if TYPE_CHECKING:
     from custos.monitoring.model import Enrolled, SummaryPublished, Thresholds
     from custos.monitoring.service import MonitoringService
     from custos.monitoring.simulation import Outage, Simulated
-    from custos.monitoring.views import AlertView, DeploymentNow, SeriesView, SystemView
+    from custos.monitoring.views import (
+        AlertView,
+        BoundView,
+        DeploymentNow,
+        EnrolmentView,
+        SeriesView,
+        SystemView,
+    )
     from custos.monitoring.world import Deployment
     from custos.store import Store
 
@@ -54,10 +70,13 @@ class Monitoring(Protocol):
     def monitoring_series(
         self, deployment_id: str, figure: str, *, start: datetime | None = None, end: datetime | None = None
     ) -> SeriesView: ...
-    def monitoring_alerts(self, *, open_only: bool = False, limit: int = 200) -> list[AlertView]: ...
-    def monitoring_enrol(self, enrolment: Enrolled) -> dict[str, Any]: ...
-    def monitoring_enrolments(self) -> list[dict[str, Any]]: ...
+    def monitoring_alerts(
+        self, *, open_only: bool = False, kind: str | None = None, limit: int = 200
+    ) -> list[AlertView]: ...
+    def monitoring_enrol(self, enrolment: Enrolled) -> EnrolmentView: ...
+    def monitoring_enrolments(self) -> list[EnrolmentView]: ...
     def monitoring_thresholds(self) -> Thresholds: ...
+    def monitoring_bounds(self) -> list[BoundView]: ...
     def set_monitoring_thresholds(self, thresholds: Thresholds) -> Thresholds: ...
     def monitoring_summaries(self) -> list[SummaryPublished]: ...
     def publish_monitoring_summary(self, day: date) -> SummaryPublished: ...
@@ -83,18 +102,22 @@ class _Local:
     ) -> SeriesView:
         return self.service.series(deployment_id, figure, start=start, end=end, by=self.by)
 
-    def monitoring_alerts(self, *, open_only: bool = False, limit: int = 200) -> list[AlertView]:
-        return self.service.alerts(by=self.by, open_only=open_only, limit=limit)
+    def monitoring_alerts(
+        self, *, open_only: bool = False, kind: str | None = None, limit: int = 200
+    ) -> list[AlertView]:
+        return self.service.alerts(by=self.by, open_only=open_only, kind=kind, limit=limit)
 
-    def monitoring_enrol(self, enrolment: Enrolled) -> dict[str, Any]:
-        filed = self.service.enrol(enrolment, by=self.by)
-        return {"id": filed.id, **filed.content}
+    def monitoring_enrol(self, enrolment: Enrolled) -> EnrolmentView:
+        return self.service.enrol(enrolment, by=self.by)
 
-    def monitoring_enrolments(self) -> list[dict[str, Any]]:
+    def monitoring_enrolments(self) -> list[EnrolmentView]:
         return self.service.enrolments(by=self.by)
 
     def monitoring_thresholds(self) -> Thresholds:
         return self.service.thresholds()
+
+    def monitoring_bounds(self) -> list[BoundView]:
+        return self.service.bounds()
 
     def set_monitoring_thresholds(self, thresholds: Thresholds) -> Thresholds:
         return self.service.set_thresholds(thresholds, by=self.by)
@@ -182,8 +205,8 @@ def status(
 def _system(view: SystemView) -> None:
     share = units.percent(view.affected_eur / view.exposure_eur) if view.exposure_eur else units.MISSING
     for line in (
-        f"As of {units.timestamp(view.as_of)}: {units.count(view.watched)} deployments watched at "
-        f"{units.count(view.institutions)} institutions, {units.count(view.degraded)} degraded.",
+        f"As of {units.timestamp(view.as_of)}: {units.count_of(view.watched, 'deployment')} watched at "
+        f"{units.count_of(view.institutions, 'institution')}, {units.count(view.degraded)} degraded.",
         f"Exposure affected: {_eur(view.affected_eur)} of {_eur(view.exposure_eur)} ({share}).",
         f"Open alerts: {units.count(view.open_alerts)}; "
         f"open systemic alerts: {units.count(view.open_systemic_alerts)}.",
@@ -238,35 +261,27 @@ def deployments(
     """Each watched deployment as its figures stand: a firm its own, supervisors every firm's."""
     with _acting(ctx, url, token) as monitoring:
         found = monitoring.monitoring_deployments()
-    show(found, as_json, _deployments)
+    print_lines(found, as_json, "no deployment has sent telemetry you may read", _deployment_line)
 
 
-def _deployments(found: list[DeploymentNow]) -> None:
-    if not found:
-        console.print("no deployment has sent telemetry you may read", highlight=False)
-        return
-    rows = []
-    for panel in found:
-        now = {figure.figure: figure for figure in panel.figures}
-        row: dict[str, Any] = {"deployment": panel.name, "deployment_id": panel.deployment_id}
-        row["deployer"] = panel.deployer_name
-        for key, column in (
-            ("availability", "availability"),
-            ("error_rate", "errors"),
-            ("latency_p95", "p95"),
-        ):
-            figure = now.get(key)
-            row[column] = _reading(figure.unit, figure.value) if figure else units.MISSING
-        degraded = [f for f in panel.figures if f.degraded]
-        since = min((f.since for f in degraded if f.since), default=None)
-        row["degraded"] = ", ".join(f.figure for f in degraded) + (f" since {since:%H:%M}" if since else "")
-        rows.append(row)
-    figures_table(
-        rows,
-        ["deployment", "deployment_id", "deployer", "availability", "errors", "p95", "degraded"],
-        None,
-        ["availability", "errors", "p95"],
+def _deployment_line(panel: DeploymentNow) -> str:
+    """A deployment on one line (a table of seven columns folds its names at 80 columns): its
+    id, name and deployer, three figures, and what degraded since when."""
+    now = {figure.figure: figure for figure in panel.figures}
+    shown = [
+        f"{label} {_reading(now[key].unit, now[key].value)}"
+        for key, label in (("availability", "availability"), ("error_rate", "errors"), ("latency_p95", "p95"))
+        if key in now
+    ]
+    degraded = [f for f in panel.figures if f.degraded]
+    since = min((f.since for f in degraded if f.since), default=None)
+    state = (
+        f"DEGRADED ({', '.join(f.figure for f in degraded)})"
+        + (f" since {units.timestamp(since)}" if since else "")
+        if degraded
+        else "healthy"
     )
+    return f"{panel.deployment_id}  {panel.name} ({panel.deployer_name}): {', '.join(shown)}; {state}"
 
 
 @app.command()
@@ -278,7 +293,9 @@ def series(
         None, "--start", help="From, YYYY-MM-DDTHH:MM UTC (a day before --end)."
     ),
     end: str | None = typer.Option(None, "--end", help="To, YYYY-MM-DDTHH:MM UTC (now)."),
-    rows: int = typer.Option(60, "--rows", help="The newest points shown in the table (--json gives all)."),
+    rows: int = typer.Option(
+        60, "--rows", min=1, help="The newest points shown in the table (--json gives all)."
+    ),
     url: str | None = UrlOption,
     token: str | None = TokenOption,
     as_json: bool = JsonOption,
@@ -325,24 +342,29 @@ def _series(view: SeriesView, rows: int) -> None:
 def alerts(
     ctx: typer.Context,
     open_only: bool = typer.Option(False, "--open", help="Only alerts not cleared."),
+    kind: str | None = typer.Option(None, "--kind", help="Only `alert` (a deployment's) or `systemic`."),
     limit: int = typer.Option(200, "--limit", help="At most this many, newest first (1 to 1,000)."),
     url: str | None = UrlOption,
     token: str | None = TokenOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Alerts, newest first, one a line: a firm its own deployments', supervisors every alert and
-    the systemic ones."""
+    the systemic ones. Each alert's evidence is in its filing (`GET /v1/filings/{id}`)."""
     if not 1 <= limit <= 1000:
         raise InvalidInput(f"--limit takes 1 to 1,000, not {limit}")
+    if kind not in (None, "alert", "systemic"):
+        raise InvalidInput(f"--kind takes alert or systemic, not {kind!r}")
     with _acting(ctx, url, token) as monitoring:
-        found = monitoring.monitoring_alerts(open_only=open_only, limit=limit)
+        found = monitoring.monitoring_alerts(open_only=open_only, kind=kind, limit=limit)
     print_lines(found, as_json, "no alert" + (" open" if open_only else ""), _alert_line)
 
 
 def _alert_line(alert: AlertView) -> str:
     state = f"cleared {units.timestamp(alert.cleared_at)}" if alert.cleared_at else "open"
     what = (
-        _systemic(alert, alert.group) if alert.kind == "systemic" else f"{alert.deployment_id} {alert.figure}"
+        _systemic(alert, alert.group_name or alert.group)
+        if alert.kind == "systemic"
+        else f"{alert.deployment_id} {alert.figure}"
     )
     return f"{alert.id}  {units.timestamp(alert.raised_at)}  {what}  ({state})"
 
@@ -387,14 +409,13 @@ def enrol(
     enrolment = parse(Enrolled, given, "enrolment")
     with _acting(ctx, url, token) as monitoring:
         filed = monitoring.monitoring_enrol(enrolment)
-    if as_json:
-        emit(filed, True)
-        return
-    console.print(
-        f"{filed['id']}  {deployment} enrolled: {', '.join(filed['figures'])} every "
-        f"{units.seconds(filed['interval_seconds'])}, until {filed['valid_until']}",
-        highlight=False,
-        soft_wrap=True,
+    print_line(filed, as_json, _enrolment_line)
+
+
+def _enrolment_line(enrolment: EnrolmentView) -> str:
+    return (
+        f"{enrolment.id}  {enrolment.deployment_id}: {', '.join(enrolment.figures)} every "
+        f"{units.seconds(enrolment.interval_seconds)}, until {enrolment.valid_until.isoformat()}"
     )
 
 
@@ -405,12 +426,10 @@ def enrolments(
     token: str | None = TokenOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Enrolments: a firm its own, supervisors all."""
+    """The enrolments in force, each deployment's latest: a firm its own, supervisors all."""
     with _acting(ctx, url, token) as monitoring:
         found = monitoring.monitoring_enrolments()
-    emit(found, as_json, ["deployment_id", "figures", "interval_seconds", "valid_until"] if found else None)
-    if not found and not as_json:
-        console.print("no enrolment", highlight=False)
+    print_lines(found, as_json, "no enrolment", _enrolment_line)
 
 
 @app.command()
@@ -432,8 +451,26 @@ def thresholds(
     change = parse(Thresholds, read_document(set_), f"thresholds in {set_}") if set_ else None
     with _acting(ctx, url, token) as monitoring:
         found = monitoring.set_monitoring_thresholds(change) if change else monitoring.monitoring_thresholds()
+        bounds = monitoring.monitoring_bounds()
     # Every setting in force, the defaults too: they are what the detector runs with.
     emit(found.model_dump(mode="json"), as_json, formats={"chance": units.scientific})
+    if not as_json:
+        console.print(
+            "Fixed bounds in force (a rollout's gates narrow them for its deployments):", highlight=False
+        )
+        for bound in bounds or []:
+            console.print(f"  {_bound_line(bound)}", highlight=False, soft_wrap=True)
+        if not bounds:
+            console.print("  none", highlight=False)
+
+
+def _bound_line(bound: BoundView) -> str:
+    ends = [
+        f"{word} {_reading(bound.unit, value)}"
+        for word, value in (("at least", bound.min), ("at most", bound.max))
+        if value is not None
+    ]
+    return f"{bound.figure} {' and '.join(ends)} ({'; '.join(bound.sources)})"
 
 
 @app.command()
@@ -499,7 +536,8 @@ def prune(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         emit(dropped, True)
         return
     console.print(
-        "dropped " + ", ".join(f"{units.count(n)} {what.replace('_', ' ')}" for what, n in dropped.items()),
+        f"dropped {units.count_of(dropped['raw'], 'raw point')} and "
+        f"{units.count_of(dropped['hourly'], 'hourly rollup')} past their retention",
         highlight=False,
     )
 

@@ -77,7 +77,14 @@ from custos.markets.views import (
     WhatIfView,
 )
 from custos.monitoring.model import Enrolled, SummaryPublished, Thresholds
-from custos.monitoring.views import AlertView, DeploymentNow, SeriesView, SystemView
+from custos.monitoring.views import (
+    AlertView,
+    BoundView,
+    DeploymentNow,
+    EnrolmentView,
+    SeriesView,
+    SystemView,
+)
 from custos.oversight.history_model import HistoryImportSummary, IncidentHistoryItem, IncidentHistoryPage
 from custos.oversight.model import IncidentDisclosed, IncidentPublished, IncidentReported, IncidentUpdated
 from custos.oversight.views import IncidentList, IncidentReportView, IncidentView
@@ -934,15 +941,18 @@ class CustosClient:
         params = _query(open="true" if open_only else "false", kind=kind, limit=limit)
         return self._read_list(AlertView, self._call("GET", "/v1/monitoring/alerts", params=params))
 
-    def monitoring_enrol(self, enrolment: Enrolled) -> dict[str, Any]:
-        """Enrol a deployment in continuous monitoring (its deployer); the filing's id and content."""
-        answer: dict[str, Any] = self._call("POST", "/v1/monitoring/enrolments", json=_payload(enrolment))
-        return answer
+    def monitoring_enrol(self, enrolment: Enrolled) -> EnrolmentView:
+        """Enrol a deployment in continuous monitoring (its deployer); the enrolment in force."""
+        answer = self._call("POST", "/v1/monitoring/enrolments", json=_payload(enrolment))
+        return self._read(EnrolmentView, answer)
 
-    def monitoring_enrolments(self) -> list[dict[str, Any]]:
-        """Enrolments: a firm its own, supervisors all."""
-        answer: list[dict[str, Any]] = self._call("GET", "/v1/monitoring/enrolments")
-        return answer
+    def monitoring_enrolments(self) -> list[EnrolmentView]:
+        """The enrolments in force, each deployment's latest: a firm its own, supervisors all."""
+        return self._read_list(EnrolmentView, self._call("GET", "/v1/monitoring/enrolments"))
+
+    def monitoring_bounds(self) -> list[BoundView]:
+        """The fixed bounds every deployment's figures are held to, with their sources (public)."""
+        return self._read_list(BoundView, self._call("GET", "/v1/monitoring/bounds"))
 
     def monitoring_thresholds(self) -> Thresholds:
         """The detector's settings in force (public)."""

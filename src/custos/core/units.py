@@ -53,6 +53,11 @@ def count(value: int | float | None) -> str:
     return MISSING if figure is None else f"{round(figure):,}"
 
 
+def count_of(value: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun, singular for one: "1 deployment", "1,250 deployments"."""
+    return f"{count(value)} {noun if value == 1 else plural or noun + 's'}"
+
+
 def size(value: float | int | None) -> str:
     """A size in bytes in decimal units to three significant digits: 950 B, 14.2 GB, 1.5 TB."""
     figure = _value(value)

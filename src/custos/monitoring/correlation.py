@@ -40,13 +40,21 @@ class Watched:
 
     def key(self, group_by: GroupBy) -> str | None:
         """The group this deployment falls in under ``group_by`` (None: it shares nothing there)."""
-        if group_by == "model":
-            return self.model_id
-        if group_by == "version":
-            return f"{self.model_id}@{self.version}" if self.version else None
-        if group_by == "host":
-            return self.host_id
-        return self.sector
+        return group_key(group_by, self.model_id, self.version, self.host_id, self.sector)
+
+
+def group_key(
+    group_by: str, model_id: str, version: str | None, host_id: str | None, sector: str
+) -> str | None:
+    """A deployment's group under ``group_by``: its model, model@version, host or sector (None
+    where it names no version or host)."""
+    if group_by == "model":
+        return model_id
+    if group_by == "version":
+        return f"{model_id}@{version}" if version else None
+    if group_by == "host":
+        return host_id
+    return sector
 
 
 @dataclass(frozen=True)

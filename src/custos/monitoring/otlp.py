@@ -201,6 +201,9 @@ def _parse(body: bytes, media: str) -> ExportMetricsServiceRequest:
             document = json.loads(body)
             if not isinstance(document, dict):
                 raise ValueError(f"a JSON {type(document).__name__}, not an object")
+            for name in ("resourceMetrics", "resource_metrics"):
+                if name in document and not isinstance(document[name], list):
+                    raise ValueError(f"{name} is a JSON {type(document[name]).__name__}, not an array")
             json_format.ParseDict(document, request, ignore_unknown_fields=True)
     except (DecodeError, json_format.ParseError, ValueError, RecursionError) as error:
         raise InvalidInput(

@@ -8,6 +8,8 @@ deployments, never one firm's).
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -19,7 +21,7 @@ from pydantic import BaseModel
 
 from custos.access.filer import file_as
 from custos.access.model import OPERATOR_ID, Principal, Role
-from custos.core.errors import Forbidden, InvalidInput, NotFound
+from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.filings import Filing, FilingKind
 from custos.monitoring import otlp
 from custos.monitoring.alerts import AlertFiler, utc
@@ -40,7 +42,9 @@ from custos.monitoring.systemic import SystemicCheck, group_name
 from custos.monitoring.views import (
     Affected,
     AlertView,
+    BoundView,
     DeploymentNow,
+    EnrolmentView,
     FigureNow,
     GroupNow,
     Ingested,
@@ -61,6 +65,11 @@ FILERS = (Role.PROVIDER, Role.DEPLOYER)
 
 def _seconds(moment: datetime) -> int:
     return int(moment.timestamp())
+
+
+def _utc(moment: datetime) -> datetime:
+    """A time as given, in UTC; one given without its zone is read as UTC, as every time here is."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class MonitoringService:
@@ -133,7 +142,7 @@ class MonitoringService:
 
     # --- filings -----------------------------------------------------------------------------
 
-    def enrol(self, enrolment: Enrolled, *, by: Principal) -> Filing:
+    def enrol(self, enrolment: Enrolled, *, by: Principal) -> EnrolmentView:
         """Enrol a deployment (its deployer): what it will send, how often, until when."""
         deployment = self.world.deployments(need=[enrolment.deployment_id]).get(enrolment.deployment_id)
         if deployment is None:
@@ -154,11 +163,19 @@ class MonitoringService:
         )
         with self.store.transaction() as uow:
             uow.file(filing)
-        return filing
+        return next(e for e in self.enrolments(by=by) if e.id == filing.id)
 
-    def enrolments(self, *, by: Principal) -> list[dict[str, Any]]:
+    def enrolments(self, *, by: Principal) -> list[EnrolmentView]:
+        """The enrolments in force, each deployment's latest: a firm its own, supervisors all."""
         with self.store.read() as conn:
-            return mv.enrolments(conn, organisation=None if by.sees_everything else by.organisation_id)
+            rows = mv.enrolments(conn, organisation=None if by.sees_everything else by.organisation_id)
+        latest: dict[str, EnrolmentView] = {}
+        for row in rows:  # newest first
+            latest.setdefault(
+                row["deployment_id"],
+                EnrolmentView.model_validate({**row, "figures": json.loads(row["figures"])}),
+            )
+        return list(latest.values())
 
     def set_thresholds(self, thresholds: Thresholds, *, by: Principal) -> Thresholds:
         """Change the detector's settings (supervisors): a filing, public like every threshold."""
@@ -172,16 +189,36 @@ class MonitoringService:
         with self.store.read() as conn:
             return settings(conn)
 
+    def bounds(self) -> list[BoundView]:
+        """The fixed bounds in force for every deployment, each end with its source."""
+        with self.store.read() as conn:
+            limits = current(conn, [])
+        return [
+            BoundView(
+                figure=key,
+                unit=BY_KEY[key].unit,
+                min=None if math.isnan(bound.low) else bound.low,
+                max=None if math.isnan(bound.high) else bound.high,
+                sources=bound.sources,
+            )
+            for key, bound in sorted(limits.figures.items(), key=lambda item: BY_KEY[item[0]].figure)
+        ]
+
     def publish_summary(self, day: date, *, by: Principal) -> SummaryPublished:
-        """Publish a day's aggregates for the public (supervisors)."""
+        """Publish a day's aggregates for the public (supervisors), once: a published figure is
+        not replaced by another for the same day."""
         if not by.sees_everything:
             raise Forbidden("only supervisors publish monitoring summaries")
         if day >= self.store.clock.now().date():
             raise InvalidInput(f"day: {day} is not over yet; a summary is of a past day")
+        if any(summary.day == day for summary in self.summaries()):
+            raise Conflict(f"the summary of {day} is published already")
         start = _seconds(datetime(day.year, day.month, day.day, tzinfo=UTC))
         deployments = self.world.deployments()
         with self.store.read() as conn:
             summary = summarise(conn, day, start, deployments)
+        if not summary.deployments:
+            raise InvalidInput(f"day: no telemetry of {day} is kept; there is nothing to publish")
         self._file_installation_wide(MONITOR_SUMMARY_PUBLISHED, summary, by)
         return summary
 
@@ -196,9 +233,11 @@ class MonitoringService:
             uow.file(filing)
 
     def summaries(self) -> list[SummaryPublished]:
+        """The published summaries, the latest day first."""
         with self.store.read() as conn:
             found = fv.contents(conn, [MONITORING_SUBJECT], [MONITOR_SUMMARY_PUBLISHED.name])
-        return [SummaryPublished.model_validate(f.content) for f in reversed(found)]
+        published = [SummaryPublished.model_validate(f.content) for f in found]
+        return sorted(published, key=lambda summary: summary.day, reverse=True)
 
     def prune(self) -> dict[str, int]:
         """Drop raw points and hourly rollups past their retention."""
@@ -289,8 +328,8 @@ class MonitoringService:
         metric = BY_KEY.get(figure)
         if metric is None:
             raise InvalidInput(f"figure: {figure!r} is not one of {', '.join(BY_KEY)}")
-        end = end or self.store.clock.now()
-        start = start or end - timedelta(days=1)
+        end = _utc(end) if end else self.store.clock.now()
+        start = _utc(start) if start else end - timedelta(days=1)
         if start >= end:
             raise InvalidInput(f"start {start.isoformat()} is not before end {end.isoformat()}")
         with self.store.read() as conn:
@@ -332,6 +371,7 @@ class MonitoringService:
                 figure=row["figure"],
                 group_by=row["group_by"],
                 group=row["group_key"],
+                group_name=row["group_name"],
                 deployments=row["deployments"],
                 exposure_eur=row["exposure_eur"],
                 chance=row["chance"],

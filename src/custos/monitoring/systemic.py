@@ -5,8 +5,9 @@ groups that qualify (``correlation.systemic``).
 One outage is one alert. The same degraded deployments fall in several groups at once (a host's
 deployments also share a sector, often a model), so the qualifying groups are taken from the
 least likely by chance, the sharpest explanation, and a group is passed over when it has an open
-alert already, or when most of its degraded deployments are named by one (filed now, or open:
-an outage reported firm by firm qualifies with its third firm and grows with the fourth).
+alert already, or when most of its degraded deployments fall in a group that has one (filed now,
+or open): a host's outage, alerted with its first few firms, is not blamed again on the models
+and the sector of the deployments that fail after them.
 
 A group that shares a model or a version has someone answerable: its alert opens an incident
 about the model (a hazard, OECD 2024: the disruption could plausibly lead to harm; a supervisor
@@ -16,7 +17,7 @@ gates exist to stop. A host's alert opens an incident about the models its faili
 run, owned by the host, and holds nothing: the models are not at fault. The incident is shared
 with peers as every incident is (``federation.notices``). A sector has no one answerable: its
 alert informs supervisors and opens nothing. A group's alert is cleared when fewer than
-``min_deployments`` of its members are still degraded.
+``min_deployments`` of the group's deployments are still degraded.
 
 The window is read in the telemetry's own time, from the newest onset back, so a replayed day
 groups as it happened.
@@ -32,12 +33,22 @@ import numpy as np
 
 from custos.access.filer import file_as
 from custos.access.model import OPERATOR_ID
+from custos.core import units
 from custos.core.clock import Clock
 from custos.filings import Filing
 from custos.licensing.rollout import ROLLOUT_HELD
 from custos.monitoring.alerts import MONITOR, utc
 from custos.monitoring.chance import window_rate
-from custos.monitoring.correlation import GROUPINGS, Group, Onset, Watched, first_onsets, groups, systemic
+from custos.monitoring.correlation import (
+    GROUPINGS,
+    Group,
+    Onset,
+    Watched,
+    first_onsets,
+    group_key,
+    groups,
+    systemic,
+)
 from custos.monitoring.model import (
     MONITOR_ALERT_CLEARED,
     MONITOR_SYSTEMIC_ALERT,
@@ -159,33 +170,36 @@ class SystemicCheck:
         conn = uow.conn
         states = mv.states_of(conn, None)
         onsets = onsets_of(states)
-        filed = self._clear(uow, {o.deployment_id for o in onsets})
+        served = mv.served(conn)
+        degraded = {o.deployment_id for o in onsets}
+        filed = self._clear(uow, degraded, served)
         if not onsets:
             return filed
         window_start = max(o.since for o in onsets) - self.settings.window_minutes * 60
-        watched = self.watched(states, mv.served(conn), window_start)
+        watched = self.watched(states, served, window_start)
         found = groups(watched, first_onsets(onsets, window_start))
-        covered, alerted = self._covered(uow)
+        alerted = {(a["group_by"], a["group_key"]) for a in mv.alerts(conn, kind="systemic", open_only=True)}
         qualifying = systemic(
             found, min_deployments=self.settings.min_deployments, chance=self.settings.chance
         )
         for group in sorted(qualifying, key=lambda g: (g.chance, GROUPINGS.index(g.group_by))):
-            degraded = {o.deployment_id for o in group.onsets}
-            if (group.group_by, group.key) in alerted or 2 * len(degraded & covered) > len(degraded):
-                continue  # the outage has its alert, filed when fewer of its deployments had failed
+            explained = sum(1 for o in group.onsets if self._in_alerted(o.deployment_id, alerted, served))
+            if (group.group_by, group.key) in alerted or 2 * explained > len(group.onsets):
+                continue  # the outage has its alert: most of these deployments fall in its group
             filed.extend(self._raise(uow, group, watched, window_start))
-            covered |= degraded
             alerted.add((group.group_by, group.key))
         return filed
 
-    def _covered(self, uow: UnitOfWork) -> tuple[set[str], set[tuple[str, str]]]:
-        """The deployments the open systemic alerts name, and their groups."""
-        covered: set[str] = set()
-        alerted: set[tuple[str, str]] = set()
-        for alert in mv.alerts(uow.conn, kind="systemic", open_only=True):
-            covered.update(m["deployment_id"] for m in self._content(uow, alert)["members"])
-            alerted.add((alert["group_by"], alert["group_key"]))
-        return covered, alerted
+    def _key(self, deployment_id: str, group_by: str, served: Mapping[str, tuple[Any, ...]]) -> str | None:
+        deployment = self.deployments[deployment_id]
+        version = served.get(deployment_id, (None, None, 0))[1]
+        return group_key(group_by, deployment.model_id, version, deployment.host_id, deployment.sector)
+
+    def _in_alerted(
+        self, deployment_id: str, alerted: set[tuple[str, str]], served: Mapping[str, tuple[Any, ...]]
+    ) -> bool:
+        """Whether the deployment falls in a group with an open systemic alert."""
+        return any(self._key(deployment_id, group_by, served) == key for group_by, key in alerted)
 
     def _content(self, uow: UnitOfWork, alert: Mapping[str, Any]) -> dict[str, Any]:
         subject = (
@@ -218,7 +232,7 @@ class SystemicCheck:
                         f"Continuous monitoring: {len(members)} deployments of {group.institutions} "
                         f"institutions sharing the {group.group_by} {name} degraded within "
                         f"{self.settings.window_minutes} minutes; the chance of so many together by "
-                        f"chance is {group.chance:.1e}."
+                        f"chance is {units.scientific(group.chance)}."
                     ),
                 },
                 owner=owner,
@@ -287,22 +301,27 @@ class SystemicCheck:
             )
         return held
 
-    def _clear(self, uow: UnitOfWork, degraded: set[str]) -> list[Filing]:
-        """Clear each open systemic alert whose group has fewer than ``min_deployments`` members
-        still degraded."""
+    def _clear(
+        self, uow: UnitOfWork, degraded: set[str], served: Mapping[str, tuple[Any, ...]]
+    ) -> list[Filing]:
+        """Clear each open systemic alert whose group has fewer than ``min_deployments``
+        deployments still degraded (named in it or joined since)."""
         cleared = []
         for alert in mv.alerts(uow.conn, kind="systemic", open_only=True):
-            members = self._content(uow, alert)["members"]
-            if sum(1 for m in members if m["deployment_id"] in degraded) >= self.settings.min_deployments:
+            group_by, key = alert["group_by"], alert["group_key"]
+            if (
+                sum(1 for d in degraded if self._key(d, group_by, served) == key)
+                >= self.settings.min_deployments
+            ):
                 continue
-            first = self.deployments[members[0]["deployment_id"]]  # the registry never drops one
+            first = self.deployments[self._content(uow, alert)["members"][0]["deployment_id"]]
             cleared.append(
                 file_as(
                     MONITOR,
                     MONITOR_ALERT_CLEARED,
                     AlertCleared(alert_id=alert["id"], recovered_at=self.clock.now()),
                     owner=alert["organisation_id"],
-                    subject=alert["group_key"].partition("@")[0],
+                    subject=key.partition("@")[0],
                     clock=self.clock,
                     jurisdiction=first.jurisdiction,
                 )

@@ -3,7 +3,7 @@ panel and series, alerts and published summaries."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -117,7 +117,31 @@ class AlertView(_View):
     figure: str | None = None
     group_by: str | None = None
     group: str | None = None
+    group_name: str | None = None
     deployments: int | None = None
     exposure_eur: float | None = None
     chance: float | None = None
     incident_id: str | None = None
+
+
+class EnrolmentView(_View):
+    """A deployment's enrolment in force: its latest, which replaces any before it."""
+
+    id: str
+    deployment_id: str
+    figures: tuple[str, ...]
+    interval_seconds: int
+    valid_until: date
+    filed_at: datetime
+
+
+class BoundView(_View):
+    """A fixed bound every deployment's figure is held to, and where each end comes from (the
+    packs' parameters, the thresholds filing); a rollout's gates narrow it for the licence
+    holder's deployments and are read with the rollout."""
+
+    figure: str
+    unit: str
+    min: float | None = None
+    max: float | None = None
+    sources: tuple[str, ...] = ()

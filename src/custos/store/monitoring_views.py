@@ -15,6 +15,7 @@ year of a series reads from a few hundred rows, and raw points and hourly rollup
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
@@ -580,6 +581,7 @@ def enrolled(conn: Connection, filing: Filing) -> None:
             id=filing.id,
             deployment_id=content["deployment_id"],
             organisation_id=filing.organisation,
+            figures=json.dumps(content["figures"]),
             interval_seconds=content.get("interval_seconds", 60),
             valid_until=date.fromisoformat(content["valid_until"]),
             filed_at=filing.filed_at,
@@ -613,8 +615,8 @@ def alert_cleared(conn: Connection, filing: Filing) -> None:
 
 
 def systemic_alert(conn: Connection, filing: Filing) -> None:
-    """A group's alert, raised at the start of the window its deployments degraded in: the time
-    of the event, as a deployment's alert is, so the two sort together on one time line."""
+    """A group's alert, raised when its first member degraded: the time of the event, as a
+    deployment's alert is, so the two sort together on one time line."""
     content = filing.content
     conn.execute(
         insert(monitor_alerts),
@@ -624,7 +626,8 @@ def systemic_alert(conn: Connection, filing: Filing) -> None:
             organisation_id=filing.organisation,
             group_by=content["group_by"],
             group_key=content["group"],
-            raised_at=_moment(content["window_start"]),
+            group_name=content.get("group_name"),
+            raised_at=min(_moment(member["first_degraded_at"]) for member in content["members"]),
             deployments=content["deployments"],
             exposure_eur=content["exposure_eur"],
             chance=content["chance"],

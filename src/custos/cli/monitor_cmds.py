@@ -522,6 +522,25 @@ def _summaries(found: Sequence[SummaryPublished]) -> None:
         None,
         ["deployments", "institutions", "alerts", "systemic", "affected"],
     )
+    from custos.registry.telemetry import BY_KEY
+
+    latest = found[0]
+    figures_table(
+        [
+            {
+                "figure": figure.figure,
+                "deployments": units.count(figure.deployments),
+                "10th percentile": _reading(BY_KEY[figure.figure].unit, figure.p10),
+                "median": _reading(BY_KEY[figure.figure].unit, figure.median),
+                "90th percentile": _reading(BY_KEY[figure.figure].unit, figure.p90),
+            }
+            for figure in latest.figures
+        ],
+        ["figure", "deployments", "10th percentile", "median", "90th percentile"],
+        f"{latest.day.isoformat()}: each figure across deployments' daily means (withheld with "
+        "fewer than three deployers behind it)",
+        ["deployments", "10th percentile", "median", "90th percentile"],
+    )
 
 
 @app.command()
@@ -800,7 +819,11 @@ class _Replay:
             f"({rate} points/s); "
             f"{units.count(len(self.alerts))} alerts, {units.count(len(self.systemic))} systemic; "
             f"{host} failed from {units.timestamp(datetime.fromtimestamp(self.outage.start, UTC))}: "
-            f"its first point to the systemic alert took {latency}.",
+            + (
+                f"its first point to the systemic alert took {latency}."
+                if self.latency is not None
+                else "no systemic alert was raised (too few deployments, or too short an outage)."
+            ),
             highlight=False,
             soft_wrap=True,
         )

@@ -71,10 +71,15 @@ def parse(model: type[M], data: Any, what: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or '(root)'}: {error['msg']}" for error in exc.errors()
-        )
+        problems = "; ".join(_problem(error["loc"], error["msg"]) for error in exc.errors())
         raise InvalidInput(f"invalid {what}: {problems}") from exc
+
+
+def _problem(location: tuple[int | str, ...], message: str) -> str:
+    """One problem as a person reads it: the field, then what is wrong (a check of the whole
+    payload names no field, and pydantic's "Value error, " says nothing)."""
+    message = message.removeprefix("Value error, ")
+    return f"{'.'.join(str(part) for part in location)}: {message}" if location else message
 
 
 def sent(payload: BaseModel) -> dict[str, Any]:

@@ -13,6 +13,7 @@ tail (``chance.at_least``). A tiny chance says the failures share a cause.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,12 @@ class Group:
     chance: float
 
 
+def euros(amounts: Iterable[float | None]) -> float:
+    """A sum of amounts in EUR, to the cent (a missing amount counts as none): float sums of
+    cents drift in the last digit, which a reader should never see."""
+    return round(math.fsum(amount or 0.0 for amount in amounts), 2)
+
+
 def first_onsets(onsets: Iterable[Onset], window_start: int) -> list[Onset]:
     """Each deployment's earliest onset at or after ``window_start``."""
     first: dict[str, Onset] = {}
@@ -117,7 +124,7 @@ def groups(watched: Mapping[str, Watched], onsets: Sequence[Onset]) -> list[Grou
                 onsets=tuple(degraded),
                 watched=len(rates),
                 institutions=len({watched[o.deployment_id].deployer_id for o in degraded}),
-                exposure_eur=sum(watched[o.deployment_id].exposure_eur or 0.0 for o in degraded),
+                exposure_eur=euros(watched[o.deployment_id].exposure_eur for o in degraded),
                 chance=at_least(rates, len(degraded)),
             )
         )

@@ -25,6 +25,7 @@ from custos.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from custos.filings import Filing, FilingKind
 from custos.monitoring import otlp
 from custos.monitoring.alerts import AlertFiler, utc
+from custos.monitoring.correlation import euros
 from custos.monitoring.ingest import FUTURE_SECONDS, authorised, batch, run_detection
 from custos.monitoring.limits import Limits, current, settings
 from custos.monitoring.model import (
@@ -306,8 +307,8 @@ class MonitoringService:
             watched=len(watched_panels),
             degraded=len(degraded),
             institutions=len({p.deployer_id for p in watched_panels}),
-            exposure_eur=sum(p.exposure_eur or 0.0 for p in watched_panels),
-            affected_eur=sum(p.exposure_eur or 0.0 for p in degraded),
+            exposure_eur=euros(p.exposure_eur for p in watched_panels),
+            affected_eur=euros(p.exposure_eur for p in degraded),
             by_provider=_affected(watched_panels, lambda p: visible[p.deployment_id].provider_id, names),
             by_host=_affected(watched_panels, lambda p: p.host_id, names),
             by_model=_affected(
@@ -444,10 +445,10 @@ def _affected(panels: Sequence[DeploymentNow], key: Any, names: Mapping[str, str
         if group is None:
             continue
         counted[group] += 1
-        exposure[group] = exposure.get(group, 0.0) + (panel.exposure_eur or 0.0)
+        exposure[group] = euros((exposure.get(group, 0.0), panel.exposure_eur))
         if panel.degraded:
             degraded[group] += 1
-            affected[group] = affected.get(group, 0.0) + (panel.exposure_eur or 0.0)
+            affected[group] = euros((affected.get(group, 0.0), panel.exposure_eur))
     found = [
         Affected(
             id=group,

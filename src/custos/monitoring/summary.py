@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
+from custos.monitoring.correlation import euros
 from custos.monitoring.model import FigureSummary, SummaryPublished
 from custos.monitoring.world import Deployment
 from custos.registry.telemetry import METRICS, Figure
@@ -61,7 +62,7 @@ def summarise(
         ):
             continue
         affected[deployment.provider_id].add(deployment.id)
-        exposure[deployment.provider_id] += deployment.exposure_eur or 0.0
+        exposure[deployment.provider_id] = euros((exposure[deployment.provider_id], deployment.exposure_eur))
     published = {
         provider: exposure[provider]
         for provider, ids in affected.items()

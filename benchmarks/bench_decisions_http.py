@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import row, scratch_store
+from benchmarks.common import free_port, row, scratch_store
 from custos.access.model import Role
 from custos.access.service import AccessService, operator
 from custos.licensing.model import LicenceApplication, LicenceStep, Transition
@@ -41,12 +40,6 @@ end
 
 TITLE = "decisions over HTTP on loopback (wrk, 1 thread, 16 connections, 15 s; 1 uvicorn worker)"
 TARGET = ">= 3,000/s, p99 <= 20 ms"
-
-
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def main() -> None:
@@ -91,7 +84,7 @@ def main() -> None:
             )
     home = store.settings.home
     store.close()
-    port = _port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,

@@ -25,7 +25,6 @@ import io
 import json
 import pstats
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -37,7 +36,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.common import WORK, row
+from benchmarks.common import WORK, free_port, row
 from custos.access.model import Role
 from custos.access.service import AccessService, operator
 from custos.core.settings import Settings
@@ -74,12 +73,6 @@ class Site:
         return f"bench-{self.name}.example/log"
 
 
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _settings(site: Site) -> Settings:
     return Settings(home=site.home, database_url=f"sqlite:///{site.home / 'custos.db'}")
 
@@ -90,7 +83,7 @@ def _open(site: Site) -> Store:
 
 def build(notices: int) -> tuple[Site, Site, str]:
     """A and B, peers of each other, A holding ``notices`` filings flagged for B; A's supervisor token."""
-    sites = [Site(name, WORK / "federation" / name, _port()) for name in ("a", "b")]
+    sites = [Site(name, WORK / "federation" / name, free_port()) for name in ("a", "b")]
     stores = []
     for site in sites:
         shutil.rmtree(site.home, ignore_errors=True)

@@ -13,7 +13,6 @@ moment a reader polling ``/v1/monitoring/alerts`` every 20 ms sees the systemic 
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import threading
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.common import row, scratch_store
+from benchmarks.common import free_port, row, scratch_store
 from custos.access.model import Role
 from custos.access.service import AccessService, operator
 from custos.monitoring.simulation import Outage, Simulated, day
@@ -34,12 +33,6 @@ FIRMS, PER_FIRM, HOSTS, MODELS = 125, 10, 5, 10
 MINUTES, OUTAGE_AT = 60, 40
 INGEST = "OTLP ingestion into custos serve (1,250 deployments x 8 figures a request, 2 client threads)"
 LATENCY = "alert latency: a host outage's first point to its systemic alert"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _world(home: Path) -> tuple[list[Simulated], str, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import time
 
 import httpx
 
-from benchmarks.common import row, scratch_store
+from benchmarks.common import free_port, row, scratch_store
 from benchmarks.synthetic_registry import WORDS, build
 from custos.access.service import operator
 from custos.passports.epoch import SHIPPED
@@ -42,12 +41,6 @@ def epoch_import() -> None:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
@@ -55,7 +48,7 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 def queries(models: int, deployments: int, requests: int) -> None:
     settings = build(models, deployments)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,

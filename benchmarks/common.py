@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -22,6 +23,13 @@ def scratch_store(name: str) -> Store:
     home.mkdir(parents=True)
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'custos.db'}")
     return create_installation(settings, origin="bench/log", authority="Authority", jurisdiction_code="EU")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on, for a server a benchmark starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def machine() -> str:

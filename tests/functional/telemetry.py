@@ -6,11 +6,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
 from custos.access.model import Principal
+from custos.licensing.model import LicenceApplication, LicenceStep, Transition
+from custos.licensing.rollout import RolloutPlanned
+from custos.licensing.rollout_service import RolloutService
+from custos.licensing.service import LicensingService
 from custos.monitoring.simulation import Simulated, resource_metrics
 from custos.registry.model import (
     DeploymentRegistration,
@@ -98,3 +103,27 @@ def by_deployer(points: Sequence[tuple[Simulated, int, Sequence[float]]]) -> Map
     for point in points:
         grouped.setdefault(point[0].deployer_id, []).append(point)
     return {deployer: request(found) for deployer, found in grouped.items()}
+
+
+#: A rollout of two stages with no gate but the defaults.
+TWO_STAGES: tuple[dict[str, Any], ...] = (
+    {"name": "pilot", "percentage": 10},
+    {"name": "all", "percentage": 100},
+)
+
+
+def rolled_out(
+    store: Store, by: Principal, applicant: str, model: str, stages: Sequence[Mapping[str, Any]] = TWO_STAGES
+) -> str:
+    """A licence granted to ``applicant`` for ``model`` in finance, its rollout planned; its id."""
+    licensing = LicensingService(store)
+    application = {
+        "applicant_id": applicant,
+        "model_id": model,
+        "scope": {"jurisdictions": ["EU"], "sectors": ["finance"]},
+        "term_months": 12,
+    }
+    licence = licensing.apply(LicenceApplication.model_validate(application), by=by)
+    licensing.decide(licence.id, Transition.GRANT, LicenceStep(), by=by)
+    RolloutService(store).plan(licence.id, RolloutPlanned.model_validate({"stages": list(stages)}), by=by)
+    return licence.id

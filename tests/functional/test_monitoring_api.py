@@ -18,16 +18,22 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 
 from custos.access.model import Role
 from custos.access.service import operator
-from custos.licensing.model import LicenceApplication, LicenceStep, Transition
 from custos.licensing.rollout import RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
-from custos.licensing.service import LicensingService
 from custos.monitoring.service import MonitoringService
 from custos.monitoring.simulation import Simulated
 from custos.registry.telemetry import Figure
 from tests.conftest import TEST_NOW
 from tests.functional.conftest import Api
-from tests.functional.telemetry import FAILING, STEADY, by_deployer, monitored_world, noisy, request
+from tests.functional.telemetry import (
+    FAILING,
+    STEADY,
+    by_deployer,
+    monitored_world,
+    noisy,
+    request,
+    rolled_out,
+)
 from tests.functional.test_federation_api import recognise_peer
 
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
@@ -154,22 +160,7 @@ def test_an_outage_across_firms_opens_one_incident_and_holds_the_model_rollouts(
     supervisor = operator(api.store)
     recognise_peer(api.store)  # a peer that receives incident reports
     world = monitored_world(api.store, supervisor, firms=4, per_firm=2)
-    licence = LicensingService(api.store).apply(
-        LicenceApplication.model_validate(
-            {
-                "applicant_id": world.firms["Bank 1"],
-                "model_id": world.model,
-                "scope": {"jurisdictions": ["EU"], "sectors": ["finance"]},
-                "term_months": 12,
-            }
-        ),
-        by=supervisor,
-    )
-    LicensingService(api.store).decide(licence.id, Transition.GRANT, LicenceStep(), by=supervisor)
-    stages = [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]
-    RolloutService(api.store).plan(
-        licence.id, RolloutPlanned.model_validate({"stages": stages}), by=supervisor
-    )
+    licence = rolled_out(api.store, supervisor, world.firms["Bank 1"], world.model)
     _baseline(api, list(world.deployments), minutes=45)
     failing = [(d, NOW, FAILING) for d in world.deployments]  # the model fails on both hosts
     for body in by_deployer(failing).values():
@@ -184,7 +175,7 @@ def test_an_outage_across_firms_opens_one_incident_and_holds_the_model_rollouts(
     assert incident.status_code == 200 and incident.json()["model_ids"] == [world.model]
     outbox = api.client.get("/v1/federation/outbox", headers=api.headers(Role.SUPERVISOR)).json()
     assert [n["filing_id"] for n in outbox] == [systemic[0]["incident_id"]]  # the peer is told
-    held = RolloutService(api.store).status(licence.id)
+    held = RolloutService(api.store).status(licence)
     assert held.status == "held" and "Shared model degrading across 8 deployments" in (held.reason or "")
     # the next minute, still failing, files nothing more: the outage has its alert
     again = by_deployer([(d, NOW + 60, FAILING) for d in world.deployments])

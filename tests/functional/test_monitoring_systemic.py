@@ -12,17 +12,14 @@ from typing import Any
 from custos.access.model import Role
 from custos.access.service import operator
 from custos.core.clock import FixedClock
-from custos.licensing.model import LicenceApplication, LicenceStep, Transition
-from custos.licensing.rollout import RolloutPlanned
 from custos.licensing.rollout_service import RolloutService
-from custos.licensing.service import LicensingService
 from custos.monitoring.model import MONITOR_ALERT_CLEARED
 from custos.monitoring.simulation import Simulated
 from custos.registry.model import DeploymentRegistration, ModelRegistration, Money, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import filing_views as fv
 from tests.functional.conftest import Api
-from tests.functional.telemetry import FAILING, STEADY, by_deployer, monitored_world, request
+from tests.functional.telemetry import FAILING, STEADY, by_deployer, monitored_world, request, rolled_out
 from tests.functional.test_monitoring_api import MONITORING, NOW, _baseline, _export, _partial
 
 #: Loose enough that four of a host's four deployments failing together qualifies after a 45
@@ -60,23 +57,7 @@ def _incidents(api: Api) -> int:
 def test_a_host_outage_is_one_alert_held_once_and_cleared_on_recovery(api: Api, clock: FixedClock) -> None:
     supervisor = operator(api.store)
     world = monitored_world(api.store, supervisor, firms=4, per_firm=2)
-    licensing = LicensingService(api.store)
-    licence = licensing.apply(
-        LicenceApplication.model_validate(
-            {
-                "applicant_id": world.firms["Bank 1"],
-                "model_id": world.model,
-                "scope": {"jurisdictions": ["EU"], "sectors": ["finance"]},
-                "term_months": 12,
-            }
-        ),
-        by=supervisor,
-    )
-    licensing.decide(licence.id, Transition.GRANT, LicenceStep(), by=supervisor)
-    stages = [{"name": "pilot", "percentage": 10}, {"name": "all", "percentage": 100}]
-    RolloutService(api.store).plan(
-        licence.id, RolloutPlanned.model_validate({"stages": stages}), by=supervisor
-    )
+    licence = rolled_out(api.store, supervisor, world.firms["Bank 1"], world.model)
     _loosen(api)
     _baseline(api, list(world.deployments), minutes=45)
     host_a = world.on("A")
@@ -90,7 +71,7 @@ def test_a_host_outage_is_one_alert_held_once_and_cleared_on_recovery(api: Api, 
     assert _incidents(api) == incidents + 1
     incident = api.client.get(f"/v1/incidents/{alert['incident_id']}", headers=api.headers(Role.SUPERVISOR))
     assert incident.status_code == 200 and incident.json()["model_ids"] == [world.model]
-    assert RolloutService(api.store).status(licence.id).status == "active"  # the model is not at fault
+    assert RolloutService(api.store).status(licence).status == "active"  # the model is not at fault
 
     _send(api, host_a, NOW + 60, FAILING)  # the same outage, a minute on
     assert [a["id"] for a in _systemic(api)] == [alert["id"]]

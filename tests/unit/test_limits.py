@@ -15,10 +15,6 @@ from custos.access.service import operator
 from custos.core.clock import FixedClock
 from custos.core.settings import Settings
 from custos.installation import create_installation
-from custos.licensing.model import LicenceApplication, LicenceStep, Transition
-from custos.licensing.rollout import RolloutPlanned
-from custos.licensing.rollout_service import RolloutService
-from custos.licensing.service import LicensingService
 from custos.monitoring.limits import Bound, current
 from custos.monitoring.model import Thresholds
 from custos.monitoring.service import MonitoringService
@@ -26,6 +22,7 @@ from custos.registry.model import ModelRegistration, OrganisationRegistered
 from custos.registry.service import RegistryService
 from custos.store import Store
 from tests.functional.pool_samples import baseline
+from tests.functional.telemetry import rolled_out
 
 # --- Bound.tighter ---------------------------------------------------------------------------
 
@@ -105,28 +102,12 @@ def _licensed_with_gate(store: Store) -> dict[str, str]:
     ids = {"A": organisation("Bank A"), "B": organisation("Bank B"), "lab": organisation("Lab")}
     ids["M"] = registry.register_model(ModelRegistration(name="M", provider_id=ids["lab"]), by=by).id
     ids["N"] = registry.register_model(ModelRegistration(name="N", provider_id=ids["lab"]), by=by).id
-    licensing = LicensingService(store)
-    licence = licensing.apply(
-        LicenceApplication.model_validate(
-            {
-                "applicant_id": ids["A"],
-                "model_id": ids["M"],
-                "scope": {"jurisdictions": ["EU"], "sectors": ["finance"]},
-                "term_months": 12,
-            }
-        ),
-        by=by,
-    )
-    licensing.decide(licence.id, Transition.GRANT, LicenceStep(), by=by)
     gates = {"error_rate": {"max": 0.05}, "latency_p95": {"max": 2}, "availability": {"min": 0.5}}
-    plan = {
-        "stages": [
-            {"name": "pilot", "percentage": 10, "gates": {"metrics": {**gates, "complaints": {"max": 3}}}},
-            {"name": "all", "percentage": 100},
-        ]
-    }
-    RolloutService(store).plan(licence.id, RolloutPlanned.model_validate(plan), by=by)
-    ids["licence"] = licence.id
+    stages = (
+        {"name": "pilot", "percentage": 10, "gates": {"metrics": {**gates, "complaints": {"max": 3}}}},
+        {"name": "all", "percentage": 100},
+    )
+    ids["licence"] = rolled_out(store, by, ids["A"], ids["M"], stages)
     return ids
 
 

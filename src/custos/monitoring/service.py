@@ -275,31 +275,28 @@ class MonitoringService:
         """The system view: exposure affected now by provider, host and model, and the groups
         degrading together (supervisors see every firm; a firm sees its own deployments)."""
         visible = self._visible(by)
-        panels = self.deployments(by=by)
         names = self.world.names()
-        limits = self.limits(self.world.deployments())
+        check = self._systemic(visible, self.limits(self.world.deployments())) if by.sees_everything else None
         with self.store.read() as conn:
             states = mv.states_of(conn, sorted(visible))
+            panels = _panels(visible, states, mv.served(conn, sorted(visible)))
             open_alerts = mv.alerts(
                 conn, organisation=None if by.sees_everything else by.organisation_id, open_only=True
             )
-        groups: list[GroupNow] = []
-        if by.sees_everything:
-            with self.store.read() as conn:
-                found = self._systemic(visible, limits).now(conn, states)
-            groups = [
-                GroupNow(
-                    group_by=group.group_by,
-                    group=group.key,
-                    name=group_name(group.group_by, group.key, visible, names),
-                    degraded=len(group.onsets),
-                    watched=group.watched,
-                    institutions=group.institutions,
-                    exposure_eur=group.exposure_eur,
-                    chance=group.chance,
-                )
-                for group in found
-            ]
+            found = check.now(conn, states) if check else []
+        groups = [
+            GroupNow(
+                group_by=group.group_by,
+                group=group.key,
+                name=group_name(group.group_by, group.key, visible, names),
+                degraded=len(group.onsets),
+                watched=group.watched,
+                institutions=group.institutions,
+                exposure_eur=group.exposure_eur,
+                chance=group.chance,
+            )
+            for group in found
+        ]
         watched_panels = [p for p in panels if p.figures]
         degraded = [p for p in watched_panels if p.degraded]
         return SystemView(

@@ -50,7 +50,7 @@ def summarise(
         )
     end = datetime.fromtimestamp(start + DAY, UTC)
     began = datetime.fromtimestamp(start, UTC)
-    raised = [a for a in mv.alerts(conn, limit=1_000_000) if began <= a["raised_at"] < end]
+    raised = mv.alerts(conn, raised=(began, end), limit=1_000_000)
     affected: dict[str, set[str]] = defaultdict(set)
     exposure: dict[str, float] = defaultdict(float)
     for alert in raised:

@@ -655,9 +655,11 @@ def alerts(
     deployment_id: str | None = None,
     open_only: bool = False,
     kind: str | None = None,
+    raised: tuple[datetime, datetime] | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
-    """Alerts, newest first: of an organisation, of a deployment, still open, of a kind."""
+    """Alerts, newest first: of an organisation, of a deployment, still open, of a kind, raised
+    in [start, end)."""
     query = select(monitor_alerts).order_by(monitor_alerts.c.raised_at.desc(), monitor_alerts.c.id.desc())
     if organisation is not None:
         query = query.where(monitor_alerts.c.organisation_id == organisation)
@@ -667,27 +669,9 @@ def alerts(
         query = query.where(monitor_alerts.c.cleared_at.is_(None))
     if kind is not None:
         query = query.where(monitor_alerts.c.kind == kind)
+    if raised is not None:
+        query = query.where(monitor_alerts.c.raised_at >= raised[0], monitor_alerts.c.raised_at < raised[1])
     return [_record(row) for row in conn.execute(query.limit(limit)).mappings()]
-
-
-def open_alert(conn: Connection, deployment_id: str, figure: str) -> dict[str, Any] | None:
-    """The deployment's open alert on ``figure`` (its key, as filed), the newest if several."""
-    row = (
-        conn.execute(
-            select(monitor_alerts)
-            .where(
-                monitor_alerts.c.kind == "alert",
-                monitor_alerts.c.deployment_id == deployment_id,
-                monitor_alerts.c.figure == figure,
-                monitor_alerts.c.cleared_at.is_(None),
-            )
-            .order_by(monitor_alerts.c.raised_at.desc(), monitor_alerts.c.id.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
-    return None if row is None else _record(row)
 
 
 def enrolments(

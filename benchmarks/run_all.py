@@ -28,6 +28,7 @@ BENCHMARKS = [
     "bench_provenance",
     "bench_markets",
     "bench_monitoring",
+    "bench_labour",
     "bench_demo",
 ]
 

@@ -61,6 +61,7 @@ def composition() -> Composition:
     from custos.buffers.contribution import CONTRIBUTION as BUFFERS
     from custos.escrow.contribution import CONTRIBUTION as ESCROW
     from custos.federation.contribution import CONTRIBUTION as FEDERATION
+    from custos.labor.contribution import CONTRIBUTION as LABOR
     from custos.licensing.contribution import CONTRIBUTION as LICENSING
     from custos.markets.contribution import CONTRIBUTION as MARKETS
     from custos.monitoring.contribution import CONTRIBUTION as MONITORING
@@ -87,6 +88,7 @@ def composition() -> Composition:
         BUFFERS,
         POOL,
         MONITORING,
+        LABOR,
     )
 
 

@@ -24,6 +24,7 @@ NAVIGATION = {
         "Markets",
         "Pool",
         "Monitoring",
+        "Labour",
         "Ledger",
     ],
     "provider": [
@@ -40,6 +41,7 @@ NAVIGATION = {
         "Buffers",
         "Pool",
         "Monitoring",
+        "Labour",
         "Ledger",
     ],
     "deployer": [
@@ -56,6 +58,7 @@ NAVIGATION = {
         "Buffers",
         "Pool",
         "Monitoring",
+        "Labour",
         "Ledger",
     ],
     "auditor": [
@@ -72,6 +75,7 @@ NAVIGATION = {
         "Buffers",
         "Pool",
         "Monitoring",
+        "Labour",
         "Ledger",
     ],
     "supervisor": [
@@ -89,6 +93,7 @@ NAVIGATION = {
         "Buffers",
         "Pool",
         "Monitoring",
+        "Labour",
         "Federation",
         "Ledger",
     ],

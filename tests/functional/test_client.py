@@ -27,6 +27,8 @@ from custos.cli.app import app
 from custos.client import CustosApiError, CustosClient, CustosConnectionError
 from custos.client.errors import InvalidInputError, NotFoundError, UnauthenticatedError
 from custos.core.errors import InvalidInput, NotFound
+from custos.labor.occupations import Measure
+from custos.labor.requests import LabourRunRequest
 from custos.licensing.model import LicenceApplication, LicenceStatus, LicenceStep, Scope, Transition
 from custos.licensing.views import DecisionView
 from custos.passports.model import Compute, Confidence, Dataset, Passport, Provenance
@@ -314,6 +316,26 @@ def test_a_supervisor_asks_for_a_reverse_stress_test_and_a_provider_may_not(serv
     assert refused.value.status == 403
 
 
+def test_a_supervisor_files_a_labour_run_the_public_reads_it_and_a_provider_may_not(
+    served: Installation,
+) -> None:
+    request = LabourRunRequest(scenario="gradual", programmes="us-baseline", draws=200, seed=3)
+    with CustosClient(served.url, served.supervisor) as supervisor:
+        run = supervisor.start_labour_run(request)
+    with CustosClient(served.url) as public:
+        assert public.labour_run(run.run_id) == run
+        assert run.run_id in [item.run_id for item in public.labour_runs()]
+        assert "<svg" in public.labour_report(run.run_id)
+        exposure = public.labour_exposure(Measure.MODEL_ALPHA)
+        assert exposure.measure is Measure.MODEL_ALPHA and exposure.level == "group"
+        assert public.labour_headline().agrees
+        with pytest.raises(NotFoundError):
+            public.labour_report("nope")
+    with CustosClient(served.url, served.provider) as provider, pytest.raises(CustosApiError) as refused:
+        provider.start_labour_run(request)
+    assert refused.value.status == 403
+
+
 def test_importing_the_client_loads_no_web_framework() -> None:
     loaded = _loaded_by_importing_the_client()
     assert not [m for m in loaded if m.startswith(("fastapi", "starlette", "uvicorn", "custos.api.app"))]
@@ -342,6 +364,9 @@ ALLOWED_MODULES = {
     "custos.federation.standards_views",
     "custos.federation.views",
     "custos.filings",
+    "custos.labor.occupations",
+    "custos.labor.requests",
+    "custos.labor.views",
     "custos.licensing.model",
     "custos.licensing.views",
     "custos.buffers.requests",

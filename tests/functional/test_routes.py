@@ -34,6 +34,7 @@ from tests.functional.test_federation_api import (
 )
 from tests.functional.test_findings_api import REPORT as FINDING
 from tests.functional.test_findings_api import finding_at
+from tests.functional.test_labour_api import labour_sample
 from tests.functional.test_markets_api import markets_sample
 from tests.functional.test_monitoring_api import monitoring_sample
 from tests.functional.test_pool_api import pool_sample
@@ -238,6 +239,15 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("GET", "/v1/buffers/policies"): P.BUFFERS_READ,
     ("GET", "/v1/buffers/positions"): P.BUFFERS_READ,
     ("GET", "/v1/buffers/positions/{organisation}"): P.BUFFERS_READ,
+    ("GET", "/v1/labour/exposure"): P.LABOUR_READ,
+    ("GET", "/v1/labour/headline"): P.LABOUR_READ,
+    ("GET", "/v1/labour/crosswalk"): P.LABOUR_READ,
+    ("GET", "/v1/labour/scenarios"): P.LABOUR_READ,
+    ("GET", "/v1/labour/programmes"): P.LABOUR_READ,
+    ("POST", "/v1/labour/runs"): P.LABOUR_RUN,
+    ("GET", "/v1/labour/runs"): P.LABOUR_READ,
+    ("GET", "/v1/labour/runs/{run_id}"): P.LABOUR_READ,
+    ("GET", "/v1/labour/runs/{run_id}/report"): P.LABOUR_READ,
 }
 #: Routes whose service refuses some roles that hold the permission, and why.
 REFUSED_BEYOND_PERMISSION: dict[tuple[str, str], set[Role]] = {
@@ -606,6 +616,8 @@ def sample_request(api: Api, method: str, path: str) -> tuple[str, dict[str, Any
         samples[(method, path)] = pool_sample(api, method, path)
     if path.startswith("/v1/buffers/"):
         samples[(method, path)] = buffers_sample(api, method, path)
+    if path.startswith("/v1/labour/"):
+        samples[(method, path)] = labour_sample(api, method, path)
     if path.startswith(("/v1/monitoring/", "/v1/metrics")):
         samples[(method, path)] = monitoring_sample(api, method, path)
     if path.startswith("/v1/licences/{licence_id}/rollout"):

@@ -23,6 +23,7 @@ from custos.monitoring.model import (
     MONITOR_SYSTEMIC_ALERT,
 )
 from custos.store import Store
+from custos.store import monitoring_rollups as rollups
 from custos.store import monitoring_views as mv
 from custos.store._tables import monitor_points, monitor_rollups
 
@@ -34,15 +35,41 @@ def _ids(store: Store, keys: list[tuple[str, int]]) -> np.ndarray:
         return mv.series_ids(uow.conn, keys)
 
 
-def _write(store: Store, series: Any, at: Any, values: Any) -> int:
+NOW = T0 + 10 * 86_400
+
+
+def _write(store: Store, series: Any, at: Any, values: Any, now: int = NOW) -> int:
     with store.transaction() as uow:
-        return mv.write_points(uow.conn, np.asarray(series), np.asarray(at), np.asarray(values, dtype=float))
+        return mv.write_points(
+            uow.conn, np.asarray(series), np.asarray(at), np.asarray(values, dtype=float), now=now
+        )
 
 
 def _stored_rollups(store: Store) -> dict[tuple[int, int, int], tuple[int, float, float, float]]:
+    """Every bucket's rollup as readers see it: rolled, or made from what lies below its mark."""
+    with store.read() as conn:
+        return {
+            (series, span, bucket): row
+            for span in rollups.SPANS
+            for (series, bucket), row in rollups.rollups(conn, None, span, 0, 2**40).items()
+        }
+
+
+def _rolled_table(store: Store) -> dict[tuple[int, int, int], tuple[int, float, float, float]]:
+    """The rollups table itself, every closed bucket rolled first."""
+    with store.transaction() as uow:
+        rollups.roll(uow.conn, 2**40)
     with store.read() as conn:
         rows = conn.execute(select(monitor_rollups))
         return {(r.series_id, r.span, r.bucket): (r.count, r.total, r.least, r.most) for r in rows}
+
+
+def _agree(rolled: dict[tuple[int, int, int], Any], want: dict[tuple[int, int, int], Any]) -> None:
+    assert rolled.keys() == want.keys()
+    for key, (count, total, least, most) in want.items():
+        got = rolled[key]
+        assert got[0] == count and got[2] == least and got[3] == most
+        assert got[1] == pytest.approx(total, rel=1e-12)
 
 
 def _expected_rollups(points: dict[tuple[int, int], float]) -> dict[tuple[int, int, int], list[Any]]:
@@ -101,14 +128,80 @@ def test_rollups_equal_sums_point_by_point_and_a_retry_counts_once(store: Store)
     assert stored == expected
     rolled = _stored_rollups(store)
     want = _expected_rollups(expected)
-    assert rolled.keys() == want.keys()
-    for key, (count, total, least, most) in want.items():
-        got = rolled[key]
-        assert got[0] == count and got[2] == least and got[3] == most
-        assert got[1] == pytest.approx(total, rel=1e-12)
+    _agree(rolled, want)
     # Every point is in one hourly and one daily bucket.
     assert sum(v[0] for k, v in rolled.items() if k[1] == 3600) == len(expected)
     assert sum(v[0] for k, v in rolled.items() if k[1] == 86_400) == len(expected)
+    _agree(_rolled_table(store), want)  # and the bulk roll-up makes the same buckets
+
+
+def test_late_points_join_rolled_buckets_and_a_bucket_is_rolled_once_closed(store: Store) -> None:
+    (one,) = _ids(store, [("dep-a", 0)])
+    points: dict[tuple[int, int], float] = {}
+
+    def write(at: list[int], values: list[float], now: int = NOW) -> None:
+        _write(store, [one] * len(at), at, values, now=now)
+        points.update({(int(one), m): v for m, v in zip(at, values, strict=True)})
+
+    write([T0 + 60, T0 + 120], [1.0, 2.0])
+    with store.read() as conn:
+        assert rollups.marks(conn) == {3600: T0, 86_400: T0}  # nothing closed yet
+    write([T0 + 3600 + rollups.LATE_SECONDS - 1], [3.0])  # not yet ten minutes past the hour
+    with store.read() as conn:
+        assert rollups.marks(conn)[3600] == T0
+    write([T0 + 3600 + rollups.LATE_SECONDS], [4.0])
+    with store.read() as conn:
+        assert rollups.marks(conn) == {3600: T0 + 3600, 86_400: T0}
+    write([T0 + 180], [10.0])  # late: into the rolled hour
+    write([T0 + 2 * 86_400], [5.0], now=T0 + 2 * 86_400 + 3600)  # closes the first day
+    with store.read() as conn:
+        assert rollups.marks(conn) == {3600: T0 + 2 * 86_400 - 3600, 86_400: T0 + 86_400}
+    write([T0 + 240, T0 - 60], [20.0, 30.0])  # late for the rolled day, and before the first mark
+    want = _expected_rollups(points)
+    _agree(_stored_rollups(store), want)
+    _agree(_rolled_table(store), want)
+    _agree(_rolled_table(store), want)  # rolling again counts nothing twice
+    assert want[(int(one), 86_400, T0)] == [6, 40.0, 1.0, 20.0]
+
+
+def test_rollups_survive_a_downgrade_and_an_upgrade_of_the_schema(store: Store) -> None:
+    """Before the marks every point went into its rollups as it arrived: going back makes the
+    open buckets from the raw points, and coming forward starts the marks at the latest point."""
+    from alembic import command
+
+    from custos.store import migrate
+
+    (one,) = _ids(store, [("dep-a", 0)])
+    at = T0 + np.arange(0, 26 * 3600, 600)
+    values = np.cos(at / 7_000.0)
+    _write(store, np.full(len(at), one), at, values)
+    points = {(int(one), int(m)): float(v) for m, v in zip(at, values, strict=True)}
+    config = migrate.alembic_config(store.engine)
+    command.downgrade(config, "0021")
+    with store.read() as conn:
+        rows = conn.execute(select(monitor_rollups))
+        _agree(
+            {(r.series_id, r.span, r.bucket): (r.count, r.total, r.least, r.most) for r in rows},
+            _expected_rollups(points),
+        )
+    command.upgrade(config, "head")
+    latest = int(at.max())
+    with store.read() as conn:
+        assert rollups.marks(conn) == {3600: latest - latest % 3600, 86_400: T0 + 86_400}
+    _agree(_stored_rollups(store), _expected_rollups(points))
+    _write(store, [one], [latest + 2 * 3600], [2.0])
+    points[(int(one), latest + 2 * 3600)] = 2.0
+    _agree(_rolled_table(store), _expected_rollups(points))
+
+
+def test_a_roll_is_bounded_by_the_clock_not_by_a_point_stamped_ahead(store: Store) -> None:
+    (one,) = _ids(store, [("dep-a", 0)])
+    _write(store, [one], [T0 + 5 * 3600], [1.0], now=T0 + 3600)
+    with store.read() as conn:
+        assert rollups.marks(conn)[3600] == T0 + 5 * 3600  # the first point sets the marks
+    _write(store, [one], [T0 + 9 * 3600], [1.0], now=T0 + 6 * 3600 + 30)
+    with store.read() as conn:
+        assert rollups.marks(conn)[3600] == T0 + 5 * 3600  # ten minutes have not passed on the clock
 
 
 def test_a_batch_of_only_repeats_stores_nothing_and_changes_no_rollup(store: Store) -> None:
@@ -123,7 +216,9 @@ def test_a_batch_of_only_repeats_stores_nothing_and_changes_no_rollup(store: Sto
 def test_a_value_that_is_not_a_number_is_refused_and_nothing_is_stored(store: Store) -> None:
     (one,) = _ids(store, [("dep-a", 0)])
     with pytest.raises(InvalidInput, match="finite"), store.transaction() as uow:
-        mv.write_points(uow.conn, np.array([one, one]), np.array([T0, T0 + 60]), np.array([1.0, np.nan]))
+        mv.write_points(
+            uow.conn, np.array([one, one]), np.array([T0, T0 + 60]), np.array([1.0, np.nan]), now=NOW
+        )
     with store.read() as conn:
         assert conn.execute(select(func.count()).select_from(monitor_points)).scalar_one() == 0
 
@@ -240,6 +335,31 @@ def test_states_round_trip_with_defaults_for_series_without_one(store: Store) ->
         ("dep-a", 1, 3),
     ]
     assert listed[0]["last_value"] is None and listed[1]["last_value"] == 0.2
+
+
+def test_histories_take_each_deployment_s_largest_counts_less_an_onset_now(store: Store) -> None:
+    a0, a1, b0 = _ids(store, [("dep-a", 0), ("dep-a", 1), ("dep-b", 0)]).tolist()
+    columns: dict[str, Any] = {
+        "n": np.array([100, 40, 7]),
+        "mean": np.zeros(3),
+        "var": np.zeros(3),
+        "cusum": np.zeros(3),
+        "degraded": np.array([0, 1, 1]),
+        "since": np.array([0, T0 + 600, T0 - 600]),  # a1 degraded in the window, b0 before it
+        "good_run": np.zeros(3, dtype=np.int64),
+        "last_at": np.full(3, T0 + 900),
+        "onsets": np.array([2, 5, 1]),
+        "last_value": np.full(3, 0.5),
+        "alert_id": [None, "01A", "01B"],
+    }
+    with store.transaction() as uow:
+        mv.save_states(uow.conn, [a0, a1, b0], columns)
+    with store.read() as conn:
+        # dep-a: a1's onsets less the one now (4), a0's points (100 + 2); dep-b's onset is older.
+        assert mv.histories(conn, T0) == {"dep-a": (4, 102), "dep-b": (1, 8)}
+        assert mv.histories(conn, T0 - 3600) == {"dep-a": (4, 102), "dep-b": (0, 7)}
+        degraded = mv.states_of(conn, None, degraded_only=True)
+    assert [(s["deployment_id"], s["figure"]) for s in degraded] == [("dep-a", 1), ("dep-b", 0)]
 
 
 def test_served_moves_since_only_when_the_model_or_version_changes(store: Store) -> None:

@@ -78,6 +78,8 @@ class Permission(StrEnum):
     MONITORING_MANAGE = "monitoring:thresholds:manage"
     RISK_READ = "risk:runs:read"
     RISK_RUN = "risk:runs:start"
+    LABOUR_READ = "labor:runs:read"
+    LABOUR_RUN = "labor:runs:start"
     DASHBOARD_VIEW = "dashboard:pages:view"
 
 
@@ -106,6 +108,8 @@ _EVERYONE |= {Permission.POOL_READ}
 _EVERYONE |= {Permission.NOTICES_DELIVER}
 # The detector's thresholds and the published daily aggregates are public; series are not.
 _EVERYONE |= {Permission.MONITORING_SUMMARIES}
+# Labour exposure and runs are public aggregates of public data and public registry fields.
+_EVERYONE |= {Permission.LABOUR_READ}
 _SIGNED_IN = _EVERYONE | {
     Permission.SELF_READ,
     Permission.SELF_REVOKE,  # an actor may always end its own token

@@ -106,6 +106,9 @@ def create_app(
             await asyncio.to_thread(decisions.flush)
             await asyncio.to_thread(access.flush_last_used)
             runner.shutdown(wait=False, cancel_futures=True)
+            monitoring = getattr(app.state, "monitoring", None)  # started by the first telemetry
+            if monitoring is not None:
+                await asyncio.to_thread(monitoring.close)
 
     app = FastAPI(
         title="Custos",

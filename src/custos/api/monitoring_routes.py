@@ -30,6 +30,7 @@ from custos.api.json_types import json_types
 from custos.api.viewed import filing, reading
 from custos.core.errors import InvalidInput
 from custos.monitoring import otlp
+from custos.monitoring.decoding import Decoder
 from custos.monitoring.model import Enrolled, SummaryPublished, Thresholds
 from custos.monitoring.service import MonitoringService
 from custos.monitoring.views import (
@@ -59,7 +60,8 @@ def _monitoring(request: Request) -> MonitoringService:
     state = request.app.state
     with _lock:
         if getattr(state, "monitoring", None) is None:
-            state.monitoring = MonitoringService(state.store)
+            decoder = Decoder(state.store.settings.monitor_decoders)
+            state.monitoring = MonitoringService(state.store, decoder)
     service: MonitoringService = state.monitoring
     return service
 

@@ -79,6 +79,10 @@ COMMANDS = {
         "custos.cli.monitor_cmds:app",
         "Continuous monitoring: telemetry from deployers, alerts, correlated outages across firms.",
     ),
+    "labour": Lazy(
+        "custos.cli.labour_cmds:app",
+        "Labour: occupations exposed to language models, displacement scenarios, safety-net costs.",
+    ),
 }
 
 

@@ -18,6 +18,7 @@ from custos.demo.assurance import seed_assurance
 from custos.demo.buffers import seed_buffers
 from custos.demo.escrow import seed_escrow
 from custos.demo.incidents import seed_incidents
+from custos.demo.labour import seed_labour
 from custos.demo.markets import seed_markets
 from custos.demo.monitoring import seed_monitoring, start_live_outage
 from custos.demo.pool import seed_pool
@@ -114,6 +115,8 @@ def _seed(store: Store) -> None:
         f"expected defaults {units.number(headline.expected_defaults)}.",
         highlight=False,
     )
+    with console.status("running a labour scenario on the registry's deployments"):
+        seed_labour(store, by, lambda text: console.print(text, highlight=False))
     with console.status("declaring capital and insurance against the run"):
         seed_buffers(store, by, lambda text: console.print(text, highlight=False))
     with console.status("calling contributions to the liability pool, paying a claim"):

@@ -719,7 +719,10 @@ def _sender(
 
         with local_operator(ctx) as (store, by):
             service = MonitoringService(store)
-            yield _in_process(service, by), (service.world.deployments(), service.world.names())
+            try:
+                yield _in_process(service, by), (service.world.deployments(), service.world.names())
+            finally:
+                service.close()
         return
     with open_store(ctx) as store:
         registry = _registry(store)

@@ -202,6 +202,13 @@ def emit(
         console.print(data, highlight=False, soft_wrap=True)
 
 
+def say(*lines: str) -> None:
+    """Sentences for people, one a line: long ones stay whole (a terminal wraps them) and figures
+    are not coloured as if they were code."""
+    for line in lines:
+        console.print(line, highlight=False, soft_wrap=True)
+
+
 def print_lines(found: Sequence[V], as_json: bool, empty: str, line: Callable[[V], str]) -> None:
     """A listing: JSON, or one line a view (a table would fold figures among the ids)."""
     if as_json:

@@ -57,6 +57,18 @@ from custos.federation.views import (
     Refusal,
 )
 from custos.filings import Visibility
+from custos.labor.occupations import Measure
+from custos.labor.requests import LabourRunRequest
+from custos.labor.views import (
+    CrosswalkView,
+    ExposureView,
+    HeadlineView,
+    LabourRunView,
+    Level,
+    ProgrammeView,
+    RunSummary,
+    ScenarioView,
+)
 from custos.licensing.model import LicenceApplied, LicenceStatus, LicenceStep, Transition
 from custos.licensing.views import DecisionView, LicenceView
 from custos.markets.requests import (
@@ -896,6 +908,53 @@ class CustosClient:
         """Record an amount recovered under a subrogation (supervisors)."""
         path = f"/v1/pool/subrogations/{_id(subrogation_id)}/recoveries"
         return self._read(SubrogationView, self._call("POST", path, json=_payload(request)))
+
+    # --- labour ---------------------------------------------------------------------------------
+
+    def labour_exposure(self, measure: Measure | None = None, *, level: Level = "group") -> ExposureView:
+        """US workers and wage bill (USD) by SOC major group or occupation, with their parts
+        exposed to language models (the paper's headline measure when ``measure`` is None)."""
+        params = _query(measure=measure.value if measure else None, level=level)
+        return self._read(ExposureView, self._call("GET", "/v1/labour/exposure", params=params))
+
+    def labour_headline(self) -> HeadlineView:
+        """The paper's headline shares recomputed for every measure, and whether they agree."""
+        return self._read(HeadlineView, self._call("GET", "/v1/labour/headline"))
+
+    def labour_crosswalk(self) -> CrosswalkView:
+        """How O*NET occupations join BLS employment, and which could not be joined."""
+        return self._read(CrosswalkView, self._call("GET", "/v1/labour/crosswalk"))
+
+    def labour_scenarios(self) -> list[ScenarioView]:
+        """The shipped displacement scenarios."""
+        return self._read_list(ScenarioView, self._call("GET", "/v1/labour/scenarios"))
+
+    def labour_programmes(self) -> list[ProgrammeView]:
+        """The shipped safety-net programme designs."""
+        return self._read_list(ProgrammeView, self._call("GET", "/v1/labour/programmes"))
+
+    def start_labour_run(self, request: LabourRunRequest) -> LabourRunView:
+        """Run a scenario with a programme design and file it (supervisors)."""
+        return self._read(LabourRunView, self._call("POST", "/v1/labour/runs", json=_payload(request)))
+
+    def labour_runs(self) -> list[RunSummary]:
+        """Every filed labour run, newest first."""
+        return self._read_list(RunSummary, self._call("GET", "/v1/labour/runs"))
+
+    def labour_run(self, run_id: str) -> LabourRunView:
+        """A filed labour run by its run id or its filing's id."""
+        return self._read(LabourRunView, self._call("GET", f"/v1/labour/runs/{_id(run_id)}"))
+
+    def labour_report(self, run_id: str) -> str:
+        """A filed labour run as one self-contained HTML page."""
+        path = f"/v1/labour/runs/{_id(run_id)}/report"
+        try:
+            response = self._http.get(path)
+        except httpx.HTTPError as exc:
+            raise CustosConnectionError(f"GET {path}: no answer from the server: {exc}") from exc
+        if response.is_error:
+            raise problem_error(response)
+        return response.text
 
     # --- monitoring -----------------------------------------------------------------------------
 

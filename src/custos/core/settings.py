@@ -3,7 +3,9 @@
 ``CUSTOS_HOME`` (default ``./.custos``) holds the SQLite database and the signing keys;
 ``CUSTOS_DATABASE_URL`` points the store at PostgreSQL instead. ``CUSTOS_MONITOR_RAW_DAYS`` and
 ``CUSTOS_MONITOR_HOURLY_DAYS`` say how long continuous monitoring keeps raw telemetry points and
-hourly rollups (daily rollups are kept for good).
+hourly rollups (daily rollups are kept for good); ``CUSTOS_MONITOR_DECODERS`` how many worker
+processes read large telemetry requests beside the server (one on a machine of two cores or more,
+none on one core, where a worker would only take turns with the server).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ class Settings:
     monitor_raw_days: int = 8
     #: Beyond a year, with room to compare a day with the same day a year before.
     monitor_hourly_days: int = 400
+    #: Worker processes that read large OTLP requests while the server writes the last one.
+    monitor_decoders: int = 0
 
     @property
     def keys_dir(self) -> Path:
@@ -42,6 +46,7 @@ def load_settings(home: Path | None = None, database_url: str | None = None) -> 
         database_url=url,
         monitor_raw_days=_days("CUSTOS_MONITOR_RAW_DAYS", 8),
         monitor_hourly_days=_days("CUSTOS_MONITOR_HOURLY_DAYS", 400),
+        monitor_decoders=_workers("CUSTOS_MONITOR_DECODERS", 1 if (os.cpu_count() or 1) >= 2 else 0),
     )
 
 
@@ -52,4 +57,13 @@ def _days(name: str, default: int) -> int:
         return default
     if not text.isdigit() or int(text) < 1:
         raise InvalidInput(f"{name} must be a whole number of days, at least 1; it is {text!r}")
+    return int(text)
+
+
+def _workers(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise InvalidInput(f"{name} must be a whole number of worker processes, 0 or more; it is {text!r}")
     return int(text)

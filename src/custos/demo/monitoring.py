@@ -67,6 +67,7 @@ def seed_monitoring(store: Store, by: Principal, say: Callable[[str], None]) -> 
         service.enrol(enrolment, by=by)
     end = int(store.clock.now().timestamp()) // 60 * 60 - LIVE * 60
     points = _send(service, by, day(_simulated(service), end - HISTORY * 60, HISTORY, None), None)
+    service.close()
     say(
         f"Continuous monitoring: {units.count(len(owed))} deployments enrolled; {units.count(points)} points "
         f"of telemetry over {HISTORY} minutes build each deployment's baseline."
@@ -84,7 +85,10 @@ def start_live_outage(opened: Callable[[], Store]) -> threading.Thread:
             deployments = _simulated(service)
             start = int(time.time()) // 60 * 60 - LIVE * 60
             outage = Outage(busiest_host(deployments), start + OUTAGE_AFTER * 60, OUTAGE_MINUTES)
-            _send(service, by, day(deployments, start, LIVE, outage), SPEED)
+            try:
+                _send(service, by, day(deployments, start, LIVE, outage), SPEED)
+            finally:
+                service.close()
         finally:
             store.close()
 

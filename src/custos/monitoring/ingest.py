@@ -116,11 +116,13 @@ def _bounds(
 def run_detection(
     uow: UnitOfWork, points: Batch, limits: Limits, filer: AlertFiler, cache: StateCache
 ) -> list[Filing]:
-    """Update each touched series' detector with its new points; file what changed, and store
-    the states (so a systemic check after it sees this request's onsets)."""
+    """Update each touched series' detector with its new points and file what changed. The
+    states whose alert was raised or cleared are saved now, and every unsaved one when an alert
+    was filed (so a systemic check after it reads this request's states) or a checkpoint is due."""
     rows, first = np.unique(points.series, return_index=True)
     row_figure = points.figure[first]
     states, last_value, alert_ids = cache.take(uow.conn, rows)
+    alerts_before = list(alert_ids)
     low, high = _bounds(points, rows, row_figure, limits)
     index = np.searchsorted(rows, points.series)
     events = detect(
@@ -141,7 +143,13 @@ def run_detection(
     last_value[newest] = points.values[latest[newest]]
     filed = filer.file_events(uow, events, rows, points, alert_ids)
     uow.file(*filed)
-    columns = {**states.columns(), "last_value": last_value, "alert_id": alert_ids}
-    mv.save_states(uow.conn, rows.tolist(), columns)
     cache.keep(rows, states, last_value, alert_ids)
+    if filed or cache.checkpoint_due():
+        cache.save(uow.conn)
+    else:
+        changed = np.fromiter(
+            (before != after for before, after in zip(alerts_before, alert_ids, strict=True)), bool, len(rows)
+        )
+        changed[events.row] = True  # raised or cleared, whether or not an alert was filed
+        cache.save(uow.conn, rows[changed])
     return filed

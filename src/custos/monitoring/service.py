@@ -26,6 +26,7 @@ from custos.filings import Filing, FilingKind
 from custos.monitoring import otlp
 from custos.monitoring.alerts import AlertFiler, utc
 from custos.monitoring.correlation import euros
+from custos.monitoring.decoding import Decoder
 from custos.monitoring.ingest import FUTURE_SECONDS, authorised, batch, run_detection
 from custos.monitoring.limits import Limits, current, settings
 from custos.monitoring.model import (
@@ -74,8 +75,9 @@ def _utc(moment: datetime) -> datetime:
 
 
 class MonitoringService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, decoder: Decoder | None = None) -> None:
         self.store = store
+        self.decoder = decoder or Decoder()
         self.world = World(store)
         self._series: dict[str, np.ndarray] = {}
         self._states = StateCache()
@@ -91,7 +93,9 @@ class MonitoringService:
             raise Forbidden("telemetry is sent by the deployer of each deployment")
         now = _seconds(self.store.clock.now())
         raw_seconds = self.store.settings.monitor_raw_days * 86_400
-        decoded = otlp.decode(body, content_type, earliest=now - raw_seconds, latest=now + FUTURE_SECONDS)
+        decoded = self.decoder.decode(
+            body, content_type, earliest=now - raw_seconds, latest=now + FUTURE_SECONDS
+        )
         deployments = self.world.deployments(need=[r.deployment_id for r in decoded.resources])
         decoded, resources = authorised(decoded, deployments, by)
         accepted = sum(r.figures.size for r in resources)
@@ -104,8 +108,8 @@ class MonitoringService:
                     with self.store.transaction() as uow:
                         self._states.claim(uow.conn)
                         points = batch(uow, resources, self._series)
-                        mv.write_points(uow.conn, points.series, points.at, points.values)
-                        mv.set_served(uow.conn, _served(resources))
+                        mv.write_points(uow.conn, points.series, points.at, points.values, now=now)
+                        mv.set_served(uow.conn, self._states.served_changes(_served(resources)))
                         filer = AlertFiler(deployments, limits, self.store.clock)
                         alerts = run_detection(uow, points, limits, filer, self._states)
                         if alerts:
@@ -263,9 +267,24 @@ class MonitoringService:
             return deployments
         return {k: d for k, d in deployments.items() if d.deployer_id == by.organisation_id}
 
+    def flush(self) -> None:
+        """Save the detector states held in memory, so that readers (here or in another process)
+        see every point taken so far."""
+        if not self._states.dirty:
+            return
+        with self._lock, self.store.transaction() as uow:
+            self._states.claim(uow.conn)  # another process wrote since: its states are the record
+            self._states.save(uow.conn)
+
+    def close(self) -> None:
+        """Save what is held in memory and stop the decoding workers."""
+        self.flush()
+        self.decoder.close()
+
     def deployments(self, *, by: Principal) -> list[DeploymentNow]:
         """Every watched deployment the viewer may see, as its figures stand."""
         visible = self._visible(by)
+        self.flush()
         with self.store.read() as conn:
             states = mv.states_of(conn, sorted(visible))
             served = mv.served(conn, sorted(visible))
@@ -277,6 +296,7 @@ class MonitoringService:
         visible = self._visible(by)
         names = self.world.names()
         check = self._systemic(visible, self.limits(self.world.deployments())) if by.sees_everything else None
+        self.flush()
         with self.store.read() as conn:
             states = mv.states_of(conn, sorted(visible))
             panels = _panels(visible, states, mv.served(conn, sorted(visible)))

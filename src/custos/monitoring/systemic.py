@@ -25,7 +25,6 @@ groups as it happened.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -115,21 +114,16 @@ class SystemicCheck:
         self.intervals, self.clock = intervals, clock
 
     def watched(
-        self, states: Sequence[Mapping[str, Any]], served: Mapping[str, tuple[Any, ...]], window_start: int
+        self, histories: Mapping[str, tuple[int, int]], served: Mapping[str, tuple[Any, ...]]
     ) -> dict[str, Watched]:
         """Every deployment with telemetry, with its base rate over a window.
 
         A deployment's onsets are its episodes, not its figures: an outage that takes five of its
         figures out at once is one onset. So its history is its most-alerted figure's (its onsets
-        and points), less the onset now in the window, which is what is being judged."""
-        onsets: dict[str, int] = defaultdict(int)
-        points: dict[str, int] = defaultdict(int)
-        for state in states:
-            deployment_id = state["deployment_id"]
-            now = 1 if state["degraded"] and int(state["since"]) >= window_start else 0
-            onsets[deployment_id] = max(onsets[deployment_id], int(state["onsets"]) - now)
-            # the points at which an onset could happen: the baseline's and the raising ones
-            points[deployment_id] = max(points[deployment_id], int(state["n"]) + int(state["onsets"]) - now)
+        and points), less the onset now in the window, which is what is being judged
+        (``monitoring_views.histories``)."""
+        onsets = {d: history[0] for d, history in histories.items()}
+        points = {d: history[1] for d, history in histories.items()}
         ids = [d for d in points if d in self.deployments]
         window = self.settings.window_minutes * 60
         rates = np.zeros(len(ids))
@@ -164,19 +158,18 @@ class SystemicCheck:
         if not onsets:
             return []
         start = min(o.since for o in onsets)
-        return groups(self.watched(states, mv.served(conn), start), first_onsets(onsets, start))
+        return groups(self.watched(mv.histories(conn, start), mv.served(conn)), first_onsets(onsets, start))
 
     def run(self, uow: UnitOfWork) -> list[Filing]:
         conn = uow.conn
-        states = mv.states_of(conn, None)
-        onsets = onsets_of(states)
+        onsets = onsets_of(mv.states_of(conn, None, degraded_only=True))
         served = mv.served(conn)
         degraded = {o.deployment_id for o in onsets}
         filed = self._clear(uow, degraded, served)
         if not onsets:
             return filed
         window_start = max(o.since for o in onsets) - self.settings.window_minutes * 60
-        watched = self.watched(states, served, window_start)
+        watched = self.watched(mv.histories(conn, window_start), served)
         found = groups(watched, first_onsets(onsets, window_start))
         alerted = {(a["group_by"], a["group_key"]) for a in mv.alerts(conn, kind="systemic", open_only=True)}
         qualifying = systemic(

@@ -877,8 +877,38 @@ monitor_writer = Table(
     Column("generation", BigInteger, nullable=False),
 )
 
+#: How far each span's rollups are made (unix seconds, a bucket boundary): the buckets before
+#: ``until`` are in ``monitor_rollups``, the later ones are read from the raw points.
+monitor_rolled = Table(
+    "monitor_rolled",
+    metadata,
+    Column("span", Integer, primary_key=True, autoincrement=False),
+    Column("until", BigInteger, nullable=False),
+)
+
+#: Labour runs with what lists and finds them; the run's full inputs and figures are its filing's
+#: content, kept here as JSON so a run is read from one row.
+labour_runs = Table(
+    "labour_runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("run_id", String(32), nullable=False, unique=True),
+    Column("filed_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("filed_by", String(32), nullable=False),
+    Column("scenario", String(200), nullable=False),
+    Column("programmes", String(200), nullable=False),
+    Column("measure", String(16), nullable=False),
+    Column("draws", Integer, nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("registry", Boolean, nullable=False),
+    Column("displaced_p50", Float, nullable=False),
+    Column("total_cost_usd_p50", Float, nullable=False),
+    Column("content", Text, nullable=False),
+)
+
 #: Projections, in the order replay clears them (children before parents).
 VIEW_TABLES = (
+    labour_runs,
     monitor_enrolments,
     monitor_alerts,
     buffer_policies,

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from custos.store._tables import monitor_rollups, monitor_series
-
-DAY = 86_400
+from custos.store import monitoring_rollups as rollups
+from custos.store._tables import monitor_series
 
 
 def day_means(conn: Connection, start: int) -> list[tuple[str, int, float, int]]:
     """(deployment, figure, mean, points) for every series with points in the day from ``start``."""
-    query = (
-        select(
-            monitor_series.c.deployment_id,
-            monitor_series.c.figure,
-            monitor_rollups.c.total,
-            monitor_rollups.c.count,
+    rows = rollups.rollups(conn, None, rollups.DAY, start, start)
+    if not rows:
+        return []
+    names = {
+        int(one): (deployment, int(figure))
+        for one, deployment, figure in conn.execute(
+            select(monitor_series.c.id, monitor_series.c.deployment_id, monitor_series.c.figure)
         )
-        .join(monitor_series, monitor_series.c.id == monitor_rollups.c.series_id)
-        .where(monitor_rollups.c.span == DAY, monitor_rollups.c.bucket == start)
-    )
-    return [(d, int(f), float(total) / int(n), int(n)) for d, f, total, n in conn.execute(query) if n]
+    }
+    return [(*names[one], total / count, count) for (one, _), (count, total, _, _) in rows.items() if count]

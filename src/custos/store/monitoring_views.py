@@ -8,9 +8,9 @@ does not import ``custos.monitoring``, which numbers them). The ingest path move
 thousand points a second, so its functions take and give numpy arrays and talk to the database
 driver directly, one statement per batch.
 
-Every raw point is also added to an hourly and a daily rollup (count, total, least, most), so a
-year of a series reads from a few hundred rows, and raw points and hourly rollups can be pruned
-(``prune``) while the daily rollups stay.
+Raw points are rolled up by the hour and the day (count, total, least, most;
+``monitoring_rollups``), so a year of a series reads from a few hundred rows, and raw points and
+hourly rollups can be pruned (``prune``) while the daily rollups stay.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from custos.core.clock import stored_utc
 from custos.core.errors import InvalidInput
 from custos.filings import Filing
+from custos.store import monitoring_rollups as rollups
 from custos.store._tables import (
     monitor_alerts,
     monitor_enrolments,
@@ -39,11 +40,7 @@ from custos.store._tables import (
     monitor_states,
     monitor_writer,
 )
-
-HOUR = 3600
-DAY = 86400
-#: The rollups' spans, in seconds.
-SPANS = (HOUR, DAY)
+from custos.store.monitoring_rollups import DAY, HOUR
 
 #: The detector's state per series, as ``load_states`` gives it and ``save_states`` takes it.
 INTEGER_STATES = ("n", "degraded", "since", "good_run", "last_at", "onsets")
@@ -64,31 +61,14 @@ STATE_COLUMNS = (
 _CHUNK = 10_000
 
 _POINTS_SQLITE = "INSERT INTO monitor_points (series_id, at, value) VALUES (?, ?, ?)"
-_ROLLUPS_SQLITE = (
-    "INSERT INTO monitor_rollups (series_id, span, bucket, count, total, least, most) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series_id, span, bucket) DO UPDATE SET "
-    "count = count + excluded.count, total = total + excluded.total, "
-    "least = min(least, excluded.least), most = max(most, excluded.most)"
-)
-# The points a batch adds and their rollups in one statement: the inserted rows (a repeated
-# (series, time) is skipped) feed the rollups inside the server, so nothing comes back but a count.
-# The arrays go in binary (``%b``): parsing their text form took half the time of a batch.
+# The points a batch adds in one statement, the stored ones (an OTLP retry) skipped; what was
+# inserted comes back, for the rollups. The arrays go in binary (``%b``): parsing their text form
+# took half the time of a batch.
 _POINTS_POSTGRESQL = """
-WITH inserted AS (
-    INSERT INTO monitor_points (series_id, at, value)
-    SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::float8[])
-    ON CONFLICT DO NOTHING
-    RETURNING series_id, at, value
-), rolled AS (
-    INSERT INTO monitor_rollups AS r (series_id, span, bucket, count, total, least, most)
-    SELECT series_id, span, at - ((at %% span) + span) %% span, count(*), sum(value), min(value), max(value)
-    FROM inserted CROSS JOIN (VALUES (3600), (86400)) AS spans (span)
-    GROUP BY 1, 2, 3
-    ON CONFLICT (series_id, span, bucket) DO UPDATE SET
-        count = r.count + excluded.count, total = r.total + excluded.total,
-        least = LEAST(r.least, excluded.least), most = GREATEST(r.most, excluded.most)
-)
-SELECT count(*) FROM inserted
+INSERT INTO monitor_points (series_id, at, value)
+SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::float8[])
+ON CONFLICT DO NOTHING
+RETURNING series_id, at, value
 """
 
 
@@ -151,30 +131,13 @@ def _first_of_each(series: np.ndarray, at: np.ndarray, values: np.ndarray) -> tu
     return series[first], at[first], values[first]
 
 
-def _rollups(series: np.ndarray, at: np.ndarray, values: np.ndarray, span: int) -> tuple[np.ndarray, ...]:
-    """Per (series, bucket of ``span`` seconds): series, bucket start, count, total, least, most.
-
-    The points must be in (series, time) order, as ``_first_of_each`` leaves them.
-    """
-    buckets = at - at % span  # numpy's % floors, so a bucket starts at or before its points
-    starts = np.flatnonzero(
-        np.concatenate(([True], (series[1:] != series[:-1]) | (buckets[1:] != buckets[:-1])))
-    )
-    counts = np.diff(np.append(starts, len(series)))
-    return (
-        series[starts],
-        buckets[starts],
-        counts,
-        np.add.reduceat(values, starts),
-        np.minimum.reduceat(values, starts),
-        np.maximum.reduceat(values, starts),
-    )
-
-
-def write_points(conn: Connection, series: np.ndarray, at: np.ndarray, values: np.ndarray) -> int:
-    """Store a batch of raw points and add them to their hourly and daily rollups; the number of
-    points stored. A point whose (series, time) is stored already (an OTLP retry) is skipped, and
-    counts in no rollup a second time."""
+def write_points(
+    conn: Connection, series: np.ndarray, at: np.ndarray, values: np.ndarray, *, now: int
+) -> int:
+    """Store a batch of raw points, roll up what has closed (``monitoring_rollups``; ``now`` is
+    the installation's clock, in unix seconds) and say how many points were stored. A point whose
+    (series, time) is stored already (an OTLP retry) is skipped, and counts in no rollup a second
+    time."""
     series = np.asarray(series, dtype=np.int64)
     at = np.asarray(at, dtype=np.int64)
     values = np.asarray(values, dtype=np.float64)
@@ -190,17 +153,28 @@ def write_points(conn: Connection, series: np.ndarray, at: np.ndarray, values: n
     if _postgresql(conn):
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         cursor.execute(_POINTS_POSTGRESQL, (series.tolist(), at.tolist(), values.tolist()))
-        return int(cursor.fetchone()[0])
-    return _write_points_sqlite(conn, series, at, values)
+        inserted = cursor.fetchall()
+        if len(inserted) < len(series):
+            kept = np.array(inserted, dtype=np.float64).reshape(-1, 3)
+            series, at, values = _first_of_each(
+                kept[:, 0].astype(np.int64), kept[:, 1].astype(np.int64), kept[:, 2]
+            )
+    else:
+        series, at, values = _write_points_sqlite(conn, series, at, values)
+    if len(series):
+        rollups.add_points(conn, series, at, values, now)
+    return len(series)
 
 
-def _write_points_sqlite(conn: Connection, series: np.ndarray, at: np.ndarray, values: np.ndarray) -> int:
+def _write_points_sqlite(
+    conn: Connection, series: np.ndarray, at: np.ndarray, values: np.ndarray
+) -> tuple[np.ndarray, ...]:
     """SQLite has no statement that both skips repeats and says which it skipped to an
     ``executemany``, so the batch is inserted optimistically: plainly, under a savepoint. A
     retry is rare, and then (the savepoint rolled back) the points already stored are looked up
     per series over the batch's span and left out. The common case costs one ``executemany``
     and no read; comparing ``total_changes`` after ``INSERT OR IGNORE`` would say how many were
-    skipped but not which, and the rollups need which."""
+    skipped but not which, and the rollups need which. The points stored come back."""
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     savepoint = conn.begin_nested()
     try:
@@ -212,20 +186,7 @@ def _write_points_sqlite(conn: Connection, series: np.ndarray, at: np.ndarray, v
         cursor.executemany(_POINTS_SQLITE, zip(series.tolist(), at.tolist(), values.tolist(), strict=True))
     else:
         savepoint.commit()
-    if not len(series):
-        return 0
-    for span in SPANS:
-        rolled = _rollups(series, at, values, span)
-        cursor.executemany(
-            _ROLLUPS_SQLITE,
-            zip(
-                rolled[0].tolist(),
-                [span] * len(rolled[0]),
-                *(column.tolist() for column in rolled[1:]),
-                strict=True,
-            ),
-        )
-    return len(series)
+    return series, at, values
 
 
 def _stored_sqlite(cursor: Any, series: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -346,9 +307,19 @@ def save_states(conn: Connection, series: Sequence[int], columns: Mapping[str, A
     conn.exec_driver_sql(statement, list(rows))
 
 
-def states_of(conn: Connection, deployment_ids: Sequence[str] | None) -> list[dict[str, Any]]:
+_STATE_NAMES = ("deployment_id", "figure", *STATE_COLUMNS, "alert_id")
+
+
+def states_of(
+    conn: Connection, deployment_ids: Sequence[str] | None, *, degraded_only: bool = False
+) -> list[dict[str, Any]]:
     """Each series' state with its deployment and figure (``last_value`` None before the first
-    point), for every deployment or those named; by deployment, then figure."""
+    point), for every deployment or those named (and only the degraded series, if asked); by
+    deployment, then figure.
+
+    A systemic check reads every series' state while the request that raised its alerts waits,
+    so rows become dictionaries straight from the driver's tuples: through the result's
+    mappings they took five times as long."""
     query = (
         select(
             monitor_series.c.deployment_id,
@@ -359,15 +330,37 @@ def states_of(conn: Connection, deployment_ids: Sequence[str] | None) -> list[di
         .join(monitor_states, monitor_states.c.series_id == monitor_series.c.id)
         .order_by(monitor_series.c.deployment_id, monitor_series.c.figure)
     )
-    if deployment_ids is None:
-        return [dict(row) for row in conn.execute(query).mappings()]
-    found: list[dict[str, Any]] = []
-    for chunk in _chunks(list(deployment_ids)):
-        found.extend(
-            dict(row)
-            for row in conn.execute(query.where(monitor_series.c.deployment_id.in_(list(chunk)))).mappings()
+    if degraded_only:
+        query = query.where(monitor_states.c.degraded == 1)
+    queries = (
+        [query]
+        if deployment_ids is None
+        else [
+            query.where(monitor_series.c.deployment_id.in_(list(chunk)))
+            for chunk in _chunks(list(deployment_ids))
+        ]
+    )
+    found = [dict(zip(_STATE_NAMES, row, strict=True)) for one in queries for row in conn.execute(one)]
+    if deployment_ids is not None and len(queries) > 1:
+        found.sort(key=lambda row: (row["deployment_id"], row["figure"]))
+    return found
+
+
+def histories(conn: Connection, window_start: int) -> dict[str, tuple[int, int]]:
+    """Each deployment's history for its base rate: (onsets, points) of its most-alerted figure,
+    less an onset now in the window (a figure degraded since ``window_start``), which is what is
+    being judged. Added up in the database: a systemic check needs it for every deployment."""
+    now = case((and_(monitor_states.c.degraded == 1, monitor_states.c.since >= window_start), 1), else_=0)
+    rows = conn.execute(
+        select(
+            monitor_series.c.deployment_id,
+            func.max(monitor_states.c.onsets - now),
+            func.max(monitor_states.c.n + monitor_states.c.onsets - now),
         )
-    return sorted(found, key=lambda row: (row["deployment_id"], row["figure"]))
+        .join(monitor_states, monitor_states.c.series_id == monitor_series.c.id)
+        .group_by(monitor_series.c.deployment_id)
+    )
+    return {deployment: (int(onsets), int(points)) for deployment, onsets, points in rows}
 
 
 # --- what each deployment serves -------------------------------------------------------------
@@ -429,16 +422,7 @@ def _series_id(conn: Connection, deployment_id: str, figure: int) -> int | None:
 
 def _rolled_count(conn: Connection, series: int, span: int, start: int, end: int) -> int:
     """Points the rollups of ``span`` count in the buckets starting in [start, end)."""
-    return int(
-        conn.execute(
-            select(func.coalesce(func.sum(monitor_rollups.c.count), 0)).where(
-                monitor_rollups.c.series_id == series,
-                monitor_rollups.c.span == span,
-                monitor_rollups.c.bucket >= start,
-                monitor_rollups.c.bucket < end,
-            )
-        ).scalar_one()
-    )
+    return sum(row[0] for row in rollups.rollups(conn, [series], span, start, end - 1).values())
 
 
 def _raw_count(conn: Connection, series: int, start: int, end: int) -> int:
@@ -454,16 +438,7 @@ def _raw_count(conn: Connection, series: int, start: int, end: int) -> int:
 
 def _bucket_count(conn: Connection, series: int, span: int, start: int, end: int) -> int:
     """Buckets of ``span`` that hold points of [start, end]."""
-    return int(
-        conn.execute(
-            select(func.count()).where(
-                monitor_rollups.c.series_id == series,
-                monitor_rollups.c.span == span,
-                monitor_rollups.c.bucket >= start - start % span,
-                monitor_rollups.c.bucket <= end,
-            )
-        ).scalar_one()
-    )
+    return len(rollups.rollups(conn, [series], span, start, end))
 
 
 def series_points(
@@ -505,22 +480,11 @@ def series_points(
 def _rolled(
     conn: Connection, series: int, span: int, start: int, end: int
 ) -> list[tuple[int, float, float, float]]:
-    rows = conn.execute(
-        select(
-            monitor_rollups.c.bucket,
-            monitor_rollups.c.count,
-            monitor_rollups.c.total,
-            monitor_rollups.c.least,
-            monitor_rollups.c.most,
-        )
-        .where(
-            monitor_rollups.c.series_id == series,
-            monitor_rollups.c.span == span,
-            monitor_rollups.c.bucket.between(start - start % span, end),
-        )
-        .order_by(monitor_rollups.c.bucket)
-    )
-    return [(int(bucket), total / count, least, most) for bucket, count, total, least, most in rows]
+    rows = rollups.rollups(conn, [series], span, start, end)
+    return [
+        (bucket, total / count, least, most)
+        for (_, bucket), (count, total, least, most) in sorted(rows.items())
+    ]
 
 
 def means_since(
@@ -528,39 +492,32 @@ def means_since(
 ) -> dict[tuple[str, int], tuple[float, int]]:
     """Each (deployment, figure)'s mean and number of points from the hour of ``since`` on, from
     the hourly rollups: what a rollout gate compares with its bound."""
-    found: dict[tuple[str, int], tuple[float, int]] = {}
+    named: dict[int, tuple[str, int]] = {}
     for chunk in _chunks(list(deployment_ids)):
         rows = conn.execute(
-            select(
-                monitor_series.c.deployment_id,
-                monitor_series.c.figure,
-                func.sum(monitor_rollups.c.total),
-                func.sum(monitor_rollups.c.count),
+            select(monitor_series.c.id, monitor_series.c.deployment_id, monitor_series.c.figure).where(
+                monitor_series.c.deployment_id.in_(list(chunk))
             )
-            .join(monitor_rollups, monitor_rollups.c.series_id == monitor_series.c.id)
-            .where(
-                monitor_series.c.deployment_id.in_(list(chunk)),
-                monitor_rollups.c.span == HOUR,
-                monitor_rollups.c.bucket >= since - since % HOUR,
-            )
-            .group_by(monitor_series.c.deployment_id, monitor_series.c.figure)
         )
-        found.update(
-            {
-                (deployment, int(figure)): (total / int(count), int(count))
-                for deployment, figure, total, count in rows
-            }
-        )
-    return found
+        named.update({int(one): (deployment, int(figure)) for one, deployment, figure in rows})
+    sums: dict[tuple[str, int], list[float]] = {}
+    for (one, _), (count, total, _, _) in rollups.rollups(conn, list(named), HOUR, since, 2**62).items():
+        held = sums.setdefault(named[one], [0.0, 0])
+        held[0] += total
+        held[1] += count
+    return {key: (total / int(count), int(count)) for key, (total, count) in sums.items()}
 
 
 def prune(conn: Connection, now: int, raw_seconds: int, hourly_seconds: int) -> dict[str, int]:
     """Delete the raw points taken before ``now - raw_seconds`` and the hourly rollups of hours
-    that ended by ``now - hourly_seconds``; the daily rollups stay. How many of each went."""
+    that ended by ``now - hourly_seconds``; the daily rollups stay. How many of each went. What
+    has closed is rolled up first, so no point is pruned before it is counted."""
+    rollups.roll(conn, now - rollups.LATE_SECONDS)
     raw = conn.execute(delete(monitor_points).where(monitor_points.c.at < now - raw_seconds))
     hourly = conn.execute(
         delete(monitor_rollups).where(
-            monitor_rollups.c.span == HOUR, monitor_rollups.c.bucket + HOUR <= now - hourly_seconds
+            monitor_rollups.c.span == HOUR,
+            monitor_rollups.c.bucket + HOUR <= now - hourly_seconds,
         )
     )
     return {"raw": int(raw.rowcount), "hourly": int(hourly.rowcount)}

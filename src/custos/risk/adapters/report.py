@@ -12,6 +12,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any, Literal
 
+from custos.core.html_report import figure_tiles, page
 from custos.core.units import MISSING, count, money, number, percent
 from custos.risk.adapters import charts
 from custos.risk.engine import chart_specs
@@ -139,26 +140,14 @@ def _headline(metrics: dict[str, Any], currency: str) -> str:
         ("Expected defaults", number(system["expected_defaults"], 3), None),
         ("Pool size", money(metrics["pool"]["size"], currency), None),
     ]
-    tiles = "".join(
-        f'<div class="figure">{escape(label)}<b>{escape(value)}</b>'
-        + (f"<small>{escape(interval)}</small>" if (interval := interval_text(figure, currency)) else "")
-        + "</div>"
-        for label, value, figure in figures
-    )
+    tiles = figure_tiles((label, value, interval_text(figure, currency)) for label, value, figure in figures)
     method = f"<p>Monte Carlo error: {escape(error['method'])}.</p>" if "method" in error else ""
-    return f'<section class="figures" aria-label="Headline figures">{tiles}</section>{method}'
+    return tiles + method
 
 
+#: The rules of this report's own parts, beside the shared frame's.
 STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#1b1b1b;line-height:1.45}
-table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
-caption{text-align:left;font-weight:600;padding:.3rem 0}
-th,td{border-bottom:1px solid #ccc;padding:.25rem .6rem;text-align:right}
-th:first-child,td:first-child{text-align:left}
-.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(12rem,1fr));gap:.8rem}
-.figure{border:1px solid #ccc;border-radius:.4rem;padding:.6rem}.figure b{display:block;font-size:1.3rem}
-.figure small{display:block;color:#555}
-figure{margin:1rem 0;overflow-x:auto}svg{max-width:100%;height:auto}
+.figures{grid-template-columns:repeat(auto-fit,minmax(12rem,1fr))}
 """
 
 
@@ -257,8 +246,4 @@ def render_report(metrics: dict[str, Any], losses: Losses, currency: str, run_id
         f"<p>Contagion converged in at most {count(convergence['iterations'])} iterations "
         f"(residual {convergence['residual']:.3g}, tolerance {convergence['tolerance']:.3g}).</p>",
     ]
-    body = "\n".join(sections)
-    return (
-        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-        f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
-    )
+    return page(title, "\n".join(sections), STYLE)

@@ -18,6 +18,7 @@ import { marketsPage, mergerPage } from "./pages/markets.js";
 import { buffersPage } from "./pages/buffers.js";
 import { poolPage } from "./pages/pool.js";
 import { monitoringPage } from "./pages/monitoring.js";
+import { labourPage } from "./pages/labour.js";
 
 // Every page with the permission it needs. `nav` pages are offered in the navigation to those
 // who hold it; the others are reached from a link (a model, a licence, a run). `title` names the
@@ -42,6 +43,7 @@ const PAGES = [
   { name: "buffers", title: "Buffers", nav: true, permission: "buffers:positions:read", render: buffersPage },
   { name: "pool", title: "Pool", nav: true, permission: "pool:fund:read", render: poolPage },
   { name: "monitoring", title: "Monitoring", nav: true, permission: "monitoring:summaries:read", render: monitoringPage },
+  { name: "labour", title: "Labour", nav: true, permission: "labor:runs:read", render: labourPage },
   { name: "federation", title: "Federation", nav: true, permission: "federation:peers:manage", render: federationPage },
   { name: "ledger", title: "Ledger", nav: true, permission: "ledger:log:read", render: ledgerPage },
 ];

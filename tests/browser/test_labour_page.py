@@ -93,6 +93,11 @@ def test_the_page_draws_exposure_bars_and_a_runs_fan_chart_with_no_run_form(
     expect(page.locator("#labour-headline-half .figure")).to_contain_text(units.percent(found.over_half))
     agreement = "agrees" if found.agrees() else "differs"
     expect(page.locator("#labour-headline-agrees .badge")).to_have_text(agreement)
+    # Another measure has no published figure: no difference from the paper, no agreement.
+    measures = page.get_by_role("table", name=re.compile(r"every measure")).locator("tbody tr")
+    other = measures.filter(has_not_text="the paper's").first
+    expect(other.locator("td").nth(2)).to_have_text("—")
+    expect(other.locator("td").last).to_have_text("—")
 
     # The seeded run: its fan (one band, one median line, a point a year) and its figures.
     run = page.locator("#labour-run")

@@ -25,9 +25,10 @@ from tests.functional.test_findings_api import log_size
 
 LABOUR = "/v1/labour"
 RUN = {"scenario": "gradual", "programmes": "us-baseline", "draws": 400, "seed": 7}
-#: The shipped gradual path, linked to the registry: 10 weighted deployments saturate a group.
-LINKED = (SCENARIOS / "gradual.yaml").read_text(
-    encoding="utf-8"
+#: The shipped gradual path under a name of its own, linked to the registry: 10 weighted
+#: deployments saturate a group.
+LINKED = (SCENARIOS / "gradual.yaml").read_text(encoding="utf-8").replace(
+    "name: gradual", "name: gradual-linked"
 ) + "\nregistry: {saturation_deployments: 10}\n"
 
 
@@ -240,3 +241,23 @@ def test_the_report_is_an_html_page(api: Api) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "<svg" in response.text and "USD" in response.text
+
+
+def test_refusals_of_yaml_and_shipped_names_are_one_line(api: Api) -> None:
+    body = {k: v for k, v in RUN.items() if k != "scenario"}
+    detail = start(api, body | {"scenario_yaml": "name: x\nsource: a: b\n"}).json()["detail"]
+    assert (
+        detail
+        == "the labour scenario is refused: scenario_yaml:2: not YAML: mapping values are not allowed here"
+    )
+    shipped = (SCENARIOS / "rapid.yaml").read_text(encoding="utf-8")
+    detail = start(api, body | {"scenario_yaml": shipped}).json()["detail"]
+    assert detail == "scenario_yaml: name 'rapid' is a shipped scenario's; name yours otherwise"
+
+
+def test_other_measures_carry_no_paper_figure(api: Api) -> None:
+    headline = api.client.get(f"{LABOUR}/headline").json()
+    others = [m for m in headline["measures"] if m["measure"] != headline["measure"]]
+    assert len(others) == 5
+    assert all(m["paper_at_least_tenth_share"] is None and m["agrees"] is None for m in others)
+    assert api.client.get(f"{LABOUR}/runs/nope").json()["detail"] == "no labour run 'nope'"

@@ -235,3 +235,133 @@ def test_through_the_api_everyone_reads_and_only_supervisors_run(
     assert [run["run_id"] for run in world.json("labour", "runs", *deployer)] == [filed["run_id"]]
     assert world.json("labour", "show", filed["run_id"], *deployer)["results"] == filed["results"]
     world.refused("labour", "run", "--scenario", "gradual", "--programmes", "us-baseline", *deployer)
+
+
+def run_args(*more: str) -> tuple[str, ...]:
+    return ("labour", "run", "--programmes", "us-baseline", "--draws", DRAWS, *more)
+
+
+def test_public_reads_over_the_url_need_no_token(
+    world: CommandWorld, api: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CUSTOS_TOKEN", raising=False)
+    filed = world.json(*run_args("--scenario", "gradual"))
+    anonymous = ("--url", URL)
+    assert world.json("labour", "headline", *anonymous)["agrees"] is True
+    assert world.json("labour", "exposure", *anonymous)["level"] == "group"
+    assert world.json("labour", "crosswalk", *anonymous)["workers"] == JOINED_WORKERS
+    assert [s["name"] for s in world.json("labour", "scenarios", *anonymous)["scenarios"]] == [
+        "gradual",
+        "rapid",
+        "registry-linked",
+    ]
+    assert [run["run_id"] for run in world.json("labour", "runs", *anonymous)] == [filed["run_id"]]
+    assert world.json("labour", "show", filed["run_id"], *anonymous)["results"] == filed["results"]
+    world.run("labour", "report", filed["run_id"], "-o", str(tmp_path / "r.html"), *anonymous)
+    # starting a run files, so it still needs a token
+    assert "--url needs --token" in world.refused(*run_args("--scenario", "gradual"), *anonymous)
+
+
+def test_the_shipped_data_reads_without_an_installation(tmp_path: Path) -> None:
+    nowhere = CommandWorld(tmp_path / "no-installation", URL)
+    assert nowhere.json("labour", "headline")["agrees"] is True
+    assert nowhere.json("labour", "exposure", "--level", "occupation")["level"] == "occupation"
+    assert nowhere.json("labour", "crosswalk")["workers"] == JOINED_WORKERS
+    assert len(nowhere.json("labour", "scenarios")["programmes"]) == 1
+    assert not (tmp_path / "no-installation").exists()
+
+
+def test_yaml_refusals_are_one_line_naming_the_file_line_and_field(
+    world: CommandWorld, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: broken\ndescription: fine\nsource: a: b\n", encoding="utf-8")
+    shown = world.refused(*run_args("--scenario", str(broken)))
+    assert f"{broken}:3: not YAML: mapping values are not allowed here" in shown
+    falling = tmp_path / "falling.yaml"
+    text = (SCENARIOS / "gradual.yaml").read_text(encoding="utf-8").replace("name: gradual", "name: falling")
+    falling.write_text(text.replace("{year: 2027, low: 0.0711", "{year: 2027, low: 0.01"), encoding="utf-8")
+    line = 1 + text.splitlines().index("  - {year: 2027, low: 0.0711, high: 0.15}")
+    shown = world.refused(*run_args("--scenario", str(falling)))
+    assert f"{falling}:{line}: adoption.2: adoption must not fall: 2027 is below 2026" in shown
+    assert "Value error" not in shown and "problems" not in shown and "[{" not in shown
+    design = tmp_path / "design.yaml"
+    design.write_text("name: mine\nallocation: {budget: 0.5, deployer_levy: 0.4, liability_pool: 0.2}\n")
+    shown = world.refused("labour", "run", "--scenario", "gradual", "--programmes", str(design))
+    assert f"{design}:2: allocation: budget, deployer_levy and liability_pool must sum to 1" in shown
+    assert "Value error" not in shown and "[{" not in shown
+    shown = world.refused(*run_args("--scenario", "gradual", "--no-registry", "--what-if", "mining=5"))
+    assert "{" not in shown and "[" not in shown
+
+
+def test_a_file_may_not_take_a_shipped_name(world: CommandWorld, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.yaml"
+    copy.write_text((SCENARIOS / "rapid.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    shown = world.refused(*run_args("--scenario", str(copy)))
+    assert f"{copy}: name 'rapid' is a shipped scenario's; name yours otherwise" in shown
+
+
+def test_a_run_reads_whole_at_80_columns(world: CommandWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    shown = world.run(*run_args("--scenario", "gradual", "--draws", "1"))
+    starts = {line.split()[0] for line in shown.splitlines() if line.split()}
+    assert {str(year) for year in range(2025, 2035)} <= starts  # a year never wraps in two
+    assert "1 draw," in shown and "1 draws" not in shown
+    assert "1 draw," in world.run("labour", "runs")
+
+
+def test_a_programme_not_in_the_design_shows_no_cost(world: CommandWorld, tmp_path: Path) -> None:
+    design = tmp_path / "ui-only.yaml"
+    design.write_text(
+        "name: ui-only\nunemployment_insurance: {replacement_rate: 0.45, weekly_cap_usd: 550, "
+        "duration_weeks: 26}\nallocation: {budget: 1, deployer_levy: 0, liability_pool: 0}\n",
+        encoding="utf-8",
+    )
+    run = ("labour", "run", "--scenario", "gradual", "--programmes", str(design), "--draws", DRAWS)
+    found = world.json(*run)
+    assert found["programmes_in_design"] == ["unemployment_insurance"]
+    shown = world.run(*run)
+    costs = shown[shown.index("Cost per programme") :].split("Who bears")[0]
+    year_rows = [line.split() for line in costs.splitlines() if line.strip().startswith("2025")]
+    assert year_rows and year_rows[0][3:5] == ["—", "—"]  # "2025 975 m — —": wage insurance, retraining
+    assert "0.00" not in costs
+
+
+def test_a_levy_no_deployment_shares_is_said_to_have_no_payer(tmp_path: Path) -> None:
+    empty = CommandWorld(tmp_path / "home", URL)
+    empty.run("init", "--origin", "labour.example/log", "--authority", "Authority", "-j", "EU")
+    found = empty.json(*run_args("--scenario", "gradual"))
+    assert found["results"]["levy"] == []
+    (note,) = found["notes"]
+    assert "deployer levy (40% of the cost) has no payer" in note
+    assert f"warning: {note}" in " ".join(empty.run(*run_args("--scenario", "gradual")).split())
+
+
+def test_the_headline_has_paper_figures_for_the_paper_measure_only(world: CommandWorld) -> None:
+    headline = world.json("labour", "headline")
+    for measure in headline["measures"]:
+        paper = (
+            measure["paper_at_least_tenth_share"],
+            measure["paper_over_half_share"],
+            measure["difference_over_half_share"],
+            measure["agrees"],
+        )
+        if measure["measure"] == "human_beta":
+            assert paper[:2] == (0.80, 0.19) and paper[3] is True
+        else:
+            assert paper == (None, None, None, None)
+    rows = [line.split() for line in world.run("labour", "headline").splitlines() if line.strip()]
+    (alpha,) = [row for row in rows if row[0] == "human_alpha"]
+    assert alpha.count("—") == 3  # both paper columns and "agrees"
+
+
+def test_json_carries_zoned_times_and_whole_workers(world: CommandWorld, api: TestClient) -> None:
+    filed = world.json(*run_args("--scenario", "gradual"))
+    assert filed["filed_at"].endswith(("Z", "+00:00"))
+    assert world.json("labour", "runs")[0]["filed_at"].endswith(("Z", "+00:00"))
+    exposure = world.json("labour", "exposure")
+    assert isinstance(exposure["workers"], int) and exposure["workers"] == JOINED_WORKERS
+    assert all(isinstance(row["workers"], int) for row in exposure["rows"])
+    assert all(isinstance(m["workers"], int) for m in world.json("labour", "headline")["measures"])
+    detail = api.get("/v1/labour/runs/NOPE").json()["detail"]
+    assert detail == "no labour run 'NOPE'"

@@ -6,8 +6,9 @@ crosswalk of O*NET occupations to BLS employment, the shipped scenarios and prog
 and runs: computed and filed in a fraction of a second, listed, shown and rendered as an HTML
 report. Commands act as the installation's operator on the local store, or with ``--url`` and
 ``--token`` as that token's actor through the installation's API. Everything is public but
-starting a run, which is for supervisors. Workers are people; money is US dollars
-at BLS May 2021 wages.
+starting a run, which is for supervisors: every other command reads over ``--url`` without a
+token, and those that read only the shipped data (exposure, headline, crosswalk, scenarios) need no
+installation when run locally. Workers are people; money is US dollars at BLS May 2021 wages.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from custos.labor.filings import DistributionRowResult, YearlyPercentiles
     from custos.labor.occupations import Measure
     from custos.labor.requests import RunRequest
-    from custos.labor.service import LabourService
+    from custos.labor.service import LabourService, ShippedData
     from custos.labor.views import (
         CrosswalkView,
         ExposureView,
@@ -70,46 +71,61 @@ MeasureOption = typer.Option(
 # -- where a command acts: the local store, or an installation's API --------------------------
 
 
-class Labour(Protocol):
-    """What the commands ask of an installation, answered by the local service as the operator
-    or by ``custos.client`` as the token's actor: the same names and models either way."""
+class ShippedReads(Protocol):
+    """What the shipped data answers, locally without an installation or through the API."""
 
     def labour_exposure(self, measure: Measure | None = None, *, level: Level = "group") -> ExposureView: ...
     def labour_headline(self) -> HeadlineView: ...
     def labour_crosswalk(self) -> CrosswalkView: ...
     def labour_scenarios(self) -> list[ScenarioView]: ...
     def labour_programmes(self) -> list[ProgrammeView]: ...
+
+
+class Labour(ShippedReads, Protocol):
+    """What the commands ask of an installation, answered by the local service as the operator
+    or by ``custos.client`` as the token's actor: the same names and models either way."""
+
     def start_labour_run(self, request: RunRequest) -> RunView: ...
     def labour_runs(self) -> list[RunSummary]: ...
     def labour_run(self, run_id: str) -> RunView: ...
     def labour_report(self, run_id: str) -> str: ...
 
 
-class _Local:
+class _Shipped:
+    """The shipped data read locally: no store, so no installation, is needed."""
+
+    def __init__(self) -> None:
+        from custos.labor.service import ShippedData
+
+        self.data: ShippedData = ShippedData()
+
+    def labour_exposure(self, measure: Measure | None = None, *, level: Level = "group") -> ExposureView:
+        from custos.labor.occupations import DEFAULT_MEASURE
+
+        return self.data.exposure(measure or DEFAULT_MEASURE, level)
+
+    def labour_headline(self) -> HeadlineView:
+        return self.data.headline()
+
+    def labour_crosswalk(self) -> CrosswalkView:
+        return self.data.crosswalk()
+
+    def labour_scenarios(self) -> list[ScenarioView]:
+        return self.data.scenarios()
+
+    def labour_programmes(self) -> list[ProgrammeView]:
+        return self.data.programmes()
+
+
+class _Local(_Shipped):
     """The labour service on the local store, acting as the operator."""
 
     def __init__(self, store: Store, by: Principal) -> None:
         from custos.labor.service import LabourService
 
+        super().__init__()
         self.by = by
         self.service: LabourService = LabourService(store)
-
-    def labour_exposure(self, measure: Measure | None = None, *, level: Level = "group") -> ExposureView:
-        from custos.labor.occupations import DEFAULT_MEASURE
-
-        return self.service.exposure(measure or DEFAULT_MEASURE, by=self.by, level=level)
-
-    def labour_headline(self) -> HeadlineView:
-        return self.service.headline(by=self.by)
-
-    def labour_crosswalk(self) -> CrosswalkView:
-        return self.service.crosswalk(by=self.by)
-
-    def labour_scenarios(self) -> list[ScenarioView]:
-        return self.service.scenarios(by=self.by)
-
-    def labour_programmes(self) -> list[ProgrammeView]:
-        return self.service.programmes(by=self.by)
 
     def start_labour_run(self, request: RunRequest) -> RunView:
         return self.service.run(request, by=self.by)
@@ -128,6 +144,25 @@ class _Local:
 def _acting(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[Labour]:
     """The installation a command acts on: through the API with --url, else the local store."""
     with acting(ctx, url, token, _Local) as found:
+        yield found
+
+
+@contextmanager
+def _reading(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[Labour]:
+    """Where a public read is answered: through the API with --url (a token optional, since the
+    API serves everyone), else the local store as the operator."""
+    with acting(ctx, url, token, _Local, public=True) as found:
+        yield found
+
+
+@contextmanager
+def _shipped(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[ShippedReads]:
+    """Where the shipped data is read: through the API with --url, else from the files shipped
+    with Custos, with no installation needed."""
+    if url is None:
+        yield _Shipped()
+        return
+    with _reading(ctx, url, token) as found:
         yield found
 
 
@@ -161,18 +196,34 @@ def what_ifs(values: Sequence[str]) -> dict[str, int]:
 
 
 def _document(value: str, option: str) -> dict[str, str]:
-    """A shipped name, or a YAML file's text when ``value`` names a file (or looks like one): the
-    service reads the text, so its refusals name the line."""
+    """A shipped name, or a YAML file's text when ``value`` names a file (or looks like one). The
+    file is read here first, so a refusal names it as given, with the line and the field; the
+    installation reads the text again and refuses the same problems as ``<field>_yaml``."""
+    from custos.labor.documents import own_name
+    from custos.labor.safety_nets import ProgrammeError, load_programmes
+    from custos.labor.scenario import ScenarioError, load_scenario
+    from custos.labor.service import ShippedData
+
     field = option.removeprefix("--")
     path = Path(value)
     if path.suffix not in (".yaml", ".yml") and not path.is_file():
         return {field: value}
     try:
-        return {f"{field}_yaml": path.read_text(encoding="utf-8")}
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"{option}: cannot read {path}: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{option}: {path} is not UTF-8 text") from exc
+    data = ShippedData()
+    if field == "scenario":
+        scenario = load_scenario(text, str(path))
+        shipped = [view.definition.name for view in data.scenarios()]
+        own_name(scenario.name, str(path), shipped, "scenario", ScenarioError)
+    else:
+        design = load_programmes(text, str(path))
+        designs = [view.definition.name for view in data.programmes()]
+        own_name(design.name, str(path), designs, "programme design", ProgrammeError)
+    return {f"{field}_yaml": text}
 
 
 # -- how figures read --------------------------------------------------------------------------
@@ -211,8 +262,8 @@ def _exposure(found: ExposureView) -> None:
             for row in shown
         ],
         ((heading,) if found.level == "group" else ("code", heading)) + figures,
-        f"Exposure by {heading}, {found.measure.value}, most exposed first: exposure-weighted workers "
-        "and wage bill (USD a year)",
+        f"Exposure by {heading}, {found.measure.value}, most exposed first: workers, exposure-weighted "
+        "workers and their wage bill (USD a year)",
         figures,
     )
     share = found.exposed_workers / found.workers if found.workers else 0.0
@@ -236,16 +287,17 @@ def _headline(found: HeadlineView) -> None:
             {
                 "measure": row.measure.value,
                 "≥ 10%": units.percent(row.at_least_tenth_share),
-                "paper": units.percent(row.paper_at_least_tenth_share) if row.measure == paper else "",
+                "paper": units.percent(row.paper_at_least_tenth_share),
                 "> 50%": units.percent(row.over_half_share),
-                "paper ": units.percent(row.paper_over_half_share) if row.measure == paper else "",
+                "paper ": units.percent(row.paper_over_half_share),
                 "≥ 50%": units.percent(row.at_least_half_share),
-                "agrees": ("yes" if row.agrees else "no") if row.measure == paper else "",
+                "agrees": units.MISSING if row.agrees is None else ("yes" if row.agrees else "no"),
             }
             for row in found.measures
         ],
         ("measure", *figures),
-        "Share of US workers whose occupation has this much of its tasks exposed",
+        "Share of US workers whose occupation has this much of its tasks exposed (the paper "
+        f"published figures for {paper.value} only)",
         figures,
     )
     verdict = "agree" if found.agrees else "do not agree"
@@ -324,7 +376,7 @@ def _summary_line(run: RunSummary) -> str:
     registry = "registry-driven" if run.registry else "not registry-driven"
     return (
         f"{run.run_id}  {units.timestamp(run.filed_at)}  {run.scenario} with {run.programmes}, "
-        f"{run.measure.value}, {units.count(run.draws)} draws, seed {run.seed}, {registry}: "
+        f"{run.measure.value}, {units.count_of(run.draws, 'draw')}, seed {run.seed}, {registry}: "
         f"{_workers(run.horizon_displaced_workers_p50)} displaced, safety nets "
         f"{_usd(run.horizon_total_cost_usd_p50)} (medians over the horizon)"
     )
@@ -351,10 +403,10 @@ def _yearly(run: RunView) -> None:
                 "earnings lost": _usd(results.wage_loss_usd.p50[index]),
             }
         )
-    figures = ("displaced", "5–95%", "since start", "still out", "earnings lost")
+    figures = ("year", "displaced", "5–95%", "since start", "still out", "earnings lost")
     figures_table(
         rows,
-        ("year", *figures),
+        figures,
         "Workers displaced in the year (median, 5–95%), since the start, not re-employed within a "
         "year; earnings lost by all displaced so far (USD)",
         figures,
@@ -370,13 +422,21 @@ def _programmes(run: RunView) -> None:
     rows = []
     for index, year in enumerate(results.years):
         total, spread = _cells(results.total_cost_usd, index, _scaled)
-        costs = [_scaled(results.programme_cost_usd[name].p50[index]) for name in programmes]
+        costs = [
+            _scaled(results.programme_cost_usd[name].p50[index])
+            if name in run.programmes_in_design
+            else units.MISSING
+            for name in programmes
+        ]
         rows.append(
             {"year": str(year), **dict(zip(names, costs, strict=True)), "total": total, "5–95%": spread}
         )
-    figures = (*names, "total", "5–95%")
-    title = "Cost per programme (USD a year, medians; UI: unemployment insurance) and in total (5–95%)"
-    figures_table(rows, ("year", *figures), title, figures)
+    figures = ("year", *names, "total", "5–95%")
+    title = (
+        "Cost per programme (USD a year, medians; UI: unemployment insurance; —: not in the design) "
+        "and in total (5–95%)"
+    )
+    figures_table(rows, figures, title, figures)
 
 
 def _payers(run: RunView) -> None:
@@ -401,23 +461,25 @@ def _payers(run: RunView) -> None:
         figures,
     )
     if not results.levy:
-        console.print("deployer levy: no attributable deployment shares it", highlight=False)
+        if not run.notes:
+            console.print("deployer levy: no deployment shares it", highlight=False)
         return
-    figures = ("deployments", "labour exposure", "share", f"levy {last}")
+    figures = ("deployments", "weight (m)", "share", f"levy {last}")
     figures_table(
         [
             {
                 "deployer": share.name,
                 "deployments": units.count(share.deployments),
-                "labour exposure": units.count(share.exposure_weighted_workers),
+                "weight (m)": units.number(share.exposure_weight / 1e6, 1),
                 "share": units.percent(share.share),
                 f"levy {last}": _usd(share.levy_usd[-1]) if share.levy_usd else units.MISSING,
             }
             for share in results.levy[:DEPLOYERS_SHOWN]
         ],
         ("deployer", *figures),
-        "The deployer levy, in proportion to labour exposure (deployments × the exposure-weighted "
-        "workers of the groups their sectors employ)",
+        "The deployer levy, in proportion to each deployer's exposure weight: deployments × the "
+        "exposure-weighted workers of the groups their sectors employ, in millions (a relative "
+        "weight, not people)",
         figures,
     )
     more = len(results.levy) - DEPLOYERS_SHOWN
@@ -462,11 +524,13 @@ def _run(run: RunView) -> None:
     say(
         f"labour run {run.run_id}, filed {units.timestamp(run.filed_at)} by {run.filed_by}: "
         f"{run.scenario} with {run.programmes}",
-        f"{run.measure.value}, {units.count(run.draws)} draws, seed {run.seed}; {registry}",
+        f"{run.measure.value}, {units.count_of(run.draws, 'draw')}, seed {run.seed}; {registry}",
         f"over {span(results.years)} (medians): "
         f"{_workers(results.horizon_displaced_workers_p50)} displaced; "
         f"safety nets cost {_usd(results.horizon_total_cost_usd_p50)}",
     )
+    for note in run.notes:
+        console.print(f"warning: {note}", highlight=False, markup=False, style="yellow")
     _yearly(run)
     _programmes(run)
     _payers(run)
@@ -492,7 +556,7 @@ def exposure(
 
     chosen = _choice(measure, "--measure", MEASURES)
     grouped: Level = "occupation" if _choice(level, "--level", LEVELS) == "occupation" else "group"
-    with _acting(ctx, url, token) as acting:
+    with _shipped(ctx, url, token) as acting:
         found = acting.labour_exposure(Measure(chosen) if chosen else None, level=grouped)
     show(found, as_json, _exposure)
 
@@ -506,7 +570,7 @@ def headline(
 ) -> None:
     """The paper's headline (about 80% of workers with at least 10% of tasks exposed, 19% with
     more than half) recomputed from the data for every measure, and whether it agrees."""
-    with _acting(ctx, url, token) as acting:
+    with _shipped(ctx, url, token) as acting:
         found = acting.labour_headline()
     show(found, as_json, _headline)
 
@@ -520,7 +584,7 @@ def crosswalk(
 ) -> None:
     """How O*NET occupations join BLS employment: the split rule, what matched, and each
     occupation left out with its reason."""
-    with _acting(ctx, url, token) as acting:
+    with _shipped(ctx, url, token) as acting:
         found = acting.labour_crosswalk()
     show(found, as_json, _crosswalk)
 
@@ -533,7 +597,7 @@ def scenarios(
     as_json: bool = JsonOption,
 ) -> None:
     """The shipped scenarios (their ranges) and programme designs (their levers and who pays)."""
-    with _acting(ctx, url, token) as acting:
+    with _shipped(ctx, url, token) as acting:
         shipped, designs = acting.labour_scenarios(), acting.labour_programmes()
     if as_json:
         print_json({"scenarios": plain(shipped), "programmes": plain(designs)})
@@ -595,7 +659,7 @@ def runs(
     as_json: bool = JsonOption,
 ) -> None:
     """Filed labour runs, newest first, one a line."""
-    with _acting(ctx, url, token) as acting:
+    with _reading(ctx, url, token) as acting:
         found = acting.labour_runs()
     print_lines(found, as_json, "no labour run", _summary_line)
 
@@ -609,7 +673,7 @@ def show_run(
     as_json: bool = JsonOption,
 ) -> None:
     """A filed run: what it read and every figure it found."""
-    with _acting(ctx, url, token) as acting:
+    with _reading(ctx, url, token) as acting:
         found = acting.labour_run(run_id)
     show(found, as_json, _run)
 
@@ -623,7 +687,7 @@ def report(
     token: str | None = TokenOption,
 ) -> None:
     """Write a run's report: one self-contained HTML page with its charts as inline SVG."""
-    with _acting(ctx, url, token) as acting:
+    with _reading(ctx, url, token) as acting:
         page = acting.labour_report(run_id)
     try:
         output.write_text(page, encoding="utf-8")

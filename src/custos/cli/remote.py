@@ -29,8 +29,9 @@ TokenOption = typer.Option(
 )
 
 
-def connect(url: str, token: str) -> CustosClient:
-    """A client of the installation at ``url``, acting as the actor ``token`` was issued to."""
+def connect(url: str, token: str | None) -> CustosClient:
+    """A client of the installation at ``url``, acting as the actor ``token`` was issued to, or
+    as the public without one."""
     from custos.client import CustosClient
 
     return CustosClient(url, token)
@@ -56,10 +57,20 @@ def local_operator(ctx: typer.Context) -> Iterator[tuple[Store, Principal]]:
 
 @contextmanager
 def acting(
-    ctx: typer.Context, url: str | None, token: str | None, local: Callable[[Store, Principal], Any]
+    ctx: typer.Context,
+    url: str | None,
+    token: str | None,
+    local: Callable[[Store, Principal], Any],
+    *,
+    public: bool = False,
 ) -> Iterator[Any]:
     """The installation a command acts on: a client of its API with ``--url``, else what ``local``
-    makes of the local store and its operator (a class with the client's methods)."""
+    makes of the local store and its operator (a class with the client's methods). A ``public``
+    read goes through the API with or without a token: the API serves it to anyone."""
+    if public and url is not None:
+        with connect(url, token or None) as client:
+            yield client
+        return
     api = remote(url, token)
     if api:
         with connect(*api) as client:

@@ -59,7 +59,7 @@ def exposure_view(table: OccupationTable, measure: Measure, level: Level) -> Exp
             ExposureRowView(
                 code=code,
                 title=title,
-                workers=float(rows.workers[index]),
+                workers=round(rows.workers[index]),
                 wage_bill_usd=float(rows.wage_bill_usd[index]),
                 exposed_workers=float(rows.exposed_workers[index]),
                 exposed_wage_bill_usd=float(rows.exposed_wage_bill_usd[index]),
@@ -69,7 +69,7 @@ def exposure_view(table: OccupationTable, measure: Measure, level: Level) -> Exp
             )
             for index, (code, title) in enumerate(zip(rows.codes, rows.titles, strict=True))
         ],
-        workers=float(rows.workers.sum()),
+        workers=round(rows.workers.sum()),
         wage_bill_usd=float(rows.wage_bill_usd.sum()),
         exposed_workers=float(rows.exposed_workers.sum()),
         exposed_wage_bill_usd=float(rows.exposed_wage_bill_usd.sum()),
@@ -79,28 +79,30 @@ def exposure_view(table: OccupationTable, measure: Measure, level: Level) -> Exp
 
 
 def headline_view(table: OccupationTable) -> HeadlineView:
-    """The paper's headline shares recomputed for every measure, and whether they agree."""
+    """The paper's headline shares recomputed for every measure, beside the paper's figures for
+    the one measure it published them for (the others have none to agree with)."""
     measures = []
     for measure in Measure:
         found = headline(table, measure)
+        published = measure is DEFAULT_MEASURE
         measures.append(
             HeadlineMeasureView(
                 measure=measure,
-                workers=found.workers,
+                workers=round(found.workers),
                 at_least_tenth_share=found.at_least_tenth,
                 over_half_share=found.over_half,
                 at_least_half_share=found.at_least_half,
-                paper_at_least_tenth_share=found.paper_at_least_tenth,
-                paper_over_half_share=found.paper_over_half,
-                difference_at_least_tenth_share=found.difference_at_least_tenth,
-                difference_over_half_share=found.difference_over_half,
-                agrees=found.agrees(),
+                paper_at_least_tenth_share=found.paper_at_least_tenth if published else None,
+                paper_over_half_share=found.paper_over_half if published else None,
+                difference_at_least_tenth_share=found.difference_at_least_tenth if published else None,
+                difference_over_half_share=found.difference_over_half if published else None,
+                agrees=found.agrees() if published else None,
             )
         )
     return HeadlineView(
         measure=DEFAULT_MEASURE,
         tolerance_share=HEADLINE_TOLERANCE,
-        agrees=next(item.agrees for item in measures if item.measure is DEFAULT_MEASURE),
+        agrees=headline(table, DEFAULT_MEASURE).agrees(),
         measures=measures,
         note=HEADLINE_NOTE,
     )
@@ -112,7 +114,7 @@ def crosswalk_view(joined: Crosswalk) -> CrosswalkView:
         split_rule=SPLIT_RULE,
         matched_occupations=len(joined.table),
         soc_codes=len(set(joined.table.soc_codes)),
-        workers=float(joined.table.employment.sum()),
+        workers=round(joined.table.employment.sum()),
         unmatched=[
             UnmatchedView(onet_code=code, title=title, reason=why) for code, title, why in joined.unmatched
         ],

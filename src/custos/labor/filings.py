@@ -12,7 +12,7 @@ costs no import of numpy or numba.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from custos.filings import PUBLIC_FIELD, FilingKind
 
@@ -38,8 +38,14 @@ class LevyShare(_Part):
     organisation_id: str
     name: str
     deployments: int = Field(description="Its deployments counted, in sectors the registry shows publicly")
-    exposure_weighted_workers: float = Field(
-        description="Over its deployments: sum_g weight(sector, g) x exposure-weighted workers of group g"
+    exposure_weight: float = Field(
+        # Runs filed before the field had its name carry it as exposure_weighted_workers.
+        validation_alias=AliasChoices("exposure_weight", "exposure_weighted_workers"),
+        description=(
+            "Deployments x exposure-weighted workers of the groups they reach (sum over its "
+            "deployments of sum_g weight(sector, g) x exposure-weighted workers of group g): a "
+            "relative weight, not a count of people"
+        ),
     )
     share: float = Field(ge=0, le=1, description="Its share of the levy (all deployers' shares sum to 1)")
     levy_usd: list[float] = Field(description="Its levy per year at the median total cost, USD")

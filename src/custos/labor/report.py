@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 from custos.core.html_report import figure_tiles, page
-from custos.core.units import count, money, number, percent, timestamp
+from custos.core.units import MISSING, count, count_of, money, number, percent, timestamp
 from custos.labor import charts
 from custos.labor.filings import DistributionRowResult, RunResults, YearlyPercentiles
 from custos.labor.views import ExposureView, HeadlineView, RunView
@@ -130,7 +130,7 @@ def _inputs(run: RunView, attribution: str) -> str:
         ("Scenario", f"{run.scenario} ({run.scenario_digest})"),
         ("Programme design", f"{run.programmes} ({run.programmes_digest})"),
         ("Exposure measure", run.measure.value),
-        ("Draws and seed", f"{count(run.draws)} draws, seed {run.seed}"),
+        ("Draws and seed", f"{count_of(run.draws, 'draw')}, seed {run.seed}"),
         ("Adoption driven by the registry", registry),
         *((f"Data: {name}", digest) for name, digest in run.data_digests.items()),
         ("Filed", f"{timestamp(run.filed_at)} by {run.filed_by}, filing {run.filing_id}"),
@@ -170,11 +170,11 @@ def _headline_check(headline: HeadlineView) -> str:
         [
             found.measure.value + (" (the paper's)" if found.measure == headline.measure else ""),
             percent(found.at_least_tenth_share),
-            percent(found.paper_at_least_tenth_share) if found.measure == headline.measure else "",
+            percent(found.paper_at_least_tenth_share),
             percent(found.over_half_share),
-            percent(found.paper_over_half_share) if found.measure == headline.measure else "",
+            percent(found.paper_over_half_share),
             percent(found.at_least_half_share),
-            ("yes" if found.agrees else "no") if found.measure == headline.measure else "",
+            MISSING if found.agrees is None else ("yes" if found.agrees else "no"),
         ]
         for found in headline.measures
     ]
@@ -267,14 +267,19 @@ def _costs(run: RunView) -> str:
     rows: list[list[Cell]] = [
         [
             str(year),
-            *(interval(results.programme_cost_usd[name], index, usd) for name in programmes),
+            *(
+                interval(results.programme_cost_usd[name], index, usd)
+                if name in run.programmes_in_design
+                else MISSING
+                for name in programmes
+            ),
             interval(results.total_cost_usd, index, usd),
         ]
         for index, year in enumerate(results.years)
     ]
     note = (
         "Benefits are unemployment and wage insurance; retraining is a cost, a service to workers "
-        "rather than income. USD at BLS May 2021 wages."
+        "rather than income. USD at BLS May 2021 wages; — marks a programme not in the design."
     )
     return _figure("What the safety nets cost", image) + _table("Cost per year", head, rows, note)
 
@@ -303,7 +308,7 @@ def _allocation(run: RunView) -> str:
         [
             share.name,
             count(share.deployments),
-            count(share.exposure_weighted_workers),
+            number(share.exposure_weight / 1e6, 1),
             percent(share.share),
             usd(share.levy_usd[-1]) if share.levy_usd else "",
             usd(sum(share.levy_usd)),
@@ -317,19 +322,20 @@ def _allocation(run: RunView) -> str:
             (
                 "Deployer",
                 "Deployments",
-                "Labour exposure (deployments × workers)",
+                "Exposure weight (millions)",
                 "Share of the levy",
                 f"Levy in {years[-1]}",
                 f"Sum over {span(years)}",
             ),
             levy_rows,
-            "A deployer's share is its deployments' labour exposure (the sum over its deployments of "
-            "each sector's weights times the exposure-weighted workers of the occupation groups it "
-            "employs) over all deployers'."
+            "A deployer's share is its exposure weight over all deployers': deployments × the "
+            "exposure-weighted workers of the occupation groups their sectors employ (by each "
+            "sector's weights), a relative weight, not a count of people."
             + (f" {count(more)} more deployers in the JSON." if more > 0 else ""),
         )
         if levy_rows
-        else "<p>No deployer shares the levy: the run counted no attributable deployment.</p>"
+        else "".join(f"<p><strong>Note:</strong> {escape(note)}.</p>" for note in run.notes)
+        or "<p>No deployer shares the levy.</p>"
     )
     return "<h2>Who pays</h2>" + allocation + levy
 
@@ -364,7 +370,7 @@ def render_report(run: RunView, exposure: ExposureView, headline: HeadlineView) 
     results = run.results
     title = f"Labour run {run.run_id}: {run.scenario} with {run.programmes}"
     about = (
-        f"{count(run.draws)} draws over {span(results.years)}; exposure measure {run.measure.value}; "
+        f"{count_of(run.draws, 'draw')} over {span(results.years)}; exposure measure {run.measure.value}; "
         "workers are people, money is US dollars at BLS May 2021 wages."
     )
     sections = [

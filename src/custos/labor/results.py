@@ -12,12 +12,14 @@ from typing import Any
 
 import numpy as np
 
+from custos.core.clock import stored_utc
+from custos.core.units import percent
 from custos.labor.adapters.registry import RegistryCounts
 from custos.labor.distribution import Breakdown
 from custos.labor.filings import DistributionRowResult, LevyShare, RunResults, YearlyPercentiles
 from custos.labor.montecarlo import Simulation
 from custos.labor.occupations import Measure
-from custos.labor.safety_nets import ProgrammeDesign
+from custos.labor.safety_nets import ProgrammeDesign, load_programmes
 from custos.labor.summary import Percentiles
 from custos.labor.views import RunSummary, RunView
 
@@ -94,7 +96,7 @@ def levy_shares(
             organisation_id=deployer,
             name=names.get(deployer, deployer),
             deployments=sum(counts.by_deployer[deployer].values()),
-            exposure_weighted_workers=exposure,
+            exposure_weight=exposure,
             share=exposure / total,
             levy_usd=[amount * exposure / total for amount in levy_usd],
         )
@@ -139,7 +141,7 @@ def run_summary(row: Mapping[str, Any]) -> RunSummary:
     return RunSummary(
         run_id=row["run_id"],
         filing_id=row["id"],
-        filed_at=row["filed_at"],
+        filed_at=stored_utc(row["filed_at"]),
         filed_by=row["filed_by"],
         scenario=row["scenario"],
         programmes=row["programmes"],
@@ -152,7 +154,22 @@ def run_summary(row: Mapping[str, Any]) -> RunSummary:
     )
 
 
+def notes(results: RunResults) -> list[str]:
+    """What a reader must know to read a run's figures: a deployer levy no deployment shares
+    leaves that part of the cost with no payer."""
+    levy = results.allocation_share.get("deployer_levy", 0.0)
+    if levy > 0 and not results.levy:
+        return [
+            f"the deployer levy ({percent(levy)} of the cost) has no payer: no deployment in the "
+            "registry reaches an exposed occupation group, so that part of the cost is unfunded"
+        ]
+    return []
+
+
 def run_view(row: Mapping[str, Any]) -> RunView:
-    """A filed run's stored row with everything its filing holds."""
+    """A filed run's stored row with everything its filing holds, and the notes its figures need."""
     content = row["content"]
-    return RunView(**run_summary(row).model_dump(), **{field: content[field] for field in _FILED})
+    found = RunView(**run_summary(row).model_dump(), **{field: content[field] for field in _FILED})
+    design = load_programmes(found.programmes_yaml, "programmes_yaml")
+    funded = [name for name in PROGRAMMES if getattr(design, name) is not None]
+    return found.model_copy(update={"programmes_in_design": funded, "notes": notes(found.results)})

@@ -27,8 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from custos.core.errors import InvalidInput
-from custos.core.yaml_lines import load_model
+from custos.labor.documents import Refused, load_document
 from custos.labor.scenario import Share, read_text
 
 FloatArray = npt.NDArray[np.float64]
@@ -40,7 +39,7 @@ WEEKS_A_YEAR = 52
 ALLOCATION_TOLERANCE = 1e-9
 
 
-class ProgrammeError(InvalidInput):
+class ProgrammeError(Refused):
     """A programme design is refused; ``evidence`` names every problem, its file and its line."""
 
 
@@ -105,7 +104,7 @@ class ProgrammeDesign(_Strict):
 def load_programmes(text_or_path: str | Path, origin: str = "<programmes>") -> ProgrammeDesign:
     """Parse and validate a programme design, naming every problem with its file and line."""
     text, origin = read_text(text_or_path, origin, ProgrammeError)
-    return load_model(text, origin, ProgrammeDesign, ProgrammeError, "programme design")[0]
+    return load_document(text, origin, ProgrammeDesign, ProgrammeError, "programme design")
 
 
 def with_retraining(reemployment: FloatArray, retraining: Retraining | None) -> FloatArray:

@@ -15,17 +15,16 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from custos.core.errors import InvalidInput
-from custos.core.yaml_lines import load_model
+from custos.labor.documents import AtEntry, Refused, load_document
 
 #: The scenarios shipped with Custos, one YAML file each.
 SCENARIOS = Path(__file__).resolve().parent / "data" / "scenarios"
 
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-E = TypeVar("E", bound=InvalidInput)
+E = TypeVar("E", bound=Refused)
 
 
-class ScenarioError(InvalidInput):
+class ScenarioError(Refused):
     """A labour scenario is refused; ``evidence`` names every problem, its file and its line."""
 
 
@@ -113,12 +112,12 @@ class Scenario(_Strict):
     def _path(cls, steps: list[AdoptionStep]) -> list[AdoptionStep]:
         """One step a year, in order (costs are per year), and a path that never falls back: a
         draw takes the same quantile of every year's range, which keeps it rising only if both
-        ends do."""
-        for before, after in pairwise(steps):
+        ends do. A refusal names the step that breaks the path."""
+        for index, (before, after) in enumerate(pairwise(steps), start=1):
             if after.year != before.year + 1:
-                raise ValueError(f"years must follow one another: {after.year} comes after {before.year}")
+                raise AtEntry(index, f"years must follow one another: {after.year} comes after {before.year}")
             if after.low < before.low or after.high < before.high:
-                raise ValueError(f"adoption must not fall: {after.year} is below {before.year}")
+                raise AtEntry(index, f"adoption must not fall: {after.year} is below {before.year}")
         return steps
 
     @field_validator("bands")
@@ -138,12 +137,12 @@ class Scenario(_Strict):
 
 
 def read_text(text_or_path: str | Path, origin: str, error: type[E]) -> tuple[str, str]:
-    """A document's text and the name its refusals give it: a ``Path`` is read, a string is the
-    document itself."""
+    """A document's text and the name its refusals give it: a ``Path`` is read and named as it
+    was given, a string is the document itself."""
     if not isinstance(text_or_path, Path):
         return text_or_path, origin
     try:
-        return text_or_path.read_text(encoding="utf-8"), text_or_path.name
+        return text_or_path.read_text(encoding="utf-8"), str(text_or_path)
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"cannot read {text_or_path}: {exc}", evidence={"file": str(text_or_path)}) from exc
 
@@ -151,4 +150,4 @@ def read_text(text_or_path: str | Path, origin: str, error: type[E]) -> tuple[st
 def load_scenario(text_or_path: str | Path, origin: str = "<scenario>") -> Scenario:
     """Parse and validate a labour scenario, naming every problem with its file and line."""
     text, origin = read_text(text_or_path, origin, ScenarioError)
-    return load_model(text, origin, Scenario, ScenarioError, "labour scenario")[0]
+    return load_document(text, origin, Scenario, ScenarioError, "labour scenario")

@@ -18,10 +18,11 @@ from custos.access.filer import file_as
 from custos.access.model import OPERATOR_ID, Principal
 from custos.access.permissions import Permission, allows
 from custos.core.canonical import sha256_hex
-from custos.core.errors import Forbidden, InvalidInput, NotFound
+from custos.core.errors import Forbidden, NotFound
 from custos.core.ids import new_id
 from custos.labor.adapters.registry import registry_counts
 from custos.labor.adoption import adoption_multipliers
+from custos.labor.documents import Refused, own_name
 from custos.labor.exposure import by_major_group
 from custos.labor.figures import crosswalk_view, exposure_view, headline_view, programme_view, scenario_view
 from custos.labor.filings import LABOUR_RUN_COMPLETED, LabourRunCompleted
@@ -30,8 +31,8 @@ from custos.labor.occupations import DEFAULT_MEASURE, Measure, OccupationTable
 from custos.labor.report import render_report
 from custos.labor.requests import RunRequest
 from custos.labor.results import run_results, run_summary, run_view
-from custos.labor.safety_nets import PROGRAMMES, load_programmes
-from custos.labor.scenario import SCENARIOS, load_scenario
+from custos.labor.safety_nets import PROGRAMMES, ProgrammeError, load_programmes
+from custos.labor.scenario import SCENARIOS, ScenarioError, load_scenario
 from custos.labor.sources import data_digests, load_crosswalk, sector_weights
 from custos.labor.views import (
     CrosswalkView,
@@ -65,7 +66,7 @@ def _with_what_if(
     """The registry's counts changed by the what-if; refuses an unknown sector or a count below 0."""
     unknown = sorted(set(what_if) - sectors)
     if unknown:
-        raise InvalidInput(
+        raise Refused(
             f"what_if: unknown sector {', '.join(unknown)} (sectors: {', '.join(sorted(sectors))})",
             evidence={"what_if": unknown},
         )
@@ -73,7 +74,7 @@ def _with_what_if(
     for sector, change in what_if.items():
         counted[sector] += change
         if counted[sector] < 0:
-            raise InvalidInput(
+            raise Refused(
                 f"what_if.{sector}: {change} would leave {counted[sector]} deployments; "
                 f"the registry counts {per_sector.get(sector, 0)}",
                 evidence={"what_if": {sector: change}},
@@ -81,45 +82,74 @@ def _with_what_if(
     return {sector: count for sector, count in counted.items() if count}
 
 
-class LabourService:
-    """Exposure, the headline check and runs; everyone may read, those allowed may start runs."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    # Data -----------------------------------------------------------------------------------
+class ShippedData:
+    """What the shipped files alone answer: exposure, the headline check, the crosswalk, the
+    scenarios and programme designs. No store is needed, so they read without an installation."""
 
     @staticmethod
-    def _table() -> OccupationTable:
+    def table() -> OccupationTable:
         return load_crosswalk().table
 
-    def exposure(
-        self, measure: Measure = DEFAULT_MEASURE, *, by: Principal, level: Level = "group"
-    ) -> ExposureView:
+    def exposure(self, measure: Measure = DEFAULT_MEASURE, level: Level = "group") -> ExposureView:
         """Workers, wage bill and their exposed parts, by SOC major group or by occupation."""
-        return exposure_view(self._table(), measure, level)
+        return exposure_view(self.table(), measure, level)
 
-    def headline(self, *, by: Principal) -> HeadlineView:
+    def headline(self) -> HeadlineView:
         """The paper's headline shares recomputed for every measure, and whether they agree."""
-        return headline_view(self._table())
+        return headline_view(self.table())
 
-    def crosswalk(self, *, by: Principal) -> CrosswalkView:
+    @staticmethod
+    def crosswalk() -> CrosswalkView:
         """How O*NET occupations were joined to BLS figures, and which could not be."""
         return crosswalk_view(load_crosswalk())
 
-    def scenarios(self, *, by: Principal) -> list[ScenarioView]:
+    @staticmethod
+    def scenarios() -> list[ScenarioView]:
         """The shipped scenarios, by name."""
         return [
             scenario_view(name, path.read_text(encoding="utf-8"), path.name)
             for name, path in _shipped(SCENARIOS).items()
         ]
 
-    def programmes(self, *, by: Principal) -> list[ProgrammeView]:
+    @staticmethod
+    def programmes() -> list[ProgrammeView]:
         """The shipped programme designs, by name."""
         return [
             programme_view(name, path.read_text(encoding="utf-8"), path.name)
             for name, path in _shipped(PROGRAMMES).items()
         ]
+
+
+class LabourService:
+    """Exposure, the headline check and runs; everyone may read, those allowed may start runs."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.data = ShippedData()
+
+    # Data -----------------------------------------------------------------------------------
+
+    def exposure(
+        self, measure: Measure = DEFAULT_MEASURE, *, by: Principal, level: Level = "group"
+    ) -> ExposureView:
+        """Workers, wage bill and their exposed parts, by SOC major group or by occupation."""
+        return self.data.exposure(measure, level)
+
+    def headline(self, *, by: Principal) -> HeadlineView:
+        """The paper's headline shares recomputed for every measure, and whether they agree."""
+        return self.data.headline()
+
+    def crosswalk(self, *, by: Principal) -> CrosswalkView:
+        """How O*NET occupations were joined to BLS figures, and which could not be."""
+        return self.data.crosswalk()
+
+    def scenarios(self, *, by: Principal) -> list[ScenarioView]:
+        """The shipped scenarios, by name."""
+        return self.data.scenarios()
+
+    def programmes(self, *, by: Principal) -> list[ProgrammeView]:
+        """The shipped programme designs, by name."""
+        return self.data.programmes()
 
     # Runs -----------------------------------------------------------------------------------
 
@@ -130,7 +160,7 @@ class LabourService:
             return text, f"{field}_yaml"
         shipped = _shipped(directory)
         if name not in shipped:
-            raise InvalidInput(
+            raise Refused(
                 f"{field}: no shipped {field} {name!r} (shipped: {', '.join(shipped)})",
                 evidence={field: name},
             )
@@ -150,9 +180,15 @@ class LabourService:
             request.programmes, request.programmes_yaml, PROGRAMMES, "programmes"
         )
         design = load_programmes(design_text, design_origin)
+        if request.scenario_yaml is not None:
+            shipped = [view.definition.name for view in self.data.scenarios()]
+            own_name(scenario.name, scenario_origin, shipped, "scenario", ScenarioError)
+        if request.programmes_yaml is not None:
+            shipped = [view.definition.name for view in self.data.programmes()]
+            own_name(design.name, design_origin, shipped, "programme design", ProgrammeError)
         linked = request.registry and scenario.registry is not None
         if request.what_if and not linked:
-            raise InvalidInput(
+            raise Refused(
                 "what_if: a what-if moves the registry's deployments, so it needs registry: true and a "
                 f"scenario with a registry block ({scenario.name} has "
                 f"{'one' if scenario.registry else 'none'})",
@@ -168,7 +204,7 @@ class LabourService:
             if linked and scenario.registry is not None
             else None
         )
-        table = self._table()
+        table = self.data.table()
         simulation = simulate(
             table,
             scenario,
@@ -225,7 +261,7 @@ class LabourService:
         with self.store.read() as conn:
             row = lv.run(conn, run_id)
         if row is None:
-            raise NotFound(f"no labour run {run_id!r} (custos labour runs lists them)")
+            raise NotFound(f"no labour run {run_id!r}")
         return run_view(row)
 
     def report(self, run_id: str, *, by: Principal) -> str:

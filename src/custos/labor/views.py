@@ -30,7 +30,7 @@ class ExposureRowView(_View):
 
     code: str = Field(description="O*NET-SOC code of an occupation, or SOC major group code")
     title: str
-    workers: float
+    workers: int = Field(description="BLS employment, split among occupations in whole workers")
     wage_bill_usd: float = Field(description="Annual mean wage x workers, USD a year")
     exposed_workers: float = Field(
         description="Workers x share of tasks exposed: full workloads of exposed tasks"
@@ -43,7 +43,7 @@ class ExposureView(_View):
     measure: Measure
     level: Level
     rows: list[ExposureRowView]
-    workers: float
+    workers: int
     wage_bill_usd: float
     exposed_workers: float
     exposed_wage_bill_usd: float
@@ -55,15 +55,21 @@ class HeadlineMeasureView(_View):
     """The paper's headline shares recomputed for one measure, beside the paper's figures."""
 
     measure: Measure
-    workers: float
+    workers: int
     at_least_tenth_share: float = Field(description="Workers in occupations with >= 10% of tasks exposed")
     over_half_share: float = Field(description="Workers in occupations with > 50% of tasks exposed")
     at_least_half_share: float = Field(description="Workers in occupations with >= 50% of tasks exposed")
-    paper_at_least_tenth_share: float
-    paper_over_half_share: float
-    difference_at_least_tenth_share: float = Field(description="Data minus paper")
-    difference_over_half_share: float = Field(description="Data minus paper")
-    agrees: bool = Field(description="Both differences within tolerance_share")
+    paper_at_least_tenth_share: float | None = Field(
+        description="The paper's figure; null for a measure the paper published none for"
+    )
+    paper_over_half_share: float | None = Field(
+        description="The paper's figure; null for a measure the paper published none for"
+    )
+    difference_at_least_tenth_share: float | None = Field(description="Data minus paper; null as above")
+    difference_over_half_share: float | None = Field(description="Data minus paper; null as above")
+    agrees: bool | None = Field(
+        description="Both differences within tolerance_share; null for a measure the paper published none for"
+    )
 
 
 class HeadlineView(_View):
@@ -84,7 +90,7 @@ class CrosswalkView(_View):
     split_rule: str
     matched_occupations: int
     soc_codes: int
-    workers: float = Field(description="Total employment of the matched SOC codes, conserved by the split")
+    workers: int = Field(description="Total employment of the matched SOC codes, conserved by the split")
     unmatched: list[UnmatchedView]
     top_coded_soc_codes: list[str]
     top_code_usd: float = Field(description="The BLS top code taken for wages marked '#', USD a year")
@@ -135,6 +141,12 @@ class LabourRunView(RunSummary):
     what_if: dict[str, int]
     multipliers: dict[str, float]
     results: LabourRunResults
+    programmes_in_design: list[str] = Field(
+        default_factory=list, description="The programmes its design funds; the others cost nothing by design"
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="What a reader must know to read the figures (a levy with no payer)"
+    )
 
 
 #: The name the service boundary gives it; the class is named for the API's schema, where

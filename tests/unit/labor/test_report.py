@@ -71,7 +71,7 @@ def run_view(deployer: str = "Acme Lending") -> RunView:
                 organisation_id="org-1",
                 name=deployer,
                 deployments=3,
-                exposure_weighted_workers=1_200_000,
+                exposure_weight=1_200_000,
                 share=0.75,
                 levy_usd=[4.5e8, 4.8e8, 5.4e8, 6e8],
             )
@@ -101,6 +101,7 @@ def run_view(deployer: str = "Acme Lending") -> RunView:
         what_if={"health": 5},
         multipliers={"15-0000": 0.5},
         results=results,
+        programmes_in_design=["unemployment_insurance", "wage_insurance", "retraining"],
     )
 
 
@@ -216,7 +217,7 @@ def test_figures_carry_units_and_a_readable_scale() -> None:
     assert "400,000 workers 5–95%: 200,000–600,000" in text  # the same, as a headline figure
     assert "USD 3.45 bn" in text  # the budget's sum of yearly medians: 0.75 + 0.8 + 0.9 + 1
     assert "USD 2.07 bn" in text  # Acme's levy: 0.45 + 0.48 + 0.54 + 0.6
-    assert "75%" in text and "1,200,000" in text
+    assert "75%" in text and "Exposure weight (millions)" in text and " 1.2 " in text
     assert "80.3%" in text and "20.1%" in text and "agree within 1.5 percentage points" in text
     assert "health +5" in text and "finance 12" in text
     assert "USD 4.2 bn" in text and "USD 2.6 bn" in text  # the distribution tables

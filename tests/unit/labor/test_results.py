@@ -33,7 +33,7 @@ def test_the_levy_is_shared_in_proportion_to_exposure_largest_first() -> None:
     )
     assert [share.organisation_id for share in found] == ["bank", "clinic"]
     bank, clinic = found
-    assert (bank.name, bank.deployments, bank.exposure_weighted_workers) == ("Bank One", 3, 6_000.0)
+    assert (bank.name, bank.deployments, bank.exposure_weight) == ("Bank One", 3, 6_000.0)
     assert clinic.name == "clinic"  # no name known: the id stands in
     assert bank.share == pytest.approx(5 / 6) and clinic.share == pytest.approx(1 / 6)
     assert bank.levy_usd == pytest.approx([600.0, 1_200.0])

@@ -64,6 +64,7 @@ function workers(value) {
 
 /** A difference of shares in percentage points, signed: +0.4 points. */
 function points(difference) {
+  if (difference === null || difference === undefined) return MISSING;
   const figure = Number(number(difference * 100, 1));
   return `${figure > 0 ? "+" : figure < 0 ? "−" : ""}${number(Math.abs(difference * 100), 1)} points`;
 }
@@ -165,6 +166,7 @@ function exposureSection(view, params, measures) {
 // --- the paper's headline --------------------------------------------------------------------
 
 function agreement(agrees) {
+  if (agrees === null || agrees === undefined) return MISSING;
   return agrees ? h("span", { class: "badge status-granted" }, "agrees") : h("span", { class: "badge status-overdue" }, "differs");
 }
 
@@ -180,7 +182,7 @@ function headlineSection(found) {
         h("small", { class: "interval" }, `paper: about ${percent(paper.paper_over_half_share)} (${points(paper.difference_over_half_share)})`)), "labour-headline-half"),
       tile("Agreement", h("span", {}, agreement(paper.agrees),
         h("small", { class: "interval" }, `within ${points(found.tolerance_share).replace(/^\+/, "")}`)), "labour-headline-agrees")) : null,
-    table("Shares of workers by how much of their occupation's work is exposed, every measure", [
+    table("Shares of workers by how much of their occupation's work is exposed, every measure (the paper published figures for one; — for the others)", [
       ["Measure", (m) => h("span", {}, measureName(m.measure), m.measure === found.measure ? h("small", { class: "subject-kind" }, " (the paper's)") : null)],
       ["At least 10% exposed", (m) => percent(m.at_least_tenth_share), { number: true }],
       ["Against the paper", (m) => points(m.difference_at_least_tenth_share), { number: true }],
@@ -275,12 +277,13 @@ function yearsTable(results) {
   ], rows);
 }
 
-function costsTable(results) {
+function costsTable(results, inDesign) {
   const rows = results.years.map((year, k) => ({ year, k }));
   const names = Object.keys(results.programme_cost_usd);
-  return table("Programme costs per year (USD): the median, and under it the 5th to 95th percentile", [
+  const funded = new Set(inDesign);
+  return table("Programme costs per year (USD): the median, and under it the 5th to 95th percentile; — not in the design", [
     ["Year", (r) => String(r.year)],
-    ...names.map((name) => [PROGRAMMES[name] ?? name, (r) => interval(usd, ...yearly(results.programme_cost_usd[name], r.k)), { number: true }]),
+    ...names.map((name) => [PROGRAMMES[name] ?? name, (r) => (funded.has(name) ? interval(usd, ...yearly(results.programme_cost_usd[name], r.k)) : MISSING), { number: true }]),
     ["Total", (r) => interval(usd, ...yearly(results.total_cost_usd, r.k)), { number: true }],
   ], rows);
 }
@@ -303,7 +306,7 @@ function levyTable(results) {
   return [table(`The levy on deployers, by their deployments' labour exposure: the largest ${count(shown.length)} of ${count(results.levy.length)}`, [
     ["Deployer", (l) => l.name],
     ["Deployments", (l) => count(l.deployments), { number: true }],
-    ["Labour exposure", (l) => `${workers(l.exposure_weighted_workers)} exposure-weighted`, { number: true }],
+    ["Exposure weight (deployments × exposure-weighted workers, a relative weight)", (l) => `${number(l.exposure_weight / 1e6, 1)} million`, { number: true }],
     ["Share of the levy", (l) => percent(l.share), { number: true }],
     [`Levy in ${first}`, (l) => usd(l.levy_usd[0]), { number: true }],
     ["Levy over the horizon", (l) => usd(sum(l.levy_usd)), { number: true }],
@@ -341,7 +344,7 @@ function runSection(api, run) {
   const sectors = Object.entries(run.deployments_per_sector).filter(([, n]) => n > 0);
   return h("section", { id: "labour-run", "aria-labelledby": "labour-run-heading", dataset: { run: run.run_id } },
     h("h2", { id: "labour-run-heading" }, `Run: ${run.scenario} with ${run.programmes}`),
-    h("p", {}, `${count(run.draws)} draws, seed ${run.seed}, ${measureName(run.measure)}; `,
+    h("p", {}, `${count(run.draws)} ${run.draws === 1 ? "draw" : "draws"}, seed ${run.seed}, ${measureName(run.measure)}; `,
       run.registry ? `adoption driven by the registry's deployments (${sectors.map(([s, n]) => `${s} ${count(n)}`).join(", ") || "none"})` : "adoption as the scenario states, without the registry",
       Object.keys(run.what_if).length ? `, with a what-if (${Object.entries(run.what_if).map(([s, n]) => `${s} ${n > 0 ? "+" : ""}${count(n)}`).join(", ")})` : "",
       `. Filed ${timestamp(run.filed_at)} as `, h("a", { href: `#/ledger?filing=${encodeURIComponent(run.filing_id)}` }, run.filing_id),
@@ -359,10 +362,11 @@ function runSection(api, run) {
     h("div", { class: "charts" },
       h("figure", { class: "wide", tabindex: "0", "aria-labelledby": "labour-costs-caption" }, chartPlace("labour-costs-chart", costsSpec(results)),
         h("figcaption", { id: "labour-costs-caption" }, "Each programme's cost per year in USD: the bar its median, the line through it from the 5th to the 95th percentile."))),
-    costsTable(results),
+    costsTable(results, run.programmes_in_design),
     h("h3", {}, "Who pays"),
     h("p", {}, "The design states how the cost is shared: the general budget, a levy on deployers in proportion to their deployments' labour exposure (each deployment's sector weights times the exposure-weighted workers of the occupation groups that sector employs), and the liability pool."),
     allocationTable(results),
+    ...run.notes.map((note) => notice(`Note: ${note}.`)),
     levyTable(results),
     h("h3", {}, "Who loses"),
     h("p", {}, `Over ${horizon}, medians over the draws. Quintiles are of workers ranked by their occupation's mean wage; benefits are unemployment and wage insurance (retraining is a service, not income).`),

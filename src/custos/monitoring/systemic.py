@@ -119,22 +119,17 @@ class SystemicCheck:
         """Every deployment with telemetry, with its base rate over a window.
 
         A deployment's onsets are its episodes, not its figures: an outage that takes five of its
-        figures out at once is one onset. So its history is its most-alerted figure's (its onsets
-        and points), less the onset now in the window, which is what is being judged
+        figures out at once is one onset. So its history is the largest onsets and points over
+        its figures, less the onset now in the window, which is what is being judged
         (``monitoring_views.histories``)."""
-        onsets = {d: history[0] for d, history in histories.items()}
-        points = {d: history[1] for d, history in histories.items()}
-        ids = [d for d in points if d in self.deployments]
+        ids = [d for d in histories if d in self.deployments]
+        counts = np.array([histories[d] for d in ids], dtype=np.int64).reshape(-1, 2)
         window = self.settings.window_minutes * 60
         rates = np.zeros(len(ids))
         spans = np.array([window / self.intervals.get(d, DEFAULT_INTERVAL) for d in ids])
         for span in np.unique(spans):
             chosen = spans == span
-            rates[chosen] = window_rate(
-                np.array([onsets[d] for d in ids], dtype=np.int64)[chosen],
-                np.array([points[d] for d in ids], dtype=np.int64)[chosen],
-                float(span),
-            )
+            rates[chosen] = window_rate(counts[chosen, 0], counts[chosen, 1], float(span))
         found = {}
         for deployment_id, rate in zip(ids, rates.tolist(), strict=True):
             deployment = self.deployments[deployment_id]

@@ -57,11 +57,6 @@ _ROLL_DAYS = text(
     "WHERE r.span = 3600 AND r.bucket >= :start AND r.bucket < :end "
     "GROUP BY r.series_id, r.bucket - r.bucket % 86400" + _REPLACE
 )
-_ADD = (
-    " ON CONFLICT (series_id, span, bucket) DO UPDATE SET count = monitor_rollups.count + excluded.count, "
-    "total = monitor_rollups.total + excluded.total, least = min(monitor_rollups.least, excluded.least), "
-    "most = max(monitor_rollups.most, excluded.most)"
-)
 
 
 def marks(conn: Connection) -> dict[int, int | None]:
@@ -141,13 +136,17 @@ def _buckets(series: np.ndarray, at: np.ndarray, values: np.ndarray, span: int) 
 
 
 def _add(conn: Connection, span: int, *columns: np.ndarray) -> None:
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    least, most = ("LEAST", "GREATEST") if conn.dialect.name == "postgresql" else ("min", "max")
+    """Add late points' buckets to the rolled ones (the two dialects name the place holder and
+    the two-argument least and most differently)."""
+    mark, least, most = (
+        ("%s", "LEAST", "GREATEST") if conn.dialect.name == "postgresql" else ("?", "min", "max")
+    )
     statement = (
-        "INSERT INTO monitor_rollups (series_id, span, bucket, count, total, least, most) VALUES ("
-        + ", ".join([mark] * 7)
-        + ")"
-        + _ADD.replace("min(", f"{least}(").replace("max(", f"{most}(")
+        "INSERT INTO monitor_rollups (series_id, span, bucket, count, total, least, most) "
+        f"VALUES ({', '.join([mark] * 7)}) ON CONFLICT (series_id, span, bucket) DO UPDATE SET "
+        "count = monitor_rollups.count + excluded.count, total = monitor_rollups.total + excluded.total, "
+        f"least = {least}(monitor_rollups.least, excluded.least), "
+        f"most = {most}(monitor_rollups.most, excluded.most)"
     )
     rows = zip(
         columns[0].tolist(),

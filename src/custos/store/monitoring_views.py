@@ -347,9 +347,10 @@ def states_of(
 
 
 def histories(conn: Connection, window_start: int) -> dict[str, tuple[int, int]]:
-    """Each deployment's history for its base rate: (onsets, points) of its most-alerted figure,
-    less an onset now in the window (a figure degraded since ``window_start``), which is what is
-    being judged. Added up in the database: a systemic check needs it for every deployment."""
+    """Each deployment's history for its base rate: the largest onsets and the largest points
+    over its figures, less an onset now in the window (a figure degraded since ``window_start``),
+    which is what is being judged. Added up in the database: a systemic check needs it for every
+    deployment."""
     now = case((and_(monitor_states.c.degraded == 1, monitor_states.c.since >= window_start), 1), else_=0)
     rows = conn.execute(
         select(
@@ -501,10 +502,11 @@ def means_since(
         )
         named.update({int(one): (deployment, int(figure)) for one, deployment, figure in rows})
     sums: dict[tuple[str, int], list[float]] = {}
-    for (one, _), (count, total, _, _) in rollups.rollups(conn, list(named), HOUR, since, 2**62).items():
-        held = sums.setdefault(named[one], [0.0, 0])
-        held[0] += total
-        held[1] += count
+    for chunk in _chunks(list(named)):  # each series is a bound parameter: SQLite allows 32,766
+        for (one, _), (count, total, _, _) in rollups.rollups(conn, chunk, HOUR, since, 2**62).items():
+            held = sums.setdefault(named[one], [0.0, 0])
+            held[0] += total
+            held[1] += count
     return {key: (total / int(count), int(count)) for key, (total, count) in sums.items()}
 
 
